@@ -1,0 +1,86 @@
+/* Tables (SPEC §2, §7): create, list, describe, delete; the key schema may
+ * change only while the table is empty; settings are stored for the
+ * features that read them. */
+#ifndef ENG_TABLE_H
+#define ENG_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../layout/err.h"
+#include "../layout/schema.h"
+#include "db.h"
+
+typedef enum eng_billing { ENG_PAY_PER_REQUEST = 0, ENG_PROVISIONED = 1 } eng_billing;
+typedef enum eng_class { ENG_STANDARD = 0, ENG_STANDARD_IA = 1 } eng_class;
+typedef enum eng_stream_view {
+	ENG_STREAM_OFF = 0, ENG_KEYS_ONLY, ENG_NEW_IMAGE, ENG_OLD_IMAGE, ENG_NEW_AND_OLD_IMAGES
+} eng_stream_view;
+
+/* What a table's settings hold; every field has a valid zero default. */
+typedef struct eng_table_settings {
+	eng_billing billing;
+	uint32_t rcu, wcu;               /* provisioned capacity, >= 1 when PROVISIONED */
+	int autoscaling;                 /* 0 off */
+	uint32_t as_min, as_max, as_target;
+	eng_class table_class;
+	char ttl_attr[256];              /* "" disables TTL */
+	eng_stream_view stream_view;
+	int64_t stream_created_ns;       /* when the current stream was enabled */
+	int pitr;                        /* 0 off */
+	int64_t pitr_since_ns;           /* when PITR was last turned on */
+} eng_table_settings;
+
+/* Ownership and times of a directory (a table or a partition). */
+typedef struct eng_dirmeta {
+	uint64_t id;        /* unique in the db, stable: for inode numbers */
+	uint32_t mode;      /* permission bits (07777) */
+	uint32_t uid, gid;
+	int64_t mtime_ns, ctime_ns;
+} eng_dirmeta;
+
+typedef struct eng_table_info {
+	char name[256];
+	uint32_t id;
+	lay_schema schema;
+	int64_t created_ns;
+	uint64_t item_count;
+	uint64_t size_bytes;   /* sum of lay_item_size over the items */
+	eng_dirmeta dir;
+	eng_table_settings settings;
+} eng_table_info;
+
+/*
+ * Create table name with schema (NULL: PK:S,SK:S) and directory metadata
+ * dir (NULL: 0755, uid/gid 0; id is assigned; times 0 mean now).
+ * Errors: -EINVAL (bad name or schema), -EEXIST.
+ */
+int eng_table_create(eng_db *db, const char *name, const lay_schema *schema,
+		     const eng_dirmeta *dir, lay_err *err);
+
+/* Delete an empty table. -ENOENT, -ENOTEMPTY (it holds items). */
+int eng_table_delete(eng_db *db, const char *name, lay_err *err);
+
+/* Describe a table into *out. -ENOENT. */
+int eng_table_get(eng_db *db, const char *name, eng_table_info *out, lay_err *err);
+
+/*
+ * All table names in byte order, as a NULL-terminated array that the
+ * caller frees with eng_names_free. Returns the count (>= 0) or -ENOMEM.
+ */
+int eng_table_list(eng_db *db, char ***out);
+void eng_names_free(char **names);
+
+/* Change the key schema. -ENOENT, -EINVAL, -ENOTEMPTY (it holds items). */
+int eng_table_set_schema(eng_db *db, const char *name, const lay_schema *schema, lay_err *err);
+
+/* Replace the settings. -ENOENT, -EINVAL (e.g. PROVISIONED with rcu 0). */
+int eng_table_set_settings(eng_db *db, const char *name, const eng_table_settings *s,
+			   lay_err *err);
+
+/* Set the table directory's mode, uid, gid and times (fields chosen by the
+ * ENG_META_* bits of item.h in which). -ENOENT. */
+int eng_table_set_dirmeta(eng_db *db, const char *name, const eng_dirmeta *m, unsigned which,
+			  lay_err *err);
+
+#endif

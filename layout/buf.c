@@ -1,0 +1,98 @@
+/* Growable byte buffer. */
+#include "buf.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int lay_buf_grow(lay_buf *b, size_t extra)
+{
+	size_t want, cap;
+	char *p;
+
+	if (extra > ((size_t)-1) / 2 - b->len)
+		return -ENOMEM;
+	want = b->len + extra + 1;
+	if (want <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 64;
+	while (cap < want)
+		cap *= 2;
+	p = realloc(b->p, cap);
+	if (!p)
+		return -ENOMEM;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+int lay_buf_add(lay_buf *b, const void *p, size_t len)
+{
+	if (lay_buf_grow(b, len) < 0)
+		return -ENOMEM;
+	if (len)
+		memcpy(b->p + b->len, p, len);
+	b->len += len;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+int lay_buf_addc(lay_buf *b, char c)
+{
+	if (b->len + 1 >= b->cap && lay_buf_grow(b, 1) < 0)
+		return -ENOMEM;
+	b->p[b->len++] = c;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+int lay_buf_adds(lay_buf *b, const char *s)
+{
+	return lay_buf_add(b, s, strlen(s));
+}
+
+int lay_buf_addf(lay_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || lay_buf_grow(b, (size_t)n) < 0)
+		return -ENOMEM;
+	va_start(ap, fmt);
+	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+void lay_buf_reset(lay_buf *b)
+{
+	b->len = 0;
+	if (b->p)
+		b->p[0] = '\0';
+}
+
+void lay_buf_free(lay_buf *b)
+{
+	if (!b)
+		return;
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+char *lay_buf_detach(lay_buf *b, size_t *len_out)
+{
+	char *p = b->p;
+
+	if (len_out)
+		*len_out = b->len;
+	b->p = NULL;
+	b->len = b->cap = 0;
+	return p;
+}

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Installs everything ddbfs needs to build, test and benchmark on Debian 12.
+# Idempotent: a machine that has it all is left alone (no network touched).
+set -eu
+
+PKGS="build-essential pkg-config libfuse3-dev fuse3 liblmdb-dev lmdb-utils libcjson-dev
+bats bats-support bats-assert attr rsync jq inotify-tools vim-nox python3 perl
+tar findutils grep sed coreutils procps psmisc util-linux"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
+		missing="$missing $p"
+	fi
+done
+if [ -n "$missing" ]; then
+	echo "install-deps: installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+if [ ! -e /dev/fuse ]; then
+	echo "install-deps: /dev/fuse is missing; FUSE mounts cannot work here" >&2
+	exit 1
+fi
