@@ -4,7 +4,8 @@ PKGS := fuse3 lmdb libcjson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -MMD -MP $(PKG_CFLAGS)
+SANITIZE ?=
+override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -MMD -MP $(PKG_CFLAGS) $(SANITIZE)
 LDLIBS += $(PKG_LIBS) -lpthread
 
 BUILD ?= build
@@ -26,8 +27,10 @@ $(BUILD)/%.o: %.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/liblayout.a: $(LAYOUT_OBJ)
+	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 $(BUILD)/libengine.a: $(ENGINE_OBJ)
+	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
 $(BUILD)/ddbfs: $(BUILD)/fs/main.o $(FS_OBJ) $(BUILD)/libengine.a $(BUILD)/liblayout.a
@@ -49,7 +52,8 @@ unit: $(UNIT_BIN)
 	./scripts/run-unit.sh $(BUILD)
 
 asan:
-	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" all
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g" \
+		SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" all
 
 # The layers: layout is pure, engine knows nothing of FUSE, fs nothing of LMDB.
 check-layers:
