@@ -1,0 +1,152 @@
+/* Attributes of nodes (SPEC §3): engine objects report their stored
+ * metadata and exact rendered sizes; memory objects their own fields. */
+#include "attr.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "name.h"
+
+#define INO_MAGIC_BASE 0x7fff000000000000ull
+
+static void set_times(struct stat *st, int64_t mtime_ns, int64_t ctime_ns, int64_t atime_ns)
+{
+	st->st_mtim.tv_sec = mtime_ns / 1000000000;
+	st->st_mtim.tv_nsec = mtime_ns % 1000000000;
+	st->st_ctim.tv_sec = ctime_ns / 1000000000;
+	st->st_ctim.tv_nsec = ctime_ns % 1000000000;
+	if (!atime_ns)
+		atime_ns = mtime_ns;
+	st->st_atim.tv_sec = atime_ns / 1000000000;
+	st->st_atim.tv_nsec = atime_ns % 1000000000;
+}
+
+void fs_attr_dir(struct stat *st, const eng_dirmeta *m)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = m->id;
+	st->st_mode = S_IFDIR | (m->mode & 07777);
+	st->st_nlink = 2;
+	st->st_uid = m->uid;
+	st->st_gid = m->gid;
+	st->st_size = 4096;
+	st->st_blksize = 4096;
+	st->st_blocks = 8;
+	set_times(st, m->mtime_ns, m->ctime_ns, 0);
+}
+
+void fs_attr_item(struct stat *st, const eng_meta *m)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = m->id;
+	st->st_mode = S_IFREG | (m->mode & 07777);
+	st->st_nlink = 1;
+	st->st_uid = m->uid;
+	st->st_gid = m->gid;
+	st->st_size = fs.format == LAY_FMT_DDB ? m->len_ddb : m->len_plain;
+	st->st_blksize = 4096;
+	st->st_blocks = (st->st_size + 511) / 512;
+	set_times(st, m->mtime_ns, m->ctime_ns, 0);
+}
+
+static void attr_mem(struct stat *st, const fs_node *n, mode_t type)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = n->ino;
+	st->st_mode = type | (n->mode & 07777);
+	st->st_nlink = type == S_IFDIR ? 2 : 1;
+	st->st_uid = n->uid;
+	st->st_gid = n->gid;
+	st->st_size = type == S_IFDIR ? 4096 : (off_t)n->data.len;
+	st->st_blksize = 4096;
+	st->st_blocks = (st->st_size + 511) / 512;
+	set_times(st, n->mtime_ns, n->ctime_ns, n->atime_ns);
+}
+
+int fs_attr_node(fs_node *n, struct stat *st, lay_err *err)
+{
+	eng_table_info ti;
+	eng_meta meta;
+	lay_key key;
+	lay_buf out = LAY_BUF_INIT;
+	int rc;
+
+	switch (n->kind) {
+	case FS_ROOT:
+	case FS_MAGIC_DIR:
+		attr_mem(st, n, S_IFDIR);
+		return 0;
+	case FS_TABLE:
+		if ((rc = eng_table_get(fs.db, n->table, &ti, err)) < 0)
+			return rc;
+		fs_attr_dir(st, &ti.dir);
+		return 0;
+	case FS_PART:
+		if (n->mem) {
+			attr_mem(st, n, S_IFDIR);
+			return 0;
+		}
+		{
+			eng_dirmeta dm;
+
+			if ((rc = eng_part_get(fs.db, n->table, &n->pk, &dm, err)) < 0)
+				return rc;
+			fs_attr_dir(st, &dm);
+		}
+		return 0;
+	case FS_ITEM:
+		if (n->mem) {
+			attr_mem(st, n, S_IFREG);
+		} else {
+			fs_node_item_key(n, &key);
+			if ((rc = eng_item_get(fs.db, n->table, &key, NULL, &meta, err)) < 0)
+				return rc;
+			fs_attr_item(st, &meta);
+		}
+		/* an open handle's uncommitted content is what a reader of the
+		 * size expects, as on any filesystem */
+		pthread_mutex_lock(&fs.lock);
+		if (n->dirty) {
+			st->st_size = n->dirty->buf.len;
+			st->st_blocks = (st->st_size + 511) / 512;
+		}
+		pthread_mutex_unlock(&fs.lock);
+		return 0;
+	case FS_SCRATCH:
+		pthread_mutex_lock(&fs.lock);
+		attr_mem(st, n, S_IFREG);
+		pthread_mutex_unlock(&fs.lock);
+		return 0;
+	case FS_MAGIC_FILE:
+		if (n->magic == FS_M_SNAPSHOTS) {
+			attr_mem(st, n, S_IFDIR);
+			st->st_mode = S_IFDIR | 0555;
+			return 0;
+		}
+		attr_mem(st, n, S_IFREG);
+		st->st_mode = S_IFREG | (n->magic == FS_M_CLOCK && fs.test_clock ? 0644 : 0444);
+		if ((rc = fs_magic_render(n, &out)) < 0) {
+			lay_buf_free(&out);
+			return lay_err_set(err, rc, "cannot render %s", n->name);
+		}
+		st->st_size = out.len;
+		lay_buf_free(&out);
+		return 0;
+	}
+	return lay_err_set(err, -EIO, "unknown node kind");
+}
+
+/* A new memory object's metadata: the caller owns it, times are now. */
+void fs_attr_init_mem(fs_node *n, fuse_req_t req, mode_t mode)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	int64_t now = eng_clock_now_ns(eng_db_clock(fs.db));
+
+	n->mode = mode & 07777;
+	n->uid = ctx->uid;
+	n->gid = ctx->gid;
+	n->mtime_ns = n->ctime_ns = n->atime_ns = now;
+	if (!n->ino)
+		n->ino = INO_MAGIC_BASE + __atomic_add_fetch(&fs.next_ino, 1, __ATOMIC_RELAXED);
+}

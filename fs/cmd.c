@@ -1,0 +1,92 @@
+/* The ddbfs subcommands (SPEC §2): create-table. They act through the
+ * mount itself, like any other client. */
+#include "cmd.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+static const char create_table_usage[] =
+	"usage: ddbfs create-table MNT NAME --pk ATTR:TYPE [--sk ATTR:TYPE]\n"
+	"\n"
+	"Creates table NAME in the mounted database MNT with partition key ATTR of\n"
+	"TYPE (S, N or B) and an optional sort key. Same as\n"
+	"  mkdir MNT/NAME && setfattr -n user.ddb.key_schema -v 'PK:T,SK:T' MNT/NAME\n";
+
+static int create_table(int argc, char **argv)
+{
+	const char *mnt = NULL, *name = NULL, *pk = NULL, *sk = NULL;
+	char path[4096], schema[600];
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(create_table_usage, stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--pk") == 0 && i + 1 < argc) {
+			pk = argv[++i];
+		} else if (strcmp(argv[i], "--sk") == 0 && i + 1 < argc) {
+			sk = argv[++i];
+		} else if (argv[i][0] == '-') {
+			fprintf(stderr, "ddbfs create-table: unknown or incomplete flag %s\n", argv[i]);
+			return 2;
+		} else if (!mnt) {
+			mnt = argv[i];
+		} else if (!name) {
+			name = argv[i];
+		} else {
+			fprintf(stderr, "ddbfs create-table: unexpected argument %s\n", argv[i]);
+			return 2;
+		}
+	}
+	if (!mnt || !name || !pk) {
+		fputs(create_table_usage, stderr);
+		return 2;
+	}
+	snprintf(path, sizeof(path), "%s/%s", mnt, name);
+	snprintf(schema, sizeof(schema), "%s%s%s", pk, sk ? "," : "", sk ? sk : "");
+	if (mkdir(path, 0755) < 0) {
+		fprintf(stderr, "ddbfs create-table: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	if (setxattr(path, "user.ddb.key_schema", schema, strlen(schema), 0) < 0) {
+		int e = errno;
+
+		rmdir(path);
+		fprintf(stderr, "ddbfs create-table: key schema %s: %s (see %s/.ddbfs/errors)\n",
+			schema, strerror(e), mnt);
+		return 1;
+	}
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} cmds[] = {
+	{ "create-table", create_table },
+};
+
+int fs_cmd_known(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(cmds[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+int fs_cmd_run(int argc, char **argv)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(cmds[i].name, argv[0]) == 0)
+			return cmds[i].run(argc, argv);
+	return 2;
+}

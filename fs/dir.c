@@ -1,0 +1,336 @@
+/* Directory listings (SPEC §3): a snapshot taken at offset 0 (so offsets
+ * stay valid while entries are deleted during the walk, and rewinddir sees
+ * new names), in DynamoDB key order, memory objects after the engine's. */
+#include "file.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../layout/name.h"
+#include "attr.h"
+
+typedef struct dent {
+	size_t name_off;       /* in names */
+	struct stat st;
+	fs_kind kind;
+	fs_magic magic;
+	lay_value key;         /* in store */
+	fs_node *node;         /* memory children: the node itself */
+} dent;
+
+typedef struct dirh {
+	pthread_mutex_t lock;
+	dent *v;
+	size_t n, cap;
+	lay_buf names;
+	lay_item store;
+	int filled;
+} dirh;
+
+static void dirh_clear(dirh *d)
+{
+	d->n = 0;
+	lay_buf_reset(&d->names);
+	lay_item_free(&d->store);
+	d->filled = 0;
+}
+
+static dent *add(dirh *d, const char *name, size_t len, fs_kind kind)
+{
+	dent *e;
+
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 64;
+		dent *v = realloc(d->v, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		d->v = v;
+		d->cap = cap;
+	}
+	e = &d->v[d->n];
+	memset(e, 0, sizeof(*e));
+	e->name_off = d->names.len;
+	if (lay_buf_add(&d->names, name, len) < 0 || lay_buf_addc(&d->names, '\0') < 0)
+		return NULL;
+	e->kind = kind;
+	d->n++;
+	return e;
+}
+
+typedef struct fill_ctx {
+	dirh *d;
+	fs_node *dir;
+	int items;            /* entries are items (else partitions) */
+	lay_buf name;
+} fill_ctx;
+
+static int fill_one(void *arg, const eng_entry *ent)
+{
+	fill_ctx *c = arg;
+	dent *e;
+	int rc;
+
+	if (!ent->is_partition && !c->dir->has_sk) {
+		lay_key key = { .pk = *ent->key };
+
+		if (fs_is_hidden(c->dir->table, &key))
+			return 0;
+	} else if (!ent->is_partition) {
+		lay_key key = { .pk = c->dir->pk, .sk = *ent->key };
+
+		if (fs_is_hidden(c->dir->table, &key))
+			return 0;
+	}
+	lay_buf_reset(&c->name);
+	if ((rc = lay_name_from_key(&c->name, ent->key, !ent->is_partition)) < 0)
+		return rc;
+	e = add(c->d, c->name.p, c->name.len, ent->is_partition ? FS_PART : FS_ITEM);
+	if (!e)
+		return -ENOMEM;
+	if (lay_value_copy(&c->d->store, &e->key, ent->key) < 0)
+		return -ENOMEM;
+	if (ent->is_partition)
+		fs_attr_dir(&e->st, ent->dir);
+	else
+		fs_attr_item(&e->st, ent->meta);
+	return 0;
+}
+
+static int fill(dirh *d, fs_node *dir, lay_err *err)
+{
+	static const struct {
+		const char *name;
+		fs_magic magic;
+		int dir;
+	} table_magic[] = {
+		{ ".table.json", FS_M_TABLE_JSON, 0 },
+		{ ".stream", FS_M_STREAM, 0 },
+	},
+	  ddbfs_magic[] = {
+		  { "errors", FS_M_ERRORS, 0 },
+		  { "stats.json", FS_M_STATS, 0 },
+		  { "clock", FS_M_CLOCK, 0 },
+	  };
+	fill_ctx c = { d, dir, 0, LAY_BUF_INIT };
+	dent *e;
+	fs_node *m;
+	size_t i;
+	int rc = 0;
+
+	dirh_clear(d);
+	if (!(e = add(d, ".", 1, 0)))
+		return -ENOMEM;
+	e->st.st_mode = S_IFDIR;
+	if (!(e = add(d, "..", 2, 0)))
+		return -ENOMEM;
+	e->st.st_mode = S_IFDIR;
+
+	switch (dir->kind) {
+	case FS_ROOT: {
+		char **names;
+		eng_table_info ti;
+		int count;
+
+		if (fs.show_magic) {
+			if (!(e = add(d, ".ddbfs", 6, FS_MAGIC_DIR)))
+				return -ENOMEM;
+			e->st.st_mode = S_IFDIR | 0555;
+		}
+		if ((count = eng_table_list(fs.db, &names)) < 0)
+			return count;
+		for (i = 0; i < (size_t)count && rc == 0; i++) {
+			if (eng_table_get(fs.db, names[i], &ti, NULL) < 0)
+				continue; /* deleted meanwhile */
+			if (!(e = add(d, names[i], strlen(names[i]), FS_TABLE)))
+				rc = -ENOMEM;
+			else
+				fs_attr_dir(&e->st, &ti.dir);
+		}
+		eng_names_free(names);
+		break;
+	}
+	case FS_MAGIC_DIR:
+		for (i = 0; i < sizeof(ddbfs_magic) / sizeof(ddbfs_magic[0]); i++) {
+			if (!(e = add(d, ddbfs_magic[i].name, strlen(ddbfs_magic[i].name),
+				      FS_MAGIC_FILE)))
+				return -ENOMEM;
+			e->magic = ddbfs_magic[i].magic;
+			e->st.st_mode = S_IFREG | 0444;
+		}
+		break;
+	case FS_TABLE:
+		if (fs.show_magic) {
+			for (i = 0; i < sizeof(table_magic) / sizeof(table_magic[0]); i++) {
+				if (!(e = add(d, table_magic[i].name, strlen(table_magic[i].name),
+					      FS_MAGIC_FILE)))
+					return -ENOMEM;
+				e->magic = table_magic[i].magic;
+				e->st.st_mode = S_IFREG | 0444;
+			}
+		}
+		rc = eng_list(fs.db, dir->table, NULL, NULL, 0, 0, fill_one, &c, err);
+		break;
+	case FS_PART:
+		if (!dir->mem)
+			rc = eng_list(fs.db, dir->table, &dir->pk, NULL, 0, 0, fill_one, &c, err);
+		break;
+	default:
+		return -ENOTDIR;
+	}
+	lay_buf_free(&c.name);
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
+
+	pthread_mutex_lock(&fs.lock);
+	for (m = dir->mchildren; m && rc >= 0; m = m->mnext) {
+		if (!(e = add(d, m->name, strlen(m->name), m->kind))) {
+			rc = -ENOMEM;
+			break;
+		}
+		e->node = m;
+		e->st.st_ino = m->ino;
+		e->st.st_mode = m->kind == FS_PART ? S_IFDIR | m->mode : S_IFREG | m->mode;
+	}
+	pthread_mutex_unlock(&fs.lock);
+	if (rc < 0)
+		return rc;
+	d->filled = 1;
+	return 0;
+}
+
+void fs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	fs_node *n = fs_node_of(ino);
+	dirh *d;
+
+	if (n->kind == FS_ITEM || n->kind == FS_SCRATCH ||
+	    (n->kind == FS_MAGIC_FILE && n->magic != FS_M_SNAPSHOTS))
+		{ fuse_reply_err(req, ENOTDIR); return; }
+	if (!(d = calloc(1, sizeof(*d))))
+		{ fuse_reply_err(req, ENOMEM); return; }
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_mutex_lock(&fs.lock);
+	n->open++;
+	pthread_mutex_unlock(&fs.lock);
+	fi->fh = (uintptr_t)d;
+	fi->cache_readdir = n->kind != FS_MAGIC_DIR;
+	fi->keep_cache = fi->cache_readdir;
+	fuse_reply_open(req, fi);
+}
+
+static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			   struct fuse_file_info *fi, int plus)
+{
+	fs_node *dir = fs_node_of(ino), *n;
+	dirh *d = (dirh *)(uintptr_t)fi->fh;
+	lay_err err = { 0 };
+	char *buf, *p;
+	size_t rem = size, i;
+	int rc = 0;
+
+	if (!(buf = malloc(size)))
+		{ fuse_reply_err(req, ENOMEM); return; }
+	pthread_mutex_lock(&d->lock);
+	if (off == 0 || !d->filled)
+		rc = fill(d, dir, &err);
+	if (rc < 0) {
+		pthread_mutex_unlock(&d->lock);
+		free(buf);
+		lay_buf path = LAY_BUF_INIT;
+
+		fs_path_of(&path, dir, NULL);
+		fs_errlog_add(req, "readdir", path.p, rc, err.msg);
+		lay_buf_free(&path);
+		{ fuse_reply_err(req, -rc); return; }
+	}
+	p = buf;
+	for (i = (size_t)off; i < d->n; i++) {
+		dent *e = &d->v[i];
+		const char *name = d->names.p + e->name_off;
+		size_t need;
+
+		if (!plus) {
+			need = fuse_add_direntry(req, p, rem, name, &e->st, (off_t)i + 1);
+			if (need > rem)
+				break;
+		} else {
+			struct fuse_entry_param ep;
+
+			memset(&ep, 0, sizeof(ep));
+			ep.attr = e->st;
+			n = NULL;
+			if (e->kind && !(e->kind == FS_MAGIC_FILE && e->magic == FS_M_NONE)) {
+				need = fuse_add_direntry_plus(req, NULL, 0, name, &ep, 0);
+				if (need > rem)
+					break;
+				pthread_mutex_lock(&fs.lock);
+				if (e->node && e->node->parent == ino)
+					n = e->node;
+				else if (e->kind == FS_MAGIC_DIR)
+					n = fs.ddbfs_dir;
+				else if (!e->node)
+					n = fs_node_get(dir, name, e->kind, e->magic,
+							dir->kind == FS_PART ? &dir->pk : &e->key,
+							&e->key, dir->kind == FS_PART || dir->has_sk);
+				if (n) {
+					n->nlookup++;
+					ep.ino = fs_ino_of(n);
+					ep.attr_timeout = e->kind == FS_MAGIC_FILE ? 0 : fs.timeout;
+					ep.entry_timeout = fs.timeout;
+					if (n->mem || n->kind == FS_SCRATCH) {
+						pthread_mutex_unlock(&fs.lock);
+						fs_attr_node(n, &ep.attr, NULL);
+						pthread_mutex_lock(&fs.lock);
+					}
+				}
+				pthread_mutex_unlock(&fs.lock);
+			}
+			need = fuse_add_direntry_plus(req, p, rem, name, &ep, (off_t)i + 1);
+			if (need > rem) {
+				/* cannot happen: sized above; undo the count anyway */
+				if (n) {
+					pthread_mutex_lock(&fs.lock);
+					n->nlookup--;
+					pthread_mutex_unlock(&fs.lock);
+				}
+				break;
+			}
+		}
+		p += need;
+		rem -= need;
+	}
+	pthread_mutex_unlock(&d->lock);
+	fuse_reply_buf(req, buf, size - rem);
+	free(buf);
+}
+
+void fs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		   struct fuse_file_info *fi)
+{
+	readdir_common(req, ino, size, off, fi, 0);
+}
+
+void fs_op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	readdir_common(req, ino, size, off, fi, 1);
+}
+
+void fs_op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	dirh *d = (dirh *)(uintptr_t)fi->fh;
+	fs_node *n = fs_node_of(ino);
+
+	dirh_clear(d);
+	lay_buf_free(&d->names);
+	free(d->v);
+	pthread_mutex_destroy(&d->lock);
+	free(d);
+	pthread_mutex_lock(&fs.lock);
+	n->open--;
+	fs_node_maybe_free(n);
+	pthread_mutex_unlock(&fs.lock);
+	fuse_reply_err(req, 0);
+}

@@ -1,0 +1,119 @@
+/* The error log of SPEC §5: every failed operation appends one JSON line
+ * (time, uid, operation, path, errno name, message) to MNT/.ddbfs/errors,
+ * which keeps the latest 1000, and to the daemon's log DATA_DIR/ddbfs.log. */
+#include "fs.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define ERRLOG_KEEP 1000
+
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *ring[ERRLOG_KEEP];
+static size_t ring_next, ring_count;
+static FILE *logf;
+
+int fs_errlog_open(const char *data_dir)
+{
+	lay_buf path = LAY_BUF_INIT;
+
+	if (lay_buf_addf(&path, "%s/ddbfs.log", data_dir) < 0)
+		return -ENOMEM;
+	logf = fopen(path.p, "a");
+	lay_buf_free(&path);
+	if (!logf)
+		return -errno;
+	setvbuf(logf, NULL, _IOLBF, 0);
+	return 0;
+}
+
+void fs_errlog_close(void)
+{
+	size_t i;
+
+	if (logf)
+		fclose(logf);
+	logf = NULL;
+	for (i = 0; i < ERRLOG_KEEP; i++) {
+		free(ring[i]);
+		ring[i] = NULL;
+	}
+	ring_count = ring_next = 0;
+}
+
+static void stamp(char *out, size_t size)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+}
+
+void fs_log(const char *fmt, ...)
+{
+	char when[64];
+	va_list ap;
+
+	stamp(when, sizeof(when));
+	pthread_mutex_lock(&log_lock);
+	if (logf) {
+		fprintf(logf, "%s ", when);
+		va_start(ap, fmt);
+		vfprintf(logf, fmt, ap);
+		va_end(ap);
+		fputc('\n', logf);
+	}
+	pthread_mutex_unlock(&log_lock);
+}
+
+int fs_errlog_add(fuse_req_t req, const char *op, const char *path, int code, const char *msg)
+{
+	const struct fuse_ctx *ctx = req ? fuse_req_ctx(req) : NULL;
+	lay_buf line = LAY_BUF_INIT;
+	char when[64];
+
+	if (code > 0)
+		code = -code;
+	stamp(when, sizeof(when));
+	if (!msg || !*msg)
+		msg = strerror(-code);
+	if (lay_buf_addf(&line, "{\"time\":\"%s\",\"uid\":%u,\"op\":", when,
+			 ctx ? (unsigned)ctx->uid : 0u) < 0 ||
+	    lay_json_quote(&line, op, strlen(op)) < 0 || lay_buf_adds(&line, ",\"path\":") < 0 ||
+	    lay_json_quote(&line, path ? path : "", path ? strlen(path) : 0) < 0 ||
+	    lay_buf_addf(&line, ",\"errno\":\"%s\",\"message\":", lay_errno_name(code)) < 0 ||
+	    lay_json_quote(&line, msg, strlen(msg)) < 0 || lay_buf_adds(&line, "}\n") < 0) {
+		lay_buf_free(&line);
+		return code;
+	}
+	pthread_mutex_lock(&log_lock);
+	if (logf)
+		fwrite(line.p, 1, line.len, logf);
+	free(ring[ring_next]);
+	ring[ring_next] = lay_buf_detach(&line, NULL);
+	ring_next = (ring_next + 1) % ERRLOG_KEEP;
+	if (ring_count < ERRLOG_KEEP)
+		ring_count++;
+	pthread_mutex_unlock(&log_lock);
+	return code;
+}
+
+int fs_errlog_render(lay_buf *out)
+{
+	size_t i, start;
+	int rc = 0;
+
+	pthread_mutex_lock(&log_lock);
+	start = (ring_next + ERRLOG_KEEP - ring_count) % ERRLOG_KEEP;
+	for (i = 0; i < ring_count && rc == 0; i++)
+		rc = lay_buf_adds(out, ring[(start + i) % ERRLOG_KEEP]);
+	pthread_mutex_unlock(&log_lock);
+	return rc;
+}

@@ -1,0 +1,602 @@
+/* Open files (SPEC §5, §6): an item's content is rendered at open; writes
+ * are buffered per handle and become one PutItem at the first flush from
+ * the opening process, at fsync, or at release if still dirty. Scratch
+ * files are memory files; generated files are rendered at open. */
+#include "file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../layout/name.h"
+#include "attr.h"
+#include "name.h"
+
+#define MAX_ITEM_FILE (16u << 20)   /* no item renders larger than this */
+#define MAX_SCRATCH_FILE (64u << 20)
+
+static void fail(fuse_req_t req, const char *op, fs_node *n, const char *child, int rc,
+		 const lay_err *err)
+{
+	lay_buf path = LAY_BUF_INIT;
+
+	fs_path_of(&path, n, child);
+	fs_errlog_add(req, op, path.p, rc, err && err->code ? err->msg : NULL);
+	lay_buf_free(&path);
+	fuse_reply_err(req, -rc);
+}
+
+void fs_op_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
+		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+	if (conn->capable & FUSE_CAP_READDIRPLUS)
+		conn->want |= FUSE_CAP_READDIRPLUS;
+	conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
+	/* the kernel would own size and mtime: never */
+	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+	conn->want &= ~FUSE_CAP_POSIX_ACL;
+}
+
+static fs_fh *fh_new(fs_node *n, fuse_req_t req, int flags)
+{
+	fs_fh *fh = calloc(1, sizeof(*fh));
+
+	if (!fh)
+		return NULL;
+	pthread_mutex_init(&fh->lock, NULL);
+	fh->node = n;
+	fh->writable = (flags & O_ACCMODE) != O_RDONLY;
+	fh->append = !!(flags & O_APPEND);
+	fh->opener = fuse_req_ctx(req)->pid;
+	return fh;
+}
+
+static void fh_free(fs_fh *fh)
+{
+	if (!fh)
+		return;
+	lay_buf_free(&fh->buf);
+	pthread_mutex_destroy(&fh->lock);
+	free(fh);
+}
+
+void fs_fh_note_meta(fs_fh *fh, const eng_meta *m, unsigned which)
+{
+	if (which & ENG_META_MODE)
+		fh->meta.mode = m->mode;
+	if (which & ENG_META_UID)
+		fh->meta.uid = m->uid;
+	if (which & ENG_META_GID)
+		fh->meta.gid = m->gid;
+	if (which & ENG_META_MTIME)
+		fh->meta.mtime_ns = m->mtime_ns;
+	fh->meta_set |= which & ~ENG_META_CTIME;
+}
+
+/* Render the committed item of n into out. */
+static int load_item(fs_node *n, lay_buf *out, lay_err *err)
+{
+	lay_item item = LAY_ITEM_INIT;
+	lay_key key;
+	int rc;
+
+	fs_node_item_key(n, &key);
+	if ((rc = eng_item_get(fs.db, n->table, &key, &item, NULL, err)) == 0)
+		rc = lay_json_render(out, &item, fs.format);
+	lay_item_free(&item);
+	return rc;
+}
+
+/* The key a committed file gets: the node's, or for a long name created
+ * here the one its content carries, which must hash to the name. */
+static int commit_key(fs_node *n, lay_item *item, const lay_schema *s, lay_err *err)
+{
+	lay_key key;
+	lay_buf name = LAY_BUF_INIT;
+	int rc;
+
+	if (n->key.type) {
+		fs_node_item_key(n, &key);
+		return lay_item_set_key(item, s, &key, 0, err);
+	}
+	if ((rc = lay_item_key(&key, item, s, err)) < 0)
+		return lay_err_set(err, rc, "%s is a long name: the file must carry its key "
+				   "attributes (%s)", n->name, err->msg);
+	rc = lay_name_from_key(&name, s->sk[0] ? &key.sk : &key.pk, 1);
+	if (rc >= 0 && (strcmp(name.p, n->name) != 0 ||
+			(s->sk[0] && !lay_value_equal(&key.pk, &n->pk))))
+		rc = lay_err_set(err, -EINVAL, "the key attributes of %s name another file (%s)",
+				 n->name, name.p);
+	lay_buf_free(&name);
+	if (rc < 0)
+		return rc;
+	return fs_node_set_key(n, s->sk[0] ? &key.pk : NULL, s->sk[0] ? &key.sk : &key.pk);
+}
+
+/* Forget a created item whose first commit failed: it never existed. */
+static void drop_pending(fs_node *n)
+{
+	fuse_ino_t parent;
+
+	pthread_mutex_lock(&fs.lock);
+	parent = n->parent;
+	if (n->mem && parent) {
+		fs_notify_entry(parent, n->name);
+		fs_node_mem_unlink(n);
+		fs_node_unhash(n);
+	}
+	pthread_mutex_unlock(&fs.lock);
+}
+
+/* The file's content becomes one PutItem (SPEC §5). Needs fh->lock. */
+static int commit(fs_fh *fh, lay_err *err)
+{
+	fs_node *n = fh->node, *dir;
+	eng_table_info ti;
+	lay_item item = LAY_ITEM_INIT;
+	eng_meta meta = fh->meta;
+	unsigned which = fh->meta_set;
+	lay_key key;
+	eng_event ev;
+	int rc, pending;
+
+	fh->dirty = 0;
+	pthread_mutex_lock(&fs.lock);
+	if (n->dirty == fh)
+		n->dirty = NULL;
+	pending = n->mem;
+	if (pending) {
+		/* a created file carries its creator and mode */
+		if (!(which & ENG_META_MODE))
+			meta.mode = n->mode;
+		if (!(which & ENG_META_UID))
+			meta.uid = n->uid;
+		if (!(which & ENG_META_GID))
+			meta.gid = n->gid;
+		which |= ENG_META_MODE | ENG_META_UID | ENG_META_GID;
+	}
+	pthread_mutex_unlock(&fs.lock);
+
+	if ((rc = eng_table_get(fs.db, n->table, &ti, err)) < 0)
+		goto out;
+	if ((rc = lay_json_parse(&item, fh->buf.p ? fh->buf.p : "", fh->buf.len, fs.format, err)) < 0)
+		goto out;
+	if ((rc = commit_key(n, &item, &ti.schema, err)) < 0)
+		goto out;
+	rc = eng_item_put(fs.db, n->table, &item, &meta, which, &ev, NULL, err);
+	if (rc < 0)
+		goto out;
+	fs_node_item_key(n, &key);
+	fs_unhide_key(n->table, &key);
+	pthread_mutex_lock(&fs.lock);
+	if (n->mem) {
+		dir = n->parent ? fs_node_of(n->parent) : NULL;
+		fs_node_mem_unlink(n);
+		if (dir && dir->kind == FS_PART && dir->mem)
+			fs_node_mem_unlink(dir); /* the partition now exists */
+	}
+	pthread_mutex_unlock(&fs.lock);
+	/* what the kernel cached is the tool's text; ours is re-rendered */
+	fs_notify_inode(fs_ino_of(n));
+out:
+	lay_item_free(&item);
+	if (rc < 0 && pending)
+		drop_pending(n);
+	return rc;
+}
+
+static int commit_logged(fuse_req_t req, fs_fh *fh, const char *op)
+{
+	lay_err err = { 0 };
+	int rc = 0;
+
+	pthread_mutex_lock(&fh->lock);
+	if (fh->dirty)
+		rc = commit(fh, &err);
+	pthread_mutex_unlock(&fh->lock);
+	if (rc < 0) {
+		lay_buf path = LAY_BUF_INIT;
+
+		fs_path_of(&path, fh->node, NULL);
+		fs_errlog_add(req, op, path.p, rc, err.msg);
+		lay_buf_free(&path);
+	}
+	return rc;
+}
+
+static void mark_dirty(fs_fh *fh)
+{
+	fh->dirty = 1;
+	pthread_mutex_lock(&fs.lock);
+	fh->node->dirty = fh;
+	pthread_mutex_unlock(&fs.lock);
+}
+
+static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int created)
+{
+	lay_err err = { 0 };
+	fs_fh *fh;
+	int rc = 0, trunc = (fi->flags & O_TRUNC) != 0;
+
+	if (n->kind == FS_TABLE || n->kind == FS_PART || n->kind == FS_ROOT ||
+	    n->kind == FS_MAGIC_DIR || (n->kind == FS_MAGIC_FILE && n->magic == FS_M_SNAPSHOTS))
+		return fail(req, "open", n, NULL, -EISDIR, NULL);
+	if (!(fh = fh_new(n, req, fi->flags)))
+		return fail(req, "open", n, NULL, -ENOMEM, NULL);
+
+	switch (n->kind) {
+	case FS_ITEM:
+		if (fs.ro && fh->writable) {
+			rc = -EROFS;
+			break;
+		}
+		if (created || (trunc && fh->writable)) {
+			mark_dirty(fh);
+		} else {
+			pthread_mutex_lock(&fs.lock);
+			if (n->dirty)
+				rc = lay_buf_add(&fh->buf, n->dirty->buf.p, n->dirty->buf.len);
+			pthread_mutex_unlock(&fs.lock);
+			if (!n->mem && !fh->buf.len)
+				rc = load_item(n, &fh->buf, &err);
+		}
+		fi->keep_cache = !fh->writable;
+		fi->noflush = !fh->writable;
+		break;
+	case FS_SCRATCH:
+		if (trunc && fh->writable) {
+			pthread_mutex_lock(&fs.lock);
+			lay_buf_reset(&n->data);
+			n->mtime_ns = n->ctime_ns = eng_clock_now_ns(eng_db_clock(fs.db));
+			pthread_mutex_unlock(&fs.lock);
+		}
+		break;
+	case FS_MAGIC_FILE:
+		if (fh->writable && !(n->magic == FS_M_CLOCK && fs.test_clock)) {
+			rc = lay_err_set(&err, -EROFS, "%s is read-only", n->name);
+			break;
+		}
+		if (!fh->writable)
+			rc = fs_magic_render(n, &fh->buf);
+		fi->direct_io = 1;
+		break;
+	default:
+		rc = -EISDIR;
+	}
+	if (rc < 0) {
+		fh_free(fh);
+		return fail(req, "open", n, NULL, rc, &err);
+	}
+	pthread_mutex_lock(&fs.lock);
+	n->open++;
+	pthread_mutex_unlock(&fs.lock);
+	fi->fh = (uintptr_t)fh;
+	if (created) {
+		struct fuse_entry_param e;
+
+		memset(&e, 0, sizeof(e));
+		e.ino = fs_ino_of(n);
+		fs_attr_node(n, &e.attr, &err);
+		e.attr_timeout = fs.timeout;
+		e.entry_timeout = fs.timeout;
+		fuse_reply_create(req, &e, fi);
+	} else {
+		fuse_reply_open(req, fi);
+	}
+}
+
+void fs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	open_node(req, fs_node_of(ino), fi, 0);
+}
+
+void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+		  struct fuse_file_info *fi)
+{
+	fs_node *dir = fs_node_of(parent), *n;
+	lay_err err = { 0 };
+	fs_target t;
+	lay_key key;
+	eng_meta meta;
+	int rc;
+
+	if (dir->kind == FS_ROOT)
+		return fail(req, "create", dir, name, -EPERM,
+			    &(lay_err){ -EPERM, "only tables (directories) live at the top" });
+	if (dir->kind == FS_MAGIC_DIR || (dir->kind == FS_MAGIC_FILE))
+		return fail(req, "create", dir, name, -EROFS, NULL);
+	if (fs.ro)
+		return fail(req, "create", dir, name, -EROFS, NULL);
+
+	pthread_mutex_lock(&fs.lock);
+	n = fs_node_find(parent, name);
+	if (n && n->mem) {
+		n->nlookup++;
+		pthread_mutex_unlock(&fs.lock);
+		if (fi->flags & O_EXCL) {
+			pthread_mutex_lock(&fs.lock);
+			n->nlookup--;
+			pthread_mutex_unlock(&fs.lock);
+			return fail(req, "create", dir, name, -EEXIST, NULL);
+		}
+		return open_node(req, n, fi, 0);
+	}
+	pthread_mutex_unlock(&fs.lock);
+
+	rc = fs_name_resolve(&t, dir, name, 0, &err);
+	if (rc == 0 && t.kind == FS_MAGIC_FILE)
+		rc = lay_err_set(&err, -EROFS, "%s is generated", name);
+	if (rc < 0) {
+		fs_target_free(&t);
+		return fail(req, "create", dir, name, rc, &err);
+	}
+	if (t.kind == FS_ITEM && t.hashed) {
+		rc = eng_resolve_hash(fs.db, dir->table, dir->kind == FS_PART ? &dir->pk : NULL,
+				      t.hash, &t.store, &t.key, &err);
+		if (rc == 0)
+			t.hashed = 0;
+		else if (rc != -ENOENT)
+			goto fail_target;
+		rc = 0;
+	}
+	if (t.kind == FS_ITEM && !t.hashed) {
+		fs_target_key(&t, &key);
+		rc = fs_is_hidden(dir->table, &key) ? -ENOENT
+						     : eng_item_get(fs.db, dir->table, &key, NULL,
+								    &meta, &err);
+		if (rc == 0) {
+			/* it exists: create(2) is an open of it */
+			if (fi->flags & O_EXCL) {
+				rc = lay_err_set(&err, -EEXIST, "item exists");
+				goto fail_target;
+			}
+			pthread_mutex_lock(&fs.lock);
+			n = fs_node_get(dir, name, FS_ITEM, FS_M_NONE, &t.pk, &t.key, dir->has_sk);
+			if (n)
+				n->nlookup++;
+			pthread_mutex_unlock(&fs.lock);
+			fs_target_free(&t);
+			if (!n)
+				return fail(req, "create", dir, name, -ENOMEM, NULL);
+			return open_node(req, n, fi, 1);
+		}
+		if (rc != -ENOENT)
+			goto fail_target;
+	}
+	/* a new memory object: a scratch file, or an item until its commit */
+	pthread_mutex_lock(&fs.lock);
+	n = fs_node_get(dir, name, t.kind == FS_ITEM ? FS_ITEM : FS_SCRATCH, FS_M_NONE,
+			&t.pk, t.hashed ? NULL : &t.key, dir->has_sk);
+	if (n) {
+		if (t.kind == FS_ITEM && dir->kind == FS_PART)
+			n->has_sk = 1;
+		fs_attr_init_mem(n, req, mode);
+		fs_node_mem_link(dir, n);
+		n->nlookup++;
+	}
+	pthread_mutex_unlock(&fs.lock);
+	fs_target_free(&t);
+	if (!n)
+		return fail(req, "create", dir, name, -ENOMEM, NULL);
+	open_node(req, n, fi, 1);
+	return;
+fail_target:
+	fs_target_free(&t);
+	fail(req, "create", dir, name, rc, &err);
+}
+
+void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		struct fuse_file_info *fi)
+{
+	fs_fh *fh = (fs_fh *)(uintptr_t)fi->fh;
+	fs_node *n = fs_node_of(ino);
+	const lay_buf *b;
+	pthread_mutex_t *lock;
+
+	if (n->kind == FS_SCRATCH) {
+		b = &n->data;
+		lock = &fs.lock;
+	} else {
+		b = &fh->buf;
+		lock = &fh->lock;
+	}
+	pthread_mutex_lock(lock);
+	if ((size_t)off >= b->len)
+		size = 0;
+	else if (size > b->len - (size_t)off)
+		size = b->len - (size_t)off;
+	/* fuse_reply_buf copies before we unlock */
+	fuse_reply_buf(req, size ? b->p + off : NULL, size);
+	pthread_mutex_unlock(lock);
+}
+
+/* Write len bytes at off (or at the end) into b, zero-filling a gap. */
+static int buf_write(lay_buf *b, const char *p, size_t len, off_t off, int append, size_t max)
+{
+	size_t at = append ? b->len : (size_t)off;
+
+	if (at + len > max)
+		return -EFBIG;
+	if (at + len > b->len) {
+		size_t old = b->len;
+
+		if (lay_buf_grow(b, at + len - b->len) < 0)
+			return -ENOMEM;
+		if (at > old)
+			memset(b->p + old, 0, at - old);
+		b->len = at + len;
+		b->p[b->len] = '\0';
+	}
+	memcpy(b->p + at, p, len);
+	return 0;
+}
+
+void fs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+		 struct fuse_file_info *fi)
+{
+	fs_fh *fh = (fs_fh *)(uintptr_t)fi->fh;
+	fs_node *n = fs_node_of(ino);
+	int rc;
+
+	if (n->kind == FS_MAGIC_FILE) {
+		rc = fs_magic_write(req, n, buf, size);
+		if (rc < 0)
+			{ fuse_reply_err(req, -rc); return; } /* logged by fs_magic_write */
+		fuse_reply_write(req, size);
+		return;
+	}
+	if (n->kind == FS_SCRATCH) {
+		pthread_mutex_lock(&fs.lock);
+		rc = buf_write(&n->data, buf, size, off, fh->append, MAX_SCRATCH_FILE);
+		if (rc == 0)
+			n->mtime_ns = n->ctime_ns = eng_clock_now_ns(eng_db_clock(fs.db));
+		pthread_mutex_unlock(&fs.lock);
+	} else {
+		pthread_mutex_lock(&fh->lock);
+		rc = buf_write(&fh->buf, buf, size, off, fh->append, MAX_ITEM_FILE);
+		if (rc == 0)
+			mark_dirty(fh);
+		pthread_mutex_unlock(&fh->lock);
+	}
+	if (rc < 0)
+		return fail(req, "write", n, NULL, rc,
+			    rc == -EFBIG ? &(lay_err){ -EFBIG, "file too large" } : NULL);
+	fuse_reply_write(req, size);
+}
+
+void fs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	fs_fh *fh = (fs_fh *)(uintptr_t)fi->fh;
+	int rc = 0;
+
+	(void)ino;
+	if (fh->node->kind == FS_ITEM && fh->dirty && fuse_req_ctx(req)->pid == fh->opener)
+		rc = commit_logged(req, fh, "close");
+	fuse_reply_err(req, -rc);
+}
+
+void fs_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
+{
+	fs_fh *fh = (fs_fh *)(uintptr_t)fi->fh;
+	int rc = 0;
+
+	(void)ino;
+	(void)datasync;
+	if (fh->node->kind == FS_ITEM)
+		rc = commit_logged(req, fh, "fsync");
+	if (rc == 0)
+		rc = eng_db_sync(fs.db);
+	fuse_reply_err(req, -rc);
+}
+
+void fs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	fs_fh *fh = (fs_fh *)(uintptr_t)fi->fh;
+	fs_node *n = fs_node_of(ino);
+
+	if (n->kind == FS_ITEM && fh->dirty)
+		commit_logged(req, fh, "release");
+	pthread_mutex_lock(&fs.lock);
+	if (n->dirty == fh)
+		n->dirty = NULL;
+	n->open--;
+	fs_node_maybe_free(n);
+	pthread_mutex_unlock(&fs.lock);
+	fh_free(fh);
+	fuse_reply_err(req, 0);
+}
+
+int fs_file_truncate(fuse_req_t req, fs_node *n, fs_fh *fh, off_t size, lay_err *err)
+{
+	fs_fh tmp;
+	int rc = 0;
+
+	if (size < 0)
+		return -EINVAL;
+	if (n->kind == FS_SCRATCH) {
+		pthread_mutex_lock(&fs.lock);
+		if ((size_t)size > MAX_SCRATCH_FILE)
+			rc = -EFBIG;
+		else if ((size_t)size > n->data.len)
+			rc = buf_write(&n->data, "", 0, size, 0, MAX_SCRATCH_FILE);
+		else if (n->data.p)
+			n->data.p[n->data.len = (size_t)size] = '\0';
+		n->mtime_ns = n->ctime_ns = eng_clock_now_ns(eng_db_clock(fs.db));
+		pthread_mutex_unlock(&fs.lock);
+		return rc;
+	}
+	if (fh) {
+		pthread_mutex_lock(&fh->lock);
+		if ((size_t)size > fh->buf.len)
+			rc = buf_write(&fh->buf, "", 0, size, 0, MAX_ITEM_FILE);
+		else if (fh->buf.p)
+			fh->buf.p[fh->buf.len = (size_t)size] = '\0';
+		if (rc == 0)
+			mark_dirty(fh);
+		pthread_mutex_unlock(&fh->lock);
+		return rc;
+	}
+	/* truncate(2) by path: an edit of the committed text, committed now */
+	memset(&tmp, 0, sizeof(tmp));
+	pthread_mutex_init(&tmp.lock, NULL);
+	tmp.node = n;
+	tmp.opener = fuse_req_ctx(req)->pid;
+	pthread_mutex_lock(&fs.lock);
+	if (n->dirty)
+		rc = lay_buf_add(&tmp.buf, n->dirty->buf.p, n->dirty->buf.len);
+	pthread_mutex_unlock(&fs.lock);
+	if (rc == 0 && !n->mem && !tmp.buf.len)
+		rc = load_item(n, &tmp.buf, err);
+	if (rc == 0 && (size_t)size > tmp.buf.len)
+		rc = buf_write(&tmp.buf, "", 0, size, 0, MAX_ITEM_FILE);
+	else if (rc == 0 && tmp.buf.p)
+		tmp.buf.p[tmp.buf.len = (size_t)size] = '\0';
+	if (rc == 0) {
+		pthread_mutex_lock(&tmp.lock);
+		rc = commit(&tmp, err);
+		pthread_mutex_unlock(&tmp.lock);
+	}
+	lay_buf_free(&tmp.buf);
+	pthread_mutex_destroy(&tmp.lock);
+	return rc;
+}
+
+int fs_file_put_scratch(fs_node *s, fs_node *dir, const lay_key *key, int noreplace,
+			lay_err *err)
+{
+	eng_table_info ti;
+	lay_item item = LAY_ITEM_INIT;
+	eng_meta meta = { 0 };
+	lay_buf text = LAY_BUF_INIT;
+	eng_event ev;
+	int rc;
+
+	pthread_mutex_lock(&fs.lock);
+	rc = lay_buf_add(&text, s->data.p, s->data.len);
+	meta.mode = s->mode;
+	meta.uid = s->uid;
+	meta.gid = s->gid;
+	meta.mtime_ns = s->mtime_ns;
+	pthread_mutex_unlock(&fs.lock);
+	if (rc < 0)
+		goto out;
+	if ((rc = eng_table_get(fs.db, dir->table, &ti, err)) < 0)
+		goto out;
+	if ((rc = lay_json_parse(&item, text.p ? text.p : "", text.len, fs.format, err)) < 0)
+		goto out;
+	if ((rc = lay_item_set_key(&item, &ti.schema, key, 0, err)) < 0)
+		goto out;
+	if (fs_is_hidden(dir->table, key))
+		fs_unhide_key(dir->table, key); /* `sed -i.bak`: one MODIFY */
+	rc = eng_item_put(fs.db, dir->table, &item, &meta,
+			  ENG_META_MODE | ENG_META_UID | ENG_META_GID | ENG_META_MTIME |
+				  (noreplace ? ENG_PUT_EXCL : 0),
+			  &ev, NULL, err);
+out:
+	lay_item_free(&item);
+	lay_buf_free(&text);
+	return rc;
+}

@@ -1,0 +1,43 @@
+/* Files and directories as open handles (SPEC §5, §6): buffered writes
+ * committed as one PutItem, reads of rendered items, directory listings. */
+#ifndef FS_FILE_H
+#define FS_FILE_H
+
+#include "fs.h"
+
+void fs_op_init(void *userdata, struct fuse_conn_info *conn);
+void fs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+		  struct fuse_file_info *fi);
+void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi);
+void fs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+		 struct fuse_file_info *fi);
+void fs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void fs_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi);
+void fs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void fs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void fs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		   struct fuse_file_info *fi);
+void fs_op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi);
+void fs_op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+
+/* truncate(2)/ftruncate(2) of an item or scratch file. */
+int fs_file_truncate(fuse_req_t req, fs_node *n, fs_fh *fh, off_t size, lay_err *err);
+
+/* rename(scratch, item): put the scratch's content with its metadata at
+ * key in dir's table. -EINVAL (content), -EEXIST (noreplace). */
+int fs_file_put_scratch(fs_node *scratch, fs_node *dir, const lay_key *key, int noreplace,
+			lay_err *err);
+
+/* Remember metadata set while fh holds uncommitted content. Needs fs.lock. */
+void fs_fh_note_meta(fs_fh *fh, const eng_meta *m, unsigned which);
+
+/* ops.c */
+fs_node *fs_node_get(fs_node *dir, const char *name, fs_kind kind, fs_magic magic,
+		     const lay_value *pk, const lay_value *key, int has_sk);
+int fs_is_hidden(const char *table, const lay_key *key);
+/* ops.c: a commit of key ends a rename(item, scratch)'s deferred delete. */
+void fs_unhide_key(const char *table, const lay_key *key);
+
+#endif

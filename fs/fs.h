@@ -1,0 +1,153 @@
+/* The daemon's shared state and node model (SPEC §3, §6): every name the
+ * kernel holds is a fs_node; engine objects (tables, partitions, items) are
+ * re-read from the engine, memory objects (scratch files, partitions made
+ * by mkdir, items created but not yet committed) live only here. */
+#ifndef FS_FS_H
+#define FS_FS_H
+
+#define FUSE_USE_VERSION 314
+#include <fuse_lowlevel.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "../engine/db.h"
+#include "../engine/item.h"
+#include "../engine/table.h"
+#include "../layout/buf.h"
+#include "../layout/json.h"
+#include "../layout/schema.h"
+
+typedef enum fs_kind {
+	FS_ROOT = 1,
+	FS_TABLE,      /* a table directory */
+	FS_PART,       /* a partition directory */
+	FS_ITEM,       /* an item file */
+	FS_SCRATCH,    /* a scratch file: memory only (SPEC §6) */
+	FS_MAGIC_DIR,  /* .ddbfs */
+	FS_MAGIC_FILE, /* .table.json, .ddbfs/errors, ... */
+} fs_kind;
+
+typedef enum fs_magic {
+	FS_M_NONE = 0, FS_M_TABLE_JSON, FS_M_STREAM, FS_M_SNAPSHOTS, FS_M_ERRORS, FS_M_STATS,
+	FS_M_CLOCK,
+} fs_magic;
+
+struct fs_fh;
+
+typedef struct fs_node {
+	uint64_t parent;        /* parent's nodeid; 0 once unlinked */
+	char *name;             /* owned */
+	struct fs_node *hnext;  /* chain in the name map */
+	struct fs_node *mnext;  /* chain in the parent's memory-children list */
+	fs_kind kind;
+	fs_magic magic;
+	uint64_t nlookup;       /* kernel references */
+	unsigned open;          /* open handles */
+	int mem;                /* a memory object: kept while linked, listed by its dir */
+	struct fs_node *mchildren; /* memory children (directories) */
+
+	/* Identity of engine objects: the table, and for partitions and items
+	 * their key values, copied into keys' arena. */
+	char *table;            /* owned; NULL for root and .ddbfs */
+	lay_item keys;
+	lay_value pk;           /* PART, and ITEM of a table with a sort key */
+	lay_value key;          /* ITEM: its value in its directory (sort key, or pk) */
+	int has_sk;             /* the table has a sort key */
+
+	/* Memory objects: content and metadata (scratch files; pending items
+	 * and partitions keep only metadata here). */
+	lay_buf data;
+	uint32_t mode, uid, gid;
+	int64_t mtime_ns, ctime_ns, atime_ns;
+	uint64_t ino;           /* st_ino of memory objects */
+
+	/* rename(item, scratch): the item whose row this scratch defers
+	 * deleting (SPEC §6); key values in hidden_keys' arena. */
+	int hides;
+	lay_item hidden_keys;
+	lay_key hidden;
+
+	struct fs_fh *dirty;    /* an open handle with uncommitted content */
+} fs_node;
+
+/* An open file. */
+typedef struct fs_fh {
+	fs_node *node;
+	pthread_mutex_t lock;
+	lay_buf buf;            /* the file's content as this handle sees it */
+	int dirty;              /* buf differs from what is committed */
+	int writable;
+	int append;
+	pid_t opener;           /* the process whose first flush commits */
+	/* metadata set through this handle (fchmod, futimens): applied at commit */
+	unsigned meta_set;      /* ENG_META_* */
+	eng_meta meta;
+} fs_fh;
+
+/* The whole daemon. */
+typedef struct fs_state {
+	eng_db *db;
+	struct fuse_session *se;
+	lay_format format;
+	int show_magic;
+	int test_clock;
+	int ro;
+	const char *data_dir;
+	pthread_mutex_t lock;   /* the node map and memory objects */
+	fs_node *root;
+	fs_node *ddbfs_dir;
+	fs_node **map;          /* (parent, name) -> node */
+	size_t map_size, map_count;
+	uint64_t next_ino;      /* st_ino for memory objects (high range) */
+	double timeout;         /* entry and attr timeouts */
+} fs_state;
+
+extern fs_state fs;
+
+/* inode.c: the node map. All functions except fs_node_of need fs.lock held. */
+fs_node *fs_node_of(fuse_ino_t ino);           /* no lock needed: nodeid -> node */
+fuse_ino_t fs_ino_of(const fs_node *n);
+fs_node *fs_node_find(uint64_t parent, const char *name);
+fs_node *fs_node_new(fs_node *parent, const char *name, fs_kind kind);
+void fs_node_unhash(fs_node *n);               /* forget its name; parent = 0 */
+int fs_node_rehash(fs_node *n, fs_node *parent, const char *name);
+void fs_node_mem_link(fs_node *dir, fs_node *n);
+void fs_node_mem_unlink(fs_node *n);
+void fs_node_maybe_free(fs_node *n);
+int fs_node_set_key(fs_node *n, const lay_value *pk, const lay_value *key);
+void fs_node_item_key(const fs_node *n, lay_key *out);
+int fs_map_init(void);
+
+/* notify.c: kernel cache invalidation from a dedicated thread. */
+int fs_notify_start(void);
+void fs_notify_stop(void);
+void fs_notify_inode(fuse_ino_t ino);
+void fs_notify_entry(fuse_ino_t parent, const char *name);
+
+/* errlog.c: SPEC §5's error log. */
+int fs_errlog_open(const char *data_dir);
+void fs_errlog_close(void);
+/* Record a failed operation; returns -code's errno as a negative value. */
+int fs_errlog_add(fuse_req_t req, const char *op, const char *path, int code, const char *msg);
+int fs_errlog_render(lay_buf *out);
+void fs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ops.c */
+extern const struct fuse_lowlevel_ops fs_ops;
+void fs_path_of(lay_buf *out, const fs_node *n, const char *child);
+int fs_table_info(const fs_node *n, eng_table_info *out, lay_err *err);
+void fs_hidden_release_all(void);
+
+/* magic.c: generated files */
+int fs_magic_render(fs_node *n, lay_buf *out);
+int fs_magic_write(fuse_req_t req, fs_node *n, const char *buf, size_t len);
+
+/* xattr.c */
+void fs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
+		    size_t size, int flags);
+void fs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size);
+void fs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
+void fs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
+
+#endif

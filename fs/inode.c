@@ -1,0 +1,213 @@
+/* Nodes and their names (SPEC §3): nodeids are node addresses (root is
+ * FUSE_ROOT_ID), a hash map finds a node by (parent, name) so that a name
+ * keeps its inode while the kernel holds it, and memory objects stay
+ * linked to their directory for the life of the mount. */
+#include "fs.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+fs_node *fs_node_of(fuse_ino_t ino)
+{
+	if (ino == FUSE_ROOT_ID)
+		return fs.root;
+	return (fs_node *)(uintptr_t)ino;
+}
+
+fuse_ino_t fs_ino_of(const fs_node *n)
+{
+	if (n == fs.root)
+		return FUSE_ROOT_ID;
+	return (fuse_ino_t)(uintptr_t)n;
+}
+
+static size_t hash_of(uint64_t parent, const char *name)
+{
+	uint64_t h = 1469598103934665603ull ^ parent;
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 1099511628211ull;
+	return (size_t)(h ^ (h >> 29));
+}
+
+int fs_map_init(void)
+{
+	fs.map_size = 4096;
+	fs.map = calloc(fs.map_size, sizeof(*fs.map));
+	return fs.map ? 0 : -ENOMEM;
+}
+
+static void map_grow(void)
+{
+	size_t size = fs.map_size * 2, i;
+	fs_node **map = calloc(size, sizeof(*map)), *n, *next;
+
+	if (!map)
+		return; /* chains just get longer */
+	for (i = 0; i < fs.map_size; i++) {
+		for (n = fs.map[i]; n; n = next) {
+			size_t h = hash_of(n->parent, n->name) & (size - 1);
+
+			next = n->hnext;
+			n->hnext = map[h];
+			map[h] = n;
+		}
+	}
+	free(fs.map);
+	fs.map = map;
+	fs.map_size = size;
+}
+
+fs_node *fs_node_find(uint64_t parent, const char *name)
+{
+	fs_node *n = fs.map[hash_of(parent, name) & (fs.map_size - 1)];
+
+	for (; n; n = n->hnext)
+		if (n->parent == parent && strcmp(n->name, name) == 0)
+			return n;
+	return NULL;
+}
+
+static void map_insert(fs_node *n)
+{
+	size_t h;
+
+	if (fs.map_count + 1 > fs.map_size)
+		map_grow();
+	h = hash_of(n->parent, n->name) & (fs.map_size - 1);
+	n->hnext = fs.map[h];
+	fs.map[h] = n;
+	fs.map_count++;
+}
+
+void fs_node_unhash(fs_node *n)
+{
+	fs_node **pp;
+
+	if (!n->parent)
+		return;
+	pp = &fs.map[hash_of(n->parent, n->name) & (fs.map_size - 1)];
+	for (; *pp; pp = &(*pp)->hnext) {
+		if (*pp == n) {
+			*pp = n->hnext;
+			fs.map_count--;
+			break;
+		}
+	}
+	n->hnext = NULL;
+	n->parent = 0;
+}
+
+/*
+ * A new node named name in parent, in the map. Identity fields (table,
+ * keys) are the caller's to fill. Returns NULL on ENOMEM.
+ */
+fs_node *fs_node_new(fs_node *parent, const char *name, fs_kind kind)
+{
+	fs_node *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return NULL;
+	n->name = strdup(name);
+	if (!n->name) {
+		free(n);
+		return NULL;
+	}
+	n->kind = kind;
+	if (parent) {
+		n->parent = fs_ino_of(parent);
+		map_insert(n);
+		if (parent->table && kind != FS_MAGIC_DIR) {
+			n->table = strdup(parent->table);
+			n->has_sk = parent->has_sk;
+		}
+	}
+	return n;
+}
+
+int fs_node_rehash(fs_node *n, fs_node *parent, const char *name)
+{
+	char *copy = strdup(name);
+
+	if (!copy)
+		return -ENOMEM;
+	fs_node_unhash(n);
+	free(n->name);
+	n->name = copy;
+	n->parent = fs_ino_of(parent);
+	map_insert(n);
+	return 0;
+}
+
+void fs_node_mem_link(fs_node *dir, fs_node *n)
+{
+	if (n->mem)
+		return;
+	n->mem = 1;
+	n->mnext = dir->mchildren;
+	dir->mchildren = n;
+}
+
+void fs_node_mem_unlink(fs_node *n)
+{
+	fs_node *dir, **pp;
+
+	if (!n->mem)
+		return;
+	n->mem = 0;
+	dir = n->parent ? fs_node_of(n->parent) : NULL;
+	if (dir) {
+		for (pp = &dir->mchildren; *pp; pp = &(*pp)->mnext) {
+			if (*pp == n) {
+				*pp = n->mnext;
+				break;
+			}
+		}
+	}
+	n->mnext = NULL;
+}
+
+/* Free n once nothing refers to it: no kernel reference, no open handle,
+ * not a linked memory object, no memory children. */
+void fs_node_maybe_free(fs_node *n)
+{
+	if (n == fs.root || n == fs.ddbfs_dir || n->nlookup || n->open || n->mem || n->mchildren)
+		return;
+	fs_node_unhash(n);
+	free(n->name);
+	free(n->table);
+	lay_item_free(&n->keys);
+	lay_item_free(&n->hidden_keys);
+	lay_buf_free(&n->data);
+	free(n);
+}
+
+int fs_node_set_key(fs_node *n, const lay_value *pk, const lay_value *key)
+{
+	lay_item keys = LAY_ITEM_INIT;
+	lay_value npk = { 0 }, nkey = { 0 };
+
+	if ((pk && lay_value_copy(&keys, &npk, pk) < 0) ||
+	    (key && lay_value_copy(&keys, &nkey, key) < 0)) {
+		lay_item_free(&keys);
+		return -ENOMEM;
+	}
+	lay_item_free(&n->keys);
+	n->keys = keys;
+	n->pk = npk;
+	n->key = nkey;
+	return 0;
+}
+
+/* The primary key of an item node; values borrowed from n. */
+void fs_node_item_key(const fs_node *n, lay_key *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (n->has_sk) {
+		out->pk = n->pk;
+		out->sk = n->key;
+	} else {
+		out->pk = n->key;
+	}
+}

@@ -1,0 +1,356 @@
+/* The ddbfs command (SPEC §1, §2): mounts DATA_DIR on MOUNTPOINT, daemonized
+ * unless -f, and runs the small commands that files cannot say. */
+#include "fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "cmd.h"
+
+fs_state fs;
+
+static const char usage[] =
+	"usage: ddbfs DATA_DIR MOUNTPOINT [-f] [-o OPTION[,OPTION...]]\n"
+	"       ddbfs COMMAND [ARGS...]      (ddbfs COMMAND --help for each)\n"
+	"\n"
+	"Mounts the DynamoDB database in DATA_DIR (created if missing) on MOUNTPOINT:\n"
+	"tables are directories, partition keys directories, items JSON files.\n"
+	"Unmount with: fusermount3 -u MOUNTPOINT\n"
+	"\n"
+	"  -f                 stay in the foreground (default: daemonize once mounted)\n"
+	"  -h, --help         this help\n"
+	"\n"
+	"options (-o):\n"
+	"  format=plain|ddb   item rendering: native JSON (default) or DynamoDB JSON\n"
+	"  sync=always|MS     make each commit durable before close() returns, or\n"
+	"                     sync committed data every MS milliseconds (default 1000)\n"
+	"  test_clock         .ddbfs/clock accepts +SECONDS to move time forward\n"
+	"  show_magic         list .ddbfs, .table.json and .stream in directories\n"
+	"  ro, allow_other, allow_root, auto_unmount, ...\n"
+	"                     FUSE's own mount options\n"
+	"\n"
+	"commands:\n"
+	"  create-table MNT NAME --pk ATTR:TYPE [--sk ATTR:TYPE]\n"
+	"                     create a table with a key schema (TYPE is S, N or B)\n"
+	"\n"
+	"Errors of failed operations: MOUNTPOINT/.ddbfs/errors and DATA_DIR/ddbfs.log.\n";
+
+typedef struct mount_opts {
+	const char *data_dir;
+	const char *mountpoint;
+	int foreground;
+	int debug;
+	lay_format format;
+	int sync_always;
+	int sync_ms;
+	int test_clock;
+	int show_magic;
+	int ro;
+	lay_buf fuse_opts;   /* options passed on to libfuse */
+} mount_opts;
+
+/* One -o option: ours are consumed, the rest go to libfuse, which refuses
+ * what it does not know. */
+static int mount_opt(mount_opts *o, const char *opt)
+{
+	static const char *later[] = { "cache", "cache_ttl", "cache_mb", "throttle", "policy",
+				       "region" };
+	const char *eq = strchr(opt, '=');
+	size_t klen = eq ? (size_t)(eq - opt) : strlen(opt);
+	const char *val = eq ? eq + 1 : NULL;
+	size_t i;
+
+	if (klen == 6 && strncmp(opt, "format", 6) == 0) {
+		if (val && strcmp(val, "plain") == 0)
+			o->format = LAY_FMT_PLAIN;
+		else if (val && strcmp(val, "ddb") == 0)
+			o->format = LAY_FMT_DDB;
+		else
+			goto bad;
+		return 0;
+	}
+	if (klen == 4 && strncmp(opt, "sync", 4) == 0) {
+		char *end;
+		long ms;
+
+		if (val && strcmp(val, "always") == 0) {
+			o->sync_always = 1;
+			return 0;
+		}
+		if (!val || !*val)
+			goto bad;
+		ms = strtol(val, &end, 10);
+		if (*end || ms < 1 || ms > 3600000)
+			goto bad;
+		o->sync_ms = (int)ms;
+		return 0;
+	}
+	if (strcmp(opt, "test_clock") == 0) {
+		o->test_clock = 1;
+		return 0;
+	}
+	if (strcmp(opt, "show_magic") == 0) {
+		o->show_magic = 1;
+		return 0;
+	}
+	for (i = 0; i < sizeof(later) / sizeof(later[0]); i++) {
+		if (strlen(later[i]) == klen && strncmp(opt, later[i], klen) == 0) {
+			fprintf(stderr, "ddbfs: option %s is not available in this version\n", opt);
+			return -EINVAL;
+		}
+	}
+	if (strcmp(opt, "ro") == 0)
+		o->ro = 1;
+	if (strcmp(opt, "default_permissions") == 0)
+		return 0;
+	if (o->fuse_opts.len)
+		lay_buf_addc(&o->fuse_opts, ',');
+	lay_buf_adds(&o->fuse_opts, opt);
+	return 0;
+bad:
+	fprintf(stderr, "ddbfs: bad value in option %s\n", opt);
+	return -EINVAL;
+}
+
+static int parse_args(mount_opts *o, int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(usage, stdout);
+			exit(0);
+		} else if (strcmp(a, "-f") == 0) {
+			o->foreground = 1;
+		} else if (strcmp(a, "-d") == 0) {
+			o->foreground = o->debug = 1;
+		} else if (strncmp(a, "-o", 2) == 0) {
+			char *list = a[2] ? strdup(a + 2) : (i + 1 < argc ? strdup(argv[++i]) : NULL);
+			char *save = NULL, *tok;
+
+			if (!list) {
+				fprintf(stderr, "ddbfs: -o needs options\n");
+				return -EINVAL;
+			}
+			for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+				if (mount_opt(o, tok) < 0) {
+					free(list);
+					return -EINVAL;
+				}
+			}
+			free(list);
+		} else if (a[0] == '-') {
+			fprintf(stderr, "ddbfs: unknown flag %s (see ddbfs --help)\n", a);
+			return -EINVAL;
+		} else if (!o->data_dir) {
+			o->data_dir = a;
+		} else if (!o->mountpoint) {
+			o->mountpoint = a;
+		} else {
+			fprintf(stderr, "ddbfs: unexpected argument %s\n", a);
+			return -EINVAL;
+		}
+	}
+	if (!o->data_dir || !o->mountpoint) {
+		fputs(usage, stderr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Tell the waiting parent how mounting went: "" for success, else the
+ * message. */
+static void report(int fd, const char *msg)
+{
+	if (fd < 0) {
+		if (*msg)
+			fprintf(stderr, "ddbfs: %s\n", msg);
+		return;
+	}
+	if (write(fd, msg, strlen(msg) + 1) < 0)
+		return; /* the parent is gone; nothing to tell */
+	close(fd);
+}
+
+static int make_root(void)
+{
+	int64_t now = eng_clock_now_ns(eng_db_clock(fs.db));
+
+	if (fs_map_init() < 0)
+		return -ENOMEM;
+	fs.root = calloc(1, sizeof(*fs.root));
+	fs.ddbfs_dir = calloc(1, sizeof(*fs.ddbfs_dir));
+	if (!fs.root || !fs.ddbfs_dir)
+		return -ENOMEM;
+	fs.root->kind = FS_ROOT;
+	fs.root->name = strdup("");
+	fs.root->mode = 0755;
+	fs.root->ino = 1;
+	fs.root->uid = getuid();
+	fs.root->gid = getgid();
+	fs.root->mtime_ns = fs.root->ctime_ns = now;
+	fs.ddbfs_dir->kind = FS_MAGIC_DIR;
+	fs.ddbfs_dir->name = strdup(".ddbfs");
+	fs.ddbfs_dir->parent = FUSE_ROOT_ID;
+	fs.ddbfs_dir->mode = 0555;
+	fs.ddbfs_dir->ino = 2;
+	fs.ddbfs_dir->mtime_ns = fs.ddbfs_dir->ctime_ns = now;
+	return 0;
+}
+
+static int run_mount(mount_opts *o)
+{
+	char data_dir[PATH_MAX], msg[LAY_ERR_MSG + 64];
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	struct fuse_loop_config *loop = NULL;
+	eng_db_opts dbo = { 0 };
+	eng_clock *clock = NULL;
+	lay_err err = { 0 };
+	int pipefd[2] = { -1, -1 }, rc = 1;
+
+	if (mkdir(o->data_dir, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "ddbfs: cannot create %s: %s\n", o->data_dir, strerror(errno));
+		return 1;
+	}
+	if (!realpath(o->data_dir, data_dir)) {
+		fprintf(stderr, "ddbfs: %s: %s\n", o->data_dir, strerror(errno));
+		return 1;
+	}
+	if (!o->foreground) {
+		pid_t pid;
+
+		if (pipe(pipefd) < 0 || (pid = fork()) < 0) {
+			perror("ddbfs");
+			return 1;
+		}
+		if (pid > 0) {
+			ssize_t got;
+
+			close(pipefd[1]);
+			got = read(pipefd[0], msg, sizeof(msg) - 1);
+			if (got <= 0) {
+				fprintf(stderr, "ddbfs: the daemon died while mounting\n");
+				return 1;
+			}
+			msg[got] = '\0';
+			if (msg[0]) {
+				fprintf(stderr, "ddbfs: %s\n", msg);
+				return 1;
+			}
+			return 0;
+		}
+		close(pipefd[0]);
+		setsid();
+	}
+
+	if (eng_clock_new(&clock, o->test_clock) < 0) {
+		report(pipefd[1], "out of memory");
+		return 1;
+	}
+	dbo.sync_always = o->sync_always;
+	dbo.sync_ms = o->sync_ms;
+	dbo.clock = clock;
+	fs.format = o->format;
+	fs.show_magic = o->show_magic;
+	fs.test_clock = o->test_clock;
+	fs.ro = o->ro;
+	fs.data_dir = data_dir;
+	fs.timeout = 60.0;
+	pthread_mutex_init(&fs.lock, NULL);
+	if (eng_db_open(&fs.db, data_dir, &dbo, &err) < 0) {
+		report(pipefd[1], err.msg);
+		goto out_clock;
+	}
+	fs_errlog_open(data_dir);
+	if (make_root() < 0) {
+		report(pipefd[1], "out of memory");
+		goto out_db;
+	}
+
+	fuse_opt_add_arg(&args, "ddbfs");
+	if (o->debug)
+		fuse_opt_add_arg(&args, "-d");
+	fuse_opt_add_arg(&args, "-o");
+	snprintf(msg, sizeof(msg), "default_permissions,fsname=ddbfs,subtype=ddbfs%s%s",
+		 o->fuse_opts.len ? "," : "", o->fuse_opts.len ? o->fuse_opts.p : "");
+	fuse_opt_add_arg(&args, msg);
+	fs.se = fuse_session_new(&args, &fs_ops, sizeof(fs_ops), NULL);
+	if (!fs.se) {
+		report(pipefd[1], "bad mount options (libfuse printed which)");
+		goto out_db;
+	}
+	if (fuse_set_signal_handlers(fs.se) != 0) {
+		report(pipefd[1], "cannot set signal handlers");
+		goto out_session;
+	}
+	if (fuse_session_mount(fs.se, o->mountpoint) != 0) {
+		snprintf(msg, sizeof(msg), "cannot mount on %s", o->mountpoint);
+		report(pipefd[1], msg);
+		goto out_signals;
+	}
+	if (fs_notify_start() < 0) {
+		report(pipefd[1], "cannot start the notify thread");
+		goto out_unmount;
+	}
+	fs_log("mounted %s on %s (pid %d)", data_dir, o->mountpoint, (int)getpid());
+	report(pipefd[1], "");
+	if (!o->foreground) {
+		int null = open("/dev/null", O_RDWR);
+
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			dup2(null, 2);
+			if (null > 2)
+				close(null);
+		}
+		if (chdir("/") < 0)
+			fs_log("chdir /: %s", strerror(errno));
+	}
+
+	loop = fuse_loop_cfg_create();
+	fuse_loop_cfg_set_max_threads(loop, 16);
+	fuse_loop_cfg_set_idle_threads(loop, 8);
+	rc = fuse_session_loop_mt(fs.se, loop) == 0 ? 0 : 1;
+	fuse_loop_cfg_destroy(loop);
+	fs_notify_stop();
+	fs_hidden_release_all();
+	fs_log("unmounting %s", o->mountpoint);
+out_unmount:
+	fuse_session_unmount(fs.se);
+out_signals:
+	fuse_remove_signal_handlers(fs.se);
+out_session:
+	fuse_session_destroy(fs.se);
+out_db:
+	eng_db_close(fs.db);
+	fs_errlog_close();
+out_clock:
+	eng_clock_free(clock);
+	fuse_opt_free_args(&args);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	mount_opts o = { 0 };
+	int rc;
+
+	if (argc > 1 && argv[1][0] != '-' && fs_cmd_known(argv[1]))
+		return fs_cmd_run(argc - 1, argv + 1);
+	if (parse_args(&o, argc, argv) < 0)
+		return 2;
+	rc = run_mount(&o);
+	lay_buf_free(&o.fuse_opts);
+	return rc;
+}

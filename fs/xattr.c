@@ -1,0 +1,301 @@
+/* Extended attributes (SPEC §7): a table's settings as user.ddb.* names,
+ * an item's size and TTL; POSIX ACL names answer so that cp, sed and vim
+ * fall back quietly. */
+#include "fs.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../layout/num.h"
+
+const char *fs_stream_view_name(eng_stream_view v);
+
+static const char *table_names[] = {
+	"user.ddb.key_schema", "user.ddb.billing_mode", "user.ddb.rcu",
+	"user.ddb.wcu",        "user.ddb.autoscaling",  "user.ddb.table_class",
+	"user.ddb.ttl_attribute", "user.ddb.stream",    "user.ddb.pitr",
+	"user.ddb.item_count", "user.ddb.size_bytes",
+};
+
+static void reply_value(fuse_req_t req, size_t size, const char *v, size_t len)
+{
+	if (size == 0)
+		fuse_reply_xattr(req, len);
+	else if (size < len)
+		fuse_reply_err(req, ERANGE);
+	else
+		fuse_reply_buf(req, v, len);
+}
+
+static int fail(fuse_req_t req, fs_node *n, const char *op, int rc, const char *msg)
+{
+	lay_buf path = LAY_BUF_INIT;
+
+	if (rc != -ENODATA) {
+		fs_path_of(&path, n, NULL);
+		fs_errlog_add(req, op, path.p, rc, msg);
+		lay_buf_free(&path);
+	}
+	fuse_reply_err(req, -rc);
+	return rc;
+}
+
+static int table_get(const eng_table_info *ti, const char *name, lay_buf *o)
+{
+	const eng_table_settings *s = &ti->settings;
+
+	if (strcmp(name, "user.ddb.key_schema") == 0)
+		return lay_schema_format(o, &ti->schema);
+	if (strcmp(name, "user.ddb.billing_mode") == 0)
+		return lay_buf_adds(o, s->billing == ENG_PROVISIONED ? "PROVISIONED"
+								    : "PAY_PER_REQUEST");
+	if (strcmp(name, "user.ddb.rcu") == 0)
+		return lay_buf_addf(o, "%u", s->rcu);
+	if (strcmp(name, "user.ddb.wcu") == 0)
+		return lay_buf_addf(o, "%u", s->wcu);
+	if (strcmp(name, "user.ddb.autoscaling") == 0)
+		return s->autoscaling ? lay_buf_addf(o, "min=%u,max=%u,target=%u", s->as_min,
+						     s->as_max, s->as_target)
+				      : lay_buf_adds(o, "off");
+	if (strcmp(name, "user.ddb.table_class") == 0)
+		return lay_buf_adds(o, s->table_class == ENG_STANDARD_IA ? "STANDARD_INFREQUENT_ACCESS"
+									 : "STANDARD");
+	if (strcmp(name, "user.ddb.ttl_attribute") == 0)
+		return lay_buf_adds(o, s->ttl_attr);
+	if (strcmp(name, "user.ddb.stream") == 0)
+		return lay_buf_adds(o, fs_stream_view_name(s->stream_view));
+	if (strcmp(name, "user.ddb.pitr") == 0)
+		return lay_buf_adds(o, s->pitr ? "on" : "off");
+	if (strcmp(name, "user.ddb.item_count") == 0)
+		return lay_buf_addf(o, "%" PRIu64, ti->item_count);
+	if (strcmp(name, "user.ddb.size_bytes") == 0)
+		return lay_buf_addf(o, "%" PRIu64, ti->size_bytes);
+	return -ENODATA;
+}
+
+static int parse_u32(const char *v, uint32_t min, uint32_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long x;
+
+	if (!*v || *v == '-' || *v == '+' || *v == ' ')
+		return -EINVAL;
+	errno = 0;
+	x = strtoul(v, &end, 10);
+	if (*end || errno || x < min || x > max)
+		return -EINVAL;
+	*out = (uint32_t)x;
+	return 0;
+}
+
+/* Apply name=v to the settings s. -EINVAL with a message on a bad value. */
+static int table_set(eng_table_settings *s, const char *name, const char *v, lay_err *err)
+{
+	static const char *views[] = { "OFF", "KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE",
+				       "NEW_AND_OLD_IMAGES" };
+	unsigned i;
+
+	if (strcmp(name, "user.ddb.billing_mode") == 0) {
+		if (strcmp(v, "PROVISIONED") == 0) {
+			s->billing = ENG_PROVISIONED;
+			if (!s->rcu)
+				s->rcu = 5;
+			if (!s->wcu)
+				s->wcu = 5;
+		} else if (strcmp(v, "PAY_PER_REQUEST") == 0) {
+			s->billing = ENG_PAY_PER_REQUEST;
+		} else {
+			return lay_err_set(err, -EINVAL,
+					   "billing_mode is PROVISIONED or PAY_PER_REQUEST, not %s", v);
+		}
+		return 0;
+	}
+	if (strcmp(name, "user.ddb.rcu") == 0 || strcmp(name, "user.ddb.wcu") == 0) {
+		uint32_t x;
+
+		if (parse_u32(v, 1, 40000, &x) < 0)
+			return lay_err_set(err, -EINVAL, "%s is an integer from 1 to 40000, not %s",
+					   name + 9, v);
+		*(name[9] == 'r' ? &s->rcu : &s->wcu) = x;
+		return 0;
+	}
+	if (strcmp(name, "user.ddb.autoscaling") == 0) {
+		uint32_t mn, mx, tg;
+		char a[16], b[16], c[16];
+
+		if (strcmp(v, "off") == 0) {
+			s->autoscaling = 0;
+			return 0;
+		}
+		if (sscanf(v, "min=%15[0-9],max=%15[0-9],target=%15[0-9]", a, b, c) != 3 ||
+		    parse_u32(a, 1, 40000, &mn) < 0 || parse_u32(b, 1, 40000, &mx) < 0 ||
+		    parse_u32(c, 20, 90, &tg) < 0 || mn > mx)
+			return lay_err_set(err, -EINVAL,
+					   "autoscaling is off or min=N,max=N,target=P (P 20-90, "
+					   "min <= max), not %s",
+					   v);
+		s->autoscaling = 1;
+		s->as_min = mn;
+		s->as_max = mx;
+		s->as_target = tg;
+		return 0;
+	}
+	if (strcmp(name, "user.ddb.table_class") == 0) {
+		if (strcmp(v, "STANDARD") == 0)
+			s->table_class = ENG_STANDARD;
+		else if (strcmp(v, "STANDARD_INFREQUENT_ACCESS") == 0)
+			s->table_class = ENG_STANDARD_IA;
+		else
+			return lay_err_set(err, -EINVAL,
+					   "table_class is STANDARD or STANDARD_INFREQUENT_ACCESS, "
+					   "not %s", v);
+		return 0;
+	}
+	if (strcmp(name, "user.ddb.ttl_attribute") == 0) {
+		if (strlen(v) > 255)
+			return lay_err_set(err, -EINVAL, "ttl_attribute is 1-255 bytes");
+		strcpy(s->ttl_attr, v);
+		return 0;
+	}
+	if (strcmp(name, "user.ddb.stream") == 0) {
+		for (i = 0; i < 5; i++) {
+			if (strcmp(v, views[i]) == 0) {
+				s->stream_view = (eng_stream_view)i;
+				return 0;
+			}
+		}
+		return lay_err_set(err, -EINVAL,
+				   "stream is OFF, KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or "
+				   "NEW_AND_OLD_IMAGES, not %s", v);
+	}
+	if (strcmp(name, "user.ddb.pitr") == 0) {
+		if (strcmp(v, "on") == 0)
+			s->pitr = 1;
+		else if (strcmp(v, "off") == 0)
+			s->pitr = 0;
+		else
+			return lay_err_set(err, -EINVAL, "pitr is on or off, not %s", v);
+		return 0;
+	}
+	return -ENOTSUP;
+}
+
+static int is_table_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(table_names) / sizeof(table_names[0]); i++)
+		if (strcmp(name, table_names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+void fs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
+		    size_t size, int flags)
+{
+	fs_node *n = fs_node_of(ino);
+	lay_err err = { 0 };
+	eng_table_info ti;
+	char *v;
+	int rc;
+
+	(void)flags;
+	if (strncmp(name, "system.posix_acl_", 17) == 0)
+		return (void)fuse_reply_err(req, ENOTSUP);
+	if (strncmp(name, "user.ddb.", 9) != 0)
+		return (void)fail(req, n, "setxattr", -ENOTSUP,
+				  "only user.ddb.* attributes are supported");
+	if (n->kind != FS_TABLE)
+		return (void)fail(req, n, "setxattr", -ENOTSUP,
+				  "this user.ddb.* name cannot be set here");
+	if (strcmp(name, "user.ddb.item_count") == 0 || strcmp(name, "user.ddb.size_bytes") == 0)
+		return (void)fail(req, n, "setxattr", -ENOTSUP, "read-only attribute");
+	if (!is_table_name(name))
+		return (void)fail(req, n, "setxattr", -ENOTSUP, "unknown user.ddb.* name");
+	if (!(v = strndup(value, size)))
+		return (void)fuse_reply_err(req, ENOMEM);
+	if (strlen(v) != size) {
+		free(v);
+		return (void)fail(req, n, "setxattr", -EINVAL, "value holds a NUL byte");
+	}
+	if (strcmp(name, "user.ddb.key_schema") == 0) {
+		lay_schema s;
+
+		rc = lay_schema_parse(&s, v, size, &err);
+		if (rc == 0)
+			rc = eng_table_set_schema(fs.db, n->table, &s, &err);
+		if (rc == 0) {
+			pthread_mutex_lock(&fs.lock);
+			n->has_sk = s.sk[0] != 0;
+			pthread_mutex_unlock(&fs.lock);
+		}
+	} else {
+		rc = eng_table_get(fs.db, n->table, &ti, &err);
+		if (rc == 0)
+			rc = table_set(&ti.settings, name, v, &err);
+		if (rc == 0)
+			rc = eng_table_set_settings(fs.db, n->table, &ti.settings, &err);
+	}
+	free(v);
+	if (rc < 0)
+		return (void)fail(req, n, "setxattr", rc, err.msg);
+	fuse_reply_err(req, 0);
+}
+
+void fs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+	fs_node *n = fs_node_of(ino);
+	lay_buf v = LAY_BUF_INIT;
+	eng_table_info ti;
+	lay_err err = { 0 };
+	int rc = -ENODATA;
+
+	if (n->kind == FS_TABLE && strncmp(name, "user.ddb.", 9) == 0) {
+		rc = eng_table_get(fs.db, n->table, &ti, &err);
+		if (rc == 0)
+			rc = table_get(&ti, name, &v);
+	} else if (n->kind == FS_ITEM && !n->mem && strcmp(name, "user.ddb.size") == 0) {
+		eng_meta meta;
+		lay_key key;
+
+		fs_node_item_key(n, &key);
+		rc = eng_item_get(fs.db, n->table, &key, NULL, &meta, &err);
+		if (rc == 0)
+			rc = lay_buf_addf(&v, "%u", meta.size);
+	}
+	if (rc == 0 && !v.p)
+		rc = lay_buf_add(&v, "", 0);
+	if (rc < 0) {
+		lay_buf_free(&v);
+		fail(req, n, "getxattr", rc, err.msg);
+		return;
+	}
+	reply_value(req, size, v.p, v.len);
+	lay_buf_free(&v);
+}
+
+void fs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	fs_node *n = fs_node_of(ino);
+	lay_buf v = LAY_BUF_INIT;
+	size_t i;
+
+	if (n->kind == FS_TABLE)
+		for (i = 0; i < sizeof(table_names) / sizeof(table_names[0]); i++)
+			lay_buf_add(&v, table_names[i], strlen(table_names[i]) + 1);
+	reply_value(req, size, v.p ? v.p : "", v.len);
+	lay_buf_free(&v);
+}
+
+void fs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	fs_node *n = fs_node_of(ino);
+
+	if (strncmp(name, "user.ddb.", 9) == 0)
+		fail(req, n, "removexattr", -ENOTSUP, "user.ddb.* attributes are set, not removed");
+	else
+		fuse_reply_err(req, ENODATA);
+}
