@@ -1,0 +1,1017 @@
+/* Items as JSON text (SPEC §5): parse and render the `plain` and `ddb`
+ * formats. cJSON checks the syntax, but its doubles are never used: a
+ * pre-pass copies the text with every number literal blanked to "0" and
+ * keeps the literals, which the tree walk takes back in document order and
+ * canonicalizes exactly (so a number of any length parses, digit for digit). */
+#include "json.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "b64.h"
+#include "num.h"
+
+/* The most brackets a valid item can need: ddb spends two per level
+ * ({"M":{...}}) and a set one more. Deeper text is refused before cJSON
+ * sees it, so its own nesting limit (1000) is never what answers. */
+#define MAX_BRACKETS (2 * LAY_MAX_DEPTH + 2)
+
+/* Bytes of an attribute path or a literal shown in a message. */
+#define SHOWN 160
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define NESTING_TEXT "Nesting Levels have exceeded supported limits (at most " \
+	STR(LAY_MAX_DEPTH) " levels)"
+
+enum bad_string { BAD_NONE, BAD_NUL, BAD_CTRL };
+
+struct span {
+	size_t off, len;
+};
+
+/* What the pre-pass learnt about the text. */
+struct scan {
+	lay_buf san;            /* the text with number literals blanked */
+	struct span *nums;      /* number literals, in document order */
+	size_t n_nums, cap_nums;
+	size_t bad_str;         /* 1 + ordinal of the first bad string; 0: none */
+	enum bad_string bad_why;
+};
+
+struct parse {
+	lay_item *it;
+	lay_format fmt;
+	lay_err *err;
+	const char *text;       /* the caller's text, for number literals */
+	const struct scan *sc;
+	size_t next_num;        /* number nodes taken so far */
+	size_t next_str;        /* strings (keys and values) taken so far */
+	lay_buf path;           /* the attribute path being walked: a.b[2] */
+	lay_buf tmp;            /* scratch for numbers and base64 */
+};
+
+static int is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static int has_bom(const char *s, size_t len)
+{
+	return len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0;
+}
+
+/* 1-based line and byte column of offset off in text. */
+static void line_col(const char *text, size_t off, size_t *line, size_t *col)
+{
+	size_t i, l = 1, c = 1;
+
+	for (i = 0; i < off; i++) {
+		if (text[i] == '\n') {
+			l++;
+			c = 1;
+		} else {
+			c++;
+		}
+	}
+	*line = l;
+	*col = c;
+}
+
+static int at_error(lay_err *err, const char *text, size_t off, const char *what)
+{
+	size_t line, col;
+
+	line_col(text, off, &line, &col);
+	return lay_err_set(err, -EINVAL, "%s at line %zu, column %zu", what, line, col);
+}
+
+static int add_num(struct scan *sc, size_t off, size_t len)
+{
+	struct span *n;
+
+	if (sc->n_nums == sc->cap_nums) {
+		size_t cap = sc->cap_nums ? sc->cap_nums * 2 : 16;
+
+		n = realloc(sc->nums, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		sc->nums = n;
+		sc->cap_nums = cap;
+	}
+	sc->nums[sc->n_nums].off = off;
+	sc->nums[sc->n_nums].len = len;
+	sc->n_nums++;
+	return 0;
+}
+
+/* Skip the string opening at text[i], the document's ord-th, noting the
+ * first that holds \u0000 or a raw control byte (blanked in sc->san).
+ * Returns the offset after its closing quote. */
+static size_t skip_string(struct scan *sc, const char *text, size_t len, size_t i, size_t ord)
+{
+	for (i++; i < len && text[i] != '"'; i++) {
+		if (sc->bad_str) {
+			if (text[i] == '\\')
+				i++;
+			continue;
+		}
+		if (text[i] == '\\' && i + 1 < len) {
+			if (i + 6 <= len && memcmp(text + i + 1, "u0000", 5) == 0) {
+				sc->bad_str = ord;
+				sc->bad_why = BAD_NUL;
+			}
+			i++;
+		} else if ((unsigned char)text[i] < 0x20) {
+			sc->bad_str = ord;
+			sc->bad_why = BAD_CTRL;
+			/* cJSON stops at a NUL; the walk reports the string instead */
+			sc->san.p[i] = ' ';
+		}
+	}
+	return i + 1;
+}
+
+/*
+ * The pre-pass: copy text into sc->san with each number literal (a run of
+ * [0-9+-.eE] starting at '-' or a digit outside strings) replaced by "0" and
+ * spaces, so offsets stay the same; note the literals and the first bad
+ * string (cJSON would truncate at \u0000 and let raw control bytes through);
+ * refuse control bytes between tokens and excess nesting. The caller frees
+ * sc in every case.
+ */
+static int scan_text(struct scan *sc, const char *text, size_t len, lay_err *err)
+{
+	size_t i = 0, j, depth = 0, strings = 0;
+	char *d;
+
+	if (lay_buf_grow(&sc->san, len) < 0)
+		return lay_err_set(err, -ENOMEM, "out of memory reading an item");
+	d = sc->san.p;
+	memcpy(d, text, len);
+	d[len] = '\0';
+	sc->san.len = len;
+	if (has_bom(text, len)) {
+		memset(d, ' ', 3);
+		i = 3;
+	}
+	while (i < len) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (c == '"') {
+			i = skip_string(sc, text, len, i, ++strings);
+		} else if (c == '-' || (c >= '0' && c <= '9')) {
+			for (j = i; j < len && text[j] && strchr("0123456789+-.eE", text[j]); j++)
+				;
+			if (add_num(sc, i, j - i) < 0)
+				return lay_err_set(err, -ENOMEM, "out of memory reading an item");
+			d[i] = '0';
+			memset(d + i + 1, ' ', j - i - 1);
+			i = j;
+		} else if ((c == '{' || c == '[') && ++depth > MAX_BRACKETS) {
+			return at_error(err, text, i, NESTING_TEXT);
+		} else if ((c == '}' || c == ']') && depth > 0) {
+			depth--;
+			i++;
+		} else if (c < 0x20 && !is_ws((char)c)) {
+			return at_error(err, text, i,
+					"invalid JSON: a control byte outside a string");
+		} else {
+			i++;
+		}
+	}
+	return 0;
+}
+
+static int utf8_valid(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, j, k;
+
+	while (i < n) {
+		unsigned c = s[i], lo = 0x80, hi = 0xBF;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF) {
+			k = 1;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			k = 2;
+			lo = c == 0xE0 ? 0xA0 : 0x80; /* overlong */
+			hi = c == 0xED ? 0x9F : 0xBF; /* surrogates */
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			k = 3;
+			lo = c == 0xF0 ? 0x90 : 0x80; /* overlong */
+			hi = c == 0xF4 ? 0x8F : 0xBF; /* above U+10FFFF */
+		} else {
+			return 0;
+		}
+		if (n - i <= k || s[i + 1] < lo || s[i + 1] > hi)
+			return 0;
+		for (j = 2; j <= k; j++)
+			if ((s[i + j] & 0xC0) != 0x80)
+				return 0;
+		i += k + 1;
+	}
+	return 1;
+}
+
+/* Strict JSON number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static int json_number_ok(const char *s, size_t n)
+{
+	size_t i = 0, d;
+
+	if (i < n && s[i] == '-')
+		i++;
+	if (i < n && s[i] == '0') {
+		i++;
+	} else {
+		for (d = i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if (i == d)
+			return 0;
+	}
+	if (i < n && s[i] == '.') {
+		for (d = ++i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if (i == d)
+			return 0;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		for (d = i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if (i == d)
+			return 0;
+	}
+	return i == n;
+}
+
+/* Fail with a message prefixed by the attribute path being walked. */
+static int fail(struct parse *p, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct parse *p, int code, const char *fmt, ...)
+{
+	char why[LAY_ERR_MSG];
+	size_t n = p->path.len;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (n == 0)
+		return lay_err_set(p->err, code, "%s", why);
+	if (n > SHOWN) {
+		/* cut on a character boundary so the message stays UTF-8 */
+		n = SHOWN;
+		while (n > 0 && ((unsigned char)p->path.p[n] & 0xC0) == 0x80)
+			n--;
+	}
+	return lay_err_set(p->err, code, "attribute \"%.*s%s\": %s", (int)n, p->path.p,
+			   n < p->path.len ? "..." : "", why);
+}
+
+static int nomem(struct parse *p)
+{
+	return fail(p, -ENOMEM, "out of memory reading an item");
+}
+
+static int path_name(struct parse *p, const char *name, size_t len)
+{
+	if ((p->path.len && lay_buf_addc(&p->path, '.') < 0) ||
+	    lay_buf_add(&p->path, name, len) < 0)
+		return nomem(p);
+	return 0;
+}
+
+static int path_index(struct parse *p, size_t i)
+{
+	if (lay_buf_addf(&p->path, "[%zu]", i) < 0)
+		return nomem(p);
+	return 0;
+}
+
+static void path_pop(struct parse *p, size_t len)
+{
+	p->path.len = len;
+	if (p->path.p)
+		p->path.p[len] = '\0';
+}
+
+/* Take the next string of the document (a key or a value): what is "an
+ * attribute name" or "a string", for messages. */
+static int take_str(struct parse *p, const char *s, size_t *len, const char *what)
+{
+	size_t ord = ++p->next_str;
+
+	if (!s)
+		return fail(p, -EINVAL, "internal error: a JSON string is missing");
+	if (p->sc->bad_str == ord) {
+		if (p->sc->bad_why == BAD_NUL)
+			return fail(p, -EINVAL, "%s contains U+0000 (\\u0000), which is not "
+				    "supported", what);
+		return fail(p, -EINVAL, "%s contains a raw control character; write it "
+			    "escaped (\\n, \\t, \\u001f)", what);
+	}
+	*len = strlen(s);
+	if (!utf8_valid(s, *len))
+		return fail(p, -EINVAL, "%s is not valid UTF-8", what);
+	return 0;
+}
+
+static int set_bytes(struct parse *p, lay_value *out, lay_type t, const char *s, size_t len)
+{
+	char *c = lay_item_strdup(p->it, len ? s : "", len);
+
+	if (!c)
+		return nomem(p);
+	out->type = t;
+	out->len = len;
+	out->u.p = c;
+	return 0;
+}
+
+static int set_num(struct parse *p, lay_value *out, const char *s, size_t len)
+{
+	lay_err e = { 0, "" };
+	int rc;
+
+	lay_buf_reset(&p->tmp);
+	if ((rc = lay_num_canon(&p->tmp, s, len, &e)) < 0)
+		return fail(p, rc, "%s", e.msg);
+	return set_bytes(p, out, LAY_N, p->tmp.p, p->tmp.len);
+}
+
+/* The next number node: its literal from the pre-pass. */
+static int take_num(struct parse *p, lay_value *out)
+{
+	const struct span *sp;
+	const char *s;
+
+	if (p->next_num >= p->sc->n_nums)
+		return fail(p, -EINVAL, "internal error: number literals out of step");
+	sp = &p->sc->nums[p->next_num++];
+	s = p->text + sp->off;
+	if (!json_number_ok(s, sp->len))
+		return fail(p, -EINVAL, "invalid JSON number \"%.*s%s\"",
+			    (int)(sp->len > SHOWN ? SHOWN : sp->len), s,
+			    sp->len > SHOWN ? "..." : "");
+	return set_num(p, out, s, sp->len);
+}
+
+/* Decode strict base64 s into p->tmp; 0 or a negative errno (no message). */
+static int b64_into_tmp(struct parse *p, const char *s)
+{
+	lay_buf_reset(&p->tmp);
+	return lay_b64_decode(&p->tmp, s, strlen(s), 1);
+}
+
+static int take_b64(struct parse *p, lay_value *out, const cJSON *j)
+{
+	size_t len;
+	int rc;
+
+	if ((rc = take_str(p, j->valuestring, &len, "a binary value")) < 0)
+		return rc;
+	rc = b64_into_tmp(p, j->valuestring);
+	if (rc == -ENOMEM)
+		return nomem(p);
+	if (rc < 0)
+		return fail(p, -EINVAL, "binary value \"%.*s%s\" is not base64 (RFC 4648, "
+			    "'=' padded, unused bits zero)", (int)(len > SHOWN ? SHOWN : len),
+			    j->valuestring, len > SHOWN ? "..." : "");
+	return set_bytes(p, out, LAY_B, p->tmp.p ? p->tmp.p : "", p->tmp.len);
+}
+
+static size_t count_children(const cJSON *j)
+{
+	size_t n = 0;
+
+	for (j = j->child; j; j = j->next)
+		n++;
+	return n;
+}
+
+static int cmp_bytes(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+
+	if (c)
+		return c;
+	return alen < blen ? -1 : alen > blen;
+}
+
+static int cmp_attr_ptr(const void *x, const void *y)
+{
+	const lay_attr *a = *(const lay_attr *const *)x, *b = *(const lay_attr *const *)y;
+
+	return cmp_bytes(a->name, a->name_len, b->name, b->name_len);
+}
+
+static int cmp_value_ptr(const void *x, const void *y)
+{
+	const lay_value *a = *(const lay_value *const *)x, *b = *(const lay_value *const *)y;
+
+	return cmp_bytes(a->u.p, a->len, b->u.p, b->len);
+}
+
+/* Sort pointers to the n names; a repeated one fails naming it. */
+static int check_unique_names(struct parse *p, lay_attr *a, size_t n, const char *where)
+{
+	const lay_attr **s;
+	size_t i;
+	int rc = 0;
+
+	if (n < 2)
+		return 0;
+	if (!(s = malloc(n * sizeof(*s))))
+		return nomem(p);
+	for (i = 0; i < n; i++)
+		s[i] = &a[i];
+	qsort(s, n, sizeof(*s), cmp_attr_ptr);
+	for (i = 1; i < n; i++) {
+		if (cmp_attr_ptr(&s[i - 1], &s[i]) == 0) {
+			if ((rc = path_name(p, s[i]->name, s[i]->name_len)) == 0)
+				rc = fail(p, -EINVAL, "duplicate attribute name: it appears more "
+					  "than once in the same %s", where);
+			break;
+		}
+	}
+	free(s);
+	return rc;
+}
+
+/* Set members are unique: canonical number text makes 1 and 1.0 equal bytes. */
+static int check_unique_members(struct parse *p, const lay_value *set)
+{
+	const lay_value **s;
+	size_t i;
+	int rc = 0;
+
+	if (set->len < 2)
+		return 0;
+	if (!(s = malloc(set->len * sizeof(*s))))
+		return nomem(p);
+	for (i = 0; i < set->len; i++)
+		s[i] = &set->u.v[i];
+	qsort(s, set->len, sizeof(*s), cmp_value_ptr);
+	for (i = 1; i < set->len; i++) {
+		const lay_value *d = s[i];
+		lay_buf shown = LAY_BUF_INIT;
+
+		if (cmp_value_ptr(&s[i - 1], &s[i]) != 0)
+			continue;
+		if (set->type == LAY_BS)
+			rc = lay_b64_encode(&shown, d->u.p, d->len);
+		else
+			rc = lay_buf_add(&shown, d->u.p, d->len);
+		if (rc == 0)
+			rc = fail(p, -EINVAL, "One or more parameter values were invalid: Input "
+				  "collection contains duplicates: %.*s%s appears more than once",
+				  (int)(shown.len > SHOWN ? SHOWN : shown.len),
+				  shown.p ? shown.p : "", shown.len > SHOWN ? "..." : "");
+		else
+			rc = nomem(p);
+		lay_buf_free(&shown);
+		break;
+	}
+	free(s);
+	return rc;
+}
+
+static int value(struct parse *p, lay_value *out, const cJSON *j, int level);
+
+/* The members of JSON object obj as attributes at level (1 for the item's). */
+static int members(struct parse *p, lay_attr **out, size_t *n_out, const cJSON *obj, int level)
+{
+	size_t n = count_children(obj), i = 0, len, at = p->path.len;
+	const cJSON *c;
+	lay_attr *a;
+	int rc;
+
+	*out = NULL;
+	*n_out = 0;
+	if (n == 0)
+		return 0;
+	if (!(a = lay_item_alloc(p->it, n * sizeof(*a))))
+		return nomem(p);
+	for (c = obj->child; c; c = c->next, i++) {
+		if ((rc = take_str(p, c->string, &len, "an attribute name")) < 0)
+			return rc;
+		if (len == 0)
+			return fail(p, -EINVAL, "an attribute name is empty; names are 1 to %d "
+				    "bytes", LAY_MAX_NAME);
+		if (len > LAY_MAX_NAME)
+			return fail(p, -EINVAL, "attribute name \"%.40s...\" has %zu bytes; the "
+				    "limit is %d", c->string, len, LAY_MAX_NAME);
+		if (!(a[i].name = lay_item_strdup(p->it, c->string, len)))
+			return nomem(p);
+		a[i].name_len = len;
+		if ((rc = path_name(p, c->string, len)) < 0 ||
+		    (rc = value(p, &a[i].v, c, level)) < 0)
+			return rc;
+		path_pop(p, at);
+	}
+	if ((rc = check_unique_names(p, a, n, level == 1 ? "item" : "map")) < 0)
+		return rc;
+	*out = a;
+	*n_out = n;
+	return 0;
+}
+
+static int map_value(struct parse *p, lay_value *out, const cJSON *obj, int level)
+{
+	int rc;
+
+	if (level >= LAY_MAX_DEPTH)
+		return fail(p, -EINVAL, NESTING_TEXT);
+	out->type = LAY_M;
+	if ((rc = members(p, &out->u.a, &out->len, obj, level + 1)) < 0)
+		return rc;
+	return 0;
+}
+
+static int list_value(struct parse *p, lay_value *out, const cJSON *arr, int level)
+{
+	size_t n = count_children(arr), i = 0, at = p->path.len;
+	const cJSON *c;
+	lay_value *v = NULL;
+	int rc;
+
+	if (level >= LAY_MAX_DEPTH)
+		return fail(p, -EINVAL, NESTING_TEXT);
+	if (n && !(v = lay_item_alloc(p->it, n * sizeof(*v))))
+		return nomem(p);
+	for (c = arr->child; c; c = c->next, i++) {
+		if ((rc = path_index(p, i)) < 0 || (rc = value(p, &v[i], c, level + 1)) < 0)
+			return rc;
+		path_pop(p, at);
+	}
+	out->type = LAY_L;
+	out->len = n;
+	out->u.v = v;
+	return 0;
+}
+
+static int set_member(struct parse *p, lay_value *out, lay_type t, const cJSON *c)
+{
+	size_t len;
+	int rc;
+
+	if (t == LAY_NS && p->fmt == LAY_FMT_PLAIN) {
+		if (!cJSON_IsNumber(c))
+			return fail(p, -EINVAL, "a number set holds JSON numbers");
+		return take_num(p, out);
+	}
+	if (!cJSON_IsString(c))
+		return fail(p, -EINVAL, "%s members must be JSON strings", lay_type_name(t));
+	if (t == LAY_BS)
+		return take_b64(p, out, c);
+	if ((rc = take_str(p, c->valuestring, &len, "a string")) < 0)
+		return rc;
+	if (t == LAY_NS)
+		return set_num(p, out, c->valuestring, len);
+	return set_bytes(p, out, LAY_S, c->valuestring, len);
+}
+
+static int set_value(struct parse *p, lay_value *out, lay_type t, const cJSON *arr)
+{
+	size_t n = count_children(arr), i = 0, at = p->path.len;
+	const cJSON *c;
+	lay_value *v;
+	int rc;
+
+	if (n == 0)
+		return fail(p, -EINVAL, "One or more parameter values were invalid: %s",
+			    t == LAY_SS ? "An string set  may not be empty"
+			    : t == LAY_NS ? "An number set  may not be empty"
+			    : "Binary sets should not be empty");
+	if (!(v = lay_item_alloc(p->it, n * sizeof(*v))))
+		return nomem(p);
+	for (c = arr->child; c; c = c->next, i++) {
+		if ((rc = path_index(p, i)) < 0 || (rc = set_member(p, &v[i], t, c)) < 0)
+			return rc;
+		path_pop(p, at);
+	}
+	out->type = t;
+	out->len = n;
+	out->u.v = v;
+	return check_unique_members(p, out);
+}
+
+static int all_children(const cJSON *arr, int (*is)(const cJSON *))
+{
+	const cJSON *c;
+
+	for (c = arr->child; c; c = c->next)
+		if (!is(c))
+			return 0;
+	return 1;
+}
+
+static int is_string(const cJSON *c)
+{
+	return cJSON_IsString(c);
+}
+
+static int is_number(const cJSON *c)
+{
+	return cJSON_IsNumber(c);
+}
+
+/* plain: the type a one-member {"B"|"SS"|"NS"|"BS": ...} object stands for,
+ * or 0 if obj is an ordinary map. Looks only; takes nothing. */
+static lay_type plain_wrapper(struct parse *p, const cJSON *obj)
+{
+	const cJSON *m = obj->child, *c;
+	lay_type t;
+
+	if (!m || m->next || !m->string)
+		return 0;
+	t = lay_type_parse(m->string, strlen(m->string));
+	if (t == LAY_B)
+		return cJSON_IsString(m) && b64_into_tmp(p, m->valuestring) == 0 ? LAY_B : 0;
+	if (t != LAY_SS && t != LAY_NS && t != LAY_BS)
+		return 0;
+	if (!cJSON_IsArray(m) || !all_children(m, t == LAY_NS ? is_number : is_string))
+		return 0;
+	if (t == LAY_BS)
+		for (c = m->child; c; c = c->next)
+			if (b64_into_tmp(p, c->valuestring) != 0)
+				return 0;
+	return t;
+}
+
+static int plain_value(struct parse *p, lay_value *out, const cJSON *j, int level)
+{
+	lay_type t;
+	size_t len;
+	int rc;
+
+	if (cJSON_IsString(j)) {
+		if ((rc = take_str(p, j->valuestring, &len, "a string")) < 0)
+			return rc;
+		return set_bytes(p, out, LAY_S, j->valuestring, len);
+	}
+	if (cJSON_IsNumber(j))
+		return take_num(p, out);
+	if (cJSON_IsBool(j)) {
+		out->type = LAY_BOOL;
+		out->len = cJSON_IsTrue(j);
+		return 0;
+	}
+	if (cJSON_IsNull(j)) {
+		out->type = LAY_NULL;
+		out->len = 0;
+		return 0;
+	}
+	if (cJSON_IsArray(j))
+		return list_value(p, out, j, level);
+	if (!cJSON_IsObject(j))
+		return fail(p, -EINVAL, "internal error: unexpected JSON node");
+	if (!(t = plain_wrapper(p, j)))
+		return map_value(p, out, j, level);
+	/* the wrapper's key is a string of the document too */
+	if ((rc = take_str(p, j->child->string, &len, "an attribute name")) < 0)
+		return rc;
+	if (t == LAY_B)
+		return take_b64(p, out, j->child);
+	return set_value(p, out, t, j->child);
+}
+
+static int ddb_value(struct parse *p, lay_value *out, const cJSON *j, int level)
+{
+	const cJSON *m;
+	lay_type t;
+	size_t len;
+	int rc;
+
+	if (!cJSON_IsObject(j))
+		return fail(p, -EINVAL, "expected a DynamoDB JSON value like {\"S\":\"...\"}");
+	if (!(m = j->child))
+		return fail(p, -EINVAL, "Supplied AttributeValue is empty, must contain exactly "
+			    "one of the supported datatypes");
+	if (m->next)
+		return fail(p, -EINVAL, "Supplied AttributeValue has more than one datatypes "
+			    "set, must contain exactly one of the supported datatypes");
+	if ((rc = take_str(p, m->string, &len, "a type name")) < 0)
+		return rc;
+	if (!(t = lay_type_parse(m->string, len)))
+		return fail(p, -EINVAL, "unknown type \"%.20s\"; expected a DynamoDB JSON value "
+			    "like {\"S\":\"...\"} (S, N, B, BOOL, NULL, M, L, SS, NS or BS)",
+			    m->string);
+	switch (t) {
+	case LAY_S:
+	case LAY_N:
+		if (!cJSON_IsString(m))
+			break;
+		if ((rc = take_str(p, m->valuestring, &len, "a string")) < 0)
+			return rc;
+		if (t == LAY_N)
+			return set_num(p, out, m->valuestring, len);
+		return set_bytes(p, out, LAY_S, m->valuestring, len);
+	case LAY_B:
+		if (!cJSON_IsString(m))
+			break;
+		return take_b64(p, out, m);
+	case LAY_BOOL:
+		if (!cJSON_IsBool(m))
+			return fail(p, -EINVAL, "BOOL must be true or false");
+		out->type = LAY_BOOL;
+		out->len = cJSON_IsTrue(m);
+		return 0;
+	case LAY_NULL:
+		if (!cJSON_IsTrue(m))
+			return fail(p, -EINVAL, "One or more parameter values were invalid: Null "
+				    "attribute value types must have the value of true");
+		out->type = LAY_NULL;
+		out->len = 0;
+		return 0;
+	case LAY_M:
+		if (!cJSON_IsObject(m))
+			return fail(p, -EINVAL, "M must be a JSON object");
+		return map_value(p, out, m, level);
+	case LAY_L:
+		if (!cJSON_IsArray(m))
+			break;
+		return list_value(p, out, m, level);
+	case LAY_SS:
+	case LAY_NS:
+	case LAY_BS:
+		if (!cJSON_IsArray(m))
+			break;
+		return set_value(p, out, t, m);
+	}
+	return fail(p, -EINVAL, "%s must be a JSON %s", lay_type_name(t),
+		    t == LAY_L ? "array" : t >= LAY_SS ? "array of strings" : "string");
+}
+
+static int value(struct parse *p, lay_value *out, const cJSON *j, int level)
+{
+	if (p->fmt == LAY_FMT_DDB)
+		return ddb_value(p, out, j, level);
+	return plain_value(p, out, j, level);
+}
+
+static const char *json_kind(const cJSON *j)
+{
+	if (cJSON_IsArray(j))
+		return "an array";
+	if (cJSON_IsString(j))
+		return "a string";
+	if (cJSON_IsNumber(j))
+		return "a number";
+	if (cJSON_IsBool(j))
+		return "a boolean";
+	return "null";
+}
+
+/*
+ * Parse text into *out (LAY_ITEM_INIT), everything in out's arena. The
+ * text is borrowed for the call only. On error *out is freed.
+ */
+int lay_json_parse(lay_item *out, const char *text, size_t len, lay_format fmt, lay_err *err)
+{
+	struct scan sc = { LAY_BUF_INIT, NULL, 0, 0, 0, BAD_NONE };
+	struct parse p = { out, fmt, err, text, &sc, 0, 0, LAY_BUF_INIT, LAY_BUF_INIT };
+	const char *end = NULL;
+	cJSON *root;
+	size_t i;
+	int rc;
+
+	i = has_bom(text, len) ? 3 : 0;
+	while (i < len && is_ws(text[i]))
+		i++;
+	if (i == len)
+		return 0;
+	if ((rc = scan_text(&sc, text, len, err)) < 0)
+		goto out_free_scan;
+	root = cJSON_ParseWithLengthOpts(sc.san.p, sc.san.len, &end, 0);
+	if (!root) {
+		i = end && end >= sc.san.p && end <= sc.san.p + len ? (size_t)(end - sc.san.p)
+								      : len;
+		rc = at_error(err, text, i, "invalid JSON");
+		goto out_free_scan;
+	}
+	/* only whitespace may follow the object (require_null_terminated, by hand
+	 * so the message can say where) */
+	for (i = (size_t)(end - sc.san.p); i < len && is_ws(sc.san.p[i]); i++)
+		;
+	if (i < len) {
+		rc = at_error(err, text, i, "invalid JSON: text after the item's closing brace");
+		goto out_free_tree;
+	}
+	if (!cJSON_IsObject(root)) {
+		rc = lay_err_set(err, -EINVAL, "an item must be a JSON object, not %s",
+				 json_kind(root));
+		goto out_free_tree;
+	}
+	if ((rc = members(&p, &out->a, &out->n, root, 1)) < 0)
+		goto out_free_tree;
+	if (p.next_num != sc.n_nums)
+		rc = lay_err_set(err, -EINVAL, "internal error: number literals out of step");
+	else if (p.next_str < sc.bad_str)
+		rc = lay_err_set(err, -EINVAL, "a string contains U+0000 or a raw control "
+				 "character, which is not supported");
+out_free_tree:
+	cJSON_Delete(root);
+out_free_scan:
+	lay_buf_free(&p.path);
+	lay_buf_free(&p.tmp);
+	lay_buf_free(&sc.san);
+	free(sc.nums);
+	if (rc < 0)
+		lay_item_free(out);
+	return rc;
+}
+
+/* Rendering. Every function appends to b and returns 0 or -ENOMEM; the
+ * public ones cut b back to where it was on failure. */
+
+/* The letter of c's two-character escape (\n ...), or 0. */
+static char short_escape(unsigned char c)
+{
+	switch (c) {
+	case '"':
+		return '"';
+	case '\\':
+		return '\\';
+	case '\n':
+		return 'n';
+	case '\t':
+		return 't';
+	case '\r':
+		return 'r';
+	case '\b':
+		return 'b';
+	case '\f':
+		return 'f';
+	}
+	return 0;
+}
+
+int lay_json_quote(lay_buf *out, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, run = 0;
+
+	if (len == 0)
+		return lay_buf_add(out, "\"\"", 2);
+	if (lay_buf_addc(out, '"') < 0)
+		return -ENOMEM;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[7] = "\\u00", letter = short_escape(c);
+		size_t elen = 2;
+
+		if (letter) {
+			esc[1] = letter;
+		} else if (c < 0x20 || c == 0x7F) {
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			elen = 6;
+		} else {
+			continue;
+		}
+		/* bytes that need no escape are copied in runs */
+		if (lay_buf_add(out, s + run, i - run) < 0 || lay_buf_add(out, esc, elen) < 0)
+			return -ENOMEM;
+		run = i + 1;
+	}
+	if (lay_buf_add(out, s + run, len - run) < 0 || lay_buf_addc(out, '"') < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static int put_b64(lay_buf *b, const char *p, size_t len)
+{
+	if (lay_buf_addc(b, '"') < 0 || lay_b64_encode(b, p, len) < 0 || lay_buf_addc(b, '"') < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static int put_value(lay_buf *b, const lay_value *v, int ddb);
+
+static int put_members(lay_buf *b, const lay_attr *a, size_t n, int ddb)
+{
+	size_t i;
+
+	if (lay_buf_addc(b, '{') < 0)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		if ((i && lay_buf_addc(b, ',') < 0) ||
+		    lay_json_quote(b, a[i].name, a[i].name_len) < 0 || lay_buf_addc(b, ':') < 0 ||
+		    put_value(b, &a[i].v, ddb) < 0)
+			return -ENOMEM;
+	}
+	return lay_buf_addc(b, '}');
+}
+
+/* Members of L, SS, NS or BS as a JSON array. */
+static int put_elements(lay_buf *b, const lay_value *v, int ddb)
+{
+	size_t i;
+	int rc = 0;
+
+	if (lay_buf_addc(b, '[') < 0)
+		return -ENOMEM;
+	for (i = 0; i < v->len && rc == 0; i++) {
+		const lay_value *e = &v->u.v[i];
+
+		if (i && lay_buf_addc(b, ',') < 0)
+			return -ENOMEM;
+		if (v->type == LAY_L)
+			rc = put_value(b, e, ddb);
+		else if (v->type == LAY_SS || (v->type == LAY_NS && ddb))
+			rc = lay_json_quote(b, e->u.p, e->len);
+		else if (v->type == LAY_NS)
+			rc = lay_buf_add(b, e->u.p, e->len);
+		else
+			rc = put_b64(b, e->u.p, e->len);
+	}
+	if (rc < 0)
+		return rc;
+	return lay_buf_addc(b, ']');
+}
+
+/* A value without its ddb wrapper (plain's own wrappers included). */
+static int put_bare(lay_buf *b, const lay_value *v, int ddb)
+{
+	switch (v->type) {
+	case LAY_S:
+		return lay_json_quote(b, v->u.p, v->len);
+	case LAY_N:
+		if (ddb)
+			return lay_json_quote(b, v->u.p, v->len);
+		return lay_buf_add(b, v->u.p, v->len);
+	case LAY_B:
+		if (ddb)
+			return put_b64(b, v->u.p, v->len);
+		if (lay_buf_adds(b, "{\"B\":") < 0 || put_b64(b, v->u.p, v->len) < 0)
+			return -ENOMEM;
+		return lay_buf_addc(b, '}');
+	case LAY_BOOL:
+		return lay_buf_adds(b, v->len ? "true" : "false");
+	case LAY_NULL:
+		return lay_buf_adds(b, ddb ? "true" : "null");
+	case LAY_M:
+		return put_members(b, v->u.a, v->len, ddb);
+	case LAY_L:
+		return put_elements(b, v, ddb);
+	case LAY_SS:
+	case LAY_NS:
+	case LAY_BS:
+		if (ddb)
+			return put_elements(b, v, ddb);
+		if (lay_buf_addf(b, "{\"%s\":", lay_type_name(v->type)) < 0 ||
+		    put_elements(b, v, ddb) < 0)
+			return -ENOMEM;
+		return lay_buf_addc(b, '}');
+	}
+	return lay_buf_adds(b, "null");
+}
+
+static int put_value(lay_buf *b, const lay_value *v, int ddb)
+{
+	if (!ddb)
+		return put_bare(b, v, 0);
+	if (lay_buf_addf(b, "{\"%s\":", lay_type_name(v->type)) < 0 || put_bare(b, v, 1) < 0)
+		return -ENOMEM;
+	return lay_buf_addc(b, '}');
+}
+
+static int cut_back(lay_buf *b, size_t len, int rc)
+{
+	if (rc < 0 && b->p) {
+		b->len = len;
+		b->p[len] = '\0';
+	}
+	return rc;
+}
+
+int lay_json_render(lay_buf *out, const lay_item *it, lay_format fmt)
+{
+	size_t at = out->len;
+	int rc;
+
+	rc = put_members(out, it->a, it->n, fmt == LAY_FMT_DDB);
+	if (rc == 0)
+		rc = lay_buf_addc(out, '\n');
+	return cut_back(out, at, rc);
+}
+
+int lay_json_render_ddb_value(lay_buf *out, const lay_value *v)
+{
+	size_t at = out->len;
+
+	return cut_back(out, at, put_value(out, v, 1));
+}
