@@ -43,6 +43,13 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libengine.a $(BUILD)/liblayou
 deps:
 	./scripts/install-deps.sh
 
+# Install what is missing, build, and mount $(DATA) on $(MNT).
+DATA ?= $(CURDIR)/data
+MNT ?= $(CURDIR)/mnt
+run: deps
+	$(MAKE) $(BUILD)/ddbfs
+	./scripts/mount.sh $(DATA) $(MNT)
+
 # Every test: unit tests (normal and sanitizer builds) and bats behaviour
 # tests against real mounts; ends with one line "N passed, N failed".
 test: deps

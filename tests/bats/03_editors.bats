@@ -1,0 +1,101 @@
+#!/usr/bin/env bats
+# SPEC §6: editors and rewriters leave exactly the intended item, with its
+# mode and owner, and no stray item.
+
+load helpers
+
+setup() {
+	mount_ddbfs
+	new_table Cfg "id:S"
+	echo '{"color":"red","size":1}' >"$MNT/Cfg/a.json"
+	chmod 0640 "$MNT/Cfg/a.json"
+	chown 12:34 "$MNT/Cfg/a.json"
+	VIMRC=$TESTROOT/vimrc
+	printf 'source $VIMRUNTIME/defaults.vim\nset backup writebackup backupcopy=auto\n' >"$VIMRC"
+}
+
+# only_item: the table holds exactly a.json with this content, mode, owner.
+only_item() {
+	run $T ls -A "$MNT/Cfg"
+	assert_output "a.json"
+	run $T cat "$MNT/Cfg/a.json"
+	assert_output "$1"
+	run $T stat -c '%a %u:%g' "$MNT/Cfg/a.json"
+	assert_output "640 12:34"
+	run $T jq .ItemCount "$MNT/Cfg/.table.json"
+	assert_output 1
+}
+
+@test "vim saves in place of the item" {
+	run timeout 30 vim -u "$VIMRC" -i NONE -N -es -c '%s/red/blue/' -c 'wq' "$MNT/Cfg/a.json"
+	assert_success
+	only_item '{"id":"a","color":"blue","size":1}'
+}
+
+@test "sed -i edits the item" {
+	$T sed -i 's/red/green/' "$MNT/Cfg/a.json"
+	only_item '{"id":"a","color":"green","size":1}'
+}
+
+@test "sed -i.bak edits the item and keeps the backup as a scratch file" {
+	$T sed -i.bak 's/red/green/' "$MNT/Cfg/a.json"
+	run $T cat "$MNT/Cfg/a.json"
+	assert_output '{"id":"a","color":"green","size":1}'
+	run $T cat "$MNT/Cfg/a.json.bak"
+	assert_output '{"id":"a","color":"red","size":1}'
+	$T rm "$MNT/Cfg/a.json.bak"
+	only_item '{"id":"a","color":"green","size":1}'
+}
+
+@test "perl -pi -e edits the item" {
+	$T perl -pi -e 's/"size":1/"size":2/' "$MNT/Cfg/a.json"
+	only_item '{"id":"a","color":"red","size":2}'
+}
+
+@test "jq > tmp && mv tmp replaces the item" {
+	$T bash -c "jq -c '.size += 10' '$MNT/Cfg/a.json' > '$MNT/Cfg/a.json.tmp' && mv '$MNT/Cfg/a.json.tmp' '$MNT/Cfg/a.json'"
+	run $T cat "$MNT/Cfg/a.json"
+	assert_output '{"id":"a","color":"red","size":11}'
+	run $T ls -A "$MNT/Cfg"
+	assert_output "a.json"
+}
+
+@test "python write-temp-then-os.replace replaces the item" {
+	run $T python3 - "$MNT/Cfg" <<'PY'
+import json, os, sys, tempfile
+d = sys.argv[1]
+with open(os.path.join(d, "a.json")) as f:
+    item = json.load(f)
+item["color"] = "black"
+fd, tmp = tempfile.mkstemp(dir=d, prefix=".a.json.")
+with os.fdopen(fd, "w") as f:
+    json.dump(item, f)
+os.chmod(tmp, 0o640)
+os.chown(tmp, 12, 34)
+os.replace(tmp, os.path.join(d, "a.json"))
+PY
+	assert_success
+	only_item '{"id":"a","color":"black","size":1}'
+}
+
+@test "an editor saving invalid JSON fails and keeps the item" {
+	run $T sed -i 's/"red"/red/' "$MNT/Cfg/a.json"
+	assert_failure
+	run $T cat "$MNT/Cfg/a.json"
+	assert_output '{"id":"a","color":"red","size":1}'
+	run last_error
+	assert_output --partial '"errno":"EINVAL"'
+}
+
+@test "rename of an item to a scratch name hides it until the scratch goes" {
+	$T mv "$MNT/Cfg/a.json" "$MNT/Cfg/a.json~"
+	run $T ls -A "$MNT/Cfg"
+	assert_output "a.json~"
+	run $T cat "$MNT/Cfg/a.json~"
+	assert_output '{"id":"a","color":"red","size":1}'
+	$T rm "$MNT/Cfg/a.json~"
+	run $T ls -A "$MNT/Cfg"
+	assert_output ""
+	run $T jq .ItemCount "$MNT/Cfg/.table.json"
+	assert_output 0
+}

@@ -1,0 +1,69 @@
+# Shared set-up for the behaviour tests: each test mounts a fresh DATA_DIR
+# on its own mount point (under /var/tmp: vim skips its backup dance under
+# /tmp), and teardown always unmounts and stops the daemon, even when the
+# test failed. Every step that touches a mount runs under `timeout`.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+DDBFS=${DDBFS:-$BATS_TEST_DIRNAME/../../build/ddbfs}
+T="timeout 20"
+
+# mount_ddbfs [ddbfs options...]: mounts $DATA on $MNT.
+mount_ddbfs() {
+	if [ -z "${TESTROOT:-}" ]; then
+		TESTROOT=$(mktemp -d /var/tmp/ddbfs-bats.XXXXXX)
+		DATA=$TESTROOT/data
+		MNT=$TESTROOT/mnt
+		mkdir -p "$MNT"
+	fi
+	$T "$DDBFS" "$DATA" "$MNT" "$@"
+}
+
+daemon_pid() {
+	[ -f "$DATA/ddbfs.lock" ] && tr -dc 0-9 <"$DATA/ddbfs.lock"
+}
+
+# unmount_ddbfs: unmounts and waits for the daemon to exit; a daemon that
+# will not go is killed, so no test leaves one behind.
+unmount_ddbfs() {
+	local pid i
+	[ -n "${MNT:-}" ] || return 0
+	pid=$(daemon_pid || true)
+	timeout 10 fusermount3 -u "$MNT" 2>/dev/null || timeout 10 fusermount3 -uz "$MNT" 2>/dev/null || true
+	if [ -n "$pid" ]; then
+		for i in $(seq 1 100); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		if kill -0 "$pid" 2>/dev/null; then
+			kill -9 "$pid" 2>/dev/null || true
+			timeout 10 fusermount3 -uz "$MNT" 2>/dev/null || true
+			return 1
+		fi
+	fi
+	return 0
+}
+
+setup() {
+	mount_ddbfs
+}
+
+teardown() {
+	unmount_ddbfs || true
+	[ -n "${TESTROOT:-}" ] && rm -rf "$TESTROOT"
+	TESTROOT=
+}
+
+# new_table NAME [SCHEMA]: mkdir and, if given, set the key schema.
+new_table() {
+	$T mkdir "$MNT/$1"
+	if [ -n "${2:-}" ]; then
+		$T setfattr -n user.ddb.key_schema -v "$2" "$MNT/$1"
+	fi
+}
+
+# last_error: the newest line of .ddbfs/errors.
+last_error() {
+	$T tail -n 1 "$MNT/.ddbfs/errors"
+}
