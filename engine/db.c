@@ -1,0 +1,263 @@
+/* A database (SPEC §1, §17): DATA_DIR with its lock file naming the owning
+ * pid, the LMDB environment and its named databases, and the group-commit
+ * thread that makes commits durable within sync_ms. The storage design is
+ * described at the top of store.c. */
+#include "db.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store.h"
+
+#define DEFAULT_MAP_SIZE ((size_t)256 << 20)
+#define MIN_MAP_SIZE ((size_t)64 << 10)
+#define MAX_READERS 1024
+/* leaves room in a 4096-byte path for "/ddbfs.lock" */
+#define PATH_MAX_DIR 4000
+
+/* Take dir/ddbfs.lock for the life of the db and write our pid into it. */
+static int lock_dir(eng_db *db, lay_err *err)
+{
+	char path[4096], pidtext[32];
+	ssize_t n;
+	int fd, len;
+
+	snprintf(path, sizeof(path), "%s/ddbfs.lock", db->dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return lay_err_set(err, -errno, "cannot open %s: %s", path, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+
+		if (e != EWOULDBLOCK) {
+			close(fd);
+			return lay_err_set(err, -e, "cannot lock %s: %s", path, strerror(e));
+		}
+		n = pread(fd, pidtext, sizeof(pidtext) - 1, 0);
+		close(fd);
+		pidtext[n > 0 ? n : 0] = '\0';
+		pidtext[strcspn(pidtext, "\n")] = '\0';
+		return lay_err_set(err, -EBUSY, "DATA_DIR %s is in use by pid %s", db->dir,
+				   pidtext[0] ? pidtext : "(unknown)");
+	}
+	len = snprintf(pidtext, sizeof(pidtext), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pidtext, (size_t)len, 0) != len) {
+		int e = errno;
+
+		close(fd);
+		return lay_err_set(err, -e, "cannot write %s: %s", path, strerror(e));
+	}
+	db->lock_fd = fd;
+	return 0;
+}
+
+static void *sync_main(void *arg)
+{
+	eng_db *db = arg;
+	struct timespec until;
+	uint64_t c;
+
+	pthread_mutex_lock(&db->sync_mu);
+	while (!db->sync_stop) {
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += db->sync_ms / 1000;
+		until.tv_nsec += (long)(db->sync_ms % 1000) * 1000000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		while (!db->sync_stop &&
+		       pthread_cond_timedwait(&db->sync_cv, &db->sync_mu, &until) != ETIMEDOUT)
+			;
+		if (db->sync_stop)
+			break;
+		c = atomic_load(&db->commits);
+		if (c == db->synced)
+			continue;
+		pthread_mutex_unlock(&db->sync_mu);
+		eng_db_sync(db);
+		pthread_mutex_lock(&db->sync_mu);
+	}
+	pthread_mutex_unlock(&db->sync_mu);
+	return NULL;
+}
+
+static int open_dbis(eng_db *db, lay_err *err)
+{
+	static const char *names[] = { "meta", "tables", "tstats", "parts", "items", "names", "log" };
+	MDB_dbi *dbis[] = { &db->meta, &db->tables, &db->tstats, &db->parts,
+			    &db->items, &db->names, &db->log };
+	MDB_txn *txn;
+	uint64_t gen;
+	size_t i;
+	int rc;
+
+	if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0)
+		return store_mdb(rc, "opening the database", err);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if ((rc = mdb_dbi_open(txn, names[i], MDB_CREATE, dbis[i])) != 0) {
+			mdb_txn_abort(txn);
+			return store_mdb(rc, "opening the database", err);
+		}
+	}
+	rc = store_counter_get(txn, db, STORE_GEN, &gen, err);
+	if (rc < 0) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	/* generations of this run follow every one committed before */
+	atomic_store(&db->gen_next, gen + 1);
+	db->cache_gen = UINT64_MAX;
+	return store_mdb(mdb_txn_commit(txn), "opening the database", err);
+}
+
+/* The LMDB environment: flags as store.c's design says. */
+static int open_env(eng_db *db, size_t map_size, lay_err *err)
+{
+	MDB_envinfo info;
+	int dead, rc;
+
+	if ((rc = mdb_env_create(&db->env)) != 0)
+		return store_mdb(rc, "creating the LMDB environment", err);
+	if ((rc = mdb_env_set_maxdbs(db->env, 16)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(db->env, MAX_READERS)) != 0 ||
+	    (rc = mdb_env_set_mapsize(db->env, map_size)) != 0)
+		return store_mdb(rc, "configuring the LMDB environment", err);
+	rc = mdb_env_open(db->env, db->dir, MDB_NOTLS | (db->sync_always ? 0 : MDB_NOSYNC), 0644);
+	if (rc) {
+		int code = store_mdb(rc, "opening LMDB", err);
+
+		return lay_err_set(err, code, "cannot open the database in %s: %s", db->dir,
+				   mdb_strerror(rc));
+	}
+	if (mdb_env_get_maxkeysize(db->env) < STORE_KEY_MAX)
+		return lay_err_set(err, -EIO, "LMDB's key size limit %d is below the %d bytes needed",
+				   mdb_env_get_maxkeysize(db->env), STORE_KEY_MAX);
+	/* readers left by a process that died (kill -9) */
+	mdb_reader_check(db->env, &dead);
+	if (mdb_env_info(db->env, &info) == 0)
+		atomic_store(&db->map_size, info.me_mapsize);
+	return open_dbis(db, err);
+}
+
+int eng_db_open(eng_db **out, const char *dir, const eng_db_opts *opts, lay_err *err)
+{
+	size_t map_size = opts && opts->map_size ? opts->map_size : DEFAULT_MAP_SIZE;
+	pthread_rwlockattr_t rwa;
+	pthread_condattr_t ca;
+	eng_db *db;
+	int rc;
+
+	if (map_size < MIN_MAP_SIZE)
+		map_size = MIN_MAP_SIZE;
+	if (strlen(dir) > PATH_MAX_DIR)
+		return lay_err_set(err, -ENAMETOOLONG, "DATA_DIR path is %zu bytes; the limit is %d",
+				   strlen(dir), PATH_MAX_DIR);
+	if (!(db = calloc(1, sizeof(*db))) || !(db->dir = strdup(dir))) {
+		free(db);
+		return lay_err_set(err, -ENOMEM, "out of memory opening %s", dir);
+	}
+	db->lock_fd = -1;
+	db->sync_always = opts ? opts->sync_always : 0;
+	db->sync_ms = opts && opts->sync_ms > 0 ? opts->sync_ms : 1000;
+	/* writer-preferring: a map resize must not starve behind readers */
+	pthread_rwlockattr_init(&rwa);
+	pthread_rwlockattr_setkind_np(&rwa, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&db->maplock, &rwa);
+	pthread_rwlockattr_destroy(&rwa);
+	pthread_mutex_init(&db->sync_mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&db->sync_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&db->cache_mu, NULL);
+
+	if (opts && opts->clock) {
+		db->clock = opts->clock;
+	} else {
+		if ((rc = eng_clock_new(&db->own_clock, 0)) < 0) {
+			lay_err_set(err, rc, "out of memory opening %s", dir);
+			goto out_close;
+		}
+		db->clock = db->own_clock;
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		rc = lay_err_set(err, -errno, "cannot create DATA_DIR %s: %s", dir, strerror(errno));
+		goto out_close;
+	}
+	if ((rc = lock_dir(db, err)) < 0 || (rc = open_env(db, map_size, err)) < 0)
+		goto out_close;
+	if (!db->sync_always) {
+		if ((rc = pthread_create(&db->sync_thread, NULL, sync_main, db)) != 0) {
+			rc = lay_err_set(err, -rc, "cannot start the sync thread: %s", strerror(rc));
+			goto out_close;
+		}
+		db->sync_started = 1;
+	}
+	*out = db;
+	return 0;
+out_close:
+	eng_db_close(db);
+	return rc;
+}
+
+void eng_db_close(eng_db *db)
+{
+	if (!db)
+		return;
+	if (db->sync_started) {
+		pthread_mutex_lock(&db->sync_mu);
+		db->sync_stop = 1;
+		pthread_cond_signal(&db->sync_cv);
+		pthread_mutex_unlock(&db->sync_mu);
+		pthread_join(db->sync_thread, NULL);
+	}
+	if (db->env) {
+		mdb_env_sync(db->env, 1);
+		mdb_env_close(db->env);
+	}
+	if (db->lock_fd >= 0)
+		close(db->lock_fd); /* releases the flock */
+	store_cache_clear(db);
+	pthread_mutex_destroy(&db->cache_mu);
+	pthread_cond_destroy(&db->sync_cv);
+	pthread_mutex_destroy(&db->sync_mu);
+	pthread_rwlock_destroy(&db->maplock);
+	eng_clock_free(db->own_clock);
+	free(db->dir);
+	free(db);
+}
+
+int eng_db_sync(eng_db *db)
+{
+	uint64_t c = atomic_load(&db->commits);
+	int rc;
+
+	/* without MDB_WRITEMAP a sync is an fdatasync of the file: it does not
+	 * touch the map, so it needs no maplock */
+	rc = mdb_env_sync(db->env, 1);
+	if (rc)
+		return rc > 0 ? -rc : -EIO;
+	pthread_mutex_lock(&db->sync_mu);
+	if (c > db->synced)
+		db->synced = c;
+	pthread_mutex_unlock(&db->sync_mu);
+	return 0;
+}
+
+eng_clock *eng_db_clock(eng_db *db)
+{
+	return db->clock;
+}
+
+const char *eng_db_dir(const eng_db *db)
+{
+	return db->dir;
+}

@@ -1,0 +1,249 @@
+/* The change log (SPEC §8, §12, §15): one record per item-level change,
+ * written by item.c in the transaction of the change, keyed [tid][seq] with
+ * seq from the db-wide counter "last_seq" (never reused, not even after a
+ * trim or a table's deletion). Record: version, event, flags, time, the key
+ * (lay_codec values: the schema may change once the table is empty again),
+ * then the old and new images as lay_codec encodings. */
+#include "log.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "../layout/codec.h"
+#include "store.h"
+
+#define LOG_VERSION 1
+/* records deleted per transaction by a trim, so a huge trim never makes a
+ * transaction too large for LMDB */
+#define TRIM_BATCH 10000
+
+int store_log_append(MDB_txn *txn, eng_db *db, uint32_t tid, uint64_t seq, int64_t time_ns,
+		     eng_event event, unsigned flags, const lay_key *key, const void *old,
+		     size_t old_len, const void *new_img, size_t new_len, lay_err *err)
+{
+	lay_buf b = LAY_BUF_INIT;
+	unsigned char k[12];
+	size_t klen_at;
+	int rc, bad = 0;
+
+	bad |= store_add8(&b, LOG_VERSION);
+	bad |= store_add8(&b, event);
+	bad |= store_add8(&b, flags);
+	bad |= store_add8(&b, key->sk.type != 0);
+	bad |= store_add64(&b, (uint64_t)time_ns);
+	klen_at = b.len;
+	bad |= store_add32(&b, 0);
+	bad |= lay_codec_encode_value(&b, &key->pk);
+	if (key->sk.type)
+		bad |= lay_codec_encode_value(&b, &key->sk);
+	if (!bad)
+		store_be32((unsigned char *)b.p + klen_at, (uint32_t)(b.len - klen_at - 4));
+	bad |= store_add32(&b, (uint32_t)old_len);
+	if (old_len)
+		bad |= lay_buf_add(&b, old, old_len);
+	if (new_len)
+		bad |= lay_buf_add(&b, new_img, new_len);
+	if (bad) {
+		rc = lay_err_set(err, -ENOMEM, "out of memory writing a change record");
+		goto out_free;
+	}
+	store_be32(k, tid);
+	store_be64(k + 4, seq);
+	rc = store_put(txn, db->log, k, sizeof(k), b.p, b.len, err);
+out_free:
+	lay_buf_free(&b);
+	return rc;
+}
+
+struct read_ctx {
+	eng_db *db;
+	const char *table;
+	uint64_t after;
+	size_t max;
+	eng_log_cb cb;
+	void *ctx;
+};
+
+/* Decode one record and hand it to the callback. */
+static int deliver(struct read_ctx *c, const MDB_val *k, const MDB_val *v, lay_err *err)
+{
+	store_rd r = { v->mv_data, v->mv_size, 0 };
+	lay_item keys = LAY_ITEM_INIT, old = LAY_ITEM_INIT, new_img = LAY_ITEM_INIT;
+	const unsigned char *kp, *op;
+	size_t klen, olen, used, used_sk;
+	lay_key key;
+	eng_change ch;
+	int has_sk, rc;
+
+	memset(&ch, 0, sizeof(ch));
+	memset(&key, 0, sizeof(key));
+	ch.seq = store_rd64((unsigned char *)k->mv_data + 4);
+	if (store_get8(&r) != LOG_VERSION)
+		return lay_err_set(err, -EIO, "change record %llu has an unknown version",
+				   (unsigned long long)ch.seq);
+	ch.event = (eng_event)store_get8(&r);
+	ch.flags = store_get8(&r);
+	has_sk = (int)store_get8(&r);
+	ch.time_ns = (int64_t)store_get64(&r);
+	klen = store_get32(&r);
+	kp = store_getbytes(&r, klen);
+	olen = store_get32(&r);
+	op = store_getbytes(&r, olen);
+	if (r.bad)
+		goto out_corrupt;
+	if ((rc = lay_codec_decode_value(&keys, &key.pk, &used, kp, klen, err)) < 0)
+		goto out_free;
+	if (has_sk && (rc = lay_codec_decode_value(&keys, &key.sk, &used_sk, kp + used,
+						  klen - used, err)) < 0)
+		goto out_free;
+	ch.key = &key;
+	if (olen) {
+		if ((rc = lay_codec_decode(&old, op, olen, err)) < 0)
+			goto out_free;
+		ch.old_image = &old;
+	}
+	if (r.len) {
+		if ((rc = lay_codec_decode(&new_img, r.p, r.len, err)) < 0)
+			goto out_free;
+		ch.new_image = &new_img;
+	}
+	rc = c->cb(c->ctx, &ch);
+	goto out_free;
+out_corrupt:
+	rc = lay_err_set(err, -EIO, "change record %llu is corrupt", (unsigned long long)ch.seq);
+out_free:
+	lay_item_free(&keys);
+	lay_item_free(&old);
+	lay_item_free(&new_img);
+	return rc;
+}
+
+static int read_txn(MDB_txn *txn, void *vctx, lay_err *err)
+{
+	struct read_ctx *c = vctx;
+	unsigned char start[12];
+	MDB_cursor *cur;
+	store_table t;
+	MDB_val k, v;
+	size_t n = 0;
+	int rc = 0, mrc;
+
+	if ((rc = store_table_get(txn, c->db, c->table, &t, err)) < 0)
+		return rc;
+	if (c->after == UINT64_MAX)
+		return 0;
+	store_be32(start, t.tid);
+	store_be64(start + 4, c->after + 1);
+	if ((rc = mdb_cursor_open(txn, c->db->log, &cur)) != 0)
+		return store_mdb(rc, "reading the change log", err);
+	k.mv_size = sizeof(start);
+	k.mv_data = start;
+	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0;
+	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 12 || memcmp(k.mv_data, start, 4) != 0)
+			break;
+		if ((rc = deliver(c, &k, &v, err)) != 0)
+			break;
+		if (c->max && ++n == c->max)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (rc)
+		return rc < 0 ? rc : 0;
+	return mrc == 0 || mrc == MDB_NOTFOUND ? 0 : store_mdb(mrc, "reading the change log", err);
+}
+
+int eng_log_read(eng_db *db, const char *table, uint64_t after, size_t max, eng_log_cb cb,
+		 void *ctx, lay_err *err)
+{
+	struct read_ctx c = { db, table, after, max, cb, ctx };
+
+	return store_read(db, read_txn, &c, err);
+}
+
+struct trim_ctx {
+	eng_db *db;
+	const char *table;
+	int64_t before_ns;
+	size_t trimmed; /* by this run of the transaction */
+	int done;
+};
+
+/* One batch of a trim: the oldest records of the table, while older than
+ * before_ns. Records are in seq order, which is commit order, so the first
+ * record new enough ends the trim. */
+static int trim_txn(MDB_txn *txn, void *vctx, lay_err *err)
+{
+	struct trim_ctx *c = vctx;
+	unsigned char prefix[4];
+	MDB_cursor *cur;
+	store_table t;
+	MDB_val k, v;
+	int rc;
+
+	c->trimmed = 0;
+	c->done = 1;
+	if ((rc = store_table_get(txn, c->db, c->table, &t, err)) < 0)
+		return rc;
+	store_be32(prefix, t.tid);
+	if ((rc = mdb_cursor_open(txn, c->db->log, &cur)) != 0)
+		return store_mdb(rc, "trimming the change log", err);
+	k.mv_size = 4;
+	k.mv_data = prefix;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	while (rc == 0 && k.mv_size == 12 && memcmp(k.mv_data, prefix, 4) == 0) {
+		if (v.mv_size < 12 ||
+		    (int64_t)store_rd64((unsigned char *)v.mv_data + 4) >= c->before_ns)
+			break;
+		if (c->trimmed == TRIM_BATCH) {
+			c->done = 0;
+			break;
+		}
+		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+		c->trimmed++;
+		k.mv_size = 4;
+		k.mv_data = prefix;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	}
+	mdb_cursor_close(cur);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_mdb(rc, "trimming the change log", err);
+}
+
+int eng_log_trim(eng_db *db, const char *table, int64_t before_ns, size_t *trimmed,
+		 lay_err *err)
+{
+	struct trim_ctx c = { db, table, before_ns, 0, 0 };
+	size_t total = 0;
+	int rc;
+
+	do {
+		if ((rc = store_write(db, trim_txn, &c, err)) < 0)
+			break;
+		total += c.trimmed;
+	} while (!c.done);
+	if (trimmed)
+		*trimmed = total;
+	return rc;
+}
+
+struct seq_ctx {
+	eng_db *db;
+	uint64_t seq;
+};
+
+static int seq_txn(MDB_txn *txn, void *vctx, lay_err *err)
+{
+	struct seq_ctx *c = vctx;
+
+	return store_counter_get(txn, c->db, STORE_SEQ, &c->seq, err);
+}
+
+uint64_t eng_log_last_seq(eng_db *db)
+{
+	struct seq_ctx c = { db, 0 };
+
+	if (store_read(db, seq_txn, &c, NULL) < 0)
+		return 0;
+	return c.seq;
+}

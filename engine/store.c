@@ -1,0 +1,388 @@
+/* The engine's storage layer (SPEC §1, §3, §17): transactions that grow the
+ * LMDB map by themselves, counters, and the byte formats of keys and rows.
+ *
+ * Design
+ * - One LMDB environment in DATA_DIR, opened MDB_NOTLS | MDB_NOSYNC: every
+ *   commit is in the OS page cache when it returns, so it survives a crash
+ *   of the process (kill -9); a group-commit thread (db.c) fsyncs within
+ *   sync_ms, and sync=always drops MDB_NOSYNC. (As LMDB documents, an OS
+ *   crash with NOSYNC may lose the last second.)
+ * - Named databases, integers big-endian so that memcmp order is numeric:
+ *     meta    counter name -> u64: next_oid (ids of items, partitions and
+ *             tables), next_tid, last_seq, tables_gen
+ *     tables  name -> table record (table.c)
+ *     tstats  [tid] -> item count, size bytes, table dir mtime/ctime
+ *     parts   [tid][pk part] -> partition row: id (= pid), dir metadata,
+ *             the full encoding of the partition key
+ *     items   [tid][pid][key part] -> item row: header (id, mode, owner,
+ *             times, rendered lengths, size), full key encoding when cut,
+ *             then the lay_codec encoding. pid 0 holds the items of a table
+ *             without sort key (key part = pk), else key part = sk.
+ *     names   [tid][pid or 0][lay_name_hash][key part] -> full encoding,
+ *             for keys whose file name is long and hashed (SPEC §4)
+ *     log     [tid][seq] -> change record (log.c)
+ * - Key parts: lay_keyenc (memcmp order = DynamoDB order). LMDB keys are at
+ *   most 511 bytes but keys reach 2048 (pk) and 1024 (sk) bytes: an
+ *   encoding longer than STORE_KEY_CUT is cut to that many bytes plus a
+ *   64-bit hash of the whole encoding. Encodings are self-delimiting, so a
+ *   cut key still sorts correctly against every key with another
+ *   STORE_KEY_CUT-byte prefix; keys sharing that prefix form one contiguous
+ *   run, which a listing collects and sorts by the full encoding kept in
+ *   the row. Two different keys of one run with equal hashes (2^-64) would
+ *   share an LMDB key: the put fails with -EIO and says so.
+ * - Map growth: every transaction holds maplock for reading; a write that
+ *   meets MDB_MAP_FULL aborts, takes maplock for writing (no transaction of
+ *   this process is open then), doubles the map and runs again from the
+ *   start: transaction bodies are functions of the txn (store_fn).
+ *   MDB_MAP_RESIZED (another process grew it) adopts the new size.
+ * - Tables are read by every item operation; table.c caches their records
+ *   by name, valid while meta's tables_gen is unchanged. Every change of a
+ *   table record writes a fresh, never repeated generation in the same
+ *   transaction, so an aborted change can never leave a stale entry valid.
+ */
+#include "store.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <string.h>
+
+/* maplock depth of this thread: a callback of a listing may call the db
+ * again without taking the (writer-preferring) lock twice. */
+static _Thread_local int lock_depth;
+
+static void lock_enter(eng_db *db)
+{
+	if (lock_depth++ == 0)
+		pthread_rwlock_rdlock(&db->maplock);
+}
+
+static void lock_leave(eng_db *db)
+{
+	assert(lock_depth > 0);
+	if (--lock_depth == 0)
+		pthread_rwlock_unlock(&db->maplock);
+}
+
+int store_mdb(int rc, const char *what, lay_err *err)
+{
+	switch (rc) {
+	case 0:
+		return 0;
+	case MDB_NOTFOUND:
+		return -ENOENT;
+	case MDB_MAP_FULL:
+		lay_err_set(err, -ENOSPC, "%s: the database map is full", what);
+		return STORE_MAP_FULL;
+	case MDB_TXN_FULL:
+		return lay_err_set(err, -ENOSPC, "%s: the transaction is too large for LMDB", what);
+	case MDB_READERS_FULL:
+		return lay_err_set(err, -EAGAIN, "%s: too many concurrent readers", what);
+	case MDB_BAD_VALSIZE:
+		return lay_err_set(err, -EINVAL, "%s: key too long for LMDB", what);
+	}
+	if (rc > 0)
+		return lay_err_set(err, -rc, "%s: %s", what, mdb_strerror(rc));
+	return lay_err_set(err, -EIO, "%s: %s", what, mdb_strerror(rc));
+}
+
+/* Double the map, unless another thread already grew it past seen. */
+static int grow(eng_db *db, size_t seen, lay_err *err)
+{
+	size_t want;
+	int rc = 0;
+
+	if (lock_depth > 0)
+		return lay_err_set(err, -ENOSPC,
+				   "the database map is full and cannot grow while this thread "
+				   "is inside a listing");
+	pthread_rwlock_wrlock(&db->maplock);
+	if (atomic_load(&db->map_size) == seen) {
+		want = seen * 2;
+		rc = mdb_env_set_mapsize(db->env, want);
+		if (rc == 0)
+			atomic_store(&db->map_size, want);
+	}
+	pthread_rwlock_unlock(&db->maplock);
+	if (rc)
+		return lay_err_set(err, rc > 0 ? -rc : -EIO, "growing the database map to %zu bytes: %s",
+				   seen * 2, mdb_strerror(rc));
+	return 0;
+}
+
+/* Another process grew the map (MDB_MAP_RESIZED): adopt its size. */
+static int adopt_size(eng_db *db, lay_err *err)
+{
+	MDB_envinfo info;
+	int rc;
+
+	if (lock_depth > 0)
+		return lay_err_set(err, -EAGAIN, "the database map was resized by another process");
+	pthread_rwlock_wrlock(&db->maplock);
+	rc = mdb_env_set_mapsize(db->env, 0);
+	if (rc == 0 && mdb_env_info(db->env, &info) == 0)
+		atomic_store(&db->map_size, info.me_mapsize);
+	pthread_rwlock_unlock(&db->maplock);
+	return rc ? store_mdb(rc, "adopting the database map size", err) : 0;
+}
+
+static int run(eng_db *db, store_fn fn, void *ctx, int write, lay_err *err)
+{
+	MDB_txn *txn;
+	size_t seen;
+	int rc;
+
+	for (;;) {
+		lock_enter(db);
+		seen = atomic_load(&db->map_size);
+		rc = mdb_txn_begin(db->env, NULL, write ? 0 : MDB_RDONLY, &txn);
+		if (rc == MDB_MAP_RESIZED) {
+			lock_leave(db);
+			if ((rc = adopt_size(db, err)) < 0)
+				return rc;
+			continue;
+		}
+		if (rc) {
+			lock_leave(db);
+			return store_mdb(rc, "beginning a transaction", err);
+		}
+		lay_err_clear(err);
+		rc = fn(txn, ctx, err);
+		if (rc == 0 && write) {
+			rc = mdb_txn_commit(txn);
+			if (rc == 0)
+				atomic_fetch_add(&db->commits, 1);
+			rc = store_mdb(rc, "committing", err);
+		} else {
+			mdb_txn_abort(txn);
+		}
+		lock_leave(db);
+		if (rc == STORE_MAP_FULL && write) {
+			if ((rc = grow(db, seen, err)) < 0)
+				return rc;
+			continue;
+		}
+		if (rc == STORE_MAP_FULL)
+			return -ENOSPC;
+		return rc;
+	}
+}
+
+int store_read(eng_db *db, store_fn fn, void *ctx, lay_err *err)
+{
+	return run(db, fn, ctx, 0, err);
+}
+
+int store_write(eng_db *db, store_fn fn, void *ctx, lay_err *err)
+{
+	return run(db, fn, ctx, 1, err);
+}
+
+int store_get(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, MDB_val *out, lay_err *err)
+{
+	MDB_val key = { klen, (void *)k };
+
+	return store_mdb(mdb_get(txn, dbi, &key, out), "reading", err);
+}
+
+int store_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void *v, size_t vlen,
+	      lay_err *err)
+{
+	MDB_val key = { klen, (void *)k }, val = { vlen, (void *)v };
+
+	return store_mdb(mdb_put(txn, dbi, &key, &val, 0), "writing", err);
+}
+
+int store_del(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, lay_err *err)
+{
+	MDB_val key = { klen, (void *)k };
+
+	return store_mdb(mdb_del(txn, dbi, &key, NULL), "deleting", err);
+}
+
+int store_del_prefix(MDB_txn *txn, MDB_dbi dbi, const void *prefix, size_t plen, lay_err *err)
+{
+	MDB_cursor *cur;
+	MDB_val k = { plen, (void *)prefix }, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
+		return store_mdb(rc, "opening a cursor", err);
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	while (rc == 0 && k.mv_size >= plen && memcmp(k.mv_data, prefix, plen) == 0) {
+		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+		/* seek again: a delete that empties the tree leaves the cursor
+		 * unpositioned */
+		k.mv_size = plen;
+		k.mv_data = (void *)prefix;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND || rc == 0 ? 0 : store_mdb(rc, "deleting a range", err);
+}
+
+int store_counter_get(MDB_txn *txn, eng_db *db, const char *name, uint64_t *out, lay_err *err)
+{
+	MDB_val v;
+	int rc = store_get(txn, db->meta, name, strlen(name), &v, err);
+
+	if (rc == -ENOENT) {
+		*out = 0;
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	if (v.mv_size != 8)
+		return lay_err_set(err, -EIO, "counter %s is corrupt", name);
+	*out = store_rd64(v.mv_data);
+	return 0;
+}
+
+int store_counter_set(MDB_txn *txn, eng_db *db, const char *name, uint64_t v, lay_err *err)
+{
+	unsigned char b[8];
+
+	store_be64(b, v);
+	return store_put(txn, db->meta, name, strlen(name), b, 8, err);
+}
+
+int store_counter_next(MDB_txn *txn, eng_db *db, const char *name, uint64_t *out, lay_err *err)
+{
+	uint64_t v;
+	int rc;
+
+	if ((rc = store_counter_get(txn, db, name, &v, err)) < 0)
+		return rc;
+	if ((rc = store_counter_set(txn, db, name, v + 1, err)) < 0)
+		return rc;
+	*out = v + 1;
+	return 0;
+}
+
+int store_add8(lay_buf *b, unsigned v)
+{
+	return lay_buf_addc(b, (char)(unsigned char)v);
+}
+
+int store_add16(lay_buf *b, unsigned v)
+{
+	unsigned char p[2] = { (unsigned char)(v >> 8), (unsigned char)v };
+
+	return lay_buf_add(b, p, 2);
+}
+
+int store_add32(lay_buf *b, uint32_t v)
+{
+	unsigned char p[4];
+
+	store_be32(p, v);
+	return lay_buf_add(b, p, 4);
+}
+
+int store_add64(lay_buf *b, uint64_t v)
+{
+	unsigned char p[8];
+
+	store_be64(p, v);
+	return lay_buf_add(b, p, 8);
+}
+
+int store_addstr(lay_buf *b, const char *s, size_t len)
+{
+	if (len > 0xffff)
+		return -EINVAL;
+	if (store_add16(b, (unsigned)len) < 0)
+		return -ENOMEM;
+	return len ? lay_buf_add(b, s, len) : 0;
+}
+
+const unsigned char *store_getbytes(store_rd *r, size_t n)
+{
+	const unsigned char *p = r->p;
+
+	if (r->bad || r->len < n) {
+		r->bad = 1;
+		return NULL;
+	}
+	r->p += n;
+	r->len -= n;
+	return p;
+}
+
+unsigned store_get8(store_rd *r)
+{
+	const unsigned char *p = store_getbytes(r, 1);
+
+	return p ? p[0] : 0;
+}
+
+unsigned store_get16(store_rd *r)
+{
+	const unsigned char *p = store_getbytes(r, 2);
+
+	return p ? (unsigned)p[0] << 8 | p[1] : 0;
+}
+
+uint32_t store_get32(store_rd *r)
+{
+	const unsigned char *p = store_getbytes(r, 4);
+
+	return p ? store_rd32(p) : 0;
+}
+
+uint64_t store_get64(store_rd *r)
+{
+	const unsigned char *p = store_getbytes(r, 8);
+
+	return p ? store_rd64(p) : 0;
+}
+
+void store_getstr(store_rd *r, char *dst, size_t dsz)
+{
+	size_t n = store_get16(r);
+	const unsigned char *p = store_getbytes(r, n);
+
+	if (!p || n >= dsz) {
+		r->bad = 1;
+		dst[0] = '\0';
+		return;
+	}
+	memcpy(dst, p, n);
+	dst[n] = '\0';
+}
+
+/* FNV-1a with a final mix: any change of the encoding changes the hash. */
+static uint64_t enc_hash(const unsigned char *p, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+	return h ^ (h >> 31);
+}
+
+int store_keypart(lay_buf *out, const void *enc, size_t len)
+{
+	unsigned char h[8];
+
+	if (len <= STORE_KEY_CUT)
+		return lay_buf_add(out, enc, len);
+	store_be64(h, enc_hash(enc, len));
+	if (lay_buf_add(out, enc, STORE_KEY_CUT) < 0 || lay_buf_add(out, h, 8) < 0)
+		return -ENOMEM;
+	return 1;
+}
+
+int store_bytes_cmp(const void *a, size_t alen, const void *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+
+	if (c)
+		return c;
+	return alen < blen ? -1 : alen > blen;
+}

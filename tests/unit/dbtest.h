@@ -1,0 +1,112 @@
+/* Helpers of the engine's unit tests: fresh temporary DATA_DIRs, items from
+ * JSON text, key values. */
+#ifndef DBTEST_H
+#define DBTEST_H
+
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../engine/db.h"
+#include "../../layout/json.h"
+#include "check.h"
+
+/* A new empty directory under /tmp; the caller frees it with dbt_rmdir. */
+static inline char *dbt_tmpdir(void)
+{
+	char tmpl[] = "/tmp/ddbfs-test-XXXXXX";
+
+	if (!mkdtemp(tmpl)) {
+		perror("mkdtemp");
+		exit(2);
+	}
+	return strdup(tmpl);
+}
+
+static inline int dbt_rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	return remove(path);
+}
+
+/* rm -rf dir, then free the string. */
+static inline void dbt_rmdir(char *dir)
+{
+	if (dir)
+		nftw(dir, dbt_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(dir);
+}
+
+/* Open dir with opts (may be NULL) or exit: the tests cannot go on. */
+static inline eng_db *dbt_open(const char *dir, const eng_db_opts *opts)
+{
+	lay_err err = { 0, "" };
+	eng_db *db = NULL;
+	int rc = eng_db_open(&db, dir, opts, &err);
+
+	if (rc < 0) {
+		fprintf(stderr, "eng_db_open(%s): %s: %s\n", dir, lay_errno_name(rc), err.msg);
+		exit(2);
+	}
+	return db;
+}
+
+/* An item from plain JSON text, or exit. */
+static inline lay_item dbt_item(const char *json)
+{
+	lay_item it = LAY_ITEM_INIT;
+	lay_err err = { 0, "" };
+
+	if (lay_json_parse(&it, json, strlen(json), LAY_FMT_PLAIN, &err) < 0) {
+		fprintf(stderr, "bad test item %s: %s\n", json, err.msg);
+		exit(2);
+	}
+	return it;
+}
+
+static inline lay_value dbt_val(lay_type t, const char *p, size_t len)
+{
+	lay_value v;
+
+	memset(&v, 0, sizeof(v));
+	v.type = t;
+	v.len = len;
+	v.u.p = (char *)p;
+	return v;
+}
+
+static inline lay_value dbt_s(const char *s)
+{
+	return dbt_val(LAY_S, s, strlen(s));
+}
+
+static inline lay_value dbt_n(const char *s)
+{
+	return dbt_val(LAY_N, s, strlen(s));
+}
+
+static inline lay_key dbt_key(lay_value pk, lay_value sk)
+{
+	lay_key k;
+
+	k.pk = pk;
+	k.sk = sk;
+	return k;
+}
+
+/* A key of a table without sort key. */
+static inline lay_key dbt_key1(lay_value pk)
+{
+	lay_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.pk = pk;
+	return k;
+}
+
+#endif

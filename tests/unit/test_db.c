@@ -1,0 +1,231 @@
+/* Unit tests of engine/db.c (SPEC §1, §17): DATA_DIR is created, one owner
+ * at a time (the lock names the holder's pid), reopening works, and the
+ * LMDB map grows by itself. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../engine/db.h"
+#include "../../engine/item.h"
+#include "../../engine/table.h"
+#include "dbtest.h"
+
+static int exists(const char *dir, const char *name)
+{
+	char path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return stat(path, &st) == 0;
+}
+
+static void test_db__open_creates_the_data_dir(void)
+{
+	char *tmp = dbt_tmpdir(), dir[4096], path[8192], text[64] = "";
+	eng_db *db;
+	int fd;
+	ssize_t n;
+
+	snprintf(dir, sizeof(dir), "%s/data", tmp);
+	CHECK(!exists(tmp, "data"));
+	db = dbt_open(dir, NULL);
+	CHECK(exists(tmp, "data"));
+	CHECK(exists(dir, "data.mdb"));
+	CHECK_STR(eng_db_dir(db), dir);
+	/* the lock file holds our pid */
+	snprintf(path, sizeof(path), "%s/ddbfs.lock", dir);
+	fd = open(path, O_RDONLY);
+	CHECK(fd >= 0);
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	CHECK(n > 0 && atol(text) == (long)getpid());
+	CHECK_RC(eng_db_sync(db), 0);
+	eng_db_close(db);
+	dbt_rmdir(tmp);
+}
+
+static void test_db__second_open_is_ebusy_naming_the_pid(void)
+{
+	char *dir = dbt_tmpdir(), want[64];
+	lay_err err = { 0, "" };
+	eng_db *db = dbt_open(dir, NULL), *db2 = NULL;
+
+	CHECK_RC(eng_db_open(&db2, dir, NULL, &err), -EBUSY);
+	CHECK(db2 == NULL);
+	snprintf(want, sizeof(want), "in use by pid %ld", (long)getpid());
+	CHECK(strstr(err.msg, want) != NULL);
+	CHECK(strstr(err.msg, dir) != NULL);
+	eng_db_close(db);
+	dbt_rmdir(dir);
+}
+
+static void test_db__open_from_another_process_is_ebusy(void)
+{
+	char *dir = dbt_tmpdir();
+	eng_db *db = dbt_open(dir, NULL);
+	int status = 0;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		lay_err err = { 0, "" };
+		eng_db *db2 = NULL;
+		char want[64];
+		int rc = eng_db_open(&db2, dir, NULL, &err);
+
+		snprintf(want, sizeof(want), "in use by pid %ld", (long)getppid());
+		_exit(rc == -EBUSY && strstr(err.msg, want) ? 0 : 1);
+	}
+	CHECK(pid > 0);
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	eng_db_close(db);
+	dbt_rmdir(dir);
+}
+
+static void test_db__reopen_after_close_keeps_the_data(void)
+{
+	char *dir = dbt_tmpdir();
+	lay_err err = { 0, "" };
+	eng_table_info ti;
+	eng_db *db = dbt_open(dir, NULL);
+
+	CHECK_RC(eng_table_create(db, "Orders", NULL, NULL, &err), 0);
+	eng_db_close(db);
+	db = dbt_open(dir, NULL);
+	CHECK_RC(eng_table_get(db, "Orders", &ti, &err), 0);
+	CHECK_STR(ti.name, "Orders");
+	eng_db_close(db);
+	/* and the lock went with the close */
+	db = dbt_open(dir, NULL);
+	eng_db_close(db);
+	dbt_rmdir(dir);
+}
+
+static void test_db__close_accepts_null(void)
+{
+	eng_db_close(NULL);
+	CHECK(1);
+}
+
+static void test_db__clock_is_the_one_given(void)
+{
+	char *dir = dbt_tmpdir();
+	eng_clock *c = NULL;
+	eng_db_opts o = { 0 };
+	eng_db *db;
+
+	CHECK_RC(eng_clock_new(&c, 1), 0);
+	o.clock = c;
+	db = dbt_open(dir, &o);
+	CHECK(eng_db_clock(db) == c);
+	eng_db_close(db);
+	db = dbt_open(dir, NULL);
+	CHECK(eng_db_clock(db) != NULL && !eng_clock_is_test(eng_db_clock(db)));
+	eng_db_close(db);
+	eng_clock_free(c);
+	dbt_rmdir(dir);
+}
+
+/* ~20 MB of items into a map that starts at 64 KiB */
+#define GROW_ITEMS 2000
+#define GROW_PAD 10000
+
+static void put_padded(eng_db *db, int i, const char *pad, int *bad)
+{
+	char *json = malloc(GROW_PAD + 100);
+	lay_err err = { 0, "" };
+	lay_item it;
+	int rc;
+
+	snprintf(json, GROW_PAD + 100, "{\"PK\":\"p%d\",\"SK\":\"s%05d\",\"pad\":\"%s\"}", i % 7, i,
+		 pad);
+	it = dbt_item(json);
+	rc = eng_item_put(db, "Big", &it, NULL, 0, NULL, NULL, &err);
+	if (rc < 0) {
+		fprintf(stderr, "put %d: %s %s\n", i, lay_errno_name(rc), err.msg);
+		(*bad)++;
+	}
+	lay_item_free(&it);
+	free(json);
+}
+
+static int check_padded(eng_db *db, int i, const char *pad)
+{
+	char pk[16], sk[16];
+	lay_item it = LAY_ITEM_INIT;
+	lay_err err = { 0, "" };
+	const lay_attr *a;
+	lay_key key;
+	int ok;
+
+	snprintf(pk, sizeof(pk), "p%d", i % 7);
+	snprintf(sk, sizeof(sk), "s%05d", i);
+	key = dbt_key(dbt_s(pk), dbt_s(sk));
+	if (eng_item_get(db, "Big", &key, &it, NULL, &err) < 0)
+		return 0;
+	a = lay_item_find(&it, "pad", 3);
+	ok = a && a->v.len == strlen(pad) && memcmp(a->v.u.p, pad, a->v.len) == 0;
+	lay_item_free(&it);
+	return ok;
+}
+
+static void test_db__map_grows_from_64k_to_hold_20mb(void)
+{
+	char *dir = dbt_tmpdir(), *pad = malloc(GROW_PAD + 1), path[8192];
+	struct stat st;
+	eng_db_opts o = { 0 };
+	lay_err err = { 0, "" };
+	eng_table_info ti;
+	eng_db *db;
+	int i, bad = 0, missing = 0;
+
+	for (i = 0; i < GROW_PAD; i++)
+		pad[i] = (char)('a' + i % 26);
+	pad[GROW_PAD] = '\0';
+	o.map_size = 64 << 10;
+	db = dbt_open(dir, &o);
+	CHECK_RC(eng_table_create(db, "Big", NULL, NULL, &err), 0);
+	for (i = 0; i < GROW_ITEMS; i++)
+		put_padded(db, i, pad, &bad);
+	CHECK(bad == 0);
+	for (i = 0; i < GROW_ITEMS; i++)
+		missing += !check_padded(db, i, pad);
+	CHECK(missing == 0);
+	CHECK_RC(eng_table_get(db, "Big", &ti, &err), 0);
+	CHECK(ti.item_count == GROW_ITEMS);
+	CHECK(ti.size_bytes > 20000000);
+	/* the file holds it all: the map went far past its first 64 KiB */
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	CHECK(stat(path, &st) == 0 && st.st_size > 20000000);
+	eng_db_close(db);
+	/* the grown map opens again, also with the small size asked */
+	db = dbt_open(dir, &o);
+	missing = 0;
+	for (i = 0; i < GROW_ITEMS; i += 97)
+		missing += !check_padded(db, i, pad);
+	CHECK(missing == 0);
+	bad = 0;
+	put_padded(db, GROW_ITEMS, pad, &bad);
+	CHECK(bad == 0);
+	eng_db_close(db);
+	free(pad);
+	dbt_rmdir(dir);
+}
+
+int main(void)
+{
+	RUN(test_db__open_creates_the_data_dir);
+	RUN(test_db__second_open_is_ebusy_naming_the_pid);
+	RUN(test_db__open_from_another_process_is_ebusy);
+	RUN(test_db__reopen_after_close_keeps_the_data);
+	RUN(test_db__close_accepts_null);
+	RUN(test_db__clock_is_the_one_given);
+	RUN(test_db__map_grows_from_64k_to_hold_20mb);
+	return check_done();
+}
