@@ -91,7 +91,8 @@ static void *sync_main(void *arg)
 
 static int open_dbis(eng_db *db, lay_err *err)
 {
-	static const char *names[] = { "meta", "tables", "tstats", "parts", "items", "names", "log" };
+	static const char *names[] = { "meta", "tables", "tstats", "parts",
+				       "items", "names", "log" };
 	MDB_dbi *dbis[] = { &db->meta, &db->tables, &db->tstats, &db->parts,
 			    &db->items, &db->names, &db->log };
 	MDB_txn *txn;
@@ -138,7 +139,8 @@ static int open_env(eng_db *db, size_t map_size, lay_err *err)
 				   mdb_strerror(rc));
 	}
 	if (mdb_env_get_maxkeysize(db->env) < STORE_KEY_MAX)
-		return lay_err_set(err, -EIO, "LMDB's key size limit %d is below the %d bytes needed",
+		return lay_err_set(err, -EIO,
+				   "LMDB's key size limit %d is below the %d bytes needed",
 				   mdb_env_get_maxkeysize(db->env), STORE_KEY_MAX);
 	/* readers left by a process that died (kill -9) */
 	mdb_reader_check(db->env, &dead);
@@ -150,7 +152,6 @@ static int open_env(eng_db *db, size_t map_size, lay_err *err)
 int eng_db_open(eng_db **out, const char *dir, const eng_db_opts *opts, lay_err *err)
 {
 	size_t map_size = opts && opts->map_size ? opts->map_size : DEFAULT_MAP_SIZE;
-	pthread_rwlockattr_t rwa;
 	pthread_condattr_t ca;
 	eng_db *db;
 	int rc;
@@ -158,8 +159,9 @@ int eng_db_open(eng_db **out, const char *dir, const eng_db_opts *opts, lay_err 
 	if (map_size < MIN_MAP_SIZE)
 		map_size = MIN_MAP_SIZE;
 	if (strlen(dir) > PATH_MAX_DIR)
-		return lay_err_set(err, -ENAMETOOLONG, "DATA_DIR path is %zu bytes; the limit is %d",
-				   strlen(dir), PATH_MAX_DIR);
+		return lay_err_set(err, -ENAMETOOLONG,
+				   "DATA_DIR path is %zu bytes; the limit is %d", strlen(dir),
+				   PATH_MAX_DIR);
 	if (!(db = calloc(1, sizeof(*db))) || !(db->dir = strdup(dir))) {
 		free(db);
 		return lay_err_set(err, -ENOMEM, "out of memory opening %s", dir);
@@ -167,11 +169,11 @@ int eng_db_open(eng_db **out, const char *dir, const eng_db_opts *opts, lay_err 
 	db->lock_fd = -1;
 	db->sync_always = opts ? opts->sync_always : 0;
 	db->sync_ms = opts && opts->sync_ms > 0 ? opts->sync_ms : 1000;
-	/* writer-preferring: a map resize must not starve behind readers */
-	pthread_rwlockattr_init(&rwa);
-	pthread_rwlockattr_setkind_np(&rwa, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	pthread_rwlock_init(&db->maplock, &rwa);
-	pthread_rwlockattr_destroy(&rwa);
+	/* reader-preferring (the default): a thread that holds it for reading
+	 * and waits on a lock of the caller's (a listing's callback) can never
+	 * deadlock against a waiting resize; resizes are rare and wait for a
+	 * moment without transactions */
+	pthread_rwlock_init(&db->maplock, NULL);
 	pthread_mutex_init(&db->sync_mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -189,14 +191,16 @@ int eng_db_open(eng_db **out, const char *dir, const eng_db_opts *opts, lay_err 
 		db->clock = db->own_clock;
 	}
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		rc = lay_err_set(err, -errno, "cannot create DATA_DIR %s: %s", dir, strerror(errno));
+		rc = lay_err_set(err, -errno, "cannot create DATA_DIR %s: %s", dir,
+				 strerror(errno));
 		goto out_close;
 	}
 	if ((rc = lock_dir(db, err)) < 0 || (rc = open_env(db, map_size, err)) < 0)
 		goto out_close;
 	if (!db->sync_always) {
 		if ((rc = pthread_create(&db->sync_thread, NULL, sync_main, db)) != 0) {
-			rc = lay_err_set(err, -rc, "cannot start the sync thread: %s", strerror(rc));
+			rc = lay_err_set(err, -rc, "cannot start the sync thread: %s",
+					 strerror(rc));
 			goto out_close;
 		}
 		db->sync_started = 1;

@@ -230,8 +230,8 @@ static int target_init(target *tg, const store_table *t, const lay_key *key, lay
 		goto out_nomem;
 	tg->ienc = tg->composite ? &tg->skenc : &tg->pkenc;
 	tg->ival = tg->composite ? &tg->key.sk : &tg->key.pk;
-	if (tg->composite &&
-	    (lay_buf_add(&tg->pkey, tid, 4) < 0 || store_keypart(&tg->pkey, tg->pkenc.p, tg->pkenc.len) < 0))
+	if (tg->composite && (lay_buf_add(&tg->pkey, tid, 4) < 0 ||
+			      store_keypart(&tg->pkey, tg->pkenc.p, tg->pkenc.len) < 0))
 		goto out_nomem;
 	return 0;
 out_nomem:
@@ -865,7 +865,8 @@ static int ren_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	}
 	ev = c->to.exists ? ENG_MODIFY : ENG_INSERT;
 	/* seqs in the order the changes are told: REMOVE of from, then to */
-	if ((rc = next_seq(txn, db, &seq_rm, err)) < 0 || (rc = next_seq(txn, db, &seq_put, err)) < 0)
+	if ((rc = next_seq(txn, db, &seq_rm, err)) < 0 ||
+	    (rc = next_seq(txn, db, &seq_put, err)) < 0)
 		goto out_free;
 	if ((rc = store_log_append(txn, db, c->t.tid, seq_rm, now, ENG_REMOVE, 0, &c->from.key,
 				   c->from.r.data, c->from.r.data_len, NULL, 0, err)) < 0 ||
@@ -1275,7 +1276,7 @@ static int list_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	struct list_ctx *c = vctx;
 	eng_db *db = c->db;
 	unsigned char prefix[12];
-	size_t plen;
+	size_t plen, cut;
 	lay_buf seek = LAY_BUF_INIT;
 	MDB_cursor *cur;
 	MDB_dbi dbi;
@@ -1330,8 +1331,8 @@ static int list_txn(MDB_txn *txn, void *vctx, lay_err *err)
 			goto out_nomem;
 		/* seek to the cursor, or to the start of its run when it is cut:
 		 * walk() skips what is not after it */
-		if (lay_buf_add(&seek, c->after_enc.p,
-				c->after_enc.len > STORE_KEY_CUT ? STORE_KEY_CUT : c->after_enc.len) < 0)
+		cut = c->after_enc.len > STORE_KEY_CUT ? STORE_KEY_CUT : c->after_enc.len;
+		if (lay_buf_add(&seek, c->after_enc.p, cut) < 0)
 			goto out_nomem;
 	}
 	if ((mrc = mdb_cursor_open(txn, dbi, &cur)) != 0) {

@@ -47,7 +47,8 @@
 #include <string.h>
 
 /* maplock depth of this thread: a callback of a listing may call the db
- * again without taking the (writer-preferring) lock twice. */
+ * again without taking the lock twice, and a resize is never attempted by
+ * a thread that holds it. */
 static _Thread_local int lock_depth;
 
 static void lock_enter(eng_db *db)
@@ -104,8 +105,9 @@ static int grow(eng_db *db, size_t seen, lay_err *err)
 	}
 	pthread_rwlock_unlock(&db->maplock);
 	if (rc)
-		return lay_err_set(err, rc > 0 ? -rc : -EIO, "growing the database map to %zu bytes: %s",
-				   seen * 2, mdb_strerror(rc));
+		return lay_err_set(err, rc > 0 ? -rc : -EIO,
+				   "growing the database map to %zu bytes: %s", seen * 2,
+				   mdb_strerror(rc));
 	return 0;
 }
 

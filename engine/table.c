@@ -173,8 +173,8 @@ int store_table_get(MDB_txn *txn, eng_db *db, const char *name, store_table *out
 	if (e)
 		return 0;
 
-	if (strlen(name) > 255)
-		return lay_err_set(err, -ENOENT, "no table named %.64s...", name);
+	if (!name[0] || strlen(name) > 255)
+		return lay_err_set(err, -ENOENT, "no table named \"%.64s\"", name);
 	rc = store_get(txn, db->tables, name, strlen(name), &v, err);
 	if (rc == -ENOENT)
 		return lay_err_set(err, -ENOENT, "no table named %s", name);

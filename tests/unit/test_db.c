@@ -107,6 +107,50 @@ static void test_db__reopen_after_close_keeps_the_data(void)
 	dbt_rmdir(dir);
 }
 
+static void test_db__sync_always_commits_survive_reopen(void)
+{
+	char *dir = dbt_tmpdir();
+	eng_db_opts o = { 0 };
+	lay_err err = { 0, "" };
+	lay_item it = dbt_item("{\"PK\":\"a\",\"SK\":\"b\",\"v\":1}");
+	lay_key key = dbt_key(dbt_s("a"), dbt_s("b"));
+	eng_db *db;
+
+	o.sync_always = 1;
+	db = dbt_open(dir, &o);
+	CHECK_RC(eng_table_create(db, "Orders", NULL, NULL, &err), 0);
+	CHECK_RC(eng_item_put(db, "Orders", &it, NULL, 0, NULL, NULL, &err), 0);
+	CHECK_RC(eng_db_sync(db), 0);
+	eng_db_close(db);
+	o.sync_always = 0;
+	o.sync_ms = 10;
+	db = dbt_open(dir, &o);
+	CHECK_RC(eng_item_get(db, "Orders", &key, NULL, NULL, &err), 0);
+	eng_db_close(db);
+	lay_item_free(&it);
+	dbt_rmdir(dir);
+}
+
+static void test_db__open_of_an_unusable_dir_fails_with_a_message(void)
+{
+	char *tmp = dbt_tmpdir(), path[4096];
+	lay_err err = { 0, "" };
+	eng_db *db = NULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/no/such", tmp);
+	CHECK_RC(eng_db_open(&db, path, NULL, &err), -ENOENT);
+	CHECK(db == NULL && strstr(err.msg, path) != NULL);
+	snprintf(path, sizeof(path), "%s/file", tmp);
+	f = fopen(path, "w");
+	if (f)
+		fclose(f);
+	err.msg[0] = '\0';
+	CHECK(eng_db_open(&db, path, NULL, &err) < 0);
+	CHECK(db == NULL && err.msg[0] != '\0');
+	dbt_rmdir(tmp);
+}
+
 static void test_db__close_accepts_null(void)
 {
 	eng_db_close(NULL);
@@ -224,6 +268,8 @@ int main(void)
 	RUN(test_db__second_open_is_ebusy_naming_the_pid);
 	RUN(test_db__open_from_another_process_is_ebusy);
 	RUN(test_db__reopen_after_close_keeps_the_data);
+	RUN(test_db__sync_always_commits_survive_reopen);
+	RUN(test_db__open_of_an_unusable_dir_fails_with_a_message);
 	RUN(test_db__close_accepts_null);
 	RUN(test_db__clock_is_the_one_given);
 	RUN(test_db__map_grows_from_64k_to_hold_20mb);

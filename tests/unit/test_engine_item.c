@@ -756,6 +756,44 @@ static void test_item__list_items_flag_decodes_and_callback_stops_or_fails(void)
 	teardown();
 }
 
+/* A listing's callback reads and writes through the db. */
+static int nested_cb(void *ctx, const eng_entry *e)
+{
+	lay_err err = { 0, "" };
+	lay_key k = dbt_key(dbt_s("p"), *e->key);
+	lay_item copy = LAY_ITEM_INIT;
+	char json[64];
+	int *n = ctx, rc;
+
+	if ((rc = eng_item_get(db, TBL, &k, NULL, NULL, &err)) < 0)
+		return rc;
+	snprintf(json, sizeof(json), "{\"PK\":\"q\",\"SK\":\"%.*s\"}", (int)e->key->len,
+		 e->key->u.p);
+	copy = dbt_item(json);
+	rc = eng_item_put(db, TBL, &copy, NULL, 0, NULL, NULL, &err);
+	lay_item_free(&copy);
+	++*n;
+	return rc;
+}
+
+static void test_item__a_listing_callback_may_call_the_db(void)
+{
+	lay_value pk = dbt_s("p"), pq = dbt_s("q");
+	lay_err err = { 0, "" };
+	char *s;
+	int n = 0, rc;
+
+	setup();
+	CHECK_RC(put("{\"PK\":\"p\",\"SK\":\"1\"}", NULL), 0);
+	CHECK_RC(put("{\"PK\":\"p\",\"SK\":\"2\"}", NULL), 0);
+	CHECK_RC(eng_list(db, TBL, &pk, NULL, 0, 0, nested_cb, &n, &err), 0);
+	CHECK(n == 2);
+	s = list_text(&pq, NULL, 0, &rc);
+	CHECK_STR(s, "1 2");
+	free(s);
+	teardown();
+}
+
 /* Long keys: strings that share long prefixes, so LMDB keys are cut. */
 #define LONG_N 60
 
@@ -815,7 +853,8 @@ static char *list_all(const lay_value *pk, size_t page, int *rc_out)
 		start = nm.text.len;
 		if (last)
 			after = dbt_s(last);
-		*rc_out = eng_list(db, TBL, pk, last ? &after : NULL, page, 0, collect_cb, &nm, &err);
+		*rc_out = eng_list(db, TBL, pk, last ? &after : NULL, page, 0, collect_cb, &nm,
+				   &err);
 		free(last);
 		last = NULL;
 		if (nm.n > before) {
@@ -1175,6 +1214,7 @@ int main(void)
 	RUN(test_item__paging_resumes_after_a_deleted_cursor_key);
 	RUN(test_item__hash_only_table_lists_items_at_the_top);
 	RUN(test_item__list_items_flag_decodes_and_callback_stops_or_fails);
+	RUN(test_item__a_listing_callback_may_call_the_db);
 	RUN(test_item__long_partition_keys_list_in_exact_order_and_resolve);
 	RUN(test_item__long_sort_keys_list_in_exact_order_and_resolve);
 	RUN(test_item__wrong_key_type_is_einval_everywhere);

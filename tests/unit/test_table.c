@@ -71,6 +71,7 @@ static void test_table__create_get_list_delete(void)
 	CHECK_RC(eng_table_delete(db, "Orders", &err), 0);
 	CHECK_RC(eng_table_get(db, "Orders", &ti, &err), -ENOENT);
 	CHECK(err.msg[0] != '\0');
+	CHECK_RC(eng_table_get(db, "", &ti, &err), -ENOENT);
 	CHECK_RC(eng_table_delete(db, "Orders", &err), -ENOENT);
 	CHECK(count_tables() == 2);
 	/* a new table of the same name is a new table */
