@@ -104,10 +104,10 @@ int fs_attr_node(fs_node *n, struct stat *st, lay_err *err)
 				return rc;
 			fs_attr_item(st, &meta);
 		}
-		/* an open handle's uncommitted content is what a reader of the
-		 * size expects, as on any filesystem */
+		/* an item shows its last commit; a created file not yet
+		 * committed has only its writer's bytes */
 		pthread_mutex_lock(&fs.lock);
-		if (n->dirty) {
+		if (n->mem && n->dirty) {
 			st->st_size = n->dirty->buf.len;
 			st->st_blocks = (st->st_size + 511) / 512;
 		}

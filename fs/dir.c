@@ -123,9 +123,11 @@ static int fill(dirh *d, fs_node *dir, lay_err *err)
 	if (!(e = add(d, ".", 1, 0)))
 		return -ENOMEM;
 	e->st.st_mode = S_IFDIR;
+	e->st.st_ino = 1; /* readdir(3) skips entries whose d_ino is 0 */
 	if (!(e = add(d, "..", 2, 0)))
 		return -ENOMEM;
 	e->st.st_mode = S_IFDIR;
+	e->st.st_ino = 1;
 
 	switch (dir->kind) {
 	case FS_ROOT: {
@@ -137,6 +139,7 @@ static int fill(dirh *d, fs_node *dir, lay_err *err)
 			if (!(e = add(d, ".ddbfs", 6, FS_MAGIC_DIR)))
 				return -ENOMEM;
 			e->st.st_mode = S_IFDIR | 0555;
+			e->st.st_ino = fs.ddbfs_dir->ino;
 		}
 		if ((count = eng_table_list(fs.db, &names)) < 0)
 			return count;
@@ -158,6 +161,7 @@ static int fill(dirh *d, fs_node *dir, lay_err *err)
 				return -ENOMEM;
 			e->magic = ddbfs_magic[i].magic;
 			e->st.st_mode = S_IFREG | 0444;
+			e->st.st_ino = FS_MAGIC_INO + e->magic;
 		}
 		break;
 	case FS_TABLE:
@@ -168,6 +172,7 @@ static int fill(dirh *d, fs_node *dir, lay_err *err)
 					return -ENOMEM;
 				e->magic = table_magic[i].magic;
 				e->st.st_mode = S_IFREG | 0444;
+				e->st.st_ino = FS_MAGIC_INO + e->magic;
 			}
 		}
 		rc = eng_list(fs.db, dir->table, NULL, NULL, 0, 0, fill_one, &c, err);
@@ -185,6 +190,8 @@ static int fill(dirh *d, fs_node *dir, lay_err *err)
 
 	pthread_mutex_lock(&fs.lock);
 	for (m = dir->mchildren; m && rc >= 0; m = m->mnext) {
+		if (m->kind == FS_ITEM)
+			continue; /* an item is listed once committed */
 		if (!(e = add(d, m->name, strlen(m->name), m->kind))) {
 			rc = -ENOMEM;
 			break;

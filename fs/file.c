@@ -40,6 +40,25 @@ void fs_op_init(void *userdata, struct fuse_conn_info *conn)
 	conn->want &= ~FUSE_CAP_POSIX_ACL;
 }
 
+static int64_t now_ns(void)
+{
+	return eng_clock_now_ns(eng_db_clock(fs.db));
+}
+
+/* How long after a write readers bypass the page cache: well past the time
+ * the kernel takes to act on our invalidation. */
+#define HOT_NS (2 * 1000000000ll)
+
+void fs_file_heat(fs_node *n)
+{
+	int64_t until = now_ns() + HOT_NS;
+
+	pthread_mutex_lock(&fs.lock);
+	if (n->hot_until_ns < until)
+		n->hot_until_ns = until;
+	pthread_mutex_unlock(&fs.lock);
+}
+
 static fs_fh *fh_new(fs_node *n, fuse_req_t req, int flags)
 {
 	fs_fh *fh = calloc(1, sizeof(*fh));
@@ -58,6 +77,10 @@ static void fh_free(fs_fh *fh)
 {
 	if (!fh)
 		return;
+	/* a reply to a read may still be leaving (the kernel can deliver the
+	 * release first): wait for it to let go of the buffer */
+	pthread_mutex_lock(&fh->lock);
+	pthread_mutex_unlock(&fh->lock);
 	lay_buf_free(&fh->buf);
 	pthread_mutex_destroy(&fh->lock);
 	free(fh);
@@ -90,28 +113,91 @@ static int load_item(fs_node *n, lay_buf *out, lay_err *err)
 	return rc;
 }
 
-/* The key a committed file gets: the node's, or for a long name created
- * here the one its content carries, which must hash to the name. */
+/* 0 if value v's file name is name (item != 0: with ".json"), else -EINVAL. */
+static int name_matches(const lay_value *v, const char *name, int item, lay_err *err)
+{
+	lay_buf want = LAY_BUF_INIT;
+	int rc = lay_name_from_key(&want, v, item);
+
+	if (rc >= 0 && strcmp(want.p, name) != 0)
+		rc = lay_err_set(err, -EINVAL, "the key attributes in the file name %s, not %s",
+				 want.p, name);
+	lay_buf_free(&want);
+	return rc < 0 ? rc : 0;
+}
+
+/*
+ * Settle the key of an item committed as dir/name. The path gives what it
+ * can: pk (the partition's value; NULL in a table without sort key, or if
+ * the partition has a long name) and key (the name's value; NULL for a long
+ * name). Known parts are set into item (lay_item_set_key); under a long name
+ * the content must carry the key attributes, which must give back the names
+ * (SPEC §4), and a partition made by mkdir under a long name learns its key.
+ * *out borrows from item.
+ */
+static int settle_key(lay_item *item, const lay_schema *s, fs_node *dir, const char *name,
+		      const lay_value *pk, const lay_value *key, lay_key *out, lay_err *err)
+{
+	int has_sk = s->sk[0] != 0, rc;
+	char *dir_name = NULL;
+
+	if (key && (pk || !has_sk)) {
+		lay_key k = { 0 };
+
+		if (has_sk) {
+			k.pk = *pk;
+			k.sk = *key;
+		} else {
+			k.pk = *key;
+		}
+		if ((rc = lay_item_set_key(item, s, &k, 0, err)) < 0)
+			return rc;
+		return lay_item_key(out, item, s, err);
+	}
+	if ((rc = lay_item_key(out, item, s, err)) < 0)
+		return lay_err_set(err, rc, "%s has a long name: the file must carry its key "
+				   "attributes (%s)", name, err->msg);
+	if (key && !lay_value_equal(has_sk ? &out->sk : &out->pk, key))
+		return lay_err_set(err, -EINVAL, "the key attributes disagree with the name %s",
+				   name);
+	if (has_sk && pk && !lay_value_equal(&out->pk, pk))
+		return lay_err_set(err, -EINVAL, "%s disagrees with its partition directory",
+				   s->pk);
+	if (!key && (rc = name_matches(has_sk ? &out->sk : &out->pk, name, 1, err)) < 0)
+		return rc;
+	if (has_sk && !pk) {
+		pthread_mutex_lock(&fs.lock);
+		dir_name = strdup(dir->name);
+		pthread_mutex_unlock(&fs.lock);
+		if (!dir_name)
+			return -ENOMEM;
+		rc = name_matches(&out->pk, dir_name, 0, err);
+		free(dir_name);
+		if (rc < 0)
+			return rc;
+		pthread_mutex_lock(&fs.lock);
+		if (dir->kind == FS_PART && !dir->pk.type)
+			rc = fs_node_set_key(dir, &out->pk, NULL);
+		pthread_mutex_unlock(&fs.lock);
+	}
+	return rc;
+}
+
+/* The key node n commits under; see settle_key. */
 static int commit_key(fs_node *n, lay_item *item, const lay_schema *s, lay_err *err)
 {
+	fs_node *dir;
 	lay_key key;
-	lay_buf name = LAY_BUF_INIT;
 	int rc;
 
-	if (n->key.type) {
-		fs_node_item_key(n, &key);
-		return lay_item_set_key(item, s, &key, 0, err);
-	}
-	if ((rc = lay_item_key(&key, item, s, err)) < 0)
-		return lay_err_set(err, rc, "%s is a long name: the file must carry its key "
-				   "attributes (%s)", n->name, err->msg);
-	rc = lay_name_from_key(&name, s->sk[0] ? &key.sk : &key.pk, 1);
-	if (rc >= 0 && (strcmp(name.p, n->name) != 0 ||
-			(s->sk[0] && !lay_value_equal(&key.pk, &n->pk))))
-		rc = lay_err_set(err, -EINVAL, "the key attributes of %s name another file (%s)",
-				 n->name, name.p);
-	lay_buf_free(&name);
-	if (rc < 0)
+	pthread_mutex_lock(&fs.lock);
+	dir = n->parent ? fs_node_of(n->parent) : NULL;
+	pthread_mutex_unlock(&fs.lock);
+	if (!dir)
+		return lay_err_set(err, -ENOENT, "%s was removed", n->name);
+	rc = settle_key(item, s, dir, n->name, s->sk[0] && n->pk.type ? &n->pk : NULL,
+			n->key.type ? &n->key : NULL, &key, err);
+	if (rc < 0 || n->key.type)
 		return rc;
 	return fs_node_set_key(n, s->sk[0] ? &key.pk : NULL, s->sk[0] ? &key.sk : &key.pk);
 }
@@ -180,30 +266,32 @@ static int commit(fs_fh *fh, lay_err *err)
 	}
 	pthread_mutex_unlock(&fs.lock);
 	/* what the kernel cached is the tool's text; ours is re-rendered */
+	fs_file_heat(n);
 	fs_notify_inode(fs_ino_of(n));
 out:
 	lay_item_free(&item);
 	if (rc < 0 && pending)
 		drop_pending(n);
+	else if (rc < 0)
+		fs_notify_inode(fs_ino_of(n)); /* the kernel saw the failed edit */
 	return rc;
 }
 
 static int commit_logged(fuse_req_t req, fs_fh *fh, const char *op)
 {
+	lay_buf path = LAY_BUF_INIT;
 	lay_err err = { 0 };
 	int rc = 0;
 
+	/* the path first: a failed first commit unlinks the file */
+	fs_path_of(&path, fh->node, NULL);
 	pthread_mutex_lock(&fh->lock);
 	if (fh->dirty)
 		rc = commit(fh, &err);
 	pthread_mutex_unlock(&fh->lock);
-	if (rc < 0) {
-		lay_buf path = LAY_BUF_INIT;
-
-		fs_path_of(&path, fh->node, NULL);
+	if (rc < 0)
 		fs_errlog_add(req, op, path.p, rc, err.msg);
-		lay_buf_free(&path);
-	}
+	lay_buf_free(&path);
 	return rc;
 }
 
@@ -233,18 +321,33 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 			rc = -EROFS;
 			break;
 		}
-		if (created || (trunc && fh->writable)) {
-			mark_dirty(fh);
-		} else {
+		if (!fh->writable) {
+			/* A reader never sees a writer's bytes. A quiet item is read
+			 * through the page cache, rendered afresh at each read so it
+			 * agrees with the size the kernel was told; while the item is
+			 * being written, the kernel's size may lag a commit, so the
+			 * reader bypasses the cache and reads the commit it opened. */
+			fi->noflush = 1;
 			pthread_mutex_lock(&fs.lock);
-			if (n->dirty)
-				rc = lay_buf_add(&fh->buf, n->dirty->buf.p, n->dirty->buf.len);
+			fh->snapshot = n->dirty || n->hot_until_ns > now_ns();
 			pthread_mutex_unlock(&fs.lock);
-			if (!n->mem && !fh->buf.len)
-				rc = load_item(n, &fh->buf, &err);
+			if (fh->snapshot) {
+				fi->direct_io = 1;
+				if (!n->mem)
+					rc = load_item(n, &fh->buf, &err);
+			} else {
+				fi->keep_cache = 1;
+			}
+			break;
 		}
-		fi->keep_cache = !fh->writable;
-		fi->noflush = !fh->writable;
+		/* uncommitted bytes must not reach the page cache readers share */
+		fi->direct_io = 1;
+		fs_file_heat(n);
+		if (created || trunc) {
+			mark_dirty(fh);
+		} else if (!n->mem) {
+			rc = load_item(n, &fh->buf, &err);
+		}
 		break;
 	case FS_SCRATCH:
 		if (trunc && fh->writable) {
@@ -333,7 +436,7 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 		fs_target_free(&t);
 		return fail(req, "create", dir, name, rc, &err);
 	}
-	if (t.kind == FS_ITEM && t.hashed) {
+	if (t.kind == FS_ITEM && t.hashed && !(dir->kind == FS_PART && !dir->pk.type)) {
 		rc = eng_resolve_hash(fs.db, dir->table, dir->kind == FS_PART ? &dir->pk : NULL,
 				      t.hash, &t.store, &t.key, &err);
 		if (rc == 0)
@@ -342,7 +445,7 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 			goto fail_target;
 		rc = 0;
 	}
-	if (t.kind == FS_ITEM && !t.hashed) {
+	if (t.kind == FS_ITEM && !t.hashed && !(dir->kind == FS_PART && !dir->pk.type)) {
 		fs_target_key(&t, &key);
 		rc = fs_is_hidden(dir->table, &key) ? -ENOENT
 						     : eng_item_get(fs.db, dir->table, &key, NULL,
@@ -396,6 +499,23 @@ void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	const lay_buf *b;
 	pthread_mutex_t *lock;
 
+	if (n->kind == FS_ITEM && !fh->writable && !fh->snapshot) {
+		lay_buf text = LAY_BUF_INIT;
+		lay_err err = { 0 };
+		int rc = n->mem ? 0 : load_item(n, &text, &err);
+
+		if (rc < 0) {
+			lay_buf_free(&text);
+			return fail(req, "read", n, NULL, rc, &err);
+		}
+		if ((size_t)off >= text.len)
+			size = 0;
+		else if (size > text.len - (size_t)off)
+			size = text.len - (size_t)off;
+		fuse_reply_buf(req, size ? text.p + off : NULL, size);
+		lay_buf_free(&text);
+		return;
+	}
 	if (n->kind == FS_SCRATCH) {
 		b = &n->data;
 		lock = &fs.lock;
@@ -564,15 +684,15 @@ int fs_file_truncate(fuse_req_t req, fs_node *n, fs_fh *fh, off_t size, lay_err 
 	return rc;
 }
 
-int fs_file_put_scratch(fs_node *s, fs_node *dir, const lay_key *key, int noreplace,
-			lay_err *err)
+int fs_file_put_scratch(fs_node *s, fs_node *dir, const char *name, fs_target *t,
+			int noreplace, lay_err *err)
 {
-	eng_table_info ti;
 	lay_item item = LAY_ITEM_INIT;
 	eng_meta meta = { 0 };
 	lay_buf text = LAY_BUF_INIT;
+	lay_key key;
 	eng_event ev;
-	int rc;
+	int rc, has_sk = t->ti.schema.sk[0] != 0;
 
 	pthread_mutex_lock(&fs.lock);
 	rc = lay_buf_add(&text, s->data.p, s->data.len);
@@ -583,18 +703,25 @@ int fs_file_put_scratch(fs_node *s, fs_node *dir, const lay_key *key, int norepl
 	pthread_mutex_unlock(&fs.lock);
 	if (rc < 0)
 		goto out;
-	if ((rc = eng_table_get(fs.db, dir->table, &ti, err)) < 0)
-		goto out;
 	if ((rc = lay_json_parse(&item, text.p ? text.p : "", text.len, fs.format, err)) < 0)
 		goto out;
-	if ((rc = lay_item_set_key(&item, &ti.schema, key, 0, err)) < 0)
+	rc = settle_key(&item, &t->ti.schema, dir, name, has_sk && t->pk.type ? &t->pk : NULL,
+			t->hashed ? NULL : &t->key, &key, err);
+	if (rc < 0)
 		goto out;
-	if (fs_is_hidden(dir->table, key))
-		fs_unhide_key(dir->table, key); /* `sed -i.bak`: one MODIFY */
+	if (fs_is_hidden(dir->table, &key))
+		fs_unhide_key(dir->table, &key); /* `sed -i.bak`: one MODIFY */
 	rc = eng_item_put(fs.db, dir->table, &item, &meta,
 			  ENG_META_MODE | ENG_META_UID | ENG_META_GID | ENG_META_MTIME |
 				  (noreplace ? ENG_PUT_EXCL : 0),
 			  &ev, NULL, err);
+	if (rc == 0 && (t->hashed || !t->pk.type)) {
+		/* tell the caller the key the content gave */
+		if (lay_value_copy(&t->store, &t->key, has_sk ? &key.sk : &key.pk) < 0 ||
+		    (has_sk && lay_value_copy(&t->store, &t->pk, &key.pk) < 0))
+			rc = -ENOMEM;
+		t->hashed = 0;
+	}
 out:
 	lay_item_free(&item);
 	lay_buf_free(&text);

@@ -25,10 +25,16 @@ void fs_op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 /* truncate(2)/ftruncate(2) of an item or scratch file. */
 int fs_file_truncate(fuse_req_t req, fs_node *n, fs_fh *fh, off_t size, lay_err *err);
 
-/* rename(scratch, item): put the scratch's content with its metadata at
- * key in dir's table. -EINVAL (content), -EEXIST (noreplace). */
-int fs_file_put_scratch(fs_node *scratch, fs_node *dir, const lay_key *key, int noreplace,
-			lay_err *err);
+struct fs_target;
+
+/* rename(scratch, dir/name): put the scratch's content with its metadata as
+ * the item t names (t->key is updated to the key committed: a long name's
+ * comes from the content). -EINVAL (content), -EEXIST (noreplace). */
+int fs_file_put_scratch(fs_node *scratch, fs_node *dir, const char *name, struct fs_target *t,
+			int noreplace, lay_err *err);
+
+/* Mark n as being written: for a while its readers bypass the page cache. */
+void fs_file_heat(fs_node *n);
 
 /* Remember metadata set while fh holds uncommitted content. Needs fs.lock. */
 void fs_fh_note_meta(fs_fh *fh, const eng_meta *m, unsigned which);

@@ -35,6 +35,9 @@ typedef enum fs_magic {
 
 struct fs_fh;
 
+/* st_ino of generated entries: FS_MAGIC_INO + their fs_magic */
+#define FS_MAGIC_INO 0x7ffe000000000000ull
+
 typedef struct fs_node {
 	uint64_t parent;        /* parent's nodeid; 0 once unlinked */
 	char *name;             /* owned */
@@ -69,6 +72,7 @@ typedef struct fs_node {
 	lay_key hidden;
 
 	struct fs_fh *dirty;    /* an open handle with uncommitted content */
+	int64_t hot_until_ns;   /* written lately: readers bypass the page cache */
 } fs_node;
 
 /* An open file. */
@@ -79,6 +83,7 @@ typedef struct fs_fh {
 	int dirty;              /* buf differs from what is committed */
 	int writable;
 	int append;
+	int snapshot;           /* a reader serving buf, rendered at open */
 	pid_t opener;           /* the process whose first flush commits */
 	/* metadata set through this handle (fchmod, futimens): applied at commit */
 	unsigned meta_set;      /* ENG_META_* */

@@ -83,15 +83,15 @@ fs_node *fs_node_get(fs_node *dir, const char *name, fs_kind kind, fs_magic magi
 		n->has_sk = has_sk;
 	} else if (kind == FS_PART || kind == FS_ITEM) {
 		n->has_sk = has_sk;
-		if (fs_node_set_key(n, kind == FS_PART || has_sk ? pk : NULL,
-				    kind == FS_ITEM ? key : NULL) < 0) {
+		if (fs_node_set_key(n, (kind == FS_PART || has_sk) && pk && pk->type ? pk : NULL,
+				    kind == FS_ITEM && key && key->type ? key : NULL) < 0) {
 			fs_node_unhash(n);
 			fs_node_maybe_free(n);
 			return NULL;
 		}
 	} else if (kind == FS_MAGIC_FILE || kind == FS_MAGIC_DIR) {
 		n->mode = 0444;
-		n->ino = 0x7ffe000000000000ull + (uint64_t)magic;
+		n->ino = FS_MAGIC_INO + (uint64_t)magic;
 	}
 	return n;
 }
@@ -249,6 +249,24 @@ static void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_dat
 	fuse_reply_none(req);
 }
 
+/*
+ * Everyone sees an item's last commit, except its writer, asking about its
+ * own handle (fstat, and the reply to its ftruncate or fchmod): it sees the
+ * size of what it wrote, so lseek(SEEK_END) and appends land where it
+ * expects.
+ */
+static void writer_view(struct stat *st, fs_node *n, struct fuse_file_info *fi)
+{
+	fs_fh *fh = fi ? (fs_fh *)(uintptr_t)fi->fh : NULL;
+
+	if (!fh || n->kind != FS_ITEM || !fh->writable)
+		return;
+	pthread_mutex_lock(&fh->lock);
+	st->st_size = fh->buf.len;
+	st->st_blocks = (st->st_size + 511) / 512;
+	pthread_mutex_unlock(&fh->lock);
+}
+
 static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	fs_node *n = fs_node_of(ino);
@@ -256,9 +274,9 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct stat st;
 	int rc;
 
-	(void)fi;
 	if ((rc = fs_attr_node(n, &st, &err)) < 0)
 		return fail(req, "getattr", n, NULL, rc, &err);
+	writer_view(&st, n, fi);
 	fuse_reply_attr(req, &st, n->kind == FS_MAGIC_FILE ? 0 : fs.timeout);
 }
 
@@ -372,6 +390,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 reply:
 	if ((rc = fs_attr_node(n, &st, &err)) < 0)
 		return fail(req, "setattr", n, NULL, rc, &err);
+	writer_view(&st, n, fi);
 	fuse_reply_attr(req, &st, n->kind == FS_MAGIC_FILE ? 0 : fs.timeout);
 }
 
@@ -387,7 +406,17 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 
 	if (dir->kind == FS_MAGIC_DIR || dir->kind == FS_MAGIC_FILE)
 		return fail(req, "mkdir", dir, name, -EROFS, NULL);
-	rc = fs_name_resolve(&t, dir, name, 1, &err);
+	rc = fs_name_resolve(&t, dir, name, 0, &err);
+	if (rc == 0 && t.kind == FS_PART && t.hashed) {
+		/* a long name: the key is known once an item in it is committed */
+		rc = eng_resolve_hash(fs.db, dir->table, NULL, t.hash, &t.store, &t.key, &err);
+		if (rc == 0)
+			t.pk = t.key;
+		else if (rc == -ENOENT)
+			memset(&t.pk, 0, sizeof(t.pk));
+		if (rc == 0 || rc == -ENOENT)
+			rc = 0;
+	}
 	if (rc == 0 && t.kind == FS_TABLE) {
 		eng_dirmeta dm = { 0 };
 
@@ -409,7 +438,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 	} else if (rc == 0 && t.kind == FS_PART) {
 		eng_dirmeta dm;
 
-		rc = eng_part_get(fs.db, dir->table, &t.pk, &dm, &err);
+		rc = t.pk.type ? eng_part_get(fs.db, dir->table, &t.pk, &dm, &err) : -ENOENT;
 		if (rc == 0)
 			rc = lay_err_set(&err, -EEXIST, "partition exists");
 		else if (rc == -ENOENT) {
@@ -457,10 +486,11 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	fs_target t;
 	int rc;
 
-	rc = fs_name_resolve(&t, dir, name, 1, &err);
 	pthread_mutex_lock(&fs.lock);
 	n = fs_node_find(parent, name);
 	pthread_mutex_unlock(&fs.lock);
+	/* a memory partition needs no key: it may have a long name */
+	rc = fs_name_resolve(&t, dir, name, !(n && n->mem && n->kind == FS_PART), &err);
 	if (rc == 0 && t.kind == FS_TABLE) {
 		if (n && n->mchildren)
 			rc = lay_err_set(&err, -ENOTEMPTY, "table %s holds scratch files", name);
@@ -469,6 +499,9 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	} else if (rc == 0 && t.kind == FS_PART) {
 		if (n && n->mem) {
 			rc = n->mchildren ? lay_err_set(&err, -ENOTEMPTY, "partition holds files") : 0;
+			if (rc == 0 && n->pk.type && eng_part_get(fs.db, dir->table, &n->pk, NULL,
+								  NULL) == 0)
+				rc = lay_err_set(&err, -ENOTEMPTY, "partition %s holds items", name);
 			if (rc == 0) {
 				pthread_mutex_lock(&fs.lock);
 				fs_node_mem_unlink(n);
@@ -616,6 +649,27 @@ void fs_hidden_release_all(void)
 		drop_hidden(hiders[nhiders - 1]);
 }
 
+/*
+ * A partition whose last item went stays a directory, as a Unix directory
+ * outlives its files (rm -r, find -delete and mv rmdir it afterwards): it
+ * becomes a memory partition, like one made by mkdir.
+ */
+static void keep_partition(fuse_req_t req, fs_node *dir)
+{
+	eng_dirmeta dm;
+
+	if (dir->kind != FS_PART || dir->mem || !dir->pk.type)
+		return;
+	if (eng_part_get(fs.db, dir->table, &dir->pk, &dm, NULL) != -ENOENT)
+		return;
+	pthread_mutex_lock(&fs.lock);
+	if (!dir->mem && dir->parent) {
+		fs_attr_init_mem(dir, req, 0755);
+		fs_node_mem_link(fs_node_of(dir->parent), dir);
+	}
+	pthread_mutex_unlock(&fs.lock);
+}
+
 /* ---- unlink and rename ---- */
 
 static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -668,6 +722,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	fs_target_free(&t);
 	if (rc < 0)
 		return fail(req, "unlink", dir, name, rc, &err);
+	keep_partition(req, dir);
 	pthread_mutex_lock(&fs.lock);
 	if (n) {
 		fs_node_unhash(n);
@@ -714,10 +769,20 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 	pthread_mutex_unlock(&fs.lock);
 	if (rc < 0 && !(n && n->mem))
 		goto out;
-	if ((rc = fs_name_resolve(&dt, ndir, newname, 1, &err)) < 0) {
+	if ((rc = fs_name_resolve(&dt, ndir, newname, 0, &err)) < 0) {
 		if (rc == -ENOENT)
 			rc = lay_err_set(&err, -EXDEV, "cannot rename into %s", newname);
 		goto out;
+	}
+	if (dt.kind == FS_ITEM && dt.hashed && !(ndir->kind == FS_PART && !ndir->pk.type)) {
+		/* a long name: an existing item's, or one the content will give */
+		rc = eng_resolve_hash(fs.db, ndir->table, ndir->kind == FS_PART ? &ndir->pk : NULL,
+				      dt.hash, &dt.store, &dt.key, &err);
+		if (rc == 0)
+			dt.hashed = 0;
+		else if (rc != -ENOENT)
+			goto out;
+		rc = 0;
 	}
 	if (st.kind == FS_MAGIC_FILE || st.kind == FS_MAGIC_DIR || dt.kind == FS_MAGIC_FILE ||
 	    dt.kind == FS_MAGIC_DIR) {
@@ -751,6 +816,8 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 		if (rc < 0)
 			goto out;
 		fs_unhide_key(dir->table, &to);
+		if (dir != ndir)
+			keep_partition(req, dir);
 		pthread_mutex_lock(&fs.lock);
 		if (ndir->mem && ndir->kind == FS_PART)
 			fs_node_mem_unlink(ndir);
@@ -763,8 +830,10 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 		if (n && (rc = fs_node_rehash(n, ndir, newname)) == 0)
 			rc = fs_node_set_key(n, n->has_sk ? &dt.pk : NULL, &dt.key);
 		pthread_mutex_unlock(&fs.lock);
-		if (n)
+		if (n) {
+			fs_file_heat(n);
 			fs_notify_inode(fs_ino_of(n)); /* its key attributes were rewritten */
+		}
 		goto out;
 	}
 
@@ -833,13 +902,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 			rc = -ENOENT;
 			goto out;
 		}
-		if (dt.hashed) {
-			rc = lay_err_set(&err, -EINVAL, "%s is a long name of no existing item",
-					 newname);
-			goto out;
-		}
-		fs_target_key(&dt, &to);
-		rc = fs_file_put_scratch(n, ndir, &to, noreplace, &err);
+		rc = fs_file_put_scratch(n, ndir, newname, &dt, noreplace, &err);
 		if (rc < 0)
 			goto out;
 		drop_hidden(n);
@@ -854,6 +917,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 		}
 		rc = become_item(n, ndir, newname, &dt);
 		pthread_mutex_unlock(&fs.lock);
+		fs_file_heat(n);
 		fs_notify_inode(fs_ino_of(n));
 		goto out;
 	}

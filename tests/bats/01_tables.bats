@@ -5,7 +5,7 @@ load helpers
 
 @test "mkdir creates a table with the default PK:S,SK:S schema" {
 	$T mkdir "$MNT/Orders"
-	run $T getfattr --only-values -n user.ddb.key_schema "$MNT/Orders"
+	run $T getfattr --absolute-names --only-values -n user.ddb.key_schema "$MNT/Orders"
 	assert_success
 	assert_output "PK:S,SK:S"
 	run $T ls "$MNT"
@@ -14,14 +14,14 @@ load helpers
 
 @test "key schema can change while the table is empty, ENOTEMPTY after" {
 	new_table Music "artist:S,year:N"
-	run $T getfattr --only-values -n user.ddb.key_schema "$MNT/Music"
+	run $T getfattr --absolute-names --only-values -n user.ddb.key_schema "$MNT/Music"
 	assert_output "artist:S,year:N"
 	$T mkdir "$MNT/Music/Queen"
 	echo '{"title":"Innuendo"}' | $T tee "$MNT/Music/Queen/1991.json" >/dev/null
 	run $T setfattr -n user.ddb.key_schema -v "id:S" "$MNT/Music"
 	assert_failure
 	assert_output --partial "Directory not empty"
-	run $T getfattr --only-values -n user.ddb.key_schema "$MNT/Music"
+	run $T getfattr --absolute-names --only-values -n user.ddb.key_schema "$MNT/Music"
 	assert_output "artist:S,year:N"
 }
 
@@ -32,7 +32,7 @@ load helpers
 		assert_failure
 		assert_output --partial "Invalid argument"
 	done
-	run $T getfattr --only-values -n user.ddb.key_schema "$MNT/Things"
+	run $T getfattr --absolute-names --only-values -n user.ddb.key_schema "$MNT/Things"
 	assert_output "PK:S,SK:S"
 	run last_error
 	assert_output --partial '"errno":"EINVAL"'
@@ -41,11 +41,11 @@ load helpers
 @test "ddbfs create-table sets the key schema" {
 	run $T "$DDBFS" create-table "$MNT" Users --pk id:S
 	assert_success
-	run $T getfattr --only-values -n user.ddb.key_schema "$MNT/Users"
+	run $T getfattr --absolute-names --only-values -n user.ddb.key_schema "$MNT/Users"
 	assert_output "id:S"
 	run $T "$DDBFS" create-table "$MNT" Events --pk device:S --sk ts:N
 	assert_success
-	run $T getfattr --only-values -n user.ddb.key_schema "$MNT/Events"
+	run $T getfattr --absolute-names --only-values -n user.ddb.key_schema "$MNT/Events"
 	assert_output "device:S,ts:N"
 	run $T "$DDBFS" create-table "$MNT" Bad1 --pk id:Q
 	assert_failure
@@ -106,18 +106,18 @@ load helpers
 	run $T setfattr -n user.ddb.rcu -v 0 "$MNT/Cap"
 	assert_failure
 	assert_output --partial "Invalid argument"
-	run $T getfattr --only-values -n user.ddb.rcu "$MNT/Cap"
+	run $T getfattr --absolute-names --only-values -n user.ddb.rcu "$MNT/Cap"
 	assert_output "10"
 	run $T setfattr -n user.ddb.item_count -v 5 "$MNT/Cap"
 	assert_failure
 	assert_output --partial "not supported"
-	run $T getfattr -n user.ddb.nonsense "$MNT/Cap"
+	run $T getfattr --absolute-names -n user.ddb.nonsense "$MNT/Cap"
 	assert_failure
 	assert_output --partial "No such attribute"
 	run $T setfattr -n user.ddb.nonsense -v 1 "$MNT/Cap"
 	assert_failure
 	assert_output --partial "not supported"
-	run $T getfattr -d -m user.ddb "$MNT/Cap"
+	run $T getfattr --absolute-names -d -m user.ddb "$MNT/Cap"
 	assert_output --partial "user.ddb.key_schema"
 	assert_output --partial "user.ddb.item_count"
 }

@@ -11,7 +11,7 @@ setup() {
 	chmod 0640 "$MNT/Cfg/a.json"
 	chown 12:34 "$MNT/Cfg/a.json"
 	VIMRC=$TESTROOT/vimrc
-	printf 'source $VIMRUNTIME/defaults.vim\nset backup writebackup backupcopy=auto\n' >"$VIMRC"
+	printf 'source $VIMRUNTIME/defaults.vim\nset nobackup writebackup backupcopy=auto\n' >"$VIMRC"
 }
 
 # only_item: the table holds exactly a.json with this content, mode, owner.

@@ -51,8 +51,9 @@ make_tree() {
 	assert_success
 	run $T ls "$MNT/Orders"
 	assert_output "$(printf 'alice\nbob')"
+	# string sort keys: "10" sorts before "2"
 	run $T ls "$MNT/Orders/bob"
-	assert_output "$(printf '1.json\n2.json\n10.json')"
+	assert_output "$(printf '1.json\n10.json\n2.json')"
 }
 
 @test "tar x into a table, find -delete, grep -r, du, df" {

@@ -46,13 +46,14 @@ rejected() {
 }
 
 @test "an item over 400 KB is EFBIG; exactly at the limit is fine" {
-	# name "b" (1 byte) + value: total = 2 (PK "p") + 2 (SK "x") + 1 + len
-	python3 -c 'import json; print(json.dumps({"b": "x" * (409600 - 5)}))' >"$TESTROOT/ok.json"
+	# PK "p" (2+1) + SK "big" (2+3) + "b" (1) + value = 409600
+	python3 -c 'import json; print(json.dumps({"b": "x" * (409600 - 9)}))' >"$TESTROOT/ok.json"
 	run $T cp "$TESTROOT/ok.json" "$MNT/Orders/p/big.json"
 	assert_success
-	run $T getfattr --only-values -n user.ddb.size "$MNT/Orders/p/big.json"
+	run $T getfattr --absolute-names --only-values -n user.ddb.size "$MNT/Orders/p/big.json"
 	assert_output 409600
-	python3 -c 'import json; print(json.dumps({"b": "x" * (409600 - 4)}))' >"$TESTROOT/big.json"
+	# PK "p" (3) + SK "x" (3) + "b" (1) + value = 409601
+	python3 -c 'import json; print(json.dumps({"b": "x" * (409601 - 7)}))' >"$TESTROOT/big.json"
 	rejected "$(cat "$TESTROOT/big.json")" EFBIG "size"
 }
 
@@ -99,7 +100,9 @@ print(json.dumps({'d': v}))" "$1"; }
 }
 
 @test "a failed create of a new item leaves no file behind" {
-	run $T bash -c "echo 'not json' > '$MNT/Orders/p/new.json'"
+	echo 'not json' >"$TESTROOT/bad.json"
+	# (bash ignores close() errors of redirections; cp reports them)
+	run $T cp "$TESTROOT/bad.json" "$MNT/Orders/p/new.json"
 	assert_failure
 	run $T ls "$MNT/Orders/p"
 	assert_output "x.json"

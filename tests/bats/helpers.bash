@@ -67,3 +67,14 @@ new_table() {
 last_error() {
 	$T tail -n 1 "$MNT/.ddbfs/errors"
 }
+
+# write_fails FILE CONTENT [append]: writing CONTENT to FILE fails (at close,
+# which bash's own redirections do not report, so python writes it).
+write_fails() {
+	run $T python3 -c "
+import sys
+with open(sys.argv[1], 'a' if len(sys.argv) > 3 else 'w') as f:
+    f.write(sys.argv[2])
+" "$@"
+	assert_failure
+}
