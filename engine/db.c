@@ -92,9 +92,9 @@ static void *sync_main(void *arg)
 static int open_dbis(eng_db *db, lay_err *err)
 {
 	static const char *names[] = { "meta", "tables", "tstats", "parts",
-				       "items", "names", "log" };
+				       "items", "names", "log", "stream", "ttl" };
 	MDB_dbi *dbis[] = { &db->meta, &db->tables, &db->tstats, &db->parts,
-			    &db->items, &db->names, &db->log };
+			    &db->items, &db->names, &db->log, &db->stream, &db->ttl };
 	MDB_txn *txn;
 	uint64_t gen;
 	size_t i;
@@ -180,6 +180,12 @@ int eng_db_open(eng_db **out, const char *dir, const eng_db_opts *opts, lay_err 
 	pthread_cond_init(&db->sync_cv, &ca);
 	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&db->cache_mu, NULL);
+	pthread_mutex_init(&db->maint_mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&db->maint_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	db->maint_ms = opts && opts->maint_ms ? opts->maint_ms : 1000;
 
 	if (opts && opts->clock) {
 		db->clock = opts->clock;
@@ -205,6 +211,8 @@ int eng_db_open(eng_db **out, const char *dir, const eng_db_opts *opts, lay_err 
 		}
 		db->sync_started = 1;
 	}
+	if ((rc = store_maint_start(db, err)) < 0)
+		goto out_close;
 	*out = db;
 	return 0;
 out_close:
@@ -216,6 +224,7 @@ void eng_db_close(eng_db *db)
 {
 	if (!db)
 		return;
+	store_maint_stop(db);
 	if (db->sync_started) {
 		pthread_mutex_lock(&db->sync_mu);
 		db->sync_stop = 1;
@@ -231,6 +240,8 @@ void eng_db_close(eng_db *db)
 		close(db->lock_fd); /* releases the flock */
 	store_cache_clear(db);
 	pthread_mutex_destroy(&db->cache_mu);
+	pthread_cond_destroy(&db->maint_cv);
+	pthread_mutex_destroy(&db->maint_mu);
 	pthread_cond_destroy(&db->sync_cv);
 	pthread_mutex_destroy(&db->sync_mu);
 	pthread_rwlock_destroy(&db->maplock);

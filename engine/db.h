@@ -17,6 +17,8 @@ typedef struct eng_db_opts {
 	size_t map_size;   /* initial LMDB map size; 0 means a sensible default.
 	                    * The map grows by itself: MDB_MAP_FULL never escapes. */
 	eng_clock *clock;  /* borrowed, must outlive the db; NULL: a real clock */
+	int maint_ms;      /* time-driven work every maint_ms (0: 1000; < 0: never;
+	                    * see maint.h) */
 } eng_db_opts;
 
 /*

@@ -18,12 +18,13 @@
 #include "store.h"
 
 /* Item row: header, [full key encoding when the LMDB key is cut], codec. */
-#define ROW_VERSION 1
+#define ROW_VERSION 2
 #define ROW_FULLKEY 0x1u /* the full key encoding follows the header */
 #define ROW_NAMED 0x2u   /* a names row exists for this key (long name) */
-#define ROW_HDR 52
+#define ROW_HDR 60
 
 /* Partition row: header, full encoding of the partition key. */
+#define PART_VERSION 1
 #define PART_HDR 40
 
 /* A table changed between validation and the write: validate again, at
@@ -67,6 +68,7 @@ static int row_parse(row *out, const void *p, size_t len, lay_err *err)
 	out->meta.len_plain = store_rd32(b + 40);
 	out->meta.len_ddb = store_rd32(b + 44);
 	out->meta.size = store_rd32(b + 48);
+	out->meta.expires = (int64_t)store_rd64(b + 52);
 	if (len - ROW_HDR < klen || ((out->flags & ROW_FULLKEY) != 0) != (klen != 0))
 		return lay_err_set(err, -EIO, "stored item row is corrupt");
 	out->fullkey = klen ? b + ROW_HDR : NULL;
@@ -94,6 +96,7 @@ static int row_build(lay_buf *out, unsigned flags, const eng_meta *m, const void
 	store_be32(h + 40, m->len_plain);
 	store_be32(h + 44, m->len_ddb);
 	store_be32(h + 48, m->size);
+	store_be64(h + 52, (uint64_t)m->expires);
 	lay_buf_reset(out);
 	if (lay_buf_add(out, h, ROW_HDR) < 0 || (fklen && lay_buf_add(out, fullkey, fklen) < 0) ||
 	    (dlen && lay_buf_add(out, data, dlen) < 0))
@@ -106,7 +109,7 @@ static int part_parse(part *out, const void *p, size_t len, lay_err *err)
 	const unsigned char *b = p;
 	size_t klen;
 
-	if (len < PART_HDR || b[0] != ROW_VERSION)
+	if (len < PART_HDR || b[0] != PART_VERSION)
 		return lay_err_set(err, -EIO, "stored partition row is corrupt");
 	out->flags = b[1];
 	klen = (size_t)b[2] << 8 | b[3];
@@ -128,7 +131,7 @@ static int part_build(lay_buf *out, unsigned flags, const eng_dirmeta *dm, const
 {
 	unsigned char h[PART_HDR];
 
-	h[0] = ROW_VERSION;
+	h[0] = PART_VERSION;
 	h[1] = (unsigned char)flags;
 	h[2] = (unsigned char)(len >> 8);
 	h[3] = (unsigned char)len;
@@ -417,6 +420,12 @@ static int target_write(MDB_txn *txn, eng_db *db, target *tg, const eng_meta *m,
 		if (!tg->composite)
 			st->mtime_ns = st->ctime_ns = now;
 	}
+	if (tg->exists && tg->r.meta.expires && tg->r.meta.expires != m->expires &&
+	    (rc = store_ttl_index(txn, db, tg->ikey.p, tg->ikey.len, tg->r.meta.expires, 0, err)) < 0)
+		return rc;
+	if (m->expires && !(tg->exists && tg->r.meta.expires == m->expires) &&
+	    (rc = store_ttl_index(txn, db, tg->ikey.p, tg->ikey.len, m->expires, 1, err)) < 0)
+		return rc;
 	if (row_build(&b, flags, m, tg->ienc->len > STORE_KEY_CUT ? tg->ienc->p : NULL,
 		      tg->ienc->len > STORE_KEY_CUT ? tg->ienc->len : 0, data, dlen) < 0)
 		rc = lay_err_set(err, -ENOMEM, "out of memory writing an item");
@@ -456,6 +465,9 @@ static int target_remove(MDB_txn *txn, eng_db *db, target *tg, int64_t now, stor
 	int rc;
 
 	if ((rc = store_del(txn, db->items, tg->ikey.p, tg->ikey.len, err)) < 0)
+		return rc;
+	if (tg->r.meta.expires &&
+	    (rc = store_ttl_index(txn, db, tg->ikey.p, tg->ikey.len, tg->r.meta.expires, 0, err)) < 0)
 		return rc;
 	if ((tg->r.flags & ROW_NAMED) &&
 	    (rc = names_del(txn, db, tid, tg->pid, tg->ival, tg->ienc, err)) < 0)
@@ -567,7 +579,7 @@ static int get_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		return rc;
 	if ((rc = target_find(txn, c->db, &tg, err)) < 0)
 		goto out_free;
-	if (!tg.exists) {
+	if (!tg.exists || store_ttl_expired(tg.r.meta.expires, eng_clock_now_ns(c->db->clock))) {
 		rc = no_item(&t, c->key, err);
 		goto out_free;
 	}
@@ -640,6 +652,17 @@ static int put_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		return no_item(&c->t, &tg->key, err);
 	if ((rc = store_stats_get(txn, db, c->t.tid, &st, err)) < 0)
 		return rc;
+	if (tg->exists && store_ttl_expired(tg->r.meta.expires, now)) {
+		/* it is gone for readers: the service deletes it, then this inserts */
+		if ((rc = next_seq(txn, db, &seq, err)) < 0 ||
+		    (rc = store_log_append(txn, db, &c->fresh, seq, now, ENG_REMOVE,
+					   ENG_CHANGE_SERVICE, &tg->key, tg->r.data,
+					   tg->r.data_len, NULL, 0, err)) < 0 ||
+		    (rc = target_remove(txn, db, tg, now, &st, err)) < 0)
+			return rc;
+		st.count--;
+		st.size -= tg->r.meta.size;
+	}
 
 	if (tg->exists) {
 		m = tg->r.meta;
@@ -672,9 +695,10 @@ static int put_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	m.len_plain = c->e.len_plain;
 	m.len_ddb = c->e.len_ddb;
 	m.size = c->e.size;
+	m.expires = store_ttl_expiry(c->item, c->fresh.settings.ttl_attr, now);
 	c->out = m;
 	if ((rc = next_seq(txn, db, &seq, err)) < 0 ||
-	    (rc = store_log_append(txn, db, c->t.tid, seq, now, c->ev, 0, &tg->key,
+	    (rc = store_log_append(txn, db, &c->fresh, seq, now, c->ev, 0, &tg->key,
 				   tg->exists ? tg->r.data : NULL, tg->exists ? tg->r.data_len : 0,
 				   c->e.enc.p, c->e.enc.len, err)) < 0)
 		return rc;
@@ -763,12 +787,12 @@ static int del_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	if ((rc = table_check(txn, db, &c->t, &c->fresh, err)) != 0 ||
 	    (rc = target_find(txn, db, tg, err)) < 0)
 		return rc;
-	if (!tg->exists)
+	if (!tg->exists || store_ttl_expired(tg->r.meta.expires, now))
 		return no_item(&c->t, &tg->key, err);
 	c->old = tg->r.meta;
 	if ((rc = store_stats_get(txn, db, c->t.tid, &st, err)) < 0 ||
 	    (rc = next_seq(txn, db, &seq, err)) < 0 ||
-	    (rc = store_log_append(txn, db, c->t.tid, seq, now, ENG_REMOVE, 0, &tg->key,
+	    (rc = store_log_append(txn, db, &c->fresh, seq, now, ENG_REMOVE, 0, &tg->key,
 				   tg->r.data, tg->r.data_len, NULL, 0, err)) < 0 ||
 	    (rc = target_remove(txn, db, tg, now, &st, err)) < 0)
 		return rc;
@@ -839,7 +863,7 @@ static int ren_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	    (rc = target_find(txn, db, &c->from, err)) < 0 ||
 	    (rc = target_find(txn, db, &c->to, err)) < 0)
 		return rc;
-	if (!c->from.exists)
+	if (!c->from.exists || store_ttl_expired(c->from.r.meta.expires, now))
 		return no_item(&c->t, &c->from.key, err);
 	if (c->to.collides)
 		return collision(&c->t, err);
@@ -868,9 +892,9 @@ static int ren_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	if ((rc = next_seq(txn, db, &seq_rm, err)) < 0 ||
 	    (rc = next_seq(txn, db, &seq_put, err)) < 0)
 		goto out_free;
-	if ((rc = store_log_append(txn, db, c->t.tid, seq_rm, now, ENG_REMOVE, 0, &c->from.key,
+	if ((rc = store_log_append(txn, db, &c->fresh, seq_rm, now, ENG_REMOVE, 0, &c->from.key,
 				   c->from.r.data, c->from.r.data_len, NULL, 0, err)) < 0 ||
-	    (rc = store_log_append(txn, db, c->t.tid, seq_put, now, ev, 0, &c->to.key,
+	    (rc = store_log_append(txn, db, &c->fresh, seq_put, now, ev, 0, &c->to.key,
 				   c->to.exists ? c->to.r.data : NULL,
 				   c->to.exists ? c->to.r.data_len : 0, c->e.enc.p, c->e.enc.len,
 				   err)) < 0)
@@ -1128,6 +1152,7 @@ struct list_ctx {
 	lay_type ktype;      /* type of the listed key values */
 	lay_buf after_enc;
 	size_t n;
+	int64_t now;         /* expired items are not listed */
 };
 
 /* One LMDB row of a listing with the full encoding of its key. */
@@ -1195,6 +1220,8 @@ static int emit(struct list_ctx *c, const lrow *r, lay_err *err)
 		e.dir = &p.dm;
 	} else {
 		if ((rc = row_parse(&ir, r->v.mv_data, r->v.mv_size, err)) < 0)
+			goto out_free;
+		if (store_ttl_expired(ir.meta.expires, c->now))
 			goto out_free;
 		e.meta = &ir.meta;
 		if (c->flags & ENG_LIST_ITEMS) {
@@ -1363,6 +1390,7 @@ int eng_list(eng_db *db, const char *table, const lay_value *pk, const lay_value
 
 	memset(&c, 0, sizeof(c));
 	c.db = db;
+	c.now = eng_clock_now_ns(db->clock);
 	c.table = table;
 	c.pk = pk;
 	c.after = after;
@@ -1442,4 +1470,219 @@ int eng_resolve_hash(eng_db *db, const char *table, const lay_value *pk, uint64_
 	struct resolve_ctx c = { db, table, pk, hash, store, out };
 
 	return store_read(db, resolve_txn, &c, err);
+}
+
+/* ---- TTL (SPEC §9): sweeping expired items, reindexing ---- */
+
+#define SWEEP_BATCH 256
+
+struct sweep_ctx {
+	eng_db *db;
+	const char *table;
+	size_t limit;        /* items per transaction */
+	size_t n;            /* deleted in this run of the transaction */
+	int more;
+	lay_item keys;       /* the deleted keys, for the hook */
+	lay_key *deleted;
+};
+
+/* One expired item: delete it as the service would. 1 if it went, 0 if the
+ * index entry was stale (it is dropped). */
+static int sweep_one(MDB_txn *txn, eng_db *db, const store_table *t, const void *ikey,
+		     size_t ilen, int64_t exp, int64_t now, struct sweep_ctx *c, lay_err *err)
+{
+	lay_item it = LAY_ITEM_INIT;
+	store_stats st;
+	lay_key key;
+	target tg;
+	uint64_t seq;
+	MDB_val v;
+	row r;
+	int rc;
+
+	rc = store_get(txn, db->items, ikey, ilen, &v, err);
+	if (rc == -ENOENT)
+		return store_ttl_index(txn, db, ikey, ilen, exp, 0, err);
+	if (rc < 0 || (rc = row_parse(&r, v.mv_data, v.mv_size, err)) < 0)
+		return rc;
+	if (r.meta.expires != exp)
+		return store_ttl_index(txn, db, ikey, ilen, exp, 0, err);
+	if ((rc = lay_codec_decode(&it, r.data, r.data_len, err)) < 0)
+		return rc;
+	if ((rc = lay_item_key(&key, &it, &t->schema, err)) < 0 ||
+	    (rc = target_init(&tg, t, &key, err)) < 0)
+		goto out_item;
+	if ((rc = target_find(txn, db, &tg, err)) < 0)
+		goto out_target;
+	if (!tg.exists) {
+		rc = store_ttl_index(txn, db, ikey, ilen, exp, 0, err);
+		goto out_target;
+	}
+	if ((rc = store_stats_get(txn, db, t->tid, &st, err)) < 0 ||
+	    (rc = next_seq(txn, db, &seq, err)) < 0 ||
+	    (rc = store_log_append(txn, db, t, seq, now, ENG_REMOVE, ENG_CHANGE_SERVICE, &tg.key,
+				   tg.r.data, tg.r.data_len, NULL, 0, err)) < 0 ||
+	    (rc = target_remove(txn, db, &tg, now, &st, err)) < 0)
+		goto out_target;
+	st.count--;
+	st.size -= tg.r.meta.size;
+	if ((rc = store_stats_put(txn, db, t->tid, &st, err)) < 0)
+		goto out_target;
+	if (lay_value_copy(&c->keys, &c->deleted[c->n].pk, &key.pk) < 0 ||
+	    (key.sk.type && lay_value_copy(&c->keys, &c->deleted[c->n].sk, &key.sk) < 0))
+		rc = lay_err_set(err, -ENOMEM, "out of memory sweeping");
+	else
+		rc = 1;
+out_target:
+	target_free(&tg);
+out_item:
+	lay_item_free(&it);
+	return rc;
+}
+
+static int sweep_txn(MDB_txn *txn, void *vctx, lay_err *err)
+{
+	struct sweep_ctx *c = vctx;
+	eng_db *db = c->db;
+	int64_t now = eng_clock_now_ns(db->clock);
+	unsigned char pre[12], (*found)[STORE_KEY_MAX + 8];
+	size_t lens[SWEEP_BATCH], nfound = 0, i;
+	int64_t exps[SWEEP_BATCH];
+	MDB_cursor *cur;
+	MDB_val k = { sizeof(pre), pre }, v;
+	store_table t;
+	int rc, mrc;
+
+	/* a run after the map grew starts over */
+	lay_item_free(&c->keys);
+	c->n = 0;
+	c->more = 0;
+	if ((rc = store_table_get(txn, db, c->table, &t, err)) < 0)
+		return rc;
+	if (!(c->deleted = lay_item_alloc(&c->keys, SWEEP_BATCH * sizeof(lay_key))))
+		return lay_err_set(err, -ENOMEM, "out of memory sweeping");
+	if (!(found = malloc(SWEEP_BATCH * sizeof(*found))))
+		return lay_err_set(err, -ENOMEM, "out of memory sweeping");
+	/* collect first: the deletes below change the index under a cursor */
+	store_be32(pre, t.tid);
+	memset(pre + 4, 0, 8);
+	if ((rc = mdb_cursor_open(txn, db->ttl, &cur)) != 0) {
+		free(found);
+		return store_mdb(rc, "sweeping", err);
+	}
+	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0 && nfound < c->limit;
+	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		int64_t exp;
+
+		if (k.mv_size < 12 || k.mv_size > 12 + STORE_KEY_MAX ||
+		    memcmp(k.mv_data, pre, 4) != 0)
+			break;
+		exp = (int64_t)store_rd64((unsigned char *)k.mv_data + 4);
+		if (exp > now / 1000000000)
+			break; /* the index is in expiry order */
+		/* the items key: [tid] then what follows the expiry */
+		memcpy(found[nfound], k.mv_data, 4);
+		memcpy(found[nfound] + 4, (unsigned char *)k.mv_data + 12, k.mv_size - 12);
+		lens[nfound] = k.mv_size - 8;
+		exps[nfound] = exp;
+		nfound++;
+	}
+	mdb_cursor_close(cur);
+	c->more = nfound == c->limit;
+	rc = 0;
+	for (i = 0; i < nfound && rc >= 0; i++) {
+		rc = store_ttl_expired(exps[i], now)
+			     ? sweep_one(txn, db, &t, found[i], lens[i], exps[i], now, c, err)
+			     : store_ttl_index(txn, db, found[i], lens[i], exps[i], 0, err);
+		if (rc == 1)
+			c->n++;
+	}
+	free(found);
+	return rc < 0 ? rc : 0;
+}
+
+/*
+ * Delete table's expired items, at most limit per call (0: all), telling
+ * hook (may be NULL) of each after its transaction committed.
+ */
+int store_ttl_sweep(eng_db *db, const char *table, size_t limit, size_t *swept, lay_err *err)
+{
+	struct sweep_ctx c;
+	size_t total = 0, i;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.db = db;
+	c.table = table;
+	do {
+		c.limit = limit && limit - total < SWEEP_BATCH ? limit - total : SWEEP_BATCH;
+		rc = store_write(db, sweep_txn, &c, err);
+		if (rc < 0)
+			break;
+		if (db->hook)
+			for (i = 0; i < c.n; i++)
+				db->hook(db->hook_ctx, table, &c.deleted[i], ENG_REMOVE);
+		total += c.n;
+	} while (c.more && (!limit || total < limit));
+	lay_item_free(&c.keys);
+	if (swept)
+		*swept = total;
+	return rc;
+}
+
+/* Every item of table t gets its expiry for the TTL attribute t now has. */
+int store_ttl_reindex(MDB_txn *txn, eng_db *db, const store_table *t, lay_err *err)
+{
+	int64_t now = eng_clock_now_ns(db->clock);
+	unsigned char pre[4];
+	MDB_cursor *cur;
+	MDB_val k = { sizeof(pre), pre }, v;
+	lay_buf key = LAY_BUF_INIT, b = LAY_BUF_INIT;
+	int rc = 0, mrc;
+
+	store_be32(pre, t->tid);
+	if ((mrc = mdb_cursor_open(txn, db->items, &cur)) != 0)
+		return store_mdb(mrc, "indexing expiry", err);
+	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0 && rc == 0;
+	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		lay_item it = LAY_ITEM_INIT;
+		row r;
+		int64_t exp;
+
+		if (k.mv_size < 4 || memcmp(k.mv_data, pre, 4) != 0)
+			break;
+		if ((rc = row_parse(&r, v.mv_data, v.mv_size, err)) < 0 ||
+		    (rc = lay_codec_decode(&it, r.data, r.data_len, err)) < 0)
+			break;
+		exp = store_ttl_expiry(&it, t->settings.ttl_attr, now);
+		lay_item_free(&it);
+		if (exp == r.meta.expires)
+			continue;
+		lay_buf_reset(&key);
+		if (lay_buf_add(&key, k.mv_data, k.mv_size) < 0) {
+			rc = lay_err_set(err, -ENOMEM, "out of memory indexing expiry");
+			break;
+		}
+		if ((r.meta.expires &&
+		     (rc = store_ttl_index(txn, db, key.p, key.len, r.meta.expires, 0, err)) < 0) ||
+		    (exp && (rc = store_ttl_index(txn, db, key.p, key.len, exp, 1, err)) < 0))
+			break;
+		r.meta.expires = exp;
+		if (row_build(&b, r.flags, &r.meta, r.fullkey, r.fullkey_len, r.data, r.data_len) <
+		    0) {
+			rc = lay_err_set(err, -ENOMEM, "out of memory indexing expiry");
+			break;
+		}
+		/* rewriting the current row keeps the cursor where it is */
+		if ((mrc = mdb_cursor_put(cur, &k, &(MDB_val){ b.len, b.p }, MDB_CURRENT)) != 0) {
+			rc = store_mdb(mrc, "indexing expiry", err);
+			break;
+		}
+	}
+	mdb_cursor_close(cur);
+	lay_buf_free(&key);
+	lay_buf_free(&b);
+	if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
+		rc = store_mdb(mrc, "indexing expiry", err);
+	return rc;
 }

@@ -23,6 +23,7 @@ typedef struct eng_meta {
 	uint32_t len_plain;    /* exact length of the rendering in plain format */
 	uint32_t len_ddb;      /* ... and in ddb format */
 	uint32_t size;         /* DynamoDB size (lay_item_size) */
+	int64_t expires;       /* TTL: epoch seconds it expires at; 0 never */
 } eng_meta;
 
 /* Which metadata fields a call sets. */

@@ -17,10 +17,12 @@
  * transaction too large for LMDB */
 #define TRIM_BATCH 10000
 
-int store_log_append(MDB_txn *txn, eng_db *db, uint32_t tid, uint64_t seq, int64_t time_ns,
-		     eng_event event, unsigned flags, const lay_key *key, const void *old,
-		     size_t old_len, const void *new_img, size_t new_len, lay_err *err)
+int store_log_append(MDB_txn *txn, eng_db *db, const store_table *t, uint64_t seq,
+		     int64_t time_ns, eng_event event, unsigned flags, const lay_key *key,
+		     const void *old, size_t old_len, const void *new_img, size_t new_len,
+		     lay_err *err)
 {
+	uint32_t tid = t->tid;
 	lay_buf b = LAY_BUF_INIT;
 	unsigned char k[12];
 	size_t klen_at;
@@ -50,6 +52,9 @@ int store_log_append(MDB_txn *txn, eng_db *db, uint32_t tid, uint64_t seq, int64
 	store_be32(k, tid);
 	store_be64(k + 4, seq);
 	rc = store_put(txn, db->log, k, sizeof(k), b.p, b.len, err);
+	if (rc == 0 && t->settings.stream_view != ENG_STREAM_OFF)
+		rc = store_stream_append(txn, db, t, seq, time_ns, event, flags, key, old, old_len,
+					 new_img, new_len, err);
 out_free:
 	lay_buf_free(&b);
 	return rc;

@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "db.h"
 #include "item.h"
+#include "maint.h"
 #include "table.h"
 
 /* The longest key encoding kept whole in an LMDB key; a longer one is cut
@@ -36,7 +37,7 @@ struct eng_db {
 	char *dir;
 	int lock_fd;
 	MDB_env *env;
-	MDB_dbi meta, tables, tstats, parts, items, names, log;
+	MDB_dbi meta, tables, tstats, parts, items, names, log, stream, ttl;
 	/* held for reading by every transaction, for writing to resize the map */
 	pthread_rwlock_t maplock;
 	_Atomic size_t map_size;
@@ -59,6 +60,15 @@ struct eng_db {
 	struct store_cache_ent *cache[64];
 	size_t cache_n;
 	_Atomic uint64_t gen_next; /* source of fresh, never repeated generations */
+	/* time-driven work (maint.c): TTL sweeps, stream and log trims */
+	int maint_ms;
+	pthread_t maint_thread;
+	int maint_started;
+	int maint_stop;
+	pthread_mutex_t maint_mu;
+	pthread_cond_t maint_cv;
+	eng_change_hook hook;      /* told of the engine's own changes */
+	void *hook_ctx;
 };
 
 /* A transaction's body. Runs again from the start after the map grew, so it
@@ -192,12 +202,42 @@ int store_stats_get(MDB_txn *txn, eng_db *db, uint32_t tid, store_stats *out, la
 int store_stats_put(MDB_txn *txn, eng_db *db, uint32_t tid, const store_stats *s, lay_err *err);
 
 /*
- * Append one change record for table tid with sequence number seq (taken
- * by the caller from store_counter_next(STORE_SEQ)). old/new are
- * lay_codec encodings of the images (len 0: none).
+ * Append one change record for table t (as the transaction sees it) with
+ * sequence number seq (taken by the caller from store_counter_next
+ * (STORE_SEQ)). old/new are lay_codec encodings of the images (len 0:
+ * none). With the table's stream on, its stream record goes in too.
  */
-int store_log_append(MDB_txn *txn, eng_db *db, uint32_t tid, uint64_t seq, int64_t time_ns,
-		     eng_event event, unsigned flags, const lay_key *key, const void *old,
-		     size_t old_len, const void *new_img, size_t new_len, lay_err *err);
+int store_log_append(MDB_txn *txn, eng_db *db, const store_table *t, uint64_t seq,
+		     int64_t time_ns, eng_event event, unsigned flags, const lay_key *key,
+		     const void *old, size_t old_len, const void *new_img, size_t new_len,
+		     lay_err *err);
+
+/* stream.c: render and append the stream record of a change (same arguments). */
+int store_stream_append(MDB_txn *txn, eng_db *db, const store_table *t, uint64_t seq,
+			int64_t time_ns, eng_event event, unsigned flags, const lay_key *key,
+			const void *old, size_t old_len, const void *new_img, size_t new_len,
+			lay_err *err);
+
+/* The maintenance thread (maint.c), when db->maint_ms > 0. */
+int store_maint_start(eng_db *db, lay_err *err);
+void store_maint_stop(eng_db *db);
+
+/* TTL (maint.c): the expiry of an item for a table whose TTL attribute is
+ * attr ("": none): epoch seconds, or 0 when it never expires. */
+int64_t store_ttl_expiry(const lay_item *it, const char *attr, int64_t now_ns);
+
+/* 1 if an item expiring at exp (epoch seconds, 0: never) has expired. */
+int store_ttl_expired(int64_t exp, int64_t now_ns);
+
+/* The expiry index: [tid][exp][items key without tid] -> "" */
+int store_ttl_index(MDB_txn *txn, eng_db *db, const void *ikey, size_t ilen, int64_t exp,
+		    int add, lay_err *err);
+
+/* item.c: delete table's expired items (at most limit; 0: all), telling
+ * db->hook of each after its transaction committed. */
+int store_ttl_sweep(eng_db *db, const char *table, size_t limit, size_t *swept, lay_err *err);
+
+/* Recompute every item's expiry after the table's TTL attribute changed. */
+int store_ttl_reindex(MDB_txn *txn, eng_db *db, const store_table *t, lay_err *err);
 
 #endif

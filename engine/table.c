@@ -424,7 +424,9 @@ static int delete_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		return rc;
 	if ((rc = store_del_prefix(txn, db->items, k, 4, err)) < 0 ||
 	    (rc = store_del_prefix(txn, db->parts, k, 4, err)) < 0 ||
-	    (rc = store_del_prefix(txn, db->names, k, 4, err)) < 0)
+	    (rc = store_del_prefix(txn, db->names, k, 4, err)) < 0 ||
+	    (rc = store_del_prefix(txn, db->stream, k, 4, err)) < 0 ||
+	    (rc = store_del_prefix(txn, db->ttl, k, 4, err)) < 0)
 		return rc;
 	return store_del_prefix(txn, db->log, k, 4, err);
 }
@@ -566,8 +568,27 @@ static int set_txn(MDB_txn *txn, void *vctx, lay_err *err)
 					   (unsigned long long)st.count);
 		schema_copy(&t.schema, c->schema);
 	}
-	if (c->settings)
-		t.settings = *c->settings;
+	if (c->settings) {
+		const eng_table_settings *ns = c->settings;
+		int ttl_changed = strcmp(ns->ttl_attr, t.settings.ttl_attr) != 0;
+
+		/* enabling a stream, or changing its view, starts a new stream
+		 * (a new LatestStreamArn), as DynamoDB does */
+		if (ns->stream_view != ENG_STREAM_OFF && ns->stream_view != t.settings.stream_view)
+			t.settings.stream_created_ns = eng_clock_now_ns(db->clock);
+		if (ns->pitr && !t.settings.pitr)
+			t.settings.pitr_since_ns = eng_clock_now_ns(db->clock);
+		{
+			int64_t stream_created = t.settings.stream_created_ns;
+			int64_t pitr_since = t.settings.pitr_since_ns;
+
+			t.settings = *ns;
+			t.settings.stream_created_ns = stream_created;
+			t.settings.pitr_since_ns = pitr_since;
+		}
+		if (ttl_changed && (rc = store_ttl_reindex(txn, db, &t, err)) < 0)
+			return rc;
+	}
 	if (c->dir) {
 		if (c->which & ENG_META_MODE)
 			t.mode = c->dir->mode & 07777;

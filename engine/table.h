@@ -26,9 +26,10 @@ typedef struct eng_table_settings {
 	eng_class table_class;
 	char ttl_attr[256];              /* "" disables TTL */
 	eng_stream_view stream_view;
-	int64_t stream_created_ns;       /* when the current stream was enabled */
+	int64_t stream_created_ns;       /* when the current stream was enabled (set
+	                                  * by the engine when the view changes) */
 	int pitr;                        /* 0 off */
-	int64_t pitr_since_ns;           /* when PITR was last turned on */
+	int64_t pitr_since_ns;           /* when PITR was last turned on (engine's) */
 } eng_table_settings;
 
 /* Ownership and times of a directory (a table or a partition). */

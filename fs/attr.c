@@ -126,6 +126,15 @@ int fs_attr_node(fs_node *n, struct stat *st, lay_err *err)
 		}
 		attr_mem(st, n, S_IFREG);
 		st->st_mode = S_IFREG | (n->magic == FS_M_CLOCK && fs.test_clock ? 0644 : 0444);
+		if (n->magic == FS_M_STREAM) {
+			uint64_t size;
+
+			if ((rc = eng_stream_size(fs.db, n->table, &size, err)) < 0)
+				return rc;
+			st->st_size = (off_t)size;
+			st->st_blocks = (st->st_size + 511) / 512;
+			return 0;
+		}
 		if ((rc = fs_magic_render(n, &out)) < 0) {
 			lay_buf_free(&out);
 			return lay_err_set(err, rc, "cannot render %s", n->name);

@@ -10,6 +10,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "trigger.h"
+
 static const char create_table_usage[] =
 	"usage: ddbfs create-table MNT NAME --pk ATTR:TYPE [--sk ATTR:TYPE]\n"
 	"\n"
@@ -69,6 +71,7 @@ static const struct {
 	int (*run)(int argc, char **argv);
 } cmds[] = {
 	{ "create-table", create_table },
+	{ "trigger", fs_trigger_main },
 };
 
 int fs_cmd_known(const char *name)

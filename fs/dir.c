@@ -9,6 +9,7 @@
 
 #include "../layout/name.h"
 #include "attr.h"
+#include "expire.h"
 
 typedef struct dent {
 	size_t name_off;       /* in names */
@@ -17,6 +18,7 @@ typedef struct dent {
 	fs_magic magic;
 	lay_value key;         /* in store */
 	fs_node *node;         /* memory children: the node itself */
+	double timeout;        /* how long the kernel may keep it */
 } dent;
 
 typedef struct dirh {
@@ -52,6 +54,7 @@ static dent *add(dirh *d, const char *name, size_t len, fs_kind kind)
 	e = &d->v[d->n];
 	memset(e, 0, sizeof(*e));
 	e->name_off = d->names.len;
+	e->timeout = fs.timeout;
 	if (lay_buf_add(&d->names, name, len) < 0 || lay_buf_addc(&d->names, '\0') < 0)
 		return NULL;
 	e->kind = kind;
@@ -91,10 +94,12 @@ static int fill_one(void *arg, const eng_entry *ent)
 		return -ENOMEM;
 	if (lay_value_copy(&c->d->store, &e->key, ent->key) < 0)
 		return -ENOMEM;
-	if (ent->is_partition)
+	if (ent->is_partition) {
 		fs_attr_dir(&e->st, ent->dir);
-	else
+	} else {
 		fs_attr_item(&e->st, ent->meta);
+		e->timeout = fs_expire_timeout(ent->meta);
+	}
 	return 0;
 }
 
@@ -120,6 +125,21 @@ static int fill(dirh *d, fs_node *dir, lay_err *err)
 	int rc = 0;
 
 	dirh_clear(d);
+	/* files closed with nothing written are committed before a listing */
+	for (;;) {
+		pthread_mutex_lock(&fs.lock);
+		for (m = dir->mchildren; m; m = m->mnext)
+			if (m->kind == FS_ITEM && m->dirty && m->dirty->idle)
+				break;
+		pthread_mutex_unlock(&fs.lock);
+		if (!m)
+			break;
+		fs_file_settle(NULL, m);
+		pthread_mutex_lock(&fs.lock);
+		if (m->dirty && m->dirty->idle)
+			m->dirty->idle = 0; /* its commit failed: do not spin */
+		pthread_mutex_unlock(&fs.lock);
+	}
 	if (!(e = add(d, ".", 1, 0)))
 		return -ENOMEM;
 	e->st.st_mode = S_IFDIR;
@@ -284,8 +304,8 @@ static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 				if (n) {
 					n->nlookup++;
 					ep.ino = fs_ino_of(n);
-					ep.attr_timeout = e->kind == FS_MAGIC_FILE ? 0 : fs.timeout;
-					ep.entry_timeout = fs.timeout;
+					ep.attr_timeout = e->kind == FS_MAGIC_FILE ? 0 : e->timeout;
+					ep.entry_timeout = e->timeout;
 					if (n->mem || n->kind == FS_SCRATCH) {
 						pthread_mutex_unlock(&fs.lock);
 						fs_attr_node(n, &ep.attr, NULL);

@@ -66,6 +66,7 @@ static fs_fh *fh_new(fs_node *n, fuse_req_t req, int flags)
 	if (!fh)
 		return NULL;
 	pthread_mutex_init(&fh->lock, NULL);
+	fh->refs = 1;
 	fh->node = n;
 	fh->writable = (flags & O_ACCMODE) != O_RDONLY;
 	fh->append = !!(flags & O_APPEND);
@@ -73,9 +74,10 @@ static fs_fh *fh_new(fs_node *n, fuse_req_t req, int flags)
 	return fh;
 }
 
+/* Drop a reference; the last one frees. */
 static void fh_free(fs_fh *fh)
 {
-	if (!fh)
+	if (!fh || __atomic_sub_fetch(&fh->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	/* a reply to a read may still be leaving (the kernel can deliver the
 	 * release first): wait for it to let go of the buffer */
@@ -230,6 +232,8 @@ static int commit(fs_fh *fh, lay_err *err)
 	int rc, pending;
 
 	fh->dirty = 0;
+	fh->written = 0;
+	fh->idle = 0;
 	pthread_mutex_lock(&fs.lock);
 	if (n->dirty == fh)
 		n->dirty = NULL;
@@ -309,6 +313,9 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 	fs_fh *fh;
 	int rc = 0, trunc = (fi->flags & O_TRUNC) != 0;
 
+	if (!created)
+		fs_file_settle(req, n);
+
 	if (n->kind == FS_TABLE || n->kind == FS_PART || n->kind == FS_ROOT ||
 	    n->kind == FS_MAGIC_DIR || (n->kind == FS_MAGIC_FILE && n->magic == FS_M_SNAPSHOTS))
 		return fail(req, "open", n, NULL, -EISDIR, NULL);
@@ -362,7 +369,7 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 			rc = lay_err_set(&err, -EROFS, "%s is read-only", n->name);
 			break;
 		}
-		if (!fh->writable)
+		if (!fh->writable && n->magic != FS_M_STREAM)
 			rc = fs_magic_render(n, &fh->buf);
 		fi->direct_io = 1;
 		break;
@@ -499,6 +506,20 @@ void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	const lay_buf *b;
 	pthread_mutex_t *lock;
 
+	if (n->kind == FS_MAGIC_FILE && n->magic == FS_M_STREAM) {
+		/* read at the offset, live: records never move (SPEC §8) */
+		lay_buf text = LAY_BUF_INIT;
+		lay_err err = { 0 };
+		int rc = eng_stream_read(fs.db, n->table, (uint64_t)off, size, &text, &err);
+
+		if (rc < 0) {
+			lay_buf_free(&text);
+			return fail(req, "read", n, NULL, rc, &err);
+		}
+		fuse_reply_buf(req, text.p, text.len);
+		lay_buf_free(&text);
+		return;
+	}
 	if (n->kind == FS_ITEM && !fh->writable && !fh->snapshot) {
 		lay_buf text = LAY_BUF_INIT;
 		lay_err err = { 0 };
@@ -577,8 +598,11 @@ void fs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, o
 	} else {
 		pthread_mutex_lock(&fh->lock);
 		rc = buf_write(&fh->buf, buf, size, off, fh->append, MAX_ITEM_FILE);
-		if (rc == 0)
+		if (rc == 0) {
 			mark_dirty(fh);
+			fh->written = 1;
+			fh->idle = 0;
+		}
 		pthread_mutex_unlock(&fh->lock);
 	}
 	if (rc < 0)
@@ -587,15 +611,44 @@ void fs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, o
 	fuse_reply_write(req, size);
 }
 
+/*
+ * The first close from the opening process commits (SPEC §5) what it wrote.
+ * A close with nothing written yet (the shell's `>` opens, dups and closes
+ * before echo writes; touch never writes) leaves the commit to the next
+ * close after a write, or to release, so `echo x > f` is one change.
+ */
 void fs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	fs_fh *fh = (fs_fh *)(uintptr_t)fi->fh;
 	int rc = 0;
 
 	(void)ino;
-	if (fh->node->kind == FS_ITEM && fh->dirty && fuse_req_ctx(req)->pid == fh->opener)
-		rc = commit_logged(req, fh, "close");
+	if (fh->node->kind == FS_ITEM && fh->dirty && fuse_req_ctx(req)->pid == fh->opener) {
+		pthread_mutex_lock(&fh->lock);
+		if (!fh->written)
+			fh->idle = 1;
+		pthread_mutex_unlock(&fh->lock);
+		if (!fh->idle)
+			rc = commit_logged(req, fh, "close");
+	}
 	fuse_reply_err(req, -rc);
+}
+
+void fs_file_settle(fuse_req_t req, fs_node *n)
+{
+	fs_fh *fh;
+
+	pthread_mutex_lock(&fs.lock);
+	fh = n->kind == FS_ITEM ? n->dirty : NULL;
+	if (fh && !fh->idle)
+		fh = NULL;
+	if (fh)
+		__atomic_add_fetch(&fh->refs, 1, __ATOMIC_ACQ_REL);
+	pthread_mutex_unlock(&fs.lock);
+	if (fh) {
+		commit_logged(req, fh, "close");
+		fh_free(fh);
+	}
 }
 
 void fs_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
@@ -654,8 +707,11 @@ int fs_file_truncate(fuse_req_t req, fs_node *n, fs_fh *fh, off_t size, lay_err 
 			rc = buf_write(&fh->buf, "", 0, size, 0, MAX_ITEM_FILE);
 		else if (fh->buf.p)
 			fh->buf.p[fh->buf.len = (size_t)size] = '\0';
-		if (rc == 0)
+		if (rc == 0) {
 			mark_dirty(fh);
+			fh->written = 1;
+			fh->idle = 0;
+		}
 		pthread_mutex_unlock(&fh->lock);
 		return rc;
 	}

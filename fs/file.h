@@ -33,6 +33,10 @@ struct fs_target;
 int fs_file_put_scratch(fs_node *scratch, fs_node *dir, const char *name, struct fs_target *t,
 			int noreplace, lay_err *err);
 
+/* Someone else looks at n: a file closed with nothing written (touch,
+ * `: > f`) is committed now rather than at its release. */
+void fs_file_settle(fuse_req_t req, fs_node *n);
+
 /* Mark n as being written: for a while its readers bypass the page cache. */
 void fs_file_heat(fs_node *n);
 

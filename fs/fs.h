@@ -13,6 +13,8 @@
 
 #include "../engine/db.h"
 #include "../engine/item.h"
+#include "../engine/maint.h"
+#include "../engine/stream.h"
 #include "../engine/table.h"
 #include "../layout/buf.h"
 #include "../layout/json.h"
@@ -77,10 +79,14 @@ typedef struct fs_node {
 
 /* An open file. */
 typedef struct fs_fh {
+	int refs;               /* the open file, and a settling reader (atomic) */
 	fs_node *node;
 	pthread_mutex_t lock;
 	lay_buf buf;            /* the file's content as this handle sees it */
 	int dirty;              /* buf differs from what is committed */
+	int written;            /* bytes were written since the last commit */
+	int idle;               /* a flush came with nothing written: the
+	                         * commit waits for release (or a reader) */
 	int writable;
 	int append;
 	int snapshot;           /* a reader serving buf, rendered at open */

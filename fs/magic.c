@@ -3,6 +3,8 @@
  * open and served with direct I/O, so every read is current. */
 #include "fs.h"
 
+#include "expire.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -182,5 +184,6 @@ int fs_magic_write(fuse_req_t req, fs_node *n, const char *buf, size_t len)
 				     "write +SECONDS to move the test clock forward");
 	if ((rc = eng_clock_advance(eng_db_clock(fs.db), secs, &err)) < 0)
 		return fs_errlog_add(req, "write", "/.ddbfs/clock", rc, err.msg);
+	fs_expire_clock_jumped();
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "expire.h"
 
 fs_state fs;
 
@@ -302,6 +303,7 @@ static int run_mount(mount_opts *o)
 		report(pipefd[1], "cannot start the notify thread");
 		goto out_unmount;
 	}
+	fs_expire_start();
 	fs_log("mounted %s on %s (pid %d)", data_dir, o->mountpoint, (int)getpid());
 	report(pipefd[1], "");
 	if (!o->foreground) {
@@ -323,6 +325,7 @@ static int run_mount(mount_opts *o)
 	fuse_loop_cfg_set_idle_threads(loop, 8);
 	rc = fuse_session_loop_mt(fs.se, loop) == 0 ? 0 : 1;
 	fuse_loop_cfg_destroy(loop);
+	fs_expire_stop();
 	fs_notify_stop();
 	fs_hidden_release_all();
 	fs_log("unmounting %s", o->mountpoint);

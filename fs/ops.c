@@ -10,6 +10,7 @@
 
 #include "../layout/name.h"
 #include "attr.h"
+#include "expire.h"
 #include "file.h"
 #include "name.h"
 
@@ -92,6 +93,7 @@ fs_node *fs_node_get(fs_node *dir, const char *name, fs_kind kind, fs_magic magi
 	} else if (kind == FS_MAGIC_FILE || kind == FS_MAGIC_DIR) {
 		n->mode = 0444;
 		n->ino = FS_MAGIC_INO + (uint64_t)magic;
+		n->mtime_ns = n->ctime_ns = fs.root->mtime_ns; /* the mount's time */
 	}
 	return n;
 }
@@ -102,9 +104,10 @@ static fs_node *node_for(fs_node *dir, const char *name, const fs_target *t)
 			   t->ti.schema.sk[0] != 0);
 }
 
-/* Resolve name in dir to an existing object and its attributes. */
+/* Resolve name in dir to an existing object and its attributes; *timeout
+ * gets how long the kernel may keep them. */
 static int find_child(fs_node *dir, const char *name, fs_node **out, struct stat *st,
-		      lay_err *err)
+		      double *timeout, lay_err *err)
 {
 	fs_target t;
 	fs_node *n;
@@ -113,11 +116,22 @@ static int find_child(fs_node *dir, const char *name, fs_node **out, struct stat
 	eng_dirmeta dm;
 	int rc;
 
+	*timeout = fs.timeout;
 	pthread_mutex_lock(&fs.lock);
 	n = fs_node_find(fs_ino_of(dir), name);
 	if (n && (n->mem || n->kind == FS_MAGIC_DIR || n->kind == FS_MAGIC_FILE)) {
 		n->nlookup++;
 		pthread_mutex_unlock(&fs.lock);
+		if (n->kind == FS_ITEM && n->mem) {
+			fs_file_settle(NULL, n);
+			if (!n->mem) {
+				/* committed just now: look it up as an item */
+				pthread_mutex_lock(&fs.lock);
+				n->nlookup--;
+				pthread_mutex_unlock(&fs.lock);
+				goto engine;
+			}
+		}
 		if ((rc = fs_attr_node(n, st, err)) < 0) {
 			pthread_mutex_lock(&fs.lock);
 			n->nlookup--;
@@ -128,7 +142,7 @@ static int find_child(fs_node *dir, const char *name, fs_node **out, struct stat
 		return 0;
 	}
 	pthread_mutex_unlock(&fs.lock);
-
+engine:
 	if ((rc = fs_name_resolve(&t, dir, name, 1, err)) < 0)
 		goto out;
 	switch (t.kind) {
@@ -156,8 +170,10 @@ static int find_child(fs_node *dir, const char *name, fs_node **out, struct stat
 		pthread_mutex_unlock(&fs.lock);
 		if (rc == 0)
 			rc = eng_item_get(fs.db, dir->table, &key, NULL, &meta, err);
-		if (rc == 0)
+		if (rc == 0) {
 			fs_attr_item(st, &meta);
+			*timeout = fs_expire_timeout(&meta);
+		}
 		break;
 	case FS_MAGIC_FILE:
 		if (!fs.show_magic && t.magic == FS_M_SNAPSHOTS) {
@@ -208,9 +224,10 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct fuse_entry_param e;
 	struct stat st;
 	lay_err err = { 0 };
+	double timeout;
 	int rc;
 
-	rc = find_child(dir, name, &n, &st, &err);
+	rc = find_child(dir, name, &n, &st, &timeout, &err);
 	if (rc == -ENOENT || rc == -EINVAL || rc == -ENOTDIR) {
 		/* a negative entry, cached like a positive one */
 		memset(&e, 0, sizeof(e));
@@ -221,6 +238,9 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (rc < 0)
 		return fail(req, "lookup", dir, name, rc, &err);
 	entry_of(&e, n, &st);
+	if (e.attr_timeout > timeout)
+		e.attr_timeout = timeout;
+	e.entry_timeout = timeout;
 	fuse_reply_entry(req, &e);
 }
 

@@ -193,6 +193,94 @@ static int is_table_name(const char *name)
 	return 0;
 }
 
+/*
+ * user.ddb.ttl on an item (SPEC §7, §9): "+SECONDS" from now or absolute
+ * epoch seconds, written into the table's TTL attribute as an ordinary
+ * update (one MODIFY).
+ */
+static int item_set_ttl(fs_node *n, const char *v, lay_err *err)
+{
+	lay_item item = LAY_ITEM_INIT;
+	eng_table_info ti;
+	lay_attr *a = NULL, *grown;
+	lay_key key;
+	char text[32], *end;
+	long long secs;
+	size_t i;
+	int rc;
+
+	errno = 0;
+	secs = strtoll(v[0] == '+' ? v + 1 : v, &end, 10);
+	if (!*v || *end || errno || secs < 0 || (v[0] == '+' && !v[1]) || v[0] == '-' ||
+	    v[0] == ' ')
+		return lay_err_set(err, -EINVAL,
+				   "user.ddb.ttl is +SECONDS from now or epoch seconds, not %s", v);
+	if (v[0] == '+')
+		secs += eng_clock_now_ns(eng_db_clock(fs.db)) / 1000000000;
+	snprintf(text, sizeof(text), "%lld", secs);
+	if ((rc = eng_table_get(fs.db, n->table, &ti, err)) < 0)
+		return rc;
+	if (!ti.settings.ttl_attr[0])
+		return lay_err_set(err, -EINVAL,
+				   "table %s has no TTL attribute: set user.ddb.ttl_attribute first",
+				   n->table);
+	fs_node_item_key(n, &key);
+	if ((rc = eng_item_get(fs.db, n->table, &key, &item, NULL, err)) < 0)
+		return rc;
+	for (i = 0; i < item.n; i++)
+		if (strcmp(item.a[i].name, ti.settings.ttl_attr) == 0)
+			a = &item.a[i];
+	if (!a) {
+		if (!(grown = lay_item_alloc(&item, (item.n + 1) * sizeof(*grown)))) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		if (item.n)
+			memcpy(grown, item.a, item.n * sizeof(*grown));
+		a = &grown[item.n];
+		a->name = lay_item_strdup(&item, ti.settings.ttl_attr, strlen(ti.settings.ttl_attr));
+		a->name_len = strlen(ti.settings.ttl_attr);
+		item.a = grown;
+		item.n++;
+	}
+	memset(&a->v, 0, sizeof(a->v));
+	a->v.type = LAY_N;
+	a->v.u.p = lay_item_strdup(&item, text, strlen(text));
+	a->v.len = strlen(text);
+	if (!a->name || !a->v.u.p)
+		rc = -ENOMEM;
+	else
+		rc = eng_item_put(fs.db, n->table, &item, NULL, 0, NULL, NULL, err);
+out:
+	lay_item_free(&item);
+	return rc;
+}
+
+/* The item's expiry (its TTL attribute, a number), or -ENODATA. */
+static int item_get_ttl(fs_node *n, lay_buf *out, lay_err *err)
+{
+	lay_item item = LAY_ITEM_INIT;
+	eng_table_info ti;
+	const lay_attr *a;
+	lay_key key;
+	int rc;
+
+	if ((rc = eng_table_get(fs.db, n->table, &ti, err)) < 0)
+		return rc;
+	if (!ti.settings.ttl_attr[0])
+		return -ENODATA;
+	fs_node_item_key(n, &key);
+	if ((rc = eng_item_get(fs.db, n->table, &key, &item, NULL, err)) < 0)
+		return rc;
+	a = lay_item_find(&item, ti.settings.ttl_attr, strlen(ti.settings.ttl_attr));
+	if (a && a->v.type == LAY_N)
+		rc = lay_buf_add(out, a->v.u.p, a->v.len);
+	else
+		rc = -ENODATA;
+	lay_item_free(&item);
+	return rc;
+}
+
 void fs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
 		    size_t size, int flags)
 {
@@ -208,6 +296,20 @@ void fs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char
 	if (strncmp(name, "user.ddb.", 9) != 0)
 		return (void)fail(req, n, "setxattr", -ENOTSUP,
 				  "only user.ddb.* attributes are supported");
+	if (n->kind == FS_ITEM && !n->mem && strcmp(name, "user.ddb.ttl") == 0) {
+		lay_err err = { 0 };
+		char *v = strndup(value, size);
+		int rc = v ? item_set_ttl(n, v, &err) : -ENOMEM;
+
+		free(v);
+		if (rc < 0)
+			return (void)fail(req, n, "setxattr", rc, err.msg);
+		fs_notify_inode(ino);
+		fuse_reply_err(req, 0);
+		return;
+	}
+	if (n->kind == FS_ITEM && strcmp(name, "user.ddb.size") == 0)
+		return (void)fail(req, n, "setxattr", -ENOTSUP, "read-only attribute");
 	if (n->kind != FS_TABLE)
 		return (void)fail(req, n, "setxattr", -ENOTSUP,
 				  "this user.ddb.* name cannot be set here");
@@ -265,6 +367,8 @@ void fs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t siz
 		rc = eng_item_get(fs.db, n->table, &key, NULL, &meta, &err);
 		if (rc == 0)
 			rc = lay_buf_addf(&v, "%u", meta.size);
+	} else if (n->kind == FS_ITEM && !n->mem && strcmp(name, "user.ddb.ttl") == 0) {
+		rc = item_get_ttl(n, &v, &err);
 	}
 	if (rc == 0 && !v.p)
 		rc = lay_buf_add(&v, "", 0);

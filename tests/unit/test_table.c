@@ -252,13 +252,18 @@ static void test_table__settings_round_trip_and_survive_reopen(void)
 	s.table_class = ENG_STANDARD_IA;
 	strcpy(s.ttl_attr, "expiresAt");
 	s.stream_view = ENG_NEW_AND_OLD_IMAGES;
-	s.stream_created_ns = 1111;
+	s.stream_created_ns = 1111; /* the engine's to set: ignored */
 	s.pitr = 1;
 	s.pitr_since_ns = 2222;
 	CHECK_RC(eng_table_set_settings(db, "Orders", &s, &err), 0);
 	eng_db_close(db);
 	db = dbt_open(dir, NULL);
 	CHECK_RC(eng_table_get(db, "Orders", &ti, &err), 0);
+	/* enabling the stream and PITR stamped them with the clock */
+	CHECK(ti.settings.stream_created_ns > 1000000000ll * 1000000000ll);
+	CHECK(ti.settings.pitr_since_ns > 1000000000ll * 1000000000ll);
+	s.stream_created_ns = ti.settings.stream_created_ns;
+	s.pitr_since_ns = ti.settings.pitr_since_ns;
 	CHECK(memcmp(&ti.settings, &s, sizeof(s)) == 0);
 	CHECK_STR(ti.settings.ttl_attr, "expiresAt");
 	CHECK(ti.settings.rcu == 5 && ti.settings.wcu == 7 && ti.settings.pitr == 1);

@@ -1,0 +1,155 @@
+/* Time-driven work (SPEC §8, §9, §16): TTL expiry rules and index, and a
+ * thread that every maint_ms sweeps expired items and trims streams
+ * (24 hours) and change logs (35 days), all by the db's one clock. */
+#include "maint.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "store.h"
+#include "stream.h"
+
+#define NS 1000000000ll
+#define FIVE_YEARS_S (5ll * 365 * 24 * 3600)
+#define STREAM_KEEP_NS (24ll * 3600 * NS)
+#define LOG_KEEP_NS (35ll * 24 * 3600 * NS)
+/* items deleted per table per round, so one table cannot starve the rest */
+#define SWEEP_PER_ROUND 10000
+
+int64_t store_ttl_expiry(const lay_item *it, const char *attr, int64_t now_ns)
+{
+	const lay_attr *a;
+	const char *p;
+	int64_t exp = 0;
+	size_t i;
+
+	if (!attr[0] || !(a = lay_item_find(it, attr, strlen(attr))) || a->v.type != LAY_N)
+		return 0;
+	p = a->v.u.p;
+	if (p[0] == '-')
+		return 0; /* before 1970: more than five years ago */
+	for (i = 0; i < a->v.len && p[i] != '.'; i++) {
+		if (i == 15)
+			return 0; /* past year 30 million: never */
+		exp = exp * 10 + (p[i] - '0');
+	}
+	/* values more than five years in the past are ignored, as DynamoDB does;
+	 * the clock only moves forward, so they never expire */
+	if (exp == 0 || exp < now_ns / NS - FIVE_YEARS_S)
+		return 0;
+	return exp;
+}
+
+int store_ttl_expired(int64_t exp, int64_t now_ns)
+{
+	return exp != 0 && exp * NS <= now_ns && exp >= now_ns / NS - FIVE_YEARS_S;
+}
+
+int store_ttl_index(MDB_txn *txn, eng_db *db, const void *ikey, size_t ilen, int64_t exp,
+		    int add, lay_err *err)
+{
+	unsigned char k[12 + STORE_KEY_MAX];
+	int rc;
+
+	if (ilen < 4 || ilen - 4 > STORE_KEY_MAX)
+		return lay_err_set(err, -EIO, "an item key is too long to index");
+	memcpy(k, ikey, 4);
+	store_be64(k + 4, (uint64_t)exp);
+	memcpy(k + 12, (const unsigned char *)ikey + 4, ilen - 4);
+	if (add)
+		return store_put(txn, db->ttl, k, ilen + 8, "", 0, err);
+	rc = store_del(txn, db->ttl, k, ilen + 8, err);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+void eng_db_set_hook(eng_db *db, eng_change_hook fn, void *ctx)
+{
+	pthread_mutex_lock(&db->maint_mu);
+	db->hook = fn;
+	db->hook_ctx = ctx;
+	pthread_mutex_unlock(&db->maint_mu);
+}
+
+int eng_db_maintain(eng_db *db, size_t limit, size_t *swept, lay_err *err)
+{
+	int64_t now = eng_clock_now_ns(db->clock);
+	eng_table_info ti;
+	size_t total = 0, n;
+	char **names;
+	int count, i, rc = 0;
+
+	if ((count = eng_table_list(db, &names)) < 0)
+		return lay_err_set(err, count, "out of memory listing tables");
+	for (i = 0; i < count && rc == 0; i++) {
+		if (eng_table_get(db, names[i], &ti, NULL) < 0)
+			continue; /* deleted meanwhile */
+		if (ti.settings.ttl_attr[0]) {
+			rc = store_ttl_sweep(db, names[i], limit ? limit : SWEEP_PER_ROUND, &n, err);
+			total += n;
+		}
+		if (rc == 0)
+			rc = eng_stream_trim(db, names[i], now - STREAM_KEEP_NS, err);
+		if (rc == 0)
+			rc = eng_log_trim(db, names[i], now - LOG_KEEP_NS, NULL, err);
+		if (rc == -ENOENT)
+			rc = 0; /* deleted meanwhile */
+	}
+	eng_names_free(names);
+	if (swept)
+		*swept = total;
+	return rc;
+}
+
+static void *maint_main(void *arg)
+{
+	eng_db *db = arg;
+	struct timespec until;
+	lay_err err = { 0 };
+
+	pthread_mutex_lock(&db->maint_mu);
+	while (!db->maint_stop) {
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += db->maint_ms / 1000;
+		until.tv_nsec += (long)(db->maint_ms % 1000) * 1000000;
+		if (until.tv_nsec >= NS) {
+			until.tv_sec++;
+			until.tv_nsec -= NS;
+		}
+		pthread_cond_timedwait(&db->maint_cv, &db->maint_mu, &until);
+		if (db->maint_stop)
+			break;
+		pthread_mutex_unlock(&db->maint_mu);
+		/* a failure now is retried next round; the hook reports the rest */
+		eng_db_maintain(db, 0, NULL, &err);
+		pthread_mutex_lock(&db->maint_mu);
+	}
+	pthread_mutex_unlock(&db->maint_mu);
+	return NULL;
+}
+
+int store_maint_start(eng_db *db, lay_err *err)
+{
+	int rc;
+
+	if (db->maint_ms < 0)
+		return 0;
+	if ((rc = pthread_create(&db->maint_thread, NULL, maint_main, db)) != 0)
+		return lay_err_set(err, -rc, "cannot start the maintenance thread");
+	db->maint_started = 1;
+	return 0;
+}
+
+void store_maint_stop(eng_db *db)
+{
+	if (!db->maint_started)
+		return;
+	pthread_mutex_lock(&db->maint_mu);
+	db->maint_stop = 1;
+	pthread_cond_signal(&db->maint_cv);
+	pthread_mutex_unlock(&db->maint_mu);
+	pthread_join(db->maint_thread, NULL);
+	db->maint_started = 0;
+}

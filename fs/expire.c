@@ -1,0 +1,89 @@
+/* Expiry as the kernel sees it (SPEC §9, §16): an expired item vanishes
+ * from lookups and listings at once. Entries of expiring items live no
+ * longer than the item; the engine's TTL deletions and jumps of the test
+ * clock invalidate what the kernel cached. */
+#include "expire.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../layout/name.h"
+
+double fs_expire_timeout(const eng_meta *m)
+{
+	double left;
+
+	if (!m || !m->expires)
+		return fs.timeout;
+	left = (double)m->expires - (double)eng_clock_now_ns(eng_db_clock(fs.db)) / 1e9;
+	if (left < 0.001)
+		left = 0.001; /* expired but not swept: ask again soon */
+	return left < fs.timeout ? left : fs.timeout;
+}
+
+/* The engine deleted an expired item: forget its name and its directory's
+ * listing; a partition it emptied goes too. */
+static void hook(void *ctx, const char *table, const lay_key *key, int event)
+{
+	lay_buf pname = LAY_BUF_INIT, iname = LAY_BUF_INIT;
+	fs_node *t, *p = NULL;
+	fuse_ino_t tino = 0, pino = 0;
+
+	(void)ctx;
+	(void)event;
+	if ((key->sk.type && lay_name_from_key(&pname, &key->pk, 0) < 0) ||
+	    lay_name_from_key(&iname, key->sk.type ? &key->sk : &key->pk, 1) < 0)
+		goto out;
+	pthread_mutex_lock(&fs.lock);
+	t = fs_node_find(FUSE_ROOT_ID, table);
+	if (t) {
+		tino = fs_ino_of(t);
+		if (key->sk.type && (p = fs_node_find(tino, pname.p)))
+			pino = fs_ino_of(p);
+	}
+	pthread_mutex_unlock(&fs.lock);
+	if (!tino)
+		goto out;
+	if (key->sk.type) {
+		if (pino) {
+			fs_notify_entry(pino, iname.p);
+			fs_notify_inode(pino);
+		}
+		fs_notify_entry(tino, pname.p);
+	} else {
+		fs_notify_entry(tino, iname.p);
+	}
+	fs_notify_inode(tino);
+out:
+	lay_buf_free(&pname);
+	lay_buf_free(&iname);
+}
+
+void fs_expire_start(void)
+{
+	eng_db_set_hook(fs.db, hook, NULL);
+}
+
+void fs_expire_stop(void)
+{
+	eng_db_set_hook(fs.db, NULL, NULL);
+}
+
+/* The test clock jumped: whatever the kernel caches of items and their
+ * directories may have expired. */
+void fs_expire_clock_jumped(void)
+{
+	size_t i;
+	fs_node *n;
+
+	pthread_mutex_lock(&fs.lock);
+	for (i = 0; i < fs.map_size; i++) {
+		for (n = fs.map[i]; n; n = n->hnext) {
+			if (n->kind == FS_ITEM && !n->mem && n->parent)
+				fs_notify_entry(n->parent, n->name);
+			else if (n->kind == FS_TABLE || n->kind == FS_PART)
+				fs_notify_inode(fs_ino_of(n));
+		}
+	}
+	pthread_mutex_unlock(&fs.lock);
+}
