@@ -318,9 +318,9 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 
 	if (n->kind == FS_TABLE || n->kind == FS_PART || n->kind == FS_ROOT ||
 	    n->kind == FS_MAGIC_DIR || (n->kind == FS_MAGIC_FILE && n->magic == FS_M_SNAPSHOTS))
-		return fail(req, "open", n, NULL, -EISDIR, NULL);
+		{ fail(req, "open", n, NULL, -EISDIR, NULL); return; }
 	if (!(fh = fh_new(n, req, fi->flags)))
-		return fail(req, "open", n, NULL, -ENOMEM, NULL);
+		{ fail(req, "open", n, NULL, -ENOMEM, NULL); return; }
 
 	switch (n->kind) {
 	case FS_ITEM:
@@ -378,7 +378,7 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 	}
 	if (rc < 0) {
 		fh_free(fh);
-		return fail(req, "open", n, NULL, rc, &err);
+		{ fail(req, "open", n, NULL, rc, &err); return; }
 	}
 	pthread_mutex_lock(&fs.lock);
 	n->open++;
@@ -414,12 +414,12 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 	int rc;
 
 	if (dir->kind == FS_ROOT)
-		return fail(req, "create", dir, name, -EPERM,
-			    &(lay_err){ -EPERM, "only tables (directories) live at the top" });
+		{ fail(req, "create", dir, name, -EPERM,
+			    &(lay_err){ -EPERM, "only tables (directories) live at the top" }); return; }
 	if (dir->kind == FS_MAGIC_DIR || (dir->kind == FS_MAGIC_FILE))
-		return fail(req, "create", dir, name, -EROFS, NULL);
+		{ fail(req, "create", dir, name, -EROFS, NULL); return; }
 	if (fs.ro)
-		return fail(req, "create", dir, name, -EROFS, NULL);
+		{ fail(req, "create", dir, name, -EROFS, NULL); return; }
 
 	pthread_mutex_lock(&fs.lock);
 	n = fs_node_find(parent, name);
@@ -430,9 +430,9 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 			pthread_mutex_lock(&fs.lock);
 			n->nlookup--;
 			pthread_mutex_unlock(&fs.lock);
-			return fail(req, "create", dir, name, -EEXIST, NULL);
+			{ fail(req, "create", dir, name, -EEXIST, NULL); return; }
 		}
-		return open_node(req, n, fi, 0);
+		{ open_node(req, n, fi, 0); return; }
 	}
 	pthread_mutex_unlock(&fs.lock);
 
@@ -441,7 +441,7 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 		rc = lay_err_set(&err, -EROFS, "%s is generated", name);
 	if (rc < 0) {
 		fs_target_free(&t);
-		return fail(req, "create", dir, name, rc, &err);
+		{ fail(req, "create", dir, name, rc, &err); return; }
 	}
 	if (t.kind == FS_ITEM && t.hashed && !(dir->kind == FS_PART && !dir->pk.type)) {
 		rc = eng_resolve_hash(fs.db, dir->table, dir->kind == FS_PART ? &dir->pk : NULL,
@@ -470,8 +470,8 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 			pthread_mutex_unlock(&fs.lock);
 			fs_target_free(&t);
 			if (!n)
-				return fail(req, "create", dir, name, -ENOMEM, NULL);
-			return open_node(req, n, fi, 1);
+				{ fail(req, "create", dir, name, -ENOMEM, NULL); return; }
+			{ open_node(req, n, fi, 1); return; }
 		}
 		if (rc != -ENOENT)
 			goto fail_target;
@@ -490,7 +490,7 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 	pthread_mutex_unlock(&fs.lock);
 	fs_target_free(&t);
 	if (!n)
-		return fail(req, "create", dir, name, -ENOMEM, NULL);
+		{ fail(req, "create", dir, name, -ENOMEM, NULL); return; }
 	open_node(req, n, fi, 1);
 	return;
 fail_target:
@@ -514,7 +514,7 @@ void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 		if (rc < 0) {
 			lay_buf_free(&text);
-			return fail(req, "read", n, NULL, rc, &err);
+			{ fail(req, "read", n, NULL, rc, &err); return; }
 		}
 		fuse_reply_buf(req, text.p, text.len);
 		lay_buf_free(&text);
@@ -527,7 +527,7 @@ void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 		if (rc < 0) {
 			lay_buf_free(&text);
-			return fail(req, "read", n, NULL, rc, &err);
+			{ fail(req, "read", n, NULL, rc, &err); return; }
 		}
 		if ((size_t)off >= text.len)
 			size = 0;
@@ -606,8 +606,8 @@ void fs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, o
 		pthread_mutex_unlock(&fh->lock);
 	}
 	if (rc < 0)
-		return fail(req, "write", n, NULL, rc,
-			    rc == -EFBIG ? &(lay_err){ -EFBIG, "file too large" } : NULL);
+		{ fail(req, "write", n, NULL, rc,
+			    rc == -EFBIG ? &(lay_err){ -EFBIG, "file too large" } : NULL); return; }
 	fuse_reply_write(req, size);
 }
 

@@ -236,7 +236,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return;
 	}
 	if (rc < 0)
-		return fail(req, "lookup", dir, name, rc, &err);
+		{ fail(req, "lookup", dir, name, rc, &err); return; }
 	entry_of(&e, n, &st);
 	if (e.attr_timeout > timeout)
 		e.attr_timeout = timeout;
@@ -295,7 +295,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	int rc;
 
 	if ((rc = fs_attr_node(n, &st, &err)) < 0)
-		return fail(req, "getattr", n, NULL, rc, &err);
+		{ fail(req, "getattr", n, NULL, rc, &err); return; }
 	writer_view(&st, n, fi);
 	fuse_reply_attr(req, &st, n->kind == FS_MAGIC_FILE ? 0 : fs.timeout);
 }
@@ -323,8 +323,8 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 			goto reply; /* `echo +60 > clock` truncates first */
 		if (to_set & ~(FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
 			       FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME))
-			return fail(req, "setattr", n, NULL, -EROFS,
-				    &(lay_err){ -EROFS, "generated entries are read-only" });
+			{ fail(req, "setattr", n, NULL, -EROFS,
+				    &(lay_err){ -EROFS, "generated entries are read-only" }); return; }
 		goto reply;
 	}
 	if (to_set & FUSE_SET_ATTR_MODE) {
@@ -353,10 +353,10 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 
 	if (to_set & FUSE_SET_ATTR_SIZE) {
 		if (n->kind != FS_ITEM && n->kind != FS_SCRATCH)
-			return fail(req, "truncate", n, NULL, -EISDIR, NULL);
+			{ fail(req, "truncate", n, NULL, -EISDIR, NULL); return; }
 		rc = fs_file_truncate(req, n, fh, attr->st_size, &err);
 		if (rc < 0)
-			return fail(req, "truncate", n, NULL, rc, &err);
+			{ fail(req, "truncate", n, NULL, rc, &err); return; }
 	}
 	if (!which)
 		goto reply;
@@ -406,10 +406,10 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 			rc = eng_part_set_meta(fs.db, n->table, &n->pk, &dm, which, &err);
 	}
 	if (rc < 0)
-		return fail(req, "setattr", n, NULL, rc, &err);
+		{ fail(req, "setattr", n, NULL, rc, &err); return; }
 reply:
 	if ((rc = fs_attr_node(n, &st, &err)) < 0)
-		return fail(req, "setattr", n, NULL, rc, &err);
+		{ fail(req, "setattr", n, NULL, rc, &err); return; }
 	writer_view(&st, n, fi);
 	fuse_reply_attr(req, &st, n->kind == FS_MAGIC_FILE ? 0 : fs.timeout);
 }
@@ -425,7 +425,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 	int rc;
 
 	if (dir->kind == FS_MAGIC_DIR || dir->kind == FS_MAGIC_FILE)
-		return fail(req, "mkdir", dir, name, -EROFS, NULL);
+		{ fail(req, "mkdir", dir, name, -EROFS, NULL); return; }
 	rc = fs_name_resolve(&t, dir, name, 0, &err);
 	if (rc == 0 && t.kind == FS_PART && t.hashed) {
 		/* a long name: the key is known once an item in it is committed */
@@ -494,7 +494,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 	}
 	fs_target_free(&t);
 	if (rc < 0)
-		return fail(req, "mkdir", dir, name, rc, &err);
+		{ fail(req, "mkdir", dir, name, rc, &err); return; }
 	entry_of(&e, n, &st);
 	fuse_reply_entry(req, &e);
 }
@@ -541,7 +541,7 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	}
 	fs_target_free(&t);
 	if (rc < 0)
-		return fail(req, "rmdir", dir, name, rc, &err);
+		{ fail(req, "rmdir", dir, name, rc, &err); return; }
 	pthread_mutex_lock(&fs.lock);
 	if (n) {
 		fs_node_unhash(n);
@@ -741,7 +741,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	}
 	fs_target_free(&t);
 	if (rc < 0)
-		return fail(req, "unlink", dir, name, rc, &err);
+		{ fail(req, "unlink", dir, name, rc, &err); return; }
 	keep_partition(req, dir);
 	pthread_mutex_lock(&fs.lock);
 	if (n) {
@@ -778,8 +778,8 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 	int rc, noreplace = !!(flags & RENAME_NOREPLACE);
 
 	if (flags & ~RENAME_NOREPLACE)
-		return fail(req, "rename", dir, name, -EINVAL,
-			    &(lay_err){ -EINVAL, "only RENAME_NOREPLACE is supported" });
+		{ fail(req, "rename", dir, name, -EINVAL,
+			    &(lay_err){ -EINVAL, "only RENAME_NOREPLACE is supported" }); return; }
 	if ((rc = fs_name_resolve(&st, dir, name, 1, &err)) < 0 && rc != -EINVAL)
 		goto out;
 	pthread_mutex_lock(&fs.lock);
@@ -982,7 +982,7 @@ out:
 	fs_target_free(&st);
 	fs_target_free(&dt);
 	if (rc < 0)
-		return fail(req, "rename", dir, name, rc, &err);
+		{ fail(req, "rename", dir, name, rc, &err); return; }
 	fuse_reply_err(req, 0);
 }
 

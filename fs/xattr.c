@@ -292,10 +292,10 @@ void fs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char
 
 	(void)flags;
 	if (strncmp(name, "system.posix_acl_", 17) == 0)
-		return (void)fuse_reply_err(req, ENOTSUP);
+		{ fuse_reply_err(req, ENOTSUP); return; }
 	if (strncmp(name, "user.ddb.", 9) != 0)
-		return (void)fail(req, n, "setxattr", -ENOTSUP,
-				  "only user.ddb.* attributes are supported");
+		{ fail(req, n, "setxattr", -ENOTSUP,
+				  "only user.ddb.* attributes are supported"); return; }
 	if (n->kind == FS_ITEM && !n->mem && strcmp(name, "user.ddb.ttl") == 0) {
 		lay_err err = { 0 };
 		char *v = strndup(value, size);
@@ -303,25 +303,25 @@ void fs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char
 
 		free(v);
 		if (rc < 0)
-			return (void)fail(req, n, "setxattr", rc, err.msg);
+			{ fail(req, n, "setxattr", rc, err.msg); return; }
 		fs_notify_inode(ino);
 		fuse_reply_err(req, 0);
 		return;
 	}
 	if (n->kind == FS_ITEM && strcmp(name, "user.ddb.size") == 0)
-		return (void)fail(req, n, "setxattr", -ENOTSUP, "read-only attribute");
+		{ fail(req, n, "setxattr", -ENOTSUP, "read-only attribute"); return; }
 	if (n->kind != FS_TABLE)
-		return (void)fail(req, n, "setxattr", -ENOTSUP,
-				  "this user.ddb.* name cannot be set here");
+		{ fail(req, n, "setxattr", -ENOTSUP,
+				  "this user.ddb.* name cannot be set here"); return; }
 	if (strcmp(name, "user.ddb.item_count") == 0 || strcmp(name, "user.ddb.size_bytes") == 0)
-		return (void)fail(req, n, "setxattr", -ENOTSUP, "read-only attribute");
+		{ fail(req, n, "setxattr", -ENOTSUP, "read-only attribute"); return; }
 	if (!is_table_name(name))
-		return (void)fail(req, n, "setxattr", -ENOTSUP, "unknown user.ddb.* name");
+		{ fail(req, n, "setxattr", -ENOTSUP, "unknown user.ddb.* name"); return; }
 	if (!(v = strndup(value, size)))
-		return (void)fuse_reply_err(req, ENOMEM);
+		{ fuse_reply_err(req, ENOMEM); return; }
 	if (strlen(v) != size) {
 		free(v);
-		return (void)fail(req, n, "setxattr", -EINVAL, "value holds a NUL byte");
+		{ fail(req, n, "setxattr", -EINVAL, "value holds a NUL byte"); return; }
 	}
 	if (strcmp(name, "user.ddb.key_schema") == 0) {
 		lay_schema s;
@@ -343,7 +343,7 @@ void fs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char
 	}
 	free(v);
 	if (rc < 0)
-		return (void)fail(req, n, "setxattr", rc, err.msg);
+		{ fail(req, n, "setxattr", rc, err.msg); return; }
 	fuse_reply_err(req, 0);
 }
 
