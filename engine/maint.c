@@ -48,8 +48,8 @@ int store_ttl_expired(int64_t exp, int64_t now_ns)
 	return exp != 0 && exp * NS <= now_ns && exp >= now_ns / NS - FIVE_YEARS_S;
 }
 
-int store_ttl_index(MDB_txn *txn, eng_db *db, const void *ikey, size_t ilen, int64_t exp,
-		    int add, lay_err *err)
+int store_ttl_index(MDB_txn *txn, eng_db *db, const void *ikey, size_t ilen, int64_t exp, int add,
+		    lay_err *err)
 {
 	unsigned char k[12 + STORE_KEY_MAX];
 	int rc;
@@ -87,7 +87,8 @@ int eng_db_maintain(eng_db *db, size_t limit, size_t *swept, lay_err *err)
 		if (eng_table_get(db, names[i], &ti, NULL) < 0)
 			continue; /* deleted meanwhile */
 		if (ti.settings.ttl_attr[0]) {
-			rc = store_ttl_sweep(db, names[i], limit ? limit : SWEEP_PER_ROUND, &n, err);
+			rc =
+			    store_ttl_sweep(db, names[i], limit ? limit : SWEEP_PER_ROUND, &n, err);
 			total += n;
 		}
 		if (rc == 0)

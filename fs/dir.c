@@ -12,13 +12,13 @@
 #include "expire.h"
 
 typedef struct dent {
-	size_t name_off;       /* in names */
+	size_t name_off; /* in names */
 	struct stat st;
 	fs_kind kind;
 	fs_magic magic;
-	lay_value key;         /* in store */
-	fs_node *node;         /* memory children: the node itself */
-	double timeout;        /* how long the kernel may keep it */
+	lay_value key;	/* in store */
+	fs_node *node;	/* memory children: the node itself */
+	double timeout; /* how long the kernel may keep it */
 } dent;
 
 typedef struct dirh {
@@ -65,7 +65,7 @@ static dent *add(dirh *d, const char *name, size_t len, fs_kind kind)
 typedef struct fill_ctx {
 	dirh *d;
 	fs_node *dir;
-	int items;            /* entries are items (else partitions) */
+	int items; /* entries are items (else partitions) */
 	lay_buf name;
 } fill_ctx;
 
@@ -233,10 +233,14 @@ void fs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	dirh *d;
 
 	if (n->kind == FS_ITEM || n->kind == FS_SCRATCH ||
-	    (n->kind == FS_MAGIC_FILE && n->magic != FS_M_SNAPSHOTS))
-		{ fuse_reply_err(req, ENOTDIR); return; }
-	if (!(d = calloc(1, sizeof(*d))))
-		{ fuse_reply_err(req, ENOMEM); return; }
+	    (n->kind == FS_MAGIC_FILE && n->magic != FS_M_SNAPSHOTS)) {
+		fuse_reply_err(req, ENOTDIR);
+		return;
+	}
+	if (!(d = calloc(1, sizeof(*d)))) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_mutex_lock(&fs.lock);
 	n->open++;
@@ -257,8 +261,10 @@ static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 	size_t rem = size, i;
 	int rc = 0;
 
-	if (!(buf = malloc(size)))
-		{ fuse_reply_err(req, ENOMEM); return; }
+	if (!(buf = malloc(size))) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
 	pthread_mutex_lock(&d->lock);
 	if (off == 0 || !d->filled)
 		rc = fill(d, dir, &err);
@@ -270,7 +276,10 @@ static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 		fs_path_of(&path, dir, NULL);
 		fs_errlog_add(req, "readdir", path.p, rc, err.msg);
 		lay_buf_free(&path);
-		{ fuse_reply_err(req, -rc); return; }
+		{
+			fuse_reply_err(req, -rc);
+			return;
+		}
 	}
 	p = buf;
 	for (i = (size_t)off; i < d->n; i++) {
@@ -300,7 +309,8 @@ static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 				else if (!e->node)
 					n = fs_node_get(dir, name, e->kind, e->magic,
 							dir->kind == FS_PART ? &dir->pk : &e->key,
-							&e->key, dir->kind == FS_PART || dir->has_sk);
+							&e->key,
+							dir->kind == FS_PART || dir->has_sk);
 				if (n) {
 					n->nlookup++;
 					ep.ino = fs_ino_of(n);

@@ -13,7 +13,7 @@
 #include "attr.h"
 #include "name.h"
 
-#define MAX_ITEM_FILE (16u << 20)   /* no item renders larger than this */
+#define MAX_ITEM_FILE (16u << 20) /* no item renders larger than this */
 #define MAX_SCRATCH_FILE (64u << 20)
 
 static void fail(fuse_req_t req, const char *op, fs_node *n, const char *child, int rc,
@@ -157,8 +157,10 @@ static int settle_key(lay_item *item, const lay_schema *s, fs_node *dir, const c
 		return lay_item_key(out, item, s, err);
 	}
 	if ((rc = lay_item_key(out, item, s, err)) < 0)
-		return lay_err_set(err, rc, "%s has a long name: the file must carry its key "
-				   "attributes (%s)", name, err->msg);
+		return lay_err_set(err, rc,
+				   "%s has a long name: the file must carry its key "
+				   "attributes (%s)",
+				   name, err->msg);
 	if (key && !lay_value_equal(has_sk ? &out->sk : &out->pk, key))
 		return lay_err_set(err, -EINVAL, "the key attributes disagree with the name %s",
 				   name);
@@ -252,7 +254,8 @@ static int commit(fs_fh *fh, lay_err *err)
 
 	if ((rc = eng_table_get(fs.db, n->table, &ti, err)) < 0)
 		goto out;
-	if ((rc = lay_json_parse(&item, fh->buf.p ? fh->buf.p : "", fh->buf.len, fs.format, err)) < 0)
+	if ((rc = lay_json_parse(&item, fh->buf.p ? fh->buf.p : "", fh->buf.len, fs.format, err)) <
+	    0)
 		goto out;
 	if ((rc = commit_key(n, &item, &ti.schema, err)) < 0)
 		goto out;
@@ -317,10 +320,14 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 		fs_file_settle(req, n);
 
 	if (n->kind == FS_TABLE || n->kind == FS_PART || n->kind == FS_ROOT ||
-	    n->kind == FS_MAGIC_DIR || (n->kind == FS_MAGIC_FILE && n->magic == FS_M_SNAPSHOTS))
-		{ fail(req, "open", n, NULL, -EISDIR, NULL); return; }
-	if (!(fh = fh_new(n, req, fi->flags)))
-		{ fail(req, "open", n, NULL, -ENOMEM, NULL); return; }
+	    n->kind == FS_MAGIC_DIR || (n->kind == FS_MAGIC_FILE && n->magic == FS_M_SNAPSHOTS)) {
+		fail(req, "open", n, NULL, -EISDIR, NULL);
+		return;
+	}
+	if (!(fh = fh_new(n, req, fi->flags))) {
+		fail(req, "open", n, NULL, -ENOMEM, NULL);
+		return;
+	}
 
 	switch (n->kind) {
 	case FS_ITEM:
@@ -378,7 +385,10 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 	}
 	if (rc < 0) {
 		fh_free(fh);
-		{ fail(req, "open", n, NULL, rc, &err); return; }
+		{
+			fail(req, "open", n, NULL, rc, &err);
+			return;
+		}
 	}
 	pthread_mutex_lock(&fs.lock);
 	n->open++;
@@ -413,13 +423,19 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 	eng_meta meta;
 	int rc;
 
-	if (dir->kind == FS_ROOT)
-		{ fail(req, "create", dir, name, -EPERM,
-			    &(lay_err){ -EPERM, "only tables (directories) live at the top" }); return; }
-	if (dir->kind == FS_MAGIC_DIR || (dir->kind == FS_MAGIC_FILE))
-		{ fail(req, "create", dir, name, -EROFS, NULL); return; }
-	if (fs.ro)
-		{ fail(req, "create", dir, name, -EROFS, NULL); return; }
+	if (dir->kind == FS_ROOT) {
+		fail(req, "create", dir, name, -EPERM,
+		     &(lay_err){ -EPERM, "only tables (directories) live at the top" });
+		return;
+	}
+	if (dir->kind == FS_MAGIC_DIR || (dir->kind == FS_MAGIC_FILE)) {
+		fail(req, "create", dir, name, -EROFS, NULL);
+		return;
+	}
+	if (fs.ro) {
+		fail(req, "create", dir, name, -EROFS, NULL);
+		return;
+	}
 
 	pthread_mutex_lock(&fs.lock);
 	n = fs_node_find(parent, name);
@@ -430,9 +446,15 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 			pthread_mutex_lock(&fs.lock);
 			n->nlookup--;
 			pthread_mutex_unlock(&fs.lock);
-			{ fail(req, "create", dir, name, -EEXIST, NULL); return; }
+			{
+				fail(req, "create", dir, name, -EEXIST, NULL);
+				return;
+			}
 		}
-		{ open_node(req, n, fi, 0); return; }
+		{
+			open_node(req, n, fi, 0);
+			return;
+		}
 	}
 	pthread_mutex_unlock(&fs.lock);
 
@@ -441,7 +463,10 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 		rc = lay_err_set(&err, -EROFS, "%s is generated", name);
 	if (rc < 0) {
 		fs_target_free(&t);
-		{ fail(req, "create", dir, name, rc, &err); return; }
+		{
+			fail(req, "create", dir, name, rc, &err);
+			return;
+		}
 	}
 	if (t.kind == FS_ITEM && t.hashed && !(dir->kind == FS_PART && !dir->pk.type)) {
 		rc = eng_resolve_hash(fs.db, dir->table, dir->kind == FS_PART ? &dir->pk : NULL,
@@ -454,9 +479,9 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 	}
 	if (t.kind == FS_ITEM && !t.hashed && !(dir->kind == FS_PART && !dir->pk.type)) {
 		fs_target_key(&t, &key);
-		rc = fs_is_hidden(dir->table, &key) ? -ENOENT
-						     : eng_item_get(fs.db, dir->table, &key, NULL,
-								    &meta, &err);
+		rc = fs_is_hidden(dir->table, &key)
+			 ? -ENOENT
+			 : eng_item_get(fs.db, dir->table, &key, NULL, &meta, &err);
 		if (rc == 0) {
 			/* it exists: create(2) is an open of it */
 			if (fi->flags & O_EXCL) {
@@ -469,17 +494,22 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 				n->nlookup++;
 			pthread_mutex_unlock(&fs.lock);
 			fs_target_free(&t);
-			if (!n)
-				{ fail(req, "create", dir, name, -ENOMEM, NULL); return; }
-			{ open_node(req, n, fi, 1); return; }
+			if (!n) {
+				fail(req, "create", dir, name, -ENOMEM, NULL);
+				return;
+			}
+			{
+				open_node(req, n, fi, 1);
+				return;
+			}
 		}
 		if (rc != -ENOENT)
 			goto fail_target;
 	}
 	/* a new memory object: a scratch file, or an item until its commit */
 	pthread_mutex_lock(&fs.lock);
-	n = fs_node_get(dir, name, t.kind == FS_ITEM ? FS_ITEM : FS_SCRATCH, FS_M_NONE,
-			&t.pk, t.hashed ? NULL : &t.key, dir->has_sk);
+	n = fs_node_get(dir, name, t.kind == FS_ITEM ? FS_ITEM : FS_SCRATCH, FS_M_NONE, &t.pk,
+			t.hashed ? NULL : &t.key, dir->has_sk);
 	if (n) {
 		if (t.kind == FS_ITEM && dir->kind == FS_PART)
 			n->has_sk = 1;
@@ -489,8 +519,10 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 	}
 	pthread_mutex_unlock(&fs.lock);
 	fs_target_free(&t);
-	if (!n)
-		{ fail(req, "create", dir, name, -ENOMEM, NULL); return; }
+	if (!n) {
+		fail(req, "create", dir, name, -ENOMEM, NULL);
+		return;
+	}
 	open_node(req, n, fi, 1);
 	return;
 fail_target:
@@ -498,8 +530,7 @@ fail_target:
 	fail(req, "create", dir, name, rc, &err);
 }
 
-void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		struct fuse_file_info *fi)
+void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
 	fs_fh *fh = (fs_fh *)(uintptr_t)fi->fh;
 	fs_node *n = fs_node_of(ino);
@@ -514,7 +545,10 @@ void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 		if (rc < 0) {
 			lay_buf_free(&text);
-			{ fail(req, "read", n, NULL, rc, &err); return; }
+			{
+				fail(req, "read", n, NULL, rc, &err);
+				return;
+			}
 		}
 		fuse_reply_buf(req, text.p, text.len);
 		lay_buf_free(&text);
@@ -527,7 +561,10 @@ void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 		if (rc < 0) {
 			lay_buf_free(&text);
-			{ fail(req, "read", n, NULL, rc, &err); return; }
+			{
+				fail(req, "read", n, NULL, rc, &err);
+				return;
+			}
 		}
 		if ((size_t)off >= text.len)
 			size = 0;
@@ -584,8 +621,10 @@ void fs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, o
 
 	if (n->kind == FS_MAGIC_FILE) {
 		rc = fs_magic_write(req, n, buf, size);
-		if (rc < 0)
-			{ fuse_reply_err(req, -rc); return; } /* logged by fs_magic_write */
+		if (rc < 0) {
+			fuse_reply_err(req, -rc);
+			return;
+		} /* logged by fs_magic_write */
 		fuse_reply_write(req, size);
 		return;
 	}
@@ -605,9 +644,11 @@ void fs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, o
 		}
 		pthread_mutex_unlock(&fh->lock);
 	}
-	if (rc < 0)
-		{ fail(req, "write", n, NULL, rc,
-			    rc == -EFBIG ? &(lay_err){ -EFBIG, "file too large" } : NULL); return; }
+	if (rc < 0) {
+		fail(req, "write", n, NULL, rc,
+		     rc == -EFBIG ? &(lay_err){ -EFBIG, "file too large" } : NULL);
+		return;
+	}
 	fuse_reply_write(req, size);
 }
 
@@ -740,8 +781,8 @@ int fs_file_truncate(fuse_req_t req, fs_node *n, fs_fh *fh, off_t size, lay_err 
 	return rc;
 }
 
-int fs_file_put_scratch(fs_node *s, fs_node *dir, const char *name, fs_target *t,
-			int noreplace, lay_err *err)
+int fs_file_put_scratch(fs_node *s, fs_node *dir, const char *name, fs_target *t, int noreplace,
+			lay_err *err)
 {
 	lay_item item = LAY_ITEM_INIT;
 	eng_meta meta = { 0 };
@@ -769,7 +810,7 @@ int fs_file_put_scratch(fs_node *s, fs_node *dir, const char *name, fs_target *t
 		fs_unhide_key(dir->table, &key); /* `sed -i.bak`: one MODIFY */
 	rc = eng_item_put(fs.db, dir->table, &item, &meta,
 			  ENG_META_MODE | ENG_META_UID | ENG_META_GID | ENG_META_MTIME |
-				  (noreplace ? ENG_PUT_EXCL : 0),
+			      (noreplace ? ENG_PUT_EXCL : 0),
 			  &ev, NULL, err);
 	if (rc == 0 && (t->hashed || !t->pk.type)) {
 		/* tell the caller the key the content gave */

@@ -19,30 +19,30 @@
 fs_state fs;
 
 static const char usage[] =
-	"usage: ddbfs DATA_DIR MOUNTPOINT [-f] [-o OPTION[,OPTION...]]\n"
-	"       ddbfs COMMAND [ARGS...]      (ddbfs COMMAND --help for each)\n"
-	"\n"
-	"Mounts the DynamoDB database in DATA_DIR (created if missing) on MOUNTPOINT:\n"
-	"tables are directories, partition keys directories, items JSON files.\n"
-	"Unmount with: fusermount3 -u MOUNTPOINT\n"
-	"\n"
-	"  -f                 stay in the foreground (default: daemonize once mounted)\n"
-	"  -h, --help         this help\n"
-	"\n"
-	"options (-o):\n"
-	"  format=plain|ddb   item rendering: native JSON (default) or DynamoDB JSON\n"
-	"  sync=always|MS     make each commit durable before close() returns, or\n"
-	"                     sync committed data every MS milliseconds (default 1000)\n"
-	"  test_clock         .ddbfs/clock accepts +SECONDS to move time forward\n"
-	"  show_magic         list .ddbfs, .table.json and .stream in directories\n"
-	"  ro, allow_other, allow_root, auto_unmount, ...\n"
-	"                     FUSE's own mount options\n"
-	"\n"
-	"commands:\n"
-	"  create-table MNT NAME --pk ATTR:TYPE [--sk ATTR:TYPE]\n"
-	"                     create a table with a key schema (TYPE is S, N or B)\n"
-	"\n"
-	"Errors of failed operations: MOUNTPOINT/.ddbfs/errors and DATA_DIR/ddbfs.log.\n";
+    "usage: ddbfs DATA_DIR MOUNTPOINT [-f] [-o OPTION[,OPTION...]]\n"
+    "       ddbfs COMMAND [ARGS...]      (ddbfs COMMAND --help for each)\n"
+    "\n"
+    "Mounts the DynamoDB database in DATA_DIR (created if missing) on MOUNTPOINT:\n"
+    "tables are directories, partition keys directories, items JSON files.\n"
+    "Unmount with: fusermount3 -u MOUNTPOINT\n"
+    "\n"
+    "  -f                 stay in the foreground (default: daemonize once mounted)\n"
+    "  -h, --help         this help\n"
+    "\n"
+    "options (-o):\n"
+    "  format=plain|ddb   item rendering: native JSON (default) or DynamoDB JSON\n"
+    "  sync=always|MS     make each commit durable before close() returns, or\n"
+    "                     sync committed data every MS milliseconds (default 1000)\n"
+    "  test_clock         .ddbfs/clock accepts +SECONDS to move time forward\n"
+    "  show_magic         list .ddbfs, .table.json and .stream in directories\n"
+    "  ro, allow_other, allow_root, auto_unmount, ...\n"
+    "                     FUSE's own mount options\n"
+    "\n"
+    "commands:\n"
+    "  create-table MNT NAME --pk ATTR:TYPE [--sk ATTR:TYPE]\n"
+    "                     create a table with a key schema (TYPE is S, N or B)\n"
+    "\n"
+    "Errors of failed operations: MOUNTPOINT/.ddbfs/errors and DATA_DIR/ddbfs.log.\n";
 
 typedef struct mount_opts {
 	const char *data_dir;
@@ -55,15 +55,15 @@ typedef struct mount_opts {
 	int test_clock;
 	int show_magic;
 	int ro;
-	lay_buf fuse_opts;   /* options passed on to libfuse */
+	lay_buf fuse_opts; /* options passed on to libfuse */
 } mount_opts;
 
 /* One -o option: ours are consumed, the rest go to libfuse, which refuses
  * what it does not know. */
 static int mount_opt(mount_opts *o, const char *opt)
 {
-	static const char *later[] = { "cache", "cache_ttl", "cache_mb", "throttle", "policy",
-				       "region" };
+	static const char *later[] = { "cache",	   "cache_ttl", "cache_mb",
+				       "throttle", "policy",	"region" };
 	const char *eq = strchr(opt, '=');
 	size_t klen = eq ? (size_t)(eq - opt) : strlen(opt);
 	const char *val = eq ? eq + 1 : NULL;
@@ -136,14 +136,16 @@ static int parse_args(mount_opts *o, int argc, char **argv)
 		} else if (strcmp(a, "-d") == 0) {
 			o->foreground = o->debug = 1;
 		} else if (strncmp(a, "-o", 2) == 0) {
-			char *list = a[2] ? strdup(a + 2) : (i + 1 < argc ? strdup(argv[++i]) : NULL);
+			char *list =
+			    a[2] ? strdup(a + 2) : (i + 1 < argc ? strdup(argv[++i]) : NULL);
 			char *save = NULL, *tok;
 
 			if (!list) {
 				fprintf(stderr, "ddbfs: -o needs options\n");
 				return -EINVAL;
 			}
-			for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			for (tok = strtok_r(list, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save)) {
 				if (mount_opt(o, tok) < 0) {
 					free(list);
 					return -EINVAL;

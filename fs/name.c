@@ -78,16 +78,17 @@ int fs_name_resolve(fs_target *t, const fs_node *dir, const char *name, int reso
 			return lay_err_set(err, -EINVAL,
 					   "table %s has a sort key: its items live in partition "
 					   "directories (%s/<%s>/<%s>.json)",
-					   dir->table, dir->table, t->ti.schema.pk, t->ti.schema.sk);
+					   dir->table, dir->table, t->ti.schema.pk,
+					   t->ti.schema.sk);
 		t->kind = FS_PART;
 		rc = lay_name_to_key(&nk, &t->store, name, len, t->ti.schema.pk_type, 0, err);
 	} else {
 		t->kind = FS_ITEM;
 		if (dir->kind == FS_PART)
 			t->pk = dir->pk;
-		rc = lay_name_to_key(&nk, &t->store, name, len,
-				     dir->kind == FS_PART ? t->ti.schema.sk_type : t->ti.schema.pk_type,
-				     1, err);
+		rc = lay_name_to_key(
+		    &nk, &t->store, name, len,
+		    dir->kind == FS_PART ? t->ti.schema.sk_type : t->ti.schema.pk_type, 1, err);
 	}
 	if (rc < 0)
 		return rc;
@@ -95,8 +96,8 @@ int fs_name_resolve(fs_target *t, const fs_node *dir, const char *name, int reso
 	t->hash = nk.hash;
 	t->key = nk.value;
 	if (t->hashed && resolve) {
-		rc = eng_resolve_hash(fs.db, dir->table, t->kind == FS_ITEM && dir->kind == FS_PART ?
-					     &dir->pk : NULL,
+		rc = eng_resolve_hash(fs.db, dir->table,
+				      t->kind == FS_ITEM && dir->kind == FS_PART ? &dir->pk : NULL,
 				      t->hash, &t->store, &t->key, err);
 		if (rc < 0)
 			return rc;

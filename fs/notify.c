@@ -9,8 +9,8 @@
 
 typedef struct note {
 	struct note *next;
-	fuse_ino_t ino;       /* inode to invalidate, or parent of name */
-	char *name;           /* NULL: an inode */
+	fuse_ino_t ino; /* inode to invalidate, or parent of name */
+	char *name;	/* NULL: an inode */
 } note;
 
 static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;

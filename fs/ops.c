@@ -100,8 +100,7 @@ fs_node *fs_node_get(fs_node *dir, const char *name, fs_kind kind, fs_magic magi
 
 static fs_node *node_for(fs_node *dir, const char *name, const fs_target *t)
 {
-	return fs_node_get(dir, name, t->kind, t->magic, &t->pk, &t->key,
-			   t->ti.schema.sk[0] != 0);
+	return fs_node_get(dir, name, t->kind, t->magic, &t->pk, &t->key, t->ti.schema.sk[0] != 0);
 }
 
 /* Resolve name in dir to an existing object and its attributes; *timeout
@@ -235,8 +234,10 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fuse_reply_entry(req, &e);
 		return;
 	}
-	if (rc < 0)
-		{ fail(req, "lookup", dir, name, rc, &err); return; }
+	if (rc < 0) {
+		fail(req, "lookup", dir, name, rc, &err);
+		return;
+	}
 	entry_of(&e, n, &st);
 	if (e.attr_timeout > timeout)
 		e.attr_timeout = timeout;
@@ -294,8 +295,10 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct stat st;
 	int rc;
 
-	if ((rc = fs_attr_node(n, &st, &err)) < 0)
-		{ fail(req, "getattr", n, NULL, rc, &err); return; }
+	if ((rc = fs_attr_node(n, &st, &err)) < 0) {
+		fail(req, "getattr", n, NULL, rc, &err);
+		return;
+	}
 	writer_view(&st, n, fi);
 	fuse_reply_attr(req, &st, n->kind == FS_MAGIC_FILE ? 0 : fs.timeout);
 }
@@ -322,9 +325,11 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		if (n->magic == FS_M_CLOCK && to_set == FUSE_SET_ATTR_SIZE)
 			goto reply; /* `echo +60 > clock` truncates first */
 		if (to_set & ~(FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
-			       FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME))
-			{ fail(req, "setattr", n, NULL, -EROFS,
-				    &(lay_err){ -EROFS, "generated entries are read-only" }); return; }
+			       FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME)) {
+			fail(req, "setattr", n, NULL, -EROFS,
+			     &(lay_err){ -EROFS, "generated entries are read-only" });
+			return;
+		}
 		goto reply;
 	}
 	if (to_set & FUSE_SET_ATTR_MODE) {
@@ -352,11 +357,15 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 	}
 
 	if (to_set & FUSE_SET_ATTR_SIZE) {
-		if (n->kind != FS_ITEM && n->kind != FS_SCRATCH)
-			{ fail(req, "truncate", n, NULL, -EISDIR, NULL); return; }
+		if (n->kind != FS_ITEM && n->kind != FS_SCRATCH) {
+			fail(req, "truncate", n, NULL, -EISDIR, NULL);
+			return;
+		}
 		rc = fs_file_truncate(req, n, fh, attr->st_size, &err);
-		if (rc < 0)
-			{ fail(req, "truncate", n, NULL, rc, &err); return; }
+		if (rc < 0) {
+			fail(req, "truncate", n, NULL, rc, &err);
+			return;
+		}
 	}
 	if (!which)
 		goto reply;
@@ -405,11 +414,15 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		else
 			rc = eng_part_set_meta(fs.db, n->table, &n->pk, &dm, which, &err);
 	}
-	if (rc < 0)
-		{ fail(req, "setattr", n, NULL, rc, &err); return; }
+	if (rc < 0) {
+		fail(req, "setattr", n, NULL, rc, &err);
+		return;
+	}
 reply:
-	if ((rc = fs_attr_node(n, &st, &err)) < 0)
-		{ fail(req, "setattr", n, NULL, rc, &err); return; }
+	if ((rc = fs_attr_node(n, &st, &err)) < 0) {
+		fail(req, "setattr", n, NULL, rc, &err);
+		return;
+	}
 	writer_view(&st, n, fi);
 	fuse_reply_attr(req, &st, n->kind == FS_MAGIC_FILE ? 0 : fs.timeout);
 }
@@ -424,8 +437,10 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 	struct stat st;
 	int rc;
 
-	if (dir->kind == FS_MAGIC_DIR || dir->kind == FS_MAGIC_FILE)
-		{ fail(req, "mkdir", dir, name, -EROFS, NULL); return; }
+	if (dir->kind == FS_MAGIC_DIR || dir->kind == FS_MAGIC_FILE) {
+		fail(req, "mkdir", dir, name, -EROFS, NULL);
+		return;
+	}
 	rc = fs_name_resolve(&t, dir, name, 0, &err);
 	if (rc == 0 && t.kind == FS_PART && t.hashed) {
 		/* a long name: the key is known once an item in it is committed */
@@ -493,8 +508,10 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 					 dir->table);
 	}
 	fs_target_free(&t);
-	if (rc < 0)
-		{ fail(req, "mkdir", dir, name, rc, &err); return; }
+	if (rc < 0) {
+		fail(req, "mkdir", dir, name, rc, &err);
+		return;
+	}
 	entry_of(&e, n, &st);
 	fuse_reply_entry(req, &e);
 }
@@ -518,10 +535,12 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 			rc = eng_table_delete(fs.db, name, &err);
 	} else if (rc == 0 && t.kind == FS_PART) {
 		if (n && n->mem) {
-			rc = n->mchildren ? lay_err_set(&err, -ENOTEMPTY, "partition holds files") : 0;
-			if (rc == 0 && n->pk.type && eng_part_get(fs.db, dir->table, &n->pk, NULL,
-								  NULL) == 0)
-				rc = lay_err_set(&err, -ENOTEMPTY, "partition %s holds items", name);
+			rc = n->mchildren ? lay_err_set(&err, -ENOTEMPTY, "partition holds files")
+					  : 0;
+			if (rc == 0 && n->pk.type &&
+			    eng_part_get(fs.db, dir->table, &n->pk, NULL, NULL) == 0)
+				rc =
+				    lay_err_set(&err, -ENOTEMPTY, "partition %s holds items", name);
 			if (rc == 0) {
 				pthread_mutex_lock(&fs.lock);
 				fs_node_mem_unlink(n);
@@ -532,7 +551,8 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 			rc = eng_part_get(fs.db, dir->table, &t.pk, &dm, &err);
 			if (rc == 0)
-				rc = lay_err_set(&err, -ENOTEMPTY, "partition %s holds items", name);
+				rc =
+				    lay_err_set(&err, -ENOTEMPTY, "partition %s holds items", name);
 		}
 	} else if (rc == 0 && t.kind == FS_MAGIC_FILE) {
 		rc = -EROFS;
@@ -540,8 +560,10 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 		rc = n && n->mem ? -ENOTDIR : -ENOENT;
 	}
 	fs_target_free(&t);
-	if (rc < 0)
-		{ fail(req, "rmdir", dir, name, rc, &err); return; }
+	if (rc < 0) {
+		fail(req, "rmdir", dir, name, rc, &err);
+		return;
+	}
 	pthread_mutex_lock(&fs.lock);
 	if (n) {
 		fs_node_unhash(n);
@@ -740,8 +762,10 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 		rc = -ENOENT;
 	}
 	fs_target_free(&t);
-	if (rc < 0)
-		{ fail(req, "unlink", dir, name, rc, &err); return; }
+	if (rc < 0) {
+		fail(req, "unlink", dir, name, rc, &err);
+		return;
+	}
 	keep_partition(req, dir);
 	pthread_mutex_lock(&fs.lock);
 	if (n) {
@@ -777,9 +801,11 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 	lay_key from, to;
 	int rc, noreplace = !!(flags & RENAME_NOREPLACE);
 
-	if (flags & ~RENAME_NOREPLACE)
-		{ fail(req, "rename", dir, name, -EINVAL,
-			    &(lay_err){ -EINVAL, "only RENAME_NOREPLACE is supported" }); return; }
+	if (flags & ~RENAME_NOREPLACE) {
+		fail(req, "rename", dir, name, -EINVAL,
+		     &(lay_err){ -EINVAL, "only RENAME_NOREPLACE is supported" });
+		return;
+	}
 	if ((rc = fs_name_resolve(&st, dir, name, 1, &err)) < 0 && rc != -EINVAL)
 		goto out;
 	pthread_mutex_lock(&fs.lock);
@@ -981,8 +1007,10 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 out:
 	fs_target_free(&st);
 	fs_target_free(&dt);
-	if (rc < 0)
-		{ fail(req, "rename", dir, name, rc, &err); return; }
+	if (rc < 0) {
+		fail(req, "rename", dir, name, rc, &err);
+		return;
+	}
 	fuse_reply_err(req, 0);
 }
 
@@ -1013,8 +1041,10 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 	struct statvfs sv;
 
 	(void)ino;
-	if (statvfs(fs.data_dir, &sv) < 0)
-		{ fuse_reply_err(req, errno); return; }
+	if (statvfs(fs.data_dir, &sv) < 0) {
+		fuse_reply_err(req, errno);
+		return;
+	}
 	sv.f_namemax = LAY_NAME_MAX;
 	fuse_reply_statfs(req, &sv);
 }

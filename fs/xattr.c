@@ -14,10 +14,10 @@
 const char *fs_stream_view_name(eng_stream_view v);
 
 static const char *table_names[] = {
-	"user.ddb.key_schema", "user.ddb.billing_mode", "user.ddb.rcu",
-	"user.ddb.wcu",        "user.ddb.autoscaling",  "user.ddb.table_class",
-	"user.ddb.ttl_attribute", "user.ddb.stream",    "user.ddb.pitr",
-	"user.ddb.item_count", "user.ddb.size_bytes",
+	"user.ddb.key_schema",	  "user.ddb.billing_mode", "user.ddb.rcu",
+	"user.ddb.wcu",		  "user.ddb.autoscaling",  "user.ddb.table_class",
+	"user.ddb.ttl_attribute", "user.ddb.stream",	   "user.ddb.pitr",
+	"user.ddb.item_count",	  "user.ddb.size_bytes",
 };
 
 static void reply_value(fuse_req_t req, size_t size, const char *v, size_t len)
@@ -51,7 +51,7 @@ static int table_get(const eng_table_info *ti, const char *name, lay_buf *o)
 		return lay_schema_format(o, &ti->schema);
 	if (strcmp(name, "user.ddb.billing_mode") == 0)
 		return lay_buf_adds(o, s->billing == ENG_PROVISIONED ? "PROVISIONED"
-								    : "PAY_PER_REQUEST");
+								     : "PAY_PER_REQUEST");
 	if (strcmp(name, "user.ddb.rcu") == 0)
 		return lay_buf_addf(o, "%u", s->rcu);
 	if (strcmp(name, "user.ddb.wcu") == 0)
@@ -61,8 +61,9 @@ static int table_get(const eng_table_info *ti, const char *name, lay_buf *o)
 						     s->as_max, s->as_target)
 				      : lay_buf_adds(o, "off");
 	if (strcmp(name, "user.ddb.table_class") == 0)
-		return lay_buf_adds(o, s->table_class == ENG_STANDARD_IA ? "STANDARD_INFREQUENT_ACCESS"
-									 : "STANDARD");
+		return lay_buf_adds(o, s->table_class == ENG_STANDARD_IA
+					   ? "STANDARD_INFREQUENT_ACCESS"
+					   : "STANDARD");
 	if (strcmp(name, "user.ddb.ttl_attribute") == 0)
 		return lay_buf_adds(o, s->ttl_attr);
 	if (strcmp(name, "user.ddb.stream") == 0)
@@ -109,7 +110,8 @@ static int table_set(eng_table_settings *s, const char *name, const char *v, lay
 			s->billing = ENG_PAY_PER_REQUEST;
 		} else {
 			return lay_err_set(err, -EINVAL,
-					   "billing_mode is PROVISIONED or PAY_PER_REQUEST, not %s", v);
+					   "billing_mode is PROVISIONED or PAY_PER_REQUEST, not %s",
+					   v);
 		}
 		return 0;
 	}
@@ -151,7 +153,8 @@ static int table_set(eng_table_settings *s, const char *name, const char *v, lay
 		else
 			return lay_err_set(err, -EINVAL,
 					   "table_class is STANDARD or STANDARD_INFREQUENT_ACCESS, "
-					   "not %s", v);
+					   "not %s",
+					   v);
 		return 0;
 	}
 	if (strcmp(name, "user.ddb.ttl_attribute") == 0) {
@@ -169,7 +172,8 @@ static int table_set(eng_table_settings *s, const char *name, const char *v, lay
 		}
 		return lay_err_set(err, -EINVAL,
 				   "stream is OFF, KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or "
-				   "NEW_AND_OLD_IMAGES, not %s", v);
+				   "NEW_AND_OLD_IMAGES, not %s",
+				   v);
 	}
 	if (strcmp(name, "user.ddb.pitr") == 0) {
 		if (strcmp(v, "on") == 0)
@@ -221,9 +225,9 @@ static int item_set_ttl(fs_node *n, const char *v, lay_err *err)
 	if ((rc = eng_table_get(fs.db, n->table, &ti, err)) < 0)
 		return rc;
 	if (!ti.settings.ttl_attr[0])
-		return lay_err_set(err, -EINVAL,
-				   "table %s has no TTL attribute: set user.ddb.ttl_attribute first",
-				   n->table);
+		return lay_err_set(
+		    err, -EINVAL, "table %s has no TTL attribute: set user.ddb.ttl_attribute first",
+		    n->table);
 	fs_node_item_key(n, &key);
 	if ((rc = eng_item_get(fs.db, n->table, &key, &item, NULL, err)) < 0)
 		return rc;
@@ -238,7 +242,8 @@ static int item_set_ttl(fs_node *n, const char *v, lay_err *err)
 		if (item.n)
 			memcpy(grown, item.a, item.n * sizeof(*grown));
 		a = &grown[item.n];
-		a->name = lay_item_strdup(&item, ti.settings.ttl_attr, strlen(ti.settings.ttl_attr));
+		a->name =
+		    lay_item_strdup(&item, ti.settings.ttl_attr, strlen(ti.settings.ttl_attr));
 		a->name_len = strlen(ti.settings.ttl_attr);
 		item.a = grown;
 		item.n++;
@@ -291,37 +296,54 @@ void fs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char
 	int rc;
 
 	(void)flags;
-	if (strncmp(name, "system.posix_acl_", 17) == 0)
-		{ fuse_reply_err(req, ENOTSUP); return; }
-	if (strncmp(name, "user.ddb.", 9) != 0)
-		{ fail(req, n, "setxattr", -ENOTSUP,
-				  "only user.ddb.* attributes are supported"); return; }
+	if (strncmp(name, "system.posix_acl_", 17) == 0) {
+		fuse_reply_err(req, ENOTSUP);
+		return;
+	}
+	if (strncmp(name, "user.ddb.", 9) != 0) {
+		fail(req, n, "setxattr", -ENOTSUP, "only user.ddb.* attributes are supported");
+		return;
+	}
 	if (n->kind == FS_ITEM && !n->mem && strcmp(name, "user.ddb.ttl") == 0) {
 		lay_err err = { 0 };
 		char *v = strndup(value, size);
 		int rc = v ? item_set_ttl(n, v, &err) : -ENOMEM;
 
 		free(v);
-		if (rc < 0)
-			{ fail(req, n, "setxattr", rc, err.msg); return; }
+		if (rc < 0) {
+			fail(req, n, "setxattr", rc, err.msg);
+			return;
+		}
 		fs_notify_inode(ino);
 		fuse_reply_err(req, 0);
 		return;
 	}
-	if (n->kind == FS_ITEM && strcmp(name, "user.ddb.size") == 0)
-		{ fail(req, n, "setxattr", -ENOTSUP, "read-only attribute"); return; }
-	if (n->kind != FS_TABLE)
-		{ fail(req, n, "setxattr", -ENOTSUP,
-				  "this user.ddb.* name cannot be set here"); return; }
-	if (strcmp(name, "user.ddb.item_count") == 0 || strcmp(name, "user.ddb.size_bytes") == 0)
-		{ fail(req, n, "setxattr", -ENOTSUP, "read-only attribute"); return; }
-	if (!is_table_name(name))
-		{ fail(req, n, "setxattr", -ENOTSUP, "unknown user.ddb.* name"); return; }
-	if (!(v = strndup(value, size)))
-		{ fuse_reply_err(req, ENOMEM); return; }
+	if (n->kind == FS_ITEM && strcmp(name, "user.ddb.size") == 0) {
+		fail(req, n, "setxattr", -ENOTSUP, "read-only attribute");
+		return;
+	}
+	if (n->kind != FS_TABLE) {
+		fail(req, n, "setxattr", -ENOTSUP, "this user.ddb.* name cannot be set here");
+		return;
+	}
+	if (strcmp(name, "user.ddb.item_count") == 0 || strcmp(name, "user.ddb.size_bytes") == 0) {
+		fail(req, n, "setxattr", -ENOTSUP, "read-only attribute");
+		return;
+	}
+	if (!is_table_name(name)) {
+		fail(req, n, "setxattr", -ENOTSUP, "unknown user.ddb.* name");
+		return;
+	}
+	if (!(v = strndup(value, size))) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
 	if (strlen(v) != size) {
 		free(v);
-		{ fail(req, n, "setxattr", -EINVAL, "value holds a NUL byte"); return; }
+		{
+			fail(req, n, "setxattr", -EINVAL, "value holds a NUL byte");
+			return;
+		}
 	}
 	if (strcmp(name, "user.ddb.key_schema") == 0) {
 		lay_schema s;
@@ -342,8 +364,10 @@ void fs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char
 			rc = eng_table_set_settings(fs.db, n->table, &ti.settings, &err);
 	}
 	free(v);
-	if (rc < 0)
-		{ fail(req, n, "setxattr", rc, err.msg); return; }
+	if (rc < 0) {
+		fail(req, n, "setxattr", rc, err.msg);
+		return;
+	}
 	fuse_reply_err(req, 0);
 }
 

@@ -59,7 +59,8 @@ int lay_stream_render(lay_buf *out, const lay_stream_rec *r)
 			  "{\"eventID\":\"%016" PRIx64 "%016" PRIx64 "\",\"eventName\":\"%s\","
 			  "\"eventVersion\":\"1.1\",\"eventSource\":\"aws:dynamodb\","
 			  "\"awsRegion\":",
-			  r->seq, mix(r->seq), events[r->event >= 1 && r->event <= 3 ? r->event : 0]);
+			  r->seq, mix(r->seq),
+			  events[r->event >= 1 && r->event <= 3 ? r->event : 0]);
 	if (rc == 0)
 		rc = lay_json_quote(out, r->region, strlen(r->region));
 	if (rc == 0)
