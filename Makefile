@@ -20,7 +20,7 @@ FS_OBJ := $(FS_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all test unit check-layers deps run bench clean asan
-all: $(BUILD)/ddbfs $(UNIT_BIN)
+all: $(BUILD)/ddbfs $(UNIT_BIN) $(BUILD)/tools/fsx
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -39,6 +39,11 @@ $(BUILD)/ddbfs: $(BUILD)/fs/main.o $(FS_OBJ) $(BUILD)/libengine.a $(BUILD)/libla
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libengine.a $(BUILD)/liblayout.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# The file-system exerciser the bats suite runs on ddbfs and on tmpfs.
+$(BUILD)/tools/fsx: tests/tools/fsx.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
 
 deps:
 	./scripts/install-deps.sh
