@@ -22,101 +22,101 @@
 #include "../layout/err.h"
 
 #define BATCH_DEFAULT 100
-#define BATCH_MAX 10000        /* Lambda's limit for DynamoDB stream sources */
+#define BATCH_MAX 10000 /* Lambda's limit for DynamoDB stream sources */
 #define BACKOFF_FIRST_MS 200
 #define BACKOFF_MAX_MS 10000
-#define POLL_MS 200            /* how often an idle trigger looks for growth */
+#define POLL_MS 200 /* how often an idle trigger looks for growth */
 #define READ_CHUNK (256 * 1024)
 
 static const char usage[] =
-	"usage: ddbfs trigger [--batch N] [--checkpoint FILE] [--from-start|--from-end]\n"
-	"                     [--max-backoff S] MNT/TABLE -- COMMAND [ARGS...]\n"
-	"\n"
-	"The Lambda-trigger analogue: follows MNT/TABLE/.stream (like tail -f) and runs\n"
-	"COMMAND, without a shell, once per batch of new stream records, with the batch\n"
-	"on its standard input: JSON Lines, one DynamoDB Streams record per line, in\n"
-	"stream order. A batch holds up to N records; it holds what is there and does\n"
-	"not wait to fill. COMMAND's stdout and stderr pass through.\n"
-	"\n"
-	"A batch is accepted when COMMAND exits 0. The byte offset just past it is then\n"
-	"written to the checkpoint file (temp file, fsync, rename), and a restart resumes\n"
-	"from there. A batch that fails (non-zero exit or killed by a signal) is run\n"
-	"again, same records, after 0.2 s, then doubling delays up to 10 s; the\n"
-	"checkpoint does not move until it succeeds. Delivery is at least once: a batch\n"
-	"accepted just before a crash, whose checkpoint was not yet written, is\n"
-	"delivered again, so make COMMAND idempotent (eventID and\n"
-	"dynamodb.SequenceNumber identify a record).\n"
-	"\n"
-	"options:\n"
-	"  --batch N          at most N records per batch (1-10000, default 100)\n"
-	"  --checkpoint FILE  where the checkpoint is kept (default below); it holds the\n"
-	"                     offset in decimal; missing directories are created\n"
-	"  --from-start       with no checkpoint yet, start at the oldest record (default)\n"
-	"  --from-end         with no checkpoint yet, start after the last record now in\n"
-	"                     the stream\n"
-	"  --max-backoff S    longest delay between retries, in seconds (default 10)\n"
-	"  -h, --help         this help\n"
-	"\n"
-	"An existing checkpoint always wins over --from-start and --from-end (as a\n"
-	"Lambda event source mapping's starting position only applies once); delete it\n"
-	"to start over. The start position is written as the checkpoint at once, so a\n"
-	"restart after --from-end skips nothing that arrived in between.\n"
-	"\n"
-	"The default checkpoint is $XDG_STATE_HOME/ddbfs/trigger-NAME.offset\n"
-	"($HOME/.local/state/ddbfs/... when XDG_STATE_HOME is unset), NAME being the\n"
-	"table's absolute path without its leading '/' and with every '/' turned into\n"
-	"'_': /mnt/db/Orders uses trigger-mnt_db_Orders.offset. Two triggers on one\n"
-	"table (two consumers) need a --checkpoint each; a second trigger on a\n"
-	"checkpoint that is in use is refused (FILE.lock holds the lock).\n"
-	"\n"
-	"COMMAND's environment adds DDBFS_TRIGGER_OFFSET (stream offset of the batch's\n"
-	"first record), DDBFS_TRIGGER_RECORDS (records in the batch) and\n"
-	"DDBFS_TRIGGER_ATTEMPT (1, then 2, 3, ... on retries of the same batch).\n"
-	"\n"
-	"SIGTERM or SIGINT stops the trigger: a running COMMAND is waited for (a second\n"
-	"signal sends it SIGTERM) and its batch counts only if it succeeded; a retry\n"
-	"that is waiting is abandoned.\n"
-	"\n"
-	"exit status: 0 stopped by a signal; 1 the stream went away (table deleted,\n"
-	"mount gone) or could not be read; 2 bad arguments, not a table with a .stream,\n"
-	"COMMAND not found, or the checkpoint is unusable.\n"
-	"\n"
-	"example:\n"
-	"  setfattr -n user.ddb.stream -v NEW_AND_OLD_IMAGES mnt/Orders\n"
-	"  ddbfs trigger --batch 10 mnt/Orders -- sh -c 'jq -c .dynamodb.Keys >>keys.log'\n";
+    "usage: ddbfs trigger [--batch N] [--checkpoint FILE] [--from-start|--from-end]\n"
+    "                     [--max-backoff S] MNT/TABLE -- COMMAND [ARGS...]\n"
+    "\n"
+    "The Lambda-trigger analogue: follows MNT/TABLE/.stream (like tail -f) and runs\n"
+    "COMMAND, without a shell, once per batch of new stream records, with the batch\n"
+    "on its standard input: JSON Lines, one DynamoDB Streams record per line, in\n"
+    "stream order. A batch holds up to N records; it holds what is there and does\n"
+    "not wait to fill. COMMAND's stdout and stderr pass through.\n"
+    "\n"
+    "A batch is accepted when COMMAND exits 0. The byte offset just past it is then\n"
+    "written to the checkpoint file (temp file, fsync, rename), and a restart resumes\n"
+    "from there. A batch that fails (non-zero exit or killed by a signal) is run\n"
+    "again, same records, after 0.2 s, then doubling delays up to 10 s; the\n"
+    "checkpoint does not move until it succeeds. Delivery is at least once: a batch\n"
+    "accepted just before a crash, whose checkpoint was not yet written, is\n"
+    "delivered again, so make COMMAND idempotent (eventID and\n"
+    "dynamodb.SequenceNumber identify a record).\n"
+    "\n"
+    "options:\n"
+    "  --batch N          at most N records per batch (1-10000, default 100)\n"
+    "  --checkpoint FILE  where the checkpoint is kept (default below); it holds the\n"
+    "                     offset in decimal; missing directories are created\n"
+    "  --from-start       with no checkpoint yet, start at the oldest record (default)\n"
+    "  --from-end         with no checkpoint yet, start after the last record now in\n"
+    "                     the stream\n"
+    "  --max-backoff S    longest delay between retries, in seconds (default 10)\n"
+    "  -h, --help         this help\n"
+    "\n"
+    "An existing checkpoint always wins over --from-start and --from-end (as a\n"
+    "Lambda event source mapping's starting position only applies once); delete it\n"
+    "to start over. The start position is written as the checkpoint at once, so a\n"
+    "restart after --from-end skips nothing that arrived in between.\n"
+    "\n"
+    "The default checkpoint is $XDG_STATE_HOME/ddbfs/trigger-NAME.offset\n"
+    "($HOME/.local/state/ddbfs/... when XDG_STATE_HOME is unset), NAME being the\n"
+    "table's absolute path without its leading '/' and with every '/' turned into\n"
+    "'_': /mnt/db/Orders uses trigger-mnt_db_Orders.offset. Two triggers on one\n"
+    "table (two consumers) need a --checkpoint each; a second trigger on a\n"
+    "checkpoint that is in use is refused (FILE.lock holds the lock).\n"
+    "\n"
+    "COMMAND's environment adds DDBFS_TRIGGER_OFFSET (stream offset of the batch's\n"
+    "first record), DDBFS_TRIGGER_RECORDS (records in the batch) and\n"
+    "DDBFS_TRIGGER_ATTEMPT (1, then 2, 3, ... on retries of the same batch).\n"
+    "\n"
+    "SIGTERM or SIGINT stops the trigger: a running COMMAND is waited for (a second\n"
+    "signal sends it SIGTERM) and its batch counts only if it succeeded; a retry\n"
+    "that is waiting is abandoned.\n"
+    "\n"
+    "exit status: 0 stopped by a signal; 1 the stream went away (table deleted,\n"
+    "mount gone) or could not be read; 2 bad arguments, not a table with a .stream,\n"
+    "COMMAND not found, or the checkpoint is unusable.\n"
+    "\n"
+    "example:\n"
+    "  setfattr -n user.ddb.stream -v NEW_AND_OLD_IMAGES mnt/Orders\n"
+    "  ddbfs trigger --batch 10 mnt/Orders -- sh -c 'jq -c .dynamodb.Keys >>keys.log'\n";
 
 typedef struct trigger {
 	/* the command line */
 	const char *table_arg;
 	const char *ckpt_arg;
-	char **cmd;              /* COMMAND and its arguments, NULL-terminated */
+	char **cmd; /* COMMAND and its arguments, NULL-terminated */
 	long batch_max;
 	int from_end;
 	int max_backoff_ms;
 
 	/* resolved at start; owned */
-	char *table;             /* absolute path of the table directory */
-	char *stream;            /* table + "/.stream" */
-	char *ckpt;              /* the checkpoint file */
-	int fd;                  /* the open stream */
-	int lock_fd;             /* flock on ckpt + ".lock" */
-	dev_t dev;               /* identity of the open stream, to notice a new one */
+	char *table;  /* absolute path of the table directory */
+	char *stream; /* table + "/.stream" */
+	char *ckpt;   /* the checkpoint file */
+	int fd;	      /* the open stream */
+	int lock_fd;  /* flock on ckpt + ".lock" */
+	dev_t dev;    /* identity of the open stream, to notice a new one */
 	ino_t ino;
 
 	/* reading: buf holds stream bytes from buf_off on that are not accepted yet */
 	lay_buf buf;
 	off_t buf_off;
-	size_t scan;             /* bytes of buf taken into the batch or skipped */
-	size_t batch_end;        /* bytes of buf up to just past the batch's last record */
-	lay_buf batch;           /* the batch's records, as COMMAND reads them */
+	size_t scan;	  /* bytes of buf taken into the batch or skipped */
+	size_t batch_end; /* bytes of buf up to just past the batch's last record */
+	lay_buf batch;	  /* the batch's records, as COMMAND reads them */
 	long nrec;
-	off_t batch_off;         /* stream offset of the batch's first record */
+	off_t batch_off; /* stream offset of the batch's first record */
 } trigger;
 
 /* The only globals: what a signal handler must reach. */
-static volatile sig_atomic_t stop_signals;   /* SIGTERM/SIGINT received */
-static volatile sig_atomic_t running_child;  /* COMMAND's pid while it runs, else 0 */
-static int wake_fd[2] = { -1, -1 };          /* self-pipe: a signal ends a nap */
+static volatile sig_atomic_t stop_signals;  /* SIGTERM/SIGINT received */
+static volatile sig_atomic_t running_child; /* COMMAND's pid while it runs, else 0 */
+static int wake_fd[2] = { -1, -1 };	    /* self-pipe: a signal ends a nap */
 
 static void on_stop(int sig)
 {
@@ -172,8 +172,8 @@ static int parse_batch(long *out, const char *s, lay_err *err)
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (s[0] < '0' || s[0] > '9' || *end || errno || v < 1 || v > BATCH_MAX)
-		return lay_err_set(err, -EINVAL, "--batch %s: give a whole number from 1 to %d",
-				   s, BATCH_MAX);
+		return lay_err_set(err, -EINVAL, "--batch %s: give a whole number from 1 to %d", s,
+				   BATCH_MAX);
 	*out = v;
 	return 0;
 }
@@ -319,8 +319,8 @@ static int make_parents(const char *path, lay_err *err)
 	for (s = strchr(copy + 1, '/'); s; s = strchr(s + 1, '/')) {
 		*s = '\0';
 		if (mkdir(copy, 0700) < 0 && errno != EEXIST) {
-			rc = lay_err_set(err, -errno, "cannot create %s: %s", copy,
-					 strerror(errno));
+			rc =
+			    lay_err_set(err, -errno, "cannot create %s: %s", copy, strerror(errno));
 			break;
 		}
 		*s = '/';
@@ -392,7 +392,8 @@ static int ckpt_load(off_t *out, const char *path, lay_err *err)
 		text[strcspn(text, "\n")] = '\0';
 		return lay_err_set(err, -EINVAL,
 				   "checkpoint %s holds \"%.40s\", not a byte offset: "
-				   "delete it to start over", path, text);
+				   "delete it to start over",
+				   path, text);
 	}
 	*out = (off_t)v;
 	return 0;
@@ -455,7 +456,8 @@ static int stream_check(const trigger *t, lay_err *err)
 	if (st.st_dev != t->dev || st.st_ino != t->ino)
 		return lay_err_set(err, -ESTALE,
 				   "%s is a new stream (the table was recreated): the checkpoint "
-				   "%s belongs to the old one", t->stream, t->ckpt);
+				   "%s belongs to the old one",
+				   t->stream, t->ckpt);
 	return 0;
 }
 
@@ -474,8 +476,8 @@ static ssize_t stream_read(trigger *t, lay_err *err)
 	if (st.st_size < end)
 		return lay_err_set(err, -ESTALE,
 				   "%s shrank from %lld to %lld bytes: it is not the stream the "
-				   "checkpoint %s was taken from", t->stream, (long long)end,
-				   (long long)st.st_size, t->ckpt);
+				   "checkpoint %s was taken from",
+				   t->stream, (long long)end, (long long)st.st_size, t->ckpt);
 	if (st.st_size == end)
 		return 0;
 	want = (size_t)(st.st_size - end) < READ_CHUNK ? (size_t)(st.st_size - end) : READ_CHUNK;
@@ -671,8 +673,9 @@ static int batch_deliver(trigger *t, lay_err *err)
 			describe_status(why, sizeof(why), status);
 		fprintf(stderr,
 			"ddbfs trigger: batch of %ld record%s at offset %lld failed (%s); "
-			"retry in %.1f s\n", t->nrec, t->nrec == 1 ? "" : "s",
-			(long long)t->batch_off, why, delay / 1000.0);
+			"retry in %.1f s\n",
+			t->nrec, t->nrec == 1 ? "" : "s", (long long)t->batch_off, why,
+			delay / 1000.0);
 		if (nap(delay))
 			return -EINTR;
 		if ((rc = stream_check(t, err)) < 0)
@@ -715,7 +718,8 @@ static int trigger_open(trigger *t, lay_err *err)
 		return lay_err_set(err, -ENOENT,
 				   "%s has no .stream: is it a table of a ddbfs mount? (enable "
 				   "the stream with setfattr -n user.ddb.stream -v "
-				   "NEW_AND_OLD_IMAGES %s)", t->table_arg, t->table_arg);
+				   "NEW_AND_OLD_IMAGES %s)",
+				   t->table_arg, t->table_arg);
 	if (t->fd < 0)
 		return lay_err_set(err, -errno, "%s: %s", t->stream, strerror(errno));
 	if (fstat(t->fd, &st) < 0)
@@ -738,8 +742,8 @@ static int trigger_open(trigger *t, lay_err *err)
 		return lay_err_set(err, -ESTALE,
 				   "checkpoint %s is at byte %lld but %s holds %lld bytes: it "
 				   "belongs to another stream (table recreated?); delete it to "
-				   "start over", t->ckpt, (long long)start, t->stream,
-				   (long long)st.st_size);
+				   "start over",
+				   t->ckpt, (long long)start, t->stream, (long long)st.st_size);
 	/* a record boundary follows '\n', or lies in the trimmed region's spaces */
 	if (start > 0 && (pread(t->fd, &c, 1, start - 1) != 1 || (c != '\n' && c != ' ')))
 		return lay_err_set(err, -EINVAL,
@@ -785,8 +789,8 @@ int fs_trigger_main(int argc, char **argv)
 		fprintf(stderr, "ddbfs trigger: %s\n", err.msg);
 		goto out_close;
 	}
-	fprintf(stderr, "ddbfs trigger: following %s from byte %lld (checkpoint %s)\n",
-		t.stream, (long long)t.buf_off, t.ckpt);
+	fprintf(stderr, "ddbfs trigger: following %s from byte %lld (checkpoint %s)\n", t.stream,
+		(long long)t.buf_off, t.ckpt);
 	for (;;) {
 		rc = batch_next(&t, &err);
 		if (rc == 0)
