@@ -1,5 +1,5 @@
-/* The ddbfs subcommands (SPEC §2): create-table. They act through the
- * mount itself, like any other client. */
+/* The ddbfs subcommands (SPEC §2, §8): create-table and trigger. They act
+ * through the mount itself, like any other client. */
 #include "cmd.h"
 
 #include <errno.h>

@@ -41,6 +41,8 @@ static const char usage[] =
     "commands:\n"
     "  create-table MNT NAME --pk ATTR:TYPE [--sk ATTR:TYPE]\n"
     "                     create a table with a key schema (TYPE is S, N or B)\n"
+    "  trigger MNT/T -- COMMAND [ARGS...]\n"
+    "                     run COMMAND on each batch of new stream records\n"
     "\n"
     "Errors of failed operations: MOUNTPOINT/.ddbfs/errors and DATA_DIR/ddbfs.log.\n";
 
