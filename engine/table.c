@@ -663,3 +663,59 @@ int eng_table_set_dirmeta(eng_db *db, const char *name, const eng_dirmeta *m, un
 
 	return store_write(db, set_txn, &c, err);
 }
+
+struct ren_ctx {
+	eng_db *db;
+	const char *from, *to;
+	int noreplace;
+};
+
+static int rename_txn(MDB_txn *txn, void *vctx, lay_err *err)
+{
+	struct ren_ctx *c = vctx;
+	eng_db *db = c->db;
+	store_table t, dst;
+	store_stats st;
+	int rc;
+
+	if ((rc = store_table_get(txn, db, c->from, &t, err)) < 0)
+		return rc;
+	rc = store_table_get(txn, db, c->to, &dst, err);
+	if (rc == 0) {
+		if (c->noreplace)
+			return lay_err_set(err, -EEXIST, "table %s exists", c->to);
+		/* like rename(2) onto an empty directory: it is replaced */
+		if ((rc = store_stats_get(txn, db, dst.tid, &st, err)) < 0)
+			return rc;
+		if (st.count)
+			return lay_err_set(err, -ENOTEMPTY, "table %s holds %llu items", c->to,
+					   (unsigned long long)st.count);
+		{
+			struct del_ctx d = { db, c->to };
+
+			if ((rc = delete_txn(txn, &d, err)) < 0)
+				return rc;
+		}
+	} else if (rc != -ENOENT) {
+		return rc;
+	}
+	lay_err_clear(err);
+	/* items, partitions, stream and log are keyed by the table's id: only
+	 * the name moves */
+	if ((rc = store_del(txn, db->tables, c->from, strlen(c->from), err)) < 0)
+		return rc;
+	snprintf(t.name, sizeof(t.name), "%s", c->to);
+	return table_put(txn, db, &t, err);
+}
+
+int eng_table_rename(eng_db *db, const char *from, const char *to, int noreplace, lay_err *err)
+{
+	struct ren_ctx c = { db, from, to, noreplace };
+	int rc;
+
+	if ((rc = lay_table_name_check(to, strlen(to), err)) < 0)
+		return rc;
+	if (strcmp(from, to) == 0)
+		return 0;
+	return store_write(db, rename_txn, &c, err);
+}

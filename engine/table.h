@@ -62,6 +62,14 @@ int eng_table_create(eng_db *db, const char *name, const lay_schema *schema,
 /* Delete an empty table. -ENOENT, -ENOTEMPTY (it holds items). */
 int eng_table_delete(eng_db *db, const char *name, lay_err *err);
 
+/*
+ * Rename a table (a filesystem nicety DynamoDB lacks): its items, settings,
+ * stream and change log go with it. An empty table at to is replaced, as
+ * rename(2) replaces an empty directory, unless noreplace. -ENOENT, -EINVAL
+ * (bad name), -EEXIST, -ENOTEMPTY (to holds items).
+ */
+int eng_table_rename(eng_db *db, const char *from, const char *to, int noreplace, lay_err *err);
+
 /* Describe a table into *out. -ENOENT. */
 int eng_table_get(eng_db *db, const char *name, eng_table_info *out, lay_err *err);
 

@@ -2,11 +2,14 @@
  * through the mount itself, like any other client. */
 #include "cmd.h"
 
+#define FUSE_SUPER_MAGIC 0x65735546
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -23,6 +26,7 @@ static int create_table(int argc, char **argv)
 {
 	const char *mnt = NULL, *name = NULL, *pk = NULL, *sk = NULL;
 	char path[4096], schema[600];
+	struct statfs sfs;
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -48,6 +52,11 @@ static int create_table(int argc, char **argv)
 	if (!mnt || !name || !pk) {
 		fputs(create_table_usage, stderr);
 		return 2;
+	}
+	snprintf(path, sizeof(path), "%s/.ddbfs", mnt);
+	if (statfs(mnt, &sfs) < 0 || sfs.f_type != FUSE_SUPER_MAGIC || access(path, F_OK) < 0) {
+		fprintf(stderr, "ddbfs create-table: %s is not a mounted ddbfs\n", mnt);
+		return 1;
 	}
 	snprintf(path, sizeof(path), "%s/%s", mnt, name);
 	snprintf(schema, sizeof(schema), "%s%s%s", pk, sk ? "," : "", sk ? sk : "");

@@ -103,6 +103,26 @@ static int fill_one(void *arg, const eng_entry *ent)
 	return 0;
 }
 
+static int dent_cmp(const void *a, const void *b)
+{
+	const dent *x = a, *y = b;
+	int c;
+
+	if (x->key.type && y->key.type && (c = lay_value_cmp(&x->key, &y->key)) != 0)
+		return c;
+	if (!x->key.type != !y->key.type)
+		return x->key.type ? -1 : 1; /* keyed entries first, then scratch files */
+	return x->name_off < y->name_off ? -1 : x->name_off > y->name_off;
+}
+
+/* Sort entries from first on: keyed ones in key order, the rest after them
+ * in the order they came (name_off grows with it). */
+static void sort_keyed(dirh *d, size_t first)
+{
+	if (d->n > first + 1)
+		qsort(d->v + first, d->n - first, sizeof(*d->v), dent_cmp);
+}
+
 static int fill(dirh *d, fs_node *dir, lay_err *err)
 {
 	static const struct {
@@ -121,7 +141,7 @@ static int fill(dirh *d, fs_node *dir, lay_err *err)
 	fill_ctx c = { d, dir, 0, LAY_BUF_INIT };
 	dent *e;
 	fs_node *m;
-	size_t i;
+	size_t i, first = 0;
 	int rc = 0;
 
 	dirh_clear(d);
@@ -195,6 +215,7 @@ static int fill(dirh *d, fs_node *dir, lay_err *err)
 				e->st.st_ino = FS_MAGIC_INO + e->magic;
 			}
 		}
+		first = d->n;
 		rc = eng_list(fs.db, dir->table, NULL, NULL, 0, 0, fill_one, &c, err);
 		break;
 	case FS_PART:
@@ -218,11 +239,17 @@ static int fill(dirh *d, fs_node *dir, lay_err *err)
 		}
 		e->node = m;
 		e->st.st_ino = m->ino;
+		if (m->kind == FS_PART && m->pk.type &&
+		    lay_value_copy(&d->store, &e->key, &m->pk) < 0)
+			rc = -ENOMEM;
 		e->st.st_mode = m->kind == FS_PART ? S_IFDIR | m->mode : S_IFREG | m->mode;
 	}
 	pthread_mutex_unlock(&fs.lock);
 	if (rc < 0)
 		return rc;
+	/* partitions made by mkdir take their place in key order */
+	if (dir->kind == FS_TABLE && dir->mchildren)
+		sort_keyed(d, first);
 	d->filled = 1;
 	return 0;
 }

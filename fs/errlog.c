@@ -73,26 +73,62 @@ void fs_log(const char *fmt, ...)
 	pthread_mutex_unlock(&log_lock);
 }
 
+/* s as valid UTF-8: an invalid byte (a name may hold any) becomes U+FFFD,
+ * so every line of the log stays JSON. */
+static char *utf8_clean(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	lay_buf b = LAY_BUF_INIT;
+	size_t i = 0, n, k;
+
+	while (p[i]) {
+		unsigned c = p[i];
+
+		n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+		for (k = 1; n && k < n; k++)
+			if ((p[i + k] & 0xC0) != 0x80)
+				n = 0;
+		if (n == 2 && c < 0xC2)
+			n = 0; /* overlong */
+		if (n) {
+			lay_buf_add(&b, p + i, n);
+			i += n;
+		} else {
+			lay_buf_adds(&b, "\xEF\xBF\xBD");
+			i++;
+		}
+	}
+	lay_buf_add(&b, "", 0);
+	return lay_buf_detach(&b, NULL);
+}
+
 int fs_errlog_add(fuse_req_t req, const char *op, const char *path, int code, const char *msg)
 {
 	const struct fuse_ctx *ctx = req ? fuse_req_ctx(req) : NULL;
 	lay_buf line = LAY_BUF_INIT;
-	char when[64];
+	char when[64], *cpath, *cmsg;
 
 	if (code > 0)
 		code = -code;
 	stamp(when, sizeof(when));
 	if (!msg || !*msg)
 		msg = strerror(-code);
-	if (lay_buf_addf(&line, "{\"time\":\"%s\",\"uid\":%u,\"op\":", when,
+	cpath = utf8_clean(path ? path : "");
+	cmsg = utf8_clean(msg);
+	if (!cpath || !cmsg ||
+	    lay_buf_addf(&line, "{\"time\":\"%s\",\"uid\":%u,\"op\":", when,
 			 ctx ? (unsigned)ctx->uid : 0u) < 0 ||
 	    lay_json_quote(&line, op, strlen(op)) < 0 || lay_buf_adds(&line, ",\"path\":") < 0 ||
-	    lay_json_quote(&line, path ? path : "", path ? strlen(path) : 0) < 0 ||
+	    lay_json_quote(&line, cpath, strlen(cpath)) < 0 ||
 	    lay_buf_addf(&line, ",\"errno\":\"%s\",\"message\":", lay_errno_name(code)) < 0 ||
-	    lay_json_quote(&line, msg, strlen(msg)) < 0 || lay_buf_adds(&line, "}\n") < 0) {
+	    lay_json_quote(&line, cmsg, strlen(cmsg)) < 0 || lay_buf_adds(&line, "}\n") < 0) {
+		free(cpath);
+		free(cmsg);
 		lay_buf_free(&line);
 		return code;
 	}
+	free(cpath);
+	free(cmsg);
 	pthread_mutex_lock(&log_lock);
 	if (logf)
 		fwrite(line.p, 1, line.len, logf);

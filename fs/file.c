@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -156,11 +157,15 @@ static int settle_key(lay_item *item, const lay_schema *s, fs_node *dir, const c
 			return rc;
 		return lay_item_key(out, item, s, err);
 	}
-	if ((rc = lay_item_key(out, item, s, err)) < 0)
+	if ((rc = lay_item_key(out, item, s, err)) < 0) {
+		char why[LAY_ERR_MSG];
+
+		snprintf(why, sizeof(why), "%s", err->msg);
 		return lay_err_set(err, rc,
-				   "%s has a long name: the file must carry its key "
+				   "%.80s... has a long name: the file must carry its key "
 				   "attributes (%s)",
-				   name, err->msg);
+				   name, why);
+	}
 	if (key && !lay_value_equal(has_sk ? &out->sk : &out->pk, key))
 		return lay_err_set(err, -EINVAL, "the key attributes disagree with the name %s",
 				   name);
@@ -187,23 +192,38 @@ static int settle_key(lay_item *item, const lay_schema *s, fs_node *dir, const c
 	return rc;
 }
 
-/* The key node n commits under; see settle_key. */
+/*
+ * The key node n commits under; see settle_key. 1 if n was unlinked: like
+ * an unlinked file's, its content goes nowhere.
+ */
 static int commit_key(fs_node *n, lay_item *item, const lay_schema *s, lay_err *err)
 {
+	lay_item known = LAY_ITEM_INIT;
+	lay_value pk = { 0 }, kv = { 0 };
 	fs_node *dir;
 	lay_key key;
-	int rc;
+	int rc = 0;
 
+	/* a copy: a rename on another thread may change them */
 	pthread_mutex_lock(&fs.lock);
 	dir = n->parent ? fs_node_of(n->parent) : NULL;
+	if ((s->sk[0] && n->pk.type && lay_value_copy(&known, &pk, &n->pk) < 0) ||
+	    (n->key.type && lay_value_copy(&known, &kv, &n->key) < 0))
+		rc = -ENOMEM;
 	pthread_mutex_unlock(&fs.lock);
-	if (!dir)
-		return lay_err_set(err, -ENOENT, "%s was removed", n->name);
-	rc = settle_key(item, s, dir, n->name, s->sk[0] && n->pk.type ? &n->pk : NULL,
-			n->key.type ? &n->key : NULL, &key, err);
-	if (rc < 0 || n->key.type)
-		return rc;
-	return fs_node_set_key(n, s->sk[0] ? &key.pk : NULL, s->sk[0] ? &key.sk : &key.pk);
+	if (rc == 0 && !dir)
+		rc = 1;
+	if (rc == 0)
+		rc = settle_key(item, s, dir, n->name, pk.type ? &pk : NULL, kv.type ? &kv : NULL,
+				&key, err);
+	if (rc == 0 && (!kv.type || (s->sk[0] && !pk.type))) {
+		/* the content told what the path could not */
+		pthread_mutex_lock(&fs.lock);
+		rc = fs_node_set_key(n, s->sk[0] ? &key.pk : NULL, s->sk[0] ? &key.sk : &key.pk);
+		pthread_mutex_unlock(&fs.lock);
+	}
+	lay_item_free(&known);
+	return rc;
 }
 
 /* Forget a created item whose first commit failed: it never existed. */
@@ -252,13 +272,22 @@ static int commit(fs_fh *fh, lay_err *err)
 	}
 	pthread_mutex_unlock(&fs.lock);
 
+	if (fh->werr) {
+		rc = lay_err_set(err, fh->werr, "a write to this file failed (%s): nothing committed",
+				 lay_errno_name(fh->werr));
+		fh->werr = 0;
+		goto out;
+	}
 	if ((rc = eng_table_get(fs.db, n->table, &ti, err)) < 0)
 		goto out;
 	if ((rc = lay_json_parse(&item, fh->buf.p ? fh->buf.p : "", fh->buf.len, fs.format, err)) <
 	    0)
 		goto out;
-	if ((rc = commit_key(n, &item, &ti.schema, err)) < 0)
+	if ((rc = commit_key(n, &item, &ti.schema, err)) != 0) {
+		if (rc == 1)
+			rc = 0; /* unlinked */
 		goto out;
+	}
 	rc = eng_item_put(fs.db, n->table, &item, &meta, which, &ev, NULL, err);
 	if (rc < 0)
 		goto out;
@@ -637,6 +666,10 @@ void fs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, o
 	} else {
 		pthread_mutex_lock(&fh->lock);
 		rc = buf_write(&fh->buf, buf, size, off, fh->append, MAX_ITEM_FILE);
+		if (rc < 0) {
+			fh->werr = rc;
+			fh->written = 1; /* so close reports it too */
+		}
 		if (rc == 0) {
 			mark_dirty(fh);
 			fh->written = 1;
@@ -789,7 +822,7 @@ int fs_file_put_scratch(fs_node *s, fs_node *dir, const char *name, fs_target *t
 	lay_buf text = LAY_BUF_INIT;
 	lay_key key;
 	eng_event ev;
-	int rc, has_sk = t->ti.schema.sk[0] != 0;
+	int rc, hidden, has_sk = t->ti.schema.sk[0] != 0;
 
 	pthread_mutex_lock(&fs.lock);
 	rc = lay_buf_add(&text, s->data.p, s->data.len);
@@ -806,12 +839,14 @@ int fs_file_put_scratch(fs_node *s, fs_node *dir, const char *name, fs_target *t
 			t->hashed ? NULL : &t->key, &key, err);
 	if (rc < 0)
 		goto out;
-	if (fs_is_hidden(dir->table, &key))
-		fs_unhide_key(dir->table, &key); /* `sed -i.bak`: one MODIFY */
+	/* a name renamed away is free, though its row waits (SPEC §6) */
+	hidden = fs_is_hidden(dir->table, &key);
 	rc = eng_item_put(fs.db, dir->table, &item, &meta,
 			  ENG_META_MODE | ENG_META_UID | ENG_META_GID | ENG_META_MTIME |
-			      (noreplace ? ENG_PUT_EXCL : 0),
+			      (noreplace && !hidden ? ENG_PUT_EXCL : 0),
 			  &ev, NULL, err);
+	if (rc == 0 && hidden)
+		fs_unhide_key(dir->table, &key); /* `sed -i.bak`: one MODIFY */
 	if (rc == 0 && (t->hashed || !t->pk.type)) {
 		/* tell the caller the key the content gave */
 		if (lay_value_copy(&t->store, &t->key, has_sk ? &key.sk : &key.pk) < 0 ||

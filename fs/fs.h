@@ -39,6 +39,8 @@ struct fs_fh;
 
 /* st_ino of generated entries: FS_MAGIC_INO + their fs_magic */
 #define FS_MAGIC_INO 0x7ffe000000000000ull
+/* st_ino of engine objects: FS_ENGINE_INO + their id (1 is the root, 2 .ddbfs) */
+#define FS_ENGINE_INO 16u
 
 typedef struct fs_node {
 	uint64_t parent;        /* parent's nodeid; 0 once unlinked */
@@ -50,6 +52,7 @@ typedef struct fs_node {
 	uint64_t nlookup;       /* kernel references */
 	unsigned open;          /* open handles */
 	int mem;                /* a memory object: kept while linked, listed by its dir */
+	struct fs_node *mowner; /* the directory whose list holds it, while mem */
 	struct fs_node *mchildren; /* memory children (directories) */
 
 	/* Identity of engine objects: the table, and for partitions and items
@@ -85,6 +88,7 @@ typedef struct fs_fh {
 	lay_buf buf;            /* the file's content as this handle sees it */
 	int dirty;              /* buf differs from what is committed */
 	int written;            /* bytes were written since the last commit */
+	int werr;               /* a write failed (EFBIG): the commit fails with it */
 	int idle;               /* a flush came with nothing written: the
 	                         * commit waits for release (or a reader) */
 	int writable;
@@ -127,6 +131,7 @@ void fs_node_mem_link(fs_node *dir, fs_node *n);
 void fs_node_mem_unlink(fs_node *n);
 void fs_node_maybe_free(fs_node *n);
 int fs_node_set_key(fs_node *n, const lay_value *pk, const lay_value *key);
+void fs_node_graves_free(void); /* at unmount */
 void fs_node_item_key(const fs_node *n, lay_key *out);
 int fs_map_init(void);
 
@@ -149,6 +154,7 @@ extern const struct fuse_lowlevel_ops fs_ops;
 void fs_path_of(lay_buf *out, const fs_node *n, const char *child);
 int fs_table_info(const fs_node *n, eng_table_info *out, lay_err *err);
 void fs_hidden_release_all(void);
+void fs_tables_retired_free(void); /* at unmount */
 
 /* magic.c: generated files */
 int fs_magic_render(fs_node *n, lay_buf *out);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 fs_node *fs_node_of(fuse_ino_t ino)
 {
@@ -145,26 +146,28 @@ void fs_node_mem_link(fs_node *dir, fs_node *n)
 	if (n->mem)
 		return;
 	n->mem = 1;
+	n->mowner = dir;
 	n->mnext = dir->mchildren;
 	dir->mchildren = n;
 }
 
+/* Its list is its owner's, not its parent's: a name may move first. The
+ * owner lives at least as long (fs_node_maybe_free keeps directories with
+ * memory children). */
 void fs_node_mem_unlink(fs_node *n)
 {
-	fs_node *dir, **pp;
+	fs_node **pp;
 
 	if (!n->mem)
 		return;
 	n->mem = 0;
-	dir = n->parent ? fs_node_of(n->parent) : NULL;
-	if (dir) {
-		for (pp = &dir->mchildren; *pp; pp = &(*pp)->mnext) {
-			if (*pp == n) {
-				*pp = n->mnext;
-				break;
-			}
+	for (pp = &n->mowner->mchildren; *pp; pp = &(*pp)->mnext) {
+		if (*pp == n) {
+			*pp = n->mnext;
+			break;
 		}
 	}
+	n->mowner = NULL;
 	n->mnext = NULL;
 }
 
@@ -183,6 +186,70 @@ void fs_node_maybe_free(fs_node *n)
 	free(n);
 }
 
+/*
+ * Key values replaced by a rename may still be read by requests that took
+ * them a moment before (a getattr of the same node on another thread), so
+ * their arena is freed only after a grace period far longer than any
+ * request's use of them.
+ */
+#define GRACE_NS (10 * 1000000000ll)
+
+typedef struct grave {
+	struct grave *next;
+	lay_item keys;
+	int64_t when;
+} grave;
+
+static grave *graves, **graves_tail = &graves;
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Bury keys (needs fs.lock); free those buried long enough ago. */
+static void bury(lay_item *keys)
+{
+	int64_t now = mono_ns();
+	grave *g;
+
+	while (graves && now - graves->when > GRACE_NS) {
+		g = graves;
+		graves = g->next;
+		if (!graves)
+			graves_tail = &graves;
+		lay_item_free(&g->keys);
+		free(g);
+	}
+	if (!keys->arena)
+		return;
+	if (!(g = calloc(1, sizeof(*g)))) {
+		/* keep them forever rather than risk a reader's use */
+		*keys = (lay_item)LAY_ITEM_INIT;
+		return;
+	}
+	g->keys = *keys;
+	g->when = now;
+	*graves_tail = g;
+	graves_tail = &g->next;
+	*keys = (lay_item)LAY_ITEM_INIT;
+}
+
+void fs_node_graves_free(void)
+{
+	grave *g;
+
+	while ((g = graves)) {
+		graves = g->next;
+		lay_item_free(&g->keys);
+		free(g);
+	}
+	graves_tail = &graves;
+}
+
 int fs_node_set_key(fs_node *n, const lay_value *pk, const lay_value *key)
 {
 	lay_item keys = LAY_ITEM_INIT;
@@ -193,21 +260,25 @@ int fs_node_set_key(fs_node *n, const lay_value *pk, const lay_value *key)
 		lay_item_free(&keys);
 		return -ENOMEM;
 	}
-	lay_item_free(&n->keys);
+	bury(&n->keys);
 	n->keys = keys;
 	n->pk = npk;
 	n->key = nkey;
 	return 0;
 }
 
-/* The primary key of an item node; values borrowed from n. */
+/* The primary key of an item node; values borrowed from n, valid for at
+ * least the grace period of bury() even if a rename replaces them. Takes
+ * fs.lock. */
 void fs_node_item_key(const fs_node *n, lay_key *out)
 {
 	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&fs.lock);
 	if (n->has_sk) {
 		out->pk = n->pk;
 		out->sk = n->key;
 	} else {
 		out->pk = n->key;
 	}
+	pthread_mutex_unlock(&fs.lock);
 }

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -213,15 +215,57 @@ static int make_root(void)
 	return 0;
 }
 
+/* fusermount3 -uz PATH, for a user who may not umount2 */
+static void fusermount_lazy(const char *path)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		execlp("fusermount3", "fusermount3", "-uz", path, (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+}
+
 static int run_mount(mount_opts *o)
 {
-	char data_dir[PATH_MAX], msg[LAY_ERR_MSG + 64];
+	char data_dir[PATH_MAX], mnt[PATH_MAX], msg[LAY_ERR_MSG + 64];
+	struct stat st;
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_loop_config *loop = NULL;
 	eng_db_opts dbo = { 0 };
 	eng_clock *clock = NULL;
 	lay_err err = { 0 };
 	int pipefd[2] = { -1, -1 }, rc = 1;
+
+	/* the daemon works from "/": it needs the mount point's full path */
+	if (stat(o->mountpoint, &st) < 0 && errno == ENOTCONN) {
+		/* a mount whose daemon died (kill -9): mounting again just works */
+		if (umount2(o->mountpoint, MNT_DETACH) < 0)
+			fusermount_lazy(o->mountpoint);
+	}
+	if (!realpath(o->mountpoint, mnt)) {
+		fprintf(stderr, "ddbfs: mount point %s: %s\n", o->mountpoint, strerror(errno));
+		return 1;
+	}
+	o->mountpoint = mnt;
+	/* refuse bad options before anything is created */
+	fuse_opt_add_arg(&args, "ddbfs");
+	if (o->debug)
+		fuse_opt_add_arg(&args, "-d");
+	fuse_opt_add_arg(&args, "-o");
+	snprintf(msg, sizeof(msg), "default_permissions,fsname=ddbfs,subtype=ddbfs%s%s",
+		 o->fuse_opts.len ? "," : "", o->fuse_opts.len ? o->fuse_opts.p : "");
+	fuse_opt_add_arg(&args, msg);
+	if (!(fs.se = fuse_session_new(&args, &fs_ops, sizeof(fs_ops), NULL))) {
+		fprintf(stderr, "ddbfs: bad mount options (see above)\n");
+		fuse_opt_free_args(&args);
+		return 1;
+	}
+	fuse_session_destroy(fs.se);
+	fs.se = NULL;
 
 	if (mkdir(o->data_dir, 0755) < 0 && errno != EEXIST) {
 		fprintf(stderr, "ddbfs: cannot create %s: %s\n", o->data_dir, strerror(errno));
@@ -282,13 +326,6 @@ static int run_mount(mount_opts *o)
 		goto out_db;
 	}
 
-	fuse_opt_add_arg(&args, "ddbfs");
-	if (o->debug)
-		fuse_opt_add_arg(&args, "-d");
-	fuse_opt_add_arg(&args, "-o");
-	snprintf(msg, sizeof(msg), "default_permissions,fsname=ddbfs,subtype=ddbfs%s%s",
-		 o->fuse_opts.len ? "," : "", o->fuse_opts.len ? o->fuse_opts.p : "");
-	fuse_opt_add_arg(&args, msg);
 	fs.se = fuse_session_new(&args, &fs_ops, sizeof(fs_ops), NULL);
 	if (!fs.se) {
 		report(pipefd[1], "bad mount options (libfuse printed which)");
@@ -327,10 +364,14 @@ static int run_mount(mount_opts *o)
 	loop = fuse_loop_cfg_create();
 	fuse_loop_cfg_set_max_threads(loop, 16);
 	fuse_loop_cfg_set_idle_threads(loop, 8);
-	rc = fuse_session_loop_mt(fs.se, loop) == 0 ? 0 : 1;
+	rc = fuse_session_loop_mt(fs.se, loop);
+	/* an unmount ends the loop with 0, SIGTERM/SIGINT/SIGHUP with the signal */
+	rc = rc == 0 || rc == SIGTERM || rc == SIGINT || rc == SIGHUP ? 0 : 1;
 	fuse_loop_cfg_destroy(loop);
 	fs_expire_stop();
 	fs_notify_stop();
+	fs_node_graves_free();
+	fs_tables_retired_free();
 	fs_hidden_release_all();
 	fs_log("unmounting %s", o->mountpoint);
 out_unmount:

@@ -792,6 +792,53 @@ static int become_item(fs_node *n, fs_node *dir, const char *name, const fs_targ
 	return fs_node_set_key(n, n->has_sk ? &t->pk : NULL, &t->key);
 }
 
+/* Table names retired by renames: requests may still hold them. Freed at
+ * unmount (renaming tables is rare). */
+static char **retired;
+static size_t nretired;
+
+/* After table from became to: every node of it names the new table. */
+static void rename_table_nodes(fs_node *t, fs_node *root, const char *from, const char *to)
+{
+	fs_node *n, *old;
+	char **grown;
+	size_t i;
+
+	pthread_mutex_lock(&fs.lock);
+	old = fs_node_find(fs_ino_of(root), to);
+	if (old && old != t) {
+		fs_node_unhash(old);
+		fs_node_maybe_free(old);
+	}
+	if (t)
+		fs_node_rehash(t, root, to);
+	for (i = 0; i < fs.map_size; i++) {
+		for (n = fs.map[i]; n; n = n->hnext) {
+			char *copy;
+
+			if (!n->table || strcmp(n->table, from) != 0 || !(copy = strdup(to)))
+				continue;
+			grown = realloc(retired, (nretired + 1) * sizeof(*retired));
+			if (!grown) {
+				free(copy);
+				continue;
+			}
+			retired = grown;
+			retired[nretired++] = n->table;
+			n->table = copy;
+		}
+	}
+	pthread_mutex_unlock(&fs.lock);
+}
+
+void fs_tables_retired_free(void)
+{
+	while (nretired)
+		free(retired[--nretired]);
+	free(retired);
+	retired = NULL;
+}
+
 static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
 		      const char *newname, unsigned int flags)
 {
@@ -835,6 +882,13 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 		rc = lay_err_set(&err, -EROFS, "generated entries cannot be renamed");
 		goto out;
 	}
+	if (st.kind == FS_TABLE && dt.kind == FS_TABLE) {
+		/* one transaction: the table keeps its schema, items and stream */
+		rc = eng_table_rename(fs.db, name, newname, noreplace, &err);
+		if (rc == 0)
+			rename_table_nodes(n, ndir, name, newname);
+		goto out;
+	}
 	if (st.kind == FS_TABLE || st.kind == FS_PART) {
 		rc = lay_err_set(&err, -EXDEV, "directories move by copy (mv does it)");
 		goto out;
@@ -857,8 +911,17 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 		pthread_mutex_unlock(&fs.lock);
 		if (rc == 0 && ndir->mem && ndir->kind == FS_PART)
 			rc = 0; /* the item makes the partition real */
+		/* readers opening either name from now on bypass cached pages */
+		if (n)
+			fs_file_heat(n);
+		pthread_mutex_lock(&fs.lock);
+		old = fs_node_find(newparent, newname);
+		pthread_mutex_unlock(&fs.lock);
+		if (old)
+			fs_file_heat(old);
 		if (rc == 0)
-			rc = eng_item_rename(fs.db, dir->table, &from, &to, noreplace, &err);
+			rc = eng_item_rename(fs.db, dir->table, &from, &to,
+					     noreplace && !fs_is_hidden(dir->table, &to), &err);
 		if (rc < 0)
 			goto out;
 		fs_unhide_key(dir->table, &to);
@@ -933,11 +996,14 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 				n->mtime_ns = meta.mtime_ns;
 				n->ctime_ns = eng_clock_now_ns(eng_db_clock(fs.db));
 				n->atime_ns = meta.mtime_ns;
-				n->ino = meta.id;
+				/* a new name's file (`x.json~`); x.json keeps the number */
+				n->ino = fs_attr_new_ino();
 				fs_node_mem_link(ndir, n);
 				rc = hide(n, &from);
 			}
 			pthread_mutex_unlock(&fs.lock);
+			if (rc == 0)
+				fs_notify_inode(fs_ino_of(n)); /* a new file: its number */
 		}
 		lay_buf_free(&text);
 		goto out;
@@ -1007,6 +1073,11 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 out:
 	fs_target_free(&st);
 	fs_target_free(&dt);
+	if (rc == -EEXIST && noreplace) {
+		/* mv asks first with RENAME_NOREPLACE: an answer, not a failure */
+		fuse_reply_err(req, EEXIST);
+		return;
+	}
 	if (rc < 0) {
 		fail(req, "rename", dir, name, rc, &err);
 		return;

@@ -345,6 +345,20 @@ void fs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char
 			return;
 		}
 	}
+	/* the value it has already (cp -a and rsync -X copy every one back,
+	 * after the table's items): nothing to change */
+	if (eng_table_get(fs.db, n->table, &ti, &err) == 0) {
+		lay_buf cur = LAY_BUF_INIT;
+		int same = table_get(&ti, name, &cur) == 0 && cur.len == size &&
+			   memcmp(cur.p ? cur.p : "", v, size) == 0;
+
+		lay_buf_free(&cur);
+		if (same) {
+			free(v);
+			fuse_reply_err(req, 0);
+			return;
+		}
+	}
 	if (strcmp(name, "user.ddb.key_schema") == 0) {
 		lay_schema s;
 

@@ -8,8 +8,10 @@ data=${1:-$PWD/data}
 mnt=${2:-$PWD/mnt}
 shift 2 || true
 
-mkdir -p "$mnt"
-if mountpoint -q "$mnt"; then
+# a mount whose daemon died (kill -9) answers "not connected": ddbfs
+# clears it and mounts again
+mkdir -p "$mnt" 2>/dev/null || true
+if mountpoint -q "$mnt" && ls "$mnt" >/dev/null 2>&1; then
 	echo "ddbfs: $mnt is already mounted (fusermount3 -u $mnt to unmount)"
 	exit 0
 fi

@@ -7,7 +7,7 @@ load helpers
 	new_table Orders
 	$T mkdir "$MNT/Orders/p"
 	echo '{}' >"$MNT/Orders/p/a.json"
-	timeout 30 inotifywait -m -q -e create,modify,close_write,moved_from,moved_to,delete \
+	timeout 30 stdbuf -oL inotifywait -m -q -e create,modify,close_write,moved_from,moved_to,delete \
 		--format '%e %f' "$MNT/Orders/p" >"$TESTROOT/events" 2>/dev/null &
 	watcher=$!
 	sleep 1
