@@ -347,6 +347,12 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 
 	if (!created)
 		fs_file_settle(req, n);
+	if (!created && n->kind == FS_ITEM && !n->parent) {
+		/* a name the kernel still caches for a file that is gone (a
+		 * first commit failed): ESTALE makes it look the name up again */
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
 
 	if (n->kind == FS_TABLE || n->kind == FS_PART || n->kind == FS_ROOT ||
 	    n->kind == FS_MAGIC_DIR || (n->kind == FS_MAGIC_FILE && n->magic == FS_M_SNAPSHOTS)) {

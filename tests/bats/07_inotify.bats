@@ -7,10 +7,15 @@ load helpers
 	new_table Orders
 	$T mkdir "$MNT/Orders/p"
 	echo '{}' >"$MNT/Orders/p/a.json"
-	timeout 30 stdbuf -oL inotifywait -m -q -e create,modify,close_write,moved_from,moved_to,delete \
-		--format '%e %f' "$MNT/Orders/p" >"$TESTROOT/events" 2>/dev/null &
+	timeout 30 stdbuf -oL inotifywait -m -e create,modify,close_write,moved_from,moved_to,delete \
+		--format '%e %f' "$MNT/Orders/p" >"$TESTROOT/events" 2>"$TESTROOT/watch" &
 	watcher=$!
-	sleep 1
+	for i in $(seq 1 100); do
+		grep -q "Watches established" "$TESTROOT/watch" && break
+		sleep 0.1
+	done
+	run cat "$TESTROOT/watch"
+	assert_output --partial "Watches established"
 	echo '{"v":1}' >"$MNT/Orders/p/b.json"
 	echo '{"v":2}' >"$MNT/Orders/p/a.json"
 	$T mv "$MNT/Orders/p/b.json" "$MNT/Orders/p/c.json"
