@@ -48,16 +48,37 @@ static int64_t now_ns(void)
 
 /* How long after a write readers bypass the page cache: well past the time
  * the kernel takes to act on our invalidation. */
-#define HOT_NS (2 * 1000000000ll)
+#define HOT_NS (5 * 1000000000ll)
 
+/* The item, its partition and its table get hot: a writer's O_TRUNC can
+ * shrink the size the kernel keeps of an item a reader opened a moment
+ * before, so while a table is being written its readers read directly. */
 void fs_file_heat(fs_node *n)
 {
 	int64_t until = now_ns() + HOT_NS;
+	int depth;
 
 	pthread_mutex_lock(&fs.lock);
-	if (n->hot_until_ns < until)
-		n->hot_until_ns = until;
+	for (depth = 0; n && depth < 3; depth++) {
+		if (n->hot_until_ns < until)
+			n->hot_until_ns = until;
+		n = n->parent && n->parent != FUSE_ROOT_ID ? fs_node_of(n->parent) : NULL;
+	}
 	pthread_mutex_unlock(&fs.lock);
+}
+
+/* Whether n or its directories were written lately. Needs fs.lock. */
+static int is_hot(fs_node *n)
+{
+	int64_t now = now_ns();
+	int depth;
+
+	for (depth = 0; n && depth < 3; depth++) {
+		if (n->hot_until_ns > now)
+			return 1;
+		n = n->parent && n->parent != FUSE_ROOT_ID ? fs_node_of(n->parent) : NULL;
+	}
+	return 0;
 }
 
 static fs_fh *fh_new(fs_node *n, fuse_req_t req, int flags)
@@ -237,6 +258,7 @@ static void drop_pending(fs_node *n)
 		fs_notify_entry(parent, n->name);
 		fs_node_mem_unlink(n);
 		fs_node_unhash(n);
+		n->dropped = 1;
 	}
 	pthread_mutex_unlock(&fs.lock);
 }
@@ -347,7 +369,7 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 
 	if (!created)
 		fs_file_settle(req, n);
-	if (!created && n->kind == FS_ITEM && !n->parent) {
+	if (!created && n->kind == FS_ITEM && n->dropped) {
 		/* a name the kernel still caches for a file that is gone (a
 		 * first commit failed): ESTALE makes it look the name up again */
 		fuse_reply_err(req, ESTALE);
@@ -378,7 +400,7 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 			 * reader bypasses the cache and reads the commit it opened. */
 			fi->noflush = 1;
 			pthread_mutex_lock(&fs.lock);
-			fh->snapshot = n->dirty || n->hot_until_ns > now_ns();
+			fh->snapshot = n->dirty || is_hot(n);
 			pthread_mutex_unlock(&fs.lock);
 			if (fh->snapshot) {
 				fi->direct_io = 1;

@@ -50,6 +50,7 @@ typedef struct fs_node {
 	fs_kind kind;
 	fs_magic magic;
 	uint64_t nlookup;       /* kernel references */
+	unsigned nchild;        /* nodes in the map whose parent this is */
 	unsigned open;          /* open handles */
 	int mem;                /* a memory object: kept while linked, listed by its dir */
 	struct fs_node *mowner; /* the directory whose list holds it, while mem */
@@ -78,6 +79,7 @@ typedef struct fs_node {
 
 	struct fs_fh *dirty;    /* an open handle with uncommitted content */
 	int64_t hot_until_ns;   /* written lately: readers bypass the page cache */
+	int dropped;            /* created, first commit failed: gone */
 } fs_node;
 
 /* An open file. */

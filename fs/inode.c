@@ -80,6 +80,7 @@ static void map_insert(fs_node *n)
 	n->hnext = fs.map[h];
 	fs.map[h] = n;
 	fs.map_count++;
+	fs_node_of(n->parent)->nchild++;
 }
 
 void fs_node_unhash(fs_node *n)
@@ -93,6 +94,7 @@ void fs_node_unhash(fs_node *n)
 		if (*pp == n) {
 			*pp = n->hnext;
 			fs.map_count--;
+			fs_node_of(n->parent)->nchild--;
 			break;
 		}
 	}
@@ -172,11 +174,15 @@ void fs_node_mem_unlink(fs_node *n)
 }
 
 /* Free n once nothing refers to it: no kernel reference, no open handle,
- * not a linked memory object, no memory children. */
+ * not a linked memory object, no child in the map (which points at it). */
 void fs_node_maybe_free(fs_node *n)
 {
-	if (n == fs.root || n == fs.ddbfs_dir || n->nlookup || n->open || n->mem || n->mchildren)
+	fs_node *parent;
+
+	if (n == fs.root || n == fs.ddbfs_dir || n->nlookup || n->open || n->mem || n->mchildren ||
+	    n->nchild)
 		return;
+	parent = n->parent ? fs_node_of(n->parent) : NULL;
 	fs_node_unhash(n);
 	free(n->name);
 	free(n->table);
@@ -184,6 +190,9 @@ void fs_node_maybe_free(fs_node *n)
 	lay_item_free(&n->hidden_keys);
 	lay_buf_free(&n->data);
 	free(n);
+	/* a directory the kernel forgot while this child lived can go now */
+	if (parent && !parent->nchild && parent != fs.root)
+		fs_node_maybe_free(parent);
 }
 
 /*
