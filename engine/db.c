@@ -181,6 +181,8 @@ int eng_db_open(eng_db **out, const char *dir, const eng_db_opts *opts, lay_err 
 	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&db->cache_mu, NULL);
 	pthread_mutex_init(&db->maint_mu, NULL);
+	pthread_mutex_init(&db->rtxn_mu, NULL);
+	store_rtxn_init(db);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&db->maint_cv, &ca);
@@ -233,6 +235,7 @@ void eng_db_close(eng_db *db)
 		pthread_join(db->sync_thread, NULL);
 	}
 	if (db->env) {
+		store_rtxn_close_all(db);
 		mdb_env_sync(db->env, 1);
 		mdb_env_close(db->env);
 	}
@@ -242,6 +245,7 @@ void eng_db_close(eng_db *db)
 	pthread_mutex_destroy(&db->cache_mu);
 	pthread_cond_destroy(&db->maint_cv);
 	pthread_mutex_destroy(&db->maint_mu);
+	pthread_mutex_destroy(&db->rtxn_mu);
 	pthread_cond_destroy(&db->sync_cv);
 	pthread_mutex_destroy(&db->sync_mu);
 	pthread_rwlock_destroy(&db->maplock);

@@ -127,16 +127,88 @@ static int adopt_size(eng_db *db, lay_err *err)
 	return rc ? store_mdb(rc, "adopting the database map size", err) : 0;
 }
 
+/*
+ * A read transaction kept per thread and db, reset between uses and renewed
+ * (mdb_txn_renew) for the next: beginning one costs a reader-slot search.
+ * eng_db_close aborts them all (db->rtxns); db->serial tells a thread that
+ * its cached one belongs to a closed db.
+ */
+static __thread MDB_txn *tls_rtxn;
+static __thread uint64_t tls_serial;
+static __thread int tls_rtxn_busy;
+
+static _Atomic uint64_t serials;
+
+void store_rtxn_init(eng_db *db)
+{
+	db->serial = atomic_fetch_add(&serials, 1) + 1;
+}
+
+/* A read transaction for this thread: the cached one renewed, or a new one
+ * (nested reads, or the first on this thread). *cached says which. */
+static int rtxn_get(eng_db *db, MDB_txn **out, int *cached)
+{
+	int rc;
+
+	*cached = 0;
+	if (!tls_rtxn_busy && tls_rtxn && tls_serial == db->serial) {
+		if ((rc = mdb_txn_renew(tls_rtxn)) == 0) {
+			tls_rtxn_busy = 1;
+			*cached = 1;
+			*out = tls_rtxn;
+			return 0;
+		}
+		if (rc == MDB_MAP_RESIZED)
+			return rc;
+	}
+	if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, out)) != 0)
+		return rc;
+	if (!tls_rtxn_busy && (!tls_rtxn || tls_serial != db->serial)) {
+		/* keep it for next time */
+		pthread_mutex_lock(&db->rtxn_mu);
+		if (db->nrtxns < STORE_MAX_RTXNS) {
+			db->rtxns[db->nrtxns++] = *out;
+			tls_rtxn = *out;
+			tls_serial = db->serial;
+			tls_rtxn_busy = 1;
+			*cached = 1;
+		}
+		pthread_mutex_unlock(&db->rtxn_mu);
+	}
+	return 0;
+}
+
+static void rtxn_put(MDB_txn *txn, int cached)
+{
+	if (cached) {
+		mdb_txn_reset(txn);
+		tls_rtxn_busy = 0;
+	} else {
+		mdb_txn_abort(txn);
+	}
+}
+
+void store_rtxn_close_all(eng_db *db)
+{
+	size_t i;
+
+	pthread_mutex_lock(&db->rtxn_mu);
+	for (i = 0; i < db->nrtxns; i++)
+		mdb_txn_abort(db->rtxns[i]);
+	db->nrtxns = 0;
+	pthread_mutex_unlock(&db->rtxn_mu);
+}
+
 static int run(eng_db *db, store_fn fn, void *ctx, int write, lay_err *err)
 {
 	MDB_txn *txn;
 	size_t seen;
-	int rc;
+	int rc, cached = 0;
 
 	for (;;) {
 		lock_enter(db);
 		seen = atomic_load(&db->map_size);
-		rc = mdb_txn_begin(db->env, NULL, write ? 0 : MDB_RDONLY, &txn);
+		rc = write ? mdb_txn_begin(db->env, NULL, 0, &txn) : rtxn_get(db, &txn, &cached);
 		if (rc == MDB_MAP_RESIZED) {
 			lock_leave(db);
 			if ((rc = adopt_size(db, err)) < 0)
@@ -154,8 +226,10 @@ static int run(eng_db *db, store_fn fn, void *ctx, int write, lay_err *err)
 			if (rc == 0)
 				atomic_fetch_add(&db->commits, 1);
 			rc = store_mdb(rc, "committing", err);
-		} else {
+		} else if (write) {
 			mdb_txn_abort(txn);
+		} else {
+			rtxn_put(txn, cached);
 		}
 		lock_leave(db);
 		if (rc == STORE_MAP_FULL && write) {

@@ -33,6 +33,9 @@
 
 struct store_cache_ent;
 
+/* threads that may keep a read transaction each (more read uncached) */
+#define STORE_MAX_RTXNS 64
+
 struct eng_db {
 	char *dir;
 	int lock_fd;
@@ -69,7 +72,16 @@ struct eng_db {
 	pthread_cond_t maint_cv;
 	eng_change_hook hook;      /* told of the engine's own changes */
 	void *hook_ctx;
+	/* read transactions cached by threads (store.c) */
+	uint64_t serial;
+	pthread_mutex_t rtxn_mu;
+	MDB_txn *rtxns[STORE_MAX_RTXNS];
+	size_t nrtxns;
 };
+
+/* Cached read transactions: set up at open, aborted at close. */
+void store_rtxn_init(eng_db *db);
+void store_rtxn_close_all(eng_db *db);
 
 /* A transaction's body. Runs again from the start after the map grew, so it
  * must not keep effects outside the transaction from an earlier run.
