@@ -78,3 +78,30 @@ clean:
 	rm -rf build build-asan
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# The benchmark (SPEC §18, bench/README.md): ddbfs beside tmpfs, a minimal
+# in-memory FUSE file system, raw LMDB and dynalite; prints ops/s and ratios
+# and writes bench/results.json.
+.PHONY: bench-quick bench-scale bench-tools
+BENCH_BIN := $(addprefix $(BUILD)/bench/,bench ceilingfs rawlmdb dynaclient report scale)
+bench-tools: $(BUILD)/ddbfs $(BENCH_BIN)
+$(BUILD)/bench/bench: $(BUILD)/bench/bench.o $(BUILD)/bench/common.o \
+		$(BUILD)/bench/dynclient.o $(BUILD)/liblayout.a
+	$(CC) $(CFLAGS) -o $@ $^ $(shell pkg-config --libs lmdb libcjson)
+# The FUSE ceiling links libfuse only: no LMDB, nothing of ours.
+$(BUILD)/bench/ceilingfs: $(BUILD)/bench/ceilingfs.o
+	$(CC) $(CFLAGS) -o $@ $^ $(shell pkg-config --libs fuse3) -lpthread
+$(BUILD)/bench/rawlmdb $(BUILD)/bench/scale: $(BUILD)/bench/%: $(BUILD)/bench/%.o \
+		$(BUILD)/bench/common.o $(BUILD)/libengine.a $(BUILD)/liblayout.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/bench/dynaclient: $(BUILD)/bench/dynalite.o $(BUILD)/bench/common.o \
+		$(BUILD)/bench/dynclient.o $(BUILD)/liblayout.a
+	$(CC) $(CFLAGS) -o $@ $^ $(shell pkg-config --libs libcjson) -lpthread
+$(BUILD)/bench/report: $(BUILD)/bench/report.o
+	$(CC) $(CFLAGS) -o $@ $^ $(shell pkg-config --libs libcjson) -lm
+bench: deps
+	BUILD=$(BUILD) ./bench/run.sh full
+bench-quick: deps
+	BUILD=$(BUILD) ./bench/run.sh quick
+bench-scale: deps
+	BUILD=$(BUILD) ./bench/run.sh scale

@@ -1,0 +1,287 @@
+/* The raw LMDB baseline of the benchmark (SPEC §18, §17): 1 KB puts, one per
+ * transaction (MDB_NOSYNC, and durable), and gets, one per read transaction,
+ * taking turns with the engine's eng_item_put and eng_item_get +
+ * lay_json_render on the same items in this process. Bench code: it may use
+ * LMDB, which fs/ never does. Usage: rawlmdb DIR --n N [--durable K] --out F */
+#include <errno.h>
+#include <getopt.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../engine/db.h"
+#include "../engine/item.h"
+#include "../engine/table.h"
+#include "../layout/buf.h"
+#include "../layout/json.h"
+#include "../layout/schema.h"
+#include "common.h"
+
+#define TABLE "Bench"
+#define BATCH 1000  /* items parsed ahead of a timed batch of puts */
+
+static const char *out_path;
+static unsigned long label;
+
+static void result(const char *figure, double value, const char *unit)
+{
+	int rc = bench_result(out_path, label, "lmdb", figure, value, unit);
+
+	if (rc < 0)
+		bench_die("cannot write %s: %s", out_path, strerror(-rc));
+}
+
+static void mdb_check(int rc, const char *what)
+{
+	if (rc != 0)
+		bench_die("%s: %s", what, mdb_strerror(rc));
+}
+
+/* The raw key of item i: partition, NUL, sort key (the engine's keys are
+ * a table id, a partition encoding and a sort-key encoding: same order). */
+static size_t raw_key(char *out, unsigned long i)
+{
+	char part[8], sk[16];
+
+	bench_item_key(part, sk, i);
+	return (size_t)sprintf(out, "%s%c%s", part, 0, sk);
+}
+
+static MDB_env *raw_open(const char *dir, unsigned flags, MDB_dbi *dbi)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		bench_die("mkdir %s: %s", dir, strerror(errno));
+	mdb_check(mdb_env_create(&env), "mdb_env_create");
+	mdb_check(mdb_env_set_mapsize(env, (size_t)8 << 30), "mdb_env_set_mapsize");
+	mdb_check(mdb_env_open(env, dir, MDB_NOTLS | flags, 0644), "mdb_env_open");
+	mdb_check(mdb_txn_begin(env, NULL, 0, &txn), "mdb_txn_begin");
+	mdb_check(mdb_dbi_open(txn, NULL, 0, dbi), "mdb_dbi_open");
+	mdb_check(mdb_txn_commit(txn), "mdb_txn_commit");
+	return env;
+}
+
+/* Puts of items first..first+count-1, one per transaction: seconds. */
+static double raw_put(MDB_env *env, MDB_dbi dbi, unsigned long first, unsigned long count)
+{
+	char key[32], val[BENCH_ITEM_LEN + 1];
+	unsigned long i;
+	double t0 = bench_now();
+
+	for (i = first; i < first + count; i++) {
+		MDB_val k = { raw_key(key, i), key };
+		MDB_val v = { bench_item_json(val, i), val };
+		MDB_txn *txn;
+
+		mdb_check(mdb_txn_begin(env, NULL, 0, &txn), "mdb_txn_begin");
+		mdb_check(mdb_put(txn, dbi, &k, &v, 0), "mdb_put");
+		mdb_check(mdb_txn_commit(txn), "mdb_txn_commit");
+	}
+	return bench_now() - t0;
+}
+
+/* Gets of items first..first+count-1, each in its own read transaction,
+ * the value copied out as a reader must before the transaction ends:
+ * seconds. */
+static double raw_get(MDB_env *env, MDB_dbi dbi, unsigned long first, unsigned long count)
+{
+	char key[32], copy[BENCH_ITEM_LEN + 64];
+	unsigned long i;
+	double t0 = bench_now();
+
+	for (i = first; i < first + count; i++) {
+		MDB_val k = { raw_key(key, i), key }, v;
+		MDB_txn *txn;
+
+		mdb_check(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), "mdb_txn_begin");
+		mdb_check(mdb_get(txn, dbi, &k, &v), "mdb_get");
+		if (v.mv_size > sizeof(copy))
+			bench_die("raw get: %zu bytes", v.mv_size);
+		memcpy(copy, v.mv_data, v.mv_size);
+		mdb_txn_abort(txn);
+	}
+	return bench_now() - t0;
+}
+
+static void eng_check(int rc, const lay_err *err, const char *what)
+{
+	if (rc < 0)
+		bench_die("%s: %s (%s)", what, err->msg, lay_errno_name(rc));
+}
+
+/* The key of item i, borrowing part and sk. */
+static lay_key key_of(char part[8], char sk[16], unsigned long i)
+{
+	lay_key key;
+
+	bench_item_key(part, sk, i);
+	memset(&key, 0, sizeof(key));
+	key.pk.type = LAY_S;
+	key.pk.len = strlen(part);
+	key.pk.u.p = part;
+	key.sk.type = LAY_S;
+	key.sk.len = strlen(sk);
+	key.sk.u.p = sk;
+	return key;
+}
+
+static eng_db *eng_open(const char *dir, int sync_always)
+{
+	eng_db_opts dbo = { .sync_always = sync_always };
+	lay_err err = { 0 };
+	eng_db *db;
+
+	eng_check(eng_db_open(&db, dir, &dbo, &err), &err, "eng_db_open");
+	eng_check(eng_table_create(db, TABLE, NULL, NULL, &err), &err, "eng_table_create");
+	return db;
+}
+
+/* eng_item_put of items first..first+count-1 (count <= BATCH), parsed and
+ * keyed before the clock starts: seconds of the puts alone. */
+static double eng_put(eng_db *db, unsigned long first, unsigned long count)
+{
+	static lay_item items[BATCH];
+	char json[BENCH_ITEM_LEN + 1], part[8], sk[16];
+	lay_schema schema;
+	lay_err err = { 0 };
+	unsigned long i;
+	eng_event ev;
+	double t0;
+
+	lay_schema_default(&schema);
+	for (i = 0; i < count; i++) {
+		size_t len = bench_item_json(json, first + i);
+		lay_key key = key_of(part, sk, first + i);
+
+		items[i] = (lay_item)LAY_ITEM_INIT;
+		eng_check(lay_json_parse(&items[i], json, len, LAY_FMT_PLAIN, &err), &err,
+			  "lay_json_parse");
+		eng_check(lay_item_set_key(&items[i], &schema, &key, 0, &err), &err,
+			  "lay_item_set_key");
+	}
+	t0 = bench_now();
+	for (i = 0; i < count; i++)
+		eng_check(eng_item_put(db, TABLE, &items[i], NULL, 0, &ev, NULL, &err), &err,
+			  "eng_item_put");
+	t0 = bench_now() - t0;
+	for (i = 0; i < count; i++)
+		lay_item_free(&items[i]);
+	return t0;
+}
+
+/* eng_item_get + lay_json_render (what a cold read of a file costs the
+ * engine and the layout) of items first..first+count-1: seconds. */
+static double eng_get(eng_db *db, unsigned long first, unsigned long count)
+{
+	char part[8], sk[16];
+	lay_buf buf = LAY_BUF_INIT;
+	lay_err err = { 0 };
+	unsigned long i;
+	double t0 = bench_now();
+
+	for (i = first; i < first + count; i++) {
+		lay_key key = key_of(part, sk, i);
+		lay_item it = LAY_ITEM_INIT;
+		eng_meta meta;
+
+		eng_check(eng_item_get(db, TABLE, &key, &it, &meta, &err), &err, "eng_item_get");
+		lay_buf_reset(&buf);
+		if (lay_json_render(&buf, &it, LAY_FMT_PLAIN) < 0)
+			bench_die("lay_json_render: out of memory");
+		lay_item_free(&it);
+	}
+	t0 = bench_now() - t0;
+	if (buf.len < BENCH_ITEM_LEN)
+		bench_die("engine get rendered %zu bytes", buf.len);
+	lay_buf_free(&buf);
+	return t0;
+}
+
+typedef enum { PUT, GET } kind;
+
+/*
+ * The same operations on raw LMDB and on the engine, in chunks that take
+ * turns (so that the noise of a shared machine falls on both alike):
+ * reports figure_raw and figure_eng in ops/s.
+ */
+static void duel(MDB_env *env, MDB_dbi dbi, eng_db *db, kind k, unsigned long count,
+		 unsigned long chunk, const char *figure_raw, const char *figure_eng)
+{
+	double raw = 0, eng = 0;
+	unsigned long base, m;
+
+	for (base = 0; base < count; base += chunk) {
+		m = count - base < chunk ? count - base : chunk;
+		if (k == PUT) {
+			raw += raw_put(env, dbi, base, m);
+			eng += eng_put(db, base, m);
+		} else {
+			raw += raw_get(env, dbi, base, m);
+			eng += eng_get(db, base, m);
+		}
+	}
+	result(figure_raw, (double)count / raw, "ops/s");
+	result(figure_eng, (double)count / eng, "ops/s");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "n", 1, NULL, 'n' }, { "durable", 1, NULL, 'd' }, { "out", 1, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	unsigned long n = 10000, durable = 1000;
+	char path[4096];
+	const char *work;
+	MDB_env *env;
+	MDB_dbi dbi;
+	eng_db *db;
+	int c;
+
+	if (argc < 2 || argv[1][0] == '-')
+		bench_die("usage: rawlmdb WORKDIR --n N [--durable K] --out FILE");
+	work = argv[1];
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (c == 'n')
+			n = strtoul(optarg, NULL, 10);
+		else if (c == 'd')
+			durable = strtoul(optarg, NULL, 10);
+		else if (c == 'o')
+			out_path = optarg;
+		else
+			return 2;
+	}
+	if (!n || !durable)
+		bench_die("--n and --durable must be at least 1");
+	label = n;
+	if (mkdir(work, 0755) < 0 && errno != EEXIST)
+		bench_die("mkdir %s: %s", work, strerror(errno));
+
+	/* as the engine opens its environment: MDB_NOTLS | MDB_NOSYNC */
+	bench_path(path, sizeof(path), "%s/raw", work);
+	env = raw_open(path, MDB_NOSYNC, &dbi);
+	bench_path(path, sizeof(path), "%s/eng", work);
+	db = eng_open(path, 0);
+	duel(env, dbi, db, PUT, n, BATCH, "raw_put", "eng_put");
+	duel(env, dbi, db, GET, n, BATCH, "raw_get", "eng_get_render");
+	eng_db_close(db);
+	mdb_env_close(env);
+
+	/* durable: each commit on disk before it returns; what the earlier
+	 * phases left to write back must not land on these */
+	sync();
+	bench_path(path, sizeof(path), "%s/raw-durable", work);
+	env = raw_open(path, 0, &dbi);
+	bench_path(path, sizeof(path), "%s/eng-durable", work);
+	db = eng_open(path, 1);
+	duel(env, dbi, db, PUT, durable, 50, "raw_put_durable", "eng_put_durable");
+	eng_db_close(db);
+	mdb_env_close(env);
+	return 0;
+}

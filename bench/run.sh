@@ -1,0 +1,263 @@
+#!/bin/bash
+# One run of the benchmark (SPEC §18; bench/README.md): `run.sh quick` (make
+# bench-quick), `full` (make bench), `scale` (make bench-scale). Mounts a
+# tmpfs, the FUSE ceiling and ddbfs side by side, runs the driver, raw LMDB
+# and dynalite, prints figures and ratios and writes bench/results.json.
+# Whatever it mounts or starts is undone on exit, failure and ^C included.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BUILD=${BUILD:-build}
+MODE=${1:-quick}
+case "$MODE" in
+quick) NS="10000"; REPS=2; CMD="make bench-quick"; JSON=$ROOT/bench/results.json ;;
+full) NS="10000 100000"; REPS=3; CMD="make bench"; JSON=$ROOT/bench/results.json ;;
+scale) NS="10000 1000000"; REPS=1; CMD="make bench-scale"; JSON=$ROOT/bench/results-scale.json ;;
+*) echo "usage: $0 quick|full|scale" >&2; exit 2 ;;
+esac
+FIRST=${NS%% *}
+B=$ROOT/$BUILD/bench
+
+say() { printf '\n== [%3d s] %s\n' "$SECONDS" "$*"; }
+warn() { printf 'bench: %s\n' "$*" >&2; }
+# Every step that touches a mount runs under a time limit.
+T() { timeout -k 10 "$@"; }
+
+LOAD=$(cut -d' ' -f1 /proc/loadavg)
+make -s "$BUILD/ddbfs" bench-tools
+[ "$(id -u)" = 0 ] || warn "not root: no tmpfs baseline, and caches cannot be dropped"
+
+WORK=$(mktemp -d /var/tmp/ddbfs-bench.XXXXXX)
+RES=$WORK/results.txt
+: >"$RES"
+MOUNTS=()   # "kind|mountpoint|pidfile", in mount order
+AUX=        # the tmpfs holding the source tree, kept across runs
+DYN_PID=
+DYN_PORT=
+
+mounted() { awk -v m="$1" '$2 == m { found = 1 } END { exit !found }' /proc/mounts; }
+
+# unmount_one KIND MNT PIDFILE: unmount, then wait for the daemon to exit;
+# one that will not is killed (only if it is still ours: ddbfs or ceilingfs).
+unmount_one() {
+	local kind=$1 mnt=$2 pidfile=$3 pid="" comm
+	if [ -n "$pidfile" ] && [ -f "$pidfile" ]; then
+		pid=$(tr -dc 0-9 <"$pidfile")
+	fi
+	if mounted "$mnt"; then
+		if [ "$kind" = tmpfs ]; then
+			timeout 20 umount "$mnt" || timeout 10 umount -l "$mnt" || true
+		else
+			timeout 20 fusermount3 -u "$mnt" 2>/dev/null ||
+				timeout 10 fusermount3 -uz "$mnt" || true
+		fi
+	fi
+	[ -n "$pid" ] || return 0
+	for _ in $(seq 1 150); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	comm=$(cat "/proc/$pid/comm" 2>/dev/null || true)
+	if [ "$comm" = ddbfs ] || [ "$comm" = ceilingfs ]; then
+		warn "$comm (pid $pid) did not exit after unmounting $mnt; killing it"
+		kill -9 "$pid" 2>/dev/null || true
+	fi
+}
+
+unmount_all() {
+	local k kind mnt pidfile
+	for ((k = ${#MOUNTS[@]} - 1; k >= 0; k--)); do
+		IFS='|' read -r kind mnt pidfile <<<"${MOUNTS[k]}"
+		unmount_one "$kind" "$mnt" "$pidfile"
+	done
+	MOUNTS=()
+}
+
+cleanup() {
+	local rc=$?
+	set +e
+	if [ -n "$DYN_PID" ]; then
+		kill "$DYN_PID" 2>/dev/null
+		wait "$DYN_PID" 2>/dev/null
+	fi
+	unmount_all
+	[ -z "$AUX" ] || unmount_one tmpfs "$AUX" ""
+	if awk -v w="$WORK/" 'index($2, w) == 1 { found = 1 } END { exit !found }' /proc/mounts
+	then
+		warn "something is still mounted under $WORK; left in place"
+	else
+		rm -rf "$WORK"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# Each mount is recorded before it is made, so a half-made one is undone too.
+mount_tmpfs() {
+	mkdir -p "$1"
+	MOUNTS+=("tmpfs|$1|")
+	mount -t tmpfs -o size=8g,mode=0755 bench-tmpfs "$1"
+}
+
+mount_ceiling() { # MNT PIDFILE
+	mkdir -p "$1"
+	MOUNTS+=("fuse|$1|$2")
+	CEILINGFS_PIDFILE=$2 T 20 "$B/ceilingfs" "$1"
+}
+
+mount_ddbfs() { # DATA MNT [ddbfs options...]
+	local data=$1 mnt=$2
+	shift 2
+	mkdir -p "$mnt"
+	MOUNTS+=("fuse|$mnt|$data/ddbfs.lock")
+	T 30 "$ROOT/$BUILD/ddbfs" "$data" "$mnt" "$@"
+}
+
+# start_dynalite: dynalite from the npm registry into $WORK/npm, on a free
+# loopback port (DYN_PORT); a message and no port if that cannot be done.
+start_dynalite() {
+	DYN_PORT=
+	if ! command -v npm >/dev/null || ! command -v node >/dev/null; then
+		warn "npm or node is missing: no dynalite figures (apt-get install nodejs npm)"
+		return 0
+	fi
+	say "dynalite: npm install into $WORK/npm"
+	mkdir -p "$WORK/npm"
+	if ! (cd "$WORK/npm" && T 300 npm install --no-audit --no-fund --no-save --silent \
+		dynalite@4 >npm.log 2>&1); then
+		warn "npm install dynalite failed: no dynalite figures. npm said:"
+		tail -5 "$WORK/npm/npm.log" >&2
+		return 0
+	fi
+	(cd "$WORK/npm" && exec node -e '
+		const d = require("dynalite")({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+		d.listen(0, "127.0.0.1", () => console.log("PORT " + d.address().port));
+	') >"$WORK/dynalite.log" 2>&1 &
+	DYN_PID=$!
+	for _ in $(seq 1 200); do
+		DYN_PORT=$(awk '/^PORT / { print $2 }' "$WORK/dynalite.log")
+		[ -n "$DYN_PORT" ] && break
+		kill -0 "$DYN_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if [ -z "$DYN_PORT" ]; then
+		warn "dynalite did not start: no dynalite figures"
+		cat "$WORK/dynalite.log" >&2
+		stop_dynalite
+	else
+		say "dynalite listening on 127.0.0.1:$DYN_PORT"
+	fi
+}
+
+stop_dynalite() {
+	if [ -n "$DYN_PID" ]; then
+		kill "$DYN_PID" 2>/dev/null || true
+		wait "$DYN_PID" 2>/dev/null || true
+	fi
+	DYN_PID=
+	DYN_PORT=
+}
+
+run_mounts() {
+	local n targets cmds tmo
+	say "source tree for cp and rsync: 10,000 items"
+	mkdir -p "$WORK/aux"
+	AUX=$WORK/aux
+	mount -t tmpfs -o size=2g bench-tmpfs "$AUX" ||
+		warn "no tmpfs for the source tree; it lives on disk"
+	"$B/bench" gen "$WORK/aux/src" --n 10000
+	mkdir -p "$WORK/aux/scratch"
+	start_dynalite
+	for n in $NS; do
+		say "N=$n: tmpfs, ceilingfs and ddbfs side by side"
+		targets=()
+		if mount_tmpfs "$WORK/tmpfs-$n"; then
+			targets+=(--target "tmpfs=$WORK/tmpfs-$n")
+		else
+			warn "cannot mount a tmpfs: no tmpfs figures"
+		fi
+		if mount_ceiling "$WORK/ceil-$n" "$WORK/ceil-$n.pid"; then
+			targets+=(--target "ceiling=$WORK/ceil-$n" --pid-file "ceiling=$WORK/ceil-$n.pid")
+		else
+			warn "cannot mount ceilingfs: no ceiling figures"
+		fi
+		if mount_ddbfs "$WORK/data-$n" "$WORK/dd-$n"; then
+			targets+=(--target "ddbfs=$WORK/dd-$n" --pid-file "ddbfs=$WORK/data-$n/ddbfs.lock")
+		else
+			warn "cannot mount ddbfs: no ddbfs figures"
+		fi
+		cmds=()
+		if [ "$n" != "$FIRST" ]; then
+			cmds=(--no-commands)
+		elif [ -n "$DYN_PORT" ]; then
+			# its puts and gets take turns with the mounts'
+			cmds=(--dynalite "$DYN_PORT")
+		fi
+		tmo=$((300 + n / 50))
+		T "$tmo" "$B/bench" run "${targets[@]}" --n "$n" --out "$RES" \
+			--src "$WORK/aux/src" --scratch "$WORK/aux/scratch" --reps "$REPS" \
+			"${cmds[@]}" ||
+			warn "the run at N=$n failed or timed out; its figures are incomplete"
+		unmount_all
+		rm -rf "$WORK/data-$n"
+
+		say "N=$n: raw LMDB and the engine, same process"
+		T 900 "$B/rawlmdb" "$WORK/lmdb-$n" --n "$n" --durable 1000 --out "$RES" ||
+			warn "rawlmdb failed"
+		rm -rf "$WORK/lmdb-$n"
+	done
+
+	say "the hot-read lever: the ceiling, and the ceiling without OPEN, RELEASE and FLUSH"
+	if mount_ceiling "$WORK/ceil-lever" "$WORK/ceil-lever.pid" &&
+		CEILINGFS_NOOPEN=1 mount_ceiling "$WORK/ceil-noopen" "$WORK/ceil-noopen.pid"; then
+		T 600 "$B/bench" reads --target "ceiling_open=$WORK/ceil-lever" \
+			--pid-file "ceiling_open=$WORK/ceil-lever.pid" \
+			--target "ceiling_noopen=$WORK/ceil-noopen" \
+			--pid-file "ceiling_noopen=$WORK/ceil-noopen.pid" \
+			--n "$FIRST" --label "$FIRST" --out "$RES" || warn "the lever run failed"
+	fi
+	unmount_all
+
+	say "ddbfs -o sync=always: 1,000 puts, taking turns with raw durable LMDB commits"
+	if mount_ddbfs "$WORK/data-sync" "$WORK/dd-sync" -o sync=always; then
+		T 600 "$B/bench" put --target "ddbfs=$WORK/dd-sync/Durable" --n 1000 \
+			--figure put_sync_always --lmdb-durable "$WORK/lmdb-sync" \
+			--label "$FIRST" --out "$RES" ||
+			warn "the sync=always run failed"
+	fi
+	unmount_all
+
+	if [ -n "$DYN_PORT" ]; then
+		say "dynalite on its own: PutItem, GetItem, Query, sequential and 8 in flight"
+		T 600 "$B/dynaclient" --port "$DYN_PORT" --n 2000 --no-create --label "$FIRST" \
+			--out "$RES" || warn "the dynalite client failed; its figures are incomplete"
+	fi
+	stop_dynalite
+}
+
+run_scale() {
+	local n data=$WORK/scale-data mnt=$WORK/scale-mnt
+	for n in $NS; do
+		say "scale: engine load to $n items, then cost per operation"
+		T 3600 "$B/scale" "$data" --to "$n" --k 5000 --out "$RES"
+		echo "$n engine data_mb $(du -sm "$data" | cut -f1) MB" >>"$RES"
+		# the LMDB map in the page cache at both sizes: this measures the
+		# structures, not the disk
+		cat "$data/data.mdb" >/dev/null
+		say "scale: ddbfs on $n items: cost per operation, then list all and RSS"
+		mount_ddbfs "$data" "$mnt"
+		T 3600 "$B/bench" sample --target "ddbfs=$mnt/Bench" \
+			--pid-file "ddbfs=$data/ddbfs.lock" --n "$n" --k 2000 --walk --drop 2 \
+			--out "$RES" || warn "the mount-level sample at $n failed"
+		unmount_all
+	done
+}
+
+if [ "$MODE" = scale ]; then
+	run_scale
+else
+	run_mounts
+fi
+"$B/report" "$RES" --json "$JSON" --command "$CMD" --load "$LOAD"
+echo "($CMD took $SECONDS s)"

@@ -1,0 +1,190 @@
+/* The engine-level half of make bench-scale (SPEC §18): loads a table to a
+ * given size with eng_item_put, lists it whole, then times a put, a
+ * get+render and a delete there, so 1,000,000 items can be set against
+ * 10,000; run.sh then mounts the data directory for the mount-level half.
+ * Usage: scale DATA --to N [--k K] --out FILE */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../engine/db.h"
+#include "../engine/item.h"
+#include "../engine/table.h"
+#include "../layout/buf.h"
+#include "../layout/json.h"
+#include "../layout/schema.h"
+#include "common.h"
+
+#define TABLE "Bench"
+
+static void eng_check(int rc, const lay_err *err, const char *what)
+{
+	if (rc < 0)
+		bench_die("%s: %s (%s)", what, err->msg, lay_errno_name(rc));
+}
+
+static lay_key key_of(char part[8], char sk[16], unsigned long i)
+{
+	lay_key key;
+
+	bench_item_key(part, sk, i);
+	memset(&key, 0, sizeof(key));
+	key.pk.type = LAY_S;
+	key.pk.len = strlen(part);
+	key.pk.u.p = part;
+	key.sk.type = LAY_S;
+	key.sk.len = strlen(sk);
+	key.sk.u.p = sk;
+	return key;
+}
+
+/* Put item i (parsed and keyed here: a bulk load counts it all). */
+static void put(eng_db *db, unsigned long i)
+{
+	char json[BENCH_ITEM_LEN + 1], part[8], sk[16];
+	size_t len = bench_item_json(json, i);
+	lay_key key = key_of(part, sk, i);
+	lay_item it = LAY_ITEM_INIT;
+	lay_schema schema;
+	lay_err err = { 0 };
+	eng_event ev;
+
+	lay_schema_default(&schema);
+	eng_check(lay_json_parse(&it, json, len, LAY_FMT_PLAIN, &err), &err, "lay_json_parse");
+	eng_check(lay_item_set_key(&it, &schema, &key, 0, &err), &err, "lay_item_set_key");
+	eng_check(eng_item_put(db, TABLE, &it, NULL, 0, &ev, NULL, &err), &err, "eng_item_put");
+	lay_item_free(&it);
+}
+
+static int count_entry(void *ctx, const eng_entry *e)
+{
+	(void)e;
+	(*(unsigned long *)ctx)++;
+	return 0;
+}
+
+/* List every partition: each leaf page of the table mapped into this
+ * process, so that the samples measure the structure at both sizes rather
+ * than first touches of a fresh mapping. Returns the items seen. */
+static unsigned long warm(eng_db *db)
+{
+	lay_err err = { 0 };
+	unsigned long seen = 0;
+	char part[8], sk[16];
+	int p;
+
+	for (p = 0; p < BENCH_PARTS; p++) {
+		lay_key key = key_of(part, sk, (unsigned long)p);
+
+		eng_check(eng_list(db, TABLE, &key.pk, NULL, 0, 0, count_entry, &seen, &err), &err,
+			  "eng_list");
+	}
+	return seen;
+}
+
+static uint64_t rng_state = 0x2545f4914f6cdd1dull;
+
+static uint64_t rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "to", 1, NULL, 't' }, { "k", 1, NULL, 'k' }, { "out", 1, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	unsigned long to = 0, k = 5000, have = 0, i;
+	const char *out = NULL, *dir;
+	lay_buf buf = LAY_BUF_INIT;
+	eng_table_info info;
+	lay_err err = { 0 };
+	double t0, load;
+	eng_db *db;
+	int c, rc;
+
+	if (argc < 2 || argv[1][0] == '-')
+		bench_die("usage: scale DATA --to N [--k K] --out FILE");
+	dir = argv[1];
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (c == 't')
+			to = strtoul(optarg, NULL, 10);
+		else if (c == 'k')
+			k = strtoul(optarg, NULL, 10);
+		else if (c == 'o')
+			out = optarg;
+		else
+			return 2;
+	}
+	if (!to || !k)
+		bench_die("--to and --k must be at least 1");
+
+	eng_check(eng_db_open(&db, dir, NULL, &err), &err, "eng_db_open");
+	rc = eng_table_get(db, TABLE, &info, &err);
+	if (rc == -ENOENT)
+		eng_check(eng_table_create(db, TABLE, NULL, NULL, &err), &err, "eng_table_create");
+	else
+		eng_check(rc, &err, "eng_table_get");
+	if (rc == 0)
+		have = (unsigned long)info.item_count;
+	if (have > to)
+		bench_die("%s already holds %lu items; more than %lu", dir, have, to);
+
+	/* the load, in the bench's order: partition by partition in turn */
+	t0 = bench_now();
+	for (i = have; i < to; i++) {
+		put(db, i);
+		if ((i + 1) % 100000 == 0) {
+			printf("  loaded %lu items\n", i + 1);
+			fflush(stdout);
+		}
+	}
+	load = bench_now() - t0;
+	if (to > have)
+		bench_result(out, to, "engine", "load", (double)(to - have) / load, "ops/s");
+	eng_db_sync(db);
+	t0 = bench_now();
+	if ((i = warm(db)) != to)
+		bench_die("listing %s saw %lu items; %lu expected", dir, i, to);
+	bench_result(out, to, "engine", "list_all", bench_now() - t0, "s");
+
+	t0 = bench_now();
+	for (i = to; i < to + k; i++)
+		put(db, i);
+	bench_result(out, to, "engine", "eng_put", (bench_now() - t0) / (double)k * 1e6, "us/op");
+
+	t0 = bench_now();
+	for (i = 0; i < k; i++) {
+		char part[8], sk[16];
+		lay_key key = key_of(part, sk, (unsigned long)(rng() % to));
+		lay_item it = LAY_ITEM_INIT;
+
+		eng_check(eng_item_get(db, TABLE, &key, &it, NULL, &err), &err, "eng_item_get");
+		lay_buf_reset(&buf);
+		if (lay_json_render(&buf, &it, LAY_FMT_PLAIN) < 0)
+			bench_die("lay_json_render: out of memory");
+		lay_item_free(&it);
+	}
+	bench_result(out, to, "engine", "eng_get_render", (bench_now() - t0) / (double)k * 1e6,
+		     "us/op");
+
+	t0 = bench_now();
+	for (i = to; i < to + k; i++) {
+		char part[8], sk[16];
+		lay_key key = key_of(part, sk, i);
+
+		eng_check(eng_item_delete(db, TABLE, &key, NULL, &err), &err, "eng_item_delete");
+	}
+	bench_result(out, to, "engine", "eng_delete", (bench_now() - t0) / (double)k * 1e6,
+		     "us/op");
+	lay_buf_free(&buf);
+	eng_db_close(db);
+	return 0;
+}
