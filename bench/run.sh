@@ -119,6 +119,11 @@ mount_ddbfs() { # DATA MNT [ddbfs options...]
 start_dynalite() {
 	DYN_PORT=
 	if ! command -v npm >/dev/null || ! command -v node >/dev/null; then
+		say "dynalite needs node and npm: apt-get install nodejs npm"
+		DEBIAN_FRONTEND=noninteractive T 600 apt-get install -y -qq nodejs npm >/dev/null 2>&1 ||
+			true
+	fi
+	if ! command -v npm >/dev/null || ! command -v node >/dev/null; then
 		warn "npm or node is missing: no dynalite figures (apt-get install nodejs npm)"
 		return 0
 	fi
@@ -207,6 +212,11 @@ run_mounts() {
 			warn "rawlmdb failed"
 		rm -rf "$WORK/lmdb-$n"
 	done
+
+	say "TTL: one sweep of 10 expired items among 10,000 and among 200,000 (engine)"
+	mkdir -p "$WORK/sweep"
+	T 600 "$B/sweep" "$WORK/sweep" "$RES" 10000 200000 || warn "the sweep bench failed"
+	rm -rf "$WORK/sweep"
 
 	say "the hot-read lever: the ceiling, and the ceiling without OPEN, RELEASE and FLUSH"
 	if mount_ceiling "$WORK/ceil-lever" "$WORK/ceil-lever.pid" &&

@@ -22,7 +22,7 @@ struct lay_chunk {
 };
 
 #define CHUNK_HDR ((sizeof(struct lay_chunk) + 7) & ~(size_t)7)
-#define CHUNK_FIRST 1024
+#define CHUNK_FIRST 256 /* many items are small: a node's key, a key-only item */
 #define CHUNK_MAX (256 * 1024)
 
 static char *chunk_data(struct lay_chunk *c)
