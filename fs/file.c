@@ -555,10 +555,8 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 				fail(req, "create", dir, name, -ENOMEM, NULL);
 				return;
 			}
-			{
-				open_node(req, n, fi, 1);
-				return;
-			}
+			open_node(req, n, fi, 1);
+			return;
 		}
 		if (rc != -ENOENT)
 			goto fail_target;

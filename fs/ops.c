@@ -684,6 +684,20 @@ static void drop_hidden(fs_node *s)
 	lay_item_free(&keys);
 }
 
+/* The file a rename replaced: its name goes, and a deferred delete it held
+ * happens now (rename(2) unlinks what it replaces). */
+static void drop_replaced(fs_node *old)
+{
+	pthread_mutex_lock(&fs.lock);
+	fs_node_mem_unlink(old);
+	fs_node_unhash(old);
+	pthread_mutex_unlock(&fs.lock);
+	drop_hidden(old);
+	pthread_mutex_lock(&fs.lock);
+	fs_node_maybe_free(old);
+	pthread_mutex_unlock(&fs.lock);
+}
+
 /* At unmount: every deferred delete happens now. */
 void fs_hidden_release_all(void)
 {
@@ -971,16 +985,8 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 		if (rc == 0 && !n)
 			rc = -ENOMEM;
 		pthread_mutex_unlock(&fs.lock);
-		if (rc == 0 && old && old != n) {
-			pthread_mutex_lock(&fs.lock);
-			fs_node_mem_unlink(old);
-			fs_node_unhash(old);
-			pthread_mutex_unlock(&fs.lock);
-			drop_hidden(old);
-			pthread_mutex_lock(&fs.lock);
-			fs_node_maybe_free(old);
-			pthread_mutex_unlock(&fs.lock);
-		}
+		if (rc == 0 && old && old != n)
+			drop_replaced(old);
 		if (rc == 0) {
 			/* the item's name goes now, its row when the scratch does */
 			pthread_mutex_lock(&fs.lock);
@@ -1043,16 +1049,8 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 		old = fs_node_find(newparent, newname);
 		rc = old && noreplace ? -EEXIST : 0;
 		pthread_mutex_unlock(&fs.lock);
-		if (rc == 0 && old && old != n) {
-			pthread_mutex_lock(&fs.lock);
-			fs_node_mem_unlink(old);
-			fs_node_unhash(old);
-			pthread_mutex_unlock(&fs.lock);
-			drop_hidden(old);
-			pthread_mutex_lock(&fs.lock);
-			fs_node_maybe_free(old);
-			pthread_mutex_unlock(&fs.lock);
-		}
+		if (rc == 0 && old && old != n)
+			drop_replaced(old);
 		if (rc == 0) {
 			pthread_mutex_lock(&fs.lock);
 			fs_node_mem_unlink(n);
