@@ -131,7 +131,11 @@ static int open_env(eng_db *db, size_t map_size, lay_err *err)
 	    (rc = mdb_env_set_maxreaders(db->env, MAX_READERS)) != 0 ||
 	    (rc = mdb_env_set_mapsize(db->env, map_size)) != 0)
 		return store_mdb(rc, "configuring the LMDB environment", err);
-	rc = mdb_env_open(db->env, db->dir, MDB_NOTLS | (db->sync_always ? 0 : MDB_NOSYNC), 0644);
+	/* MDB_WRITEMAP: a commit writes through the map instead of a pwrite per
+	 * page (a put touches about 11); the map's blocks are reserved up front
+	 * (store_reserve) so a full disk is ENOSPC, never a SIGBUS */
+	rc = mdb_env_open(db->env, db->dir,
+			  MDB_NOTLS | MDB_WRITEMAP | (db->sync_always ? 0 : MDB_NOSYNC), 0644);
 	if (rc) {
 		int code = store_mdb(rc, "opening LMDB", err);
 
@@ -146,6 +150,8 @@ static int open_env(eng_db *db, size_t map_size, lay_err *err)
 	mdb_reader_check(db->env, &dead);
 	if (mdb_env_info(db->env, &info) == 0)
 		atomic_store(&db->map_size, info.me_mapsize);
+	if ((rc = store_reserve(db, atomic_load(&db->map_size), err)) < 0)
+		return rc;
 	return open_dbis(db, err);
 }
 

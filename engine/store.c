@@ -45,6 +45,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <string.h>
+#include <fcntl.h>
 
 /* maplock depth of this thread: a callback of a listing may call the db
  * again without taking the lock twice, and a resize is never attempted by
@@ -87,6 +88,21 @@ int store_mdb(int rc, const char *what, lay_err *err)
 }
 
 /* Double the map, unless another thread already grew it past seen. */
+int store_reserve(eng_db *db, size_t size, lay_err *err)
+{
+	int fd, rc;
+
+	if (mdb_env_get_fd(db->env, &fd) != 0)
+		return lay_err_set(err, -EIO, "the database file is not open");
+	rc = posix_fallocate(fd, 0, (off_t)size);
+	if (rc == EOPNOTSUPP || rc == EINVAL)
+		return 0; /* a filesystem without fallocate: holes it is */
+	if (rc)
+		return lay_err_set(err, -rc, "reserving %zu bytes for the database in %s: %s",
+				   size, db->dir, strerror(rc));
+	return 0;
+}
+
 static int grow(eng_db *db, size_t seen, lay_err *err)
 {
 	size_t want;
@@ -99,6 +115,11 @@ static int grow(eng_db *db, size_t seen, lay_err *err)
 	pthread_rwlock_wrlock(&db->maplock);
 	if (atomic_load(&db->map_size) == seen) {
 		want = seen * 2;
+		/* blocks first: with a full disk the map stays as it is */
+		if ((rc = store_reserve(db, want, err)) < 0) {
+			pthread_rwlock_unlock(&db->maplock);
+			return rc;
+		}
 		rc = mdb_env_set_mapsize(db->env, want);
 		if (rc == 0)
 			atomic_store(&db->map_size, want);

@@ -79,6 +79,10 @@ struct eng_db {
 	size_t nrtxns;
 };
 
+/* Allocate the database file's blocks up to size (the map, written through
+ * with MDB_WRITEMAP): 0, or -ENOSPC and friends with a message. */
+int store_reserve(eng_db *db, size_t size, lay_err *err);
+
 /* Cached read transactions: set up at open, aborted at close. */
 void store_rtxn_init(eng_db *db);
 void store_rtxn_close_all(eng_db *db);
