@@ -8,72 +8,13 @@
 
 #include "../../layout/codec.h"
 #include "check.h"
-
-static lay_value scalar(lay_item *it, lay_type t, const void *p, size_t len)
-{
-	lay_value v = {t, len, {NULL}};
-
-	v.u.p = lay_item_strdup(it, p, len);
-	return v;
-}
-
-static lay_value S(lay_item *it, const char *s)
-{
-	return scalar(it, LAY_S, s, strlen(s));
-}
-
-static lay_value N(lay_item *it, const char *s)
-{
-	return scalar(it, LAY_N, s, strlen(s));
-}
-
-static lay_value B(lay_item *it, const void *p, size_t len)
-{
-	return scalar(it, LAY_B, p, len);
-}
+#include "items.h"
 
 static lay_value other(lay_type t, size_t len)
 {
 	lay_value v = {t, len, {NULL}};
 
 	return v;
-}
-
-static lay_value list(lay_item *it, lay_type t, size_t n, const lay_value *e)
-{
-	lay_value v = {t, n, {NULL}};
-
-	v.u.v = lay_item_alloc(it, n * sizeof(lay_value));
-	if (n)
-		memcpy(v.u.v, e, n * sizeof(lay_value));
-	return v;
-}
-
-static lay_value map(lay_item *it, size_t n, const char *const *names, const lay_value *vals)
-{
-	lay_value v = {LAY_M, n, {NULL}};
-	size_t i;
-
-	v.u.a = lay_item_alloc(it, n * sizeof(lay_attr));
-	for (i = 0; i < n; i++) {
-		v.u.a[i].name_len = strlen(names[i]);
-		v.u.a[i].name = lay_item_strdup(it, names[i], v.u.a[i].name_len);
-		v.u.a[i].v = vals[i];
-	}
-	return v;
-}
-
-static void add(lay_item *it, const char *name, lay_value v)
-{
-	lay_attr *a = lay_item_alloc(it, (it->n + 1) * sizeof(lay_attr));
-
-	if (it->n)
-		memcpy(a, it->a, it->n * sizeof(lay_attr));
-	a[it->n].name_len = strlen(name);
-	a[it->n].name = lay_item_strdup(it, name, a[it->n].name_len);
-	a[it->n].v = v;
-	it->a = a;
-	it->n++;
 }
 
 /* An item holding every type, nested and empty containers, empty strings,

@@ -6,37 +6,7 @@
 
 #include "../../layout/schema.h"
 #include "check.h"
-
-static lay_value scalar(lay_item *it, lay_type t, const void *p, size_t len)
-{
-	lay_value v = {t, len, {NULL}};
-
-	v.u.p = lay_item_strdup(it, p, len);
-	return v;
-}
-
-static lay_value S(lay_item *it, const char *s)
-{
-	return scalar(it, LAY_S, s, strlen(s));
-}
-
-static lay_value N(lay_item *it, const char *s)
-{
-	return scalar(it, LAY_N, s, strlen(s));
-}
-
-static void add(lay_item *it, const char *name, lay_value v)
-{
-	lay_attr *a = lay_item_alloc(it, (it->n + 1) * sizeof(lay_attr));
-
-	if (it->n)
-		memcpy(a, it->a, it->n * sizeof(lay_attr));
-	a[it->n].name_len = strlen(name);
-	a[it->n].name = lay_item_strdup(it, name, a[it->n].name_len);
-	a[it->n].v = v;
-	it->a = a;
-	it->n++;
-}
+#include "items.h"
 
 /* Name of attribute i, "" past the end. */
 static const char *attr_name(const lay_item *it, size_t i)
