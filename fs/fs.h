@@ -154,7 +154,6 @@ void fs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* ops.c */
 extern const struct fuse_lowlevel_ops fs_ops;
 void fs_path_of(lay_buf *out, const fs_node *n, const char *child);
-int fs_table_info(const fs_node *n, eng_table_info *out, lay_err *err);
 void fs_hidden_release_all(void);
 void fs_tables_retired_free(void); /* at unmount */
 

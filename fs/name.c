@@ -27,11 +27,6 @@ static fs_magic magic_of(fs_kind dir, const char *name)
 	return FS_M_NONE;
 }
 
-int fs_name_is_scratch(const char *name)
-{
-	return !lay_name_is_item(name, strlen(name));
-}
-
 /*
  * Resolve name in dir into t (which the caller frees with fs_target_free).
  * Key names are parsed, not looked up: t->hashed says a long name whose key

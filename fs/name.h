@@ -18,6 +18,5 @@ typedef struct fs_target {
 int fs_name_resolve(fs_target *t, const fs_node *dir, const char *name, int resolve, lay_err *err);
 void fs_target_free(fs_target *t);
 void fs_target_key(const fs_target *t, lay_key *out);
-int fs_name_is_scratch(const char *name);
 
 #endif

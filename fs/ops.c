@@ -51,11 +51,6 @@ static void fail(fuse_req_t req, const char *op, fs_node *n, const char *child, 
 	fuse_reply_err(req, -rc);
 }
 
-int fs_table_info(const fs_node *n, eng_table_info *out, lay_err *err)
-{
-	return eng_table_get(fs.db, n->table, out, err);
-}
-
 /* The scratch node hiding key (rename(item, scratch)), or NULL. */
 static fs_node *hider_of(const char *table, const lay_key *key);
 
@@ -790,6 +785,25 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	fuse_reply_err(req, 0);
 }
 
+/*
+ * An item is about to take the name dir/name (needs fs.lock): a partition
+ * made by mkdir now exists in the engine, and the node the name had, if
+ * not n, loses it (an item name: it hides nothing).
+ */
+static void clear_name(fs_node *dir, const char *name, fs_node *n)
+{
+	fs_node *old;
+
+	if (dir->mem && dir->kind == FS_PART)
+		fs_node_mem_unlink(dir);
+	old = fs_node_find(fs_ino_of(dir), name);
+	if (old && old != n) {
+		fs_node_mem_unlink(old);
+		fs_node_unhash(old);
+		fs_node_maybe_free(old);
+	}
+}
+
 /* Turn node n (moved by the kernel to dir/name) into an item node for t. */
 static int become_item(fs_node *n, fs_node *dir, const char *name, const fs_target *t)
 {
@@ -942,14 +956,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 		if (dir != ndir)
 			keep_partition(req, dir);
 		pthread_mutex_lock(&fs.lock);
-		if (ndir->mem && ndir->kind == FS_PART)
-			fs_node_mem_unlink(ndir);
-		old = fs_node_find(newparent, newname);
-		if (old && old != n) {
-			fs_node_mem_unlink(old);
-			fs_node_unhash(old);
-			fs_node_maybe_free(old);
-		}
+		clear_name(ndir, newname, n);
 		if (n && (rc = fs_node_rehash(n, ndir, newname)) == 0)
 			rc = fs_node_set_key(n, n->has_sk ? &dt.pk : NULL, &dt.key);
 		pthread_mutex_unlock(&fs.lock);
@@ -1025,14 +1032,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 			goto out;
 		drop_hidden(n);
 		pthread_mutex_lock(&fs.lock);
-		if (ndir->mem && ndir->kind == FS_PART)
-			fs_node_mem_unlink(ndir);
-		old = fs_node_find(newparent, newname);
-		if (old && old != n) {
-			fs_node_mem_unlink(old);
-			fs_node_unhash(old);
-			fs_node_maybe_free(old);
-		}
+		clear_name(ndir, newname, n);
 		rc = become_item(n, ndir, newname, &dt);
 		pthread_mutex_unlock(&fs.lock);
 		fs_file_heat(n);
