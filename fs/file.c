@@ -328,10 +328,18 @@ static int commit(fs_fh *fh, lay_err *err)
 	fs_notify_inode(fs_ino_of(n));
 out:
 	lay_item_free(&item);
-	if (rc < 0 && pending)
-		drop_pending(n);
-	else if (rc < 0)
-		fs_notify_inode(fs_ino_of(n)); /* the kernel saw the failed edit */
+	if (rc < 0) {
+		/* nothing is dropped: the handle keeps its content and the file
+		 * its name, so the next flush, fsync or release commits again */
+		fh->dirty = 1;
+		fh->written = 1;
+		pthread_mutex_lock(&fs.lock);
+		if (!n->dirty && n->parent)
+			n->dirty = fh;
+		pthread_mutex_unlock(&fs.lock);
+		if (!pending)
+			fs_notify_inode(fs_ino_of(n)); /* the kernel saw the failed edit */
+	}
 	return rc;
 }
 
@@ -770,8 +778,15 @@ void fs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fs_fh *fh = (fs_fh *)(uintptr_t)fi->fh;
 	fs_node *n = fs_node_of(ino);
 
-	if (n->kind == FS_ITEM && fh->dirty)
-		commit_logged(req, fh, "release");
+	if (n->kind == FS_ITEM && fh->dirty && commit_logged(req, fh, "release") < 0) {
+		/* the last chance failed (logged): a created file never existed */
+		pthread_mutex_lock(&fs.lock);
+		if (n->dirty == fh)
+			n->dirty = NULL;
+		pthread_mutex_unlock(&fs.lock);
+		if (n->mem)
+			drop_pending(n);
+	}
 	pthread_mutex_lock(&fs.lock);
 	if (n->dirty == fh)
 		n->dirty = NULL;
@@ -784,7 +799,7 @@ void fs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 int fs_file_truncate(fuse_req_t req, fs_node *n, fs_fh *fh, off_t size, lay_err *err)
 {
-	fs_fh tmp;
+	fs_fh tmp, *dirty;
 	int rc = 0;
 
 	if (size < 0)
@@ -820,10 +835,19 @@ int fs_file_truncate(fuse_req_t req, fs_node *n, fs_fh *fh, off_t size, lay_err 
 	pthread_mutex_init(&tmp.lock, NULL);
 	tmp.node = n;
 	tmp.opener = fuse_req_ctx(req)->pid;
+	/* a writer's uncommitted bytes: its buffer is guarded by its own lock
+	 * (a write may grow it), so hold a reference, then take that lock */
 	pthread_mutex_lock(&fs.lock);
-	if (n->dirty)
-		rc = lay_buf_add(&tmp.buf, n->dirty->buf.p, n->dirty->buf.len);
+	dirty = n->dirty;
+	if (dirty)
+		__atomic_add_fetch(&dirty->refs, 1, __ATOMIC_ACQ_REL);
 	pthread_mutex_unlock(&fs.lock);
+	if (dirty) {
+		pthread_mutex_lock(&dirty->lock);
+		rc = lay_buf_add(&tmp.buf, dirty->buf.p, dirty->buf.len);
+		pthread_mutex_unlock(&dirty->lock);
+		fh_free(dirty);
+	}
 	if (rc == 0 && !n->mem && !tmp.buf.len)
 		rc = load_item(n, &tmp.buf, err);
 	if (rc == 0 && (size_t)size > tmp.buf.len)
@@ -834,6 +858,10 @@ int fs_file_truncate(fuse_req_t req, fs_node *n, fs_fh *fh, off_t size, lay_err 
 		pthread_mutex_lock(&tmp.lock);
 		rc = commit(&tmp, err);
 		pthread_mutex_unlock(&tmp.lock);
+		pthread_mutex_lock(&fs.lock);
+		if (n->dirty == &tmp)
+			n->dirty = NULL; /* a failed commit: the caller gets the error */
+		pthread_mutex_unlock(&fs.lock);
 	}
 	lay_buf_free(&tmp.buf);
 	pthread_mutex_destroy(&tmp.lock);
