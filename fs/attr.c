@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "name.h"
+#include "scratch.h"
 
 #define INO_MAGIC_BASE 0x7fff000000000000ull
 
@@ -58,7 +59,7 @@ static void attr_mem(struct stat *st, const fs_node *n, mode_t type)
 	st->st_nlink = type == S_IFDIR ? 2 : 1;
 	st->st_uid = n->uid;
 	st->st_gid = n->gid;
-	st->st_size = type == S_IFDIR ? 4096 : (off_t)n->data.len;
+	st->st_size = type == S_IFDIR ? 4096 : 0;
 	st->st_blksize = 4096;
 	st->st_blocks = (st->st_size + 511) / 512;
 	set_times(st, n->mtime_ns, n->ctime_ns, n->atime_ns);
@@ -94,6 +95,14 @@ int fs_attr_node(fs_node *n, struct stat *st, lay_err *err)
 				return rc;
 			fs_attr_dir(st, &dm);
 		}
+		/* one number for the directory's whole life: made by mkdir,
+		 * filled, emptied (SPEC §6) */
+		pthread_mutex_lock(&fs.lock);
+		if (n->ino)
+			st->st_ino = n->ino;
+		else
+			n->ino = st->st_ino;
+		pthread_mutex_unlock(&fs.lock);
 		return 0;
 	case FS_ITEM:
 		if (n->mem) {
@@ -114,9 +123,9 @@ int fs_attr_node(fs_node *n, struct stat *st, lay_err *err)
 		pthread_mutex_unlock(&fs.lock);
 		return 0;
 	case FS_SCRATCH:
-		pthread_mutex_lock(&fs.lock);
-		attr_mem(st, n, S_IFREG);
-		pthread_mutex_unlock(&fs.lock);
+		if ((rc = fs_scratch_attr(n, st)) < 0)
+			return rc;
+		n->stype = st->st_mode & S_IFMT;
 		return 0;
 	case FS_MAGIC_FILE:
 		if (n->magic == FS_M_SNAPSHOTS) {

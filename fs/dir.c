@@ -10,6 +10,9 @@
 #include "../layout/name.h"
 #include "attr.h"
 #include "expire.h"
+#include "hide.h"
+#include "name.h"
+#include "scratch.h"
 
 typedef struct dent {
 	size_t name_off; /* in names */
@@ -95,11 +98,50 @@ static int fill_one(void *arg, const eng_entry *ent)
 	if (lay_value_copy(&c->d->store, &e->key, ent->key) < 0)
 		return -ENOMEM;
 	if (ent->is_partition) {
+		fs_node *n;
+
 		fs_attr_dir(&e->st, ent->dir);
+		pthread_mutex_lock(&fs.lock);
+		n = fs_node_find(fs_ino_of(c->dir), c->name.p);
+		if (n && n->ino)
+			e->st.st_ino = n->ino; /* the number it had since mkdir */
+		pthread_mutex_unlock(&fs.lock);
 	} else {
 		fs_attr_item(&e->st, ent->meta);
 		e->timeout = fs_expire_timeout(ent->meta);
 	}
+	return 0;
+}
+
+typedef struct real_ctx {
+	dirh *d;
+	fs_node *dir;
+	int parts; /* a table with a sort key: real directories are partitions */
+	lay_err *err;
+} real_ctx;
+
+/* One entry of the real directory behind a listed directory. */
+static int fill_real(void *arg, const char *name, const struct stat *st)
+{
+	real_ctx *c = arg;
+	fs_target t;
+	dent *e;
+
+	if (c->dir->kind != FS_SCRATCH && name[0] != '.') {
+		if (c->parts && S_ISDIR(st->st_mode)) {
+			/* a partition holding only scratch files */
+			if (fs_name_resolve(&t, c->dir, name, 0, c->err) == 0 && t.kind == FS_PART &&
+			    !(t.pk.type && eng_part_get(fs.db, c->dir->table, &t.pk, NULL, NULL) == 0))
+				fs_part_from_scratch(c->dir, name, &t, st);
+			fs_target_free(&t);
+			return 0;
+		}
+		if (lay_name_is_item(name, strlen(name)))
+			return 0; /* an item's name: the item shadows it */
+	}
+	if (!(e = add(c->d, name, strlen(name), FS_SCRATCH)))
+		return -ENOMEM;
+	e->st = *st;
 	return 0;
 }
 
@@ -222,16 +264,24 @@ static int fill(dirh *d, fs_node *dir, lay_err *err)
 		if (!dir->mem)
 			rc = eng_list(fs.db, dir->table, &dir->pk, NULL, 0, 0, fill_one, &c, err);
 		break;
+	case FS_SCRATCH:
+		break;
 	default:
 		return -ENOTDIR;
 	}
 	lay_buf_free(&c.name);
 	if (rc < 0 && rc != -ENOENT)
 		return rc;
+	if (dir->kind == FS_TABLE || dir->kind == FS_PART || dir->kind == FS_SCRATCH) {
+		real_ctx rcx = { d, dir, dir->kind == FS_TABLE && dir->has_sk, err };
+
+		if ((rc = fs_scratch_list(dir, fill_real, &rcx)) < 0)
+			return rc;
+	}
 
 	pthread_mutex_lock(&fs.lock);
 	for (m = dir->mchildren; m && rc >= 0; m = m->mnext) {
-		if (m->kind == FS_ITEM)
+		if (m->kind != FS_PART)
 			continue; /* an item is listed once committed */
 		if (!(e = add(d, m->name, strlen(m->name), m->kind))) {
 			rc = -ENOMEM;
@@ -242,7 +292,7 @@ static int fill(dirh *d, fs_node *dir, lay_err *err)
 		if (m->kind == FS_PART && m->pk.type &&
 		    lay_value_copy(&d->store, &e->key, &m->pk) < 0)
 			rc = -ENOMEM;
-		e->st.st_mode = m->kind == FS_PART ? S_IFDIR | m->mode : S_IFREG | m->mode;
+		e->st.st_mode = S_IFDIR | m->mode;
 	}
 	pthread_mutex_unlock(&fs.lock);
 	if (rc < 0)
@@ -259,8 +309,15 @@ void fs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fs_node *n = fs_node_of(ino);
 	dirh *d;
 
-	if (n->kind == FS_ITEM || n->kind == FS_SCRATCH ||
-	    (n->kind == FS_MAGIC_FILE && n->magic != FS_M_SNAPSHOTS)) {
+	if (n->kind == FS_SCRATCH) {
+		struct stat st;
+
+		if (fs_attr_node(n, &st, NULL) < 0 || !S_ISDIR(st.st_mode)) {
+			fuse_reply_err(req, ENOTDIR);
+			return;
+		}
+	}
+	if (n->kind == FS_ITEM || (n->kind == FS_MAGIC_FILE && n->magic != FS_M_SNAPSHOTS)) {
 		fuse_reply_err(req, ENOTDIR);
 		return;
 	}

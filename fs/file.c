@@ -1,7 +1,8 @@
 /* Open files (SPEC §5, §6): an item's content is rendered at open; writes
  * are buffered per handle and become one PutItem at the first flush from
  * the opening process, at fsync, or at release if still dirty. Scratch
- * files are memory files; generated files are rendered at open. */
+ * files are real files below DATA_DIR/scratch, read and written through;
+ * generated files are rendered at open. */
 #include "file.h"
 
 #include <errno.h>
@@ -9,13 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../layout/name.h"
 #include "attr.h"
+#include "hide.h"
 #include "name.h"
+#include "scratch.h"
 
 #define MAX_ITEM_FILE (16u << 20) /* no item renders larger than this */
-#define MAX_SCRATCH_FILE (64u << 20)
 
 static void fail(fuse_req_t req, const char *op, fs_node *n, const char *child, int rc,
 		 const lay_err *err)
@@ -89,6 +92,7 @@ static fs_fh *fh_new(fs_node *n, fuse_req_t req, int flags)
 		return NULL;
 	pthread_mutex_init(&fh->lock, NULL);
 	fh->refs = 1;
+	fh->fd = -1;
 	fh->node = n;
 	fh->writable = (flags & O_ACCMODE) != O_RDONLY;
 	fh->append = !!(flags & O_APPEND);
@@ -106,6 +110,8 @@ static void fh_free(fs_fh *fh)
 	pthread_mutex_lock(&fh->lock);
 	pthread_mutex_unlock(&fh->lock);
 	lay_buf_free(&fh->buf);
+	if (fh->fd >= 0)
+		close(fh->fd);
 	pthread_mutex_destroy(&fh->lock);
 	free(fh);
 }
@@ -369,6 +375,42 @@ static void mark_dirty(fs_fh *fh)
 	pthread_mutex_unlock(&fs.lock);
 }
 
+/* Open scratch node n's real file into fh (flags: access mode, O_TRUNC),
+ * keeping an O_PATH descriptor on the node while it is open. */
+static int scratch_open(fs_node *n, fs_fh *fh, int flags)
+{
+	lay_buf path = LAY_BUF_INIT;
+	int rc, fd, pfd;
+
+	pthread_mutex_lock(&fs.lock);
+	pfd = n->sfd;
+	pthread_mutex_unlock(&fs.lock);
+	if (pfd >= 0 && !n->parent) {
+		/* unlinked, open elsewhere: reopen the file itself */
+		lay_buf_addf(&path, "/proc/self/fd/%d", pfd);
+		fd = open(path.p, flags | O_CLOEXEC);
+	} else if ((rc = fs_scratch_path(&path, n, NULL)) < 0) {
+		goto out;
+	} else {
+		fd = openat(fs_scratch_root(), path.p, flags | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	fh->fd = fd;
+	rc = 0;
+	lay_buf_reset(&path);
+	lay_buf_addf(&path, "/proc/self/fd/%d", fd);
+	pthread_mutex_lock(&fs.lock);
+	if (n->sfd < 0)
+		n->sfd = open(path.p, O_PATH | O_CLOEXEC);
+	pthread_mutex_unlock(&fs.lock);
+out:
+	lay_buf_free(&path);
+	return rc;
+}
+
 static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int created)
 {
 	lay_err err = { 0 };
@@ -429,12 +471,10 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 		}
 		break;
 	case FS_SCRATCH:
-		if (trunc && fh->writable) {
-			pthread_mutex_lock(&fs.lock);
-			lay_buf_reset(&n->data);
-			n->mtime_ns = n->ctime_ns = eng_clock_now_ns(eng_db_clock(fs.db));
-			pthread_mutex_unlock(&fs.lock);
-		}
+		if (fs.ro && fh->writable)
+			rc = -EROFS;
+		else if (fh->fd < 0)
+			rc = scratch_open(n, fh, fi->flags & (O_ACCMODE | O_TRUNC));
 		break;
 	case FS_MAGIC_FILE:
 		if (fh->writable && !(n->magic == FS_M_CLOCK && fs.test_clock)) {
@@ -476,6 +516,89 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 void fs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	open_node(req, fs_node_of(ino), fi, 0);
+}
+
+/* create(2) in scratch space: a real file, owned by the caller. */
+static void create_scratch(fuse_req_t req, fs_node *dir, const char *name, mode_t mode,
+			   struct fuse_file_info *fi)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	lay_buf path = LAY_BUF_INIT;
+	struct fuse_entry_param e;
+	struct stat st;
+	gid_t gid = ctx->gid;
+	fs_node *n = NULL;
+	fs_fh *fh = NULL;
+	int rc, fd = -1;
+
+	if ((rc = fs_scratch_mkparents(dir)) < 0 || (rc = fs_scratch_path(&path, dir, name)) < 0)
+		goto fail;
+	fd = openat(fs_scratch_root(), path.p,
+		    O_CREAT | O_NOFOLLOW | O_CLOEXEC | (fi->flags & (O_ACCMODE | O_EXCL | O_TRUNC)),
+		    mode & 07777);
+	if (fd < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	/* a new file is the caller's; a set-group-ID directory gives its group */
+	if (st.st_uid == geteuid() && st.st_nlink == 1) {
+		struct stat dst;
+
+		if (dir->kind == FS_SCRATCH && fs_scratch_lstat(dir, NULL, &dst) == 0 &&
+		    (dst.st_mode & S_ISGID))
+			gid = (gid_t)-1;
+		if (fchown(fd, ctx->uid, gid) < 0 && geteuid() == 0) {
+			rc = -errno;
+			goto fail;
+		}
+		fstat(fd, &st);
+	}
+	st.st_ino = fs_scratch_ino(&st);
+	if (!(fh = fh_new(NULL, req, fi->flags))) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	pthread_mutex_lock(&fs.lock);
+	n = fs_node_get(dir, name, FS_SCRATCH, FS_M_NONE, NULL, NULL, 0);
+	if (n) {
+		n->nlookup++;
+		n->open++;
+		n->stype = S_IFREG;
+		if (n->sfd < 0) {
+			char proc[64];
+
+			snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+			n->sfd = open(proc, O_PATH | O_CLOEXEC);
+		}
+	}
+	pthread_mutex_unlock(&fs.lock);
+	if (!n) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	fh->node = n;
+	fh->fd = fd;
+	fs_dir_changed(dir);
+	fi->fh = (uintptr_t)fh;
+	memset(&e, 0, sizeof(e));
+	e.ino = fs_ino_of(n);
+	e.attr = st;
+	e.attr_timeout = fs.timeout;
+	e.entry_timeout = fs.timeout;
+	lay_buf_free(&path);
+	fuse_reply_create(req, &e, fi);
+	return;
+fail:
+	if (fh)
+		fh_free(fh); /* closes fd */
+	else if (fd >= 0)
+		close(fd);
+	lay_buf_free(&path);
+	fail(req, "create", dir, name, rc, NULL);
 }
 
 void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
@@ -569,12 +692,17 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 		if (rc != -ENOENT)
 			goto fail_target;
 	}
-	/* a new memory object: a scratch file, or an item until its commit */
+	if (t.kind == FS_SCRATCH) {
+		fs_target_free(&t);
+		create_scratch(req, dir, name, mode, fi);
+		return;
+	}
+	/* a new memory object: an item until its commit */
 	pthread_mutex_lock(&fs.lock);
-	n = fs_node_get(dir, name, t.kind == FS_ITEM ? FS_ITEM : FS_SCRATCH, FS_M_NONE, &t.pk,
-			t.hashed ? NULL : &t.key, dir->has_sk);
+	n = fs_node_get(dir, name, FS_ITEM, FS_M_NONE, &t.pk, t.hashed ? NULL : &t.key,
+			dir->has_sk);
 	if (n) {
-		if (t.kind == FS_ITEM && dir->kind == FS_PART)
+		if (dir->kind == FS_PART)
 			n->has_sk = 1;
 		fs_attr_init_mem(n, req, mode);
 		fs_node_mem_link(dir, n);
@@ -638,12 +766,16 @@ void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct f
 		return;
 	}
 	if (n->kind == FS_SCRATCH) {
-		b = &n->data;
-		lock = &fs.lock;
-	} else {
-		b = &fh->buf;
-		lock = &fh->lock;
+		struct fuse_bufvec bv = FUSE_BUFVEC_INIT(size);
+
+		bv.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+		bv.buf[0].fd = fh->fd;
+		bv.buf[0].pos = off;
+		fuse_reply_data(req, &bv, FUSE_BUF_SPLICE_MOVE);
+		return;
 	}
+	b = &fh->buf;
+	lock = &fh->lock;
 	pthread_mutex_lock(lock);
 	if ((size_t)off >= b->len)
 		size = 0;
@@ -692,11 +824,13 @@ void fs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, o
 		return;
 	}
 	if (n->kind == FS_SCRATCH) {
-		pthread_mutex_lock(&fs.lock);
-		rc = buf_write(&n->data, buf, size, off, fh->append, MAX_SCRATCH_FILE);
-		if (rc == 0)
-			n->mtime_ns = n->ctime_ns = eng_clock_now_ns(eng_db_clock(fs.db));
-		pthread_mutex_unlock(&fs.lock);
+		ssize_t done = pwrite(fh->fd, buf, size, off);
+
+		if (done >= 0) {
+			fuse_reply_write(req, (size_t)done);
+			return;
+		}
+		rc = -errno;
 	} else {
 		pthread_mutex_lock(&fh->lock);
 		rc = buf_write(&fh->buf, buf, size, off, fh->append, MAX_ITEM_FILE);
@@ -765,7 +899,11 @@ void fs_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_
 	int rc = 0;
 
 	(void)ino;
-	(void)datasync;
+	if (fh->node->kind == FS_SCRATCH) {
+		rc = (datasync ? fdatasync(fh->fd) : fsync(fh->fd)) < 0 ? -errno : 0;
+		fuse_reply_err(req, -rc);
+		return;
+	}
 	if (fh->node->kind == FS_ITEM)
 		rc = commit_logged(req, fh, "fsync");
 	if (rc == 0)
@@ -791,6 +929,10 @@ void fs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (n->dirty == fh)
 		n->dirty = NULL;
 	n->open--;
+	if (!n->open && n->sfd >= 0) {
+		close(n->sfd);
+		n->sfd = -1;
+	}
 	fs_node_maybe_free(n);
 	pthread_mutex_unlock(&fs.lock);
 	fh_free(fh);
@@ -804,18 +946,6 @@ int fs_file_truncate(fuse_req_t req, fs_node *n, fs_fh *fh, off_t size, lay_err 
 
 	if (size < 0)
 		return -EINVAL;
-	if (n->kind == FS_SCRATCH) {
-		pthread_mutex_lock(&fs.lock);
-		if ((size_t)size > MAX_SCRATCH_FILE)
-			rc = -EFBIG;
-		else if ((size_t)size > n->data.len)
-			rc = buf_write(&n->data, "", 0, size, 0, MAX_SCRATCH_FILE);
-		else if (n->data.p)
-			n->data.p[n->data.len = (size_t)size] = '\0';
-		n->mtime_ns = n->ctime_ns = eng_clock_now_ns(eng_db_clock(fs.db));
-		pthread_mutex_unlock(&fs.lock);
-		return rc;
-	}
 	if (fh) {
 		pthread_mutex_lock(&fh->lock);
 		if ((size_t)size > fh->buf.len)
@@ -878,15 +1008,16 @@ int fs_file_put_scratch(fs_node *s, fs_node *dir, const char *name, fs_target *t
 	eng_event ev;
 	int rc, hidden, has_sk = t->ti.schema.sk[0] != 0;
 
-	pthread_mutex_lock(&fs.lock);
-	rc = lay_buf_add(&text, s->data.p, s->data.len);
-	meta.mode = s->mode;
-	meta.uid = s->uid;
-	meta.gid = s->gid;
-	meta.mtime_ns = s->mtime_ns;
-	pthread_mutex_unlock(&fs.lock);
-	if (rc < 0)
+	struct stat st;
+
+	if ((rc = fs_scratch_read(s, NULL, MAX_ITEM_FILE, &text, &st)) < 0) {
+		lay_err_set(err, rc, "cannot read the file to commit: %s", lay_errno_name(rc));
 		goto out;
+	}
+	meta.mode = st.st_mode & 07777;
+	meta.uid = st.st_uid;
+	meta.gid = st.st_gid;
+	meta.mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	if ((rc = lay_json_parse(&item, text.p ? text.p : "", text.len, fs.format, err)) < 0)
 		goto out;
 	rc = settle_key(&item, &t->ti.schema, dir, name, has_sk && t->pk.type ? &t->pk : NULL,

@@ -46,8 +46,12 @@ void fs_fh_note_meta(fs_fh *fh, const eng_meta *m, unsigned which);
 /* ops.c */
 fs_node *fs_node_get(fs_node *dir, const char *name, fs_kind kind, fs_magic magic,
 		     const lay_value *pk, const lay_value *key, int has_sk);
-int fs_is_hidden(const char *table, const lay_key *key);
-/* ops.c: a commit of key ends a rename(item, scratch)'s deferred delete. */
-void fs_unhide_key(const char *table, const lay_key *key);
+/* ops.c: the partition t of dir that holds only scratch files (its real
+ * directory has attributes st) becomes a memory partition, listed and
+ * looked up as one made by mkdir. Takes fs.lock. NULL on ENOMEM. */
+/* ops.c: a name in dir was made or removed: dir's times are now. */
+void fs_dir_changed(fs_node *dir);
+fs_node *fs_part_from_scratch(fs_node *dir, const char *name, const struct fs_target *t,
+			      const struct stat *st);
 
 #endif

@@ -1,7 +1,8 @@
 /* The daemon's shared state and node model (SPEC §3, §6): every name the
  * kernel holds is a fs_node; engine objects (tables, partitions, items) are
- * re-read from the engine, memory objects (scratch files, partitions made
- * by mkdir, items created but not yet committed) live only here. */
+ * re-read from the engine, scratch files from DATA_DIR/scratch (scratch.c),
+ * memory objects (partitions made by mkdir, items created but not yet
+ * committed) live only here. */
 #ifndef FS_FS_H
 #define FS_FS_H
 
@@ -25,7 +26,7 @@ typedef enum fs_kind {
 	FS_TABLE,      /* a table directory */
 	FS_PART,       /* a partition directory */
 	FS_ITEM,       /* an item file */
-	FS_SCRATCH,    /* a scratch file: memory only (SPEC §6) */
+	FS_SCRATCH,    /* a scratch file, directory or symlink (SPEC §6) */
 	FS_MAGIC_DIR,  /* .ddbfs */
 	FS_MAGIC_FILE, /* .table.json, .ddbfs/errors, ... */
 } fs_kind;
@@ -64,18 +65,17 @@ typedef struct fs_node {
 	lay_value key;          /* ITEM: its value in its directory (sort key, or pk) */
 	int has_sk;             /* the table has a sort key */
 
-	/* Memory objects: content and metadata (scratch files; pending items
-	 * and partitions keep only metadata here). */
-	lay_buf data;
+	/* Memory objects' metadata (pending items and partitions). */
 	uint32_t mode, uid, gid;
 	int64_t mtime_ns, ctime_ns, atime_ns;
 	uint64_t ino;           /* st_ino of memory objects */
 
-	/* rename(item, scratch): the item whose row this scratch defers
-	 * deleting (SPEC §6); key values in hidden_keys' arena. */
-	int hides;
-	lay_item hidden_keys;
-	lay_key hidden;
+	/* Scratch objects: the file type (S_IFREG, S_IFDIR, S_IFLNK) last
+	 * seen, and an O_PATH descriptor while the file is open (so an
+	 * unlinked open file still answers getattr); 0 when none. */
+	uint32_t stype;
+	int sfd;
+	int hides;              /* defers an item's delete (hide.c) */
 
 	struct fs_fh *dirty;    /* an open handle with uncommitted content */
 	int64_t hot_until_ns;   /* written lately: readers bypass the page cache */
@@ -95,6 +95,7 @@ typedef struct fs_fh {
 	                         * commit waits for release (or a reader) */
 	int writable;
 	int append;
+	int fd;                 /* scratch files: the real file, else -1 */
 	int snapshot;           /* a reader serving buf, rendered at open */
 	pid_t opener;           /* the process whose first flush commits */
 	/* metadata set through this handle (fchmod, futimens): applied at commit */
@@ -154,7 +155,6 @@ void fs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* ops.c */
 extern const struct fuse_lowlevel_ops fs_ops;
 void fs_path_of(lay_buf *out, const fs_node *n, const char *child);
-void fs_hidden_release_all(void);
 void fs_tables_retired_free(void); /* at unmount */
 
 /* magic.c: generated files */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 fs_node *fs_node_of(fuse_ino_t ino)
 {
@@ -118,6 +119,7 @@ fs_node *fs_node_new(fs_node *parent, const char *name, fs_kind kind)
 		return NULL;
 	}
 	n->kind = kind;
+	n->sfd = -1;
 	if (parent) {
 		n->parent = fs_ino_of(parent);
 		map_insert(n);
@@ -180,15 +182,15 @@ void fs_node_maybe_free(fs_node *n)
 	fs_node *parent;
 
 	if (n == fs.root || n == fs.ddbfs_dir || n->nlookup || n->open || n->mem || n->mchildren ||
-	    n->nchild)
+	    n->nchild || n->hides)
 		return;
 	parent = n->parent ? fs_node_of(n->parent) : NULL;
 	fs_node_unhash(n);
+	if (n->sfd >= 0)
+		close(n->sfd);
 	free(n->name);
 	free(n->table);
 	lay_item_free(&n->keys);
-	lay_item_free(&n->hidden_keys);
-	lay_buf_free(&n->data);
 	free(n);
 	/* a directory the kernel forgot while this child lived can go now */
 	if (parent && !parent->nchild && parent != fs.root)

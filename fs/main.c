@@ -17,6 +17,8 @@
 
 #include "cmd.h"
 #include "expire.h"
+#include "hide.h"
+#include "scratch.h"
 
 fs_state fs;
 
@@ -325,6 +327,17 @@ static int run_mount(mount_opts *o)
 		report(pipefd[1], "out of memory");
 		goto out_db;
 	}
+	/* scratch files get exactly the mode the caller asked for (the kernel
+	 * applied the caller's umask) */
+	umask(0);
+	if (fs_scratch_open(data_dir, &err) < 0) {
+		report(pipefd[1], err.msg);
+		goto out_db;
+	}
+	if (fs_hide_open(data_dir) < 0) {
+		report(pipefd[1], "out of memory");
+		goto out_db;
+	}
 
 	fs.se = fuse_session_new(&args, &fs_ops, sizeof(fs_ops), NULL);
 	if (!fs.se) {
@@ -372,7 +385,7 @@ static int run_mount(mount_opts *o)
 	fs_notify_stop();
 	fs_node_graves_free();
 	fs_tables_retired_free();
-	fs_hidden_release_all();
+	fs_hide_close();
 	fs_log("unmounting %s", o->mountpoint);
 out_unmount:
 	fuse_session_unmount(fs.se);
@@ -381,6 +394,7 @@ out_signals:
 out_session:
 	fuse_session_destroy(fs.se);
 out_db:
+	fs_scratch_close();
 	eng_db_close(fs.db);
 	fs_errlog_close();
 out_clock:

@@ -42,6 +42,14 @@ int fs_name_resolve(fs_target *t, const fs_node *dir, const char *name, int reso
 	int rc, is_item;
 
 	memset(t, 0, sizeof(*t));
+	if (len > LAY_NAME_MAX)
+		return lay_err_set(err, -ENAMETOOLONG, "a name is at most %d bytes",
+				   LAY_NAME_MAX);
+	if (dir->kind == FS_SCRATCH) {
+		/* everything below a scratch directory is scratch */
+		t->kind = FS_SCRATCH;
+		return 0;
+	}
 	t->magic = magic_of(dir->kind, name);
 	if (t->magic != FS_M_NONE) {
 		t->kind = FS_MAGIC_FILE;

@@ -3,16 +3,22 @@
 #include "fs.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "../layout/name.h"
 #include "attr.h"
 #include "expire.h"
 #include "file.h"
+#include "hide.h"
 #include "name.h"
+#include "scratch.h"
 
 void fs_path_of(lay_buf *out, const fs_node *n, const char *child)
 {
@@ -50,9 +56,6 @@ static void fail(fuse_req_t req, const char *op, fs_node *n, const char *child, 
 	}
 	fuse_reply_err(req, -rc);
 }
-
-/* The scratch node hiding key (rename(item, scratch)), or NULL. */
-static fs_node *hider_of(const char *table, const lay_key *key);
 
 /*
  * Find or make the node named name in dir, of kind kind, for the object with
@@ -96,6 +99,68 @@ fs_node *fs_node_get(fs_node *dir, const char *name, fs_kind kind, fs_magic magi
 static fs_node *node_for(fs_node *dir, const char *name, const fs_target *t)
 {
 	return fs_node_get(dir, name, t->kind, t->magic, &t->pk, &t->key, t->ti.schema.sk[0] != 0);
+}
+
+fs_node *fs_part_from_scratch(fs_node *dir, const char *name, const fs_target *t,
+			      const struct stat *st)
+{
+	fs_node *n;
+
+	pthread_mutex_lock(&fs.lock);
+	n = fs_node_find(fs_ino_of(dir), name);
+	if (!n || !n->mem) {
+		n = node_for(dir, name, t);
+		if (n && !n->mem) {
+			n->mode = st->st_mode & 07777;
+			n->uid = st->st_uid;
+			n->gid = st->st_gid;
+			n->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+			n->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+			n->atime_ns = n->mtime_ns;
+			if (!n->ino)
+				n->ino = fs_attr_new_ino();
+			fs_node_mem_link(dir, n);
+		}
+	}
+	pthread_mutex_unlock(&fs.lock);
+	return n;
+}
+
+/* A name in dir was made, removed or renamed: its mtime and ctime are now
+ * (a scratch directory's are the real directory's own). */
+static void touch_dir(fs_node *dir)
+{
+	int64_t now = eng_clock_now_ns(eng_db_clock(fs.db));
+	eng_dirmeta dm = { .mtime_ns = now, .ctime_ns = now };
+
+	switch (dir->kind) {
+	case FS_TABLE:
+		eng_table_set_dirmeta(fs.db, dir->table, &dm, ENG_META_MTIME | ENG_META_CTIME, NULL);
+		break;
+	case FS_PART:
+		pthread_mutex_lock(&fs.lock);
+		if (dir->mem)
+			dir->mtime_ns = dir->ctime_ns = now;
+		pthread_mutex_unlock(&fs.lock);
+		if (!dir->mem && dir->pk.type)
+			eng_part_set_meta(fs.db, dir->table, &dir->pk, &dm,
+					  ENG_META_MTIME | ENG_META_CTIME, NULL);
+		break;
+	default:
+		break;
+	}
+}
+
+/* dir's real directory, if dir is a table or partition, goes once empty:
+ * a partition holding nothing is not kept past the mount by it. */
+static void scratch_tidy(fs_node *dir)
+{
+	lay_buf path = LAY_BUF_INIT;
+
+	if ((dir->kind == FS_TABLE || dir->kind == FS_PART) &&
+	    fs_scratch_path(&path, dir, NULL) == 0)
+		unlinkat(fs_scratch_root(), path.p, AT_REMOVEDIR); /* ENOTEMPTY is fine */
+	lay_buf_free(&path);
 }
 
 /* Resolve name in dir to an existing object and its attributes; *timeout
@@ -153,15 +218,30 @@ engine:
 		rc = fs_attr_node(fs.ddbfs_dir, st, err);
 		goto out;
 	case FS_PART:
-		rc = eng_part_get(fs.db, dir->table, &t.pk, &dm, err);
-		if (rc == 0)
+		rc = t.pk.type ? eng_part_get(fs.db, dir->table, &t.pk, &dm, err) : -ENOENT;
+		if (rc == 0) {
 			fs_attr_dir(st, &dm);
+		} else if (rc == -ENOENT && fs_scratch_lstat(dir, name, st) == 0 &&
+			   S_ISDIR(st->st_mode)) {
+			/* it holds only scratch files */
+			if (!(n = fs_part_from_scratch(dir, name, &t, st))) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			pthread_mutex_lock(&fs.lock);
+			n->nlookup++;
+			pthread_mutex_unlock(&fs.lock);
+			*out = n;
+			rc = fs_attr_node(n, st, err);
+			goto out;
+		}
+		break;
+	case FS_SCRATCH:
+		rc = fs_scratch_lstat(dir, name, st);
 		break;
 	case FS_ITEM:
 		fs_target_key(&t, &key);
-		pthread_mutex_lock(&fs.lock);
-		rc = hider_of(dir->table, &key) ? -ENOENT : 0;
-		pthread_mutex_unlock(&fs.lock);
+		rc = fs_is_hidden(dir->table, &key) ? -ENOENT : 0;
 		if (rc == 0)
 			rc = eng_item_get(fs.db, dir->table, &key, NULL, &meta, err);
 		if (rc == 0) {
@@ -190,6 +270,11 @@ engine:
 	if (!n) {
 		rc = -ENOMEM;
 		goto out;
+	}
+	if (t.kind == FS_SCRATCH) {
+		pthread_mutex_lock(&fs.lock);
+		n->stype = st->st_mode & S_IFMT;
+		pthread_mutex_unlock(&fs.lock);
 	}
 	if (t.kind == FS_MAGIC_FILE && (rc = fs_attr_node(n, st, err)) < 0) {
 		pthread_mutex_lock(&fs.lock);
@@ -303,6 +388,71 @@ static int64_t ts_ns(const struct timespec *ts)
 	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
 }
 
+static struct timespec ts_of(int set, int now, const struct timespec *t)
+{
+	struct timespec ts = { 0, UTIME_OMIT };
+
+	if (now)
+		ts.tv_nsec = UTIME_NOW;
+	else if (set)
+		ts = *t;
+	return ts;
+}
+
+/* setattr of a scratch object: on the real file, through the open file if
+ * there is one (it may be unlinked), else by path. */
+static int scratch_setattr(fs_node *n, fs_fh *fh, const struct stat *attr, int to_set)
+{
+	lay_buf path = LAY_BUF_INIT;
+	struct timespec ts[2];
+	int dirfd = fs_scratch_root(), flags = AT_SYMLINK_NOFOLLOW, fd = -1, rc = 0, sfd;
+	uid_t uid = to_set & FUSE_SET_ATTR_UID ? attr->st_uid : (uid_t)-1;
+	gid_t gid = to_set & FUSE_SET_ATTR_GID ? attr->st_gid : (gid_t)-1;
+
+	pthread_mutex_lock(&fs.lock);
+	sfd = n->sfd;
+	pthread_mutex_unlock(&fs.lock);
+	if (sfd >= 0 && (!n->parent || (fh && fh->fd >= 0))) {
+		/* the open file itself: a path through /proc reaches it even
+		 * once unlinked */
+		lay_buf_addf(&path, "/proc/self/fd/%d", fh && fh->fd >= 0 ? fh->fd : sfd);
+		dirfd = AT_FDCWD;
+		flags = 0;
+	} else if ((rc = fs_scratch_path(&path, n, NULL)) < 0) {
+		goto out;
+	}
+	if ((to_set & FUSE_SET_ATTR_MODE) && fchmodat(dirfd, path.p, attr->st_mode & 07777, 0) < 0)
+		goto out_errno;
+	if ((to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) &&
+	    fchownat(dirfd, path.p, uid, gid, flags) < 0)
+		goto out_errno;
+	if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
+		      FUSE_SET_ATTR_MTIME_NOW)) {
+		ts[0] = ts_of(to_set & FUSE_SET_ATTR_ATIME, to_set & FUSE_SET_ATTR_ATIME_NOW,
+			      &attr->st_atim);
+		ts[1] = ts_of(to_set & FUSE_SET_ATTR_MTIME, to_set & FUSE_SET_ATTR_MTIME_NOW,
+			      &attr->st_mtim);
+		if (utimensat(dirfd, path.p, ts, flags) < 0)
+			goto out_errno;
+	}
+	if (to_set & FUSE_SET_ATTR_SIZE) {
+		if (fh && fh->fd >= 0 && fh->writable)
+			fd = fh->fd;
+		else if ((fd = openat(dirfd, path.p,
+				      O_WRONLY | O_CLOEXEC | (flags ? O_NOFOLLOW : 0))) < 0)
+			goto out_errno;
+		rc = ftruncate(fd, attr->st_size) < 0 ? -errno : 0;
+		if (fd != (fh ? fh->fd : -1))
+			close(fd);
+	}
+	goto out;
+out_errno:
+	rc = -errno;
+out:
+	lay_buf_free(&path);
+	return rc;
+}
+
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		       struct fuse_file_info *fi)
 {
@@ -319,10 +469,19 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 	if (n->kind == FS_MAGIC_FILE || n->kind == FS_MAGIC_DIR || n->kind == FS_ROOT) {
 		if (n->magic == FS_M_CLOCK && to_set == FUSE_SET_ATTR_SIZE)
 			goto reply; /* `echo +60 > clock` truncates first */
-		if (to_set & ~(FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
-			       FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME)) {
+		/* generated entries are read-only, their times too (touch) */
+		if (n->kind != FS_ROOT ||
+		    (to_set & ~(FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
+				FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME))) {
 			fail(req, "setattr", n, NULL, -EROFS,
 			     &(lay_err){ -EROFS, "generated entries are read-only" });
+			return;
+		}
+		goto reply;
+	}
+	if (n->kind == FS_SCRATCH) {
+		if ((rc = scratch_setattr(n, fh, attr, to_set)) < 0) {
+			fail(req, "setattr", n, NULL, rc, NULL);
 			return;
 		}
 		goto reply;
@@ -352,7 +511,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 	}
 
 	if (to_set & FUSE_SET_ATTR_SIZE) {
-		if (n->kind != FS_ITEM && n->kind != FS_SCRATCH) {
+		if (n->kind != FS_ITEM) {
 			fail(req, "truncate", n, NULL, -EISDIR, NULL);
 			return;
 		}
@@ -366,7 +525,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		goto reply;
 
 	pthread_mutex_lock(&fs.lock);
-	if (n->mem || n->kind == FS_SCRATCH) {
+	if (n->mem) {
 		if (which & ENG_META_MODE)
 			n->mode = m.mode;
 		if (which & ENG_META_UID)
@@ -420,6 +579,49 @@ reply:
 	}
 	writer_view(&st, n, fi);
 	fuse_reply_attr(req, &st, n->kind == FS_MAGIC_FILE ? 0 : fs.timeout);
+}
+
+/* The new scratch object dir/name (made by root) belongs to the caller;
+ * its group is the directory's where the directory is set-group-ID. */
+static int scratch_own(fuse_req_t req, fs_node *dir, const char *name, struct stat *st)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	lay_buf path = LAY_BUF_INIT;
+	struct stat dst;
+	gid_t gid = ctx->gid;
+	int rc;
+
+	if (dir->kind == FS_SCRATCH && fs_scratch_lstat(dir, NULL, &dst) == 0 &&
+	    (dst.st_mode & S_ISGID))
+		gid = (gid_t)-1;
+	if ((rc = fs_scratch_path(&path, dir, name)) == 0 &&
+	    fchownat(fs_scratch_root(), path.p, ctx->uid, gid, AT_SYMLINK_NOFOLLOW) < 0 &&
+	    geteuid() == 0)
+		rc = -errno;
+	lay_buf_free(&path);
+	if (rc == 0)
+		rc = fs_scratch_lstat(dir, name, st);
+	return rc;
+}
+
+/* A scratch node for dir/name of type type, counted as looked up. */
+static fs_node *scratch_node(fs_node *dir, const char *name, const fs_target *t, mode_t type)
+{
+	fs_node *n;
+
+	pthread_mutex_lock(&fs.lock);
+	n = node_for(dir, name, t);
+	if (n) {
+		n->nlookup++;
+		n->stype = type;
+	}
+	pthread_mutex_unlock(&fs.lock);
+	return n;
+}
+
+void fs_dir_changed(fs_node *dir)
+{
+	touch_dir(dir);
 }
 
 static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
@@ -491,16 +693,28 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 			if (rc == 0)
 				rc = fs_attr_node(n, &st, &err);
 		}
+	} else if (rc == 0 && t.kind == FS_SCRATCH) {
+		/* where no partition can be: an ordinary directory */
+		lay_buf path = LAY_BUF_INIT;
+
+		if ((rc = fs_scratch_mkparents(dir)) == 0 &&
+		    (rc = fs_scratch_path(&path, dir, name)) == 0 &&
+		    mkdirat(fs_scratch_root(), path.p, mode & 07777) < 0)
+			rc = -errno;
+		lay_buf_free(&path);
+		if (rc == 0)
+			rc = scratch_own(req, dir, name, &st);
+		if (rc == 0 && !(n = scratch_node(dir, name, &t, S_IFDIR)))
+			rc = -ENOMEM;
+		if (rc == 0)
+			touch_dir(dir);
 	} else if (rc == 0) {
 		if (t.kind == FS_MAGIC_FILE)
 			rc = lay_err_set(&err, -EEXIST, "%s is a reserved name", name);
-		else if (dir->kind == FS_PART)
-			rc = lay_err_set(&err, -EPERM, "a partition directory holds only items");
 		else
 			rc = lay_err_set(&err, -EPERM,
-					 "table %s has no sort key: its items are files directly "
-					 "in it, it has no partition directories",
-					 dir->table);
+					 "%s is the name of an item: a directory cannot have it",
+					 name);
 	}
 	fs_target_free(&t);
 	if (rc < 0) {
@@ -525,13 +739,30 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	rc = fs_name_resolve(&t, dir, name, !(n && n->mem && n->kind == FS_PART), &err);
 	if (rc == 0 && t.kind == FS_TABLE) {
 		if (n && n->mchildren)
-			rc = lay_err_set(&err, -ENOTEMPTY, "table %s holds scratch files", name);
-		else
+			rc = lay_err_set(&err, -ENOTEMPTY, "table %s holds files being written", name);
+		else if (unlinkat(fs_scratch_root(), name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+			rc = lay_err_set(&err, -errno, "table %s holds scratch files", name);
+		if (rc == 0)
 			rc = eng_table_delete(fs.db, name, &err);
+	} else if (rc == 0 && t.kind == FS_SCRATCH) {
+		lay_buf path = LAY_BUF_INIT;
+
+		if ((rc = fs_scratch_path(&path, dir, name)) == 0 &&
+		    unlinkat(fs_scratch_root(), path.p, AT_REMOVEDIR) < 0)
+			rc = -errno;
+		lay_buf_free(&path);
+		if (rc == 0) {
+			touch_dir(dir);
+			scratch_tidy(dir);
+		}
 	} else if (rc == 0 && t.kind == FS_PART) {
 		if (n && n->mem) {
 			rc = n->mchildren ? lay_err_set(&err, -ENOTEMPTY, "partition holds files")
 					  : 0;
+			if (rc == 0 && fs_scratch_nonempty(n))
+				rc = lay_err_set(&err, -ENOTEMPTY, "partition %s holds files", name);
+			if (rc == 0)
+				scratch_tidy(n);
 			if (rc == 0 && n->pk.type &&
 			    eng_part_get(fs.db, dir->table, &n->pk, NULL, NULL) == 0)
 				rc =
@@ -568,117 +799,6 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	fuse_reply_err(req, 0);
 }
 
-/* ---- hidden items: rename(item, scratch) defers the delete (SPEC §6) ---- */
-
-static fs_node *hiders[1024];
-static size_t nhiders;
-
-static int key_equal(const lay_key *a, const lay_key *b)
-{
-	if (!lay_value_equal(&a->pk, &b->pk))
-		return 0;
-	if (!a->sk.type && !b->sk.type)
-		return 1;
-	return a->sk.type == b->sk.type && lay_value_equal(&a->sk, &b->sk);
-}
-
-static fs_node *hider_of(const char *table, const lay_key *key)
-{
-	size_t i;
-
-	for (i = 0; i < nhiders; i++)
-		if (strcmp(hiders[i]->table, table) == 0 && key_equal(&hiders[i]->hidden, key))
-			return hiders[i];
-	return NULL;
-}
-
-int fs_is_hidden(const char *table, const lay_key *key)
-{
-	int hidden;
-
-	pthread_mutex_lock(&fs.lock);
-	hidden = hider_of(table, key) != NULL;
-	pthread_mutex_unlock(&fs.lock);
-	return hidden;
-}
-
-/* Make scratch s hide key of its table. Needs fs.lock. */
-static int hide(fs_node *s, const lay_key *key)
-{
-	lay_item keys = LAY_ITEM_INIT;
-	lay_key copy = { 0 };
-
-	if (nhiders == sizeof(hiders) / sizeof(hiders[0]))
-		return -ENOSPC;
-	if (lay_value_copy(&keys, &copy.pk, &key->pk) < 0 ||
-	    (key->sk.type && lay_value_copy(&keys, &copy.sk, &key->sk) < 0)) {
-		lay_item_free(&keys);
-		return -ENOMEM;
-	}
-	lay_item_free(&s->hidden_keys);
-	s->hidden_keys = keys;
-	s->hidden = copy;
-	s->hides = 1;
-	hiders[nhiders++] = s;
-	return 0;
-}
-
-/* Forget s's deferred delete (the item was committed again, or deleted). */
-void fs_unhide(fs_node *s)
-{
-	size_t i;
-
-	if (!s->hides)
-		return;
-	for (i = 0; i < nhiders; i++) {
-		if (hiders[i] == s) {
-			hiders[i] = hiders[--nhiders];
-			break;
-		}
-	}
-	s->hides = 0;
-	lay_item_free(&s->hidden_keys);
-	memset(&s->hidden, 0, sizeof(s->hidden));
-}
-
-/* A commit of key in table ends its hiding: the put is then one MODIFY. */
-void fs_unhide_key(const char *table, const lay_key *key)
-{
-	fs_node *s;
-
-	pthread_mutex_lock(&fs.lock);
-	if ((s = hider_of(table, key)))
-		fs_unhide(s);
-	pthread_mutex_unlock(&fs.lock);
-}
-
-/* Carry out scratch s's deferred delete, if it still has one. */
-static void drop_hidden(fs_node *s)
-{
-	lay_item keys = LAY_ITEM_INIT;
-	lay_key key;
-	char *table = NULL;
-	lay_err err = { 0 };
-
-	pthread_mutex_lock(&fs.lock);
-	if (s->hides) {
-		keys = s->hidden_keys;
-		key = s->hidden;
-		s->hidden_keys = (lay_item)LAY_ITEM_INIT;
-		table = strdup(s->table);
-		fs_unhide(s);
-	}
-	pthread_mutex_unlock(&fs.lock);
-	if (table) {
-		int rc = eng_item_delete(fs.db, table, &key, NULL, &err);
-
-		if (rc < 0 && rc != -ENOENT)
-			fs_log("deferred delete in %s failed: %s", table, err.msg);
-	}
-	free(table);
-	lay_item_free(&keys);
-}
-
 /* The file a rename replaced: its name goes, and a deferred delete it held
  * happens now (rename(2) unlinks what it replaces). */
 static void drop_replaced(fs_node *old)
@@ -687,17 +807,10 @@ static void drop_replaced(fs_node *old)
 	fs_node_mem_unlink(old);
 	fs_node_unhash(old);
 	pthread_mutex_unlock(&fs.lock);
-	drop_hidden(old);
+	fs_hide_drop(old);
 	pthread_mutex_lock(&fs.lock);
 	fs_node_maybe_free(old);
 	pthread_mutex_unlock(&fs.lock);
-}
-
-/* At unmount: every deferred delete happens now. */
-void fs_hidden_release_all(void)
-{
-	while (nhiders)
-		drop_hidden(hiders[nhiders - 1]);
 }
 
 /*
@@ -733,17 +846,6 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 	pthread_mutex_lock(&fs.lock);
 	n = fs_node_find(parent, name);
-	if (n && n->mem && n->kind == FS_SCRATCH) {
-		fs_node_mem_unlink(n);
-		fs_node_unhash(n);
-		pthread_mutex_unlock(&fs.lock);
-		drop_hidden(n);
-		pthread_mutex_lock(&fs.lock);
-		fs_node_maybe_free(n);
-		pthread_mutex_unlock(&fs.lock);
-		fuse_reply_err(req, 0);
-		return;
-	}
 	if (n && n->mem && n->kind == FS_ITEM) {
 		/* created, not yet committed: nothing in the engine */
 		fs_node_mem_unlink(n);
@@ -758,11 +860,23 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	rc = fs_name_resolve(&t, dir, name, 1, &err);
 	if (rc == 0 && t.kind == FS_ITEM) {
 		fs_target_key(&t, &key);
-		pthread_mutex_lock(&fs.lock);
-		rc = hider_of(dir->table, &key) ? -ENOENT : 0;
-		pthread_mutex_unlock(&fs.lock);
+		rc = fs_is_hidden(dir->table, &key) ? -ENOENT : 0;
 		if (rc == 0)
 			rc = eng_item_delete(fs.db, dir->table, &key, NULL, &err);
+	} else if (rc == 0 && t.kind == FS_SCRATCH) {
+		lay_buf path = LAY_BUF_INIT;
+
+		if ((rc = fs_scratch_path(&path, dir, name)) == 0 &&
+		    unlinkat(fs_scratch_root(), path.p, 0) < 0)
+			rc = -errno;
+		lay_buf_free(&path);
+		if (rc == 0) {
+			/* the file went: a deferred delete it held happens now */
+			if (n)
+				fs_hide_drop(n);
+			touch_dir(dir);
+			scratch_tidy(dir);
+		}
 	} else if (rc == 0 && (t.kind == FS_MAGIC_FILE || t.kind == FS_MAGIC_DIR)) {
 		rc = -EROFS;
 	} else if (rc == 0 && (t.kind == FS_PART || t.kind == FS_TABLE)) {
@@ -816,7 +930,6 @@ static int become_item(fs_node *n, fs_node *dir, const char *name, const fs_targ
 	n->table = strdup(dir->table);
 	n->kind = FS_ITEM;
 	n->has_sk = t->ti.schema.sk[0] != 0;
-	lay_buf_free(&n->data);
 	return fs_node_set_key(n, n->has_sk ? &t->pk : NULL, &t->key);
 }
 
@@ -867,6 +980,111 @@ void fs_tables_retired_free(void)
 	retired = NULL;
 }
 
+/*
+ * rename(item, scratch) (SPEC §6): the scratch file gets the item's text
+ * and metadata now, the item's name goes at once, its row when the scratch
+ * file goes or the mount ends (hide.c). n is the item's node, if any.
+ */
+static int item_to_scratch(fuse_req_t req, fs_node *dir, const char *name, fs_node *ndir,
+			   const char *newname, fs_node *n, const fs_target *st, int noreplace,
+			   lay_err *err)
+{
+	lay_item item = LAY_ITEM_INIT;
+	lay_buf text = LAY_BUF_INIT, ddb = LAY_BUF_INIT;
+	eng_meta meta;
+	fs_node *old;
+	lay_key from;
+	int rc;
+
+	if (strcmp(dir->table, ndir->table) != 0)
+		return lay_err_set(err, -EXDEV, "items move between tables by copy");
+	fs_target_key(st, &from);
+	if (fs_is_hidden(dir->table, &from))
+		return -ENOENT;
+	rc = eng_item_get(fs.db, dir->table, &from, &item, &meta, err);
+	if (rc == 0 && (rc = lay_json_render(&text, &item, fs.format)) == 0)
+		rc = lay_json_render(&ddb, &item, LAY_FMT_DDB);
+	if (rc == 0)
+		rc = fs_scratch_put(ndir, newname, text.p, text.len, &meta, noreplace);
+	if (rc < 0)
+		goto out;
+	pthread_mutex_lock(&fs.lock);
+	old = fs_node_find(fs_ino_of(ndir), newname);
+	if (!n)
+		n = fs_node_new(dir, name, FS_ITEM);
+	pthread_mutex_unlock(&fs.lock);
+	if (old && old != n)
+		drop_replaced(old); /* rename(2) unlinked it */
+	if (!n) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	pthread_mutex_lock(&fs.lock);
+	rc = fs_node_rehash(n, ndir, newname);
+	if (rc == 0) {
+		fs_node_mem_unlink(n);
+		n->kind = FS_SCRATCH;
+		n->stype = S_IFREG;
+		n->ino = 0;
+	}
+	pthread_mutex_unlock(&fs.lock);
+	if (rc == 0)
+		rc = fs_hide(n, dir->table, &from, &ddb);
+	if (rc == 0) {
+		fs_notify_inode(fs_ino_of(n)); /* a new file: its number */
+		touch_dir(dir);
+		if (ndir != dir)
+			touch_dir(ndir);
+		keep_partition(req, dir);
+	}
+out:
+	lay_item_free(&item);
+	lay_buf_free(&text);
+	lay_buf_free(&ddb);
+	return rc;
+}
+
+/* rename(scratch, scratch): the real rename, then the names in the map. */
+static int scratch_rename(fs_node *dir, const char *name, fs_node *ndir, const char *newname,
+			  fs_node *n, unsigned flags)
+{
+	lay_buf from = LAY_BUF_INIT, to = LAY_BUF_INIT;
+	fs_node *old;
+	int rc;
+
+	if ((rc = fs_scratch_mkparents(ndir)) < 0 || (rc = fs_scratch_path(&from, dir, name)) < 0 ||
+	    (rc = fs_scratch_path(&to, ndir, newname)) < 0)
+		goto out;
+	if (renameat2(fs_scratch_root(), from.p, fs_scratch_root(), to.p, flags) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	pthread_mutex_lock(&fs.lock);
+	old = fs_node_find(fs_ino_of(ndir), newname);
+	if (old == n)
+		old = NULL;
+	if (old && (flags & RENAME_EXCHANGE))
+		fs_node_rehash(old, dir, name);
+	pthread_mutex_unlock(&fs.lock);
+	if (old && !(flags & RENAME_EXCHANGE))
+		drop_replaced(old);
+	pthread_mutex_lock(&fs.lock);
+	if (n && (rc = fs_node_rehash(n, ndir, newname)) == 0) {
+		free(n->table);
+		n->table = ndir->table ? strdup(ndir->table) : NULL;
+	}
+	pthread_mutex_unlock(&fs.lock);
+	fs_hide_moved();
+	touch_dir(dir);
+	if (ndir != dir)
+		touch_dir(ndir);
+	scratch_tidy(dir);
+out:
+	lay_buf_free(&from);
+	lay_buf_free(&to);
+	return rc;
+}
+
 static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
 		      const char *newname, unsigned int flags)
 {
@@ -876,9 +1094,9 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 	lay_key from, to;
 	int rc, noreplace = !!(flags & RENAME_NOREPLACE);
 
-	if (flags & ~RENAME_NOREPLACE) {
+	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) {
 		fail(req, "rename", dir, name, -EINVAL,
-		     &(lay_err){ -EINVAL, "only RENAME_NOREPLACE is supported" });
+		     &(lay_err){ -EINVAL, "only RENAME_NOREPLACE and RENAME_EXCHANGE are supported" });
 		return;
 	}
 	if ((rc = fs_name_resolve(&st, dir, name, 1, &err)) < 0 && rc != -EINVAL)
@@ -910,11 +1128,18 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 		rc = lay_err_set(&err, -EROFS, "generated entries cannot be renamed");
 		goto out;
 	}
+	if ((flags & RENAME_EXCHANGE) && !(st.kind == FS_SCRATCH && dt.kind == FS_SCRATCH)) {
+		rc = lay_err_set(&err, -EINVAL, "only scratch files can be exchanged");
+		goto out;
+	}
 	if (st.kind == FS_TABLE && dt.kind == FS_TABLE) {
 		/* one transaction: the table keeps its schema, items and stream */
 		rc = eng_table_rename(fs.db, name, newname, noreplace, &err);
-		if (rc == 0)
+		if (rc == 0) {
+			fs_scratch_rename_table(name, newname);
 			rename_table_nodes(n, ndir, name, newname);
+			fs_hide_moved();
+		}
 		goto out;
 	}
 	if (st.kind == FS_TABLE || st.kind == FS_PART) {
@@ -934,9 +1159,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 		}
 		fs_target_key(&st, &from);
 		fs_target_key(&dt, &to);
-		pthread_mutex_lock(&fs.lock);
-		rc = hider_of(dir->table, &from) ? -ENOENT : 0;
-		pthread_mutex_unlock(&fs.lock);
+		rc = fs_is_hidden(dir->table, &from) ? -ENOENT : 0;
 		if (rc == 0 && ndir->mem && ndir->kind == FS_PART)
 			rc = 0; /* the item makes the partition real */
 		/* readers opening either name from now on bypass cached pages */
@@ -968,61 +1191,13 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 	}
 
 	if (st.kind == FS_ITEM && dt.kind == FS_SCRATCH) {
-		lay_item item = LAY_ITEM_INIT;
-		lay_buf text = LAY_BUF_INIT;
-		eng_meta meta;
-
-		if (strcmp(dir->table, ndir->table) != 0) {
-			rc = lay_err_set(&err, -EXDEV, "items move between tables by copy");
-			goto out;
-		}
-		fs_target_key(&st, &from);
-		rc = eng_item_get(fs.db, dir->table, &from, &item, &meta, &err);
-		if (rc == 0)
-			rc = lay_json_render(&text, &item, fs.format);
-		lay_item_free(&item);
-		pthread_mutex_lock(&fs.lock);
-		if (rc == 0 && hider_of(dir->table, &from))
-			rc = -ENOENT;
-		old = fs_node_find(newparent, newname);
-		if (rc == 0 && old && noreplace)
-			rc = -EEXIST;
-		if (rc == 0 && !n)
-			n = fs_node_new(dir, name, FS_ITEM);
-		if (rc == 0 && !n)
-			rc = -ENOMEM;
-		pthread_mutex_unlock(&fs.lock);
-		if (rc == 0 && old && old != n)
-			drop_replaced(old);
-		if (rc == 0) {
-			/* the item's name goes now, its row when the scratch does */
-			pthread_mutex_lock(&fs.lock);
-			rc = fs_node_rehash(n, ndir, newname);
-			if (rc == 0) {
-				n->kind = FS_SCRATCH;
-				lay_buf_free(&n->data);
-				n->data = text;
-				text = (lay_buf)LAY_BUF_INIT;
-				n->mode = meta.mode;
-				n->uid = meta.uid;
-				n->gid = meta.gid;
-				n->mtime_ns = meta.mtime_ns;
-				n->ctime_ns = eng_clock_now_ns(eng_db_clock(fs.db));
-				n->atime_ns = meta.mtime_ns;
-				/* a new name's file (`x.json~`); x.json keeps the number */
-				n->ino = fs_attr_new_ino();
-				fs_node_mem_link(ndir, n);
-				rc = hide(n, &from);
-			}
-			pthread_mutex_unlock(&fs.lock);
-			if (rc == 0)
-				fs_notify_inode(fs_ino_of(n)); /* a new file: its number */
-		}
-		lay_buf_free(&text);
+		rc = item_to_scratch(req, dir, name, ndir, newname, n, &st, noreplace, &err);
 		goto out;
 	}
 
 	if (st.kind == FS_SCRATCH && dt.kind == FS_ITEM) {
+		lay_buf path = LAY_BUF_INIT;
+
 		if (!n) {
 			rc = -ENOENT;
 			goto out;
@@ -1030,38 +1205,26 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 		rc = fs_file_put_scratch(n, ndir, newname, &dt, noreplace, &err);
 		if (rc < 0)
 			goto out;
-		drop_hidden(n);
+		/* the item holds the content now; the file goes */
+		if (fs_scratch_path(&path, dir, name) == 0 &&
+		    unlinkat(fs_scratch_root(), path.p, 0) < 0)
+			fs_log("rename: cannot remove scratch file %s: %s", path.p,
+			       strerror(errno));
+		lay_buf_free(&path);
+		fs_hide_drop(n);
 		pthread_mutex_lock(&fs.lock);
 		clear_name(ndir, newname, n);
 		rc = become_item(n, ndir, newname, &dt);
 		pthread_mutex_unlock(&fs.lock);
 		fs_file_heat(n);
 		fs_notify_inode(fs_ino_of(n));
+		touch_dir(dir);
+		scratch_tidy(dir);
 		goto out;
 	}
 
 	if (st.kind == FS_SCRATCH && dt.kind == FS_SCRATCH) {
-		if (!n) {
-			rc = -ENOENT;
-			goto out;
-		}
-		pthread_mutex_lock(&fs.lock);
-		old = fs_node_find(newparent, newname);
-		rc = old && noreplace ? -EEXIST : 0;
-		pthread_mutex_unlock(&fs.lock);
-		if (rc == 0 && old && old != n)
-			drop_replaced(old);
-		if (rc == 0) {
-			pthread_mutex_lock(&fs.lock);
-			fs_node_mem_unlink(n);
-			rc = fs_node_rehash(n, ndir, newname);
-			if (rc == 0) {
-				free(n->table);
-				n->table = ndir->table ? strdup(ndir->table) : NULL;
-				fs_node_mem_link(ndir, n);
-			}
-			pthread_mutex_unlock(&fs.lock);
-		}
+		rc = scratch_rename(dir, name, ndir, newname, n, flags);
 		goto out;
 	}
 	if (st.kind == FS_ITEM && n && n->mem)
@@ -1090,11 +1253,62 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const 
 	     &(lay_err){ -EPERM, "hard links are not supported" });
 }
 
+/* Symbolic links live in scratch space only (git needs them). */
 static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
 {
-	(void)link;
-	fail(req, "symlink", fs_node_of(parent), name, -EPERM,
-	     &(lay_err){ -EPERM, "symbolic links are not supported" });
+	fs_node *dir = fs_node_of(parent), *n = NULL;
+	lay_buf path = LAY_BUF_INIT;
+	struct fuse_entry_param e;
+	lay_err err = { 0 };
+	struct stat st;
+	fs_target t;
+	int rc;
+
+	rc = fs.ro ? -EROFS : fs_name_resolve(&t, dir, name, 0, &err);
+	if (rc == 0 && t.kind != FS_SCRATCH)
+		rc = lay_err_set(&err, -EPERM,
+				 "symbolic links live only in scratch space (names starting "
+				 "with '.' or not ending in .json)");
+	if (rc == 0 && (rc = fs_scratch_mkparents(dir)) == 0 &&
+	    (rc = fs_scratch_path(&path, dir, name)) == 0 &&
+	    symlinkat(link, fs_scratch_root(), path.p) < 0)
+		rc = -errno;
+	if (rc == 0)
+		rc = scratch_own(req, dir, name, &st);
+	if (rc == 0 && !(n = scratch_node(dir, name, &t, S_IFLNK)))
+		rc = -ENOMEM;
+	if (!fs.ro)
+		fs_target_free(&t);
+	lay_buf_free(&path);
+	if (rc < 0) {
+		fail(req, "symlink", dir, name, rc, &err);
+		return;
+	}
+	touch_dir(dir);
+	entry_of(&e, n, &st);
+	fuse_reply_entry(req, &e);
+}
+
+static void op_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	fs_node *n = fs_node_of(ino);
+	lay_buf path = LAY_BUF_INIT;
+	char target[PATH_MAX + 1];
+	ssize_t len = -1;
+	int rc;
+
+	if (n->kind != FS_SCRATCH)
+		rc = -EINVAL;
+	else if ((rc = fs_scratch_path(&path, n, NULL)) == 0 &&
+		 (len = readlinkat(fs_scratch_root(), path.p, target, PATH_MAX)) < 0)
+		rc = -errno;
+	lay_buf_free(&path);
+	if (rc < 0) {
+		fail(req, "readlink", n, NULL, rc, NULL);
+		return;
+	}
+	target[len] = '\0';
+	fuse_reply_readlink(req, target);
 }
 
 static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
@@ -1131,6 +1345,7 @@ const struct fuse_lowlevel_ops fs_ops = {
 	.rename = op_rename,
 	.link = op_link,
 	.symlink = op_symlink,
+	.readlink = op_readlink,
 	.mknod = op_mknod,
 	.statfs = op_statfs,
 	.opendir = fs_op_opendir,

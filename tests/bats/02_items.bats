@@ -23,8 +23,11 @@ load helpers
 	assert_output "$(printf 'u1.json\nu2.json')"
 	run $T cat "$MNT/Users/u2.json"
 	assert_output '{"id":"u2","name":"Bob"}'
+	# no partitions here: mkdir makes an ordinary (scratch) directory
 	run $T mkdir "$MNT/Users/p"
-	assert_failure
+	assert_success
+	run $T getfattr --absolute-names --only-values -n user.ddb.item_count "$MNT/Users"
+	assert_output 2
 }
 
 @test "partitions and items list in DynamoDB key order (N numerically)" {

@@ -1,0 +1,322 @@
+/* Deferred deletes of rename(item, scratch) (SPEC §6). The scratch file
+ * holds the item's text from the moment of the rename; the row goes when
+ * the scratch does, or at unmount, unless the item is committed again
+ * first (then the new commit is one MODIFY). So that a crash leaves the
+ * content somewhere and the delete still happens, DATA_DIR/hidden.jsonl
+ * lists the pending deletes, one JSON line each (table, key in DynamoDB
+ * JSON, scratch path, hash of the row's DynamoDB JSON at the rename); it is
+ * rewritten whole on each change (there are few: an editor's save). */
+#include "hide.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "scratch.h"
+
+typedef struct hider {
+	fs_node *s;      /* the scratch file; kept alive by its hides flag */
+	char *table;     /* owned */
+	lay_item keys;   /* arena of key */
+	lay_key key;
+	char *key_ddb;   /* owned: the key attributes in DynamoDB JSON */
+	uint64_t hash;   /* of the row's DynamoDB JSON at the rename */
+} hider;
+
+/* Lock order: journal_lock, then fs.lock. hiders is guarded by fs.lock. */
+static pthread_mutex_t journal_lock = PTHREAD_MUTEX_INITIALIZER;
+static hider *hiders;
+static size_t nhiders, cap_hiders;
+static char *journal, *journal_tmp;
+
+static uint64_t fnv1a(const char *p, size_t len)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	while (len--)
+		h = (h ^ (unsigned char)*p++) * 1099511628211ull;
+	return h;
+}
+
+static int key_equal(const lay_key *a, const lay_key *b)
+{
+	if (!lay_value_equal(&a->pk, &b->pk))
+		return 0;
+	if (!a->sk.type && !b->sk.type)
+		return 1;
+	return a->sk.type == b->sk.type && lay_value_equal(&a->sk, &b->sk);
+}
+
+/* Needs fs.lock. */
+static hider *find(const char *table, const lay_key *key)
+{
+	size_t i;
+
+	for (i = 0; i < nhiders; i++)
+		if (strcmp(hiders[i].table, table) == 0 && key_equal(&hiders[i].key, key))
+			return &hiders[i];
+	return NULL;
+}
+
+/* Take entry h out of the list into *out. Needs fs.lock. */
+static void take(hider *h, hider *out)
+{
+	*out = *h;
+	out->s->hides = 0;
+	*h = hiders[--nhiders];
+}
+
+static void hider_free(hider *h)
+{
+	free(h->table);
+	free(h->key_ddb);
+	lay_item_free(&h->keys);
+}
+
+/* Rewrite the journal from the list. */
+static void journal_write(void)
+{
+	lay_buf text = LAY_BUF_INIT, path = LAY_BUF_INIT;
+	size_t i;
+	int fd;
+
+	if (!journal)
+		return;
+	pthread_mutex_lock(&journal_lock);
+	pthread_mutex_lock(&fs.lock);
+	for (i = 0; i < nhiders; i++) {
+		cJSON *line = cJSON_CreateObject();
+		char hash[17], *s;
+
+		if (fs_scratch_path_locked(&path, hiders[i].s, NULL) < 0) {
+			cJSON_Delete(line);
+			continue;
+		}
+		snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)hiders[i].hash);
+		cJSON_AddStringToObject(line, "table", hiders[i].table);
+		cJSON_AddItemToObject(line, "key", cJSON_CreateRaw(hiders[i].key_ddb));
+		cJSON_AddStringToObject(line, "path", path.p);
+		cJSON_AddStringToObject(line, "hash", hash);
+		if ((s = cJSON_PrintUnformatted(line))) {
+			lay_buf_adds(&text, s);
+			lay_buf_addc(&text, '\n');
+			free(s);
+		}
+		cJSON_Delete(line);
+	}
+	pthread_mutex_unlock(&fs.lock);
+	fd = open(journal_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, text.p ? text.p : "", text.len) != (ssize_t)text.len ||
+	    close(fd) < 0 || rename(journal_tmp, journal) < 0)
+		fs_log("cannot write %s: %s", journal, strerror(errno));
+	pthread_mutex_unlock(&journal_lock);
+	lay_buf_free(&text);
+	lay_buf_free(&path);
+}
+
+int fs_hide(fs_node *s, const char *table, const lay_key *key, const lay_buf *ddb)
+{
+	eng_table_info ti;
+	lay_item kitem = LAY_ITEM_INIT;
+	lay_buf ktext = LAY_BUF_INIT;
+	lay_err err = { 0 };
+	hider h = { 0 }, *grown;
+	int rc;
+
+	/* the key alone, in DynamoDB JSON, for the journal */
+	if ((rc = eng_table_get(fs.db, table, &ti, &err)) < 0 ||
+	    (rc = lay_item_set_key(&kitem, &ti.schema, key, 0, &err)) < 0 ||
+	    (rc = lay_json_render(&ktext, &kitem, LAY_FMT_DDB)) < 0)
+		goto out;
+	h.s = s;
+	h.hash = fnv1a(ddb->p, ddb->len);
+	h.table = strdup(table);
+	while (ktext.len && ktext.p[ktext.len - 1] == '\n')
+		ktext.p[--ktext.len] = '\0';
+	h.key_ddb = lay_buf_detach(&ktext, NULL);
+	if (!h.table || !h.key_ddb || lay_value_copy(&h.keys, &h.key.pk, &key->pk) < 0 ||
+	    (key->sk.type && lay_value_copy(&h.keys, &h.key.sk, &key->sk) < 0)) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	pthread_mutex_lock(&fs.lock);
+	if (nhiders == cap_hiders) {
+		size_t cap = cap_hiders ? cap_hiders * 2 : 16;
+
+		if (!(grown = realloc(hiders, cap * sizeof(*hiders)))) {
+			pthread_mutex_unlock(&fs.lock);
+			rc = -ENOMEM;
+			goto out;
+		}
+		hiders = grown;
+		cap_hiders = cap;
+	}
+	s->hides = 1;
+	hiders[nhiders++] = h;
+	memset(&h, 0, sizeof(h));
+	pthread_mutex_unlock(&fs.lock);
+	journal_write();
+out:
+	hider_free(&h);
+	lay_item_free(&kitem);
+	lay_buf_free(&ktext);
+	return rc;
+}
+
+int fs_is_hidden(const char *table, const lay_key *key)
+{
+	int hidden;
+
+	pthread_mutex_lock(&fs.lock);
+	hidden = nhiders && find(table, key) != NULL;
+	pthread_mutex_unlock(&fs.lock);
+	return hidden;
+}
+
+void fs_unhide_key(const char *table, const lay_key *key)
+{
+	hider *h, gone = { 0 };
+
+	pthread_mutex_lock(&fs.lock);
+	if (nhiders && (h = find(table, key)))
+		take(h, &gone);
+	pthread_mutex_unlock(&fs.lock);
+	if (gone.s) {
+		journal_write();
+		pthread_mutex_lock(&fs.lock);
+		fs_node_maybe_free(gone.s);
+		pthread_mutex_unlock(&fs.lock);
+	}
+	hider_free(&gone);
+}
+
+void fs_hide_drop(fs_node *s)
+{
+	hider gone = { 0 };
+	lay_err err = { 0 };
+	size_t i;
+	int rc;
+
+	pthread_mutex_lock(&fs.lock);
+	for (i = 0; s->hides && i < nhiders; i++) {
+		if (hiders[i].s == s) {
+			take(&hiders[i], &gone);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&fs.lock);
+	if (!gone.s)
+		return;
+	rc = eng_item_delete(fs.db, gone.table, &gone.key, NULL, &err);
+	if (rc < 0 && rc != -ENOENT)
+		fs_log("deferred delete in %s failed: %s", gone.table, err.msg);
+	journal_write();
+	hider_free(&gone);
+}
+
+void fs_hide_moved(void)
+{
+	if (__atomic_load_n(&nhiders, __ATOMIC_RELAXED))
+		journal_write();
+}
+
+void fs_hidden_release_all(void)
+{
+	fs_node *s;
+
+	for (;;) {
+		pthread_mutex_lock(&fs.lock);
+		s = nhiders ? hiders[nhiders - 1].s : NULL;
+		pthread_mutex_unlock(&fs.lock);
+		if (!s)
+			break;
+		fs_hide_drop(s);
+	}
+}
+
+/* One journal line left by a crash: delete the row if its text is safe in
+ * the scratch file and nobody committed it since. */
+static void recover_one(const char *line)
+{
+	cJSON *j = cJSON_Parse(line), *table, *key, *path, *hash;
+	lay_item kitem = LAY_ITEM_INIT, row = LAY_ITEM_INIT;
+	lay_buf text = LAY_BUF_INIT;
+	eng_table_info ti;
+	lay_err err = { 0 };
+	struct stat st;
+	lay_key k;
+	char *ktext = NULL, want[17];
+
+	table = cJSON_GetObjectItem(j, "table");
+	key = cJSON_GetObjectItem(j, "key");
+	path = cJSON_GetObjectItem(j, "path");
+	hash = cJSON_GetObjectItem(j, "hash");
+	if (!cJSON_IsString(table) || !key || !cJSON_IsString(path) || !cJSON_IsString(hash) ||
+	    !(ktext = cJSON_PrintUnformatted(key)))
+		goto bad;
+	if (eng_table_get(fs.db, table->valuestring, &ti, &err) < 0 ||
+	    lay_json_parse(&kitem, ktext, strlen(ktext), LAY_FMT_DDB, &err) < 0 ||
+	    lay_item_key(&k, &kitem, &ti.schema, &err) < 0)
+		goto bad;
+	if (eng_item_get(fs.db, table->valuestring, &k, &row, NULL, &err) < 0)
+		goto out; /* deleted already */
+	if (fstatat(fs_scratch_root(), path->valuestring, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		fs_log("kept an item of %s renamed to %s: the file is gone", table->valuestring,
+		       path->valuestring);
+		goto out;
+	}
+	lay_json_render(&text, &row, LAY_FMT_DDB);
+	snprintf(want, sizeof(want), "%016llx", (unsigned long long)fnv1a(text.p, text.len));
+	if (strcmp(want, hash->valuestring) != 0)
+		goto out; /* committed again since: it stays */
+	if (eng_item_delete(fs.db, table->valuestring, &k, NULL, &err) < 0)
+		fs_log("deferred delete in %s failed: %s", table->valuestring, err.msg);
+	goto out;
+bad:
+	fs_log("ignored a line of the deferred-delete journal: %.200s", line);
+out:
+	free(ktext);
+	cJSON_Delete(j);
+	lay_item_free(&kitem);
+	lay_item_free(&row);
+	lay_buf_free(&text);
+}
+
+int fs_hide_open(const char *data_dir)
+{
+	lay_buf path = LAY_BUF_INIT;
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+
+	lay_buf_addf(&path, "%s/hidden.jsonl", data_dir);
+	journal = lay_buf_detach(&path, NULL);
+	lay_buf_addf(&path, "%s/hidden.jsonl.tmp", data_dir);
+	journal_tmp = lay_buf_detach(&path, NULL);
+	if (!journal || !journal_tmp)
+		return -ENOMEM;
+	if ((f = fopen(journal, "r"))) {
+		while (getline(&line, &cap, f) > 0)
+			recover_one(line);
+		free(line);
+		fclose(f);
+		journal_write();
+	}
+	return 0;
+}
+
+void fs_hide_close(void)
+{
+	fs_hidden_release_all();
+	free(hiders);
+	hiders = NULL;
+	nhiders = cap_hiders = 0;
+	free(journal);
+	free(journal_tmp);
+	journal = journal_tmp = NULL;
+}

@@ -1,0 +1,28 @@
+/* rename(item, scratch) defers the item's delete (SPEC §6): the name goes
+ * at once, the row when the scratch file goes or the mount ends, unless the
+ * item is committed again first. A journal in DATA_DIR keeps the deferred
+ * deletes across crashes. */
+#ifndef FS_HIDE_H
+#define FS_HIDE_H
+
+#include "fs.h"
+
+/* Open the journal and finish the deferred deletes a crash left: a row is
+ * deleted only if its scratch copy exists and the row is unchanged since. */
+int fs_hide_open(const char *data_dir);
+void fs_hide_close(void);
+
+/* Scratch node s (linked, holding the item's text) now hides key of table;
+ * ddb is the item's DynamoDB JSON at that moment. -ENOMEM. */
+int fs_hide(fs_node *s, const char *table, const lay_key *key, const lay_buf *ddb);
+int fs_is_hidden(const char *table, const lay_key *key);
+/* A commit of key ends its hiding: the put is then one MODIFY. */
+void fs_unhide_key(const char *table, const lay_key *key);
+/* Carry out s's deferred delete, if it has one (s is unlinked or replaced). */
+void fs_hide_drop(fs_node *s);
+/* Scratch files moved: the journal's paths follow. */
+void fs_hide_moved(void);
+/* At unmount: every deferred delete happens now. */
+void fs_hidden_release_all(void);
+
+#endif

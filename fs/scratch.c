@@ -1,0 +1,317 @@
+/* Scratch space (SPEC §6): ordinary POSIX files, directories and symlinks,
+ * stored under DATA_DIR/scratch in a tree that mirrors the mount's (a
+ * scratch file in partition alice of table Orders is
+ * DATA_DIR/scratch/Orders/alice/notes.txt), so they survive unmount and
+ * crashes and behave as the host filesystem's files do. Files written whole
+ * (rename(item, scratch)) are staged in DATA_DIR/scratch.stage first. */
+#include "scratch.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* st_ino of scratch objects: this bit plus the real file's number */
+#define SCRATCH_INO 0x4000000000000000ull
+
+static int root_fd = -1, stage_fd = -1;
+static uint64_t stage_seq;
+
+int fs_scratch_open(const char *data_dir, lay_err *err)
+{
+	lay_buf path = LAY_BUF_INIT;
+	int rc = 0;
+
+	lay_buf_adds(&path, data_dir);
+	lay_buf_adds(&path, "/scratch");
+	if ((mkdir(path.p, 0755) < 0 && errno != EEXIST) ||
+	    (root_fd = open(path.p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		rc = lay_err_set(err, -errno, "scratch space %s: %s", path.p, strerror(errno));
+		goto out;
+	}
+	lay_buf_adds(&path, ".stage");
+	if ((mkdir(path.p, 0700) < 0 && errno != EEXIST) ||
+	    (stage_fd = open(path.p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		rc = lay_err_set(err, -errno, "scratch space %s: %s", path.p, strerror(errno));
+out:
+	lay_buf_free(&path);
+	return rc;
+}
+
+void fs_scratch_close(void)
+{
+	if (root_fd >= 0)
+		close(root_fd);
+	if (stage_fd >= 0)
+		close(stage_fd);
+	root_fd = stage_fd = -1;
+}
+
+uint64_t fs_scratch_ino(const struct stat *st)
+{
+	return SCRATCH_INO | ((uint64_t)st->st_ino & (SCRATCH_INO - 1));
+}
+
+int fs_scratch_path_locked(lay_buf *out, const fs_node *dir, const char *child)
+{
+	const fs_node **parts = NULL, **grown;
+	size_t count = 0, cap = 0;
+	int rc = 0;
+
+	lay_buf_reset(out);
+	while (dir && dir != fs.root) {
+		if (count == cap) {
+			cap = cap ? cap * 2 : 16;
+			if (!(grown = realloc(parts, cap * sizeof(*parts)))) {
+				rc = -ENOMEM;
+				break;
+			}
+			parts = grown;
+		}
+		parts[count++] = dir;
+		if (!dir->parent) {
+			rc = -ENOENT; /* unlinked on the way */
+			break;
+		}
+		dir = fs_node_of(dir->parent);
+	}
+	while (rc == 0 && count--) {
+		if (out->len)
+			lay_buf_addc(out, '/');
+		lay_buf_adds(out, parts[count]->name);
+	}
+	free(parts);
+	if (rc == 0 && child) {
+		if (out->len)
+			lay_buf_addc(out, '/');
+		lay_buf_adds(out, child);
+	}
+	if (rc == 0 && !out->len)
+		lay_buf_addc(out, '.');
+	return rc;
+}
+
+int fs_scratch_path(lay_buf *out, const fs_node *dir, const char *child)
+{
+	int rc;
+
+	pthread_mutex_lock(&fs.lock);
+	rc = fs_scratch_path_locked(out, dir, child);
+	pthread_mutex_unlock(&fs.lock);
+	return rc;
+}
+
+int fs_scratch_mkparents(const fs_node *dir)
+{
+	lay_buf path = LAY_BUF_INIT;
+	char *slash;
+	int rc;
+
+	if ((rc = fs_scratch_path(&path, dir, NULL)) < 0)
+		goto out;
+	if (mkdirat(root_fd, path.p, 0755) == 0 || errno == EEXIST)
+		goto out;
+	/* make each level: a table, then a partition, then what is below */
+	for (slash = strchr(path.p, '/');; slash = strchr(slash + 1, '/')) {
+		if (slash)
+			*slash = '\0';
+		if (mkdirat(root_fd, path.p, 0755) < 0 && errno != EEXIST) {
+			rc = -errno;
+			break;
+		}
+		if (!slash)
+			break;
+		*slash = '/';
+	}
+out:
+	lay_buf_free(&path);
+	return rc;
+}
+
+int fs_scratch_lstat(const fs_node *dir, const char *child, struct stat *st)
+{
+	lay_buf path = LAY_BUF_INIT;
+	int rc;
+
+	if ((rc = fs_scratch_path(&path, dir, child)) == 0 &&
+	    fstatat(root_fd, path.p, st, AT_SYMLINK_NOFOLLOW) < 0)
+		rc = -errno;
+	lay_buf_free(&path);
+	if (rc == 0)
+		st->st_ino = fs_scratch_ino(st);
+	return rc;
+}
+
+int fs_scratch_attr(fs_node *n, struct stat *st)
+{
+	int fd, rc;
+
+	pthread_mutex_lock(&fs.lock);
+	fd = n->sfd;
+	pthread_mutex_unlock(&fs.lock);
+	if (fd >= 0) {
+		/* an open file, maybe unlinked: the file itself answers */
+		if (fstat(fd, st) < 0)
+			return -errno;
+		st->st_ino = fs_scratch_ino(st);
+		return 0;
+	}
+	if (!n->parent)
+		return -ENOENT;
+	rc = fs_scratch_lstat(n, NULL, st);
+	return rc;
+}
+
+int fs_scratch_list(const fs_node *dir, fs_scratch_entry_fn fn, void *arg)
+{
+	lay_buf path = LAY_BUF_INIT;
+	struct dirent *de;
+	struct stat st;
+	DIR *d = NULL;
+	int fd, rc;
+
+	if ((rc = fs_scratch_path(&path, dir, NULL)) < 0)
+		goto out;
+	if ((fd = openat(root_fd, path.p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		rc = errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+		goto out;
+	}
+	if (!(d = fdopendir(fd))) {
+		rc = -errno;
+		close(fd);
+		goto out;
+	}
+	while (rc == 0 && (de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue; /* gone meanwhile */
+		st.st_ino = fs_scratch_ino(&st);
+		rc = fn(arg, de->d_name, &st);
+	}
+	closedir(d);
+out:
+	lay_buf_free(&path);
+	return rc;
+}
+
+static int count_one(void *arg, const char *name, const struct stat *st)
+{
+	(void)name;
+	(void)st;
+	*(int *)arg = 1;
+	return 1; /* one is enough */
+}
+
+int fs_scratch_nonempty(const fs_node *dir)
+{
+	int any = 0;
+
+	fs_scratch_list(dir, count_one, &any);
+	return any;
+}
+
+int fs_scratch_put(const fs_node *dir, const char *name, const char *p, size_t len,
+		   const eng_meta *meta, int noreplace)
+{
+	struct timespec ts[2];
+	lay_buf path = LAY_BUF_INIT;
+	char stage[64];
+	size_t done = 0;
+	ssize_t got;
+	int fd, rc;
+
+	if ((rc = fs_scratch_mkparents(dir)) < 0 || (rc = fs_scratch_path(&path, dir, name)) < 0)
+		goto out;
+	snprintf(stage, sizeof(stage), "%d.%llu", (int)getpid(),
+		 (unsigned long long)__atomic_add_fetch(&stage_seq, 1, __ATOMIC_RELAXED));
+	fd = openat(stage_fd, stage, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	while (rc == 0 && done < len) {
+		if ((got = write(fd, p + done, len - done)) < 0)
+			rc = -errno;
+		else
+			done += (size_t)got;
+	}
+	ts[0].tv_sec = ts[1].tv_sec = meta->mtime_ns / 1000000000;
+	ts[0].tv_nsec = ts[1].tv_nsec = meta->mtime_ns % 1000000000;
+	if (rc == 0 && (fchown(fd, meta->uid, meta->gid) < 0 ||
+			fchmod(fd, meta->mode & 07777) < 0 || futimens(fd, ts) < 0))
+		rc = -errno;
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 &&
+	    renameat2(stage_fd, stage, root_fd, path.p, noreplace ? RENAME_NOREPLACE : 0) < 0)
+		rc = -errno;
+	if (rc < 0)
+		unlinkat(stage_fd, stage, 0);
+out:
+	lay_buf_free(&path);
+	return rc;
+}
+
+int fs_scratch_read(const fs_node *dir, const char *name, size_t max, lay_buf *out,
+		    struct stat *st)
+{
+	lay_buf path = LAY_BUF_INIT;
+	ssize_t got;
+	int fd, rc;
+
+	if ((rc = fs_scratch_path(&path, dir, name)) < 0)
+		goto out;
+	if ((fd = openat(root_fd, path.p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) < 0) {
+		rc = errno == ELOOP ? -EINVAL : -errno;
+		goto out;
+	}
+	if (fstat(fd, st) < 0)
+		rc = -errno;
+	else if (S_ISDIR(st->st_mode))
+		rc = -EISDIR;
+	else if (!S_ISREG(st->st_mode))
+		rc = -EINVAL;
+	else if ((size_t)st->st_size > max)
+		rc = -EFBIG;
+	while (rc == 0) {
+		if (lay_buf_grow(out, 65536) < 0) {
+			rc = -ENOMEM;
+			break;
+		}
+		got = read(fd, out->p + out->len, 65536);
+		if (got < 0)
+			rc = -errno;
+		else if (got == 0)
+			break;
+		else
+			out->len += (size_t)got;
+		if (out->len > max)
+			rc = -EFBIG;
+	}
+	if (out->p)
+		out->p[out->len] = '\0';
+	close(fd);
+	st->st_ino = fs_scratch_ino(st);
+out:
+	lay_buf_free(&path);
+	return rc;
+}
+
+void fs_scratch_rename_table(const char *from, const char *to)
+{
+	if (renameat(root_fd, from, root_fd, to) < 0 && errno != ENOENT)
+		fs_log("moving the scratch files of table %s to %s: %s", from, to,
+		       strerror(errno));
+}
+
+/* The real file descriptor of the scratch root, for the operations in
+ * file.c and ops.c that work on paths below it. */
+int fs_scratch_root(void)
+{
+	return root_fd;
+}
