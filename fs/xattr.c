@@ -13,12 +13,16 @@
 
 const char *fs_stream_view_name(eng_stream_view v);
 
+/* A table's names. listxattr shows only the settable ones (the first
+ * TABLE_SETTABLE), so cp -a and rsync -X never try to set a computed one;
+ * the computed ones are read by name (SPEC §7). */
 static const char *table_names[] = {
 	"user.ddb.key_schema",	  "user.ddb.billing_mode", "user.ddb.rcu",
 	"user.ddb.wcu",		  "user.ddb.autoscaling",  "user.ddb.table_class",
 	"user.ddb.ttl_attribute", "user.ddb.stream",	   "user.ddb.pitr",
 	"user.ddb.item_count",	  "user.ddb.size_bytes",
 };
+#define TABLE_SETTABLE 9
 
 static void reply_value(fuse_req_t req, size_t size, const char *v, size_t len)
 {
@@ -286,6 +290,57 @@ static int item_get_ttl(fs_node *n, lay_buf *out, lay_err *err)
 	return rc;
 }
 
+/* user.ddb.size of an item: its DynamoDB size. */
+static int item_get_size(fs_node *n, lay_buf *out, lay_err *err)
+{
+	eng_meta meta;
+	lay_key key;
+	int rc;
+
+	fs_node_item_key(n, &key);
+	if ((rc = eng_item_get(fs.db, n->table, &key, NULL, &meta, err)) < 0)
+		return rc;
+	return lay_buf_addf(out, "%u", meta.size);
+}
+
+/* 1 if value (size bytes) is the current value cur. */
+static int same_value(const lay_buf *cur, const char *value, size_t size)
+{
+	return cur->len == size && memcmp(cur->p ? cur->p : "", value, size) == 0;
+}
+
+/* Set a read-only name: to its own value it is a no-op (cp -a, rsync -X);
+ * to any other, ENOTSUP. 0 or a negative errno with a message. */
+static int set_read_only(fs_node *n, const char *name, const char *value, size_t size,
+			 lay_err *err)
+{
+	lay_buf cur = LAY_BUF_INIT;
+	eng_table_info ti;
+	int rc;
+
+	if (n->kind == FS_TABLE) {
+		rc = eng_table_get(fs.db, n->table, &ti, err);
+		if (rc == 0)
+			rc = table_get(&ti, name, &cur);
+	} else {
+		rc = item_get_size(n, &cur, err);
+	}
+	if (rc == 0 && !same_value(&cur, value, size))
+		rc = lay_err_set(err, -ENOTSUP,
+				 "%s is read-only (it is %.*s); only its own value may be set", name,
+				 (int)cur.len, cur.p ? cur.p : "");
+	lay_buf_free(&cur);
+	return rc;
+}
+
+static int is_read_only(const fs_node *n, const char *name)
+{
+	if (n->kind == FS_ITEM)
+		return strcmp(name, "user.ddb.size") == 0;
+	return n->kind == FS_TABLE && (strcmp(name, "user.ddb.item_count") == 0 ||
+				       strcmp(name, "user.ddb.size_bytes") == 0);
+}
+
 void fs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
 		    size_t size, int flags)
 {
@@ -305,7 +360,6 @@ void fs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char
 		return;
 	}
 	if (n->kind == FS_ITEM && !n->mem && strcmp(name, "user.ddb.ttl") == 0) {
-		lay_err err = { 0 };
 		char *v = strndup(value, size);
 		int rc = v ? item_set_ttl(n, v, &err) : -ENOMEM;
 
@@ -318,16 +372,15 @@ void fs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char
 		fuse_reply_err(req, 0);
 		return;
 	}
-	if (n->kind == FS_ITEM && strcmp(name, "user.ddb.size") == 0) {
-		fail(req, n, "setxattr", -ENOTSUP, "read-only attribute");
+	if (is_read_only(n, name) && !n->mem) {
+		if ((rc = set_read_only(n, name, value, size, &err)) < 0)
+			fail(req, n, "setxattr", rc, err.msg);
+		else
+			fuse_reply_err(req, 0);
 		return;
 	}
 	if (n->kind != FS_TABLE) {
 		fail(req, n, "setxattr", -ENOTSUP, "this user.ddb.* name cannot be set here");
-		return;
-	}
-	if (strcmp(name, "user.ddb.item_count") == 0 || strcmp(name, "user.ddb.size_bytes") == 0) {
-		fail(req, n, "setxattr", -ENOTSUP, "read-only attribute");
 		return;
 	}
 	if (!is_table_name(name)) {
@@ -340,17 +393,14 @@ void fs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char
 	}
 	if (strlen(v) != size) {
 		free(v);
-		{
-			fail(req, n, "setxattr", -EINVAL, "value holds a NUL byte");
-			return;
-		}
+		fail(req, n, "setxattr", -EINVAL, "value holds a NUL byte");
+		return;
 	}
 	/* the value it has already (cp -a and rsync -X copy every one back,
 	 * after the table's items): nothing to change */
 	if (eng_table_get(fs.db, n->table, &ti, &err) == 0) {
 		lay_buf cur = LAY_BUF_INIT;
-		int same = table_get(&ti, name, &cur) == 0 && cur.len == size &&
-			   memcmp(cur.p ? cur.p : "", v, size) == 0;
+		int same = table_get(&ti, name, &cur) == 0 && same_value(&cur, v, size);
 
 		lay_buf_free(&cur);
 		if (same) {
@@ -398,13 +448,7 @@ void fs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t siz
 		if (rc == 0)
 			rc = table_get(&ti, name, &v);
 	} else if (n->kind == FS_ITEM && !n->mem && strcmp(name, "user.ddb.size") == 0) {
-		eng_meta meta;
-		lay_key key;
-
-		fs_node_item_key(n, &key);
-		rc = eng_item_get(fs.db, n->table, &key, NULL, &meta, &err);
-		if (rc == 0)
-			rc = lay_buf_addf(&v, "%u", meta.size);
+		rc = item_get_size(n, &v, &err);
 	} else if (n->kind == FS_ITEM && !n->mem && strcmp(name, "user.ddb.ttl") == 0) {
 		rc = item_get_ttl(n, &v, &err);
 	}
@@ -426,7 +470,7 @@ void fs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	size_t i;
 
 	if (n->kind == FS_TABLE)
-		for (i = 0; i < sizeof(table_names) / sizeof(table_names[0]); i++)
+		for (i = 0; i < TABLE_SETTABLE; i++)
 			lay_buf_add(&v, table_names[i], strlen(table_names[i]) + 1);
 	reply_value(req, size, v.p ? v.p : "", v.len);
 	lay_buf_free(&v);

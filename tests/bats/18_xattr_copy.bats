@@ -1,0 +1,72 @@
+#!/usr/bin/env bats
+# Copying tables with their xattrs (SPEC §2, §7): rsync -aX and cp -a copy
+# every listed xattr back, the key schema included, and get a table with
+# the same key schema and items; read-only names are not listed and may be
+# set to their own value.
+
+load helpers
+
+# items_of DIR: every item's path and content, in order.
+items_of() {
+	(cd "$1" && find . -name '*.json' | LC_ALL=C sort | while read -r f; do
+		printf '%s ' "$f"
+		cat "$f"
+	done)
+}
+
+@test "listxattr shows only settable names; computed ones read by name" {
+	new_table Orders
+	$T mkdir "$MNT/Orders/alice"
+	echo '{"n":1}' >"$MNT/Orders/alice/o1.json"
+	run $T getfattr --absolute-names -d -m - "$MNT/Orders"
+	assert_success
+	assert_output --partial 'user.ddb.key_schema="PK:S,SK:S"'
+	refute_output --partial "item_count"
+	refute_output --partial "size_bytes"
+	run $T getfattr --absolute-names --only-values -n user.ddb.item_count "$MNT/Orders"
+	assert_output "1"
+	run $T getfattr --absolute-names -d -m - "$MNT/Orders/alice/o1.json"
+	assert_output ""
+}
+
+@test "a read-only xattr set to its own value is a no-op; to another, ENOTSUP" {
+	new_table Orders
+	$T mkdir "$MNT/Orders/alice"
+	echo '{"n":1}' >"$MNT/Orders/alice/o1.json"
+	$T setfattr -n user.ddb.item_count -v 1 "$MNT/Orders"
+	size=$($T getfattr --absolute-names --only-values -n user.ddb.size_bytes "$MNT/Orders")
+	$T setfattr -n user.ddb.size_bytes -v "$size" "$MNT/Orders"
+	isize=$($T getfattr --absolute-names --only-values -n user.ddb.size "$MNT/Orders/alice/o1.json")
+	$T setfattr -n user.ddb.size -v "$isize" "$MNT/Orders/alice/o1.json"
+	run $T setfattr -n user.ddb.item_count -v 2 "$MNT/Orders"
+	assert_failure
+	assert_output --partial "not supported"
+	run $T setfattr -n user.ddb.size -v 1 "$MNT/Orders/alice/o1.json"
+	assert_failure
+	assert_output --partial "not supported"
+	run last_error
+	assert_output --partial "read-only"
+	run $T getfattr --absolute-names --only-values -n user.ddb.item_count "$MNT/Orders"
+	assert_output "1"
+}
+
+@test "rsync -aX and cp -a of a default table exit 0 with its settings and items" {
+	new_table Orders
+	$T setfattr -n user.ddb.billing_mode -v PROVISIONED "$MNT/Orders"
+	$T mkdir "$MNT/Orders/alice" "$MNT/Orders/bob"
+	echo '{"n":1}' >"$MNT/Orders/alice/o1.json"
+	echo '{"n":2}' >"$MNT/Orders/bob/o2.json"
+	run $T rsync -aX "$MNT/Orders/" "$MNT/Orders3/"
+	assert_success
+	run $T cp -a "$MNT/Orders" "$MNT/Orders2"
+	assert_success
+	for t in Orders2 Orders3; do
+		run $T getfattr --absolute-names --only-values -n user.ddb.billing_mode "$MNT/$t"
+		assert_output "PROVISIONED"
+		run diff <(items_of "$MNT/Orders") <(items_of "$MNT/$t")
+		assert_success
+	done
+	# a second run has nothing to change and still exits 0
+	run $T rsync -aX "$MNT/Orders/" "$MNT/Orders3/"
+	assert_success
+}
