@@ -70,3 +70,35 @@ items_of() {
 	run $T rsync -aX "$MNT/Orders/" "$MNT/Orders3/"
 	assert_success
 }
+
+@test "key attribute names may hold spaces, ':' and (quoted) ','" {
+	new_table Orders 'customer id:S,order date:N'
+	run $T getfattr --absolute-names --only-values -n user.ddb.key_schema "$MNT/Orders"
+	assert_output 'customer id:S,order date:N'
+	$T mkdir "$MNT/Orders/alice"
+	echo '{"n":1}' >"$MNT/Orders/alice/5.json"
+	run $T cat "$MNT/Orders/alice/5.json"
+	assert_output '{"customer id":"alice","order date":5,"n":1}'
+	run $T jq -c '.KeySchema' "$MNT/Orders/.table.json"
+	assert_output '[{"AttributeName":"customer id","KeyType":"HASH"},{"AttributeName":"order date","KeyType":"RANGE"}]'
+
+	new_table Odd '"a,b":S,"x:y":N'
+	run $T getfattr --absolute-names --only-values -n user.ddb.key_schema "$MNT/Odd"
+	assert_output '"a,b":S,x:y:N'
+	# its own value, as getfattr shows it, sets back (cp -a, rsync -X)
+	$T setfattr -n user.ddb.key_schema -v '"a,b":S,x:y:N' "$MNT/Odd"
+	$T mkdir "$MNT/Odd/p"
+	echo '{}' >"$MNT/Odd/p/7.json"
+	run $T cat "$MNT/Odd/p/7.json"
+	assert_output '{"a,b":"p","x:y":7}'
+
+	# a bad one is EINVAL with the reason, and changes nothing
+	new_table Bad
+	run $T setfattr -n user.ddb.key_schema -v 'PK:S, SK:S' "$MNT/Bad"
+	assert_failure
+	assert_output --partial "Invalid argument"
+	run last_error
+	assert_output --partial "starts or ends with whitespace"
+	run $T getfattr --absolute-names --only-values -n user.ddb.key_schema "$MNT/Bad"
+	assert_output 'PK:S,SK:S'
+}
