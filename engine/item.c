@@ -765,6 +765,104 @@ int eng_item_put(eng_db *db, const char *table, const lay_item *item, const eng_
 	return rc;
 }
 
+/* ---- update of one attribute ---- */
+
+struct setattr_ctx {
+	struct put_ctx put;
+	const char *name;
+	const lay_value *v;
+	lay_item it;
+};
+
+/* Build the new item from the stored one inside the transaction, then put
+ * it as put_txn does: the read and the write are one transaction. */
+static int setattr_txn(MDB_txn *txn, void *vctx, lay_err *err)
+{
+	struct setattr_ctx *c = vctx;
+	struct put_ctx *p = &c->put;
+	size_t nlen = strlen(c->name), i;
+	lay_attr *a = NULL, *grown;
+	int rc;
+
+	if ((rc = table_check(txn, p->db, &p->t, &p->fresh, err)) != 0 ||
+	    (rc = target_find(txn, p->db, &p->tg, err)) < 0)
+		return rc;
+	if (!p->tg.exists || store_ttl_expired(p->tg.r.meta.expires, eng_clock_now_ns(p->db->clock)))
+		return no_item(&p->t, &p->tg.key, err);
+	/* a run after the map grew starts over */
+	lay_item_free(&c->it);
+	if ((rc = lay_codec_decode(&c->it, p->tg.r.data, p->tg.r.data_len, err)) < 0)
+		return rc;
+	for (i = 0; i < c->it.n; i++)
+		if (c->it.a[i].name_len == nlen && memcmp(c->it.a[i].name, c->name, nlen) == 0)
+			a = &c->it.a[i];
+	if (!a) {
+		if (!(grown = lay_item_alloc(&c->it, (c->it.n + 1) * sizeof(*grown))))
+			return lay_err_set(err, -ENOMEM, "out of memory updating an item");
+		if (c->it.n)
+			memcpy(grown, c->it.a, c->it.n * sizeof(*grown));
+		a = &grown[c->it.n];
+		a->name_len = nlen;
+		if (!(a->name = lay_item_strdup(&c->it, c->name, nlen)))
+			return lay_err_set(err, -ENOMEM, "out of memory updating an item");
+		c->it.a = grown;
+		c->it.n++;
+	}
+	if (lay_value_copy(&c->it, &a->v, c->v) < 0)
+		return lay_err_set(err, -ENOMEM, "out of memory updating an item");
+	if ((rc = lay_item_validate(&c->it, &p->t.schema, err)) < 0 ||
+	    (rc = encode_item(&p->e, &c->it, err)) < 0)
+		return rc;
+	p->item = &c->it;
+	return put_txn(txn, p, err);
+}
+
+int eng_item_set_attr(eng_db *db, const char *table, const lay_key *key, const char *name,
+		      const lay_value *v, eng_event *ev, eng_meta *meta_out, lay_err *err)
+{
+	struct setattr_ctx c;
+	int rc, tries;
+
+	memset(&c, 0, sizeof(c));
+	c.put.db = db;
+	c.put.flags = ENG_PUT_MUST_EXIST;
+	c.name = name;
+	c.v = v;
+	if (!name[0])
+		return lay_err_set(err, -EINVAL, "an attribute name cannot be empty");
+	if ((rc = store_table_peek(db, table, 1, &c.put.t, NULL, err)) < 0)
+		return rc;
+	for (tries = 0;; tries++) {
+		if (strcmp(name, c.put.t.schema.pk) == 0 || strcmp(name, c.put.t.schema.sk) == 0) {
+			rc = lay_err_set(err, -EINVAL,
+					 "%s is a key attribute of table %s; rename the item to "
+					 "change its key",
+					 name, table);
+			break;
+		}
+		if ((rc = target_init(&c.put.tg, &c.put.t, key, err)) < 0)
+			break;
+		rc = store_write(db, setattr_txn, &c, err);
+		target_free(&c.put.tg);
+		if (rc != STORE_STALE)
+			break;
+		if (tries == STALE_TRIES) {
+			rc = lay_err_set(err, -EAGAIN, "table %s keeps changing", table);
+			break;
+		}
+		c.put.t = c.put.fresh;
+	}
+	if (rc == 0) {
+		if (ev)
+			*ev = c.put.ev;
+		if (meta_out)
+			*meta_out = c.put.out;
+	}
+	lay_item_free(&c.it);
+	lay_buf_free(&c.put.e.enc);
+	return rc;
+}
+
 /* ---- delete ---- */
 
 struct del_ctx {

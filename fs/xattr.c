@@ -204,17 +204,16 @@ static int is_table_name(const char *name)
 /*
  * user.ddb.ttl on an item (SPEC §7, §9): "+SECONDS" from now or absolute
  * epoch seconds, written into the table's TTL attribute as an ordinary
- * update (one MODIFY).
+ * update (one MODIFY), read and written in one engine transaction so a
+ * write in between is never lost.
  */
 static int item_set_ttl(fs_node *n, const char *v, lay_err *err)
 {
-	lay_item item = LAY_ITEM_INIT;
 	eng_table_info ti;
-	lay_attr *a = NULL, *grown;
+	lay_value num;
 	lay_key key;
 	char text[32], *end;
 	long long secs;
-	size_t i;
 	int rc;
 
 	errno = 0;
@@ -232,37 +231,13 @@ static int item_set_ttl(fs_node *n, const char *v, lay_err *err)
 		return lay_err_set(
 		    err, -EINVAL, "table %s has no TTL attribute: set user.ddb.ttl_attribute first",
 		    n->table);
+	memset(&num, 0, sizeof(num));
+	num.type = LAY_N;
+	num.u.p = text;
+	num.len = strlen(text);
 	fs_node_item_key(n, &key);
-	if ((rc = eng_item_get(fs.db, n->table, &key, &item, NULL, err)) < 0)
-		return rc;
-	for (i = 0; i < item.n; i++)
-		if (strcmp(item.a[i].name, ti.settings.ttl_attr) == 0)
-			a = &item.a[i];
-	if (!a) {
-		if (!(grown = lay_item_alloc(&item, (item.n + 1) * sizeof(*grown)))) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		if (item.n)
-			memcpy(grown, item.a, item.n * sizeof(*grown));
-		a = &grown[item.n];
-		a->name =
-		    lay_item_strdup(&item, ti.settings.ttl_attr, strlen(ti.settings.ttl_attr));
-		a->name_len = strlen(ti.settings.ttl_attr);
-		item.a = grown;
-		item.n++;
-	}
-	memset(&a->v, 0, sizeof(a->v));
-	a->v.type = LAY_N;
-	a->v.u.p = lay_item_strdup(&item, text, strlen(text));
-	a->v.len = strlen(text);
-	if (!a->name || !a->v.u.p)
-		rc = -ENOMEM;
-	else
-		rc = eng_item_put(fs.db, n->table, &item, NULL, 0, NULL, NULL, err);
-out:
-	lay_item_free(&item);
-	return rc;
+	return eng_item_set_attr(fs.db, n->table, &key, ti.settings.ttl_attr, &num, NULL, NULL,
+				 err);
 }
 
 /* The item's expiry (its TTL attribute, a number), or -ENODATA. */
