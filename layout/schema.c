@@ -149,12 +149,26 @@ static int parse_quoted(char *name, size_t *used, const char *s, size_t len, con
 			i += 2;
 			elen = 1;
 			switch (c) {
-			case '"': case '\\': case '/': enc[0] = (char)c; break;
-			case 'b': enc[0] = '\b'; break;
-			case 'f': enc[0] = '\f'; break;
-			case 'n': enc[0] = '\n'; break;
-			case 'r': enc[0] = '\r'; break;
-			case 't': enc[0] = '\t'; break;
+			case '"':
+			case '\\':
+			case '/':
+				enc[0] = (char)c;
+				break;
+			case 'b':
+				enc[0] = '\b';
+				break;
+			case 'f':
+				enc[0] = '\f';
+				break;
+			case 'n':
+				enc[0] = '\n';
+				break;
+			case 'r':
+				enc[0] = '\r';
+				break;
+			case 't':
+				enc[0] = '\t';
+				break;
 			case 'u':
 				if (i + 4 > len || hex4(s + i, &cp) < 0)
 					goto out_bad;
@@ -219,8 +233,7 @@ out_bad:
 }
 
 /* The type letter of a part: S, N or B alone. */
-static int parse_type(lay_type *type, const char *t, size_t len, const char *which,
-		      lay_err *err)
+static int parse_type(lay_type *type, const char *t, size_t len, const char *which, lay_err *err)
 {
 	if (len != 1 || (t[0] != 'S' && t[0] != 'N' && t[0] != 'B'))
 		return lay_err_set(err, -EINVAL,
@@ -309,11 +322,12 @@ int lay_schema_parse(lay_schema *out, const char *s, size_t len, lay_err *err)
 		unsigned char c = (unsigned char)s[i];
 
 		if (c < 0x20 || c == 0x7f)
-			return lay_err_set(err, -EINVAL,
-					   "key schema \"%.*s\" contains a control character (byte "
-					   "0x%02X at offset %zu); write NAME:TYPE[,NAME:TYPE], and a "
-					   "name holding control characters as a JSON string",
-					   qlen(len), s, c, i);
+			return lay_err_set(
+			    err, -EINVAL,
+			    "key schema \"%.*s\" contains a control character (byte "
+			    "0x%02X at offset %zu); write NAME:TYPE[,NAME:TYPE], and a "
+			    "name holding control characters as a JSON string",
+			    qlen(len), s, c, i);
 	}
 	for (i = part_end(s, len, 0); i < len; i = part_end(s, len, i + 1))
 		parts++;
@@ -343,8 +357,8 @@ int lay_schema_parse(lay_schema *out, const char *s, size_t len, lay_err *err)
 
 static int format_key(lay_buf *out, const char *name, lay_type t)
 {
-	int rc = needs_quotes(name) ? lay_json_quote(out, name, strlen(name))
-				    : lay_buf_adds(out, name);
+	int rc =
+	    needs_quotes(name) ? lay_json_quote(out, name, strlen(name)) : lay_buf_adds(out, name);
 
 	return rc < 0 ? rc : lay_buf_addf(out, ":%s", lay_type_name(t));
 }

@@ -196,7 +196,7 @@ static void test_schema_parse__bad_quoted_names_are_rejected(void)
 	snprintf(in, sizeof(in), "\"%s\":S", rep('k', 256));
 	CHECK(rejects_s(in, "over 255 bytes"));
 	snprintf(in, sizeof(in), "\"%s\":S", rep('k', 255));
-	CHECK_RC(lay_schema_parse(&(lay_schema){0}, in, strlen(in), NULL), 0);
+	CHECK_RC(lay_schema_parse(&(lay_schema){ 0 }, in, strlen(in), NULL), 0);
 }
 
 static void test_schema_parse__a_bare_comma_always_separates_keys(void)
@@ -222,15 +222,11 @@ static void test_schema_parse__same_name_twice_is_rejected(void)
 
 static void test_schema_format__inverts_parse(void)
 {
-	static const char *const ins[] = {"PK:S,SK:S",
-					  "customer:S,date:N",
-					  "blob:B",
-					  "a:b:N,c:B",
-					  "customer id:S,x y:N",
-					  "\"a,b\":S,\" x\":N",
-					  "\"\\\"q\":S",
-					  "\"t\\tab\":B,\"a:S,b\":S",
-					  "caf\xc3\xa9:S"};
+	static const char *const ins[] = {
+		"PK:S,SK:S",   "customer:S,date:N",	   "blob:B",
+		"a:b:N,c:B",   "customer id:S,x y:N",	   "\"a,b\":S,\" x\":N",
+		"\"\\\"q\":S", "\"t\\tab\":B,\"a:S,b\":S", "caf\xc3\xa9:S"
+	};
 	lay_schema s, s2;
 	lay_buf b = LAY_BUF_INIT;
 	size_t i;
