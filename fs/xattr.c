@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../layout/name.h"
 #include "../layout/num.h"
 
 const char *fs_stream_view_name(eng_stream_view v);
@@ -265,6 +266,109 @@ static int item_get_ttl(fs_node *n, lay_buf *out, lay_err *err)
 	return rc;
 }
 
+/* A kernel cache entry to drop once fs.lock is released. */
+struct stale {
+	fuse_ino_t ino, parent;
+	char *name; /* NULL: the inode only */
+};
+
+/* The key value a name gives (bytes in store): 0, or -1 when it gives
+ * none (an invalid name, or a long one that only a lookup resolves). */
+static int key_of_name(lay_value *out, lay_item *store, const char *name, lay_type t, int item)
+{
+	lay_err err = { 0 };
+	lay_name_key nk;
+
+	if (lay_name_to_key(&nk, store, name, strlen(name), t, item, &err) < 0 || nk.hashed)
+		return -1;
+	*out = nk.value;
+	return 0;
+}
+
+/*
+ * The key values n's name gives it below parent in a table of schema ns:
+ * 1 with pk and key set (bytes in store) when n keeps its kind there, 0
+ * when it does not (another kind, an invalid or a long, hashed name).
+ */
+static int node_key_under(const fs_node *n, const fs_node *parent, const lay_schema *ns,
+			  lay_item *store, lay_value *pk, lay_value *key)
+{
+	int item = lay_name_is_item(n->name, strlen(n->name));
+
+	memset(pk, 0, sizeof(*pk));
+	memset(key, 0, sizeof(*key));
+	if (parent->kind == FS_TABLE && ns->sk_type && n->kind == FS_PART && !item)
+		return key_of_name(pk, store, n->name, ns->pk_type, 0) == 0;
+	if (parent->kind == FS_TABLE && !ns->sk_type && n->kind == FS_ITEM && item)
+		return key_of_name(key, store, n->name, ns->pk_type, 1) == 0;
+	if (parent->kind == FS_PART && ns->sk_type && n->kind == FS_ITEM && item)
+		return key_of_name(pk, store, parent->name, ns->pk_type, 0) == 0 &&
+		       key_of_name(key, store, n->name, ns->sk_type, 1) == 0;
+	return 0;
+}
+
+/*
+ * After table t was re-keyed to ns: every node of it takes the key its
+ * name now gives, or, when the name means something else now (a partition
+ * of a table that became hash-only), leaves the map; the kernel is told to
+ * forget what it cached of them.
+ */
+static void rekey_nodes(const fs_node *t, const lay_schema *ns)
+{
+	struct stale *st = NULL, *grown;
+	size_t nst = 0, cap = 0, i;
+	fs_node *n, *next;
+
+	pthread_mutex_lock(&fs.lock);
+	for (i = 0; i < fs.map_size; i++) {
+		for (n = fs.map[i]; n; n = next) {
+			lay_item store = LAY_ITEM_INIT;
+			lay_value pk, key;
+			fs_node *parent;
+			int ok;
+
+			next = n->hnext;
+			if ((n->kind != FS_PART && n->kind != FS_ITEM) || !n->table ||
+			    strcmp(n->table, t->table) != 0 || !n->parent)
+				continue;
+			parent = fs_node_of(n->parent);
+			ok = node_key_under(n, parent, ns, &store, &pk, &key);
+			if (nst == cap) {
+				cap = cap ? cap * 2 : 32;
+				if (!(grown = realloc(st, cap * sizeof(*st)))) {
+					lay_item_free(&store);
+					continue;
+				}
+				st = grown;
+			}
+			st[nst].ino = fs_ino_of(n);
+			st[nst].parent = n->parent;
+			st[nst].name = NULL;
+			n->has_sk = ns->sk_type != 0;
+			if (ok)
+				ok = fs_node_set_key(n, pk.type ? &pk : NULL,
+						     key.type ? &key : NULL) == 0;
+			if (!ok && !n->mem) {
+				st[nst].name = strdup(n->name);
+				fs_node_unhash(n);
+				fs_node_maybe_free(n);
+			}
+			nst++;
+			lay_item_free(&store);
+		}
+	}
+	pthread_mutex_unlock(&fs.lock);
+	for (i = 0; i < nst; i++) {
+		if (st[i].name)
+			fs_notify_entry(st[i].parent, st[i].name);
+		else
+			fs_notify_inode(st[i].ino);
+		free(st[i].name);
+	}
+	free(st);
+	fs_notify_inode(fs_ino_of(t));
+}
+
 /* user.ddb.size of an item: its DynamoDB size. */
 static int item_get_size(fs_node *n, lay_buf *out, lay_err *err)
 {
@@ -286,8 +390,7 @@ static int same_value(const lay_buf *cur, const char *value, size_t size)
 
 /* Set a read-only name: to its own value it is a no-op (cp -a, rsync -X);
  * to any other, ENOTSUP. 0 or a negative errno with a message. */
-static int set_read_only(fs_node *n, const char *name, const char *value, size_t size,
-			 lay_err *err)
+static int set_read_only(fs_node *n, const char *name, const char *value, size_t size, lay_err *err)
 {
 	lay_buf cur = LAY_BUF_INIT;
 	eng_table_info ti;
@@ -302,8 +405,8 @@ static int set_read_only(fs_node *n, const char *name, const char *value, size_t
 	}
 	if (rc == 0 && !same_value(&cur, value, size))
 		rc = lay_err_set(err, -ENOTSUP,
-				 "%s is read-only (it is %.*s); only its own value may be set", name,
-				 (int)cur.len, cur.p ? cur.p : "");
+				 "%s is read-only (it is %.*s); only its own value may be set",
+				 name, (int)cur.len, cur.p ? cur.p : "");
 	lay_buf_free(&cur);
 	return rc;
 }
@@ -394,6 +497,7 @@ void fs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char
 			pthread_mutex_lock(&fs.lock);
 			n->has_sk = s.sk[0] != 0;
 			pthread_mutex_unlock(&fs.lock);
+			rekey_nodes(n, &s);
 		}
 	} else {
 		rc = eng_table_get(fs.db, n->table, &ti, &err);

@@ -143,3 +143,102 @@ print(last)
 	run $T jq -c .v "$MNT/Sess/s.json"
 	assert_output 1499
 }
+
+# orders_table NAME: a table keyed customer:S,date:N with a few items.
+orders_table() {
+	run $T "$DDBFS" create-table "$MNT" "$1" --pk customer:S --sk date:N
+	assert_success
+	$T mkdir "$MNT/$1/alice" "$MNT/$1/bob"
+	echo '{"amount":5,"note":"first"}' >"$MNT/$1/alice/20260105.json"
+	echo '{"amount":7}' >"$MNT/$1/alice/1.5.json"
+	echo '{"tags":{"SS":["x","y"]},"m":{"a":[1,null,true]}}' >"$MNT/$1/bob/-3.json"
+	$T setfattr -n user.ddb.billing_mode -v PROVISIONED "$MNT/$1"
+}
+
+# same_table A B: the same key schema, settings and items.
+same_table() {
+	run $T getfattr --absolute-names -d -m - "$MNT/$1"
+	local want=${output//$MNT\/$1/}
+	run $T getfattr --absolute-names -d -m - "$MNT/$2"
+	assert_equal "${output//$MNT\/$2/}" "$want"
+	run diff -r "$MNT/$1" "$MNT/$2"
+	assert_success
+	run diff <(cd "$MNT/$1" && cat $(find . -name '*.json' | LC_ALL=C sort)) \
+		<(cd "$MNT/$2" && cat $(find . -name '*.json' | LC_ALL=C sort))
+	assert_success
+	run diff <(items_of "$MNT/$1") <(items_of "$MNT/$2")
+	assert_success
+}
+
+@test "cp -a of a table with a customer:S,date:N key copies its schema and items" {
+	orders_table Orders
+	run $T cp -a "$MNT/Orders" "$MNT/Orders2"
+	assert_success
+	run $T getfattr --absolute-names --only-values -n user.ddb.key_schema "$MNT/Orders2"
+	assert_output "customer:S,date:N"
+	same_table Orders Orders2
+	run $T cat "$MNT/Orders2/alice/20260105.json"
+	assert_output '{"customer":"alice","date":20260105,"amount":5,"note":"first"}'
+	run $T jq .ItemCount "$MNT/Orders2/.table.json"
+	assert_output 3
+	# the copy is a table of its own kind: new items take its key
+	echo '{"amount":1}' >"$MNT/Orders2/bob/8.json"
+	run $T cat "$MNT/Orders2/bob/8.json"
+	assert_output '{"customer":"bob","date":8,"amount":1}'
+}
+
+@test "rsync -aX of a customer:S,date:N table and of a hash-only table copies them" {
+	orders_table Orders
+	run $T rsync -aX "$MNT/Orders/" "$MNT/Orders3/"
+	assert_success
+	same_table Orders Orders3
+	run $T "$DDBFS" create-table "$MNT" Users --pk id:S
+	echo '{"name":"Ann"}' >"$MNT/Users/u1.json"
+	echo '{"name":"Bo","n":2}' >"$MNT/Users/u2.json"
+	run $T rsync -aX "$MNT/Users/" "$MNT/Users3/"
+	assert_success
+	same_table Users Users3
+	# into an existing, empty table too
+	$T mkdir "$MNT/Users4"
+	run $T rsync -aX "$MNT/Users/" "$MNT/Users4/"
+	assert_success
+	same_table Users Users4
+	# and a second run has nothing to do
+	run $T rsync -aXi "$MNT/Orders/" "$MNT/Orders3/"
+	assert_success
+	assert_output ""
+}
+
+@test "setting a key schema the items cannot take is ENOTEMPTY and changes nothing" {
+	new_table Orders
+	$T mkdir "$MNT/Orders/alice"
+	echo '{"customer":"alice","date":5}' >"$MNT/Orders/alice/5.json"
+	echo '{"customer":"alice","date":"x","n":1}' >"$MNT/Orders/alice/o2.json"
+	before=$(items_of "$MNT/Orders")
+	run $T setfattr -n user.ddb.key_schema -v 'customer:S,date:N' "$MNT/Orders"
+	assert_failure
+	assert_output --partial "not empty"
+	run last_error
+	assert_output --partial 'alice/o2.json cannot take the new key'
+	assert_output --partial 'Type mismatch'
+	run $T setfattr -n user.ddb.key_schema -v 'customer:S' "$MNT/Orders"
+	assert_failure
+	run last_error
+	assert_output --partial 'same key'
+	run $T getfattr --absolute-names --only-values -n user.ddb.key_schema "$MNT/Orders"
+	assert_output 'PK:S,SK:S'
+	assert_equal "$(items_of "$MNT/Orders")" "$before"
+	# the one that works re-keys; what the kernel and the daemon knew of
+	# the names follows (5.json's key is now the number 5)
+	$T rm "$MNT/Orders/alice/o2.json"
+	$T setfattr -n user.ddb.key_schema -v 'customer:S,date:N' "$MNT/Orders"
+	run $T cat "$MNT/Orders/alice/5.json"
+	assert_output '{"customer":"alice","date":5}'
+	run $T stat -c %s "$MNT/Orders/alice/5.json"
+	assert_output 30
+	run $T ls "$MNT/Orders/alice"
+	assert_output "5.json"
+	echo '{"customer":"alice","date":5,"v":2}' >"$MNT/Orders/alice/5.json"
+	run $T cat "$MNT/Orders/alice/5.json"
+	assert_output '{"customer":"alice","date":5,"v":2}'
+}
