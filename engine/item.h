@@ -67,6 +67,18 @@ int eng_item_get(eng_db *db, const char *table, const lay_key *key, lay_item *ou
 int eng_item_put(eng_db *db, const char *table, const lay_item *item, const eng_meta *meta,
 		 unsigned flags, eng_event *ev, eng_meta *meta_out, lay_err *err);
 
+/*
+ * UpdateItem of one attribute in one write transaction: set attribute name
+ * of the existing item with key key to value v (borrowed; added last if
+ * the item lacks it), validate and write it with its change record, as
+ * eng_item_put would. A write between a read and a put cannot be lost.
+ * ev and meta_out (may be NULL) receive the outcome and metadata.
+ * Errors: -ENOENT (no table or no item), -EINVAL (name is a key attribute,
+ * or the result is invalid), -EFBIG.
+ */
+int eng_item_set_attr(eng_db *db, const char *table, const lay_key *key, const char *name,
+		      const lay_value *v, eng_event *ev, eng_meta *meta_out, lay_err *err);
+
 /* DeleteItem. old_meta (may be NULL) gets the deleted item's metadata.
  * -ENOENT if there was no such item. */
 int eng_item_delete(eng_db *db, const char *table, const lay_key *key, eng_meta *old_meta,

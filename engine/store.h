@@ -234,6 +234,17 @@ int store_stream_append(MDB_txn *txn, eng_db *db, const store_table *t, uint64_t
 			const void *old, size_t old_len, const void *new_img, size_t new_len,
 			lay_err *err);
 
+/*
+ * item.c: re-key table t (as the transaction sees it) to schema ns, in the
+ * caller's transaction: every item takes its new key from its attributes
+ * (SPEC §2), leaving its old place (a REMOVE record) before any takes its
+ * new one (an INSERT record); expired items are removed by the service.
+ * The caller writes the table record. -ENOTEMPTY with the reason when an
+ * item lacks a new key attribute, has one of the wrong type, or two items
+ * would share a key: the caller aborts, nothing has changed.
+ */
+int store_rekey(MDB_txn *txn, eng_db *db, const store_table *t, const lay_schema *ns, lay_err *err);
+
 /* The maintenance thread (maint.c), when db->maint_ms > 0. */
 int store_maint_start(eng_db *db, lay_err *err);
 void store_maint_stop(eng_db *db);

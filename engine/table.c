@@ -561,12 +561,15 @@ static int set_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	    (rc = store_stats_get(txn, db, t.tid, &st, err)) < 0)
 		return rc;
 	if (c->schema) {
-		if (st.count)
-			return lay_err_set(err, -ENOTEMPTY,
-					   "table %s holds %llu items; its key schema can change "
-					   "only while it is empty", c->name,
-					   (unsigned long long)st.count);
-		schema_copy(&t.schema, c->schema);
+		lay_schema ns;
+
+		schema_copy(&ns, c->schema);
+		if (memcmp(&ns, &t.schema, sizeof(ns)) == 0)
+			return 0;
+		/* a table with items is re-keyed, all or nothing (SPEC §2) */
+		if (st.count && (rc = store_rekey(txn, db, &t, &ns, err)) < 0)
+			return rc;
+		t.schema = ns;
 	}
 	if (c->settings) {
 		const eng_table_settings *ns = c->settings;

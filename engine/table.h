@@ -1,5 +1,5 @@
-/* Tables (SPEC §2, §7): create, list, describe, delete; the key schema may
- * change only while the table is empty; settings are stored for the
+/* Tables (SPEC §2, §7): create, list, describe, delete; a key schema
+ * change re-keys the items, all or nothing; settings are stored for the
  * features that read them. */
 #ifndef ENG_TABLE_H
 #define ENG_TABLE_H
@@ -80,7 +80,14 @@ int eng_table_get(eng_db *db, const char *name, eng_table_info *out, lay_err *er
 int eng_table_list(eng_db *db, char ***out);
 void eng_names_free(char **names);
 
-/* Change the key schema. -ENOENT, -EINVAL, -ENOTEMPTY (it holds items). */
+/*
+ * Change the key schema. A table with items is re-keyed in the same
+ * transaction (store_rekey in store.h: each item moves to the key its
+ * attributes give; old key attributes that only repeat the path go; a
+ * REMOVE then an INSERT record per item). The same schema is a no-op.
+ * -ENOENT, -EINVAL, -ENOTEMPTY (an item lacks a new key attribute, has one
+ * of the wrong type, or two items would share a key: nothing changed).
+ */
 int eng_table_set_schema(eng_db *db, const char *name, const lay_schema *schema, lay_err *err);
 
 /* Replace the settings. -ENOENT, -EINVAL (e.g. PROVISIONED with rcu 0). */

@@ -9,16 +9,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../layout/name.h"
 #include "../layout/num.h"
 
 const char *fs_stream_view_name(eng_stream_view v);
 
+/* A table's names. listxattr shows only the settable ones (the first
+ * TABLE_SETTABLE), so cp -a and rsync -X never try to set a computed one;
+ * the computed ones are read by name (SPEC §7). */
 static const char *table_names[] = {
 	"user.ddb.key_schema",	  "user.ddb.billing_mode", "user.ddb.rcu",
 	"user.ddb.wcu",		  "user.ddb.autoscaling",  "user.ddb.table_class",
 	"user.ddb.ttl_attribute", "user.ddb.stream",	   "user.ddb.pitr",
 	"user.ddb.item_count",	  "user.ddb.size_bytes",
 };
+#define TABLE_SETTABLE 9
 
 static void reply_value(fuse_req_t req, size_t size, const char *v, size_t len)
 {
@@ -200,17 +205,16 @@ static int is_table_name(const char *name)
 /*
  * user.ddb.ttl on an item (SPEC §7, §9): "+SECONDS" from now or absolute
  * epoch seconds, written into the table's TTL attribute as an ordinary
- * update (one MODIFY).
+ * update (one MODIFY), read and written in one engine transaction so a
+ * write in between is never lost.
  */
 static int item_set_ttl(fs_node *n, const char *v, lay_err *err)
 {
-	lay_item item = LAY_ITEM_INIT;
 	eng_table_info ti;
-	lay_attr *a = NULL, *grown;
+	lay_value num;
 	lay_key key;
 	char text[32], *end;
 	long long secs;
-	size_t i;
 	int rc;
 
 	errno = 0;
@@ -228,37 +232,13 @@ static int item_set_ttl(fs_node *n, const char *v, lay_err *err)
 		return lay_err_set(
 		    err, -EINVAL, "table %s has no TTL attribute: set user.ddb.ttl_attribute first",
 		    n->table);
+	memset(&num, 0, sizeof(num));
+	num.type = LAY_N;
+	num.u.p = text;
+	num.len = strlen(text);
 	fs_node_item_key(n, &key);
-	if ((rc = eng_item_get(fs.db, n->table, &key, &item, NULL, err)) < 0)
-		return rc;
-	for (i = 0; i < item.n; i++)
-		if (strcmp(item.a[i].name, ti.settings.ttl_attr) == 0)
-			a = &item.a[i];
-	if (!a) {
-		if (!(grown = lay_item_alloc(&item, (item.n + 1) * sizeof(*grown)))) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		if (item.n)
-			memcpy(grown, item.a, item.n * sizeof(*grown));
-		a = &grown[item.n];
-		a->name =
-		    lay_item_strdup(&item, ti.settings.ttl_attr, strlen(ti.settings.ttl_attr));
-		a->name_len = strlen(ti.settings.ttl_attr);
-		item.a = grown;
-		item.n++;
-	}
-	memset(&a->v, 0, sizeof(a->v));
-	a->v.type = LAY_N;
-	a->v.u.p = lay_item_strdup(&item, text, strlen(text));
-	a->v.len = strlen(text);
-	if (!a->name || !a->v.u.p)
-		rc = -ENOMEM;
-	else
-		rc = eng_item_put(fs.db, n->table, &item, NULL, 0, NULL, NULL, err);
-out:
-	lay_item_free(&item);
-	return rc;
+	return eng_item_set_attr(fs.db, n->table, &key, ti.settings.ttl_attr, &num, NULL, NULL,
+				 err);
 }
 
 /* The item's expiry (its TTL attribute, a number), or -ENODATA. */
@@ -286,6 +266,159 @@ static int item_get_ttl(fs_node *n, lay_buf *out, lay_err *err)
 	return rc;
 }
 
+/* A kernel cache entry to drop once fs.lock is released. */
+struct stale {
+	fuse_ino_t ino, parent;
+	char *name; /* NULL: the inode only */
+};
+
+/* The key value a name gives (bytes in store): 0, or -1 when it gives
+ * none (an invalid name, or a long one that only a lookup resolves). */
+static int key_of_name(lay_value *out, lay_item *store, const char *name, lay_type t, int item)
+{
+	lay_err err = { 0 };
+	lay_name_key nk;
+
+	if (lay_name_to_key(&nk, store, name, strlen(name), t, item, &err) < 0 || nk.hashed)
+		return -1;
+	*out = nk.value;
+	return 0;
+}
+
+/*
+ * The key values n's name gives it below parent in a table of schema ns:
+ * 1 with pk and key set (bytes in store) when n keeps its kind there, 0
+ * when it does not (another kind, an invalid or a long, hashed name).
+ */
+static int node_key_under(const fs_node *n, const fs_node *parent, const lay_schema *ns,
+			  lay_item *store, lay_value *pk, lay_value *key)
+{
+	int item = lay_name_is_item(n->name, strlen(n->name));
+
+	memset(pk, 0, sizeof(*pk));
+	memset(key, 0, sizeof(*key));
+	if (parent->kind == FS_TABLE && ns->sk_type && n->kind == FS_PART && !item)
+		return key_of_name(pk, store, n->name, ns->pk_type, 0) == 0;
+	if (parent->kind == FS_TABLE && !ns->sk_type && n->kind == FS_ITEM && item)
+		return key_of_name(key, store, n->name, ns->pk_type, 1) == 0;
+	if (parent->kind == FS_PART && ns->sk_type && n->kind == FS_ITEM && item)
+		return key_of_name(pk, store, parent->name, ns->pk_type, 0) == 0 &&
+		       key_of_name(key, store, n->name, ns->sk_type, 1) == 0;
+	return 0;
+}
+
+/*
+ * After table t was re-keyed to ns: every node of it takes the key its
+ * name now gives, or, when the name means something else now (a partition
+ * of a table that became hash-only), leaves the map; the kernel is told to
+ * forget what it cached of them.
+ */
+static void rekey_nodes(const fs_node *t, const lay_schema *ns)
+{
+	struct stale *st = NULL, *grown;
+	size_t nst = 0, cap = 0, i;
+	fs_node *n, *next;
+
+	pthread_mutex_lock(&fs.lock);
+	for (i = 0; i < fs.map_size; i++) {
+		for (n = fs.map[i]; n; n = next) {
+			lay_item store = LAY_ITEM_INIT;
+			lay_value pk, key;
+			fs_node *parent;
+			int ok;
+
+			next = n->hnext;
+			if ((n->kind != FS_PART && n->kind != FS_ITEM) || !n->table ||
+			    strcmp(n->table, t->table) != 0 || !n->parent)
+				continue;
+			parent = fs_node_of(n->parent);
+			ok = node_key_under(n, parent, ns, &store, &pk, &key);
+			if (nst == cap) {
+				cap = cap ? cap * 2 : 32;
+				if (!(grown = realloc(st, cap * sizeof(*st)))) {
+					lay_item_free(&store);
+					continue;
+				}
+				st = grown;
+			}
+			st[nst].ino = fs_ino_of(n);
+			st[nst].parent = n->parent;
+			st[nst].name = NULL;
+			n->has_sk = ns->sk_type != 0;
+			if (ok)
+				ok = fs_node_set_key(n, pk.type ? &pk : NULL,
+						     key.type ? &key : NULL) == 0;
+			if (!ok && !n->mem) {
+				st[nst].name = strdup(n->name);
+				fs_node_unhash(n);
+				fs_node_maybe_free(n);
+			}
+			nst++;
+			lay_item_free(&store);
+		}
+	}
+	pthread_mutex_unlock(&fs.lock);
+	for (i = 0; i < nst; i++) {
+		if (st[i].name)
+			fs_notify_entry(st[i].parent, st[i].name);
+		else
+			fs_notify_inode(st[i].ino);
+		free(st[i].name);
+	}
+	free(st);
+	fs_notify_inode(fs_ino_of(t));
+}
+
+/* user.ddb.size of an item: its DynamoDB size. */
+static int item_get_size(fs_node *n, lay_buf *out, lay_err *err)
+{
+	eng_meta meta;
+	lay_key key;
+	int rc;
+
+	fs_node_item_key(n, &key);
+	if ((rc = eng_item_get(fs.db, n->table, &key, NULL, &meta, err)) < 0)
+		return rc;
+	return lay_buf_addf(out, "%u", meta.size);
+}
+
+/* 1 if value (size bytes) is the current value cur. */
+static int same_value(const lay_buf *cur, const char *value, size_t size)
+{
+	return cur->len == size && memcmp(cur->p ? cur->p : "", value, size) == 0;
+}
+
+/* Set a read-only name: to its own value it is a no-op (cp -a, rsync -X);
+ * to any other, ENOTSUP. 0 or a negative errno with a message. */
+static int set_read_only(fs_node *n, const char *name, const char *value, size_t size, lay_err *err)
+{
+	lay_buf cur = LAY_BUF_INIT;
+	eng_table_info ti;
+	int rc;
+
+	if (n->kind == FS_TABLE) {
+		rc = eng_table_get(fs.db, n->table, &ti, err);
+		if (rc == 0)
+			rc = table_get(&ti, name, &cur);
+	} else {
+		rc = item_get_size(n, &cur, err);
+	}
+	if (rc == 0 && !same_value(&cur, value, size))
+		rc = lay_err_set(err, -ENOTSUP,
+				 "%s is read-only (it is %.*s); only its own value may be set",
+				 name, (int)cur.len, cur.p ? cur.p : "");
+	lay_buf_free(&cur);
+	return rc;
+}
+
+static int is_read_only(const fs_node *n, const char *name)
+{
+	if (n->kind == FS_ITEM)
+		return strcmp(name, "user.ddb.size") == 0;
+	return n->kind == FS_TABLE && (strcmp(name, "user.ddb.item_count") == 0 ||
+				       strcmp(name, "user.ddb.size_bytes") == 0);
+}
+
 void fs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
 		    size_t size, int flags)
 {
@@ -305,7 +438,6 @@ void fs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char
 		return;
 	}
 	if (n->kind == FS_ITEM && !n->mem && strcmp(name, "user.ddb.ttl") == 0) {
-		lay_err err = { 0 };
 		char *v = strndup(value, size);
 		int rc = v ? item_set_ttl(n, v, &err) : -ENOMEM;
 
@@ -318,16 +450,15 @@ void fs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char
 		fuse_reply_err(req, 0);
 		return;
 	}
-	if (n->kind == FS_ITEM && strcmp(name, "user.ddb.size") == 0) {
-		fail(req, n, "setxattr", -ENOTSUP, "read-only attribute");
+	if (is_read_only(n, name) && !n->mem) {
+		if ((rc = set_read_only(n, name, value, size, &err)) < 0)
+			fail(req, n, "setxattr", rc, err.msg);
+		else
+			fuse_reply_err(req, 0);
 		return;
 	}
 	if (n->kind != FS_TABLE) {
 		fail(req, n, "setxattr", -ENOTSUP, "this user.ddb.* name cannot be set here");
-		return;
-	}
-	if (strcmp(name, "user.ddb.item_count") == 0 || strcmp(name, "user.ddb.size_bytes") == 0) {
-		fail(req, n, "setxattr", -ENOTSUP, "read-only attribute");
 		return;
 	}
 	if (!is_table_name(name)) {
@@ -340,17 +471,14 @@ void fs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char
 	}
 	if (strlen(v) != size) {
 		free(v);
-		{
-			fail(req, n, "setxattr", -EINVAL, "value holds a NUL byte");
-			return;
-		}
+		fail(req, n, "setxattr", -EINVAL, "value holds a NUL byte");
+		return;
 	}
 	/* the value it has already (cp -a and rsync -X copy every one back,
 	 * after the table's items): nothing to change */
 	if (eng_table_get(fs.db, n->table, &ti, &err) == 0) {
 		lay_buf cur = LAY_BUF_INIT;
-		int same = table_get(&ti, name, &cur) == 0 && cur.len == size &&
-			   memcmp(cur.p ? cur.p : "", v, size) == 0;
+		int same = table_get(&ti, name, &cur) == 0 && same_value(&cur, v, size);
 
 		lay_buf_free(&cur);
 		if (same) {
@@ -369,6 +497,7 @@ void fs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char
 			pthread_mutex_lock(&fs.lock);
 			n->has_sk = s.sk[0] != 0;
 			pthread_mutex_unlock(&fs.lock);
+			rekey_nodes(n, &s);
 		}
 	} else {
 		rc = eng_table_get(fs.db, n->table, &ti, &err);
@@ -398,13 +527,7 @@ void fs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t siz
 		if (rc == 0)
 			rc = table_get(&ti, name, &v);
 	} else if (n->kind == FS_ITEM && !n->mem && strcmp(name, "user.ddb.size") == 0) {
-		eng_meta meta;
-		lay_key key;
-
-		fs_node_item_key(n, &key);
-		rc = eng_item_get(fs.db, n->table, &key, NULL, &meta, &err);
-		if (rc == 0)
-			rc = lay_buf_addf(&v, "%u", meta.size);
+		rc = item_get_size(n, &v, &err);
 	} else if (n->kind == FS_ITEM && !n->mem && strcmp(name, "user.ddb.ttl") == 0) {
 		rc = item_get_ttl(n, &v, &err);
 	}
@@ -426,7 +549,7 @@ void fs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	size_t i;
 
 	if (n->kind == FS_TABLE)
-		for (i = 0; i < sizeof(table_names) / sizeof(table_names[0]); i++)
+		for (i = 0; i < TABLE_SETTABLE; i++)
 			lay_buf_add(&v, table_names[i], strlen(table_names[i]) + 1);
 	reply_value(req, size, v.p ? v.p : "", v.len);
 	lay_buf_free(&v);

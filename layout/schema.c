@@ -4,10 +4,12 @@
 #include "schema.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "b64.h"
+#include "json.h"
 
 /* Longest piece of user input quoted in a message. */
 #define QUOTE_MAX 100
@@ -27,20 +29,245 @@ void lay_schema_default(lay_schema *out)
 	out->sk_type = LAY_S;
 }
 
-/* One "NAME:T" part into name/type. The type follows the last ':', so a
- * name may itself hold colons. */
+/*
+ * The value of user.ddb.key_schema (SPEC §2, §7): one or two parts
+ * "NAME:T" joined by ','. DynamoDB allows any name of 1 to 255 bytes, so:
+ *  - a bare NAME is taken as written, spaces and ':' included (the type
+ *    follows the part's last ':'); ',' always ends a part;
+ *  - a NAME that holds ',' or a control character, starts with '"' or
+ *    starts or ends with a space is written as a JSON string:
+ *    "a,b":S. lay_schema_format writes names that way, so every schema
+ *    reads back as itself.
+ * Names are UTF-8 without U+0000 (they are C strings, like attribute
+ * names in items).
+ */
+
+/* Length of the valid UTF-8 sequence at s (at most len bytes), 0 if none. */
+static size_t utf8_len(const unsigned char *s, size_t len)
+{
+	size_t n, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		n = 2, cp = s[0] & 0x1F;
+	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+		n = 3, cp = s[0] & 0x0F;
+	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3F);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+		return 0;
+	return n;
+}
+
+static int utf8_valid(const char *s, size_t len)
+{
+	size_t i, n;
+
+	for (i = 0; i < len; i += n)
+		if ((n = utf8_len((const unsigned char *)s + i, len - i)) == 0)
+			return 0;
+	return 1;
+}
+
+/* 1 if name must be written as a JSON string to read back as itself. */
+static int needs_quotes(const char *name)
+{
+	size_t len = strlen(name), i;
+
+	if (len == 0 || name[0] == '"' || name[0] == ' ' || name[len - 1] == ' ')
+		return 1;
+	for (i = 0; i < len; i++)
+		if (name[i] == ',' || (unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			return 1;
+	return 0;
+}
+
+static int hex4(const char *s, uint32_t *out)
+{
+	uint32_t v = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		char c = s[i];
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (uint32_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (uint32_t)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (uint32_t)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * The JSON string at s[0] == '"' (at most len bytes) into name (NUL-
+ * terminated, at most LAY_MAX_KEY_NAME bytes); *used gets its length with
+ * both quotes. -EINVAL with a message for bad JSON, U+0000, a name too
+ * long or empty.
+ */
+static int parse_quoted(char *name, size_t *used, const char *s, size_t len, const char *which,
+			lay_err *err)
+{
+	char out[LAY_MAX_KEY_NAME + 4];
+	size_t i = 1, n = 0, step;
+	uint32_t cp, lo;
+
+	while (i < len && s[i] != '"') {
+		unsigned char c = (unsigned char)s[i];
+		char enc[4];
+		size_t elen;
+
+		if (c < 0x20)
+			goto out_bad;
+		if (c != '\\') {
+			if ((step = utf8_len((const unsigned char *)s + i, len - i)) == 0)
+				goto out_bad;
+			memcpy(enc, s + i, step);
+			elen = step;
+			i += step;
+		} else {
+			if (i + 1 >= len)
+				goto out_bad;
+			c = (unsigned char)s[i + 1];
+			i += 2;
+			elen = 1;
+			switch (c) {
+			case '"':
+			case '\\':
+			case '/':
+				enc[0] = (char)c;
+				break;
+			case 'b':
+				enc[0] = '\b';
+				break;
+			case 'f':
+				enc[0] = '\f';
+				break;
+			case 'n':
+				enc[0] = '\n';
+				break;
+			case 'r':
+				enc[0] = '\r';
+				break;
+			case 't':
+				enc[0] = '\t';
+				break;
+			case 'u':
+				if (i + 4 > len || hex4(s + i, &cp) < 0)
+					goto out_bad;
+				i += 4;
+				if (cp >= 0xD800 && cp <= 0xDBFF) {
+					if (i + 6 > len || s[i] != '\\' || s[i + 1] != 'u' ||
+					    hex4(s + i + 2, &lo) < 0 || lo < 0xDC00 || lo > 0xDFFF)
+						goto out_bad;
+					i += 6;
+					cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+				} else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+					goto out_bad;
+				}
+				if (cp == 0)
+					return lay_err_set(err, -EINVAL,
+							   "key schema: the %s key's name holds "
+							   "U+0000, which a name cannot hold",
+							   which);
+				if (cp < 0x80) {
+					enc[0] = (char)cp;
+				} else if (cp < 0x800) {
+					enc[0] = (char)(0xC0 | cp >> 6);
+					enc[1] = (char)(0x80 | (cp & 0x3F));
+					elen = 2;
+				} else if (cp < 0x10000) {
+					enc[0] = (char)(0xE0 | cp >> 12);
+					enc[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+					enc[2] = (char)(0x80 | (cp & 0x3F));
+					elen = 3;
+				} else {
+					enc[0] = (char)(0xF0 | cp >> 18);
+					enc[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+					enc[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+					enc[3] = (char)(0x80 | (cp & 0x3F));
+					elen = 4;
+				}
+				break;
+			default:
+				goto out_bad;
+			}
+		}
+		if (n + elen > LAY_MAX_KEY_NAME)
+			return lay_err_set(err, -EINVAL,
+					   "key schema: the %s key's name is over %d bytes; the "
+					   "limit is %d",
+					   which, LAY_MAX_KEY_NAME, LAY_MAX_KEY_NAME);
+		memcpy(out + n, enc, elen);
+		n += elen;
+	}
+	if (i >= len)
+		goto out_bad;
+	if (n == 0)
+		return lay_err_set(err, -EINVAL, "key schema: the %s key has an empty name", which);
+	memcpy(name, out, n);
+	name[n] = '\0';
+	*used = i + 1;
+	return 0;
+out_bad:
+	return lay_err_set(err, -EINVAL,
+			   "key schema: the %s key's quoted name %.*s is not a valid JSON string",
+			   which, qlen(len), s);
+}
+
+/* The type letter of a part: S, N or B alone. */
+static int parse_type(lay_type *type, const char *t, size_t len, const char *which, lay_err *err)
+{
+	if (len != 1 || (t[0] != 'S' && t[0] != 'N' && t[0] != 'B'))
+		return lay_err_set(err, -EINVAL,
+				   "key schema: the %s key's type is \"%.*s\"; key types are S, N "
+				   "or B",
+				   which, qlen(len), t);
+	*type = lay_type_parse(t, 1);
+	return 0;
+}
+
+/* One part "NAME:T" (len bytes, up to its ',' or the end) into name/type. */
 static int parse_key(char *name, lay_type *type, const char *s, size_t len, const char *which,
 		     lay_err *err)
 {
 	const char *colon = NULL;
-	size_t i, nlen;
+	size_t i, nlen, used;
+	int rc;
 
-	for (i = 0; i < len; i++)
-		if (s[i] == ':')
-			colon = s + i;
 	if (len == 0)
 		return lay_err_set(err, -EINVAL, "key schema: the %s key is empty; write NAME:TYPE",
 				   which);
+	if (s[0] == '"') {
+		if ((rc = parse_quoted(name, &used, s, len, which, err)) < 0)
+			return rc;
+		if (used == len || s[used] != ':')
+			return lay_err_set(err, -EINVAL,
+					   "key schema: the %s key \"%.*s\" has no type; write "
+					   "NAME:TYPE (TYPE is S, N or B)",
+					   which, qlen(len), s);
+		return parse_type(type, s + used + 1, len - used - 1, which, err);
+	}
+	for (i = 0; i < len; i++)
+		if (s[i] == ':')
+			colon = s + i;
 	if (!colon)
 		return lay_err_set(err, -EINVAL,
 				   "key schema: the %s key \"%.*s\" has no type; write NAME:TYPE "
@@ -53,52 +280,69 @@ static int parse_key(char *name, lay_type *type, const char *s, size_t len, cons
 		return lay_err_set(err, -EINVAL,
 				   "key schema: the %s key's name is %zu bytes; the limit is %d",
 				   which, nlen, LAY_MAX_KEY_NAME);
-	i = len - nlen - 1;
-	if (i != 1 || (colon[1] != 'S' && colon[1] != 'N' && colon[1] != 'B'))
+	if (s[0] == ' ' || s[nlen - 1] == ' ')
 		return lay_err_set(err, -EINVAL,
-				   "key schema: the %s key's type is \"%.*s\"; key types are S, N "
-				   "or B",
-				   which, qlen(i), colon + 1);
+				   "key schema: the %s key's name \"%.*s\" starts or ends with "
+				   "whitespace; if that is meant, write the name as a JSON string "
+				   "(\" id\":S)",
+				   which, qlen(nlen), s);
+	if (!utf8_valid(s, nlen))
+		return lay_err_set(err, -EINVAL, "key schema: the %s key's name is not UTF-8",
+				   which);
+	if ((rc = parse_type(type, colon + 1, len - nlen - 1, which, err)) < 0)
+		return rc;
 	memcpy(name, s, nlen);
 	name[nlen] = '\0';
-	*type = lay_type_parse(colon + 1, 1);
 	return 0;
+}
+
+/* The end of the part starting at s[i]: its ',' or len. A quoted name is
+ * skipped whole, so its ',' do not count. */
+static size_t part_end(const char *s, size_t len, size_t i)
+{
+	if (i < len && s[i] == '"') {
+		for (i++; i < len && s[i] != '"'; i++)
+			if (s[i] == '\\')
+				i++;
+	}
+	while (i < len && s[i] != ',')
+		i++;
+	return i < len ? i : len;
 }
 
 int lay_schema_parse(lay_schema *out, const char *s, size_t len, lay_err *err)
 {
 	lay_schema r;
-	const char *comma = NULL;
-	size_t i, parts = 1;
+	size_t i, end1, parts = 1;
 	int rc;
 
+	/* control bytes are never written raw: a quoted name says them with
+	 * JSON escapes */
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c <= ' ' || c == 0x7f)
-			return lay_err_set(err, -EINVAL,
-					   "key schema \"%.*s\" contains whitespace or a control "
-					   "character (byte 0x%02X at offset %zu); write "
-					   "NAME:TYPE[,NAME:TYPE] with nothing else",
-					   qlen(len), s, c, i);
-		if (c == ',') {
-			parts++;
-			if (!comma)
-				comma = s + i;
-		}
+		if (c < 0x20 || c == 0x7f)
+			return lay_err_set(
+			    err, -EINVAL,
+			    "key schema \"%.*s\" contains a control character (byte "
+			    "0x%02X at offset %zu); write NAME:TYPE[,NAME:TYPE], and a "
+			    "name holding control characters as a JSON string",
+			    qlen(len), s, c, i);
 	}
+	for (i = part_end(s, len, 0); i < len; i = part_end(s, len, i + 1))
+		parts++;
 	if (parts > 2)
 		return lay_err_set(err, -EINVAL,
 				   "key schema \"%.*s\" has %zu keys; a table has one or two "
-				   "(partition key, then sort key)",
+				   "(partition key, then sort key); a name holding ',' is written "
+				   "as a JSON string (\"a,b\":S)",
 				   qlen(len), s, parts);
 	memset(&r, 0, sizeof(r));
-	rc = parse_key(r.pk, &r.pk_type, s, comma ? (size_t)(comma - s) : len, "partition", err);
-	if (rc < 0)
+	end1 = part_end(s, len, 0);
+	if ((rc = parse_key(r.pk, &r.pk_type, s, end1, "partition", err)) < 0)
 		return rc;
-	if (comma) {
-		rc = parse_key(r.sk, &r.sk_type, comma + 1, len - (size_t)(comma - s) - 1, "sort",
-			       err);
+	if (end1 < len) {
+		rc = parse_key(r.sk, &r.sk_type, s + end1 + 1, len - end1 - 1, "sort", err);
 		if (rc < 0)
 			return rc;
 		if (strcmp(r.pk, r.sk) == 0)
@@ -111,12 +355,21 @@ int lay_schema_parse(lay_schema *out, const char *s, size_t len, lay_err *err)
 	return 0;
 }
 
+static int format_key(lay_buf *out, const char *name, lay_type t)
+{
+	int rc =
+	    needs_quotes(name) ? lay_json_quote(out, name, strlen(name)) : lay_buf_adds(out, name);
+
+	return rc < 0 ? rc : lay_buf_addf(out, ":%s", lay_type_name(t));
+}
+
 int lay_schema_format(lay_buf *out, const lay_schema *s)
 {
-	if (s->sk_type)
-		return lay_buf_addf(out, "%s:%s,%s:%s", s->pk, lay_type_name(s->pk_type), s->sk,
-				    lay_type_name(s->sk_type));
-	return lay_buf_addf(out, "%s:%s", s->pk, lay_type_name(s->pk_type));
+	int rc = format_key(out, s->pk, s->pk_type);
+
+	if (rc == 0 && s->sk_type && (rc = lay_buf_addc(out, ',')) == 0)
+		rc = format_key(out, s->sk, s->sk_type);
+	return rc;
 }
 
 int lay_table_name_check(const char *name, size_t len, lay_err *err)

@@ -119,5 +119,5 @@ load helpers
 	assert_output --partial "not supported"
 	run $T getfattr --absolute-names -d -m user.ddb "$MNT/Cap"
 	assert_output --partial "user.ddb.key_schema"
-	assert_output --partial "user.ddb.item_count"
+	refute_output --partial "user.ddb.item_count"
 }

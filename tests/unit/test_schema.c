@@ -134,13 +134,75 @@ static void test_schema_parse__types_other_than_s_n_b_are_rejected(void)
 	CHECK(rejects_s("PK:S,SK", "sort key \"SK\" has no type"));
 }
 
-static void test_schema_parse__whitespace_and_control_bytes_are_rejected(void)
+static void test_schema_parse__control_bytes_and_edge_spaces_are_rejected(void)
 {
-	CHECK(rejects_s("PK:S, SK:S", "whitespace"));
-	CHECK(rejects_s(" PK:S", "whitespace"));
+	CHECK(rejects_s("PK:S, SK:S", "starts or ends with whitespace"));
+	CHECK(rejects_s(" PK:S", "starts or ends with whitespace"));
+	CHECK(rejects_s("PK :S", "starts or ends with whitespace"));
+	CHECK(rejects_s("PK: S", "type is \" S\""));
 	CHECK(rejects_s("PK:S\n", "byte 0x0A at offset 4"));
-	CHECK(rejects_s("P\tK:S", "whitespace"));
+	CHECK(rejects_s("P\tK:S", "control character (byte 0x09"));
 	CHECK(rejects("PK:S\0", 5, "byte 0x00"));
+	CHECK(rejects_s("\"P\tK\":S", "control character"));
+}
+
+static void test_schema_parse__names_with_spaces_are_taken_as_written(void)
+{
+	lay_schema s;
+	const char *in = "customer id:S,order date:N";
+
+	CHECK_RC(lay_schema_parse(&s, in, strlen(in), NULL), 0);
+	CHECK_STR(s.pk, "customer id");
+	CHECK_STR(s.sk, "order date");
+	CHECK(s.sk_type == LAY_N);
+}
+
+static void test_schema_parse__quoted_names_hold_commas_spaces_and_escapes(void)
+{
+	lay_schema s;
+	const char *in = "\"a,b\":S,\" x \":B";
+
+	CHECK_RC(lay_schema_parse(&s, in, strlen(in), NULL), 0);
+	CHECK_STR(s.pk, "a,b");
+	CHECK_STR(s.sk, " x ");
+	CHECK(s.sk_type == LAY_B);
+	in = "\"t\\tab\\\"q\\u00e9\\ud83d\\ude00\":N";
+	CHECK_RC(lay_schema_parse(&s, in, strlen(in), NULL), 0);
+	CHECK_STR(s.pk, "t\tab\"q\xc3\xa9\xf0\x9f\x98\x80");
+	CHECK(s.pk_type == LAY_N && s.sk_type == 0);
+	in = "\"a:S,b\":S";
+	CHECK_RC(lay_schema_parse(&s, in, strlen(in), NULL), 0);
+	CHECK_STR(s.pk, "a:S,b");
+	CHECK(s.sk_type == 0);
+	in = "x:S,\"\\\"\":S";
+	CHECK_RC(lay_schema_parse(&s, in, strlen(in), NULL), 0);
+	CHECK_STR(s.sk, "\"");
+}
+
+static void test_schema_parse__bad_quoted_names_are_rejected(void)
+{
+	char in[4200];
+
+	CHECK(rejects_s("\"ab:S", "not a valid JSON string"));
+	CHECK(rejects_s("\"a\\x\":S", "not a valid JSON string"));
+	CHECK(rejects_s("\"a\\ud800\":S", "not a valid JSON string"));
+	CHECK(rejects_s("\"a\\u0000\":S", "U+0000"));
+	CHECK(rejects_s("\"\":S", "partition key has an empty name"));
+	CHECK(rejects_s("\"a\"S", "has no type"));
+	CHECK(rejects_s("\"a\":SS", "type is \"SS\""));
+	CHECK(rejects_s("\"a\" :S", "has no type"));
+	CHECK(rejects_s("a\xff:S", "not UTF-8"));
+	CHECK(rejects_s("\"a\xff\":S", "not a valid JSON string"));
+	snprintf(in, sizeof(in), "\"%s\":S", rep('k', 256));
+	CHECK(rejects_s(in, "over 255 bytes"));
+	snprintf(in, sizeof(in), "\"%s\":S", rep('k', 255));
+	CHECK_RC(lay_schema_parse(&(lay_schema){ 0 }, in, strlen(in), NULL), 0);
+}
+
+static void test_schema_parse__a_bare_comma_always_separates_keys(void)
+{
+	CHECK(rejects_s("a,b:S", "partition key \"a\" has no type"));
+	CHECK(rejects_s("a,b:S,c:N", "has 3 keys"));
 }
 
 static void test_schema_parse__overlong_names_are_rejected(void)
@@ -160,7 +222,11 @@ static void test_schema_parse__same_name_twice_is_rejected(void)
 
 static void test_schema_format__inverts_parse(void)
 {
-	static const char *const ins[] = {"PK:S,SK:S", "customer:S,date:N", "blob:B", "a:b:N,c:B"};
+	static const char *const ins[] = {
+		"PK:S,SK:S",   "customer:S,date:N",	   "blob:B",
+		"a:b:N,c:B",   "customer id:S,x y:N",	   "\"a,b\":S,\" x\":N",
+		"\"\\\"q\":S", "\"t\\tab\":B,\"a:S,b\":S", "caf\xc3\xa9:S"
+	};
 	lay_schema s, s2;
 	lay_buf b = LAY_BUF_INIT;
 	size_t i;
@@ -584,7 +650,11 @@ int main(void)
 	RUN(test_schema_parse__three_keys_are_rejected);
 	RUN(test_schema_parse__empty_parts_are_rejected);
 	RUN(test_schema_parse__types_other_than_s_n_b_are_rejected);
-	RUN(test_schema_parse__whitespace_and_control_bytes_are_rejected);
+	RUN(test_schema_parse__control_bytes_and_edge_spaces_are_rejected);
+	RUN(test_schema_parse__names_with_spaces_are_taken_as_written);
+	RUN(test_schema_parse__quoted_names_hold_commas_spaces_and_escapes);
+	RUN(test_schema_parse__bad_quoted_names_are_rejected);
+	RUN(test_schema_parse__a_bare_comma_always_separates_keys);
 	RUN(test_schema_parse__overlong_names_are_rejected);
 	RUN(test_schema_parse__same_name_twice_is_rejected);
 	RUN(test_schema_format__inverts_parse);
