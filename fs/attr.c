@@ -109,9 +109,29 @@ int fs_attr_node(fs_node *n, struct stat *st, lay_err *err)
 			attr_mem(st, n, S_IFREG);
 		} else {
 			fs_node_item_key(n, &key);
-			if ((rc = eng_item_get(fs.db, n->table, &key, NULL, &meta, err)) < 0)
+			rc = eng_item_get(fs.db, n->table, &key, NULL, &meta, err);
+			if (rc == -ENOENT && !n->parent && n->open) {
+				/* unlinked while open: what it was, with no link */
+				pthread_mutex_lock(&fs.lock);
+				attr_mem(st, n, S_IFREG);
+				st->st_size = n->size;
+				st->st_blocks = (st->st_size + 511) / 512;
+				st->st_nlink = 0;
+				pthread_mutex_unlock(&fs.lock);
+				return 0;
+			}
+			if (rc < 0)
 				return rc;
 			fs_attr_item(st, &meta);
+			pthread_mutex_lock(&fs.lock);
+			n->mode = st->st_mode & 07777;
+			n->uid = st->st_uid;
+			n->gid = st->st_gid;
+			n->mtime_ns = meta.mtime_ns;
+			n->ctime_ns = meta.ctime_ns;
+			n->size = st->st_size;
+			n->ino = st->st_ino;
+			pthread_mutex_unlock(&fs.lock);
 		}
 		/* an item shows its last commit; a created file not yet
 		 * committed has only its writer's bytes */
@@ -119,6 +139,12 @@ int fs_attr_node(fs_node *n, struct stat *st, lay_err *err)
 		if (n->mem && n->dirty) {
 			st->st_size = n->dirty->buf.len;
 			st->st_blocks = (st->st_size + 511) / 512;
+		}
+		if (n->atime_ns) {
+			/* atime is not stored with the item: the node keeps what
+			 * utimens set while the kernel holds it */
+			st->st_atim.tv_sec = n->atime_ns / 1000000000;
+			st->st_atim.tv_nsec = n->atime_ns % 1000000000;
 		}
 		pthread_mutex_unlock(&fs.lock);
 		return 0;

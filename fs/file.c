@@ -275,7 +275,7 @@ static int commit(fs_fh *fh, lay_err *err)
 	fs_node *n = fh->node, *dir;
 	eng_table_info ti;
 	lay_item item = LAY_ITEM_INIT;
-	eng_meta meta = fh->meta;
+	eng_meta meta = fh->meta, stored;
 	unsigned which = fh->meta_set;
 	lay_key key;
 	eng_event ev;
@@ -316,9 +316,17 @@ static int commit(fs_fh *fh, lay_err *err)
 			rc = 0; /* unlinked */
 		goto out;
 	}
-	rc = eng_item_put(fs.db, n->table, &item, &meta, which, &ev, NULL, err);
+	rc = eng_item_put(fs.db, n->table, &item, &meta, which, &ev, &stored, err);
 	if (rc < 0)
 		goto out;
+	pthread_mutex_lock(&fs.lock);
+	n->size = fs.format == LAY_FMT_DDB ? stored.len_ddb : stored.len_plain;
+	n->mode = stored.mode;
+	n->uid = stored.uid;
+	n->gid = stored.gid;
+	n->mtime_ns = stored.mtime_ns;
+	n->ctime_ns = stored.ctime_ns;
+	pthread_mutex_unlock(&fs.lock);
 	fs_node_item_key(n, &key);
 	fs_unhide_key(n->table, &key);
 	pthread_mutex_lock(&fs.lock);

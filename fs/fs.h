@@ -69,6 +69,7 @@ typedef struct fs_node {
 	uint32_t mode, uid, gid;
 	int64_t mtime_ns, ctime_ns, atime_ns;
 	uint64_t ino;           /* st_ino of memory objects */
+	off_t size;             /* items: the size last reported */
 
 	/* Scratch objects: the file type (S_IFREG, S_IFDIR, S_IFLNK) last
 	 * seen, and an O_PATH descriptor while the file is open (so an

@@ -271,11 +271,19 @@ engine:
 		rc = -ENOMEM;
 		goto out;
 	}
+	pthread_mutex_lock(&fs.lock);
 	if (t.kind == FS_SCRATCH) {
-		pthread_mutex_lock(&fs.lock);
 		n->stype = st->st_mode & S_IFMT;
-		pthread_mutex_unlock(&fs.lock);
+	} else if (t.kind == FS_ITEM && !n->mem) {
+		/* what an unlinked open file reports (attr.c) */
+		n->mode = st->st_mode & 07777;
+		n->uid = st->st_uid;
+		n->gid = st->st_gid;
+		n->size = st->st_size;
+		n->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+		n->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
 	}
+	pthread_mutex_unlock(&fs.lock);
 	if (t.kind == FS_MAGIC_FILE && (rc = fs_attr_node(n, st, err)) < 0) {
 		pthread_mutex_lock(&fs.lock);
 		n->nlookup--;
@@ -520,6 +528,11 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 			fail(req, "truncate", n, NULL, rc, &err);
 			return;
 		}
+	}
+	if (n->kind == FS_ITEM && (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_ATIME_NOW))) {
+		pthread_mutex_lock(&fs.lock);
+		n->atime_ns = to_set & FUSE_SET_ATTR_ATIME_NOW ? now : ts_ns(&attr->st_atim);
+		pthread_mutex_unlock(&fs.lock);
 	}
 	if (!which)
 		goto reply;

@@ -80,3 +80,107 @@ except OSError as e:
 	run last_error
 	assert_output --partial '"path":"/Part/bad.json"'
 }
+
+@test "a partition made by mkdir keeps its inode number when its first item lands (tar x)" {
+	new_table Orders
+	$T mkdir "$MNT/Orders/p"
+	before=$(stat -c %i "$MNT/Orders/p")
+	echo '{"v":1}' >"$MNT/Orders/p/a.json"
+	run $T stat -c %i "$MNT/Orders/p"
+	assert_output "$before"
+	run $T ls -i -d "$MNT/Orders/p"
+	assert_output --partial "$before"
+	# tar checks that a directory it made is still the one it made
+	src=$TESTROOT/src
+	mkdir -p "$src/q"
+	for i in 1 2 3; do echo "{\"n\":$i}" >"$src/q/i$i.json"; done
+	tar -C "$src" -cf "$TESTROOT/t.tar" q
+	$T mkdir "$MNT/Orders/q"
+	run $T tar xf "$TESTROOT/t.tar" -C "$MNT/Orders"
+	assert_success
+	run $T ls "$MNT/Orders/q"
+	assert_output "$(printf 'i1.json\ni2.json\ni3.json')"
+}
+
+@test "names over 255 bytes are ENAMETOOLONG everywhere" {
+	new_table Orders
+	$T mkdir "$MNT/Orders/p"
+	long=$(printf 'n%.0s' $(seq 1 256))
+	for where in "$MNT/Orders" "$MNT/Orders/p"; do
+		run $T python3 -c "
+import errno, os, sys
+try:
+    os.open(sys.argv[1], os.O_CREAT | os.O_WRONLY)
+except OSError as e:
+    print(errno.errorcode[e.errno])
+" "$where/$long"
+		assert_output ENAMETOOLONG
+		run $T python3 -c "
+import errno, os, sys
+try:
+    os.mkdir(sys.argv[1])
+except OSError as e:
+    print(errno.errorcode[e.errno])
+" "$where/$long"
+		assert_output ENAMETOOLONG
+	done
+}
+
+@test "an open item that was unlinked reports nlink 0; atime set alone is kept" {
+	new_table Users 'id:S'
+	echo '{"a":1}' >"$MNT/Users/k.json"
+	run $T python3 -c "
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+os.unlink(sys.argv[1])
+s = os.fstat(fd)
+print(s.st_nlink, s.st_size, os.read(fd, 100).decode().strip())
+" "$MNT/Users/k.json"
+	assert_output '0 17 {"id":"k","a":1}'
+	touch "$MNT/Users/t.json"
+	$T touch -a -d @1980000000 "$MNT/Users/t.json"
+	run $T stat -c %X "$MNT/Users/t.json"
+	assert_output 1980000000
+}
+
+@test "scratch files made and removed in a partition move its mtime and ctime" {
+	new_table Orders
+	$T mkdir "$MNT/Orders/p"
+	echo '{"v":1}' >"$MNT/Orders/p/a.json"
+	before=$(stat -c '%Y.%y %Z.%z' "$MNT/Orders/p")
+	sleep 0.05
+	echo hi >"$MNT/Orders/p/notes.txt"
+	after=$(stat -c '%Y.%y %Z.%z' "$MNT/Orders/p")
+	[ "$before" != "$after" ]
+	sleep 0.05
+	rm "$MNT/Orders/p/notes.txt"
+	run $T stat -c '%Y.%y %Z.%z' "$MNT/Orders/p"
+	refute_output "$after"
+}
+
+@test "touch of a generated file is EROFS" {
+	new_table Orders
+	run $T touch "$MNT/Orders/.table.json"
+	assert_failure
+	assert_output --partial "Read-only file system"
+}
+
+@test "more than 1024 items renamed to scratch names at once all come back" {
+	new_table Users 'id:S'
+	run $T python3 - "$MNT/Users" <<'PY'
+import os, sys
+d = sys.argv[1]
+for i in range(1100):
+    with open(os.path.join(d, "k%d.json" % i), "w") as f:
+        f.write('{"v":%d}' % i)
+for i in range(1100):
+    os.rename(os.path.join(d, "k%d.json" % i), os.path.join(d, "k%d.json~" % i))
+for i in range(1100):
+    os.rename(os.path.join(d, "k%d.json~" % i), os.path.join(d, "k%d.json" % i))
+bad = [i for i in range(1100)
+       if open(os.path.join(d, "k%d.json" % i)).read() != '{"id":"k%d","v":%d}\n' % (i, i)]
+print("bad", len(bad))
+PY
+	assert_success
+	assert_output "bad 0"
+}

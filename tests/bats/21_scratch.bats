@@ -1,0 +1,194 @@
+#!/usr/bin/env bats
+# SPEC §6: scratch space is ordinary, persistent POSIX files and directories
+# stored in DATA_DIR: it survives unmount and kill -9, is not an item, and
+# behaves as tmpfs does (a differential check, tests/tools/posix_diff.py).
+
+load helpers
+
+remount() {
+	unmount_ddbfs
+	mount_ddbfs "$@"
+}
+
+crash_remount() {
+	local pid
+	pid=$(daemon_pid)
+	kill -9 "$pid"
+	for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	timeout 10 fusermount3 -uz "$MNT" 2>/dev/null || true
+	mount_ddbfs
+}
+
+@test "scratch files and directories survive unmount and kill -9, and are not items" {
+	new_table Orders
+	$T mkdir "$MNT/Orders/p"
+	echo '{"v":1}' >"$MNT/Orders/p/a.json"
+	echo notes >"$MNT/Orders/p/README.md"
+	echo top >"$MNT/Orders/NOTES.txt"
+	$T mkdir -p "$MNT/Orders/p/docs/deep/er" "$MNT/Orders/.git/objects"
+	echo deep >"$MNT/Orders/p/docs/deep/er/f.json"
+	ln -s ../README.md "$MNT/Orders/p/docs/link"
+	head -c 5000000 /dev/urandom >"$TESTROOT/big"
+	cp "$TESTROOT/big" "$MNT/Orders/.git/objects/pack"
+	remount
+	run $T cat "$MNT/Orders/p/README.md" "$MNT/Orders/NOTES.txt" "$MNT/Orders/p/docs/deep/er/f.json"
+	assert_output "$(printf 'notes\ntop\ndeep')"
+	run $T readlink "$MNT/Orders/p/docs/link"
+	assert_output ../README.md
+	run $T cat "$MNT/Orders/p/docs/link"
+	assert_output notes
+	$T cmp "$TESTROOT/big" "$MNT/Orders/.git/objects/pack"
+	echo more >>"$MNT/Orders/p/README.md"
+	crash_remount
+	run $T cat "$MNT/Orders/p/README.md"
+	assert_output "$(printf 'notes\nmore')"
+	run $T getfattr --absolute-names --only-values -n user.ddb.item_count "$MNT/Orders"
+	assert_output 1
+	run $T ls -a "$MNT/Orders/p"
+	assert_output "$(printf '.\n..\na.json\nREADME.md\ndocs')"
+}
+
+@test "a partition holding only scratch files is listed after a remount and rmdir needs it empty" {
+	new_table Orders
+	$T mkdir "$MNT/Orders/drafts"
+	echo x >"$MNT/Orders/drafts/todo.txt"
+	remount
+	run $T ls "$MNT/Orders"
+	assert_output drafts
+	run $T rmdir "$MNT/Orders/drafts"
+	assert_failure
+	assert_output --partial "not empty"
+	$T rm "$MNT/Orders/drafts/todo.txt"
+	$T rmdir "$MNT/Orders/drafts"
+	remount
+	run $T ls "$MNT/Orders"
+	assert_output ""
+}
+
+@test "a table with scratch files is deleted by rm -r, not by rmdir, and is renamed with them" {
+	new_table Orders
+	$T mkdir "$MNT/Orders/p" "$MNT/Orders/.cache"
+	echo '{"v":1}' >"$MNT/Orders/p/a.json"
+	echo x >"$MNT/Orders/.cache/x"
+	$T mv "$MNT/Orders" "$MNT/Orders2"
+	run $T cat "$MNT/Orders2/.cache/x"
+	assert_output x
+	$T rm "$MNT/Orders2/p/a.json"
+	run $T rmdir "$MNT/Orders2"
+	assert_failure
+	$T rm -r "$MNT/Orders2"
+	run $T ls "$MNT"
+	assert_output ""
+	$T mkdir "$MNT/Orders2"
+	run $T ls -a "$MNT/Orders2"
+	assert_output "$(printf '.\n..')"
+}
+
+@test "rename(item, scratch) keeps the content through unmount and crash; the row goes once" {
+	new_table Users 'id:S'
+	$T setfattr -n user.ddb.stream -v NEW_AND_OLD_IMAGES "$MNT/Users"
+	echo '{"v":1}' >"$MNT/Users/a.json"
+	echo '{"v":2}' >"$MNT/Users/b.json"
+	echo '{"v":3}' >"$MNT/Users/c.json"
+	$T mv "$MNT/Users/a.json" "$MNT/Users/a.json.bak"
+	$T mv "$MNT/Users/b.json" "$MNT/Users/b.json.bak"
+	echo '{"v":20}' >"$MNT/Users/b.json"
+	$T mv "$MNT/Users/c.json" "$MNT/Users/c.bak"
+	remount
+	run $T cat "$MNT/Users/a.json.bak" "$MNT/Users/b.json" "$MNT/Users/b.json.bak" "$MNT/Users/c.bak"
+	assert_output "$(printf '{"id":"a","v":1}\n{"id":"b","v":20}\n{"id":"b","v":2}\n{"id":"c","v":3}')"
+	run $T ls "$MNT/Users"
+	assert_output "$(printf 'b.json\na.json.bak\nb.json.bak\nc.bak')"
+	# a and c were deleted at unmount: one REMOVE each; b was modified
+	run $T python3 -c "
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+print(' '.join(r['eventName'] + ':' + r['dynamodb']['Keys']['id']['S'] for r in recs[3:]))
+" "$MNT/Users/.stream"
+	assert_output "MODIFY:b REMOVE:a REMOVE:c"
+	# the same through a crash
+	echo '{"v":4}' >"$MNT/Users/d.json"
+	$T mv "$MNT/Users/d.json" "$MNT/Users/d.json~"
+	crash_remount
+	run $T cat "$MNT/Users/d.json~"
+	assert_output '{"id":"d","v":4}'
+	run $T ls "$MNT/Users"
+	refute_output --partial $'d.json\n'
+	run $T getfattr --absolute-names --only-values -n user.ddb.item_count "$MNT/Users"
+	assert_output 1
+	# and back: the scratch becomes the item again, one INSERT
+	$T mv "$MNT/Users/d.json~" "$MNT/Users/d.json"
+	run $T cat "$MNT/Users/d.json"
+	assert_output '{"id":"d","v":4}'
+}
+
+@test "vim and sed -i saves in a partition stay one MODIFY and leave no stray files after remount" {
+	new_table Orders
+	$T mkdir "$MNT/Orders/p"
+	$T setfattr -n user.ddb.stream -v KEYS_ONLY "$MNT/Orders"
+	echo '{"v":1}' >"$MNT/Orders/p/x.json"
+	$T sed -i 's/1/2/' "$MNT/Orders/p/x.json"
+	timeout 20 vim -Es -c '%s/2/3/' -c 'wq' "$MNT/Orders/p/x.json"
+	remount
+	run $T cat "$MNT/Orders/p/x.json"
+	assert_output '{"PK":"p","SK":"x","v":3}'
+	run $T ls -a "$MNT/Orders/p"
+	assert_output "$(printf '.\n..\nx.json')"
+	run $T grep -c MODIFY "$MNT/Orders/.stream"
+	assert_output 2
+}
+
+@test "POSIX behaviours in scratch space match tmpfs, another user included (allow_other)" {
+	remount -o allow_other
+	new_table Orders
+	$T mkdir "$MNT/Orders/p"
+	$T mkdir "$MNT/Orders/p/work"
+	mkdir "$TESTROOT/tmpfs"
+	mount -t tmpfs tmpfs "$TESTROOT/tmpfs"
+	mkdir "$TESTROOT/tmpfs/work"
+	chmod 755 "$TESTROOT"
+	run timeout 120 python3 "$BATS_TEST_DIRNAME/../tools/posix_diff.py" "$TESTROOT/tmpfs/work"
+	umount "$TESTROOT/tmpfs"
+	assert_success
+	want=$output
+	run timeout 120 python3 "$BATS_TEST_DIRNAME/../tools/posix_diff.py" "$MNT/Orders/p/work"
+	assert_success
+	diff <(echo "$want") <(echo "$output")
+	# and in a scratch directory of a hash-only table
+	new_table Users 'id:S'
+	$T mkdir "$MNT/Users/work"
+	run timeout 120 python3 "$BATS_TEST_DIRNAME/../tools/posix_diff.py" "$MNT/Users/work"
+	diff <(echo "$want") <(echo "$output")
+}
+
+@test "git works in scratch space" {
+	command -v git >/dev/null || skip "git is not installed"
+	new_table Users 'id:S'
+	$T mkdir "$MNT/Users/repo"
+	cd "$MNT/Users/repo"
+	$T git init -q .
+	echo hello >f.txt
+	ln -s f.txt l
+	$T git add f.txt l
+	$T git -c user.name=t -c user.email=t@t commit -qm one
+	run $T git log --oneline
+	assert_output --partial one
+	cd /
+	remount
+	cd "$MNT/Users/repo"
+	run $T git status --porcelain
+	assert_output ""
+	cd /
+}
+
+@test "hard links, fifos and device nodes stay EPERM in scratch space" {
+	new_table Users 'id:S'
+	$T mkdir "$MNT/Users/s"
+	echo x >"$MNT/Users/s/f"
+	run $T ln "$MNT/Users/s/f" "$MNT/Users/s/g"
+	assert_failure
+	run $T mkfifo "$MNT/Users/s/fifo"
+	assert_failure
+	run $T ls "$MNT/Users/s"
+	assert_output f
+}
