@@ -229,6 +229,28 @@ static void fusermount_lazy(const char *path)
 		waitpid(pid, &status, 0);
 }
 
+/* The arguments libfuse gets: ours first, then the user's -o options.
+ * The caller frees them with fuse_opt_free_args. */
+static int fuse_args_build(struct fuse_args *out, const mount_opts *o)
+{
+	lay_buf opts = LAY_BUF_INIT;
+	int rc = -ENOMEM;
+
+	*out = (struct fuse_args)FUSE_ARGS_INIT(0, NULL);
+	if (lay_buf_adds(&opts, "default_permissions,fsname=ddbfs,subtype=ddbfs") < 0 ||
+	    (o->fuse_opts.len && lay_buf_addf(&opts, ",%s", o->fuse_opts.p) < 0))
+		goto out;
+	if (fuse_opt_add_arg(out, "ddbfs") < 0 || (o->debug && fuse_opt_add_arg(out, "-d") < 0) ||
+	    fuse_opt_add_arg(out, "-o") < 0 || fuse_opt_add_arg(out, opts.p) < 0) {
+		fuse_opt_free_args(out);
+		goto out;
+	}
+	rc = 0;
+out:
+	lay_buf_free(&opts);
+	return rc;
+}
+
 static int run_mount(mount_opts *o)
 {
 	char data_dir[PATH_MAX], mnt[PATH_MAX], msg[LAY_ERR_MSG + 64];
@@ -252,16 +274,14 @@ static int run_mount(mount_opts *o)
 	}
 	o->mountpoint = mnt;
 	/* refuse bad options before anything is created */
-	fuse_opt_add_arg(&args, "ddbfs");
-	if (o->debug)
-		fuse_opt_add_arg(&args, "-d");
-	fuse_opt_add_arg(&args, "-o");
-	snprintf(msg, sizeof(msg), "default_permissions,fsname=ddbfs,subtype=ddbfs%s%s",
-		 o->fuse_opts.len ? "," : "", o->fuse_opts.len ? o->fuse_opts.p : "");
-	fuse_opt_add_arg(&args, msg);
-	if (!(fs.se = fuse_session_new(&args, &fs_ops, sizeof(fs_ops), NULL))) {
+	if (fuse_args_build(&args, o) < 0) {
+		fprintf(stderr, "ddbfs: out of memory\n");
+		return 1;
+	}
+	fs.se = fuse_session_new(&args, &fs_ops, sizeof(fs_ops), NULL);
+	fuse_opt_free_args(&args);
+	if (!fs.se) {
 		fprintf(stderr, "ddbfs: bad mount options (see above)\n");
-		fuse_opt_free_args(&args);
 		return 1;
 	}
 	fuse_session_destroy(fs.se);
@@ -326,6 +346,12 @@ static int run_mount(mount_opts *o)
 		goto out_db;
 	}
 
+	/* fuse_session_new takes the mount options out of the args it is
+	 * given, so the session that mounts needs a fresh set */
+	if (fuse_args_build(&args, o) < 0) {
+		report(pipefd[1], "out of memory");
+		goto out_db;
+	}
 	fs.se = fuse_session_new(&args, &fs_ops, sizeof(fs_ops), NULL);
 	if (!fs.se) {
 		report(pipefd[1], "bad mount options (libfuse printed which)");

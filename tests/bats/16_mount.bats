@@ -1,0 +1,134 @@
+#!/usr/bin/env bats
+# SPEC §1, §2, §5: mount options reach the kernel, mounting again after a
+# crash or an unmount, and the small commands' errors.
+
+load helpers
+
+setup() {
+	TESTROOT=$(mktemp -d /var/tmp/ddbfs-bats.XXXXXX)
+	DATA=$TESTROOT/data
+	MNT=$TESTROOT/mnt
+	mkdir -p "$MNT"
+	# a second user must be able to reach the mount point
+	chmod 755 "$TESTROOT"
+}
+
+# as_nobody CMD...: runs CMD as uid/gid 65534 with no other groups.
+as_nobody() {
+	$T setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
+
+# mounts_at DIR: how many mounts /proc/self/mountinfo has on DIR.
+mounts_at() {
+	awk -v d="$1" '$5 == d' /proc/self/mountinfo | wc -l
+}
+
+# erofs CMD...: CMD fails with "Read-only file system".
+erofs() {
+	run $T "$@"
+	assert_failure
+	assert_output --partial "Read-only file system"
+}
+
+# dump: every table's key schema and TTL attribute, every path with its
+# mode and every file's content, so a comparison sees any change.
+dump() {
+	local t
+	for t in "$MNT"/*/; do
+		getfattr --absolute-names -n user.ddb.key_schema "$t"
+		getfattr --absolute-names -n user.ddb.ttl_attribute "$t"
+	done
+	(cd "$MNT" && find . -printf '%p %m %s\n' | sort &&
+		find . -type f -name '*.json' | sort | xargs cat)
+}
+
+@test "the mount options reach the kernel: /proc/mounts shows them" {
+	mount_ddbfs -o allow_other
+	run grep " $MNT " /proc/mounts
+	assert_success
+	assert_output --regexp "^ddbfs $MNT fuse\.ddbfs rw,.*default_permissions,allow_other "
+	unmount_ddbfs
+	mount_ddbfs
+	run grep " $MNT " /proc/mounts
+	assert_output --regexp "^ddbfs $MNT fuse\.ddbfs rw,.*default_permissions "
+	refute_output --partial "allow_other"
+}
+
+@test "-o ro: every mutation is EROFS and changes nothing" {
+	mount_ddbfs
+	new_table Users "id:S"
+	new_table Orders
+	$T mkdir "$MNT/Orders/alice" "$MNT/Empty"
+	echo '{"v":1}' >"$MNT/Users/u1.json"
+	echo '{"v":2}' >"$MNT/Orders/alice/o1.json"
+	$T setfattr -n user.ddb.ttl_attribute -v exp "$MNT/Users"
+	before=$(dump)
+	[[ "$before" == *"alice/o1.json 644"* && "$before" == *'ttl_attribute="exp"'* ]]
+	unmount_ddbfs
+	mount_ddbfs -o ro
+	run grep " $MNT " /proc/mounts
+	assert_output --regexp "^ddbfs $MNT fuse\.ddbfs ro,"
+	erofs touch "$MNT/Users/u2.json"                       # create
+	erofs bash -c "echo '{\"v\":9}' > '$MNT/Users/u1.json'" # write
+	erofs bash -c "echo '{\"v\":9}' >> '$MNT/Users/u1.json'"
+	erofs rm "$MNT/Users/u1.json"
+	erofs rm -r "$MNT/Orders/alice"
+	erofs mkdir "$MNT/NewTable"
+	erofs mkdir "$MNT/Orders/bob"
+	erofs rmdir "$MNT/Empty"
+	erofs mv "$MNT/Users" "$MNT/People"
+	erofs mv "$MNT/Users/u1.json" "$MNT/Users/u9.json"
+	erofs setfattr -n user.ddb.ttl_attribute -v other "$MNT/Users"
+	erofs setfattr -n user.ddb.ttl -v +60 "$MNT/Users/u1.json"
+	erofs setfattr -x user.ddb.ttl_attribute "$MNT/Users"
+	erofs chmod 600 "$MNT/Users/u1.json"
+	erofs touch "$MNT/Users/u1.json"
+	erofs touch -d @1000000000 "$MNT/Orders/alice/o1.json"
+	erofs truncate -s 0 "$MNT/Users/u1.json"
+	[ "$(dump)" = "$before" ]
+	unmount_ddbfs
+	mount_ddbfs
+	[ "$(dump)" = "$before" ]
+}
+
+@test "-o allow_other: another user reads a 0644 item and may not write it" {
+	mount_ddbfs -o allow_other
+	new_table Users "id:S"
+	echo '{"v":1}' >"$MNT/Users/u1.json"
+	run as_nobody cat "$MNT/Users/u1.json"
+	assert_success
+	assert_output '{"id":"u1","v":1}'
+	run as_nobody sh -c "echo '{\"v\":2}' > '$MNT/Users/u1.json'"
+	assert_failure
+	assert_output --partial "Permission denied"
+	run as_nobody rm -f "$MNT/Users/u1.json"
+	assert_failure
+	assert_output --partial "Permission denied"
+	run as_nobody touch "$MNT/Users/u2.json"
+	assert_failure
+	assert_output --partial "Permission denied"
+	run $T cat "$MNT/Users/u1.json"
+	assert_output '{"id":"u1","v":1}'
+	run $T ls "$MNT/Users"
+	assert_output "u1.json"
+}
+
+@test "without allow_other another user is shut out" {
+	mount_ddbfs
+	new_table Users "id:S"
+	echo '{"v":1}' >"$MNT/Users/u1.json"
+	run as_nobody cat "$MNT/Users/u1.json"
+	assert_failure
+	assert_output --partial "Permission denied"
+}
+
+@test "-o auto_unmount: the mount goes away by itself when the daemon is killed" {
+	mount_ddbfs -o auto_unmount
+	[ "$(mounts_at "$MNT")" -eq 1 ]
+	kill -9 "$(daemon_pid)"
+	for i in $(seq 1 50); do
+		[ "$(mounts_at "$MNT")" -eq 0 ] && break
+		sleep 0.1
+	done
+	[ "$(mounts_at "$MNT")" -eq 0 ]
+}
