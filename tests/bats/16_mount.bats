@@ -132,3 +132,95 @@ dump() {
 	done
 	[ "$(mounts_at "$MNT")" -eq 0 ]
 }
+
+# crash: kill -9 the daemon and wait until it is gone.
+crash() {
+	local pid
+	pid=$(daemon_pid)
+	kill -9 "$pid"
+	for i in $(seq 1 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+}
+
+@test "mounting after kill -9 clears the dead mount, never stacks, also after a second crash" {
+	mount_ddbfs
+	new_table Users "id:S"
+	echo '{"v":1}' >"$MNT/Users/u1.json"
+	# the kernel keeps the root's attributes: stat of the dead mount succeeds
+	stat "$MNT" >/dev/null
+	crash
+	[ "$(mounts_at "$MNT")" -eq 1 ]
+	mount_ddbfs
+	[ "$(mounts_at "$MNT")" -eq 1 ]
+	run $T cat "$MNT/Users/u1.json"
+	assert_output '{"id":"u1","v":1}'
+	stat "$MNT" >/dev/null
+	crash
+	mount_ddbfs
+	[ "$(mounts_at "$MNT")" -eq 1 ]
+	echo '{"v":2}' >"$MNT/Users/u1.json"
+	run $T cat "$MNT/Users/u1.json"
+	assert_output '{"id":"u1","v":2}'
+}
+
+@test "a process with its cwd in the dead mount does not stop a new mount" {
+	mount_ddbfs
+	new_table Users "id:S"
+	echo '{"v":1}' >"$MNT/Users/u1.json"
+	(cd "$MNT/Users" && exec sleep 60) &
+	sleeper=$!
+	sleep 0.2
+	crash
+	mount_ddbfs
+	[ "$(mounts_at "$MNT")" -eq 1 ]
+	run $T cat "$MNT/Users/u1.json"
+	assert_output '{"id":"u1","v":1}'
+	crash
+	mount_ddbfs
+	[ "$(mounts_at "$MNT")" -eq 1 ]
+	run $T ls "$MNT/Users"
+	assert_output "u1.json"
+	kill "$sleeper"
+}
+
+@test "mounting over a live ddbfs mount is refused, whatever its DATA_DIR" {
+	mount_ddbfs
+	new_table Users "id:S"
+	run timeout 20 "$DDBFS" "$DATA" "$MNT"
+	assert_failure
+	assert_output --partial "$MNT is already mounted"
+	assert_output --partial "fusermount3 -u $MNT"
+	run timeout 20 "$DDBFS" "$TESTROOT/data2" "$MNT"
+	assert_failure
+	assert_output --partial "$MNT is already mounted"
+	[ ! -e "$TESTROOT/data2" ]
+	[ "$(mounts_at "$MNT")" -eq 1 ]
+	run $T ls "$MNT"
+	assert_output "Users"
+}
+
+@test "a second DATA_DIR user fails at once naming the live holder and its mount" {
+	mount_ddbfs
+	mkdir "$TESTROOT/mnt2"
+	run timeout 20 "$DDBFS" "$DATA" "$TESTROOT/mnt2"
+	assert_failure
+	assert_output --partial "in use by pid $(daemon_pid), mounted on $MNT"
+	[ "$(mounts_at "$TESTROOT/mnt2")" -eq 0 ]
+}
+
+@test "fusermount3 -u then mount at once waits for the exiting daemon, 10 times in a row" {
+	mount_ddbfs
+	new_table Users "id:S"
+	echo '{"v":1}' >"$MNT/Users/u1.json"
+	run timeout 120 bash -c '
+		for i in $(seq 1 10); do
+			echo "{\"v\":$i}" >"$2/Users/u1.json" || exit 1
+			fusermount3 -u "$2" && "$3" "$1" "$2" || exit 1
+		done' - "$DATA" "$MNT" "$DDBFS"
+	assert_success
+	[ "$(mounts_at "$MNT")" -eq 1 ]
+	run $T cat "$MNT/Users/u1.json"
+	assert_output '{"id":"u1","v":10}'
+}
