@@ -224,3 +224,26 @@ crash() {
 	run $T cat "$MNT/Users/u1.json"
 	assert_output '{"id":"u1","v":10}'
 }
+
+@test "ddbfs trigger on a table whose stream is OFF exits 2 at once, and exits 1 when it is turned OFF" {
+	mount_ddbfs
+	new_table Orders "id:S"
+	run timeout 10 "$DDBFS" trigger --checkpoint "$TESTROOT/ck" "$MNT/Orders" -- cat
+	assert_failure 2
+	assert_output --partial "the stream of $MNT/Orders is OFF"
+	assert_output --partial "setfattr -n user.ddb.stream"
+	$T setfattr -n user.ddb.stream -v KEYS_ONLY "$MNT/Orders"
+	echo '{"v":1}' >"$MNT/Orders/a.json"
+	timeout 30 "$DDBFS" trigger --checkpoint "$TESTROOT/ck" "$MNT/Orders" -- cat \
+		>"$TESTROOT/out" 2>"$TESTROOT/err" &
+	trig=$!
+	for i in $(seq 1 50); do grep -q eventID "$TESTROOT/out" 2>/dev/null && break; sleep 0.1; done
+	$T setfattr -n user.ddb.stream -v OFF "$MNT/Orders"
+	st=0
+	wait "$trig" || st=$?
+	[ "$st" -eq 1 ]
+	run grep -c eventID "$TESTROOT/out"
+	assert_output 1
+	run cat "$TESTROOT/err"
+	assert_output --partial "was turned OFF"
+}
