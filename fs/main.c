@@ -128,6 +128,16 @@ bad:
 	return -EINVAL;
 }
 
+static int unknown_command(const char *name)
+{
+	fprintf(stderr,
+		"ddbfs: unknown command %s\n"
+		"(commands: create-table, trigger; to mount: ddbfs DATA_DIR MOUNTPOINT; "
+		"see ddbfs --help)\n",
+		name);
+	return -EINVAL;
+}
+
 static int parse_args(mount_opts *o, int argc, char **argv)
 {
 	int i;
@@ -166,11 +176,16 @@ static int parse_args(mount_opts *o, int argc, char **argv)
 			o->data_dir = a;
 		} else if (!o->mountpoint) {
 			o->mountpoint = a;
+		} else if (o->data_dir == argv[1]) {
+			/* a mistyped command: its arguments are one too many for a mount */
+			return unknown_command(argv[1]);
 		} else {
 			fprintf(stderr, "ddbfs: unexpected argument %s\n", a);
 			return -EINVAL;
 		}
 	}
+	if (o->data_dir && !o->mountpoint && o->data_dir == argv[1])
+		return unknown_command(argv[1]);
 	if (!o->data_dir || !o->mountpoint) {
 		fputs(usage, stderr);
 		return -EINVAL;

@@ -247,3 +247,42 @@ crash() {
 	run cat "$TESTROOT/err"
 	assert_output --partial "was turned OFF"
 }
+
+@test "ddbfs create-table says why it refuses, and creates nothing then" {
+	mount_ddbfs
+	run timeout 10 "$DDBFS" create-table "$MNT" T2 --pk id:S
+	assert_failure
+	assert_output --partial 'table name "T2" is 2 characters; names are 3 to 255'
+	run timeout 10 "$DDBFS" create-table "$MNT" Users --pk id:X
+	assert_failure
+	assert_output --partial 'type is "X"; key types are S, N or B'
+	run timeout 10 "$DDBFS" create-table "$MNT" Users --pk id
+	assert_failure
+	assert_output --partial '"id" has no type'
+	run timeout 10 "$DDBFS" create-table "$MNT" Users --pk id:S --sk id:N
+	assert_failure
+	assert_output --partial 'both named "id"'
+	run $T ls "$MNT"
+	assert_output ""
+	run timeout 10 "$DDBFS" create-table "$MNT" Users --pk id:S --sk n:N
+	assert_success
+	run timeout 10 "$DDBFS" create-table "$MNT" Users --pk id:S
+	assert_failure
+	assert_output --partial "table $MNT/Users already exists"
+	run $T getfattr --absolute-names --only-values -n user.ddb.key_schema "$MNT/Users"
+	assert_output "id:S,n:N"
+}
+
+@test "ddbfs with an unknown command says so and exits non-zero" {
+	run "$DDBFS" bogus
+	assert_failure 2
+	assert_line --index 0 "ddbfs: unknown command bogus"
+	refute_output --partial "usage:"
+	run "$DDBFS" creat-table "$MNT" Users --pk id:S
+	assert_failure 2
+	assert_line --index 0 "ddbfs: unknown command creat-table"
+	[ ! -e creat-table ]
+	run "$DDBFS"
+	assert_failure 2
+	assert_output --partial "usage:"
+}
