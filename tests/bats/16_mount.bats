@@ -286,3 +286,50 @@ crash() {
 	assert_failure 2
 	assert_output --partial "usage:"
 }
+
+# bad_writes N: N writes of malformed JSON to Users/bN.json, each of which
+# fails and logs one line.
+bad_writes() {
+	run $T python3 -c "
+import sys
+bad = 0
+for i in range(int(sys.argv[2])):
+    try:
+        with open('%s/Users/b%d.json' % (sys.argv[1], i), 'w') as f:
+            f.write('{bad')
+    except OSError:
+        bad += 1
+print(bad)
+" "$MNT" "$1"
+	assert_output "$1"
+}
+
+@test "DATA_DIR/ddbfs.log is rotated past 1 MiB, keeping one old file" {
+	mkdir -p "$DATA"
+	yes 'an old line of the log' | head -c $((1024 * 1024 - 20000)) >"$DATA/ddbfs.log"
+	mount_ddbfs
+	new_table Users "id:S"
+	bad_writes 200
+	[ -f "$DATA/ddbfs.log.1" ]
+	run head -n 1 "$DATA/ddbfs.log.1"
+	assert_output "an old line of the log"
+	[ "$(stat -c %s "$DATA/ddbfs.log.1")" -ge $((1024 * 1024)) ]
+	[ "$(stat -c %s "$DATA/ddbfs.log.1")" -lt $((1024 * 1024 + 4096)) ]
+	[ "$(stat -c %s "$DATA/ddbfs.log")" -lt 65536 ]
+	run tail -n 1 "$DATA/ddbfs.log"
+	assert_output --partial '"path":"/Users/b199.json","errno":"EINVAL"'
+	# grown past the limit again (by anyone): the older file goes
+	yes 'a newer line' | head -n 82000 >>"$DATA/ddbfs.log"
+	bad_writes 1
+	run head -n 1 "$DATA/ddbfs.log.1"
+	refute_output "an old line of the log"
+	run grep -c "an old line of the log" "$DATA/ddbfs.log.1" "$DATA/ddbfs.log"
+	assert_output "$DATA/ddbfs.log.1:0
+$DATA/ddbfs.log:0"
+	run tail -n 1 "$DATA/ddbfs.log.1"
+	assert_output "a newer line"
+	run $T tail -n 1 "$DATA/ddbfs.log"
+	assert_output --partial '"path":"/Users/b0.json","errno":"EINVAL"'
+	run ls "$DATA"
+	refute_output --partial "ddbfs.log.2"
+}
