@@ -333,3 +333,40 @@ $DATA/ddbfs.log:0"
 	run ls "$DATA"
 	refute_output --partial "ddbfs.log.2"
 }
+
+# readme_block HEADING: the first ```sh block after "## HEADING" in
+# README.md, run against this test's mount: mnt is $MNT, ddbfs is $DDBFS,
+# and the lines that mount and unmount are left out.
+readme_block() {
+	awk -v h="## $1" '
+		$0 == h { found = 1; next }
+		found && /^```sh/ { inblock = 1; next }
+		inblock && /^```/ { exit }
+		inblock' "$BATS_TEST_DIRNAME/../../README.md" |
+		grep -v -e '^ddbfs DATA_DIR' -e '^fusermount3' |
+		sed -e "s#^ddbfs #\"\$DDBFS\" #" -e "s#\\bmnt/#\$MNT/#g" -e "s#\\bmnt #\$MNT #g"
+}
+
+@test "the README's examples work as written" {
+	mount_ddbfs
+	cd "$TESTROOT"
+	script=$(readme_block "Using it")
+	[[ "$script" == *"create-table"* ]]
+	run $T env DDBFS="$DDBFS" MNT="$MNT" bash -ec "$script"
+	assert_success
+	assert_line '{"PK":"alice","SK":"o1","total":12.5}'
+	run $T cat "$MNT/Orders/bob/o1.json"
+	assert_output '{"PK":"bob","SK":"o1","total":13}'
+	# the import the comment names
+	run $T rsync -a backup/ "$MNT/Orders2/"
+	assert_success
+	run $T cat "$MNT/Orders2/bob/o1.json"
+	assert_output '{"PK":"bob","SK":"o1","total":13}'
+	script=$(readme_block "TTL")
+	[[ "$script" == *"user.ddb.ttl_attribute"* ]]
+	run $T env DDBFS="$DDBFS" MNT="$MNT" bash -ec "$script"
+	assert_success
+	assert_output --regexp 'user.ddb.ttl="[0-9]{10}"'
+	run $T jq -e '.expiresAt > 0 and .user == "alice"' "$MNT/Sessions/s1.json"
+	assert_success
+}
