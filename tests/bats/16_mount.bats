@@ -370,3 +370,18 @@ readme_block() {
 	run $T jq -e '.expiresAt > 0 and .user == "alice"' "$MNT/Sessions/s1.json"
 	assert_success
 }
+
+@test "mounting over a mount whose daemon does not answer is refused, not stacked" {
+	mount_ddbfs
+	new_table Users "id:S"
+	pid=$(daemon_pid)
+	kill -STOP "$pid"
+	run timeout 20 "$DDBFS" "$TESTROOT/data2" "$MNT"
+	kill -CONT "$pid"
+	assert_failure
+	assert_output --partial "does not answer"
+	assert_output --partial "fusermount3 -uz $MNT"
+	[ "$(mounts_at "$MNT")" -eq 1 ]
+	run $T ls "$MNT"
+	assert_output "Users"
+}
