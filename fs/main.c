@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -271,8 +271,9 @@ static int open_db(const char *data_dir, const eng_db_opts *dbo, lay_err *err)
 			return rc;
 		if (fs_mnt_holder_live(data_dir, &where)) {
 			if (where && strlen(err->msg) + strlen(where) + 16 < sizeof(err->msg))
-				snprintf(err->msg + strlen(err->msg), sizeof(err->msg) - strlen(err->msg),
-					 ", mounted on %s", where);
+				snprintf(err->msg + strlen(err->msg),
+					 sizeof(err->msg) - strlen(err->msg), ", mounted on %s",
+					 where);
 			free(where);
 			return rc;
 		}
