@@ -13,6 +13,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "../layout/schema.h"
 #include "trigger.h"
 
 static const char create_table_usage[] =
@@ -27,6 +28,8 @@ static int create_table(int argc, char **argv)
 	const char *mnt = NULL, *name = NULL, *pk = NULL, *sk = NULL;
 	char path[4096], schema[600];
 	struct statfs sfs;
+	lay_schema ks;
+	lay_err err = { 0 };
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -58,10 +61,26 @@ static int create_table(int argc, char **argv)
 		fprintf(stderr, "ddbfs create-table: %s is not a mounted ddbfs\n", mnt);
 		return 1;
 	}
+	/* say what is wrong before the mount can only say EINVAL */
+	if (lay_table_name_check(name, strlen(name), &err) < 0) {
+		fprintf(stderr, "ddbfs create-table: %s\n", err.msg);
+		return 1;
+	}
+	if ((size_t)snprintf(schema, sizeof(schema), "%s%s%s", pk, sk ? "," : "", sk ? sk : "") >=
+		sizeof(schema) ||
+	    lay_schema_parse(&ks, schema, strlen(schema), &err) < 0) {
+		if (!err.code)
+			lay_err_set(&err, -ENAMETOOLONG, "key schema %s is too long", schema);
+		fprintf(stderr, "ddbfs create-table: %s\n", err.msg);
+		return 1;
+	}
 	snprintf(path, sizeof(path), "%s/%s", mnt, name);
-	snprintf(schema, sizeof(schema), "%s%s%s", pk, sk ? "," : "", sk ? sk : "");
 	if (mkdir(path, 0755) < 0) {
-		fprintf(stderr, "ddbfs create-table: %s: %s\n", path, strerror(errno));
+		if (errno == EEXIST)
+			fprintf(stderr, "ddbfs create-table: table %s already exists\n", path);
+		else
+			fprintf(stderr, "ddbfs create-table: %s: %s (see %s/.ddbfs/errors)\n", path,
+				strerror(errno), mnt);
 		return 1;
 	}
 	if (setxattr(path, "user.ddb.key_schema", schema, strlen(schema), 0) < 0) {

@@ -1,6 +1,7 @@
 /* The error log of SPEC §5: every failed operation appends one JSON line
  * (time, uid, operation, path, errno name, message) to MNT/.ddbfs/errors,
- * which keeps the latest 1000, and to the daemon's log DATA_DIR/ddbfs.log. */
+ * which keeps the latest 1000, and to the daemon's log DATA_DIR/ddbfs.log,
+ * which is rotated to ddbfs.log.1 past LOG_MAX bytes. */
 #include "fs.h"
 
 #include <errno.h>
@@ -8,27 +9,60 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define ERRLOG_KEEP 1000
+/* ddbfs.log is renamed to ddbfs.log.1 (one old file kept) past this size */
+#define LOG_MAX (1024 * 1024)
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *ring[ERRLOG_KEEP];
 static size_t ring_next, ring_count;
 static FILE *logf;
+static char *log_path, *old_path; /* DATA_DIR/ddbfs.log and ddbfs.log.1 */
+
+static FILE *log_open(void)
+{
+	FILE *f = fopen(log_path, "ae");
+
+	if (f)
+		setvbuf(f, NULL, _IOLBF, 0);
+	return f;
+}
 
 int fs_errlog_open(const char *data_dir)
 {
-	lay_buf path = LAY_BUF_INIT;
+	lay_buf path = LAY_BUF_INIT, old = LAY_BUF_INIT;
 
-	if (lay_buf_addf(&path, "%s/ddbfs.log", data_dir) < 0)
+	if (lay_buf_addf(&path, "%s/ddbfs.log", data_dir) < 0 ||
+	    lay_buf_addf(&old, "%s/ddbfs.log.1", data_dir) < 0) {
+		lay_buf_free(&path);
+		lay_buf_free(&old);
 		return -ENOMEM;
-	logf = fopen(path.p, "a");
-	lay_buf_free(&path);
-	if (!logf)
+	}
+	log_path = lay_buf_detach(&path, NULL);
+	old_path = lay_buf_detach(&old, NULL);
+	if (!(logf = log_open()))
 		return -errno;
-	setvbuf(logf, NULL, _IOLBF, 0);
 	return 0;
+}
+
+/* Start a new ddbfs.log once it has grown past LOG_MAX, whoever appended to
+ * it. Called with log_lock held. A failed rename keeps the log as it is. */
+static void log_rotate(void)
+{
+	struct stat st;
+	FILE *f;
+
+	if (!logf || fstat(fileno(logf), &st) < 0 || st.st_size < LOG_MAX)
+		return;
+	if (rename(log_path, old_path) < 0)
+		return;
+	if (!(f = log_open()))
+		return; /* keep writing to the renamed file rather than lose lines */
+	fclose(logf);
+	logf = f;
 }
 
 void fs_errlog_close(void)
@@ -38,6 +72,9 @@ void fs_errlog_close(void)
 	if (logf)
 		fclose(logf);
 	logf = NULL;
+	free(log_path);
+	free(old_path);
+	log_path = old_path = NULL;
 	for (i = 0; i < ERRLOG_KEEP; i++) {
 		free(ring[i]);
 		ring[i] = NULL;
@@ -63,6 +100,7 @@ void fs_log(const char *fmt, ...)
 
 	stamp(when, sizeof(when));
 	pthread_mutex_lock(&log_lock);
+	log_rotate();
 	if (logf) {
 		fprintf(logf, "%s ", when);
 		va_start(ap, fmt);
@@ -130,6 +168,7 @@ int fs_errlog_add(fuse_req_t req, const char *op, const char *path, int code, co
 	free(cpath);
 	free(cmsg);
 	pthread_mutex_lock(&log_lock);
+	log_rotate();
 	if (logf)
 		fwrite(line.p, 1, line.len, logf);
 	free(ring[ring_next]);

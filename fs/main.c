@@ -9,16 +9,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
 #include "expire.h"
 #include "hide.h"
+#include "mountpoint.h"
 #include "scratch.h"
+
+/* how long a mount waits for an exiting daemon to let go of DATA_DIR */
+#define EXIT_WAIT_MS 5000
 
 fs_state fs;
 
@@ -127,6 +130,16 @@ bad:
 	return -EINVAL;
 }
 
+static int unknown_command(const char *name)
+{
+	fprintf(stderr,
+		"ddbfs: unknown command %s\n"
+		"(commands: create-table, trigger; to mount: ddbfs DATA_DIR MOUNTPOINT; "
+		"see ddbfs --help)\n",
+		name);
+	return -EINVAL;
+}
+
 static int parse_args(mount_opts *o, int argc, char **argv)
 {
 	int i;
@@ -165,11 +178,16 @@ static int parse_args(mount_opts *o, int argc, char **argv)
 			o->data_dir = a;
 		} else if (!o->mountpoint) {
 			o->mountpoint = a;
+		} else if (o->data_dir == argv[1]) {
+			/* a mistyped command: its arguments are one too many for a mount */
+			return unknown_command(argv[1]);
 		} else {
 			fprintf(stderr, "ddbfs: unexpected argument %s\n", a);
 			return -EINVAL;
 		}
 	}
+	if (o->data_dir && !o->mountpoint && o->data_dir == argv[1])
+		return unknown_command(argv[1]);
 	if (!o->data_dir || !o->mountpoint) {
 		fputs(usage, stderr);
 		return -EINVAL;
@@ -217,57 +235,92 @@ static int make_root(void)
 	return 0;
 }
 
-/* fusermount3 -uz PATH, for a user who may not umount2 */
-static void fusermount_lazy(const char *path)
+/* The arguments libfuse gets: ours first, then the user's -o options.
+ * The caller frees them with fuse_opt_free_args. */
+static int fuse_args_build(struct fuse_args *out, const mount_opts *o)
 {
-	pid_t pid = fork();
-	int status;
+	lay_buf opts = LAY_BUF_INIT;
+	int rc = -ENOMEM;
 
-	if (pid == 0) {
-		execlp("fusermount3", "fusermount3", "-uz", path, (char *)NULL);
-		_exit(127);
+	*out = (struct fuse_args)FUSE_ARGS_INIT(0, NULL);
+	if (lay_buf_adds(&opts, "default_permissions,fsname=ddbfs,subtype=ddbfs") < 0 ||
+	    (o->fuse_opts.len && lay_buf_addf(&opts, ",%s", o->fuse_opts.p) < 0))
+		goto out;
+	if (fuse_opt_add_arg(out, "ddbfs") < 0 || (o->debug && fuse_opt_add_arg(out, "-d") < 0) ||
+	    fuse_opt_add_arg(out, "-o") < 0 || fuse_opt_add_arg(out, opts.p) < 0) {
+		fuse_opt_free_args(out);
+		goto out;
 	}
-	if (pid > 0)
-		waitpid(pid, &status, 0);
+	rc = 0;
+out:
+	lay_buf_free(&opts);
+	return rc;
+}
+
+/* Open DATA_DIR as fs.db. A daemon that was just unmounted may still be
+ * closing it, holding its lock: wait for it, up to EXIT_WAIT_MS. A holder
+ * that serves a mount is live, and the answer is EBUSY at once. */
+static int open_db(const char *data_dir, const eng_db_opts *dbo, lay_err *err)
+{
+	struct timespec t0, now, nap = { 0, 50 * 1000000 };
+	char *where = NULL;
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		rc = eng_db_open(&fs.db, data_dir, dbo, err);
+		if (rc != -EBUSY)
+			return rc;
+		if (fs_mnt_holder_live(data_dir, &where)) {
+			if (where && strlen(err->msg) + strlen(where) + 16 < sizeof(err->msg))
+				snprintf(err->msg + strlen(err->msg),
+					 sizeof(err->msg) - strlen(err->msg), ", mounted on %s",
+					 where);
+			free(where);
+			return rc;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 >=
+		    EXIT_WAIT_MS)
+			return rc;
+		nanosleep(&nap, NULL);
+	}
 }
 
 static int run_mount(mount_opts *o)
 {
 	char data_dir[PATH_MAX], mnt[PATH_MAX], msg[LAY_ERR_MSG + 64];
-	struct stat st;
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_loop_config *loop = NULL;
 	eng_db_opts dbo = { 0 };
 	eng_clock *clock = NULL;
 	lay_err err = { 0 };
-	int pipefd[2] = { -1, -1 }, rc = 1;
+	int pipefd[2] = { -1, -1 }, rc = 1, e;
 
 	/* the daemon works from "/": it needs the mount point's full path */
-	if (stat(o->mountpoint, &st) < 0 && errno == ENOTCONN) {
-		/* a mount whose daemon died (kill -9): mounting again just works */
-		if (umount2(o->mountpoint, MNT_DETACH) < 0)
-			fusermount_lazy(o->mountpoint);
-	}
-	if (!realpath(o->mountpoint, mnt)) {
-		fprintf(stderr, "ddbfs: mount point %s: %s\n", o->mountpoint, strerror(errno));
+	if (fs_mnt_resolve(mnt, sizeof(mnt), o->mountpoint, &err) < 0) {
+		fprintf(stderr, "ddbfs: %s\n", err.msg);
 		return 1;
 	}
 	o->mountpoint = mnt;
 	/* refuse bad options before anything is created */
-	fuse_opt_add_arg(&args, "ddbfs");
-	if (o->debug)
-		fuse_opt_add_arg(&args, "-d");
-	fuse_opt_add_arg(&args, "-o");
-	snprintf(msg, sizeof(msg), "default_permissions,fsname=ddbfs,subtype=ddbfs%s%s",
-		 o->fuse_opts.len ? "," : "", o->fuse_opts.len ? o->fuse_opts.p : "");
-	fuse_opt_add_arg(&args, msg);
-	if (!(fs.se = fuse_session_new(&args, &fs_ops, sizeof(fs_ops), NULL))) {
+	if (fuse_args_build(&args, o) < 0) {
+		fprintf(stderr, "ddbfs: out of memory\n");
+		return 1;
+	}
+	fs.se = fuse_session_new(&args, &fs_ops, sizeof(fs_ops), NULL);
+	fuse_opt_free_args(&args);
+	if (!fs.se) {
 		fprintf(stderr, "ddbfs: bad mount options (see above)\n");
-		fuse_opt_free_args(&args);
 		return 1;
 	}
 	fuse_session_destroy(fs.se);
 	fs.se = NULL;
+	/* a dead mount there goes, a live one stays and we do not stack */
+	if (fs_mnt_prepare(o->mountpoint, &err) < 0) {
+		fprintf(stderr, "ddbfs: %s\n", err.msg);
+		return 1;
+	}
 
 	if (mkdir(o->data_dir, 0755) < 0 && errno != EEXIST) {
 		fprintf(stderr, "ddbfs: cannot create %s: %s\n", o->data_dir, strerror(errno));
@@ -318,7 +371,7 @@ static int run_mount(mount_opts *o)
 	fs.data_dir = data_dir;
 	fs.timeout = 60.0;
 	pthread_mutex_init(&fs.lock, NULL);
-	if (eng_db_open(&fs.db, data_dir, &dbo, &err) < 0) {
+	if (open_db(data_dir, &dbo, &err) < 0) {
 		report(pipefd[1], err.msg);
 		goto out_clock;
 	}
@@ -339,6 +392,12 @@ static int run_mount(mount_opts *o)
 		goto out_db;
 	}
 
+	/* fuse_session_new takes the mount options out of the args it is
+	 * given, so the session that mounts needs a fresh set */
+	if (fuse_args_build(&args, o) < 0) {
+		report(pipefd[1], "out of memory");
+		goto out_db;
+	}
 	fs.se = fuse_session_new(&args, &fs_ops, sizeof(fs_ops), NULL);
 	if (!fs.se) {
 		report(pipefd[1], "bad mount options (libfuse printed which)");
@@ -359,6 +418,8 @@ static int run_mount(mount_opts *o)
 	}
 	fs_expire_start();
 	fs_log("mounted %s on %s (pid %d)", data_dir, o->mountpoint, (int)getpid());
+	if ((e = fs_mnt_record(data_dir, o->mountpoint)) < 0)
+		fs_log("cannot note the mount point in %s: %s", data_dir, strerror(-e));
 	report(pipefd[1], "");
 	if (!o->foreground) {
 		int null = open("/dev/null", O_RDWR);
@@ -380,6 +441,8 @@ static int run_mount(mount_opts *o)
 	rc = fuse_session_loop_mt(fs.se, loop);
 	/* an unmount ends the loop with 0, SIGTERM/SIGINT/SIGHUP with the signal */
 	rc = rc == 0 || rc == SIGTERM || rc == SIGINT || rc == SIGHUP ? 0 : 1;
+	/* a mount that starts now waits for the lock instead of failing */
+	fs_mnt_unrecord(data_dir);
 	fuse_loop_cfg_destroy(loop);
 	fs_expire_stop();
 	fs_notify_stop();

@@ -16,6 +16,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "../layout/buf.h"
@@ -78,8 +79,9 @@ static const char usage[] =
     "that is waiting is abandoned.\n"
     "\n"
     "exit status: 0 stopped by a signal; 1 the stream went away (table deleted,\n"
-    "mount gone) or could not be read; 2 bad arguments, not a table with a .stream,\n"
-    "COMMAND not found, or the checkpoint is unusable.\n"
+    "mount gone, stream turned OFF) or could not be read; 2 bad arguments, not a\n"
+    "table with a .stream, a stream that is OFF, COMMAND not found, or the\n"
+    "checkpoint is unusable.\n"
     "\n"
     "example:\n"
     "  setfattr -n user.ddb.stream -v NEW_AND_OLD_IMAGES mnt/Orders\n"
@@ -539,6 +541,19 @@ static int batch_scan(trigger *t, lay_err *err)
 	return 0;
 }
 
+/* 1 when the table says its stream is OFF: no record will come. A
+ * directory without user.ddb.stream (not a ddbfs table) counts as on. */
+static int stream_off(const char *table)
+{
+	char v[32];
+	ssize_t n = getxattr(table, "user.ddb.stream", v, sizeof(v) - 1);
+
+	if (n < 0)
+		return 0;
+	v[n] = '\0';
+	return strcmp(v, "OFF") == 0;
+}
+
 /* Gathers the next batch: up to batch_max records, or fewer when the stream
  * holds no more yet; with none, polls st_size every POLL_MS. Returns 0 with
  * a batch, -EINTR when a stop signal came first, or another negative errno
@@ -563,6 +578,12 @@ static int batch_next(trigger *t, lay_err *err)
 			return -EINTR;
 		if ((rc = stream_check(t, err)) < 0)
 			return rc;
+		/* every record is delivered; an OFF stream will bring no more */
+		if (stream_off(t->table))
+			return lay_err_set(err, -ENODATA,
+					   "the stream of %s was turned OFF: no more records will "
+					   "come",
+					   t->table_arg);
 	}
 }
 
@@ -728,6 +749,11 @@ static int trigger_open(trigger *t, lay_err *err)
 		return lay_err_set(err, -EINVAL, "%s is not a regular file", t->stream);
 	t->dev = st.st_dev;
 	t->ino = st.st_ino;
+	if (stream_off(t->table))
+		return lay_err_set(err, -ENODATA,
+				   "the stream of %s is OFF: no records will come (turn it on with "
+				   "setfattr -n user.ddb.stream -v NEW_AND_OLD_IMAGES %s)",
+				   t->table_arg, t->table_arg);
 
 	if (t->ckpt_arg)
 		t->ckpt = strdup(t->ckpt_arg);

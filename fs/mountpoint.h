@@ -1,0 +1,35 @@
+/* The mount point before and after mounting (SPEC §1, §17): a dead ddbfs
+ * mount there is cleared, a live one refused, and a daemon that is still
+ * exiting after an unmount is waited for. */
+#ifndef FS_MOUNTPOINT_H
+#define FS_MOUNTPOINT_H
+
+#include <stddef.h>
+
+#include "../layout/err.h"
+
+/* The absolute path of path into out (size bytes), also when path is the
+ * root of a dead mount, whose own stat fails with ENOTCONN. Returns 0, or a
+ * negative errno with err saying why. */
+int fs_mnt_resolve(char *out, size_t size, const char *path, lay_err *err);
+
+/* Make mnt (absolute) ready for a new ddbfs mount: every dead ddbfs mount on
+ * it (its daemon killed: the connection answers ENOTCONN) is detached, so
+ * mounts never stack. Returns 0; -EBUSY when a ddbfs mount there answers
+ * (live), does not answer within a few seconds, or belongs to another user,
+ * with err saying which; or the errno of a failed detach. */
+int fs_mnt_prepare(const char *mnt, lay_err *err);
+
+/* Note in data_dir that its daemon (this process) serves the mount on mnt,
+ * for fs_mnt_holder_live. Returns 0 or a negative errno. */
+int fs_mnt_record(const char *data_dir, const char *mnt);
+
+/* Forget the note of fs_mnt_record (the mount is gone). */
+void fs_mnt_unrecord(const char *data_dir);
+
+/* 1 if the daemon holding data_dir still serves its mount (a ddbfs mount is
+ * on the mount point it noted), 0 if it has none: it is starting or
+ * exiting. On 1, *mnt_out (malloc'ed, caller frees) names the mount point. */
+int fs_mnt_holder_live(const char *data_dir, char **mnt_out);
+
+#endif
