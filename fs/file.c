@@ -700,7 +700,8 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 		if (rc != -ENOENT)
 			goto fail_target;
 	}
-	if (t.kind == FS_SCRATCH) {
+	if (t.kind == FS_SCRATCH || t.kind == FS_PART) {
+		/* a file named like a partition is a scratch file (README.md) */
 		fs_target_free(&t);
 		create_scratch(req, dir, name, mode, fi);
 		return;

@@ -4,8 +4,10 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../layout/name.h"
+#include "scratch.h"
 
 static fs_magic magic_of(fs_kind dir, const char *name)
 {
@@ -106,8 +108,14 @@ int fs_name_resolve(fs_target *t, const fs_node *dir, const char *name, int reso
 			return rc;
 		t->hashed = 0;
 	}
-	if (t->kind == FS_PART)
+	if (t->kind == FS_PART) {
+		struct stat st;
+
 		t->pk = t->key;
+		/* a file of that name is a scratch file (README.md) */
+		if (fs_scratch_lstat(dir, name, &st) == 0 && !S_ISDIR(st.st_mode))
+			t->kind = FS_SCRATCH;
+	}
 	return 0;
 }
 
