@@ -286,7 +286,7 @@ int eng_stream_trim(eng_db *db, const char *table, int64_t before_ns, lay_err *e
 	int rc;
 
 	do
-		rc = store_write(db, trim_txn, &c, err);
+		rc = store_write_frees(db, trim_txn, &c, err);
 	while (rc == 0 && c.more);
 	return rc;
 }
