@@ -27,6 +27,7 @@ static void setup(void)
 	db = dbt_open(dir, &o);
 	if (eng_table_create(db, TBL, NULL, NULL, &err) < 0)
 		exit(2);
+	dbt_pitr_on(db, TBL);
 }
 
 static void teardown(void)
@@ -208,6 +209,7 @@ static void test_log__tables_have_separate_logs_on_one_sequence(void)
 
 	setup();
 	CHECK_RC(eng_table_create(db, "Other", NULL, NULL, &err), 0);
+	dbt_pitr_on(db, "Other");
 	CHECK_RC(put("{\"PK\":\"a\",\"SK\":\"1\"}"), 0);
 	CHECK_RC(put_in("Other", "{\"PK\":\"b\",\"SK\":\"1\"}"), 0);
 	CHECK_RC(put("{\"PK\":\"c\",\"SK\":\"1\"}"), 0);
@@ -306,6 +308,7 @@ static void test_log__sequence_numbers_are_never_reused(void)
 	CHECK(last == 2);
 	/* the table's log went with it; a new table of that name starts empty */
 	CHECK_RC(eng_table_create(db, TBL, NULL, NULL, &err), 0);
+	dbt_pitr_on(db, TBL);
 	r = read_log(TBL, 0, 0);
 	CHECK(r->n == 0);
 	CHECK_RC(put("{\"PK\":\"a\",\"SK\":\"1\"}"), 0);
