@@ -358,8 +358,17 @@ static int run(eng_db *db, store_fn fn, void *ctx, int mode, lay_err *err)
 		}
 		lock_leave(db);
 		if (rc == STORE_MAP_FULL && write) {
-			if ((rc = grow(db, seen, need, err)) < 0)
-				return need && rc == -ENOSPC ? no_room(db, room, err) : rc;
+			if ((rc = grow(db, seen, need, err)) == -ENOSPC && need)
+				return no_room(db, room, err);
+			if (rc == -ENOSPC && mode == RUN_FREES)
+				return lay_err_set(err, rc,
+						   "no space left on the disk holding DATA_DIR %s, "
+						   "even for a delete: the headroom kept for deletes "
+						   "is used up (a stream keeps the images of deleted "
+						   "items for 24 hours); free disk space",
+						   db->dir);
+			if (rc < 0)
+				return rc;
 			continue;
 		}
 		if (rc == STORE_MAP_FULL)
