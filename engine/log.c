@@ -58,7 +58,7 @@ int store_log_append(MDB_txn *txn, eng_db *db, const store_table *t, uint64_t se
 	}
 	store_be32(k, tid);
 	store_be64(k + 4, seq);
-	rc = store_put(txn, db->log, k, sizeof(k), b.p, b.len, err);
+	rc = store_append(txn, db->log, k, sizeof(k), b.p, b.len, err);
 	lay_buf_free(&b);
 	if (rc < 0)
 		return rc;

@@ -418,6 +418,18 @@ int store_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void 
 	return store_mdb(mdb_put(txn, dbi, &key, &val, 0), "writing", err);
 }
 
+int store_append(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void *v,
+		 size_t vlen, lay_err *err)
+{
+	MDB_val key = { klen, (void *)k }, val = { vlen, (void *)v };
+	int rc = mdb_put(txn, dbi, &key, &val, MDB_APPEND);
+
+	/* not past the last key (another table's rows follow): a plain put */
+	if (rc == MDB_KEYEXIST)
+		rc = mdb_put(txn, dbi, &key, &val, 0);
+	return store_mdb(rc, "writing", err);
+}
+
 int store_del(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, lay_err *err)
 {
 	MDB_val key = { klen, (void *)k };
