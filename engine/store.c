@@ -56,6 +56,7 @@
 #include <errno.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 /* maplock depth of this thread: a callback of a listing may call the db
@@ -98,6 +99,14 @@ int store_mdb(int rc, const char *what, lay_err *err)
 	return lay_err_set(err, -EIO, "%s: %s", what, mdb_strerror(rc));
 }
 
+static int disk_full(eng_db *db, size_t size, lay_err *err)
+{
+	return lay_err_set(err, -ENOSPC,
+			   "no space left on the disk holding DATA_DIR %s: the database needs "
+			   "%zu bytes of disk for its map; delete items or free disk space",
+			   db->dir, size);
+}
+
 int store_reserve(eng_db *db, size_t size, lay_err *err)
 {
 	int fd, rc;
@@ -108,11 +117,7 @@ int store_reserve(eng_db *db, size_t size, lay_err *err)
 	if (rc == EOPNOTSUPP || rc == EINVAL)
 		return 0; /* a filesystem without fallocate: holes it is */
 	if (rc == ENOSPC)
-		return lay_err_set(err, -ENOSPC,
-				   "no space left on the disk holding DATA_DIR %s: the database "
-				   "needs %zu bytes of disk for its map; delete items or free disk "
-				   "space",
-				   db->dir, size);
+		return disk_full(db, size, err);
 	if (rc)
 		return lay_err_set(err, -rc, "reserving %zu bytes for the database in %s: %s",
 				   size, db->dir, strerror(rc));
@@ -141,8 +146,13 @@ static size_t round_step(size_t size)
 static int resize_locked(eng_db *db, size_t size, lay_err *err)
 {
 	size_t cur = atomic_load(&db->map_size);
+	struct statvfs vfs;
 	int fd, rc;
 
+	/* leave the disk a little for the log, which reports the ENOSPC */
+	if (size > cur && statvfs(db->dir, &vfs) == 0 &&
+	    (unsigned long long)vfs.f_bavail * vfs.f_frsize < size - cur + STORE_DISK_SPARE)
+		return disk_full(db, size, err);
 	if ((rc = store_reserve(db, size, err)) < 0) {
 		/* give back what a partial reservation took past the map (the
 		 * error already says what failed) */

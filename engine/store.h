@@ -84,6 +84,8 @@ struct eng_db {
  * leave less free grows the map first, and fails with ENOSPC when the disk
  * cannot hold the growth (store.c). */
 #define STORE_HEADROOM ((size_t)2 << 20)
+/* Disk the map's growth leaves free for DATA_DIR's other files (the log). */
+#define STORE_DISK_SPARE ((size_t)256 << 10)
 /* The map grows by a quarter of its size, within these bounds. */
 #define STORE_STEP_MIN ((size_t)1 << 20)
 #define STORE_STEP_MAX ((size_t)256 << 20)

@@ -384,6 +384,40 @@ static void test_db__full_disk_deletes_a_whole_table(void)
 	dbt_rmdir(dir);
 }
 
+/* A map larger than its data (an earlier run's, or an older version's
+ * 256 MB) shrinks when the db opens, keeping the data. */
+static void test_db__an_oversized_map_shrinks_at_open(void)
+{
+	char *dir = dbt_tmpdir(), *pad = malloc(GROW_PAD + 1), path[8192];
+	eng_db_opts o = { 0 };
+	lay_err err = { 0, "" };
+	struct stat st;
+	int i, bad = 0, missing = 0;
+	eng_db *db;
+
+	for (i = 0; i < GROW_PAD; i++)
+		pad[i] = (char)('a' + i % 26);
+	pad[GROW_PAD] = '\0';
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	o.map_size = (size_t)64 << 20;
+	db = dbt_open(dir, &o);
+	CHECK_RC(eng_table_create(db, "Big", NULL, NULL, &err), 0);
+	for (i = 0; i < 100; i++)
+		put_padded(db, i, pad, &bad);
+	CHECK(bad == 0);
+	eng_db_close(db);
+	CHECK(stat(path, &st) == 0 && st.st_size == (off_t)64 << 20);
+	db = dbt_open(dir, NULL);
+	CHECK(stat(path, &st) == 0 && st.st_size < (off_t)8 << 20);
+	CHECK(st.st_blocks * 512 < (off_t)8 << 20);
+	for (i = 0; i < 100; i++)
+		missing += !check_padded(db, i, pad);
+	CHECK(missing == 0);
+	eng_db_close(db);
+	free(pad);
+	dbt_rmdir(dir);
+}
+
 struct syncer {
 	eng_db *db;
 	volatile int stop;
@@ -449,5 +483,6 @@ int main(void)
 	RUN(test_db__full_disk_refuses_puts_but_never_deletes);
 	RUN(test_db__full_disk_deletes_a_whole_table);
 	RUN(test_db__sync_while_the_map_grows);
+	RUN(test_db__an_oversized_map_shrinks_at_open);
 	return check_done();
 }
