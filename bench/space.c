@@ -78,9 +78,9 @@ static int view_of(const char *s)
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = { { "n", 1, NULL, 'n' },      { "size", 1, NULL, 's' },
+	static const struct option lo[] = { { "n", 1, NULL, 'n' },	{ "size", 1, NULL, 's' },
 					    { "stream", 1, NULL, 'v' }, { "figure", 1, NULL, 'f' },
-					    { "out", 1, NULL, 'o' },    { NULL, 0, NULL, 0 } };
+					    { "out", 1, NULL, 'o' },	{ NULL, 0, NULL, 0 } };
 	const char *out = NULL, *dir, *figure = NULL;
 	unsigned long n = 0, i;
 	size_t size = 0;

@@ -203,8 +203,7 @@ static int grow(eng_db *db, size_t seen, size_t need, lay_err *err)
 
 /* Bytes of the map in no tree (above the last page used, or on LMDB's free
  * list), as txn sees it; *used gets the bytes in trees. */
-static int map_room(MDB_txn *txn, eng_db *db, size_t map, size_t *room, size_t *used,
-		    lay_err *err)
+static int map_room(MDB_txn *txn, eng_db *db, size_t map, size_t *room, size_t *used, lay_err *err)
 {
 	/* 0: LMDB's free list, 1: its main database (the names of the rest) */
 	MDB_dbi dbis[] = { 0,	      1,	 db->meta, db->tables, db->tstats, db->parts,
@@ -322,6 +321,16 @@ static int no_room(eng_db *db, size_t room, lay_err *err)
 			   db->dir, room);
 }
 
+/* The message of a delete that found the headroom used up. */
+static int no_room_to_free(eng_db *db, lay_err *err)
+{
+	return lay_err_set(err, -ENOSPC,
+			   "no space left on the disk holding DATA_DIR %s, even for a delete: the "
+			   "headroom kept for deletes is used up (a stream keeps the images of "
+			   "deleted items for 24 hours); free disk space",
+			   db->dir);
+}
+
 static int run(eng_db *db, store_fn fn, void *ctx, int mode, lay_err *err)
 {
 	int write = mode != RUN_READ;
@@ -371,12 +380,7 @@ static int run(eng_db *db, store_fn fn, void *ctx, int mode, lay_err *err)
 			if ((rc = grow(db, seen, need, err)) == -ENOSPC && need)
 				return no_room(db, room, err);
 			if (rc == -ENOSPC && mode == RUN_FREES)
-				return lay_err_set(err, rc,
-						   "no space left on the disk holding DATA_DIR %s, "
-						   "even for a delete: the headroom kept for deletes "
-						   "is used up (a stream keeps the images of deleted "
-						   "items for 24 hours); free disk space",
-						   db->dir);
+				return no_room_to_free(db, err);
 			if (rc < 0)
 				return rc;
 			continue;
@@ -428,8 +432,8 @@ int store_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void 
 	return store_mdb(mdb_put(txn, dbi, &key, &val, 0), "writing", err);
 }
 
-int store_append(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void *v,
-		 size_t vlen, lay_err *err)
+int store_append(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void *v, size_t vlen,
+		 lay_err *err)
 {
 	MDB_val key = { klen, (void *)k }, val = { vlen, (void *)v };
 	int rc = mdb_put(txn, dbi, &key, &val, MDB_APPEND);

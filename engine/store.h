@@ -138,8 +138,8 @@ int store_del(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, lay_err *er
 /* store_put of a key that sorts after every key of its table in dbi (a
  * log's or stream's next row): appended where it is the last key of dbi,
  * so LMDB leaves full pages behind instead of splitting them in half. */
-int store_append(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void *v,
-		 size_t vlen, lay_err *err);
+int store_append(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void *v, size_t vlen,
+		 lay_err *err);
 
 /* Delete every key of dbi that starts with prefix. */
 int store_del_prefix(MDB_txn *txn, MDB_dbi dbi, const void *prefix, size_t plen, lay_err *err);

@@ -2,8 +2,8 @@
  * at a time (the lock names the holder's pid), reopening works, and the
  * LMDB map grows by itself. */
 #include <errno.h>
-#include <pthread.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
