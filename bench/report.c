@@ -410,6 +410,16 @@ int main(int argc, char **argv)
 		       get(1000000, "ddbfs", "rss_walked_anon"));
 	}
 
+	if (!isnan(get(10000, "space", "disk_1k")) || !isnan(get(873, "space", "disk_100k"))) {
+		printf("\nspace: bytes DATA_DIR takes on disk per byte of item JSON\n");
+		printf("  %-34s %8.2f   with a NEW_AND_OLD_IMAGES stream %8.2f\n",
+		       "10,000 items of 1 KB", get(10000, "space", "disk_1k"),
+		       get(10000, "space", "disk_1k_stream"));
+		printf("  %-34s %8.2f   with a NEW_AND_OLD_IMAGES stream %8.2f\n",
+		       "873 items of 100 KB", get(873, "space", "disk_100k"),
+		       get(873, "space", "disk_100k_stream"));
+	}
+
 	printf("\ntargets (issue 4)\n");
 	checks_arr = cJSON_AddArrayToObject(root, "checks");
 	for (k = 0; k < nns; k++)

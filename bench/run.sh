@@ -264,7 +264,25 @@ run_scale() {
 	done
 }
 
+# Bytes on disk per byte of item JSON: 10,000 items of 1 KB and 873 of
+# 100 KB, each without a stream and with a NEW_AND_OLD_IMAGES one.
+run_space() {
+	local n size view fig
+	say "space: bytes DATA_DIR takes on disk per byte of item JSON"
+	while read -r n size view fig; do
+		T 1800 "$B/space" "$WORK/space-$fig" --n "$n" --size "$size" --stream "$view" \
+			--figure "$fig" --out "$RES" || warn "the space figure $fig failed"
+		rm -rf "$WORK/space-$fig"
+	done <<-EOF
+		10000 1024 OFF disk_1k
+		10000 1024 NEW_AND_OLD_IMAGES disk_1k_stream
+		873 102400 OFF disk_100k
+		873 102400 NEW_AND_OLD_IMAGES disk_100k_stream
+	EOF
+}
+
 if [ "$MODE" = scale ]; then
+	run_space
 	run_scale
 else
 	run_mounts

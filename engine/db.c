@@ -16,7 +16,8 @@
 
 #include "store.h"
 
-#define DEFAULT_MAP_SIZE ((size_t)256 << 20)
+/* the map starts small and grows by steps (store.c): a fresh DATA_DIR
+ * takes a few MB, so it mounts on a small disk */
 #define MIN_MAP_SIZE ((size_t)64 << 10)
 #define MAX_READERS 1024
 /* leaves room in a 4096-byte path for "/ddbfs.lock" */
@@ -119,21 +120,68 @@ static int open_dbis(eng_db *db, lay_err *err)
 	return store_mdb(mdb_txn_commit(txn), "opening the database", err);
 }
 
+/*
+ * The map's size at open: what the data needs plus twice the headroom,
+ * rounded to a step, at least what was asked (map_size); a map left larger
+ * by an earlier run (or version) shrinks to that, so its unused blocks go
+ * back to the disk. Its blocks are then reserved; on a disk too full for
+ * that, the least that holds the data is tried.
+ */
+static int size_map(eng_db *db, size_t map_size, size_t had, lay_err *err)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	size_t used, want, least;
+	int rc;
+
+	if ((rc = mdb_env_info(db->env, &info)) != 0 || (rc = mdb_env_stat(db->env, &st)) != 0)
+		return store_mdb(rc, "measuring the database", err);
+	used = (info.me_last_pgno + 1) * st.ms_psize;
+	/* the blocks the file had are ours already: a full DATA_DIR reopens */
+	least = had > used ? had : used + STORE_HEADROOM;
+	want = used + 2 * STORE_HEADROOM;
+	if (want < map_size)
+		want = map_size;
+	want = (want + STORE_STEP_MIN - 1) / STORE_STEP_MIN * STORE_STEP_MIN;
+	if (want != info.me_mapsize && (rc = mdb_env_set_mapsize(db->env, want)) != 0)
+		return store_mdb(rc, "sizing the database map", err);
+	atomic_store(&db->map_size, want);
+	rc = store_reserve(db, want, err);
+	if (rc == -ENOSPC && least < want) {
+		/* too full for the headroom: enough to open, and to delete */
+		if ((rc = mdb_env_set_mapsize(db->env, least)) != 0)
+			return store_mdb(rc, "sizing the database map", err);
+		atomic_store(&db->map_size, least);
+		rc = store_reserve(db, least, err);
+	}
+	return rc;
+}
+
 /* The LMDB environment: flags as store.c's design says. */
 static int open_env(eng_db *db, size_t map_size, lay_err *err)
 {
-	MDB_envinfo info;
+	char path[4096];
+	struct stat st;
+	size_t had = 0;
 	int dead, rc;
+
+	/* what the map was: LMDB cuts the file to the data it holds at open */
+	snprintf(path, sizeof(path), "%s/data.mdb", db->dir);
+	if (stat(path, &st) == 0)
+		had = (size_t)st.st_size;
 
 	if ((rc = mdb_env_create(&db->env)) != 0)
 		return store_mdb(rc, "creating the LMDB environment", err);
+	/* LMDB takes the larger of this and what the data needs; size_map
+	 * then settles it */
 	if ((rc = mdb_env_set_maxdbs(db->env, 16)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(db->env, MAX_READERS)) != 0 ||
-	    (rc = mdb_env_set_mapsize(db->env, map_size)) != 0)
+	    (rc = mdb_env_set_mapsize(db->env, MIN_MAP_SIZE)) != 0)
 		return store_mdb(rc, "configuring the LMDB environment", err);
 	/* MDB_WRITEMAP: a commit writes through the map instead of a pwrite per
-	 * page (a put touches about 11); the map's blocks are reserved up front
-	 * (store_reserve) so a full disk is ENOSPC, never a SIGBUS */
+	 * page (a put touches about 11); the map's blocks are reserved
+	 * (store_reserve) before it covers them, so a full disk is ENOSPC,
+	 * never a SIGBUS */
 	rc = mdb_env_open(db->env, db->dir,
 			  MDB_NOTLS | MDB_WRITEMAP | (db->sync_always ? 0 : MDB_NOSYNC), 0644);
 	if (rc) {
@@ -148,16 +196,14 @@ static int open_env(eng_db *db, size_t map_size, lay_err *err)
 				   mdb_env_get_maxkeysize(db->env), STORE_KEY_MAX);
 	/* readers left by a process that died (kill -9) */
 	mdb_reader_check(db->env, &dead);
-	if (mdb_env_info(db->env, &info) == 0)
-		atomic_store(&db->map_size, info.me_mapsize);
-	if ((rc = store_reserve(db, atomic_load(&db->map_size), err)) < 0)
+	if ((rc = size_map(db, map_size, had, err)) < 0)
 		return rc;
 	return open_dbis(db, err);
 }
 
 int eng_db_open(eng_db **out, const char *dir, const eng_db_opts *opts, lay_err *err)
 {
-	size_t map_size = opts && opts->map_size ? opts->map_size : DEFAULT_MAP_SIZE;
+	size_t map_size = opts && opts->map_size ? opts->map_size : MIN_MAP_SIZE;
 	pthread_condattr_t ca;
 	eng_db *db;
 	int rc;
@@ -173,6 +219,7 @@ int eng_db_open(eng_db **out, const char *dir, const eng_db_opts *opts, lay_err 
 		return lay_err_set(err, -ENOMEM, "out of memory opening %s", dir);
 	}
 	db->lock_fd = -1;
+	db->map_max = opts ? opts->map_max : 0;
 	db->sync_always = opts ? opts->sync_always : 0;
 	db->sync_ms = opts && opts->sync_ms > 0 ? opts->sync_ms : 1000;
 	/* reader-preferring (the default): a thread that holds it for reading
@@ -265,9 +312,7 @@ int eng_db_sync(eng_db *db)
 	uint64_t c = atomic_load(&db->commits);
 	int rc;
 
-	/* without MDB_WRITEMAP a sync is an fdatasync of the file: it does not
-	 * touch the map, so it needs no maplock */
-	rc = mdb_env_sync(db->env, 1);
+	rc = store_sync(db);
 	if (rc)
 		return rc > 0 ? -rc : -EIO;
 	pthread_mutex_lock(&db->sync_mu);

@@ -16,6 +16,8 @@ typedef struct eng_db_opts {
 	int sync_ms;       /* group-commit interval; 0 means 1000 */
 	size_t map_size;   /* initial LMDB map size; 0 means a sensible default.
 	                    * The map grows by itself: MDB_MAP_FULL never escapes. */
+	size_t map_max;    /* the map never grows past this: a disk that holds no
+	                    * more (tests); 0: only the disk limits it */
 	eng_clock *clock;  /* borrowed, must outlive the db; NULL: a real clock */
 	int maint_ms;      /* time-driven work every maint_ms (0: 1000; < 0: never;
 	                    * see maint.h) */

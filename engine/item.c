@@ -1272,7 +1272,7 @@ int eng_item_delete(eng_db *db, const char *table, const lay_key *key, eng_meta 
 			continue;
 		}
 		if (rc == 0)
-			rc = store_write(db, del_txn, &c, err);
+			rc = store_write_frees(db, del_txn, &c, err);
 		target_free(&c.tg);
 		if (rc != STORE_STALE)
 			break;
@@ -2068,7 +2068,7 @@ int store_ttl_sweep(eng_db *db, const char *table, size_t limit, size_t *swept, 
 	c.table = table;
 	do {
 		c.limit = limit && limit - total < SWEEP_BATCH ? limit - total : SWEEP_BATCH;
-		rc = store_write(db, sweep_txn, &c, err);
+		rc = store_write_frees(db, sweep_txn, &c, err);
 		if (rc < 0)
 			break;
 		if (db->hook)

@@ -3,7 +3,11 @@
  * seq from the db-wide counter "last_seq" (never reused, not even after a
  * trim or a table's deletion). Record: version, event, flags, time, the key
  * (lay_codec values: the schema may change once the table is empty again),
- * then the old and new images as lay_codec encodings. */
+ * then the old and new images as lay_codec encodings.
+ * Only tables with PITR on keep records (what PITR, and the exports and
+ * replicas built on it, read): for the rest a record would only hold a
+ * second copy of every item, and a delete would move the item's bytes into
+ * the log instead of freeing them. Streams keep their own records. */
 #include "log.h"
 
 #include <errno.h>
@@ -28,6 +32,9 @@ int store_log_append(MDB_txn *txn, eng_db *db, const store_table *t, uint64_t se
 	size_t klen_at;
 	int rc, bad = 0;
 
+	if (!t->settings.pitr)
+		goto out_stream;
+
 	bad |= store_add8(&b, LOG_VERSION);
 	bad |= store_add8(&b, event);
 	bad |= store_add8(&b, flags);
@@ -51,10 +58,15 @@ int store_log_append(MDB_txn *txn, eng_db *db, const store_table *t, uint64_t se
 	}
 	store_be32(k, tid);
 	store_be64(k + 4, seq);
-	rc = store_put(txn, db->log, k, sizeof(k), b.p, b.len, err);
-	if (rc == 0 && t->settings.stream_view != ENG_STREAM_OFF)
-		rc = store_stream_append(txn, db, t, seq, time_ns, event, flags, key, old, old_len,
-					 new_img, new_len, err);
+	rc = store_append(txn, db->log, k, sizeof(k), b.p, b.len, err);
+	lay_buf_free(&b);
+	if (rc < 0)
+		return rc;
+out_stream:
+	if (t->settings.stream_view == ENG_STREAM_OFF)
+		return 0;
+	return store_stream_append(txn, db, t, seq, time_ns, event, flags, key, old, old_len,
+				   new_img, new_len, err);
 out_free:
 	lay_buf_free(&b);
 	return rc;
@@ -223,7 +235,7 @@ int eng_log_trim(eng_db *db, const char *table, int64_t before_ns, size_t *trimm
 	int rc;
 
 	do {
-		if ((rc = store_write(db, trim_txn, &c, err)) < 0)
+		if ((rc = store_write_frees(db, trim_txn, &c, err)) < 0)
 			break;
 		total += c.trimmed;
 	} while (!c.done);

@@ -1,4 +1,5 @@
-/* The change log (SPEC §8, §12, §15): one record per item-level change,
+/* The change log (SPEC §8, §12, §15): one record per item-level change of
+ * a table with PITR on (log.c says why),
  * written in the same LMDB transaction as the change. Ordered per table by
  * a sequence number that increases across the whole db and is never
  * reused; trimmed by age without renumbering. */

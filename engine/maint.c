@@ -1,9 +1,11 @@
 /* Time-driven work (SPEC §8, §9, §16): TTL expiry rules and index, and a
  * thread that every maint_ms sweeps expired items and trims streams
- * (24 hours) and change logs (35 days), all by the db's one clock. */
+ * (24 hours) and change logs (35 days with PITR on, else at once), all by
+ * the db's one clock. */
 #include "maint.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -93,8 +95,12 @@ int eng_db_maintain(eng_db *db, size_t limit, size_t *swept, lay_err *err)
 		}
 		if (rc == 0)
 			rc = eng_stream_trim(db, names[i], now - STREAM_KEEP_NS, err);
+		/* a table without PITR keeps no log (log.c): records written
+		 * before it was turned off, or by an older version, all go */
 		if (rc == 0)
-			rc = eng_log_trim(db, names[i], now - LOG_KEEP_NS, NULL, err);
+			rc = eng_log_trim(db, names[i],
+					  ti.settings.pitr ? now - LOG_KEEP_NS : INT64_MAX, NULL,
+					  err);
 		if (rc == -ENOENT)
 			rc = 0; /* deleted meanwhile */
 	}

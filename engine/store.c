@@ -32,9 +32,19 @@
  *   share an LMDB key: the put fails with -EIO and says so.
  * - Map growth: every transaction holds maplock for reading; a write that
  *   meets MDB_MAP_FULL aborts, takes maplock for writing (no transaction of
- *   this process is open then), doubles the map and runs again from the
- *   start: transaction bodies are functions of the txn (store_fn).
- *   MDB_MAP_RESIZED (another process grew it) adopts the new size.
+ *   this process is open then), grows the map by a step (a quarter, 1 MB to
+ *   256 MB) and runs again from the start: transaction bodies are functions
+ *   of the txn (store_fn). MDB_MAP_RESIZED (another process grew it) adopts
+ *   the new size. The map is written through (MDB_WRITEMAP), so each step's
+ *   blocks are reserved before the map covers them: a full disk is ENOSPC,
+ *   never a SIGBUS, and the file takes about what it holds.
+ * - A full disk: a write that adds data must leave STORE_HEADROOM of the
+ *   map in no tree (measured in the transaction, before it commits), else
+ *   it grows the map first; when the disk cannot hold that, it fails with
+ *   ENOSPC naming DATA_DIR. Deletes, trims and expiry (store_write_frees)
+ *   may use the headroom: a delete needs fresh pages for its copy-on-write,
+ *   and what it frees is reusable only by a later transaction, once no
+ *   reader sees the one that freed it.
  * - Tables are read by every item operation; table.c caches their records
  *   by name, valid while meta's tables_gen is unchanged. Every change of a
  *   table record writes a fresh, never repeated generation in the same
@@ -46,6 +56,8 @@
 #include <errno.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 /* maplock depth of this thread: a callback of a listing may call the db
  * again without taking the lock twice, and a resize is never attempted by
@@ -87,48 +99,126 @@ int store_mdb(int rc, const char *what, lay_err *err)
 	return lay_err_set(err, -EIO, "%s: %s", what, mdb_strerror(rc));
 }
 
-/* Double the map, unless another thread already grew it past seen. */
+static int disk_full(eng_db *db, size_t size, lay_err *err)
+{
+	return lay_err_set(err, -ENOSPC,
+			   "no space left on the disk holding DATA_DIR %s: the database needs "
+			   "%zu bytes of disk for its map; delete items or free disk space",
+			   db->dir, size);
+}
+
 int store_reserve(eng_db *db, size_t size, lay_err *err)
 {
 	int fd, rc;
 
 	if (mdb_env_get_fd(db->env, &fd) != 0)
 		return lay_err_set(err, -EIO, "the database file is not open");
-	rc = posix_fallocate(fd, 0, (off_t)size);
+	rc = db->map_max && size > db->map_max ? ENOSPC : posix_fallocate(fd, 0, (off_t)size);
 	if (rc == EOPNOTSUPP || rc == EINVAL)
 		return 0; /* a filesystem without fallocate: holes it is */
+	if (rc == ENOSPC)
+		return disk_full(db, size, err);
 	if (rc)
 		return lay_err_set(err, -rc, "reserving %zu bytes for the database in %s: %s",
 				   size, db->dir, strerror(rc));
 	return 0;
 }
 
-static int grow(eng_db *db, size_t seen, lay_err *err)
+size_t store_grow_step(size_t size)
 {
-	size_t want;
+	size_t step = size / 4;
+
+	if (step < STORE_STEP_MIN)
+		step = STORE_STEP_MIN;
+	if (step > STORE_STEP_MAX)
+		step = STORE_STEP_MAX;
+	return step;
+}
+
+/* size rounded up to a whole STORE_STEP_MIN */
+static size_t round_step(size_t size)
+{
+	return (size + STORE_STEP_MIN - 1) / STORE_STEP_MIN * STORE_STEP_MIN;
+}
+
+/* Set the map to size, its blocks reserved first: with a full disk the map
+ * stays as it was. Holds maplock for writing (no transaction is open). */
+static int resize_locked(eng_db *db, size_t size, lay_err *err)
+{
+	size_t cur = atomic_load(&db->map_size);
+	struct statvfs vfs;
+	int fd, rc;
+
+	/* leave the disk a little for the log, which reports the ENOSPC */
+	if (size > cur && statvfs(db->dir, &vfs) == 0 &&
+	    (unsigned long long)vfs.f_bavail * vfs.f_frsize < size - cur + STORE_DISK_SPARE)
+		return disk_full(db, size, err);
+	if ((rc = store_reserve(db, size, err)) < 0) {
+		/* give back what a partial reservation took past the map (the
+		 * error already says what failed) */
+		if (mdb_env_get_fd(db->env, &fd) == 0) {
+			int cut = ftruncate(fd, (off_t)cur);
+
+			(void)cut;
+		}
+		return rc;
+	}
+	if ((rc = mdb_env_set_mapsize(db->env, size)) != 0)
+		return lay_err_set(err, rc > 0 ? -rc : -EIO,
+				   "growing the database map of %s to %zu bytes: %s", db->dir, size,
+				   mdb_strerror(rc));
+	atomic_store(&db->map_size, size);
+	return 0;
+}
+
+/*
+ * Grow the map past seen, unless another thread already did: to seen plus
+ * a step (a quarter of it, 1 MB to 256 MB: each step's blocks are reserved,
+ * so the file takes about what it holds), or at least to need bytes; with
+ * too little disk for a step, to the least that helps.
+ */
+static int grow(eng_db *db, size_t seen, size_t need, lay_err *err)
+{
+	size_t want, least;
 	int rc = 0;
 
 	if (lock_depth > 0)
 		return lay_err_set(err, -ENOSPC,
-				   "the database map is full and cannot grow while this thread "
-				   "is inside a listing");
+				   "the database map of %s is full and cannot grow while this "
+				   "thread is inside a listing",
+				   db->dir);
+	least = round_step(need > seen ? need : seen + 1);
+	want = round_step(seen + store_grow_step(seen));
+	if (want < least)
+		want = least;
 	pthread_rwlock_wrlock(&db->maplock);
 	if (atomic_load(&db->map_size) == seen) {
-		want = seen * 2;
-		/* blocks first: with a full disk the map stays as it is */
-		if ((rc = store_reserve(db, want, err)) < 0) {
-			pthread_rwlock_unlock(&db->maplock);
-			return rc;
-		}
-		rc = mdb_env_set_mapsize(db->env, want);
-		if (rc == 0)
-			atomic_store(&db->map_size, want);
+		rc = resize_locked(db, want, err);
+		if (rc == -ENOSPC && least < want)
+			rc = resize_locked(db, least, err);
 	}
 	pthread_rwlock_unlock(&db->maplock);
-	if (rc)
-		return lay_err_set(err, rc > 0 ? -rc : -EIO,
-				   "growing the database map to %zu bytes: %s", seen * 2,
-				   mdb_strerror(rc));
+	return rc;
+}
+
+/* Bytes of the map in no tree (above the last page used, or on LMDB's free
+ * list), as txn sees it; *used gets the bytes in trees. */
+static int map_room(MDB_txn *txn, eng_db *db, size_t map, size_t *room, size_t *used, lay_err *err)
+{
+	/* 0: LMDB's free list, 1: its main database (the names of the rest) */
+	MDB_dbi dbis[] = { 0,	      1,	 db->meta, db->tables, db->tstats, db->parts,
+			   db->items, db->names, db->log,  db->stream, db->ttl };
+	size_t pages = 2, i; /* the two meta pages */
+	MDB_stat st;
+	int rc;
+
+	for (i = 0; i < sizeof(dbis) / sizeof(dbis[0]); i++) {
+		if ((rc = mdb_stat(txn, dbis[i], &st)) != 0)
+			return store_mdb(rc, "measuring the database", err);
+		pages += st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages;
+	}
+	*used = pages * st.ms_psize;
+	*room = map > *used ? map - *used : 0;
 	return 0;
 }
 
@@ -220,15 +310,38 @@ void store_rtxn_close_all(eng_db *db)
 	pthread_mutex_unlock(&db->rtxn_mu);
 }
 
-static int run(eng_db *db, store_fn fn, void *ctx, int write, lay_err *err)
+enum { RUN_READ, RUN_WRITE, RUN_FREES };
+
+/* The message of a put refused to keep the headroom for deletes. */
+static int no_room(eng_db *db, size_t room, lay_err *err)
 {
+	return lay_err_set(err, -ENOSPC,
+			   "no space left on the disk holding DATA_DIR %s: the database has "
+			   "%zu bytes free, kept for deletes; delete items or free disk space",
+			   db->dir, room);
+}
+
+/* The message of a delete that found the headroom used up. */
+static int no_room_to_free(eng_db *db, lay_err *err)
+{
+	return lay_err_set(err, -ENOSPC,
+			   "no space left on the disk holding DATA_DIR %s, even for a delete: the "
+			   "headroom kept for deletes is used up (a stream keeps the images of "
+			   "deleted items for 24 hours); free disk space",
+			   db->dir);
+}
+
+static int run(eng_db *db, store_fn fn, void *ctx, int mode, lay_err *err)
+{
+	int write = mode != RUN_READ;
+	size_t seen, room = 0, used = 0, need;
 	MDB_txn *txn;
-	size_t seen;
 	int rc, cached = 0;
 
 	for (;;) {
 		lock_enter(db);
 		seen = atomic_load(&db->map_size);
+		need = 0;
 		rc = write ? mdb_txn_begin(db->env, NULL, 0, &txn) : rtxn_get(db, &txn, &cached);
 		if (rc == MDB_MAP_RESIZED) {
 			lock_leave(db);
@@ -242,6 +355,16 @@ static int run(eng_db *db, store_fn fn, void *ctx, int write, lay_err *err)
 		}
 		lay_err_clear(err);
 		rc = fn(txn, ctx, err);
+		/* what adds data leaves STORE_HEADROOM of the map free, so that a
+		 * delete, which needs fresh pages too (copy-on-write; what it frees
+		 * is reusable only a transaction later), always finds some; a
+		 * thread inside a listing cannot grow the map and keeps it as is */
+		if (rc == 0 && mode == RUN_WRITE && lock_depth == 1 &&
+		    (rc = map_room(txn, db, seen, &room, &used, err)) == 0 &&
+		    room < STORE_HEADROOM) {
+			need = used + 2 * STORE_HEADROOM;
+			rc = STORE_MAP_FULL;
+		}
 		if (rc == 0 && write) {
 			rc = mdb_txn_commit(txn);
 			if (rc == 0)
@@ -254,7 +377,11 @@ static int run(eng_db *db, store_fn fn, void *ctx, int write, lay_err *err)
 		}
 		lock_leave(db);
 		if (rc == STORE_MAP_FULL && write) {
-			if ((rc = grow(db, seen, err)) < 0)
+			if ((rc = grow(db, seen, need, err)) == -ENOSPC && need)
+				return no_room(db, room, err);
+			if (rc == -ENOSPC && mode == RUN_FREES)
+				return no_room_to_free(db, err);
+			if (rc < 0)
 				return rc;
 			continue;
 		}
@@ -266,12 +393,28 @@ static int run(eng_db *db, store_fn fn, void *ctx, int write, lay_err *err)
 
 int store_read(eng_db *db, store_fn fn, void *ctx, lay_err *err)
 {
-	return run(db, fn, ctx, 0, err);
+	return run(db, fn, ctx, RUN_READ, err);
 }
 
 int store_write(eng_db *db, store_fn fn, void *ctx, lay_err *err)
 {
-	return run(db, fn, ctx, 1, err);
+	return run(db, fn, ctx, RUN_WRITE, err);
+}
+
+int store_write_frees(eng_db *db, store_fn fn, void *ctx, lay_err *err)
+{
+	return run(db, fn, ctx, RUN_FREES, err);
+}
+
+int store_sync(eng_db *db)
+{
+	int rc;
+
+	/* with MDB_WRITEMAP a sync msyncs the map: not while grow() moves it */
+	lock_enter(db);
+	rc = mdb_env_sync(db->env, 1);
+	lock_leave(db);
+	return rc;
 }
 
 int store_get(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, MDB_val *out, lay_err *err)
@@ -287,6 +430,18 @@ int store_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void 
 	MDB_val key = { klen, (void *)k }, val = { vlen, (void *)v };
 
 	return store_mdb(mdb_put(txn, dbi, &key, &val, 0), "writing", err);
+}
+
+int store_append(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void *v, size_t vlen,
+		 lay_err *err)
+{
+	MDB_val key = { klen, (void *)k }, val = { vlen, (void *)v };
+	int rc = mdb_put(txn, dbi, &key, &val, MDB_APPEND);
+
+	/* not past the last key (another table's rows follow): a plain put */
+	if (rc == MDB_KEYEXIST)
+		rc = mdb_put(txn, dbi, &key, &val, 0);
+	return store_mdb(rc, "writing", err);
 }
 
 int store_del(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, lay_err *err)

@@ -44,6 +44,7 @@ struct eng_db {
 	/* held for reading by every transaction, for writing to resize the map */
 	pthread_rwlock_t maplock;
 	_Atomic size_t map_size;
+	size_t map_max; /* 0: no limit but the disk's */
 	eng_clock *clock;
 	eng_clock *own_clock;
 	int sync_always;
@@ -79,9 +80,23 @@ struct eng_db {
 	size_t nrtxns;
 };
 
+/* Map space that only deletes may use: a write that adds data and would
+ * leave less free grows the map first, and fails with ENOSPC when the disk
+ * cannot hold the growth (store.c). */
+#define STORE_HEADROOM ((size_t)2 << 20)
+/* Disk the map's growth leaves free for DATA_DIR's other files (the log). */
+#define STORE_DISK_SPARE ((size_t)256 << 10)
+/* The map grows by a quarter of its size, within these bounds. */
+#define STORE_STEP_MIN ((size_t)1 << 20)
+#define STORE_STEP_MAX ((size_t)256 << 20)
+
 /* Allocate the database file's blocks up to size (the map, written through
- * with MDB_WRITEMAP): 0, or -ENOSPC and friends with a message. */
+ * with MDB_WRITEMAP): 0, or -ENOSPC (naming DATA_DIR) and friends with a
+ * message. */
 int store_reserve(eng_db *db, size_t size, lay_err *err);
+
+/* How much a map of size bytes grows at a time. */
+size_t store_grow_step(size_t size);
 
 /* Cached read transactions: set up at open, aborted at close. */
 void store_rtxn_init(eng_db *db);
@@ -96,8 +111,18 @@ typedef int (*store_fn)(MDB_txn *txn, void *ctx, lay_err *err);
 int store_read(eng_db *db, store_fn fn, void *ctx, lay_err *err);
 
 /* Run fn in a write transaction and commit it; MDB_MAP_FULL grows the map
- * and runs fn again. Returns 0 or fn's or the commit's negative errno. */
+ * and runs fn again. The transaction may not eat into STORE_HEADROOM: it
+ * grows the map first, and fails with -ENOSPC when the disk is full.
+ * Returns 0 or fn's or the commit's negative errno. */
 int store_write(eng_db *db, store_fn fn, void *ctx, lay_err *err);
+
+/* store_write for what frees space (deletes, trims, expiry): it may use
+ * the headroom, so that space can always be freed on a full disk. */
+int store_write_frees(eng_db *db, store_fn fn, void *ctx, lay_err *err);
+
+/* mdb_env_sync under maplock: with MDB_WRITEMAP it msyncs the map, which a
+ * resize unmaps. Returns LMDB's code. */
+int store_sync(eng_db *db);
 
 /* An LMDB return code as a negative errno with a message naming what
  * failed; MDB_MAP_FULL becomes STORE_MAP_FULL, MDB_NOTFOUND -ENOENT. */
@@ -109,6 +134,12 @@ int store_get(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, MDB_val *ou
 int store_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void *v, size_t vlen,
 	      lay_err *err);
 int store_del(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, lay_err *err);
+
+/* store_put of a key that sorts after every key of its table in dbi (a
+ * log's or stream's next row): appended where it is the last key of dbi,
+ * so LMDB leaves full pages behind instead of splitting them in half. */
+int store_append(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void *v, size_t vlen,
+		 lay_err *err);
 
 /* Delete every key of dbi that starts with prefix. */
 int store_del_prefix(MDB_txn *txn, MDB_dbi dbi, const void *prefix, size_t plen, lay_err *err);

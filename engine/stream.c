@@ -78,7 +78,7 @@ int store_stream_append(MDB_txn *txn, eng_db *db, const store_table *t, uint64_t
 		goto out_free;
 	store_be32(k, t->tid);
 	store_be64(k + 4, end);
-	if ((rc = store_put(txn, db->stream, k, sizeof(k), row.p, row.len, err)) < 0)
+	if ((rc = store_append(txn, db->stream, k, sizeof(k), row.p, row.len, err)) < 0)
 		goto out_free;
 	rc = store_counter_set(txn, db, name, end + row.len - 8, err);
 out_free:
@@ -286,7 +286,7 @@ int eng_stream_trim(eng_db *db, const char *table, int64_t before_ns, lay_err *e
 	int rc;
 
 	do
-		rc = store_write(db, trim_txn, &c, err);
+		rc = store_write_frees(db, trim_txn, &c, err);
 	while (rc == 0 && c.more);
 	return rc;
 }

@@ -435,7 +435,7 @@ int eng_table_delete(eng_db *db, const char *name, lay_err *err)
 {
 	struct del_ctx c = { db, name };
 
-	return store_write(db, delete_txn, &c, err);
+	return store_write_frees(db, delete_txn, &c, err);
 }
 
 int eng_table_get(eng_db *db, const char *name, eng_table_info *out, lay_err *err)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../../engine/db.h"
+#include "../../engine/table.h"
 #include "../../layout/json.h"
 #include "check.h"
 
@@ -40,6 +41,23 @@ static inline void dbt_rmdir(char *dir)
 	if (dir)
 		nftw(dir, dbt_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	free(dir);
+}
+
+/* Turn PITR on for table, so that it keeps a change log (log.c), or exit. */
+static inline void dbt_pitr_on(eng_db *db, const char *table)
+{
+	lay_err err = { 0, "" };
+	eng_table_info ti;
+
+	if (eng_table_get(db, table, &ti, &err) < 0)
+		goto out_fail;
+	ti.settings.pitr = 1;
+	if (eng_table_set_settings(db, table, &ti.settings, &err) < 0)
+		goto out_fail;
+	return;
+out_fail:
+	fprintf(stderr, "turning PITR on for %s: %s\n", table, err.msg);
+	exit(2);
 }
 
 /* Open dir with opts (may be NULL) or exit: the tests cannot go on. */

@@ -3,6 +3,7 @@
  * LMDB map grows by itself. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -262,6 +263,212 @@ static void test_db__map_grows_from_64k_to_hold_20mb(void)
 	dbt_rmdir(dir);
 }
 
+/* Put item i of the "Big" table: 0 or the errno, with the message in err. */
+static int try_put(eng_db *db, int i, const char *pad, lay_err *err)
+{
+	char *json = malloc(GROW_PAD + 100);
+	lay_item it;
+	int rc;
+
+	snprintf(json, GROW_PAD + 100, "{\"PK\":\"p%d\",\"SK\":\"s%05d\",\"pad\":\"%s\"}", i % 7, i,
+		 pad);
+	it = dbt_item(json);
+	rc = eng_item_put(db, "Big", &it, NULL, 0, NULL, NULL, err);
+	lay_item_free(&it);
+	free(json);
+	return rc;
+}
+
+static int del_padded(eng_db *db, int i, lay_err *err)
+{
+	char pk[16], sk[16];
+	lay_key key;
+
+	snprintf(pk, sizeof(pk), "p%d", i % 7);
+	snprintf(sk, sizeof(sk), "s%05d", i);
+	key = dbt_key(dbt_s(pk), dbt_s(sk));
+	return eng_item_delete(db, "Big", &key, NULL, err);
+}
+
+#define FULL_MAX ((size_t)8 << 20)
+
+/* A disk that holds 8 MB (map_max): puts fill it to ENOSPC naming DATA_DIR,
+ * the failed put changes nothing, every delete works, and after deleting,
+ * puts work again; a full DATA_DIR reopens. */
+static void test_db__full_disk_refuses_puts_but_never_deletes(void)
+{
+	char *dir = dbt_tmpdir(), *pad = malloc(GROW_PAD + 1), path[8192];
+	eng_db_opts o = { 0 };
+	lay_err err = { 0, "" };
+	eng_table_info ti;
+	struct stat st;
+	int i, n, rc = 0, bad = 0, missing = 0;
+	eng_db *db;
+
+	for (i = 0; i < GROW_PAD; i++)
+		pad[i] = (char)('a' + i % 26);
+	pad[GROW_PAD] = '\0';
+	o.map_max = FULL_MAX;
+	db = dbt_open(dir, &o);
+	CHECK_RC(eng_table_create(db, "Big", NULL, NULL, &err), 0);
+	for (n = 0; n < 10000 && (rc = try_put(db, n, pad, &err)) == 0; n++)
+		;
+	CHECK_RC(rc, -ENOSPC);
+	CHECK(strstr(err.msg, dir) != NULL);
+	CHECK(strstr(err.msg, "no space left") != NULL);
+	CHECK(n > 300); /* most of the 8 MB holds items */
+	for (i = 0; i < n; i++)
+		missing += !check_padded(db, i, pad);
+	CHECK(missing == 0);
+	CHECK(!check_padded(db, n, pad));
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	CHECK(stat(path, &st) == 0 && (size_t)st.st_size <= FULL_MAX);
+	/* full, it reopens */
+	eng_db_close(db);
+	db = dbt_open(dir, &o);
+	CHECK_RC(try_put(db, n, pad, &err), -ENOSPC);
+	/* every delete works, one at a time */
+	for (i = 0; i < n; i++) {
+		if ((rc = del_padded(db, i, &err)) < 0) {
+			fprintf(stderr, "delete %d: %s %s\n", i, lay_errno_name(rc), err.msg);
+			bad++;
+		}
+	}
+	CHECK(bad == 0);
+	CHECK_RC(eng_table_get(db, "Big", &ti, &err), 0);
+	CHECK(ti.item_count == 0);
+	/* and the space is there again */
+	for (i = 0; i < n / 2; i++)
+		put_padded(db, i, pad, &bad);
+	CHECK(bad == 0);
+	eng_db_close(db);
+	free(pad);
+	dbt_rmdir(dir);
+}
+
+/* A full table goes with rm -r's last step: the table's delete. */
+static void test_db__full_disk_deletes_a_whole_table(void)
+{
+	char *dir = dbt_tmpdir(), *pad = malloc(GROW_PAD + 1);
+	eng_db_opts o = { 0 };
+	lay_err err = { 0, "" };
+	int i, n, rc = 0, bad = 0;
+	eng_db *db;
+
+	for (i = 0; i < GROW_PAD; i++)
+		pad[i] = (char)('a' + i % 26);
+	pad[GROW_PAD] = '\0';
+	o.map_max = FULL_MAX;
+	db = dbt_open(dir, &o);
+	CHECK_RC(eng_table_create(db, "Big", NULL, NULL, &err), 0);
+	for (n = 0; n < 10000 && (rc = try_put(db, n, pad, &err)) == 0; n++)
+		;
+	CHECK_RC(rc, -ENOSPC);
+	/* the items of half the partitions, then the rest at once */
+	for (i = 0; i < n; i++)
+		if (i % 7 < 3 && del_padded(db, i, &err) < 0)
+			bad++;
+	CHECK(bad == 0);
+	CHECK_RC(eng_table_delete(db, "Big", &err), -ENOTEMPTY);
+	for (i = 0; i < n; i++)
+		if (i % 7 >= 3 && del_padded(db, i, &err) < 0)
+			bad++;
+	CHECK(bad == 0);
+	CHECK_RC(eng_table_delete(db, "Big", &err), 0);
+	CHECK_RC(eng_table_create(db, "Big", NULL, NULL, &err), 0);
+	for (i = 0; i < n / 2; i++)
+		put_padded(db, i, pad, &bad);
+	CHECK(bad == 0);
+	eng_db_close(db);
+	free(pad);
+	dbt_rmdir(dir);
+}
+
+/* A map larger than its data (an earlier run's, or an older version's
+ * 256 MB) shrinks when the db opens, keeping the data. */
+static void test_db__an_oversized_map_shrinks_at_open(void)
+{
+	char *dir = dbt_tmpdir(), *pad = malloc(GROW_PAD + 1), path[8192];
+	eng_db_opts o = { 0 };
+	lay_err err = { 0, "" };
+	struct stat st;
+	int i, bad = 0, missing = 0;
+	eng_db *db;
+
+	for (i = 0; i < GROW_PAD; i++)
+		pad[i] = (char)('a' + i % 26);
+	pad[GROW_PAD] = '\0';
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	o.map_size = (size_t)64 << 20;
+	db = dbt_open(dir, &o);
+	CHECK_RC(eng_table_create(db, "Big", NULL, NULL, &err), 0);
+	for (i = 0; i < 100; i++)
+		put_padded(db, i, pad, &bad);
+	CHECK(bad == 0);
+	eng_db_close(db);
+	CHECK(stat(path, &st) == 0 && st.st_size == (off_t)64 << 20);
+	db = dbt_open(dir, NULL);
+	CHECK(stat(path, &st) == 0 && st.st_size < (off_t)8 << 20);
+	CHECK(st.st_blocks * 512 < (off_t)8 << 20);
+	for (i = 0; i < 100; i++)
+		missing += !check_padded(db, i, pad);
+	CHECK(missing == 0);
+	eng_db_close(db);
+	free(pad);
+	dbt_rmdir(dir);
+}
+
+struct syncer {
+	eng_db *db;
+	volatile int stop;
+	int calls, failed;
+};
+
+static void *sync_loop(void *arg)
+{
+	struct syncer *s = arg;
+	int rc;
+
+	while (!s->stop) {
+		if ((rc = eng_db_sync(s->db)) < 0) {
+			if (!s->failed++)
+				fprintf(stderr, "eng_db_sync: %s\n", lay_errno_name(rc));
+		}
+		s->calls++;
+	}
+	return NULL;
+}
+
+/* With MDB_WRITEMAP a sync msyncs the map that a growth moves: syncs while
+ * the map grows from 64 KiB all succeed. */
+static void test_db__sync_while_the_map_grows(void)
+{
+	char *dir = dbt_tmpdir(), *pad = malloc(GROW_PAD + 1);
+	struct syncer s = { 0 };
+	eng_db_opts o = { 0 };
+	lay_err err = { 0, "" };
+	pthread_t th;
+	int i, bad = 0;
+
+	for (i = 0; i < GROW_PAD; i++)
+		pad[i] = (char)('a' + i % 26);
+	pad[GROW_PAD] = '\0';
+	o.map_size = 64 << 10;
+	s.db = dbt_open(dir, &o);
+	CHECK_RC(eng_table_create(s.db, "Big", NULL, NULL, &err), 0);
+	pthread_create(&th, NULL, sync_loop, &s);
+	for (i = 0; i < GROW_ITEMS; i++)
+		put_padded(s.db, i, pad, &bad);
+	s.stop = 1;
+	pthread_join(th, NULL);
+	CHECK(bad == 0);
+	CHECK(s.calls > 0);
+	CHECK(s.failed == 0);
+	eng_db_close(s.db);
+	free(pad);
+	dbt_rmdir(dir);
+}
+
 int main(void)
 {
 	RUN(test_db__open_creates_the_data_dir);
@@ -273,5 +480,9 @@ int main(void)
 	RUN(test_db__close_accepts_null);
 	RUN(test_db__clock_is_the_one_given);
 	RUN(test_db__map_grows_from_64k_to_hold_20mb);
+	RUN(test_db__full_disk_refuses_puts_but_never_deletes);
+	RUN(test_db__full_disk_deletes_a_whole_table);
+	RUN(test_db__sync_while_the_map_grows);
+	RUN(test_db__an_oversized_map_shrinks_at_open);
 	return check_done();
 }

@@ -40,6 +40,7 @@ static void setup_with(const char *table, const char *schema)
 		fprintf(stderr, "create %s: %s\n", table, err.msg);
 		exit(2);
 	}
+	dbt_pitr_on(db, table); /* the change log shows every change */
 }
 
 static void setup(void)
@@ -1174,6 +1175,7 @@ static void test_item__concurrent_writers_and_readers_while_the_map_grows(void)
 	o.map_size = 64 << 10;
 	db = dbt_open(dir, &o);
 	CHECK_RC(eng_table_create(db, TBL, NULL, NULL, &err), 0);
+	dbt_pitr_on(db, TBL);
 	for (i = 0; i < THREADS; i++) {
 		w[i].id = i;
 		w[i].errors = 0;

@@ -6,6 +6,8 @@
 
 #include "../../engine/item.h"
 #include "../../engine/log.h"
+#include "../../engine/maint.h"
+#include "../../engine/stream.h"
 #include "../../engine/table.h"
 #include "dbtest.h"
 
@@ -27,6 +29,7 @@ static void setup(void)
 	db = dbt_open(dir, &o);
 	if (eng_table_create(db, TBL, NULL, NULL, &err) < 0)
 		exit(2);
+	dbt_pitr_on(db, TBL);
 }
 
 static void teardown(void)
@@ -208,6 +211,7 @@ static void test_log__tables_have_separate_logs_on_one_sequence(void)
 
 	setup();
 	CHECK_RC(eng_table_create(db, "Other", NULL, NULL, &err), 0);
+	dbt_pitr_on(db, "Other");
 	CHECK_RC(put("{\"PK\":\"a\",\"SK\":\"1\"}"), 0);
 	CHECK_RC(put_in("Other", "{\"PK\":\"b\",\"SK\":\"1\"}"), 0);
 	CHECK_RC(put("{\"PK\":\"c\",\"SK\":\"1\"}"), 0);
@@ -306,6 +310,7 @@ static void test_log__sequence_numbers_are_never_reused(void)
 	CHECK(last == 2);
 	/* the table's log went with it; a new table of that name starts empty */
 	CHECK_RC(eng_table_create(db, TBL, NULL, NULL, &err), 0);
+	dbt_pitr_on(db, TBL);
 	r = read_log(TBL, 0, 0);
 	CHECK(r->n == 0);
 	CHECK_RC(put("{\"PK\":\"a\",\"SK\":\"1\"}"), 0);
@@ -341,6 +346,35 @@ static void test_log__keys_survive_a_schema_change_of_the_emptied_table(void)
 	teardown();
 }
 
+/* Without PITR a table keeps no change log (nothing else reads it): no
+ * record is written, those from before PITR was turned off are trimmed,
+ * sequence numbers still advance, and the stream keeps its own records. */
+static void test_log__a_table_without_pitr_keeps_no_records(void)
+{
+	lay_err err = { 0, "" };
+	eng_table_info ti;
+	uint64_t seq, size = 0;
+	struct rec *r;
+
+	setup();
+	CHECK_RC(put("{\"PK\":\"a\",\"SK\":\"1\"}"), 0);
+	CHECK(read_log(TBL, 0, 0)->n == 1);
+	CHECK_RC(eng_table_get(db, TBL, &ti, &err), 0);
+	ti.settings.pitr = 0;
+	ti.settings.stream_view = ENG_NEW_AND_OLD_IMAGES;
+	CHECK_RC(eng_table_set_settings(db, TBL, &ti.settings, &err), 0);
+	seq = eng_log_last_seq(db);
+	CHECK_RC(put("{\"PK\":\"a\",\"SK\":\"2\"}"), 0);
+	CHECK(eng_log_last_seq(db) == seq + 1);
+	r = read_log(TBL, 0, 0);
+	CHECK(r->n == 1 && r->seq[0] == seq);
+	CHECK_RC(eng_db_maintain(db, 0, NULL, &err), 0);
+	CHECK(read_log(TBL, 0, 0)->n == 0);
+	CHECK_RC(eng_stream_size(db, TBL, &size, &err), 0);
+	CHECK(size > 0);
+	teardown();
+}
+
 int main(void)
 {
 	RUN(test_log__every_change_has_one_record_with_its_images);
@@ -351,5 +385,6 @@ int main(void)
 	RUN(test_log__trim_of_more_records_than_one_batch);
 	RUN(test_log__sequence_numbers_are_never_reused);
 	RUN(test_log__keys_survive_a_schema_change_of_the_emptied_table);
+	RUN(test_log__a_table_without_pitr_keeps_no_records);
 	return check_done();
 }

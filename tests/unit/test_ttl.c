@@ -30,6 +30,7 @@ static void setup(void)
 	sch.pk_type = LAY_S;
 	CHECK_RC(eng_table_create(db, "Sess", &sch, NULL, &err), 0);
 	strcpy(s.ttl_attr, "exp");
+	s.pitr = 1; /* the change log shows the sweeps */
 	CHECK_RC(eng_table_set_settings(db, "Sess", &s, &err), 0);
 	now_s = eng_clock_now_ns(clk) / 1000000000;
 }
