@@ -34,6 +34,7 @@ static void setup(const char *schema)
 		exit(2);
 	if (eng_table_create(db, TBL, schema ? &s : NULL, NULL, &err) < 0)
 		exit(2);
+	dbt_pitr_on(db, TBL); /* the change log is kept with PITR on */
 }
 
 static void teardown(void)
