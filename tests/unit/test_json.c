@@ -443,6 +443,17 @@ static void test_json_parse__u0000_is_rejected(void)
 	CHECK(renders_as("{\"a\":\"\\u0001\"}", PLAIN, PLAIN, "{\"a\":\"\\u0001\"}"));
 }
 
+static void test_json_parse__u_escape_without_four_hex_digits_is_rejected(void)
+{
+	/* not read as U+0000, which cut the string short */
+	CHECK(rejects("{\"a\":\"ab\\u00ne9cd\"}", PLAIN, "invalid escape: \\u needs four"));
+	CHECK(rejects("{\"a\":\"ab\\uzzzz\"}", PLAIN, "attribute \"a\""));
+	CHECK(rejects("{\"a\\u12\":1}", PLAIN, "invalid"));
+	CHECK(rejects("{\"a\":{\"S\":\"\\u00G0\"}}", DDB, "invalid escape"));
+	CHECK(renders_as("{\"a\":\"\\u00E9\\u00e9\"}", PLAIN, PLAIN,
+			 "{\"a\":\"\xC3\xA9\xC3\xA9\"}"));
+}
+
 static void test_json_parse__raw_control_character_in_a_string_is_rejected(void)
 {
 	CHECK(rejects("{\"a\":\"x\ny\"}", PLAIN, "control character"));
@@ -637,6 +648,7 @@ int main(void)
 	RUN(test_json_parse__top_level_must_be_an_object);
 	RUN(test_json_parse__invalid_utf8_is_rejected);
 	RUN(test_json_parse__u0000_is_rejected);
+	RUN(test_json_parse__u_escape_without_four_hex_digits_is_rejected);
 	RUN(test_json_parse__raw_control_character_in_a_string_is_rejected);
 	RUN(test_json_parse__empty_input_is_an_empty_item);
 	RUN(test_json_parse__plain_one_member_wrappers_are_their_types);
