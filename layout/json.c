@@ -798,6 +798,15 @@ static const char *json_kind(const cJSON *j)
  * Parse text into *out (LAY_ITEM_INIT), everything in out's arena. The
  * text is borrowed for the call only. On error *out is freed.
  */
+unsigned lay_json_max_brackets(lay_format fmt)
+{
+	/* the item's braces, a bracket per M or L below level LAY_MAX_DEPTH,
+	 * and a set's two at the deepest level */
+	if (fmt == LAY_FMT_DDB)
+		return 1 + 2 * (LAY_MAX_DEPTH - 1) + 2;
+	return 1 + (LAY_MAX_DEPTH - 1) + 2;
+}
+
 int lay_json_parse(lay_item *out, const char *text, size_t len, lay_format fmt, lay_err *err)
 {
 	struct scan sc = { LAY_BUF_INIT, NULL, 0, 0, 0, BAD_NONE };

@@ -292,6 +292,33 @@ static void test_json_parse__33_levels_are_rejected_in_both_formats(void)
 	CHECK(nests("{\"a\":", "{}", "}", 31, PLAIN));
 }
 
+/* The most brackets open at once in text (outside strings: none here). */
+static unsigned bracket_depth(const char *text)
+{
+	unsigned d = 0, most = 0;
+
+	for (; *text; text++) {
+		if (*text == '{' || *text == '[')
+			most = ++d > most ? d : most;
+		else if (*text == '}' || *text == ']')
+			d--;
+	}
+	return most;
+}
+
+static void test_json_max_brackets__is_the_depth_of_the_deepest_valid_item(void)
+{
+	char *plain = nested("{\"a\":", "{\"SS\":[\"x\"]}", "}", 32);
+	char *ddb = nested("{\"M\":{\"a\":", "{\"SS\":[\"x\"]}", "}}", 32);
+
+	CHECK(plain && canonical(plain, PLAIN));
+	CHECK(plain && bracket_depth(plain) == lay_json_max_brackets(PLAIN));
+	CHECK(ddb && canonical(ddb, DDB));
+	CHECK(ddb && bracket_depth(ddb) == lay_json_max_brackets(DDB));
+	free(plain);
+	free(ddb);
+}
+
 static void test_json_parse__nesting_beyond_cjson_limit_is_rejected_with_a_message(void)
 {
 	size_t n = 5000;
@@ -638,6 +665,7 @@ int main(void)
 	RUN(test_json_parse__32_levels_are_accepted_in_both_formats);
 	RUN(test_json_parse__33_levels_are_rejected_in_both_formats);
 	RUN(test_json_parse__nesting_beyond_cjson_limit_is_rejected_with_a_message);
+	RUN(test_json_max_brackets__is_the_depth_of_the_deepest_valid_item);
 	RUN(test_json_parse__empty_set_is_rejected);
 	RUN(test_json_parse__duplicate_set_member_is_rejected);
 	RUN(test_json_parse__duplicate_attribute_name_is_rejected);
