@@ -17,6 +17,7 @@
 #include "../engine/stream.h"
 #include "../engine/table.h"
 #include "../layout/buf.h"
+#include "../layout/jscan.h"
 #include "../layout/json.h"
 #include "../layout/schema.h"
 
@@ -91,6 +92,7 @@ typedef struct fs_fh {
 	int dirty;              /* buf differs from what is committed */
 	int written;            /* bytes were written since the last commit */
 	int werr;               /* a write failed (EFBIG): the commit fails with it */
+	char *werr_msg;         /* owned, may be NULL: why */
 	int idle;               /* a flush came with nothing written: the
 	                         * commit waits for release (or a reader) */
 	int writable;
@@ -100,6 +102,9 @@ typedef struct fs_fh {
 	/* metadata set through this handle (fchmod, futimens): applied at commit */
 	unsigned meta_set;      /* ENG_META_* */
 	eng_meta meta;
+	/* early errors (early.c): buf scanned while written in order from 0 */
+	int early;              /* FS_EARLY_*, or the negative errno of a refused write */
+	lay_jscan scan;
 } fs_fh;
 
 /* The whole daemon. */

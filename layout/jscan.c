@@ -484,6 +484,11 @@ int lay_jscan_push(lay_jscan *s, const char *p, size_t len, lay_err *err)
 	return s->state == ST_DONE;
 }
 
+size_t lay_jscan_offset(const lay_jscan *s)
+{
+	return s->off;
+}
+
 size_t lay_jscan_end(const lay_jscan *s)
 {
 	return s->state == ST_DONE ? s->end : 0;

@@ -57,6 +57,9 @@ void lay_jscan_init(lay_jscan *s, unsigned max_depth, unsigned flags);
  */
 int lay_jscan_push(lay_jscan *s, const char *p, size_t len, lay_err *err);
 
+/* The bytes pushed so far (of a failed scanner: up to the bad byte). */
+size_t lay_jscan_offset(const lay_jscan *s);
+
 /* The offset just after the complete document's last byte (its closing
  * bracket, or the byte that ended a top-level number or literal); 0 while
  * the document is not complete. */

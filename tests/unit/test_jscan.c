@@ -111,6 +111,7 @@ static void test_jscan__a_top_level_number_is_incomplete_until_it_ends(void)
 
 	CHECK(scan_whole("42", 2, 0, 0, &s, NULL) == 0);
 	CHECK(lay_jscan_end(&s) == 0);
+	CHECK(lay_jscan_offset(&s) == 2);
 	CHECK(lay_jscan_push(&s, "0", 1, NULL) == 0);
 	CHECK(lay_jscan_push(&s, "\n", 1, NULL) == 1);
 	CHECK(lay_jscan_end(&s) == 3);
