@@ -461,12 +461,17 @@ int lay_jscan_push(lay_jscan *s, const char *p, size_t len, lay_err *err)
 	size_t i;
 
 	for (i = 0; i < len && s->state != ST_FAIL; i++) {
-		/* the common run: ordinary bytes of a string */
-		if (s->state == ST_STR && b[i] >= 0x20 && b[i] < 0x80 && b[i] != '"' &&
-		    b[i] != '\\') {
-			s->off++;
-			s->col++;
-			continue;
+		if (s->state == ST_STR) {
+			/* the common run: ordinary bytes of a string */
+			size_t j = i;
+
+			while (j < len && b[j] >= 0x20 && b[j] < 0x80 && b[j] != '"' &&
+			       b[j] != '\\')
+				j++;
+			s->off += j - i;
+			s->col += j - i;
+			if ((i = j) == len)
+				break;
 		}
 		step(s, b[i]);
 		if (s->state == ST_FAIL)
