@@ -7,10 +7,10 @@
 
 #include "fs.h"
 
-/* fs_fh.early, besides the negative errno of a refused write */
+/* fs_early.state, besides the negative errno of a refused write */
 enum {
 	FS_EARLY_NONE = 0, /* nothing written yet: the first write decides */
-	FS_EARLY_SCAN,	   /* written in order: fh->scan has seen all of buf */
+	FS_EARLY_SCAN,	   /* written in order: the scanner has seen all of buf */
 	FS_EARLY_OFF,	   /* written elsewhere too: the commit checks */
 };
 
@@ -27,5 +27,15 @@ int fs_early_write(fs_fh *fh, size_t old_len, off_t off, size_t len, lay_err *er
 
 /* fh's content went from old_len bytes to size (ftruncate). Needs fh->lock. */
 void fs_early_truncate(fs_fh *fh, size_t old_len, size_t size);
+
+/*
+ * If fh's content was parsed and checked as it was written (and only
+ * whitespace came since), move that item into out (LAY_ITEM_INIT), for the
+ * caller to free, and return 1; else 0, out untouched. Needs fh->lock.
+ */
+int fs_early_take(fs_fh *fh, lay_item *out);
+
+/* Free what fh's early state holds. */
+void fs_early_free(fs_fh *fh);
 
 #endif

@@ -108,6 +108,7 @@ static void fh_free(fs_fh *fh)
 	pthread_mutex_unlock(&fh->lock);
 	lay_buf_free(&fh->buf);
 	free(fh->werr_msg);
+	fs_early_free(fh);
 	pthread_mutex_destroy(&fh->lock);
 	free(fh);
 }
@@ -251,7 +252,7 @@ static int commit_key(fs_node *n, lay_item *item, const lay_schema *s, int learn
 	return rc;
 }
 
-int fs_file_check(fs_node *n, const char *text, size_t len, lay_err *err)
+int fs_file_check(fs_node *n, const char *text, size_t len, lay_item *out, lay_err *err)
 {
 	lay_item item = LAY_ITEM_INIT;
 	eng_table_info ti;
@@ -264,6 +265,10 @@ int fs_file_check(fs_node *n, const char *text, size_t len, lay_err *err)
 	rc = commit_key(n, &item, &ti.schema, 0, err);
 	if (rc == 0)
 		rc = lay_item_validate(&item, &ti.schema, err);
+	if (rc >= 0 && out) {
+		*out = item;
+		return 0;
+	}
 	lay_item_free(&item);
 	return rc < 0 ? rc : 0;
 }
@@ -323,8 +328,10 @@ static int commit(fs_fh *fh, lay_err *err)
 	}
 	if ((rc = eng_table_get(fs.db, n->table, &ti, err)) < 0)
 		goto out;
-	if ((rc = lay_json_parse(&item, fh->buf.p ? fh->buf.p : "", fh->buf.len, fs.format, err)) <
-	    0)
+	/* checked as it was written, or parsed now */
+	if (!fs_early_take(fh, &item) &&
+	    (rc = lay_json_parse(&item, fh->buf.p ? fh->buf.p : "", fh->buf.len, fs.format,
+				 err)) < 0)
 		goto out;
 	if ((rc = commit_key(n, &item, &ti.schema, 1, err)) != 0) {
 		if (rc == 1)

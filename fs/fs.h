@@ -83,6 +83,15 @@ typedef struct fs_node {
 	int dropped;            /* created, first commit failed: gone */
 } fs_node;
 
+/* Early errors (early.c): an item's content checked as it is written in
+ * order from offset 0. */
+typedef struct fs_early {
+	int state;              /* FS_EARLY_*, or the negative errno of a refused write */
+	lay_jscan scan;         /* while FS_EARLY_SCAN: has seen all of the buffer */
+	int checked;            /* item is the buffer's content, parsed and checked */
+	lay_item item;
+} fs_early;
+
 /* An open file. */
 typedef struct fs_fh {
 	int refs;               /* the open file, and a settling reader (atomic) */
@@ -102,9 +111,7 @@ typedef struct fs_fh {
 	/* metadata set through this handle (fchmod, futimens): applied at commit */
 	unsigned meta_set;      /* ENG_META_* */
 	eng_meta meta;
-	/* early errors (early.c): buf scanned while written in order from 0 */
-	int early;              /* FS_EARLY_*, or the negative errno of a refused write */
-	lay_jscan scan;
+	fs_early early;
 } fs_fh;
 
 /* The whole daemon. */

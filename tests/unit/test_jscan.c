@@ -296,6 +296,41 @@ static void test_jscan__split_at_every_byte_boundary_gives_the_same_verdict(void
 	}
 }
 
+/* Any byte at any place of a long string gets the verdict and offset that
+ * feeding the text one byte at a time gives (the scanner skips runs of
+ * ordinary string bytes a word at a time). */
+static void test_jscan__every_byte_in_a_string_is_judged_alike_in_runs_and_alone(void)
+{
+	char text[64];
+	unsigned c, pos;
+	size_t i;
+
+	for (c = 0; c < 256; c++) {
+		for (pos = 0; pos < 20; pos++) {
+			lay_jscan whole, alone;
+			int want, rc = 0;
+
+			memcpy(text, "{\"s\":\"", 6);
+			memset(text + 6, 'a', 24);
+			text[6 + pos] = (char)c;
+			memcpy(text + 30, "\"}", 2);
+			want = scan_whole(text, 32, 0, OBJ, &whole, NULL);
+			lay_jscan_init(&alone, 0, OBJ);
+			for (i = 0; i < 32 && rc >= 0; i++)
+				rc = lay_jscan_push(&alone, text + i, 1, NULL);
+			CHECK(rc == want);
+			CHECK(lay_jscan_bad_offset(&whole) == lay_jscan_bad_offset(&alone));
+			if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\')
+				CHECK(want == 1);
+			else
+				CHECK(want < 0 && lay_jscan_bad_offset(&whole) >= 6 + pos);
+			if (rc != want)
+				fprintf(stderr, "  byte 0x%02X at %u: %d, alone %d\n", c, pos, want,
+					rc);
+		}
+	}
+}
+
 static uint32_t rnd_state = 12345;
 
 static uint32_t rnd(void)
@@ -378,6 +413,7 @@ int main(void)
 	RUN(test_jscan__the_nesting_limit_counts_open_brackets);
 	RUN(test_jscan__strings_are_utf8_without_raw_control_bytes);
 	RUN(test_jscan__split_at_every_byte_boundary_gives_the_same_verdict);
+	RUN(test_jscan__every_byte_in_a_string_is_judged_alike_in_runs_and_alone);
 	RUN(test_jscan__never_refuses_what_lay_json_parse_accepts);
 	return check_done();
 }
