@@ -14,6 +14,7 @@
 
 #include "../layout/name.h"
 #include "attr.h"
+#include "early.h"
 #include "hide.h"
 #include "name.h"
 #include "scratch.h"
@@ -112,6 +113,8 @@ static void fh_free(fs_fh *fh)
 	lay_buf_free(&fh->buf);
 	if (fh->fd >= 0)
 		close(fh->fd);
+	free(fh->werr_msg);
+	fs_early_free(fh);
 	pthread_mutex_destroy(&fh->lock);
 	free(fh);
 }
@@ -162,11 +165,12 @@ static int name_matches(const lay_value *v, const char *name, int item, lay_err 
  * the partition has a long name) and key (the name's value; NULL for a long
  * name). Known parts are set into item (lay_item_set_key); under a long name
  * the content must carry the key attributes, which must give back the names
- * (SPEC §4), and a partition made by mkdir under a long name learns its key.
- * *out borrows from item.
+ * (SPEC §4), and a partition made by mkdir under a long name learns its key
+ * (unless !learn: a check only). *out borrows from item.
  */
 static int settle_key(lay_item *item, const lay_schema *s, fs_node *dir, const char *name,
-		      const lay_value *pk, const lay_value *key, lay_key *out, lay_err *err)
+		      const lay_value *pk, const lay_value *key, int learn, lay_key *out,
+		      lay_err *err)
 {
 	int has_sk = s->sk[0] != 0, rc;
 	char *dir_name = NULL;
@@ -212,7 +216,7 @@ static int settle_key(lay_item *item, const lay_schema *s, fs_node *dir, const c
 		if (rc < 0)
 			return rc;
 		pthread_mutex_lock(&fs.lock);
-		if (dir->kind == FS_PART && !dir->pk.type)
+		if (learn && dir->kind == FS_PART && !dir->pk.type)
 			rc = fs_node_set_key(dir, &out->pk, NULL);
 		pthread_mutex_unlock(&fs.lock);
 	}
@@ -220,10 +224,11 @@ static int settle_key(lay_item *item, const lay_schema *s, fs_node *dir, const c
 }
 
 /*
- * The key node n commits under; see settle_key. 1 if n was unlinked: like
- * an unlinked file's, its content goes nowhere.
+ * The key node n commits under; see settle_key (learn: n and its partition
+ * learn what the content tells). 1 if n was unlinked: like an unlinked
+ * file's, its content goes nowhere.
  */
-static int commit_key(fs_node *n, lay_item *item, const lay_schema *s, lay_err *err)
+static int commit_key(fs_node *n, lay_item *item, const lay_schema *s, int learn, lay_err *err)
 {
 	lay_item known = LAY_ITEM_INIT;
 	lay_value pk = { 0 }, kv = { 0 };
@@ -242,8 +247,8 @@ static int commit_key(fs_node *n, lay_item *item, const lay_schema *s, lay_err *
 		rc = 1;
 	if (rc == 0)
 		rc = settle_key(item, s, dir, n->name, pk.type ? &pk : NULL, kv.type ? &kv : NULL,
-				&key, err);
-	if (rc == 0 && (!kv.type || (s->sk[0] && !pk.type))) {
+				learn, &key, err);
+	if (rc == 0 && learn && (!kv.type || (s->sk[0] && !pk.type))) {
 		/* the content told what the path could not */
 		pthread_mutex_lock(&fs.lock);
 		rc = fs_node_set_key(n, s->sk[0] ? &key.pk : NULL, s->sk[0] ? &key.sk : &key.pk);
@@ -251,6 +256,27 @@ static int commit_key(fs_node *n, lay_item *item, const lay_schema *s, lay_err *
 	}
 	lay_item_free(&known);
 	return rc;
+}
+
+int fs_file_check(fs_node *n, const char *text, size_t len, lay_item *out, lay_err *err)
+{
+	lay_item item = LAY_ITEM_INIT;
+	eng_table_info ti;
+	int rc;
+
+	if ((rc = eng_table_get(fs.db, n->table, &ti, err)) < 0)
+		return rc;
+	if ((rc = lay_json_parse(&item, text, len, fs.format, err)) < 0)
+		return rc;
+	rc = commit_key(n, &item, &ti.schema, 0, err);
+	if (rc == 0)
+		rc = lay_item_validate(&item, &ti.schema, err);
+	if (rc >= 0 && out) {
+		*out = item;
+		return 0;
+	}
+	lay_item_free(&item);
+	return rc < 0 ? rc : 0;
 }
 
 /* Forget a created item whose first commit failed: it never existed. */
@@ -302,16 +328,17 @@ static int commit(fs_fh *fh, lay_err *err)
 
 	if (fh->werr) {
 		rc = lay_err_set(err, fh->werr, "a write to this file failed (%s): nothing committed",
-				 lay_errno_name(fh->werr));
-		fh->werr = 0;
-		goto out;
+				 fh->werr_msg ? fh->werr_msg : lay_errno_name(fh->werr));
+		goto out; /* and so every later commit, until truncated to nothing */
 	}
 	if ((rc = eng_table_get(fs.db, n->table, &ti, err)) < 0)
 		goto out;
-	if ((rc = lay_json_parse(&item, fh->buf.p ? fh->buf.p : "", fh->buf.len, fs.format, err)) <
-	    0)
+	/* checked as it was written, or parsed now */
+	if (!fs_early_take(fh, &item) &&
+	    (rc = lay_json_parse(&item, fh->buf.p ? fh->buf.p : "", fh->buf.len, fs.format,
+				 err)) < 0)
 		goto out;
-	if ((rc = commit_key(n, &item, &ti.schema, err)) != 0) {
+	if ((rc = commit_key(n, &item, &ti.schema, 1, err)) != 0) {
 		if (rc == 1)
 			rc = 0; /* unlinked */
 		goto out;
@@ -821,6 +848,8 @@ void fs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, o
 {
 	fs_fh *fh = (fs_fh *)(uintptr_t)fi->fh;
 	fs_node *n = fs_node_of(ino);
+	lay_err err = { 0 };
+	size_t old_len;
 	int rc;
 
 	if (n->kind == FS_MAGIC_FILE) {
@@ -842,10 +871,16 @@ void fs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, o
 		rc = -errno;
 	} else {
 		pthread_mutex_lock(&fh->lock);
+		old_len = fh->buf.len;
 		rc = buf_write(&fh->buf, buf, size, off, fh->append, MAX_ITEM_FILE);
+		if (rc == 0)
+			rc = fs_early_write(fh, old_len, off, size, &err);
 		if (rc < 0) {
 			fh->werr = rc;
+			free(fh->werr_msg);
+			fh->werr_msg = err.code ? strdup(err.msg) : NULL;
 			fh->written = 1; /* so close reports it too */
+			fh->idle = 0;
 		}
 		if (rc == 0) {
 			mark_dirty(fh);
@@ -855,8 +890,9 @@ void fs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, o
 		pthread_mutex_unlock(&fh->lock);
 	}
 	if (rc < 0) {
-		fail(req, "write", n, NULL, rc,
-		     rc == -EFBIG ? &(lay_err){ -EFBIG, "file too large" } : NULL);
+		if (!err.code && rc == -EFBIG)
+			lay_err_set(&err, rc, "file too large");
+		fail(req, "write", n, NULL, rc, &err);
 		return;
 	}
 	fuse_reply_write(req, size);
@@ -951,17 +987,26 @@ void fs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 int fs_file_truncate(fuse_req_t req, fs_node *n, fs_fh *fh, off_t size, lay_err *err)
 {
 	fs_fh tmp, *dirty;
+	size_t old_len;
 	int rc = 0;
 
 	if (size < 0)
 		return -EINVAL;
 	if (fh) {
 		pthread_mutex_lock(&fh->lock);
+		old_len = fh->buf.len;
 		if ((size_t)size > fh->buf.len)
 			rc = buf_write(&fh->buf, "", 0, size, 0, MAX_ITEM_FILE);
 		else if (fh->buf.p)
 			fh->buf.p[fh->buf.len = (size_t)size] = '\0';
+		if (rc == 0 && size == 0 && fh->werr) {
+			/* a fresh start after a failed write */
+			fh->werr = 0;
+			free(fh->werr_msg);
+			fh->werr_msg = NULL;
+		}
 		if (rc == 0) {
+			fs_early_truncate(fh, old_len, (size_t)size);
 			mark_dirty(fh);
 			fh->written = 1;
 			fh->idle = 0;
@@ -1030,7 +1075,7 @@ int fs_file_put_scratch(fs_node *s, fs_node *dir, const char *name, fs_target *t
 	if ((rc = lay_json_parse(&item, text.p ? text.p : "", text.len, fs.format, err)) < 0)
 		goto out;
 	rc = settle_key(&item, &t->ti.schema, dir, name, has_sk && t->pk.type ? &t->pk : NULL,
-			t->hashed ? NULL : &t->key, &key, err);
+			t->hashed ? NULL : &t->key, 1, &key, err);
 	if (rc < 0)
 		goto out;
 	/* a name renamed away is free, though its row waits (SPEC §6) */

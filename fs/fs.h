@@ -18,6 +18,7 @@
 #include "../engine/stream.h"
 #include "../engine/table.h"
 #include "../layout/buf.h"
+#include "../layout/jscan.h"
 #include "../layout/json.h"
 #include "../layout/schema.h"
 
@@ -83,6 +84,15 @@ typedef struct fs_node {
 	int dropped;            /* created, first commit failed: gone */
 } fs_node;
 
+/* Early errors (early.c): an item's content checked as it is written in
+ * order from offset 0. */
+typedef struct fs_early {
+	int state;              /* FS_EARLY_*, or the negative errno of a refused write */
+	lay_jscan scan;         /* while FS_EARLY_SCAN: has seen all of the buffer */
+	int checked;            /* item is the buffer's content, parsed and checked */
+	lay_item item;
+} fs_early;
+
 /* An open file. */
 typedef struct fs_fh {
 	int refs;               /* the open file, and a settling reader (atomic) */
@@ -92,6 +102,7 @@ typedef struct fs_fh {
 	int dirty;              /* buf differs from what is committed */
 	int written;            /* bytes were written since the last commit */
 	int werr;               /* a write failed (EFBIG): the commit fails with it */
+	char *werr_msg;         /* owned, may be NULL: why */
 	int idle;               /* a flush came with nothing written: the
 	                         * commit waits for release (or a reader) */
 	int writable;
@@ -102,6 +113,7 @@ typedef struct fs_fh {
 	/* metadata set through this handle (fchmod, futimens): applied at commit */
 	unsigned meta_set;      /* ENG_META_* */
 	eng_meta meta;
+	fs_early early;
 } fs_fh;
 
 /* The whole daemon. */

@@ -28,7 +28,7 @@
 #define NESTING_TEXT "Nesting Levels have exceeded supported limits (at most " \
 	STR(LAY_MAX_DEPTH) " levels)"
 
-enum bad_string { BAD_NONE, BAD_NUL, BAD_CTRL };
+enum bad_string { BAD_NONE, BAD_NUL, BAD_CTRL, BAD_ESC };
 
 struct span {
 	size_t off, len;
@@ -109,9 +109,22 @@ static int add_num(struct scan *sc, size_t off, size_t len)
 	return 0;
 }
 
+static int hex4(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n < 4)
+		return 0;
+	for (i = 0; i < 4; i++)
+		if (!strchr("0123456789abcdefABCDEF", s[i]) || !s[i])
+			return 0;
+	return 1;
+}
+
 /* Skip the string opening at text[i], the document's ord-th, noting the
- * first that holds \u0000 or a raw control byte (blanked in sc->san).
- * Returns the offset after its closing quote. */
+ * first that holds \u0000, a \u without four hex digits (cJSON would read
+ * it as U+0000 and cut the string there) or a raw control byte (blanked in
+ * sc->san). Returns the offset after its closing quote. */
 static size_t skip_string(struct scan *sc, const char *text, size_t len, size_t i, size_t ord)
 {
 	for (i++; i < len && text[i] != '"'; i++) {
@@ -121,7 +134,10 @@ static size_t skip_string(struct scan *sc, const char *text, size_t len, size_t 
 			continue;
 		}
 		if (text[i] == '\\' && i + 1 < len) {
-			if (i + 6 <= len && memcmp(text + i + 1, "u0000", 5) == 0) {
+			if (text[i + 1] == 'u' && !hex4(text + i + 2, len - i - 2)) {
+				sc->bad_str = ord;
+				sc->bad_why = BAD_ESC;
+			} else if (i + 6 <= len && memcmp(text + i + 1, "u0000", 5) == 0) {
 				sc->bad_str = ord;
 				sc->bad_why = BAD_NUL;
 			}
@@ -319,6 +335,9 @@ static int take_str(struct parse *p, const char *s, size_t *len, const char *wha
 		if (p->sc->bad_why == BAD_NUL)
 			return fail(p, -EINVAL, "%s contains U+0000 (\\u0000), which is not "
 				    "supported", what);
+		if (p->sc->bad_why == BAD_ESC)
+			return fail(p, -EINVAL, "%s has an invalid escape: \\u needs four hex "
+				    "digits", what);
 		return fail(p, -EINVAL, "%s contains a raw control character; write it "
 			    "escaped (\\n, \\t, \\u001f)", what);
 	}
@@ -779,6 +798,15 @@ static const char *json_kind(const cJSON *j)
  * Parse text into *out (LAY_ITEM_INIT), everything in out's arena. The
  * text is borrowed for the call only. On error *out is freed.
  */
+unsigned lay_json_max_brackets(lay_format fmt)
+{
+	/* the item's braces, a bracket per M or L below level LAY_MAX_DEPTH,
+	 * and a set's two at the deepest level */
+	if (fmt == LAY_FMT_DDB)
+		return 1 + 2 * (LAY_MAX_DEPTH - 1) + 2;
+	return 1 + (LAY_MAX_DEPTH - 1) + 2;
+}
+
 int lay_json_parse(lay_item *out, const char *text, size_t len, lay_format fmt, lay_err *err)
 {
 	struct scan sc = { LAY_BUF_INIT, NULL, 0, 0, 0, BAD_NONE };
@@ -820,8 +848,8 @@ int lay_json_parse(lay_item *out, const char *text, size_t len, lay_format fmt, 
 	if (p.next_num != sc.n_nums)
 		rc = lay_err_set(err, -EINVAL, "internal error: number literals out of step");
 	else if (p.next_str < sc.bad_str)
-		rc = lay_err_set(err, -EINVAL, "a string contains U+0000 or a raw control "
-				 "character, which is not supported");
+		rc = lay_err_set(err, -EINVAL, "a string contains U+0000, a raw control "
+				 "character or an invalid \\u escape, which is not supported");
 out_free_tree:
 	cJSON_Delete(root);
 out_free_scan:

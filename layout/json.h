@@ -34,6 +34,14 @@ typedef enum lay_format {
 int lay_json_parse(lay_item *out, const char *text, size_t len, lay_format fmt, lay_err *err);
 
 /*
+ * The most brackets that can be open at once in a text lay_json_parse
+ * accepts in format fmt: plain spends one per level and a set wrapper two
+ * more; ddb two per level ({"M":{...}}) and a set two. A text with more
+ * open brackets is refused whatever follows.
+ */
+unsigned lay_json_max_brackets(lay_format fmt);
+
+/*
  * Render it as one line of compact JSON plus "\n", appended to out,
  * attributes in the item's order. Deterministic. Returns 0 or -ENOMEM.
  */

@@ -67,13 +67,17 @@ PY
 	run $T python3 -c "
 import os, sys
 fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o644)
-os.write(fd, b'{oops')
+try:
+    os.write(fd, b'{\"a\": [1, 2')
+    os.fsync(fd)
+except OSError as e:
+    print('fsync', e.errno)
 try:
     os.close(fd)
 except OSError as e:
     print('close', e.errno)
 " "$MNT/Part/bad.json"
-	assert_output 'close 22'
+	assert_output "$(printf 'fsync 22\nclose 22')"
 	sleep 0.2
 	run $T ls "$MNT/Part"
 	refute_output --partial bad.json

@@ -292,6 +292,33 @@ static void test_json_parse__33_levels_are_rejected_in_both_formats(void)
 	CHECK(nests("{\"a\":", "{}", "}", 31, PLAIN));
 }
 
+/* The most brackets open at once in text (outside strings: none here). */
+static unsigned bracket_depth(const char *text)
+{
+	unsigned d = 0, most = 0;
+
+	for (; *text; text++) {
+		if (*text == '{' || *text == '[')
+			most = ++d > most ? d : most;
+		else if (*text == '}' || *text == ']')
+			d--;
+	}
+	return most;
+}
+
+static void test_json_max_brackets__is_the_depth_of_the_deepest_valid_item(void)
+{
+	char *plain = nested("{\"a\":", "{\"SS\":[\"x\"]}", "}", 32);
+	char *ddb = nested("{\"M\":{\"a\":", "{\"SS\":[\"x\"]}", "}}", 32);
+
+	CHECK(plain && canonical(plain, PLAIN));
+	CHECK(plain && bracket_depth(plain) == lay_json_max_brackets(PLAIN));
+	CHECK(ddb && canonical(ddb, DDB));
+	CHECK(ddb && bracket_depth(ddb) == lay_json_max_brackets(DDB));
+	free(plain);
+	free(ddb);
+}
+
 static void test_json_parse__nesting_beyond_cjson_limit_is_rejected_with_a_message(void)
 {
 	size_t n = 5000;
@@ -441,6 +468,17 @@ static void test_json_parse__u0000_is_rejected(void)
 	/* an escaped backslash followed by u0000 is just text */
 	CHECK(renders_as("{\"a\":\"\\\\u0000\"}", PLAIN, PLAIN, "{\"a\":\"\\\\u0000\"}"));
 	CHECK(renders_as("{\"a\":\"\\u0001\"}", PLAIN, PLAIN, "{\"a\":\"\\u0001\"}"));
+}
+
+static void test_json_parse__u_escape_without_four_hex_digits_is_rejected(void)
+{
+	/* not read as U+0000, which cut the string short */
+	CHECK(rejects("{\"a\":\"ab\\u00ne9cd\"}", PLAIN, "invalid escape: \\u needs four"));
+	CHECK(rejects("{\"a\":\"ab\\uzzzz\"}", PLAIN, "attribute \"a\""));
+	CHECK(rejects("{\"a\\u12\":1}", PLAIN, "invalid"));
+	CHECK(rejects("{\"a\":{\"S\":\"\\u00G0\"}}", DDB, "invalid escape"));
+	CHECK(renders_as("{\"a\":\"\\u00E9\\u00e9\"}", PLAIN, PLAIN,
+			 "{\"a\":\"\xC3\xA9\xC3\xA9\"}"));
 }
 
 static void test_json_parse__raw_control_character_in_a_string_is_rejected(void)
@@ -627,6 +665,7 @@ int main(void)
 	RUN(test_json_parse__32_levels_are_accepted_in_both_formats);
 	RUN(test_json_parse__33_levels_are_rejected_in_both_formats);
 	RUN(test_json_parse__nesting_beyond_cjson_limit_is_rejected_with_a_message);
+	RUN(test_json_max_brackets__is_the_depth_of_the_deepest_valid_item);
 	RUN(test_json_parse__empty_set_is_rejected);
 	RUN(test_json_parse__duplicate_set_member_is_rejected);
 	RUN(test_json_parse__duplicate_attribute_name_is_rejected);
@@ -637,6 +676,7 @@ int main(void)
 	RUN(test_json_parse__top_level_must_be_an_object);
 	RUN(test_json_parse__invalid_utf8_is_rejected);
 	RUN(test_json_parse__u0000_is_rejected);
+	RUN(test_json_parse__u_escape_without_four_hex_digits_is_rejected);
 	RUN(test_json_parse__raw_control_character_in_a_string_is_rejected);
 	RUN(test_json_parse__empty_input_is_an_empty_item);
 	RUN(test_json_parse__plain_one_member_wrappers_are_their_types);
