@@ -21,6 +21,7 @@ typedef struct dent {
 	fs_magic magic;
 	lay_value key;	/* in store */
 	fs_node *node;	/* memory children: the node itself */
+	int has_sk;	/* tables: the table has a sort key */
 	double timeout; /* how long the kernel may keep it */
 } dent;
 
@@ -128,6 +129,15 @@ static int fill_real(void *arg, const char *name, const struct stat *st)
 	dent *e;
 
 	if (c->dir->kind != FS_SCRATCH && name[0] != '.') {
+		if (c->parts && !S_ISDIR(st->st_mode)) {
+			/* a file behind a partition of the same name is not listed */
+			int shadowed = fs_name_resolve(&t, c->dir, name, 0, c->err) == 0 &&
+				       t.kind == FS_PART;
+
+			fs_target_free(&t);
+			if (shadowed)
+				return 0;
+		}
 		if (c->parts && S_ISDIR(st->st_mode)) {
 			/* a partition holding only scratch files */
 			if (fs_name_resolve(&t, c->dir, name, 0, c->err) == 0 && t.kind == FS_PART &&
@@ -228,10 +238,12 @@ static int fill(dirh *d, fs_node *dir, lay_err *err)
 		for (i = 0; i < (size_t)count && rc == 0; i++) {
 			if (eng_table_get(fs.db, names[i], &ti, NULL) < 0)
 				continue; /* deleted meanwhile */
-			if (!(e = add(d, names[i], strlen(names[i]), FS_TABLE)))
+			if (!(e = add(d, names[i], strlen(names[i]), FS_TABLE))) {
 				rc = -ENOMEM;
-			else
+			} else {
 				fs_attr_dir(&e->st, &ti.dir);
+				e->has_sk = ti.schema.sk[0] != 0;
+			}
 		}
 		eng_names_free(names);
 		break;
@@ -246,7 +258,15 @@ static int fill(dirh *d, fs_node *dir, lay_err *err)
 			e->st.st_ino = FS_MAGIC_INO + e->magic;
 		}
 		break;
-	case FS_TABLE:
+	case FS_TABLE: {
+		eng_table_info ti;
+
+		/* the schema decides what its real directories are: ask it */
+		if ((rc = eng_table_get(fs.db, dir->table, &ti, err)) < 0)
+			return rc;
+		pthread_mutex_lock(&fs.lock);
+		dir->has_sk = ti.schema.sk[0] != 0;
+		pthread_mutex_unlock(&fs.lock);
 		if (fs.show_magic) {
 			for (i = 0; i < sizeof(table_magic) / sizeof(table_magic[0]); i++) {
 				if (!(e = add(d, table_magic[i].name, strlen(table_magic[i].name),
@@ -260,6 +280,7 @@ static int fill(dirh *d, fs_node *dir, lay_err *err)
 		first = d->n;
 		rc = eng_list(fs.db, dir->table, NULL, NULL, 0, 0, fill_one, &c, err);
 		break;
+	}
 	case FS_PART:
 		if (!dir->mem)
 			rc = eng_list(fs.db, dir->table, &dir->pk, NULL, 0, 0, fill_one, &c, err);
@@ -394,7 +415,9 @@ static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 					n = fs_node_get(dir, name, e->kind, e->magic,
 							dir->kind == FS_PART ? &dir->pk : &e->key,
 							&e->key,
-							dir->kind == FS_PART || dir->has_sk);
+							e->kind == FS_TABLE
+							    ? e->has_sk
+							    : dir->kind == FS_PART || dir->has_sk);
 				if (n) {
 					n->nlookup++;
 					ep.ino = fs_ino_of(n);

@@ -564,33 +564,37 @@ static void create_scratch(fuse_req_t req, fs_node *dir, const char *name, mode_
 	gid_t gid = ctx->gid;
 	fs_node *n = NULL;
 	fs_fh *fh = NULL;
-	int rc, fd = -1;
+	int rc, fd = -1, flags, created;
 
 	if ((rc = fs_scratch_mkparents(dir)) < 0 || (rc = fs_scratch_path(&path, dir, name)) < 0)
 		goto fail;
-	fd = openat(fs_scratch_root(), path.p,
-		    O_CREAT | O_NOFOLLOW | O_CLOEXEC | (fi->flags & (O_ACCMODE | O_EXCL | O_TRUNC)),
-		    mode & 07777);
+	flags = O_NOFOLLOW | O_CLOEXEC | (fi->flags & (O_ACCMODE | O_TRUNC));
+	fd = openat(fs_scratch_root(), path.p, flags | O_CREAT | O_EXCL, mode & 07777);
+	created = fd >= 0;
+	if (fd < 0 && errno == EEXIST && !(fi->flags & O_EXCL))
+		fd = openat(fs_scratch_root(), path.p, flags); /* it was there: an open */
 	if (fd < 0) {
 		rc = -errno;
 		goto fail;
 	}
-	if (fstat(fd, &st) < 0) {
-		rc = -errno;
-		goto fail;
-	}
-	/* a new file is the caller's; a set-group-ID directory gives its group */
-	if (st.st_uid == geteuid() && st.st_nlink == 1) {
+	if (created) {
+		/* a new file is the caller's, with the mode asked for (the
+		 * kernel applied the caller's umask); a set-group-ID directory
+		 * gives its group */
 		struct stat dst;
 
 		if (dir->kind == FS_SCRATCH && fs_scratch_lstat(dir, NULL, &dst) == 0 &&
 		    (dst.st_mode & S_ISGID))
 			gid = (gid_t)-1;
-		if (fchown(fd, ctx->uid, gid) < 0 && geteuid() == 0) {
+		if ((fchown(fd, ctx->uid, gid) < 0 && geteuid() == 0) ||
+		    fchmod(fd, mode & 07777) < 0) {
 			rc = -errno;
 			goto fail;
 		}
-		fstat(fd, &st);
+	}
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		goto fail;
 	}
 	st.st_ino = fs_scratch_ino(&st);
 	if (!(fh = fh_new(NULL, req, fi->flags))) {

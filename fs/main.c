@@ -380,9 +380,6 @@ static int run_mount(mount_opts *o)
 		report(pipefd[1], "out of memory");
 		goto out_db;
 	}
-	/* scratch files get exactly the mode the caller asked for (the kernel
-	 * applied the caller's umask) */
-	umask(0);
 	if (fs_scratch_open(data_dir, &err) < 0) {
 		report(pipefd[1], err.msg);
 		goto out_db;

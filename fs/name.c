@@ -112,8 +112,11 @@ int fs_name_resolve(fs_target *t, const fs_node *dir, const char *name, int reso
 		struct stat st;
 
 		t->pk = t->key;
-		/* a file of that name is a scratch file (README.md) */
-		if (fs_scratch_lstat(dir, name, &st) == 0 && !S_ISDIR(st.st_mode))
+		/* a file of that name is a scratch file (README.md), unless a
+		 * partition of that name holds items (after a re-key): the
+		 * partition wins, the file waits behind it */
+		if (fs_scratch_lstat(dir, name, &st) == 0 && !S_ISDIR(st.st_mode) &&
+		    !(t->pk.type && eng_part_get(fs.db, dir->table, &t->pk, NULL, NULL) == 0))
 			t->kind = FS_SCRATCH;
 	}
 	return 0;

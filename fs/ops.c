@@ -68,8 +68,11 @@ fs_node *fs_node_get(fs_node *dir, const char *name, fs_kind kind, fs_magic magi
 	fs_node *n = fs_node_find(fs_ino_of(dir), name);
 
 	if (n) {
-		if (n->kind == kind)
+		if (n->kind == kind) {
+			if (kind == FS_TABLE)
+				n->has_sk = has_sk; /* the schema may have changed */
 			return n;
+		}
 		fs_node_unhash(n); /* a stale name: its object changed kind */
 		fs_node_maybe_free(n);
 	}
@@ -596,7 +599,8 @@ reply:
 
 /* The new scratch object dir/name (made by root) belongs to the caller;
  * its group is the directory's where the directory is set-group-ID. */
-static int scratch_own(fuse_req_t req, fs_node *dir, const char *name, struct stat *st)
+static int scratch_own(fuse_req_t req, fs_node *dir, const char *name, mode_t mode,
+		       struct stat *st)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	lay_buf path = LAY_BUF_INIT;
@@ -610,6 +614,12 @@ static int scratch_own(fuse_req_t req, fs_node *dir, const char *name, struct st
 	if ((rc = fs_scratch_path(&path, dir, name)) == 0 &&
 	    fchownat(fs_scratch_root(), path.p, ctx->uid, gid, AT_SYMLINK_NOFOLLOW) < 0 &&
 	    geteuid() == 0)
+		rc = -errno;
+	/* the mode asked for, not the daemon's umask of it; a directory keeps
+	 * the set-group-ID bit it inherited */
+	if (rc == 0 && mode != (mode_t)-1 &&
+	    fstatat(fs_scratch_root(), path.p, &dst, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    fchmodat(fs_scratch_root(), path.p, (mode & 07777) | (dst.st_mode & S_ISGID), 0) < 0)
 		rc = -errno;
 	lay_buf_free(&path);
 	if (rc == 0)
@@ -716,7 +726,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 			rc = -errno;
 		lay_buf_free(&path);
 		if (rc == 0)
-			rc = scratch_own(req, dir, name, &st);
+			rc = scratch_own(req, dir, name, mode, &st);
 		if (rc == 0 && !(n = scratch_node(dir, name, &t, S_IFDIR)))
 			rc = -ENOMEM;
 		if (rc == 0)
@@ -1287,7 +1297,7 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, cons
 	    symlinkat(link, fs_scratch_root(), path.p) < 0)
 		rc = -errno;
 	if (rc == 0)
-		rc = scratch_own(req, dir, name, &st);
+		rc = scratch_own(req, dir, name, (mode_t)-1, &st);
 	if (rc == 0 && !(n = scratch_node(dir, name, &t, S_IFLNK)))
 		rc = -ENOMEM;
 	if (!fs.ro)

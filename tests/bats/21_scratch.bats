@@ -192,3 +192,51 @@ print(' '.join(sorted(r['eventName'] + ':' + r['dynamodb']['Keys']['id']['S'] fo
 	run $T ls "$MNT/Users/s"
 	assert_output f
 }
+
+@test "after a remount, listing the root first leaves partitions with scratch files whole" {
+	new_table Shop
+	$T mkdir "$MNT/Shop/alice"
+	$T setfattr -n user.ddb.stream -v KEYS_ONLY "$MNT/Shop"
+	echo '{"v":1}' >"$MNT/Shop/alice/o1.json"
+	echo notes >"$MNT/Shop/alice/notes.txt"
+	remount
+	run $T ls "$MNT"
+	assert_output Shop
+	run $T ls -i "$MNT/Shop"
+	assert_equal "$(echo "$output" | wc -l)" 1
+	run $T ls "$MNT/Shop/alice"
+	assert_output "$(printf 'notes.txt\no1.json')"
+	echo '{"v":2}' >"$MNT/Shop/alice/o1.json"
+	remount
+	run $T find "$MNT" -name o1.json
+	run $T cat "$MNT/Shop/alice/o1.json"
+	assert_output '{"PK":"alice","SK":"o1","v":2}'
+	run $T grep -c MODIFY "$MNT/Shop/.stream"
+	assert_output 1
+	[ ! -e "$DATA/scratch/Shop/alice/o1.json" ]
+}
+
+@test "a partition a re-key makes wins over a scratch file of its name; the file comes back after" {
+	$T "$DDBFS" create-table "$MNT" Rekey --pk id:S
+	echo '{"grp":"README.md","v":1}' >"$MNT/Rekey/a.json"
+	echo "my readme" >"$MNT/Rekey/README.md"
+	$T setfattr -n user.ddb.key_schema -v grp:S,id:S "$MNT/Rekey"
+	run $T ls "$MNT/Rekey"
+	assert_output README.md
+	run $T cat "$MNT/Rekey/README.md/a.json"
+	assert_output '{"grp":"README.md","id":"a","v":1}'
+	$T rm "$MNT/Rekey/README.md/a.json"
+	$T rmdir "$MNT/Rekey/README.md" 2>/dev/null || true
+	remount
+	run $T cat "$MNT/Rekey/README.md"
+	assert_output "my readme"
+}
+
+@test "scratch files take the caller's umask, and the daemon's own files are not world-writable" {
+	new_table Users 'id:S'
+	(umask 027 && echo x >"$MNT/Users/f.txt" && mkdir "$MNT/Users/d")
+	run stat -c %a "$MNT/Users/f.txt" "$MNT/Users/d"
+	assert_output "$(printf '640\n750')"
+	run stat -c %a "$DATA/ddbfs.mountpoint"
+	refute_output --regexp '[2367]$'
+}
