@@ -59,6 +59,7 @@ int fs_early_write(fs_fh *fh, size_t old_len, off_t off, size_t len, lay_err *er
 	rc = lay_jscan_push(&e->scan, fh->buf.p + old_len, len, err);
 	if (rc == 1 && !was_complete) {
 		forget_item(e);
+		e->keygen = __atomic_load_n(&fh->node->keygen, __ATOMIC_ACQUIRE);
 		rc = fs_file_check(fh->node, fh->buf.p, fh->buf.len, &e->item, err);
 		e->checked = rc == 0;
 		if (rc != -EINVAL && rc != -EFBIG)
@@ -96,6 +97,11 @@ int fs_early_take(fs_fh *fh, lay_item *out)
 	if (!e->checked || e->state != FS_EARLY_SCAN || lay_jscan_offset(&e->scan) != fh->buf.len ||
 	    !lay_jscan_end(&e->scan))
 		return 0;
+	if (e->keygen != __atomic_load_n(&fh->node->keygen, __ATOMIC_ACQUIRE)) {
+		/* renamed since: the key it was checked with is not its own */
+		forget_item(e);
+		return 0;
+	}
 	*out = e->item;
 	e->item = (lay_item)LAY_ITEM_INIT;
 	e->checked = 0;

@@ -305,7 +305,7 @@ static int commit(fs_fh *fh, lay_err *err)
 	unsigned which = fh->meta_set;
 	lay_key key;
 	eng_event ev;
-	int rc, pending;
+	int rc, pending, taken;
 
 	fh->dirty = 0;
 	fh->written = 0;
@@ -334,11 +334,22 @@ static int commit(fs_fh *fh, lay_err *err)
 	if ((rc = eng_table_get(fs.db, n->table, &ti, err)) < 0)
 		goto out;
 	/* checked as it was written, or parsed now */
-	if (!fs_early_take(fh, &item) &&
-	    (rc = lay_json_parse(&item, fh->buf.p ? fh->buf.p : "", fh->buf.len, fs.format,
-				 err)) < 0)
+	taken = fs_early_take(fh, &item);
+	if (!taken && (rc = lay_json_parse(&item, fh->buf.p ? fh->buf.p : "", fh->buf.len,
+					   fs.format, err)) < 0)
 		goto out;
-	if ((rc = commit_key(n, &item, &ti.schema, 1, err)) != 0) {
+	rc = commit_key(n, &item, &ti.schema, 1, err);
+	if (rc == -EINVAL && taken) {
+		/* renamed between the check and now: the keys it was checked
+		 * with are stale, the text is not */
+		lay_item_free(&item);
+		item = (lay_item)LAY_ITEM_INIT;
+		if ((rc = lay_json_parse(&item, fh->buf.p ? fh->buf.p : "", fh->buf.len,
+					 fs.format, err)) < 0)
+			goto out;
+		rc = commit_key(n, &item, &ti.schema, 1, err);
+	}
+	if (rc != 0) {
 		if (rc == 1)
 			rc = 0; /* unlinked */
 		goto out;
@@ -388,15 +399,20 @@ static int commit_logged(fuse_req_t req, fs_fh *fh, const char *op)
 {
 	lay_buf path = LAY_BUF_INIT;
 	lay_err err = { 0 };
-	int rc = 0;
+	int rc = 0, log;
 
 	/* the path first: a failed first commit unlinks the file */
 	fs_path_of(&path, fh->node, NULL);
 	pthread_mutex_lock(&fh->lock);
 	if (fh->dirty)
 		rc = commit(fh, &err);
+	/* one line per failure: the same content failing again (at close,
+	 * then at release) is not logged again */
+	log = rc < 0 && !fh->fail_logged;
+	if (log)
+		fh->fail_logged = 1;
 	pthread_mutex_unlock(&fh->lock);
-	if (rc < 0)
+	if (log)
 		fs_errlog_add(req, op, path.p, rc, err.msg);
 	lay_buf_free(&path);
 	return rc;
@@ -854,7 +870,7 @@ void fs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, o
 	fs_node *n = fs_node_of(ino);
 	lay_err err = { 0 };
 	size_t old_len;
-	int rc;
+	int rc, again = 0;
 
 	if (n->kind == FS_MAGIC_FILE) {
 		rc = fs_magic_write(req, n, buf, size);
@@ -875,6 +891,7 @@ void fs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, o
 		rc = -errno;
 	} else {
 		pthread_mutex_lock(&fh->lock);
+		again = fh->werr && fh->fail_logged;
 		old_len = fh->buf.len;
 		rc = buf_write(&fh->buf, buf, size, off, fh->append, MAX_ITEM_FILE);
 		if (rc == 0)
@@ -885,13 +902,19 @@ void fs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, o
 			fh->werr_msg = err.code ? strdup(err.msg) : NULL;
 			fh->written = 1; /* so close reports it too */
 			fh->idle = 0;
+			fh->fail_logged = 1; /* here, below; not again at close */
 		}
 		if (rc == 0) {
 			mark_dirty(fh);
 			fh->written = 1;
 			fh->idle = 0;
+			fh->fail_logged = 0; /* new content: its failure is news */
 		}
 		pthread_mutex_unlock(&fh->lock);
+	}
+	if (rc < 0 && again) {
+		fuse_reply_err(req, -rc); /* the refusal is in the log already */
+		return;
 	}
 	if (rc < 0) {
 		if (!err.code && rc == -EFBIG)
@@ -1010,6 +1033,7 @@ int fs_file_truncate(fuse_req_t req, fs_node *n, fs_fh *fh, off_t size, lay_err 
 			fh->werr_msg = NULL;
 		}
 		if (rc == 0) {
+			fh->fail_logged = 0;
 			fs_early_truncate(fh, old_len, (size_t)size);
 			mark_dirty(fh);
 			fh->written = 1;

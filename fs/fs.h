@@ -71,6 +71,7 @@ typedef struct fs_node {
 	int64_t mtime_ns, ctime_ns, atime_ns;
 	uint64_t ino;           /* st_ino of memory objects */
 	off_t size;             /* items: the size last reported */
+	uint32_t keygen;        /* changes with its name or key (atomic) */
 
 	/* Scratch objects: the file type (S_IFREG, S_IFDIR, S_IFLNK) last
 	 * seen, and an O_PATH descriptor while the file is open (so an
@@ -90,7 +91,8 @@ typedef struct fs_early {
 	int state;              /* FS_EARLY_*, or the negative errno of a refused write */
 	lay_jscan scan;         /* while FS_EARLY_SCAN: has seen all of the buffer */
 	int checked;            /* item is the buffer's content, parsed and checked */
-	lay_item item;
+	lay_item item;          /* with the key the node had then: */
+	uint32_t keygen;        /* the node's keygen when it was checked */
 } fs_early;
 
 /* An open file. */
@@ -102,6 +104,7 @@ typedef struct fs_fh {
 	int dirty;              /* buf differs from what is committed */
 	int written;            /* bytes were written since the last commit */
 	int werr;               /* a write failed (EFBIG): the commit fails with it */
+	int fail_logged;        /* the content's commit failure is in the log */
 	char *werr_msg;         /* owned, may be NULL: why */
 	int idle;               /* a flush came with nothing written: the
 	                         * commit waits for release (or a reader) */

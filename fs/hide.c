@@ -287,7 +287,7 @@ out:
 	lay_buf_free(&text);
 }
 
-int fs_hide_open(const char *data_dir)
+int fs_hide_open(const char *data_dir, int ro)
 {
 	lay_buf path = LAY_BUF_INIT;
 	char *line = NULL;
@@ -300,7 +300,7 @@ int fs_hide_open(const char *data_dir)
 	journal_tmp = lay_buf_detach(&path, NULL);
 	if (!journal || !journal_tmp)
 		return -ENOMEM;
-	if ((f = fopen(journal, "r"))) {
+	if (!ro && (f = fopen(journal, "re"))) {
 		while (getline(&line, &cap, f) > 0)
 			recover_one(line);
 		free(line);

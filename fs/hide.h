@@ -8,8 +8,9 @@
 #include "fs.h"
 
 /* Open the journal and finish the deferred deletes a crash left: a row is
- * deleted only if its scratch copy exists and the row is unchanged since. */
-int fs_hide_open(const char *data_dir);
+ * deleted only if its scratch copy exists and the row is unchanged since.
+ * A read-only mount leaves them to the next read-write one. */
+int fs_hide_open(const char *data_dir, int ro);
 void fs_hide_close(void);
 
 /* Scratch node s (linked, holding the item's text) now hides key of table;

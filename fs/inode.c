@@ -141,6 +141,7 @@ int fs_node_rehash(fs_node *n, fs_node *parent, const char *name)
 	free(n->name);
 	n->name = copy;
 	n->parent = fs_ino_of(parent);
+	__atomic_add_fetch(&n->keygen, 1, __ATOMIC_ACQ_REL);
 	map_insert(n);
 	return 0;
 }
@@ -272,6 +273,7 @@ int fs_node_set_key(fs_node *n, const lay_value *pk, const lay_value *key)
 		return -ENOMEM;
 	}
 	bury(&n->keys);
+	__atomic_add_fetch(&n->keygen, 1, __ATOMIC_ACQ_REL);
 	n->keys = keys;
 	n->pk = npk;
 	n->key = nkey;

@@ -363,6 +363,8 @@ static int run_mount(mount_opts *o)
 	}
 	dbo.sync_always = o->sync_always;
 	dbo.sync_ms = o->sync_ms;
+	if (o->ro)
+		dbo.maint_ms = -1; /* read-only: no sweeping or trimming either */
 	dbo.clock = clock;
 	fs.format = o->format;
 	fs.show_magic = o->show_magic;
@@ -384,7 +386,7 @@ static int run_mount(mount_opts *o)
 		report(pipefd[1], err.msg);
 		goto out_db;
 	}
-	if (fs_hide_open(data_dir) < 0) {
+	if (fs_hide_open(data_dir, o->ro) < 0) {
 		report(pipefd[1], "out of memory");
 		goto out_db;
 	}
