@@ -146,7 +146,7 @@ static int fill_real(void *arg, const char *name, const struct stat *st)
 			fs_target_free(&t);
 			return 0;
 		}
-		if (lay_name_is_item(name, strlen(name)))
+		if (!c->parts && lay_name_is_item(name, strlen(name)))
 			return 0; /* an item's name: the item shadows it */
 	}
 	if (!(e = add(c->d, name, strlen(name), FS_SCRATCH)))

@@ -59,6 +59,10 @@ fs_node *fs_node_get(fs_node *dir, const char *name, fs_kind kind, fs_magic magi
 /* ops.c: the partition t of dir that holds only scratch files (its real
  * directory has attributes st) becomes a memory partition, listed and
  * looked up as one made by mkdir. Takes fs.lock. NULL on ENOMEM. */
+/* ops.c: table lost its sort key: the .json files held at its top while it
+ * was empty (cp -a writes a table's items before its key schema) become its
+ * items, keeping their mode, owner and mtime. Failures are logged. */
+void fs_hold_release(fuse_req_t req, fs_node *table);
 /* ops.c: a name in dir was made or removed: dir's times are now. */
 void fs_dir_changed(fs_node *dir);
 fs_node *fs_part_from_scratch(fs_node *dir, const char *name, const struct fs_target *t,

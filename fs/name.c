@@ -79,6 +79,17 @@ int fs_name_resolve(fs_target *t, const fs_node *dir, const char *name, int reso
 	}
 	if (dir->kind == FS_TABLE && t->ti.schema.sk[0]) {
 		/* a table with a sort key holds partitions (and scratch files) */
+		struct stat st;
+
+		if (is_item &&
+		    (t->ti.item_count == 0 ||
+		     (fs_scratch_lstat(dir, name, &st) == 0 && S_ISREG(st.st_mode)))) {
+			/* held while the table is empty: `cp -a` of a table
+			 * without sort key writes its items before the key
+			 * schema; setting it makes them items (fs_hold_release) */
+			t->kind = FS_SCRATCH;
+			return 0;
+		}
 		if (is_item)
 			return lay_err_set(err, -EINVAL,
 					   "table %s has a sort key: its items live in partition "

@@ -11,6 +11,7 @@
 
 #include "../layout/name.h"
 #include "../layout/num.h"
+#include "file.h"
 
 const char *fs_stream_view_name(eng_stream_view v);
 
@@ -498,6 +499,8 @@ void fs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char
 			n->has_sk = s.sk[0] != 0;
 			pthread_mutex_unlock(&fs.lock);
 			rekey_nodes(n, &s);
+			if (!s.sk[0])
+				fs_hold_release(req, n);
 		}
 	} else {
 		rc = eng_table_get(fs.db, n->table, &ti, &err);

@@ -240,3 +240,27 @@ print(' '.join(sorted(r['eventName'] + ':' + r['dynamodb']['Keys']['id']['S'] fo
 	run stat -c %a "$DATA/ddbfs.mountpoint"
 	refute_output --regexp '[2367]$'
 }
+
+@test "cp -a of a table without sort key copies its schema, items, modes and times" {
+	$T "$DDBFS" create-table "$MNT" Users --pk id:S
+	for i in 1 2 3; do echo "{\"n\":$i}" >"$MNT/Users/u$i.json"; done
+	chmod 600 "$MNT/Users/u2.json"
+	touch -d @1700000000 "$MNT/Users/u3.json"
+	run $T cp -a "$MNT/Users" "$MNT/Users2"
+	assert_success
+	run $T getfattr --absolute-names --only-values -n user.ddb.key_schema "$MNT/Users2"
+	assert_output "id:S"
+	run $T getfattr --absolute-names --only-values -n user.ddb.item_count "$MNT/Users2"
+	assert_output 3
+	$T diff -r "$MNT/Users" "$MNT/Users2"
+	run $T stat -c '%n %a %Y' "$MNT/Users2/u2.json" "$MNT/Users2/u3.json"
+	assert_output "$(printf '%s 600 %s\n%s 644 1700000000' "$MNT/Users2/u2.json" \
+		"$(stat -c %Y "$MNT/Users/u2.json")" "$MNT/Users2/u3.json")"
+	run ls -A "$DATA/scratch/Users2"
+	assert_output ""
+	# a table with a sort key and items still refuses x.json at its top
+	$T mkdir "$MNT/Orders" "$MNT/Orders/p"
+	echo '{}' >"$MNT/Orders/p/a.json"
+	run $T sh -c "echo '{}' > '$MNT/Orders/x.json'"
+	assert_failure
+}

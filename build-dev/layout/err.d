@@ -1,0 +1,2 @@
+build-dev/layout/err.o: layout/err.c layout/err.h
+layout/err.h:
