@@ -433,9 +433,7 @@ static int scratch_open(fs_node *n, fs_fh *fh, int flags)
 	lay_buf path = LAY_BUF_INIT;
 	int rc, fd, pfd;
 
-	pthread_mutex_lock(&fs.lock);
-	pfd = n->sfd;
-	pthread_mutex_unlock(&fs.lock);
+	pfd = fs_scratch_sfd(n);
 	if (pfd >= 0 && !n->parent) {
 		/* unlinked, open elsewhere: reopen the file itself */
 		lay_buf_addf(&path, "/proc/self/fd/%d", pfd);
@@ -458,6 +456,8 @@ static int scratch_open(fs_node *n, fs_fh *fh, int flags)
 		n->sfd = open(path.p, O_PATH | O_CLOEXEC);
 	pthread_mutex_unlock(&fs.lock);
 out:
+	if (pfd >= 0)
+		close(pfd);
 	lay_buf_free(&path);
 	return rc;
 }
@@ -548,6 +548,8 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 	}
 	pthread_mutex_lock(&fs.lock);
 	n->open++;
+	if (fh->writable)
+		n->wopen++;
 	pthread_mutex_unlock(&fs.lock);
 	fi->fh = (uintptr_t)fh;
 	if (created) {
@@ -580,7 +582,7 @@ static void create_scratch(fuse_req_t req, fs_node *dir, const char *name, mode_
 	gid_t gid = ctx->gid;
 	fs_node *n = NULL;
 	fs_fh *fh = NULL;
-	int rc, fd = -1, flags, created;
+	int rc, fd = -1, flags, created = 0;
 
 	if ((rc = fs_scratch_mkparents(dir)) < 0 || (rc = fs_scratch_path(&path, dir, name)) < 0)
 		goto fail;
@@ -617,11 +619,14 @@ static void create_scratch(fuse_req_t req, fs_node *dir, const char *name, mode_
 		rc = -ENOMEM;
 		goto fail;
 	}
+	fh->fd = fd; /* the handle owns it from here */
 	pthread_mutex_lock(&fs.lock);
 	n = fs_node_get(dir, name, FS_SCRATCH, FS_M_NONE, NULL, NULL, 0);
 	if (n) {
 		n->nlookup++;
 		n->open++;
+		if (fh->writable)
+			n->wopen++;
 		n->stype = S_IFREG;
 		if (n->sfd < 0) {
 			char proc[64];
@@ -636,7 +641,6 @@ static void create_scratch(fuse_req_t req, fs_node *dir, const char *name, mode_
 		goto fail;
 	}
 	fh->node = n;
-	fh->fd = fd;
 	fs_dir_changed(dir);
 	fi->fh = (uintptr_t)fh;
 	memset(&e, 0, sizeof(e));
@@ -652,6 +656,8 @@ fail:
 		fh_free(fh); /* closes fd */
 	else if (fd >= 0)
 		close(fd);
+	if (created && path.p)
+		unlinkat(fs_scratch_root(), path.p, 0); /* made for nothing */
 	lay_buf_free(&path);
 	fail(req, "create", dir, name, rc, NULL);
 }
@@ -821,6 +827,19 @@ void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct f
 		lay_buf_free(&text);
 		return;
 	}
+	if (n->kind == FS_SCRATCH && fh->fd < 0) {
+		/* opened as an item, renamed to a scratch name since: read
+		 * the scratch file it became */
+		int rc;
+
+		pthread_mutex_lock(&fh->lock);
+		rc = fh->fd < 0 ? scratch_open(n, fh, O_RDONLY) : 0;
+		pthread_mutex_unlock(&fh->lock);
+		if (rc < 0) {
+			fail(req, "read", n, NULL, rc, NULL);
+			return;
+		}
+	}
 	if (n->kind == FS_SCRATCH) {
 		struct fuse_bufvec bv = FUSE_BUFVEC_INIT(size);
 
@@ -972,7 +991,8 @@ void fs_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_
 
 	(void)ino;
 	if (fh->node->kind == FS_SCRATCH) {
-		rc = (datasync ? fdatasync(fh->fd) : fsync(fh->fd)) < 0 ? -errno : 0;
+		if (fh->fd >= 0 && (datasync ? fdatasync(fh->fd) : fsync(fh->fd)) < 0)
+			rc = -errno;
 		fuse_reply_err(req, -rc);
 		return;
 	}
@@ -1001,6 +1021,8 @@ void fs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (n->dirty == fh)
 		n->dirty = NULL;
 	n->open--;
+	if (fh->writable)
+		n->wopen--;
 	if (!n->open && n->sfd >= 0) {
 		close(n->sfd);
 		n->sfd = -1;

@@ -183,15 +183,13 @@ void fs_unhide_key(const char *table, const lay_key *key)
 	hider *h, gone = { 0 };
 
 	pthread_mutex_lock(&fs.lock);
-	if (nhiders && (h = find(table, key)))
+	if (nhiders && (h = find(table, key))) {
 		take(h, &gone);
-	pthread_mutex_unlock(&fs.lock);
-	if (gone.s) {
-		journal_write();
-		pthread_mutex_lock(&fs.lock);
-		fs_node_maybe_free(gone.s);
-		pthread_mutex_unlock(&fs.lock);
+		fs_node_maybe_free(gone.s); /* not used after this */
 	}
+	pthread_mutex_unlock(&fs.lock);
+	if (gone.table)
+		journal_write();
 	hider_free(&gone);
 }
 
@@ -217,6 +215,29 @@ void fs_hide_drop(fs_node *s)
 		fs_log("deferred delete in %s failed: %s", gone.table, err.msg);
 	journal_write();
 	hider_free(&gone);
+}
+
+int fs_hide_table_renamed(const char *from, const char *to)
+{
+	size_t i;
+	int rc = 0;
+
+	pthread_mutex_lock(&fs.lock);
+	for (i = 0; i < nhiders && rc == 0; i++) {
+		char *copy;
+
+		if (strcmp(hiders[i].table, from) != 0)
+			continue;
+		if (!(copy = strdup(to))) {
+			rc = -ENOMEM;
+			break;
+		}
+		free(hiders[i].table);
+		hiders[i].table = copy;
+	}
+	pthread_mutex_unlock(&fs.lock);
+	journal_write();
+	return rc;
 }
 
 void fs_hide_moved(void)
@@ -312,6 +333,9 @@ int fs_hide_open(const char *data_dir, int ro)
 
 void fs_hide_close(void)
 {
+	/* the scratch copies reach the disk before the rows go */
+	if (fs_scratch_root() >= 0 && syncfs(fs_scratch_root()) < 0)
+		fs_log("syncing scratch space: %s", strerror(errno));
 	fs_hidden_release_all();
 	free(hiders);
 	hiders = NULL;

@@ -21,6 +21,8 @@ int fs_is_hidden(const char *table, const lay_key *key);
 void fs_unhide_key(const char *table, const lay_key *key);
 /* Carry out s's deferred delete, if it has one (s is unlinked or replaced). */
 void fs_hide_drop(fs_node *s);
+/* Table from is now to: its deferred deletes follow it. -ENOMEM. */
+int fs_hide_table_renamed(const char *from, const char *to);
 /* Scratch files moved: the journal's paths follow. */
 void fs_hide_moved(void);
 /* At unmount: every deferred delete happens now. */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <time.h>
@@ -381,6 +382,15 @@ static int run_mount(mount_opts *o)
 	if (make_root() < 0) {
 		report(pipefd[1], "out of memory");
 		goto out_db;
+	}
+	{
+		/* two descriptors per open scratch file: allow all we may */
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
 	}
 	if (fs_scratch_open(data_dir, &err) < 0) {
 		report(pipefd[1], err.msg);

@@ -420,9 +420,7 @@ static int scratch_setattr(fs_node *n, fs_fh *fh, const struct stat *attr, int t
 	uid_t uid = to_set & FUSE_SET_ATTR_UID ? attr->st_uid : (uid_t)-1;
 	gid_t gid = to_set & FUSE_SET_ATTR_GID ? attr->st_gid : (gid_t)-1;
 
-	pthread_mutex_lock(&fs.lock);
-	sfd = n->sfd;
-	pthread_mutex_unlock(&fs.lock);
+	sfd = fs_scratch_sfd(n);
 	if (sfd >= 0 && (!n->parent || (fh && fh->fd >= 0))) {
 		/* the open file itself: a path through /proc reaches it even
 		 * once unlinked */
@@ -460,6 +458,8 @@ static int scratch_setattr(fs_node *n, fs_fh *fh, const struct stat *attr, int t
 out_errno:
 	rc = -errno;
 out:
+	if (sfd >= 0)
+		close(sfd);
 	lay_buf_free(&path);
 	return rc;
 }
@@ -488,6 +488,18 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 			     &(lay_err){ -EROFS, "generated entries are read-only" });
 			return;
 		}
+		/* the root's times, for the life of the mount (rsync sets them) */
+		pthread_mutex_lock(&fs.lock);
+		if (to_set & FUSE_SET_ATTR_MTIME_NOW)
+			n->mtime_ns = now;
+		else if (to_set & FUSE_SET_ATTR_MTIME)
+			n->mtime_ns = ts_ns(&attr->st_mtim);
+		if (to_set & FUSE_SET_ATTR_ATIME_NOW)
+			n->atime_ns = now;
+		else if (to_set & FUSE_SET_ATTR_ATIME)
+			n->atime_ns = ts_ns(&attr->st_atim);
+		n->ctime_ns = now;
+		pthread_mutex_unlock(&fs.lock);
 		goto reply;
 	}
 	if (n->kind == FS_SCRATCH) {
@@ -1225,17 +1237,33 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 		rc = lay_err_set(&err, -EROFS, "generated entries cannot be renamed");
 		goto out;
 	}
+	if (st.kind == FS_SCRATCH && dt.kind == FS_PART && n && n->stype != S_IFDIR) {
+		/* a file may take a partition's name: it is a scratch file */
+		dt.kind = FS_SCRATCH;
+	}
+	if (n && n->wopen && ((st.kind == FS_ITEM && dt.kind == FS_SCRATCH) ||
+			      (st.kind == FS_SCRATCH && dt.kind == FS_ITEM))) {
+		/* its writer's handle cannot follow it to the other kind */
+		rc = lay_err_set(&err, -EBUSY, "%s is open for writing: close it first", name);
+		goto out;
+	}
 	if ((flags & RENAME_EXCHANGE) && !(st.kind == FS_SCRATCH && dt.kind == FS_SCRATCH)) {
 		rc = lay_err_set(&err, -EINVAL, "only scratch files can be exchanged");
 		goto out;
 	}
 	if (st.kind == FS_TABLE && dt.kind == FS_TABLE) {
-		/* one transaction: the table keeps its schema, items and stream */
-		rc = eng_table_rename(fs.db, name, newname, noreplace, &err);
+		/* one transaction: the table keeps its schema, items and stream;
+		 * its scratch files and deferred deletes go with it. A table it
+		 * replaces holds no item, and must hold no scratch file either. */
+		rc = fs_scratch_table_replaceable(newname);
+		if (rc < 0)
+			rc = lay_err_set(&err, rc, "table %s holds scratch files", newname);
+		if (rc == 0)
+			rc = eng_table_rename(fs.db, name, newname, noreplace, &err);
 		if (rc == 0) {
 			fs_scratch_rename_table(name, newname);
 			rename_table_nodes(n, ndir, name, newname);
-			fs_hide_moved();
+			fs_hide_table_renamed(name, newname);
 		}
 		goto out;
 	}

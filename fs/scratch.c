@@ -21,6 +21,26 @@
 static int root_fd = -1, stage_fd = -1;
 static uint64_t stage_seq;
 
+/* Files staged by a daemon that died before renaming them into place: the
+ * content they held is still where it came from (the row is deleted only
+ * after the rename). */
+static void stage_clear(void)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd = fcntl(stage_fd, F_DUPFD_CLOEXEC, 0);
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			unlinkat(stage_fd, de->d_name, 0);
+	closedir(d);
+}
+
 int fs_scratch_open(const char *data_dir, lay_err *err)
 {
 	lay_buf path = LAY_BUF_INIT;
@@ -35,8 +55,11 @@ int fs_scratch_open(const char *data_dir, lay_err *err)
 	}
 	lay_buf_adds(&path, ".stage");
 	if ((mkdir(path.p, 0700) < 0 && errno != EEXIST) ||
-	    (stage_fd = open(path.p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+	    (stage_fd = open(path.p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		rc = lay_err_set(err, -errno, "scratch space %s: %s", path.p, strerror(errno));
+		goto out;
+	}
+	stage_clear();
 out:
 	lay_buf_free(&path);
 	return rc;
@@ -146,19 +169,28 @@ int fs_scratch_lstat(const fs_node *dir, const char *child, struct stat *st)
 	return rc;
 }
 
+int fs_scratch_sfd(fs_node *n)
+{
+	int fd;
+
+	/* a copy: the last release closes n->sfd, maybe on another thread */
+	pthread_mutex_lock(&fs.lock);
+	fd = n->sfd >= 0 ? fcntl(n->sfd, F_DUPFD_CLOEXEC, 0) : -1;
+	pthread_mutex_unlock(&fs.lock);
+	return fd;
+}
+
 int fs_scratch_attr(fs_node *n, struct stat *st)
 {
 	int fd, rc;
 
-	pthread_mutex_lock(&fs.lock);
-	fd = n->sfd;
-	pthread_mutex_unlock(&fs.lock);
-	if (fd >= 0) {
+	if ((fd = fs_scratch_sfd(n)) >= 0) {
 		/* an open file, maybe unlinked: the file itself answers */
-		if (fstat(fd, st) < 0)
-			return -errno;
-		st->st_ino = fs_scratch_ino(st);
-		return 0;
+		rc = fstat(fd, st) < 0 ? -errno : 0;
+		close(fd);
+		if (rc == 0)
+			st->st_ino = fs_scratch_ino(st);
+		return rc;
 	}
 	if (!n->parent)
 		return -ENOENT;
@@ -242,8 +274,10 @@ int fs_scratch_put(const fs_node *dir, const char *name, const char *p, size_t l
 	}
 	ts[0].tv_sec = ts[1].tv_sec = meta->mtime_ns / 1000000000;
 	ts[0].tv_nsec = ts[1].tv_nsec = meta->mtime_ns % 1000000000;
+	/* on disk before it replaces anything: the row it copies may be
+	 * deleted once it is in place */
 	if (rc == 0 && (fchown(fd, meta->uid, meta->gid) < 0 ||
-			fchmod(fd, meta->mode & 07777) < 0 || futimens(fd, ts) < 0))
+			fchmod(fd, meta->mode & 07777) < 0 || futimens(fd, ts) < 0 || fsync(fd) < 0))
 		rc = -errno;
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;
@@ -300,6 +334,14 @@ int fs_scratch_read(const fs_node *dir, const char *name, size_t max, lay_buf *o
 out:
 	lay_buf_free(&path);
 	return rc;
+}
+
+int fs_scratch_table_replaceable(const char *name)
+{
+	/* an empty directory goes; a missing one is fine */
+	if (unlinkat(root_fd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+		return 0;
+	return errno == EEXIST ? -ENOTEMPTY : -errno;
 }
 
 void fs_scratch_rename_table(const char *from, const char *to)

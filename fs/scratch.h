@@ -33,6 +33,9 @@ int fs_scratch_lstat(const fs_node *dir, const char *child, struct stat *st);
  * unlinked file reports nlink 0), else by path. -errno. */
 int fs_scratch_attr(fs_node *n, struct stat *st);
 
+/* A duplicate of n's O_PATH descriptor (the caller closes it), or -1. */
+int fs_scratch_sfd(fs_node *n);
+
 /* st_ino of a real file in the mount's numbering. */
 uint64_t fs_scratch_ino(const struct stat *st);
 
@@ -55,6 +58,10 @@ int fs_scratch_put(const fs_node *dir, const char *name, const char *p, size_t l
  * max bytes. */
 int fs_scratch_read(const fs_node *dir, const char *name, size_t max, lay_buf *out,
 		    struct stat *st);
+
+/* 0 if table name holds no scratch file (its empty directory is removed),
+ * so a table may replace it; -ENOTEMPTY otherwise. */
+int fs_scratch_table_replaceable(const char *name);
 
 /* Table from is now table to: its scratch directory moves with it. */
 void fs_scratch_rename_table(const char *from, const char *to);

@@ -37,6 +37,7 @@ const char *lay_errno_name(int code)
 		{ ENOMEM, "ENOMEM" },     { EACCES, "EACCES" },   { EBUSY, "EBUSY" },
 		{ EEXIST, "EEXIST" },     { EXDEV, "EXDEV" },     { ENOTDIR, "ENOTDIR" },
 		{ EISDIR, "EISDIR" },     { EINVAL, "EINVAL" },   { EFBIG, "EFBIG" },
+		{ EMFILE, "EMFILE" },     { ENFILE, "ENFILE" },
 		{ ENOSPC, "ENOSPC" },     { EROFS, "EROFS" },     { ERANGE, "ERANGE" },
 		{ ENAMETOOLONG, "ENAMETOOLONG" },                 { ENOSYS, "ENOSYS" },
 		{ ENOTEMPTY, "ENOTEMPTY" },                       { ENODATA, "ENODATA" },

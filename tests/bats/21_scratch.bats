@@ -264,3 +264,64 @@ print(' '.join(sorted(r['eventName'] + ':' + r['dynamodb']['Keys']['id']['S'] fo
 	run $T sh -c "echo '{}' > '$MNT/Orders/x.json'"
 	assert_failure
 }
+
+@test "a renamed table takes its deferred deletes along: the new table of the old name loses nothing" {
+	$T mkdir "$MNT/AA1" "$MNT/AA1/p" "$MNT/CC1" "$MNT/CC1/p"
+	echo '{"mine":"aa1"}' >"$MNT/AA1/p/x.json"
+	echo '{"other":"precious"}' >"$MNT/CC1/p/x.json"
+	$T mv "$MNT/AA1/p/x.json" "$MNT/AA1/p/x.json.bak"
+	$T mv "$MNT/AA1" "$MNT/BB1"
+	run $T ls "$MNT/BB1/p"
+	assert_output x.json.bak
+	$T mv "$MNT/CC1" "$MNT/AA1"
+	run $T ls "$MNT/AA1/p"
+	assert_output x.json
+	remount
+	run $T cat "$MNT/AA1/p/x.json"
+	assert_output '{"PK":"p","SK":"x","other":"precious"}'
+	run $T ls "$MNT/BB1/p"
+	assert_output x.json.bak
+	# a table with scratch files is not replaced by a rename
+	$T mkdir "$MNT/Dst1"
+	echo r >"$MNT/Dst1/.readme"
+	run $T mv -T "$MNT/BB1" "$MNT/Dst1"
+	assert_failure
+	run $T cat "$MNT/Dst1/.readme" "$MNT/BB1/p/x.json.bak"
+	assert_output "$(printf 'r\n{"PK":"p","SK":"x","mine":"aa1"}')"
+}
+
+@test "an item renamed to a scratch name while open: readers read on, writers make the rename wait" {
+	new_table Users 'id:S'
+	echo '{"v":1}' >"$MNT/Users/o.json"
+	run $T python3 -c "
+import errno, os, sys
+d = sys.argv[1]
+r = os.open(d + '/o.json', os.O_RDONLY)
+os.rename(d + '/o.json', d + '/o.json~')
+print(os.pread(r, 100, 0).decode().strip())
+os.close(r)
+os.rename(d + '/o.json~', d + '/o.json')
+w = open(d + '/o.json', 'w')
+w.write('{\"v\":2}')
+try:
+    os.rename(d + '/o.json', d + '/o.json.bak')
+except OSError as e:
+    print(errno.errorcode[e.errno])
+w.close()
+print(open(d + '/o.json').read().strip())
+" "$MNT/Users"
+	assert_success
+	assert_output "$(printf '{"id":"o","v":1}\nEBUSY\n{"id":"o","v":2}')"
+}
+
+@test "a scratch file may take a partition-like name by rename; the root's times can be set" {
+	new_table Orders
+	echo x >"$MNT/Orders/.t2"
+	$T mv "$MNT/Orders/.t2" "$MNT/Orders/NOTES"
+	$T mv "$MNT/Orders/NOTES" "$MNT/Orders/NOTES2"
+	run $T cat "$MNT/Orders/NOTES2"
+	assert_output x
+	$T touch -d @1600000000 "$MNT"
+	run $T stat -c %Y "$MNT"
+	assert_output 1600000000
+}
