@@ -176,7 +176,7 @@ static void string_byte(lay_jscan *s, unsigned char c)
 	} else if (c < 0x20) {
 		fail(s, WHY_CTRL, c);
 	} else if (c >= 0x80) {
-		/* the ranges of utf8_valid in json.c: no overlong forms, no
+		/* the ranges of lay_utf8_seq (utf8.c), a byte at a time: no overlong forms, no
 		 * surrogates, nothing above U+10FFFF */
 		s->lo = 0x80;
 		s->hi = 0xBF;

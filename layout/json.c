@@ -14,6 +14,7 @@
 
 #include "b64.h"
 #include "num.h"
+#include "utf8.h"
 
 /* The most brackets a valid item can need: ddb spends two per level
  * ({"M":{...}}) and a set one more. Deeper text is refused before cJSON
@@ -203,41 +204,6 @@ static int scan_text(struct scan *sc, const char *text, size_t len, lay_err *err
 	return 0;
 }
 
-static int utf8_valid(const char *str, size_t n)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, j, k;
-
-	while (i < n) {
-		unsigned c = s[i], lo = 0x80, hi = 0xBF;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF) {
-			k = 1;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			k = 2;
-			lo = c == 0xE0 ? 0xA0 : 0x80; /* overlong */
-			hi = c == 0xED ? 0x9F : 0xBF; /* surrogates */
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			k = 3;
-			lo = c == 0xF0 ? 0x90 : 0x80; /* overlong */
-			hi = c == 0xF4 ? 0x8F : 0xBF; /* above U+10FFFF */
-		} else {
-			return 0;
-		}
-		if (n - i <= k || s[i + 1] < lo || s[i + 1] > hi)
-			return 0;
-		for (j = 2; j <= k; j++)
-			if ((s[i + j] & 0xC0) != 0x80)
-				return 0;
-		i += k + 1;
-	}
-	return 1;
-}
-
 /* Strict JSON number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
 static int json_number_ok(const char *s, size_t n)
 {
@@ -342,7 +308,7 @@ static int take_str(struct parse *p, const char *s, size_t *len, const char *wha
 			    "escaped (\\n, \\t, \\u001f)", what);
 	}
 	*len = strlen(s);
-	if (!utf8_valid(s, *len))
+	if (!lay_utf8_valid(s, *len))
 		return fail(p, -EINVAL, "%s is not valid UTF-8", what);
 	return 0;
 }

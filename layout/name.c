@@ -26,6 +26,7 @@
 
 #include "b64.h"
 #include "num.h"
+#include "utf8.h"
 
 #define SUFFIX ".json"
 #define SUFFIX_LEN 5
@@ -219,49 +220,6 @@ static int unescape(lay_buf *out, const char *s, size_t len, lay_err *err)
 	return 0;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most len bytes), or 0:
- * no overlong forms, no surrogates, nothing above U+10FFFF. */
-static size_t utf8_seq(const unsigned char *s, size_t len)
-{
-	size_t n, i;
-	unsigned long cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
-static int valid_utf8(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, n;
-
-	while (i < len) {
-		if ((n = utf8_seq(p + i, len - i)) == 0)
-			return 0;
-		i += n;
-	}
-	return 1;
-}
-
 /* Check what a value's text (unescaped) says for type t and put the key's
  * bytes into k's buffer. */
 static int check_text(lay_buf *k, const char *name, const char *s, size_t len, lay_type t,
@@ -272,7 +230,7 @@ static int check_text(lay_buf *k, const char *name, const char *s, size_t len, l
 
 	switch (t) {
 	case LAY_S:
-		if (!valid_utf8(s, len))
+		if (!lay_utf8_valid(s, len))
 			return lay_err_set(err, -EINVAL, "name \"%.*s\" is not valid UTF-8",
 					   SHOW, name);
 		return lay_buf_add(k, s, len);
@@ -308,7 +266,7 @@ static int check_prefix(const char *name, const char *s, size_t len, lay_type t,
 
 	switch (t) {
 	case LAY_S:
-		if (!valid_utf8(s, len))
+		if (!lay_utf8_valid(s, len))
 			return lay_err_set(err, -EINVAL, "name \"%.*s\" is not valid UTF-8",
 					   SHOW, name);
 		return 0;

@@ -10,6 +10,7 @@
 
 #include "b64.h"
 #include "json.h"
+#include "utf8.h"
 
 /* Longest piece of user input quoted in a message. */
 #define QUOTE_MAX 100
@@ -41,45 +42,6 @@ void lay_schema_default(lay_schema *out)
  * Names are UTF-8 without U+0000 (they are C strings, like attribute
  * names in items).
  */
-
-/* Length of the valid UTF-8 sequence at s (at most len bytes), 0 if none. */
-static size_t utf8_len(const unsigned char *s, size_t len)
-{
-	size_t n, i;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		n = 2, cp = s[0] & 0x1F;
-	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-		n = 3, cp = s[0] & 0x0F;
-	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3F);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-		return 0;
-	return n;
-}
-
-static int utf8_valid(const char *s, size_t len)
-{
-	size_t i, n;
-
-	for (i = 0; i < len; i += n)
-		if ((n = utf8_len((const unsigned char *)s + i, len - i)) == 0)
-			return 0;
-	return 1;
-}
 
 /* 1 if name must be written as a JSON string to read back as itself. */
 static int needs_quotes(const char *name)
@@ -137,7 +99,7 @@ static int parse_quoted(char *name, size_t *used, const char *s, size_t len, con
 		if (c < 0x20)
 			goto out_bad;
 		if (c != '\\') {
-			if ((step = utf8_len((const unsigned char *)s + i, len - i)) == 0)
+			if ((step = lay_utf8_seq((const unsigned char *)s + i, len - i)) == 0)
 				goto out_bad;
 			memcpy(enc, s + i, step);
 			elen = step;
@@ -286,7 +248,7 @@ static int parse_key(char *name, lay_type *type, const char *s, size_t len, cons
 				   "whitespace; if that is meant, write the name as a JSON string "
 				   "(\" id\":S)",
 				   which, qlen(nlen), s);
-	if (!utf8_valid(s, nlen))
+	if (!lay_utf8_valid(s, nlen))
 		return lay_err_set(err, -EINVAL, "key schema: the %s key's name is not UTF-8",
 				   which);
 	if ((rc = parse_type(type, colon + 1, len - nlen - 1, which, err)) < 0)
