@@ -123,15 +123,7 @@ int fs_attr_node(fs_node *n, struct stat *st, lay_err *err)
 			if (rc < 0)
 				return rc;
 			fs_attr_item(st, &meta);
-			pthread_mutex_lock(&fs.lock);
-			n->mode = st->st_mode & 07777;
-			n->uid = st->st_uid;
-			n->gid = st->st_gid;
-			n->mtime_ns = meta.mtime_ns;
-			n->ctime_ns = meta.ctime_ns;
-			n->size = st->st_size;
-			n->ino = st->st_ino;
-			pthread_mutex_unlock(&fs.lock);
+			fs_attr_remember(n, st);
 		}
 		/* an item shows its last commit; a created file not yet
 		 * committed has only its writer's bytes */
@@ -149,10 +141,7 @@ int fs_attr_node(fs_node *n, struct stat *st, lay_err *err)
 		pthread_mutex_unlock(&fs.lock);
 		return 0;
 	case FS_SCRATCH:
-		if ((rc = fs_scratch_attr(n, st)) < 0)
-			return rc;
-		n->stype = st->st_mode & S_IFMT;
-		return 0;
+		return fs_scratch_attr(n, st);
 	case FS_MAGIC_FILE:
 		if (n->magic == FS_M_SNAPSHOTS) {
 			attr_mem(st, n, S_IFDIR);
@@ -179,6 +168,21 @@ int fs_attr_node(fs_node *n, struct stat *st, lay_err *err)
 		return 0;
 	}
 	return lay_err_set(err, -EIO, "unknown node kind");
+}
+
+void fs_attr_remember(fs_node *n, const struct stat *st)
+{
+	pthread_mutex_lock(&fs.lock);
+	if (!n->mem) {
+		n->mode = st->st_mode & 07777;
+		n->uid = st->st_uid;
+		n->gid = st->st_gid;
+		n->size = st->st_size;
+		n->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+		n->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+		n->ino = st->st_ino;
+	}
+	pthread_mutex_unlock(&fs.lock);
 }
 
 uint64_t fs_attr_new_ino(void)

@@ -302,6 +302,7 @@ static int commit(fs_fh *fh, lay_err *err)
 	eng_table_info ti;
 	lay_item item = LAY_ITEM_INIT;
 	eng_meta meta = fh->meta, stored;
+	struct stat st;
 	unsigned which = fh->meta_set;
 	lay_key key;
 	eng_event ev;
@@ -357,14 +358,6 @@ static int commit(fs_fh *fh, lay_err *err)
 	rc = eng_item_put(fs.db, n->table, &item, &meta, which, &ev, &stored, err);
 	if (rc < 0)
 		goto out;
-	pthread_mutex_lock(&fs.lock);
-	n->size = fs.format == LAY_FMT_DDB ? stored.len_ddb : stored.len_plain;
-	n->mode = stored.mode;
-	n->uid = stored.uid;
-	n->gid = stored.gid;
-	n->mtime_ns = stored.mtime_ns;
-	n->ctime_ns = stored.ctime_ns;
-	pthread_mutex_unlock(&fs.lock);
 	fs_node_item_key(n, &key);
 	fs_unhide_key(n->table, &key);
 	pthread_mutex_lock(&fs.lock);
@@ -375,6 +368,8 @@ static int commit(fs_fh *fh, lay_err *err)
 			fs_node_mem_unlink(dir); /* the partition now exists */
 	}
 	pthread_mutex_unlock(&fs.lock);
+	fs_attr_item(&st, &stored);
+	fs_attr_remember(n, &st);
 	/* what the kernel cached is the tool's text; ours is re-rendered */
 	fs_file_heat(n);
 	fs_notify_inode(fs_ino_of(n));
@@ -627,7 +622,6 @@ static void create_scratch(fuse_req_t req, fs_node *dir, const char *name, mode_
 		n->open++;
 		if (fh->writable)
 			n->wopen++;
-		n->stype = S_IFREG;
 		if (n->sfd < 0) {
 			char proc[64];
 

@@ -74,10 +74,8 @@ typedef struct fs_node {
 	off_t size;             /* items: the size last reported */
 	uint32_t keygen;        /* changes with its name or key (atomic) */
 
-	/* Scratch objects: the file type (S_IFREG, S_IFDIR, S_IFLNK) last
-	 * seen, and an O_PATH descriptor while the file is open (so an
-	 * unlinked open file still answers getattr); 0 when none. */
-	uint32_t stype;
+	/* Scratch objects: an O_PATH descriptor while the file is open (so
+	 * an unlinked open file still answers getattr); -1 when none. */
 	int sfd;
 	int hides;              /* defers an item's delete (hide.c) */
 
@@ -153,6 +151,10 @@ void fs_node_maybe_free(fs_node *n);
 int fs_node_set_key(fs_node *n, const lay_value *pk, const lay_value *key);
 void fs_node_graves_free(void); /* at unmount */
 void fs_node_item_key(const fs_node *n, lay_key *out);
+/* The names from the root to n, then child (may be NULL), joined by '/'
+ * ("Orders/alice/x.json"; "" for the root). -ENOENT if a node on the way is
+ * unlinked (out has the names from it on), -ENOMEM. */
+int fs_node_path_locked(lay_buf *out, const fs_node *n, const char *child);
 int fs_map_init(void);
 
 /* notify.c: kernel cache invalidation from a dedicated thread. */

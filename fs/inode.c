@@ -295,3 +295,40 @@ void fs_node_item_key(const fs_node *n, lay_key *out)
 	}
 	pthread_mutex_unlock(&fs.lock);
 }
+
+int fs_node_path_locked(lay_buf *out, const fs_node *n, const char *child)
+{
+	const fs_node **parts = NULL, **grown;
+	size_t count = 0, cap = 0;
+	int rc = 0;
+
+	lay_buf_reset(out);
+	while (n && n != fs.root) {
+		if (count == cap) {
+			cap = cap ? cap * 2 : 16;
+			if (!(grown = realloc(parts, cap * sizeof(*parts)))) {
+				free(parts);
+				return -ENOMEM;
+			}
+			parts = grown;
+		}
+		parts[count++] = n;
+		if (!n->parent) {
+			rc = -ENOENT; /* unlinked on the way: the names from there */
+			break;
+		}
+		n = fs_node_of(n->parent);
+	}
+	while (count--) {
+		if (out->len)
+			lay_buf_addc(out, '/');
+		lay_buf_adds(out, parts[count]->name);
+	}
+	free(parts);
+	if (child) {
+		if (out->len)
+			lay_buf_addc(out, '/');
+		lay_buf_adds(out, child);
+	}
+	return rc;
+}

@@ -22,25 +22,15 @@
 
 void fs_path_of(lay_buf *out, const fs_node *n, const char *child)
 {
-	const char *parts[64];
-	size_t count = 0;
+	lay_buf rel = LAY_BUF_INIT;
 
 	pthread_mutex_lock(&fs.lock);
-	while (n && n != fs.root && count < 64) {
-		parts[count++] = n->name;
-		n = n->parent ? fs_node_of(n->parent) : NULL;
-	}
-	while (count--) {
-		lay_buf_addc(out, '/');
-		lay_buf_adds(out, parts[count]);
-	}
+	fs_node_path_locked(&rel, n, child);
 	pthread_mutex_unlock(&fs.lock);
-	if (child) {
-		lay_buf_addc(out, '/');
-		lay_buf_adds(out, child);
-	}
-	if (!out->len)
-		lay_buf_addc(out, '/');
+	lay_buf_addc(out, '/');
+	if (rel.len)
+		lay_buf_add(out, rel.p, rel.len);
+	lay_buf_free(&rel);
 }
 
 /* Reply with an error, logging it (SPEC §5) unless it is an ordinary miss. */
@@ -131,7 +121,7 @@ fs_node *fs_part_from_scratch(fs_node *dir, const char *name, const fs_target *t
 
 /* A name in dir was made, removed or renamed: its mtime and ctime are now
  * (a scratch directory's are the real directory's own). */
-static void touch_dir(fs_node *dir)
+void fs_dir_changed(fs_node *dir)
 {
 	int64_t now = eng_clock_now_ns(eng_db_clock(fs.db));
 	eng_dirmeta dm = { .mtime_ns = now, .ctime_ns = now };
@@ -274,19 +264,8 @@ engine:
 		rc = -ENOMEM;
 		goto out;
 	}
-	pthread_mutex_lock(&fs.lock);
-	if (t.kind == FS_SCRATCH) {
-		n->stype = st->st_mode & S_IFMT;
-	} else if (t.kind == FS_ITEM && !n->mem) {
-		/* what an unlinked open file reports (attr.c) */
-		n->mode = st->st_mode & 07777;
-		n->uid = st->st_uid;
-		n->gid = st->st_gid;
-		n->size = st->st_size;
-		n->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-		n->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
-	}
-	pthread_mutex_unlock(&fs.lock);
+	if (t.kind == FS_ITEM)
+		fs_attr_remember(n, st);
 	if (t.kind == FS_MAGIC_FILE && (rc = fs_attr_node(n, st, err)) < 0) {
 		pthread_mutex_lock(&fs.lock);
 		n->nlookup--;
@@ -639,24 +618,16 @@ static int scratch_own(fuse_req_t req, fs_node *dir, const char *name, mode_t mo
 	return rc;
 }
 
-/* A scratch node for dir/name of type type, counted as looked up. */
-static fs_node *scratch_node(fs_node *dir, const char *name, const fs_target *t, mode_t type)
+/* A scratch node for dir/name, counted as looked up. */
+static fs_node *scratch_node(fs_node *dir, const char *name, const fs_target *t)
 {
 	fs_node *n;
 
 	pthread_mutex_lock(&fs.lock);
-	n = node_for(dir, name, t);
-	if (n) {
+	if ((n = node_for(dir, name, t)))
 		n->nlookup++;
-		n->stype = type;
-	}
 	pthread_mutex_unlock(&fs.lock);
 	return n;
-}
-
-void fs_dir_changed(fs_node *dir)
-{
-	touch_dir(dir);
 }
 
 static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
@@ -739,10 +710,10 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 		lay_buf_free(&path);
 		if (rc == 0)
 			rc = scratch_own(req, dir, name, mode, &st);
-		if (rc == 0 && !(n = scratch_node(dir, name, &t, S_IFDIR)))
+		if (rc == 0 && !(n = scratch_node(dir, name, &t)))
 			rc = -ENOMEM;
 		if (rc == 0)
-			touch_dir(dir);
+			fs_dir_changed(dir);
 	} else if (rc == 0) {
 		if (t.kind == FS_MAGIC_FILE)
 			rc = lay_err_set(&err, -EEXIST, "%s is a reserved name", name);
@@ -787,7 +758,7 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 			rc = -errno;
 		lay_buf_free(&path);
 		if (rc == 0) {
-			touch_dir(dir);
+			fs_dir_changed(dir);
 			scratch_tidy(dir);
 		}
 	} else if (rc == 0 && t.kind == FS_PART) {
@@ -909,7 +880,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 			/* the file went: a deferred delete it held happens now */
 			if (n)
 				fs_hide_drop(n);
-			touch_dir(dir);
+			fs_dir_changed(dir);
 			scratch_tidy(dir);
 		}
 	} else if (rc == 0 && (t.kind == FS_MAGIC_FILE || t.kind == FS_MAGIC_DIR)) {
@@ -1133,7 +1104,6 @@ static int item_to_scratch(fuse_req_t req, fs_node *dir, const char *name, fs_no
 	if (rc == 0) {
 		fs_node_mem_unlink(n);
 		n->kind = FS_SCRATCH;
-		n->stype = S_IFREG;
 		n->ino = 0;
 	}
 	pthread_mutex_unlock(&fs.lock);
@@ -1141,9 +1111,9 @@ static int item_to_scratch(fuse_req_t req, fs_node *dir, const char *name, fs_no
 		rc = fs_hide(n, dir->table, &from, &ddb);
 	if (rc == 0) {
 		fs_notify_inode(fs_ino_of(n)); /* a new file: its number */
-		touch_dir(dir);
+		fs_dir_changed(dir);
 		if (ndir != dir)
-			touch_dir(ndir);
+			fs_dir_changed(ndir);
 		keep_partition(req, dir);
 	}
 out:
@@ -1184,9 +1154,9 @@ static int scratch_rename(fs_node *dir, const char *name, fs_node *ndir, const c
 	}
 	pthread_mutex_unlock(&fs.lock);
 	fs_hide_moved();
-	touch_dir(dir);
+	fs_dir_changed(dir);
 	if (ndir != dir)
-		touch_dir(ndir);
+		fs_dir_changed(ndir);
 	scratch_tidy(dir);
 out:
 	lay_buf_free(&from);
@@ -1200,6 +1170,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 	fs_node *dir = fs_node_of(parent), *ndir = fs_node_of(newparent), *n, *old;
 	lay_err err = { 0 };
 	fs_target st = { 0 }, dt = { 0 };
+	struct stat sst;
 	lay_key from, to;
 	int rc, noreplace = !!(flags & RENAME_NOREPLACE);
 
@@ -1237,7 +1208,8 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 		rc = lay_err_set(&err, -EROFS, "generated entries cannot be renamed");
 		goto out;
 	}
-	if (st.kind == FS_SCRATCH && dt.kind == FS_PART && n && n->stype != S_IFDIR) {
+	if (st.kind == FS_SCRATCH && dt.kind == FS_PART && fs_scratch_lstat(dir, name, &sst) == 0 &&
+	    !S_ISDIR(sst.st_mode)) {
 		/* a file may take a partition's name: it is a scratch file */
 		dt.kind = FS_SCRATCH;
 	}
@@ -1343,7 +1315,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 		pthread_mutex_unlock(&fs.lock);
 		fs_file_heat(n);
 		fs_notify_inode(fs_ino_of(n));
-		touch_dir(dir);
+		fs_dir_changed(dir);
 		scratch_tidy(dir);
 		goto out;
 	}
@@ -1400,7 +1372,7 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, cons
 		rc = -errno;
 	if (rc == 0)
 		rc = scratch_own(req, dir, name, (mode_t)-1, &st);
-	if (rc == 0 && !(n = scratch_node(dir, name, &t, S_IFLNK)))
+	if (rc == 0 && !(n = scratch_node(dir, name, &t)))
 		rc = -ENOMEM;
 	if (!fs.ro)
 		fs_target_free(&t);
@@ -1409,7 +1381,7 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, cons
 		fail(req, "symlink", dir, name, rc, &err);
 		return;
 	}
-	touch_dir(dir);
+	fs_dir_changed(dir);
 	entry_of(&e, n, &st);
 	fuse_reply_entry(req, &e);
 }

@@ -81,40 +81,10 @@ uint64_t fs_scratch_ino(const struct stat *st)
 
 int fs_scratch_path_locked(lay_buf *out, const fs_node *dir, const char *child)
 {
-	const fs_node **parts = NULL, **grown;
-	size_t count = 0, cap = 0;
-	int rc = 0;
+	int rc = fs_node_path_locked(out, dir, child);
 
-	lay_buf_reset(out);
-	while (dir && dir != fs.root) {
-		if (count == cap) {
-			cap = cap ? cap * 2 : 16;
-			if (!(grown = realloc(parts, cap * sizeof(*parts)))) {
-				rc = -ENOMEM;
-				break;
-			}
-			parts = grown;
-		}
-		parts[count++] = dir;
-		if (!dir->parent) {
-			rc = -ENOENT; /* unlinked on the way */
-			break;
-		}
-		dir = fs_node_of(dir->parent);
-	}
-	while (rc == 0 && count--) {
-		if (out->len)
-			lay_buf_addc(out, '/');
-		lay_buf_adds(out, parts[count]->name);
-	}
-	free(parts);
-	if (rc == 0 && child) {
-		if (out->len)
-			lay_buf_addc(out, '/');
-		lay_buf_adds(out, child);
-	}
 	if (rc == 0 && !out->len)
-		lay_buf_addc(out, '.');
+		rc = lay_buf_addc(out, '.');
 	return rc;
 }
 
