@@ -4,11 +4,7 @@
 load helpers
 
 setup() {
-	mount_ddbfs
-	new_table Orders
-	$T mkdir "$MNT/Orders/p"
-	echo '{"a":1}' >"$MNT/Orders/p/x.json"
-	ORIG='{"PK":"p","SK":"x","a":1}'
+	mount_with_item
 }
 
 # rejected CONTENT ERRNO-NAME WORDS: writing CONTENT over x.json fails at

@@ -4,10 +4,7 @@
 load helpers
 
 setup() {
-	TESTROOT=$(mktemp -d /var/tmp/ddbfs-bats.XXXXXX)
-	DATA=$TESTROOT/data
-	MNT=$TESTROOT/mnt
-	mkdir -p "$MNT"
+	new_testroot
 }
 
 @test "format=ddb renders DynamoDB JSON and accepts it on write" {

@@ -8,10 +8,7 @@
 load helpers
 
 setup() {
-	TESTROOT=$(mktemp -d /var/tmp/ddbfs-bats.XXXXXX)
-	DATA=$TESTROOT/data
-	MNT=$TESTROOT/mnt
-	mkdir -p "$MNT"
+	new_testroot
 	FT=$TESTROOT/fake/T
 	mkdir -p "$FT"
 	: >"$FT/.stream"

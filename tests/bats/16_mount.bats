@@ -5,10 +5,7 @@
 load helpers
 
 setup() {
-	TESTROOT=$(mktemp -d /var/tmp/ddbfs-bats.XXXXXX)
-	DATA=$TESTROOT/data
-	MNT=$TESTROOT/mnt
-	mkdir -p "$MNT"
+	new_testroot
 	# a second user must be able to reach the mount point
 	chmod 755 "$TESTROOT"
 }

@@ -8,11 +8,10 @@ load helpers
 
 setup() {
 	[ "$(id -u)" = 0 ] || skip "needs root to mount a small tmpfs"
-	TESTROOT=$(mktemp -d /var/tmp/ddbfs-bats.XXXXXX)
+	new_testroot
 	DISK=$TESTROOT/disk
 	DATA=$DISK/data
-	MNT=$TESTROOT/mnt
-	mkdir -p "$DISK" "$MNT"
+	mkdir -p "$DISK"
 	timeout 20 mount -t tmpfs -o size=20m tmpfs "$DISK"
 }
 

@@ -7,11 +7,7 @@
 load helpers
 
 setup() {
-	mount_ddbfs
-	new_table Orders
-	$T mkdir "$MNT/Orders/p"
-	echo '{"a":1}' >"$MNT/Orders/p/x.json"
-	ORIG='{"PK":"p","SK":"x","a":1}'
+	mount_with_item
 }
 
 # unchanged: x.json still holds its first content.

@@ -9,15 +9,27 @@ load '/usr/lib/bats/bats-assert/load'
 DDBFS=${DDBFS:-$BATS_TEST_DIRNAME/../../build/ddbfs}
 T="timeout 20"
 
+# new_testroot: a fresh TESTROOT with DATA (not made) and MNT (made).
+new_testroot() {
+	TESTROOT=$(mktemp -d /var/tmp/ddbfs-bats.XXXXXX)
+	DATA=$TESTROOT/data
+	MNT=$TESTROOT/mnt
+	mkdir -p "$MNT"
+}
+
 # mount_ddbfs [ddbfs options...]: mounts $DATA on $MNT.
 mount_ddbfs() {
-	if [ -z "${TESTROOT:-}" ]; then
-		TESTROOT=$(mktemp -d /var/tmp/ddbfs-bats.XXXXXX)
-		DATA=$TESTROOT/data
-		MNT=$TESTROOT/mnt
-		mkdir -p "$MNT"
-	fi
+	[ -n "${TESTROOT:-}" ] || new_testroot
 	$T "$DDBFS" "$DATA" "$MNT" "$@"
+}
+
+# mount_with_item: a mount with table Orders holding item p/x.json ($ORIG).
+mount_with_item() {
+	mount_ddbfs
+	new_table Orders
+	$T mkdir "$MNT/Orders/p"
+	echo '{"a":1}' >"$MNT/Orders/p/x.json"
+	ORIG='{"PK":"p","SK":"x","a":1}'
 }
 
 daemon_pid() {
