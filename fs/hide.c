@@ -68,7 +68,8 @@ static void take(hider *h, hider *out)
 {
 	*out = *h;
 	out->s->hides = 0;
-	*h = hiders[--nhiders];
+	*h = hiders[nhiders - 1];
+	__atomic_store_n(&nhiders, nhiders - 1, __ATOMIC_RELAXED);
 }
 
 static void hider_free(hider *h)
@@ -157,7 +158,8 @@ int fs_hide(fs_node *s, const char *table, const lay_key *key, const lay_buf *dd
 		cap_hiders = cap;
 	}
 	s->hides = 1;
-	hiders[nhiders++] = h;
+	hiders[nhiders] = h;
+	__atomic_store_n(&nhiders, nhiders + 1, __ATOMIC_RELAXED);
 	memset(&h, 0, sizeof(h));
 	pthread_mutex_unlock(&fs.lock);
 	journal_write();
@@ -172,6 +174,9 @@ int fs_is_hidden(const char *table, const lay_key *key)
 {
 	int hidden;
 
+	/* every put and every listed item asks: almost always, none hides */
+	if (!__atomic_load_n(&nhiders, __ATOMIC_RELAXED))
+		return 0;
 	pthread_mutex_lock(&fs.lock);
 	hidden = nhiders && find(table, key) != NULL;
 	pthread_mutex_unlock(&fs.lock);
@@ -246,7 +251,8 @@ void fs_hide_moved(void)
 		journal_write();
 }
 
-void fs_hidden_release_all(void)
+/* At unmount: every deferred delete happens now. */
+static void release_all(void)
 {
 	fs_node *s;
 
@@ -336,7 +342,7 @@ void fs_hide_close(void)
 	/* the scratch copies reach the disk before the rows go */
 	if (fs_scratch_root() >= 0 && syncfs(fs_scratch_root()) < 0)
 		fs_log("syncing scratch space: %s", strerror(errno));
-	fs_hidden_release_all();
+	release_all();
 	free(hiders);
 	hiders = NULL;
 	nhiders = cap_hiders = 0;

@@ -11,6 +11,7 @@
  * deleted only if its scratch copy exists and the row is unchanged since.
  * A read-only mount leaves them to the next read-write one. */
 int fs_hide_open(const char *data_dir, int ro);
+/* At unmount: scratch space is synced, then every deferred delete happens. */
 void fs_hide_close(void);
 
 /* Scratch node s (linked, holding the item's text) now hides key of table;
@@ -25,7 +26,5 @@ void fs_hide_drop(fs_node *s);
 int fs_hide_table_renamed(const char *from, const char *to);
 /* Scratch files moved: the journal's paths follow. */
 void fs_hide_moved(void);
-/* At unmount: every deferred delete happens now. */
-void fs_hidden_release_all(void);
 
 #endif
