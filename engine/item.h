@@ -11,31 +11,7 @@
 #include "../layout/schema.h"
 #include "db.h"
 #include "table.h"
-
-/* File metadata of an item: not attributes (SPEC §3, §6). */
-typedef struct eng_meta {
-	uint64_t id;           /* unique in the db, kept while the item exists and across
-	                        * renames and modifications: inode numbers */
-	uint32_t mode;         /* permission bits (07777) */
-	uint32_t uid, gid;
-	int64_t mtime_ns;      /* last write, or what utimens set */
-	int64_t ctime_ns;      /* last change of data or metadata */
-	uint32_t len_plain;    /* exact length of the rendering in plain format */
-	uint32_t len_ddb;      /* ... and in ddb format */
-	uint32_t size;         /* DynamoDB size (lay_item_size) */
-	int64_t expires;       /* TTL: epoch seconds it expires at; 0 never */
-} eng_meta;
-
-/* Which metadata fields a call sets. */
-#define ENG_META_MODE 0x1u
-#define ENG_META_UID 0x2u
-#define ENG_META_GID 0x4u
-#define ENG_META_MTIME 0x8u
-#define ENG_META_CTIME 0x10u
-
-typedef enum eng_event {
-	ENG_INSERT = 1, ENG_MODIFY = 2, ENG_REMOVE = 3, ENG_UNCHANGED = 4
-} eng_event;
+#include "types.h"
 
 /* Flags of eng_item_put */
 #define ENG_PUT_EXCL 0x100u      /* -EEXIST if the item exists (O_EXCL) */

@@ -13,7 +13,7 @@
 #include "../layout/item.h"
 #include "../layout/schema.h"
 #include "db.h"
-#include "item.h"
+#include "types.h"
 
 /* A record as a reader sees it; borrowed for the callback only. */
 typedef struct eng_change {
@@ -25,8 +25,6 @@ typedef struct eng_change {
 	const lay_item *old_image; /* NULL for INSERT */
 	const lay_item *new_image; /* NULL for REMOVE */
 } eng_change;
-
-#define ENG_CHANGE_SERVICE 0x1u  /* made by the service (TTL), not a user */
 
 typedef int (*eng_log_cb)(void *ctx, const eng_change *c);
 

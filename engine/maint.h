@@ -7,14 +7,7 @@
 #include "../layout/err.h"
 #include "../layout/schema.h"
 #include "db.h"
-
-/* What the engine changed by itself (a TTL deletion: event 3, REMOVE),
- * after it committed; key is borrowed for the call. Runs on the engine's
- * maintenance thread. */
-typedef void (*eng_change_hook)(void *ctx, const char *table, const lay_key *key, int event);
-
-/* Be told of the engine's own changes (fn NULL: stop). */
-void eng_db_set_hook(eng_db *db, eng_change_hook fn, void *ctx);
+#include "events.h"
 
 /*
  * Do the time-driven work now: delete expired items (each a REMOVE by the

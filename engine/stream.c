@@ -11,8 +11,7 @@
 
 #include "../layout/codec.h"
 #include "../layout/stream.h"
-#include "log.h"
-#include "store.h"
+#include "change.h"
 
 static void end_name(char *out, size_t size, uint32_t tid)
 {

@@ -10,6 +10,7 @@
 #include "../layout/err.h"
 #include "../layout/schema.h"
 #include "db.h"
+#include "types.h"
 
 typedef enum eng_billing { ENG_PAY_PER_REQUEST = 0, ENG_PROVISIONED = 1 } eng_billing;
 typedef enum eng_class { ENG_STANDARD = 0, ENG_STANDARD_IA = 1 } eng_class;
@@ -31,14 +32,6 @@ typedef struct eng_table_settings {
 	int pitr;                        /* 0 off */
 	int64_t pitr_since_ns;           /* when PITR was last turned on (engine's) */
 } eng_table_settings;
-
-/* Ownership and times of a directory (a table or a partition). */
-typedef struct eng_dirmeta {
-	uint64_t id;        /* unique in the db, stable: for inode numbers */
-	uint32_t mode;      /* permission bits (07777) */
-	uint32_t uid, gid;
-	int64_t mtime_ns, ctime_ns;
-} eng_dirmeta;
 
 typedef struct eng_table_info {
 	char name[256];
@@ -95,7 +88,7 @@ int eng_table_set_settings(eng_db *db, const char *name, const eng_table_setting
 			   lay_err *err);
 
 /* Set the table directory's mode, uid, gid and times (fields chosen by the
- * ENG_META_* bits of item.h in which). -ENOENT. */
+ * ENG_META_* bits of types.h in which). -ENOENT. */
 int eng_table_set_dirmeta(eng_db *db, const char *name, const eng_dirmeta *m, unsigned which,
 			  lay_err *err);
 

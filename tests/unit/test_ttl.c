@@ -91,10 +91,11 @@ static const char *at(int64_t secs)
 
 static int hooked;
 
-static void hook(void *ctx, const char *table, const lay_key *key, int event)
+static void hook(void *ctx, const eng_item_event *ev)
 {
 	(void)ctx;
-	if (strcmp(table, "Sess") == 0 && event == ENG_REMOVE && key->pk.type == LAY_S)
+	if (strcmp(ev->table, "Sess") == 0 && ev->event == ENG_REMOVE &&
+	    ev->source == ENG_SRC_TTL && ev->key->pk.type == LAY_S)
 		hooked++;
 }
 
@@ -122,7 +123,7 @@ static void test_ttl__expired_item_vanishes_at_once_and_sweeps_as_the_service(vo
 	size_t swept = 0;
 
 	setup();
-	eng_db_set_hook(db, hook, NULL);
+	CHECK_RC(eng_subscribe(db, hook, NULL), 0);
 	hooked = 0;
 	put_exp("a", at(now_s + 60));
 	put_exp("b", NULL);
