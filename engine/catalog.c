@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "req.h"
+
 #define TABLE_VERSION 1
 
 struct store_cache_ent {
@@ -205,12 +207,12 @@ static int load_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	return 0;
 }
 
-int store_table_load(eng_db *db, const char *name, store_table *t, store_stats *st,
-		     lay_err *err)
+int store_table_load(eng_db *db, eng_req *req, const char *name, store_table *t,
+		     store_stats *st, lay_err *err)
 {
 	struct load_ctx c = { db, name, t, st };
 
-	return store_read(db, load_txn, &c, err);
+	return store_view_read(db, req, load_txn, &c, err);
 }
 
 int store_table_peek(eng_db *db, const char *name, int fresh, store_table *out, int *cached,
@@ -229,7 +231,7 @@ int store_table_peek(eng_db *db, const char *name, int fresh, store_table *out, 
 		*cached = e != NULL;
 	if (e)
 		return 0;
-	return store_table_load(db, name, out, NULL, err);
+	return store_table_load(db, NULL, name, out, NULL, err);
 }
 
 int store_table_same(const store_table *a, const store_table *b)

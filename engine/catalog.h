@@ -33,9 +33,9 @@ typedef struct store_stats {
 int store_table_get(MDB_txn *txn, eng_db *db, const char *name, store_table *out, lay_err *err);
 
 /* The table named name and (st may be NULL) its statistics, in a read
- * transaction of its own. -ENOENT. */
-int store_table_load(eng_db *db, const char *name, store_table *t, store_stats *st,
-		     lay_err *err);
+ * transaction of its own in req's view (may be NULL). -ENOENT. */
+int store_table_load(eng_db *db, eng_req *req, const char *name, store_table *t,
+		     store_stats *st, lay_err *err);
 
 /* The table as last seen, without a transaction when it is cached (fresh
  * == 0; *cached (may be NULL) then says so), else from a read transaction:

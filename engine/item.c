@@ -13,6 +13,7 @@
 #include "change.h"
 #include "evq.h"
 #include "expiry.h"
+#include "req.h"
 #include "row.h"
 
 /* A table changed between validation and the write: validate again, at
@@ -115,6 +116,7 @@ struct get_ctx {
 	const lay_key *key;
 	lay_item *out;
 	eng_meta *meta;
+	double rcu;          /* what the read cost */
 };
 
 static int get_txn(MDB_txn *txn, void *vctx, lay_err *err)
@@ -130,9 +132,11 @@ static int get_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	if ((rc = target_find(txn, c->db, &tg, err)) < 0)
 		goto out_free;
 	if (!tg.exists || store_ttl_expired(tg.r.meta.expires, eng_clock_now_ns(c->db->clock))) {
+		c->rcu = store_units_read(0); /* looking costs, as in DynamoDB */
 		rc = store_no_item(&t, c->key, err);
 		goto out_free;
 	}
+	c->rcu = store_units_read(tg.r.meta.size);
 	if (c->out && (rc = lay_codec_decode(c->out, tg.r.data, tg.r.data_len, err)) < 0)
 		goto out_free;
 	if (c->meta)
@@ -142,12 +146,15 @@ out_free:
 	return rc;
 }
 
-int eng_item_get(eng_db *db, const char *table, const lay_key *key, lay_item *out, eng_meta *meta,
-		 lay_err *err)
+int eng_item_get(eng_db *db, eng_req *req, const char *table, const lay_key *key, lay_item *out,
+		 eng_meta *meta, lay_err *err)
 {
-	struct get_ctx c = { db, table, key, out, meta };
+	struct get_ctx c = { db, table, key, out, meta, 0 };
+	int rc;
 
-	return store_read(db, get_txn, &c, err);
+	rc = store_view_read(db, req, get_txn, &c, err);
+	store_req_charge(req, c.rcu, 0);
+	return rc;
 }
 
 /* ---- put ---- */
@@ -160,9 +167,11 @@ struct put_ctx {
 	encoded e;
 	const eng_meta *meta;
 	unsigned flags;
+	eng_source source;
 	eng_event ev;
 	eng_meta out;
 	store_evq evq;       /* what the transaction changed */
+	double wcu;          /* what it cost */
 };
 
 /* 1 if the stored encoding old holds the same attributes as the new item. */
@@ -205,7 +214,7 @@ static int put_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	if (tg->exists && store_ttl_expired(tg->r.meta.expires, now)) {
 		/* it is gone for readers: the service deletes it, then this inserts */
 		if ((rc = store_log_change(txn, db, &c->fresh, now, ENG_REMOVE,
-					   ENG_CHANGE_SERVICE, &tg->key, tg->r.data,
+					   store_change_flags(ENG_SRC_TTL), &tg->key, tg->r.data,
 					   tg->r.data_len, NULL, 0, err)) < 0 ||
 		    (rc = target_remove(txn, db, tg, now, &st, err)) < 0 ||
 		    (rc = note(&c->evq, &tg->key, ENG_REMOVE, ENG_SRC_TTL, err)) < 0)
@@ -214,6 +223,9 @@ static int put_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		st.size -= tg->r.meta.size;
 	}
 
+	/* the larger of the item before and after, as DynamoDB counts */
+	c->wcu = store_units_write(tg->exists && tg->r.meta.size > c->e.size ? tg->r.meta.size
+									    : c->e.size);
 	if (tg->exists) {
 		m = tg->r.meta;
 		if ((same = same_item(&tg->r, c, err)) < 0)
@@ -247,10 +259,11 @@ static int put_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	m.size = c->e.size;
 	m.expires = store_ttl_expiry(c->item, c->fresh.settings.ttl_attr, now);
 	c->out = m;
-	if ((rc = store_log_change(txn, db, &c->fresh, now, c->ev, 0, &tg->key,
+	if ((rc = store_log_change(txn, db, &c->fresh, now, c->ev, store_change_flags(c->source),
+				   &tg->key,
 				   tg->exists ? tg->r.data : NULL, tg->exists ? tg->r.data_len : 0,
 				   c->e.enc.p, c->e.enc.len, err)) < 0 ||
-	    (rc = note(&c->evq, &tg->key, c->ev, ENG_SRC_FILE, err)) < 0)
+	    (rc = note(&c->evq, &tg->key, c->ev, c->source, err)) < 0)
 		return rc;
 	if ((rc = target_write(txn, db, tg, &m, c->e.enc.p, c->e.enc.len, now, &st, err)) < 0)
 		return rc;
@@ -287,8 +300,10 @@ static void put_release(void *vctx)
 }
 
 /* Tell what a put did, after its commit. */
-static void put_done(struct put_ctx *c, const char *table, eng_event *ev, eng_meta *meta_out)
+static void put_done(struct put_ctx *c, eng_req *req, const char *table, eng_event *ev,
+		     eng_meta *meta_out)
 {
+	store_req_charge(req, 0, c->wcu);
 	if (ev)
 		*ev = c->ev;
 	if (meta_out)
@@ -296,20 +311,24 @@ static void put_done(struct put_ctx *c, const char *table, eng_event *ev, eng_me
 	store_evq_emit(c->db, table, &c->evq);
 }
 
-int eng_item_put(eng_db *db, const char *table, const lay_item *item, const eng_meta *meta,
-		 unsigned flags, eng_event *ev, eng_meta *meta_out, lay_err *err)
+int eng_item_put(eng_db *db, eng_req *req, const char *table, const lay_item *item,
+		 const eng_meta *meta, unsigned flags, eng_event *ev, eng_meta *meta_out,
+		 lay_err *err)
 {
 	struct put_ctx c;
 	struct op op = { db, table, &c.t, &c.fresh, &c, put_prepare, put_commit, put_release };
 	int rc;
 
+	if ((rc = store_req_writable(req, err)) < 0)
+		return rc;
 	memset(&c, 0, sizeof(c));
 	c.db = db;
+	c.source = store_req_source(req);
 	c.item = item;
 	c.meta = meta;
 	c.flags = meta ? flags : flags & ~ENG_META_ALL;
 	if ((rc = op_run(&op, 0, err)) == 0)
-		put_done(&c, table, ev, meta_out);
+		put_done(&c, req, table, ev, meta_out);
 	lay_buf_free(&c.e.enc);
 	store_evq_free(&c.evq);
 	return rc;
@@ -397,16 +416,20 @@ static void setattr_release(void *vctx)
 	target_free(&c->put.tg);
 }
 
-int eng_item_set_attr(eng_db *db, const char *table, const lay_key *key, const char *name,
-		      const lay_value *v, eng_event *ev, eng_meta *meta_out, lay_err *err)
+int eng_item_set_attr(eng_db *db, eng_req *req, const char *table, const lay_key *key,
+		      const char *name, const lay_value *v, eng_event *ev, eng_meta *meta_out,
+		      lay_err *err)
 {
 	struct setattr_ctx c;
 	struct op op = { db,	  table,	  &c.put.t,	   &c.put.fresh,
 			 &c,	  setattr_prepare, setattr_commit, setattr_release };
 	int rc;
 
+	if ((rc = store_req_writable(req, err)) < 0)
+		return rc;
 	memset(&c, 0, sizeof(c));
 	c.put.db = db;
+	c.put.source = store_req_source(req);
 	c.put.flags = ENG_PUT_MUST_EXIST;
 	c.key = key;
 	c.name = name;
@@ -414,7 +437,7 @@ int eng_item_set_attr(eng_db *db, const char *table, const lay_key *key, const c
 	if (!name[0])
 		return lay_err_set(err, -EINVAL, "an attribute name cannot be empty");
 	if ((rc = op_run(&op, 1, err)) == 0)
-		put_done(&c.put, table, ev, meta_out);
+		put_done(&c.put, req, table, ev, meta_out);
 	lay_item_free(&c.it);
 	lay_buf_free(&c.put.e.enc);
 	store_evq_free(&c.put.evq);
@@ -426,6 +449,7 @@ int eng_item_set_attr(eng_db *db, const char *table, const lay_key *key, const c
 struct del_ctx {
 	eng_db *db;
 	const lay_key *key;
+	eng_source source;
 	store_table t, fresh;
 	target tg;
 	eng_meta old;
@@ -447,8 +471,9 @@ static int del_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		return store_no_item(&c->t, &tg->key, err);
 	c->old = tg->r.meta;
 	if ((rc = store_stats_get(txn, db, c->t.tid, &st, err)) < 0 ||
-	    (rc = store_log_change(txn, db, &c->fresh, now, ENG_REMOVE, 0, &tg->key,
-				   tg->r.data, tg->r.data_len, NULL, 0, err)) < 0 ||
+	    (rc = store_log_change(txn, db, &c->fresh, now, ENG_REMOVE,
+				   store_change_flags(c->source), &tg->key, tg->r.data,
+				   tg->r.data_len, NULL, 0, err)) < 0 ||
 	    (rc = target_remove(txn, db, tg, now, &st, err)) < 0)
 		return rc;
 	st.count--;
@@ -477,21 +502,25 @@ static void del_release(void *vctx)
 	target_free(&c->tg);
 }
 
-int eng_item_delete(eng_db *db, const char *table, const lay_key *key, eng_meta *old_meta,
-		    lay_err *err)
+int eng_item_delete(eng_db *db, eng_req *req, const char *table, const lay_key *key,
+		    eng_meta *old_meta, lay_err *err)
 {
 	struct del_ctx c;
 	struct op op = { db, table, &c.t, &c.fresh, &c, del_prepare, del_commit, del_release };
 	int rc;
 
+	if ((rc = store_req_writable(req, err)) < 0)
+		return rc;
 	memset(&c, 0, sizeof(c));
 	c.db = db;
 	c.key = key;
+	c.source = store_req_source(req);
 	if ((rc = op_run(&op, 0, err)) < 0)
 		return rc;
 	if (old_meta)
 		*old_meta = c.old;
-	store_emit(db, table, key, ENG_REMOVE, ENG_SRC_FILE);
+	store_req_charge(req, 0, store_units_write(c.old.size));
+	store_emit(db, table, key, ENG_REMOVE, c.source);
 	return 0;
 }
 
@@ -504,8 +533,10 @@ struct ren_ctx {
 	target from, to;
 	int noreplace;
 	encoded e;
+	eng_source source;
 	int moved;           /* the transaction moved the item */
 	eng_event to_ev;     /* what it did at to */
+	double wcu;          /* what it cost: a delete and a put */
 };
 
 static int ren_txn(MDB_txn *txn, void *vctx, lay_err *err)
@@ -515,6 +546,7 @@ static int ren_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	const lay_schema *s = &c->t.schema;
 	int64_t now = eng_clock_now_ns(db->clock);
 	lay_item it = LAY_ITEM_INIT;
+	unsigned flags = store_change_flags(c->source);
 	eng_event ev;
 	store_stats st;
 	eng_meta m;
@@ -550,9 +582,9 @@ static int ren_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	}
 	ev = c->to.exists ? ENG_MODIFY : ENG_INSERT;
 	/* told in order: REMOVE of from, then to */
-	if ((rc = store_log_change(txn, db, &c->fresh, now, ENG_REMOVE, 0, &c->from.key,
+	if ((rc = store_log_change(txn, db, &c->fresh, now, ENG_REMOVE, flags, &c->from.key,
 				   c->from.r.data, c->from.r.data_len, NULL, 0, err)) < 0 ||
-	    (rc = store_log_change(txn, db, &c->fresh, now, ev, 0, &c->to.key,
+	    (rc = store_log_change(txn, db, &c->fresh, now, ev, flags, &c->to.key,
 				   c->to.exists ? c->to.r.data : NULL,
 				   c->to.exists ? c->to.r.data_len : 0, c->e.enc.p, c->e.enc.len,
 				   err)) < 0)
@@ -566,6 +598,10 @@ static int ren_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	if ((rc = store_stats_put(txn, db, c->t.tid, &st, err)) == 0) {
 		c->moved = 1;
 		c->to_ev = ev;
+		c->wcu = store_units_write(c->from.r.meta.size) +
+			 store_units_write(c->to.exists && c->to.r.meta.size > m.size
+						   ? c->to.r.meta.size
+						   : m.size);
 	}
 out_free:
 	lay_item_free(&it);
@@ -619,23 +655,27 @@ static void ren_release(void *vctx)
 	target_free(&c->to);
 }
 
-int eng_item_rename(eng_db *db, const char *table, const lay_key *from, const lay_key *to,
-		    int noreplace, lay_err *err)
+int eng_item_rename(eng_db *db, eng_req *req, const char *table, const lay_key *from,
+		    const lay_key *to, int noreplace, lay_err *err)
 {
 	struct ren_ctx c;
 	struct op op = { db, table, &c.t, &c.fresh, &c, ren_prepare, ren_commit, ren_release };
 	int rc;
 
+	if ((rc = store_req_writable(req, err)) < 0)
+		return rc;
 	memset(&c, 0, sizeof(c));
 	c.db = db;
+	c.source = store_req_source(req);
 	c.fkey = from;
 	c.tkey = to;
 	c.noreplace = noreplace;
 	rc = op_run(&op, 0, err);
 	lay_buf_free(&c.e.enc);
 	if (rc == 0 && c.moved) {
-		store_emit(db, table, from, ENG_REMOVE, ENG_SRC_FILE);
-		store_emit(db, table, to, c.to_ev, ENG_SRC_FILE);
+		store_req_charge(req, 0, c.wcu);
+		store_emit(db, table, from, ENG_REMOVE, c.source);
+		store_emit(db, table, to, c.to_ev, c.source);
 	}
 	return rc;
 }
@@ -682,20 +722,27 @@ out_free:
 	return rc;
 }
 
-int eng_item_set_meta(eng_db *db, const char *table, const lay_key *key, const eng_meta *meta,
-		      unsigned which, eng_meta *meta_out, lay_err *err)
+int eng_item_set_meta(eng_db *db, eng_req *req, const char *table, const lay_key *key,
+		      const eng_meta *meta, unsigned which, eng_meta *meta_out, lay_err *err)
 {
 	struct meta_ctx c;
 	int rc;
 
+	if ((rc = store_req_writable(req, err)) < 0)
+		return rc;
 	memset(&c, 0, sizeof(c));
 	c.db = db;
 	c.table = table;
 	c.key = key;
 	c.meta = meta;
 	c.which = which & ENG_META_ALL;
-	if ((rc = store_write(db, set_meta_txn, &c, err)) == 0 && meta_out)
+	if ((rc = store_write(db, set_meta_txn, &c, err)) < 0)
+		return rc;
+	/* the row is written again, as by a put that changes nothing */
+	if (c.which)
+		store_req_charge(req, 0, store_units_write(c.out.size));
+	if (meta_out)
 		*meta_out = c.out;
-	return rc;
+	return 0;
 }
 

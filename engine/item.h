@@ -1,5 +1,8 @@
 /* Items (SPEC §5, §6): get, put, delete, rename and list, each one LMDB
- * write transaction that also appends its change-log record (log.h). */
+ * write transaction that also appends its change-log record (log.h).
+ * Every operation takes a request's context req after db (types.h
+ * eng_req; NULL: live, uid 0, source file, cost not reported): a read in an
+ * as-of view fails with -EOPNOTSUPP, a change in one with -EROFS. */
 #ifndef ENG_ITEM_H
 #define ENG_ITEM_H
 
@@ -23,8 +26,8 @@
  * meta (may be NULL) its metadata. Errors: -ENOENT (no table or no item),
  * -EINVAL (key of the wrong type).
  */
-int eng_item_get(eng_db *db, const char *table, const lay_key *key, lay_item *out, eng_meta *meta,
-		 lay_err *err);
+int eng_item_get(eng_db *db, eng_req *req, const char *table, const lay_key *key, lay_item *out,
+		 eng_meta *meta, lay_err *err);
 
 /*
  * PutItem. item must hold its key attributes (lay_item_set_key); it is
@@ -40,8 +43,9 @@ int eng_item_get(eng_db *db, const char *table, const lay_key *key, lay_item *ou
  * Errors: -ENOENT (no table), -EINVAL, -EFBIG (with lay_item_validate's
  * message), -EEXIST (ENG_PUT_EXCL), -ENOENT (ENG_PUT_MUST_EXIST).
  */
-int eng_item_put(eng_db *db, const char *table, const lay_item *item, const eng_meta *meta,
-		 unsigned flags, eng_event *ev, eng_meta *meta_out, lay_err *err);
+int eng_item_put(eng_db *db, eng_req *req, const char *table, const lay_item *item,
+		 const eng_meta *meta, unsigned flags, eng_event *ev, eng_meta *meta_out,
+		 lay_err *err);
 
 /*
  * UpdateItem of one attribute in one write transaction: set attribute name
@@ -52,13 +56,14 @@ int eng_item_put(eng_db *db, const char *table, const lay_item *item, const eng_
  * Errors: -ENOENT (no table or no item), -EINVAL (name is a key attribute,
  * or the result is invalid), -EFBIG.
  */
-int eng_item_set_attr(eng_db *db, const char *table, const lay_key *key, const char *name,
-		      const lay_value *v, eng_event *ev, eng_meta *meta_out, lay_err *err);
+int eng_item_set_attr(eng_db *db, eng_req *req, const char *table, const lay_key *key,
+		      const char *name, const lay_value *v, eng_event *ev, eng_meta *meta_out,
+		      lay_err *err);
 
 /* DeleteItem. old_meta (may be NULL) gets the deleted item's metadata.
  * -ENOENT if there was no such item. */
-int eng_item_delete(eng_db *db, const char *table, const lay_key *key, eng_meta *old_meta,
-		    lay_err *err);
+int eng_item_delete(eng_db *db, eng_req *req, const char *table, const lay_key *key,
+		    eng_meta *old_meta, lay_err *err);
 
 /*
  * One transaction: delete the item at from, put it at to with its key
@@ -68,13 +73,13 @@ int eng_item_delete(eng_db *db, const char *table, const lay_key *key, eng_meta 
  * INSERT or MODIFY of to. Errors: -ENOENT (no from), -EEXIST, -EINVAL,
  * -EFBIG (the rewritten key can make the item too large).
  */
-int eng_item_rename(eng_db *db, const char *table, const lay_key *from, const lay_key *to,
-		    int noreplace, lay_err *err);
+int eng_item_rename(eng_db *db, eng_req *req, const char *table, const lay_key *from,
+		    const lay_key *to, int noreplace, lay_err *err);
 
 /* Set metadata fields (which: ENG_META_*) of an item; no log record.
  * meta_out (may be NULL) gets the result. -ENOENT. */
-int eng_item_set_meta(eng_db *db, const char *table, const lay_key *key, const eng_meta *meta,
-		      unsigned which, eng_meta *meta_out, lay_err *err);
+int eng_item_set_meta(eng_db *db, eng_req *req, const char *table, const lay_key *key,
+		      const eng_meta *meta, unsigned which, eng_meta *meta_out, lay_err *err);
 
 /* One entry of a listing; everything is borrowed for the callback only. */
 typedef struct eng_entry {
@@ -101,16 +106,17 @@ typedef int (*eng_list_cb)(void *ctx, const eng_entry *e);
  * Errors: -ENOENT (no table; or pk given for a table without sort key),
  * -EINVAL (a key of the wrong type), or the callback's.
  */
-int eng_list(eng_db *db, const char *table, const lay_value *pk, const lay_value *after,
-	     size_t max, unsigned flags, eng_list_cb cb, void *ctx, lay_err *err);
+int eng_list(eng_db *db, eng_req *req, const char *table, const lay_value *pk,
+	     const lay_value *after, size_t max, unsigned flags, eng_list_cb cb, void *ctx,
+	     lay_err *err);
 
 /* A partition's directory metadata. -ENOENT if it holds no item. */
-int eng_part_get(eng_db *db, const char *table, const lay_value *pk, eng_dirmeta *out,
+int eng_part_get(eng_db *db, eng_req *req, const char *table, const lay_value *pk, eng_dirmeta *out,
 		 lay_err *err);
 
 /* Set a partition directory's metadata (which: ENG_META_*). -ENOENT. */
-int eng_part_set_meta(eng_db *db, const char *table, const lay_value *pk, const eng_dirmeta *m,
-		      unsigned which, lay_err *err);
+int eng_part_set_meta(eng_db *db, eng_req *req, const char *table, const lay_value *pk,
+		      const eng_dirmeta *m, unsigned which, lay_err *err);
 
 /*
  * Resolve a long, hashed name (layout/name.h): find the key value whose
@@ -119,7 +125,7 @@ int eng_part_set_meta(eng_db *db, const char *table, const lay_value *pk, const 
  * (pk == NULL), or the items of partition pk. The value's bytes go to
  * store's arena. -ENOENT if none.
  */
-int eng_resolve_hash(eng_db *db, const char *table, const lay_value *pk, uint64_t hash,
-		     lay_item *store, lay_value *out, lay_err *err);
+int eng_resolve_hash(eng_db *db, eng_req *req, const char *table, const lay_value *pk,
+		     uint64_t hash, lay_item *store, lay_value *out, lay_err *err);
 
 #endif

@@ -12,6 +12,7 @@
 #include "../layout/codec.h"
 #include "../layout/keyenc.h"
 #include "expiry.h"
+#include "req.h"
 #include "row.h"
 
 struct part_ctx {
@@ -52,39 +53,8 @@ static int part_find(MDB_txn *txn, eng_db *db, const store_table *t, const lay_v
 	return 0;
 }
 
-static int part_get_txn(MDB_txn *txn, void *vctx, lay_err *err)
-{
-	struct part_ctx *c = vctx;
-	store_table t;
-	target tg;
-	int rc;
-
-	memset(&tg, 0, sizeof(tg));
-	if ((rc = store_table_get(txn, c->db, c->table, &t, err)) < 0)
-		return rc;
-	rc = part_find(txn, c->db, &t, c->pk, &tg, err);
-	if (rc == 0)
-		c->dout = tg.prow.dm;
-	target_free(&tg);
-	return rc;
-}
-
-int eng_part_get(eng_db *db, const char *table, const lay_value *pk, eng_dirmeta *out,
-		 lay_err *err)
-{
-	struct part_ctx c;
-	int rc;
-
-	memset(&c, 0, sizeof(c));
-	c.db = db;
-	c.table = table;
-	c.pk = pk;
-	if ((rc = store_read(db, part_get_txn, &c, err)) == 0 && out)
-		*out = c.dout;
-	return rc;
-}
-
-static int part_set_txn(MDB_txn *txn, void *vctx, lay_err *err)
+/* Read a partition's metadata into c->dout; with c->dm, set it first. */
+static int part_txn(MDB_txn *txn, void *vctx, lay_err *err)
 {
 	struct part_ctx *c = vctx;
 	store_table t;
@@ -96,25 +66,46 @@ static int part_set_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		return rc;
 	if ((rc = part_find(txn, c->db, &t, c->pk, &tg, err)) < 0)
 		goto out_free;
-	store_meta_apply(&tg.prow.dm, c->dm, c->which);
-	rc = target_part_write(txn, c->db, &tg, err);
+	if (c->dm) {
+		store_meta_apply(&tg.prow.dm, c->dm, c->which);
+		rc = target_part_write(txn, c->db, &tg, err);
+	}
+	c->dout = tg.prow.dm;
 out_free:
 	target_free(&tg);
 	return rc;
 }
 
-int eng_part_set_meta(eng_db *db, const char *table, const lay_value *pk, const eng_dirmeta *m,
-		      unsigned which, lay_err *err)
+int eng_part_get(eng_db *db, eng_req *req, const char *table, const lay_value *pk, eng_dirmeta *out,
+		 lay_err *err)
 {
 	struct part_ctx c;
+	int rc;
 
+	memset(&c, 0, sizeof(c));
+	c.db = db;
+	c.table = table;
+	c.pk = pk;
+	if ((rc = store_view_read(db, req, part_txn, &c, err)) == 0 && out)
+		*out = c.dout;
+	return rc;
+}
+
+int eng_part_set_meta(eng_db *db, eng_req *req, const char *table, const lay_value *pk,
+		      const eng_dirmeta *m, unsigned which, lay_err *err)
+{
+	struct part_ctx c;
+	int rc;
+
+	if ((rc = store_req_writable(req, err)) < 0)
+		return rc;
 	memset(&c, 0, sizeof(c));
 	c.db = db;
 	c.table = table;
 	c.pk = pk;
 	c.dm = m;
 	c.which = which & ENG_META_ALL;
-	return store_write(db, part_set_txn, &c, err);
+	return store_write(db, part_txn, &c, err);
 }
 
 /* ---- listing ---- */
@@ -133,6 +124,8 @@ struct list_ctx {
 	lay_buf after_enc;
 	size_t n;
 	int64_t now;         /* expired items are not listed */
+	size_t n_items;      /* items listed with ENG_LIST_ITEMS ... */
+	uint64_t bytes;      /* ... and their sizes */
 };
 
 /* One LMDB row of a listing with the full encoding of its key. */
@@ -208,6 +201,8 @@ static int emit(struct list_ctx *c, const lrow *r, lay_err *err)
 			if ((rc = lay_codec_decode(&it, ir.data, ir.data_len, err)) < 0)
 				goto out_free;
 			e.item = &it;
+			c->n_items++;
+			c->bytes += ir.meta.size;
 		}
 	}
 	rc = c->cb(c->cbctx, &e);
@@ -294,6 +289,8 @@ static int list_txn(MDB_txn *txn, void *vctx, lay_err *err)
 
 	memset(&tg, 0, sizeof(tg));
 	c->n = 0;
+	c->n_items = 0;
+	c->bytes = 0;
 	lay_buf_free(&c->after_enc);
 	if ((rc = store_table_get(txn, db, c->table, &t, err)) < 0)
 		return rc;
@@ -362,8 +359,9 @@ out_free:
 	return rc;
 }
 
-int eng_list(eng_db *db, const char *table, const lay_value *pk, const lay_value *after,
-	     size_t max, unsigned flags, eng_list_cb cb, void *ctx, lay_err *err)
+int eng_list(eng_db *db, eng_req *req, const char *table, const lay_value *pk,
+	     const lay_value *after, size_t max, unsigned flags, eng_list_cb cb, void *ctx,
+	     lay_err *err)
 {
 	struct list_ctx c;
 	int rc;
@@ -378,7 +376,10 @@ int eng_list(eng_db *db, const char *table, const lay_value *pk, const lay_value
 	c.flags = flags;
 	c.cb = cb;
 	c.cbctx = ctx;
-	rc = store_read(db, list_txn, &c, err);
+	rc = store_view_read(db, req, list_txn, &c, err);
+	/* a listing of items is one read of all of them, rounded once */
+	if (rc == 0 && (flags & ENG_LIST_ITEMS) && c.n_items)
+		store_req_charge(req, store_units_read(c.bytes), 0);
 	lay_buf_free(&c.after_enc);
 	return rc;
 }
@@ -444,11 +445,11 @@ out_free:
 	return rc;
 }
 
-int eng_resolve_hash(eng_db *db, const char *table, const lay_value *pk, uint64_t hash,
-		     lay_item *store, lay_value *out, lay_err *err)
+int eng_resolve_hash(eng_db *db, eng_req *req, const char *table, const lay_value *pk,
+		     uint64_t hash, lay_item *store, lay_value *out, lay_err *err)
 {
 	struct resolve_ctx c = { db, table, pk, hash, store, out };
 
-	return store_read(db, resolve_txn, &c, err);
+	return store_view_read(db, req, resolve_txn, &c, err);
 }
 

@@ -33,7 +33,7 @@ int eng_db_maintain(eng_db *db, size_t limit, size_t *swept, lay_err *err)
 	if ((count = eng_table_list(db, &names)) < 0)
 		return lay_err_set(err, count, "out of memory listing tables");
 	for (i = 0; i < count && rc == 0; i++) {
-		if (eng_table_get(db, names[i], &ti, NULL) < 0)
+		if (eng_table_get(db, NULL, names[i], &ti, NULL) < 0)
 			continue; /* deleted meanwhile */
 		if (ti.settings.ttl_attr[0]) {
 			rc =

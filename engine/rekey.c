@@ -10,6 +10,7 @@
 #include "../layout/name.h"
 #include "change.h"
 #include "expiry.h"
+#include "req.h"
 #include "row.h"
 
 /* One item of a table being re-keyed. */
@@ -212,7 +213,8 @@ static const eng_dirmeta *rekey_find_part(const struct rekey *r, const lay_buf *
 
 /* Remove x under its old key (table t), with its REMOVE record. */
 static int rekey_remove(MDB_txn *txn, eng_db *db, const store_table *t, struct rekey *r,
-			struct rk_item *x, int64_t now, store_evq *q, lay_err *err)
+			struct rk_item *x, int64_t now, eng_source src, store_evq *q,
+			lay_err *err)
 {
 	store_stats st;
 	target tg;
@@ -233,11 +235,11 @@ static int rekey_remove(MDB_txn *txn, eng_db *db, const store_table *t, struct r
 		goto out_free;
 	}
 	if ((rc = store_log_change(txn, db, t, now, ENG_REMOVE,
-				   x->expired ? ENG_CHANGE_SERVICE : 0, &tg.key, tg.r.data,
-				   tg.r.data_len, NULL, 0, err)) < 0 ||
+				   store_change_flags(x->expired ? ENG_SRC_TTL : src), &tg.key,
+				   tg.r.data, tg.r.data_len, NULL, 0, err)) < 0 ||
 	    (rc = target_remove(txn, db, &tg, now, &st, err)) < 0)
 		goto out_free;
-	if (store_evq_add(q, &x->okey, ENG_REMOVE, x->expired ? ENG_SRC_TTL : ENG_SRC_FILE) < 0)
+	if (store_evq_add(q, &x->okey, ENG_REMOVE, x->expired ? ENG_SRC_TTL : src) < 0)
 		rc = lay_err_set(err, -ENOMEM, "out of memory re-keying");
 out_free:
 	target_free(&tg);
@@ -246,7 +248,8 @@ out_free:
 
 /* Put x under its new key (table nt), with its INSERT record. */
 static int rekey_insert(MDB_txn *txn, eng_db *db, const store_table *nt, struct rekey *r,
-			struct rk_item *x, int64_t now, store_evq *q, lay_err *err)
+			struct rk_item *x, int64_t now, eng_source src, store_evq *q,
+			lay_err *err)
 {
 	lay_buf pname = LAY_BUF_INIT;
 	const eng_dirmeta *reuse = NULL;
@@ -289,10 +292,11 @@ static int rekey_insert(MDB_txn *txn, eng_db *db, const store_table *nt, struct 
 	m.len_ddb = x->e.len_ddb;
 	m.size = x->e.size;
 	m.expires = store_ttl_expiry(&x->it, nt->settings.ttl_attr, now);
-	if ((rc = store_log_change(txn, db, nt, now, ENG_INSERT, 0, &tg.key, NULL, 0,
+	if ((rc = store_log_change(txn, db, nt, now, ENG_INSERT, store_change_flags(src), &tg.key,
+				   NULL, 0,
 				   x->e.enc.p, x->e.enc.len, err)) < 0)
 		goto out_free;
-	if (store_evq_add(q, &x->nkey, ENG_INSERT, ENG_SRC_FILE) < 0) {
+	if (store_evq_add(q, &x->nkey, ENG_INSERT, src) < 0) {
 		rc = lay_err_set(err, -ENOMEM, "out of memory re-keying");
 		goto out_free;
 	}
@@ -312,7 +316,7 @@ out_free:
 }
 
 int store_rekey(MDB_txn *txn, eng_db *db, const store_table *t, const lay_schema *ns,
-		store_evq *q, lay_err *err)
+		eng_source src, store_evq *q, lay_err *err)
 {
 	int64_t now = eng_clock_now_ns(db->clock);
 	struct rekey r;
@@ -338,14 +342,14 @@ int store_rekey(MDB_txn *txn, eng_db *db, const store_table *t, const lay_schema
 	/* every item leaves its old place before any takes its new one: two
 	 * items may swap keys, and a partition keeps its id and metadata */
 	for (i = 0; i < r.n; i++)
-		if ((rc = rekey_remove(txn, db, t, &r, &r.items[i], now, q, err)) < 0)
+		if ((rc = rekey_remove(txn, db, t, &r, &r.items[i], now, src, q, err)) < 0)
 			goto out_free;
 	st.count = 0;
 	st.size = 0;
 	for (i = 0; i < r.n; i++) {
 		if (r.items[i].expired)
 			continue;
-		if ((rc = rekey_insert(txn, db, &nt, &r, &r.items[i], now, q, err)) < 0)
+		if ((rc = rekey_insert(txn, db, &nt, &r, &r.items[i], now, src, q, err)) < 0)
 			goto out_free;
 		st.count++;
 		st.size += r.items[i].e.size;

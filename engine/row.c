@@ -299,32 +299,21 @@ static int name_is_long(const lay_value *v, int item)
 	return rc;
 }
 
-static int names_put(MDB_txn *txn, eng_db *db, uint32_t tid, uint64_t pid, const lay_value *v,
-		     const lay_buf *enc, lay_err *err)
+/* Put (add != 0) or delete the names row of v in directory pid. */
+static int names_row(MDB_txn *txn, eng_db *db, uint32_t tid, uint64_t pid, const lay_value *v,
+		     const lay_buf *enc, int add, lay_err *err)
 {
 	lay_buf k = LAY_BUF_INIT;
 	int rc;
 
 	if (names_key(&k, tid, pid, v, enc) < 0)
 		rc = lay_err_set(err, -ENOMEM, "out of memory");
-	else
+	else if (add)
 		rc = store_put(txn, db->names, k.p, k.len, enc->p, enc->len, err);
+	else if ((rc = store_del(txn, db->names, k.p, k.len, err)) == -ENOENT)
+		rc = 0;
 	lay_buf_free(&k);
 	return rc;
-}
-
-static int names_del(MDB_txn *txn, eng_db *db, uint32_t tid, uint64_t pid, const lay_value *v,
-		     const lay_buf *enc, lay_err *err)
-{
-	lay_buf k = LAY_BUF_INIT;
-	int rc;
-
-	if (names_key(&k, tid, pid, v, enc) < 0)
-		rc = lay_err_set(err, -ENOMEM, "out of memory");
-	else
-		rc = store_del(txn, db->names, k.p, k.len, err);
-	lay_buf_free(&k);
-	return rc == -ENOENT ? 0 : rc;
 }
 
 int target_part_write(MDB_txn *txn, eng_db *db, target *tg, lay_err *err)
@@ -369,7 +358,7 @@ int target_write(MDB_txn *txn, eng_db *db, target *tg, const eng_meta *m, const 
 			tg->prow.dm = *tg->reuse_dm;
 		if ((rc = target_part_write(txn, db, tg, err)) < 0)
 			return rc;
-		if (named && (rc = names_put(txn, db, tid, 0, &tg->key.pk, &tg->pkenc, err)) < 0)
+		if (named && (rc = names_row(txn, db, tid, 0, &tg->key.pk, &tg->pkenc, 1, err)) < 0)
 			return rc;
 		st->mtime_ns = st->ctime_ns = now;
 		tg->has_part = 1;
@@ -387,7 +376,7 @@ int target_write(MDB_txn *txn, eng_db *db, target *tg, const eng_meta *m, const 
 			return lay_err_set(err, -ENOMEM, "out of memory");
 		if (named) {
 			flags = ROW_NAMED;
-			if ((rc = names_put(txn, db, tid, tg->pid, tg->ival, tg->ienc, err)) < 0)
+			if ((rc = names_row(txn, db, tid, tg->pid, tg->ival, tg->ienc, 1, err)) < 0)
 				return rc;
 		}
 		if (!tg->composite)
@@ -446,7 +435,7 @@ int target_remove(MDB_txn *txn, eng_db *db, target *tg, int64_t now, store_stats
 	    (rc = store_ttl_index(txn, db, tg->ikey.p, tg->ikey.len, tg->r.meta.expires, 0, err)) < 0)
 		return rc;
 	if ((tg->r.flags & ROW_NAMED) &&
-	    (rc = names_del(txn, db, tid, tg->pid, tg->ival, tg->ienc, err)) < 0)
+	    (rc = names_row(txn, db, tid, tg->pid, tg->ival, tg->ienc, 0, err)) < 0)
 		return rc;
 	tg->exists = 0;
 	if (!tg->composite) {
@@ -462,7 +451,7 @@ int target_remove(MDB_txn *txn, eng_db *db, target *tg, int64_t now, store_stats
 	if ((rc = store_del(txn, db->parts, tg->pkey.p, tg->pkey.len, err)) < 0)
 		return rc;
 	if ((tg->prow.flags & ROW_NAMED) &&
-	    (rc = names_del(txn, db, tid, 0, &tg->key.pk, &tg->pkenc, err)) < 0)
+	    (rc = names_row(txn, db, tid, 0, &tg->key.pk, &tg->pkenc, 0, err)) < 0)
 		return rc;
 	tg->has_part = 0;
 	st->mtime_ns = st->ctime_ns = now;

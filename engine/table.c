@@ -10,6 +10,7 @@
 #include "catalog.h"
 #include "expiry.h"
 #include "rekey.h"
+#include "req.h"
 #include "store.h"
 
 
@@ -46,6 +47,18 @@ static void schema_copy(lay_schema *dst, const lay_schema *s)
 		snprintf(dst->sk, sizeof(dst->sk), "%s", s->sk);
 		dst->sk_type = s->sk_type;
 	}
+}
+
+/* Every change of a table is made on the live data and costs no units;
+ * frees: it may use the map's headroom (store_write_frees). */
+static int table_write(eng_db *db, eng_req *req, store_fn fn, void *ctx, int frees,
+		       lay_err *err)
+{
+	int rc;
+
+	if ((rc = store_req_writable(req, err)) < 0)
+		return rc;
+	return frees ? store_write_frees(db, fn, ctx, err) : store_write(db, fn, ctx, err);
 }
 
 struct create_ctx {
@@ -93,13 +106,14 @@ static int create_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	return store_stats_put(txn, db, t.tid, &st, err);
 }
 
-int eng_table_create(eng_db *db, const char *name, const lay_schema *schema,
+int eng_table_create(eng_db *db, eng_req *req, const char *name, const lay_schema *schema,
 		     const eng_dirmeta *dir, lay_err *err)
 {
 	struct create_ctx c;
 	lay_schema def;
 	int rc;
 
+	store_req_start(req);
 	if ((rc = lay_table_name_check(name, strlen(name), err)) < 0)
 		return rc;
 	if (!schema) {
@@ -118,7 +132,7 @@ int eng_table_create(eng_db *db, const char *name, const lay_schema *schema,
 	} else {
 		c.dir.mode = 0755;
 	}
-	return store_write(db, create_txn, &c, err);
+	return table_write(db, req, create_txn, &c, 0, err);
 }
 
 struct del_ctx {
@@ -156,20 +170,20 @@ static int delete_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	return store_del_prefix(txn, db->log, k, 4, err);
 }
 
-int eng_table_delete(eng_db *db, const char *name, lay_err *err)
+int eng_table_delete(eng_db *db, eng_req *req, const char *name, lay_err *err)
 {
 	struct del_ctx c = { db, name };
 
-	return store_write_frees(db, delete_txn, &c, err);
+	return table_write(db, req, delete_txn, &c, 1, err);
 }
 
-int eng_table_get(eng_db *db, const char *name, eng_table_info *out, lay_err *err)
+int eng_table_get(eng_db *db, eng_req *req, const char *name, eng_table_info *out, lay_err *err)
 {
 	store_table t;
 	store_stats st;
 	int rc;
 
-	if ((rc = store_table_load(db, name, &t, &st, err)) < 0)
+	if ((rc = store_table_load(db, req, name, &t, &st, err)) < 0)
 		return rc;
 	memset(out, 0, sizeof(*out));
 	snprintf(out->name, sizeof(out->name), "%s", t.name);
@@ -272,6 +286,7 @@ struct set_ctx {
 	const eng_dirmeta *dir;
 	unsigned which;
 	store_evq evq;   /* a re-key's changes, told after the commit */
+	eng_source source;
 };
 
 static int set_txn(MDB_txn *txn, void *vctx, lay_err *err)
@@ -293,7 +308,7 @@ static int set_txn(MDB_txn *txn, void *vctx, lay_err *err)
 			return 0;
 		/* a table with items is re-keyed, all or nothing (SPEC §2) */
 		store_evq_reset(&c->evq);
-		if (st.count && (rc = store_rekey(txn, db, &t, &ns, &c->evq, err)) < 0)
+		if (st.count && (rc = store_rekey(txn, db, &t, &ns, c->source, &c->evq, err)) < 0)
 			return rc;
 		t.schema = ns;
 	}
@@ -336,14 +351,17 @@ static int set_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	return store_table_put(txn, db, &t, err);
 }
 
-int eng_table_set_schema(eng_db *db, const char *name, const lay_schema *schema, lay_err *err)
+int eng_table_set_schema(eng_db *db, eng_req *req, const char *name, const lay_schema *schema,
+			 lay_err *err)
 {
-	struct set_ctx c = { db, name, schema, NULL, NULL, 0, STORE_EVQ_INIT };
+	struct set_ctx c = { db,	     name, schema, NULL, NULL, 0, STORE_EVQ_INIT,
+			     store_req_source(req) };
 	int rc;
 
+	store_req_start(req);
 	if ((rc = schema_check(schema, err)) < 0)
 		return rc;
-	if ((rc = store_write(db, set_txn, &c, err)) == 0)
+	if ((rc = table_write(db, req, set_txn, &c, 0, err)) == 0)
 		store_evq_emit(db, name, &c.evq);
 	store_evq_free(&c.evq);
 	return rc;
@@ -375,23 +393,24 @@ static int settings_check(const eng_table_settings *s, lay_err *err)
 	return 0;
 }
 
-int eng_table_set_settings(eng_db *db, const char *name, const eng_table_settings *s,
+int eng_table_set_settings(eng_db *db, eng_req *req, const char *name, const eng_table_settings *s,
 			   lay_err *err)
 {
-	struct set_ctx c = { db, name, NULL, s, NULL, 0, STORE_EVQ_INIT };
+	struct set_ctx c = { db, name, NULL, s, NULL, 0, STORE_EVQ_INIT, ENG_SRC_FILE };
 	int rc;
 
+	store_req_start(req);
 	if ((rc = settings_check(s, err)) < 0)
 		return rc;
-	return store_write(db, set_txn, &c, err);
+	return table_write(db, req, set_txn, &c, 0, err);
 }
 
-int eng_table_set_dirmeta(eng_db *db, const char *name, const eng_dirmeta *m, unsigned which,
-			  lay_err *err)
+int eng_table_set_dirmeta(eng_db *db, eng_req *req, const char *name, const eng_dirmeta *m,
+			  unsigned which, lay_err *err)
 {
-	struct set_ctx c = { db, name, NULL, NULL, m, which, STORE_EVQ_INIT };
+	struct set_ctx c = { db, name, NULL, NULL, m, which, STORE_EVQ_INIT, ENG_SRC_FILE };
 
-	return store_write(db, set_txn, &c, err);
+	return table_write(db, req, set_txn, &c, 0, err);
 }
 
 struct ren_ctx {
@@ -438,14 +457,16 @@ static int rename_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	return store_table_put(txn, db, &t, err);
 }
 
-int eng_table_rename(eng_db *db, const char *from, const char *to, int noreplace, lay_err *err)
+int eng_table_rename(eng_db *db, eng_req *req, const char *from, const char *to, int noreplace,
+		     lay_err *err)
 {
 	struct ren_ctx c = { db, from, to, noreplace };
 	int rc;
 
+	store_req_start(req);
 	if ((rc = lay_table_name_check(to, strlen(to), err)) < 0)
 		return rc;
 	if (strcmp(from, to) == 0)
 		return 0;
-	return store_write(db, rename_txn, &c, err);
+	return table_write(db, req, rename_txn, &c, 0, err);
 }

@@ -1,6 +1,7 @@
 /* Tables (SPEC §2, §7): create, list, describe, delete; a key schema
  * change re-keys the items, all or nothing; settings are stored for the
- * features that read them. */
+ * features that read them. Every operation takes a request's context req
+ * after db (types.h eng_req; may be NULL); they cost no capacity units. */
 #ifndef ENG_TABLE_H
 #define ENG_TABLE_H
 
@@ -49,11 +50,11 @@ typedef struct eng_table_info {
  * dir (NULL: 0755, uid/gid 0; id is assigned; times 0 mean now).
  * Errors: -EINVAL (bad name or schema), -EEXIST.
  */
-int eng_table_create(eng_db *db, const char *name, const lay_schema *schema,
+int eng_table_create(eng_db *db, eng_req *req, const char *name, const lay_schema *schema,
 		     const eng_dirmeta *dir, lay_err *err);
 
 /* Delete an empty table. -ENOENT, -ENOTEMPTY (it holds items). */
-int eng_table_delete(eng_db *db, const char *name, lay_err *err);
+int eng_table_delete(eng_db *db, eng_req *req, const char *name, lay_err *err);
 
 /*
  * Rename a table (a filesystem nicety DynamoDB lacks): its items, settings,
@@ -61,10 +62,11 @@ int eng_table_delete(eng_db *db, const char *name, lay_err *err);
  * rename(2) replaces an empty directory, unless noreplace. -ENOENT, -EINVAL
  * (bad name), -EEXIST, -ENOTEMPTY (to holds items).
  */
-int eng_table_rename(eng_db *db, const char *from, const char *to, int noreplace, lay_err *err);
+int eng_table_rename(eng_db *db, eng_req *req, const char *from, const char *to, int noreplace,
+		     lay_err *err);
 
 /* Describe a table into *out. -ENOENT. */
-int eng_table_get(eng_db *db, const char *name, eng_table_info *out, lay_err *err);
+int eng_table_get(eng_db *db, eng_req *req, const char *name, eng_table_info *out, lay_err *err);
 
 /*
  * All table names in byte order, as a NULL-terminated array that the
@@ -81,15 +83,16 @@ void eng_names_free(char **names);
  * -ENOENT, -EINVAL, -ENOTEMPTY (an item lacks a new key attribute, has one
  * of the wrong type, or two items would share a key: nothing changed).
  */
-int eng_table_set_schema(eng_db *db, const char *name, const lay_schema *schema, lay_err *err);
+int eng_table_set_schema(eng_db *db, eng_req *req, const char *name, const lay_schema *schema,
+			 lay_err *err);
 
 /* Replace the settings. -ENOENT, -EINVAL (e.g. PROVISIONED with rcu 0). */
-int eng_table_set_settings(eng_db *db, const char *name, const eng_table_settings *s,
+int eng_table_set_settings(eng_db *db, eng_req *req, const char *name, const eng_table_settings *s,
 			   lay_err *err);
 
 /* Set the table directory's mode, uid, gid and times (fields chosen by the
  * ENG_META_* bits of types.h in which). -ENOENT. */
-int eng_table_set_dirmeta(eng_db *db, const char *name, const eng_dirmeta *m, unsigned which,
-			  lay_err *err);
+int eng_table_set_dirmeta(eng_db *db, eng_req *req, const char *name, const eng_dirmeta *m,
+			  unsigned which, lay_err *err);
 
 #endif

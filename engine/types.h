@@ -51,7 +51,33 @@ typedef enum eng_source {
 	ENG_SRC_REPLICATION,  /* a replica's change */
 } eng_source;
 
+/* Which state of the data a request reads. */
+typedef enum eng_view {
+	ENG_VIEW_LIVE = 0,    /* now */
+	ENG_VIEW_AS_OF,       /* as it was at as_of_ns: not available yet (-EOPNOTSUPP) */
+} eng_view;
+
+/*
+ * A request's context: the parameter after db of every public operation.
+ * NULL means the live view, uid/gid 0, source ENG_SRC_FILE, cost not
+ * reported. The operation sets rcu and wcu (out) to what it consumed, in
+ * DynamoDB's capacity units: a read of an item ceil(size / 4 KB) (a listing
+ * of items sums their sizes and rounds once), a write ceil(max(old size,
+ * new size) / 1 KB) (a put that changes nothing too), a delete the old
+ * item's size in 1 KB units; table and directory operations cost nothing.
+ */
+typedef struct eng_req {
+	uint32_t uid, gid;    /* who asks (access control later) */
+	eng_view view;
+	int64_t as_of_ns;     /* ENG_VIEW_AS_OF: the time to read as of */
+	eng_source source;    /* where the change comes from */
+	double rcu, wcu;      /* out: units consumed */
+} eng_req;
+
 /* Flags of a change record (log.h, eng_change) */
 #define ENG_CHANGE_SERVICE 0x1u  /* made by the service (TTL), not a user */
+/* The source (eng_source) of a change is kept in the flags' high bits. */
+#define ENG_CHANGE_SOURCE_SHIFT 4
+#define ENG_CHANGE_SOURCE(flags) ((eng_source)((flags) >> ENG_CHANGE_SOURCE_SHIFT & 0xfu))
 
 #endif

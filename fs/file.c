@@ -140,7 +140,7 @@ static int load_item(fs_node *n, lay_buf *out, lay_err *err)
 	int rc;
 
 	fs_node_item_key(n, &key);
-	if ((rc = eng_item_get(fs.db, n->table, &key, &item, NULL, err)) == 0)
+	if ((rc = eng_item_get(fs.db, NULL, n->table, &key, &item, NULL, err)) == 0)
 		rc = lay_json_render(out, &item, fs.format);
 	lay_item_free(&item);
 	return rc;
@@ -264,7 +264,7 @@ int fs_file_check(fs_node *n, const char *text, size_t len, lay_item *out, lay_e
 	eng_table_info ti;
 	int rc;
 
-	if ((rc = eng_table_get(fs.db, n->table, &ti, err)) < 0)
+	if ((rc = eng_table_get(fs.db, NULL, n->table, &ti, err)) < 0)
 		return rc;
 	if ((rc = lay_json_parse(&item, text, len, fs.format, err)) < 0)
 		return rc;
@@ -332,7 +332,7 @@ static int commit(fs_fh *fh, lay_err *err)
 				 fh->werr_msg ? fh->werr_msg : lay_errno_name(fh->werr));
 		goto out; /* and so every later commit, until truncated to nothing */
 	}
-	if ((rc = eng_table_get(fs.db, n->table, &ti, err)) < 0)
+	if ((rc = eng_table_get(fs.db, NULL, n->table, &ti, err)) < 0)
 		goto out;
 	/* checked as it was written, or parsed now */
 	taken = fs_early_take(fh, &item);
@@ -355,7 +355,7 @@ static int commit(fs_fh *fh, lay_err *err)
 			rc = 0; /* unlinked */
 		goto out;
 	}
-	rc = eng_item_put(fs.db, n->table, &item, &meta, which, &ev, &stored, err);
+	rc = eng_item_put(fs.db, NULL, n->table, &item, &meta, which, &ev, &stored, err);
 	if (rc < 0)
 		goto out;
 	fs_node_item_key(n, &key);
@@ -712,8 +712,9 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 		}
 	}
 	if (t.kind == FS_ITEM && t.hashed && !(dir->kind == FS_PART && !dir->pk.type)) {
-		rc = eng_resolve_hash(fs.db, dir->table, dir->kind == FS_PART ? &dir->pk : NULL,
-				      t.hash, &t.store, &t.key, &err);
+		rc = eng_resolve_hash(fs.db, NULL, dir->table,
+				      dir->kind == FS_PART ? &dir->pk : NULL, t.hash, &t.store,
+				      &t.key, &err);
 		if (rc == 0)
 			t.hashed = 0;
 		else if (rc != -ENOENT)
@@ -724,7 +725,7 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 		fs_target_key(&t, &key);
 		rc = fs_is_hidden(dir->table, &key)
 			 ? -ENOENT
-			 : eng_item_get(fs.db, dir->table, &key, NULL, &meta, &err);
+			 : eng_item_get(fs.db, NULL, dir->table, &key, NULL, &meta, &err);
 		if (rc == 0) {
 			/* it exists: create(2) is an open of it */
 			if (fi->flags & O_EXCL) {
@@ -1124,7 +1125,7 @@ int fs_file_put_scratch(fs_node *s, fs_node *dir, const char *name, fs_target *t
 		goto out;
 	/* a name renamed away is free, though its row waits (SPEC §6) */
 	hidden = fs_is_hidden(dir->table, &key);
-	rc = eng_item_put(fs.db, dir->table, &item, &meta,
+	rc = eng_item_put(fs.db, NULL, dir->table, &item, &meta,
 			  ENG_META_MODE | ENG_META_UID | ENG_META_GID | ENG_META_MTIME |
 			      (noreplace && !hidden ? ENG_PUT_EXCL : 0),
 			  &ev, NULL, err);

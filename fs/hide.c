@@ -130,7 +130,7 @@ int fs_hide(fs_node *s, const char *table, const lay_key *key, const lay_buf *dd
 	int rc;
 
 	/* the key alone, in DynamoDB JSON, for the journal */
-	if ((rc = eng_table_get(fs.db, table, &ti, &err)) < 0 ||
+	if ((rc = eng_table_get(fs.db, NULL, table, &ti, &err)) < 0 ||
 	    (rc = lay_item_set_key(&kitem, &ti.schema, key, 0, &err)) < 0 ||
 	    (rc = lay_json_render(&ktext, &kitem, LAY_FMT_DDB)) < 0)
 		goto out;
@@ -215,7 +215,7 @@ void fs_hide_drop(fs_node *s)
 	pthread_mutex_unlock(&fs.lock);
 	if (!gone.s)
 		return;
-	rc = eng_item_delete(fs.db, gone.table, &gone.key, NULL, &err);
+	rc = eng_item_delete(fs.db, NULL, gone.table, &gone.key, NULL, &err);
 	if (rc < 0 && rc != -ENOENT)
 		fs_log("deferred delete in %s failed: %s", gone.table, err.msg);
 	journal_write();
@@ -286,11 +286,11 @@ static void recover_one(const char *line)
 	if (!cJSON_IsString(table) || !key || !cJSON_IsString(path) || !cJSON_IsString(hash) ||
 	    !(ktext = cJSON_PrintUnformatted(key)))
 		goto bad;
-	if (eng_table_get(fs.db, table->valuestring, &ti, &err) < 0 ||
+	if (eng_table_get(fs.db, NULL, table->valuestring, &ti, &err) < 0 ||
 	    lay_json_parse(&kitem, ktext, strlen(ktext), LAY_FMT_DDB, &err) < 0 ||
 	    lay_item_key(&k, &kitem, &ti.schema, &err) < 0)
 		goto bad;
-	if (eng_item_get(fs.db, table->valuestring, &k, &row, NULL, &err) < 0)
+	if (eng_item_get(fs.db, NULL, table->valuestring, &k, &row, NULL, &err) < 0)
 		goto out; /* deleted already */
 	if (fstatat(fs_scratch_root(), path->valuestring, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		fs_log("kept an item of %s renamed to %s: the file is gone", table->valuestring,
@@ -301,7 +301,7 @@ static void recover_one(const char *line)
 	snprintf(want, sizeof(want), "%016llx", (unsigned long long)fnv1a(text.p, text.len));
 	if (strcmp(want, hash->valuestring) != 0)
 		goto out; /* committed again since: it stays */
-	if (eng_item_delete(fs.db, table->valuestring, &k, NULL, &err) < 0)
+	if (eng_item_delete(fs.db, NULL, table->valuestring, &k, NULL, &err) < 0)
 		fs_log("deferred delete in %s failed: %s", table->valuestring, err.msg);
 	goto out;
 bad:

@@ -61,7 +61,7 @@ static int render_table(const char *table, lay_buf *o)
 	char created[40], stream_label[40];
 	int rc;
 
-	if ((rc = eng_table_get(fs.db, table, &ti, NULL)) < 0)
+	if ((rc = eng_table_get(fs.db, NULL, table, &ti, NULL)) < 0)
 		return rc;
 	iso_time(stream_label, sizeof(stream_label), s->stream_created_ns);
 	stream_label[23] = '\0'; /* DynamoDB's labels have milliseconds, no zone */

@@ -128,7 +128,8 @@ void fs_dir_changed(fs_node *dir)
 
 	switch (dir->kind) {
 	case FS_TABLE:
-		eng_table_set_dirmeta(fs.db, dir->table, &dm, ENG_META_MTIME | ENG_META_CTIME, NULL);
+		eng_table_set_dirmeta(fs.db, NULL, dir->table, &dm, ENG_META_MTIME | ENG_META_CTIME,
+				      NULL);
 		break;
 	case FS_PART:
 		pthread_mutex_lock(&fs.lock);
@@ -136,7 +137,7 @@ void fs_dir_changed(fs_node *dir)
 			dir->mtime_ns = dir->ctime_ns = now;
 		pthread_mutex_unlock(&fs.lock);
 		if (!dir->mem && dir->pk.type)
-			eng_part_set_meta(fs.db, dir->table, &dir->pk, &dm,
+			eng_part_set_meta(fs.db, NULL, dir->table, &dir->pk, &dm,
 					  ENG_META_MTIME | ENG_META_CTIME, NULL);
 		break;
 	default:
@@ -199,7 +200,7 @@ engine:
 		goto out;
 	switch (t.kind) {
 	case FS_TABLE:
-		rc = eng_table_get(fs.db, name, &t.ti, err);
+		rc = eng_table_get(fs.db, NULL, name, &t.ti, err);
 		if (rc == 0)
 			fs_attr_dir(st, &t.ti.dir);
 		break;
@@ -211,7 +212,7 @@ engine:
 		rc = fs_attr_node(fs.ddbfs_dir, st, err);
 		goto out;
 	case FS_PART:
-		rc = t.pk.type ? eng_part_get(fs.db, dir->table, &t.pk, &dm, err) : -ENOENT;
+		rc = t.pk.type ? eng_part_get(fs.db, NULL, dir->table, &t.pk, &dm, err) : -ENOENT;
 		if (rc == 0) {
 			fs_attr_dir(st, &dm);
 		} else if (rc == -ENOENT && fs_scratch_lstat(dir, name, st) == 0 &&
@@ -236,7 +237,7 @@ engine:
 		fs_target_key(&t, &key);
 		rc = fs_is_hidden(dir->table, &key) ? -ENOENT : 0;
 		if (rc == 0)
-			rc = eng_item_get(fs.db, dir->table, &key, NULL, &meta, err);
+			rc = eng_item_get(fs.db, NULL, dir->table, &key, NULL, &meta, err);
 		if (rc == 0) {
 			fs_attr_item(st, &meta);
 			*timeout = fs_expire_timeout(&meta);
@@ -563,7 +564,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		lay_key key;
 
 		fs_node_item_key(n, &key);
-		rc = eng_item_set_meta(fs.db, n->table, &key, &m, which, NULL, &err);
+		rc = eng_item_set_meta(fs.db, NULL, n->table, &key, &m, which, NULL, &err);
 	} else {
 		dm.mode = m.mode;
 		dm.uid = m.uid;
@@ -571,9 +572,9 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		dm.mtime_ns = m.mtime_ns;
 		dm.ctime_ns = m.ctime_ns;
 		if (n->kind == FS_TABLE)
-			rc = eng_table_set_dirmeta(fs.db, n->table, &dm, which, &err);
+			rc = eng_table_set_dirmeta(fs.db, NULL, n->table, &dm, which, &err);
 		else
-			rc = eng_part_set_meta(fs.db, n->table, &n->pk, &dm, which, &err);
+			rc = eng_part_set_meta(fs.db, NULL, n->table, &n->pk, &dm, which, &err);
 	}
 	if (rc < 0) {
 		fail(req, "setattr", n, NULL, rc, &err);
@@ -647,7 +648,8 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 	rc = fs_name_resolve(&t, dir, name, 0, &err);
 	if (rc == 0 && t.kind == FS_PART && t.hashed) {
 		/* a long name: the key is known once an item in it is committed */
-		rc = eng_resolve_hash(fs.db, dir->table, NULL, t.hash, &t.store, &t.key, &err);
+		rc =
+		    eng_resolve_hash(fs.db, NULL, dir->table, NULL, t.hash, &t.store, &t.key, &err);
 		if (rc == 0)
 			t.pk = t.key;
 		else if (rc == -ENOENT)
@@ -661,9 +663,9 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 		dm.mode = mode & 07777;
 		dm.uid = ctx->uid;
 		dm.gid = ctx->gid;
-		rc = eng_table_create(fs.db, name, NULL, &dm, &err);
+		rc = eng_table_create(fs.db, NULL, name, NULL, &dm, &err);
 		if (rc == 0)
-			rc = eng_table_get(fs.db, name, &t.ti, &err);
+			rc = eng_table_get(fs.db, NULL, name, &t.ti, &err);
 		if (rc == 0) {
 			fs_attr_dir(&st, &t.ti.dir);
 			pthread_mutex_lock(&fs.lock);
@@ -676,7 +678,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 	} else if (rc == 0 && t.kind == FS_PART) {
 		eng_dirmeta dm;
 
-		rc = t.pk.type ? eng_part_get(fs.db, dir->table, &t.pk, &dm, &err) : -ENOENT;
+		rc = t.pk.type ? eng_part_get(fs.db, NULL, dir->table, &t.pk, &dm, &err) : -ENOENT;
 		if (rc == 0)
 			rc = lay_err_set(&err, -EEXIST, "partition exists");
 		else if (rc == -ENOENT) {
@@ -749,7 +751,7 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 		else if (unlinkat(fs_scratch_root(), name, AT_REMOVEDIR) < 0 && errno != ENOENT)
 			rc = lay_err_set(&err, -errno, "table %s holds scratch files", name);
 		if (rc == 0)
-			rc = eng_table_delete(fs.db, name, &err);
+			rc = eng_table_delete(fs.db, NULL, name, &err);
 	} else if (rc == 0 && t.kind == FS_SCRATCH) {
 		lay_buf path = LAY_BUF_INIT;
 
@@ -770,7 +772,7 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 			if (rc == 0)
 				scratch_tidy(n);
 			if (rc == 0 && n->pk.type &&
-			    eng_part_get(fs.db, dir->table, &n->pk, NULL, NULL) == 0)
+			    eng_part_get(fs.db, NULL, dir->table, &n->pk, NULL, NULL) == 0)
 				rc =
 				    lay_err_set(&err, -ENOTEMPTY, "partition %s holds items", name);
 			if (rc == 0) {
@@ -781,7 +783,7 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 		} else {
 			eng_dirmeta dm;
 
-			rc = eng_part_get(fs.db, dir->table, &t.pk, &dm, &err);
+			rc = eng_part_get(fs.db, NULL, dir->table, &t.pk, &dm, &err);
 			if (rc == 0)
 				rc =
 				    lay_err_set(&err, -ENOTEMPTY, "partition %s holds items", name);
@@ -830,7 +832,7 @@ static void keep_partition(fuse_req_t req, fs_node *dir)
 
 	if (dir->kind != FS_PART || dir->mem || !dir->pk.type)
 		return;
-	if (eng_part_get(fs.db, dir->table, &dir->pk, &dm, NULL) != -ENOENT)
+	if (eng_part_get(fs.db, NULL, dir->table, &dir->pk, &dm, NULL) != -ENOENT)
 		return;
 	pthread_mutex_lock(&fs.lock);
 	if (!dir->mem && dir->parent) {
@@ -868,7 +870,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fs_target_key(&t, &key);
 		rc = fs_is_hidden(dir->table, &key) ? -ENOENT : 0;
 		if (rc == 0)
-			rc = eng_item_delete(fs.db, dir->table, &key, NULL, &err);
+			rc = eng_item_delete(fs.db, NULL, dir->table, &key, NULL, &err);
 	} else if (rc == 0 && t.kind == FS_SCRATCH) {
 		lay_buf path = LAY_BUF_INIT;
 
@@ -1081,7 +1083,7 @@ static int item_to_scratch(fuse_req_t req, fs_node *dir, const char *name, fs_no
 	fs_target_key(st, &from);
 	if (fs_is_hidden(dir->table, &from))
 		return -ENOENT;
-	rc = eng_item_get(fs.db, dir->table, &from, &item, &meta, err);
+	rc = eng_item_get(fs.db, NULL, dir->table, &from, &item, &meta, err);
 	if (rc == 0 && (rc = lay_json_render(&text, &item, fs.format)) == 0)
 		rc = lay_json_render(&ddb, &item, LAY_FMT_DDB);
 	if (rc == 0)
@@ -1195,8 +1197,9 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 	}
 	if (dt.kind == FS_ITEM && dt.hashed && !(ndir->kind == FS_PART && !ndir->pk.type)) {
 		/* a long name: an existing item's, or one the content will give */
-		rc = eng_resolve_hash(fs.db, ndir->table, ndir->kind == FS_PART ? &ndir->pk : NULL,
-				      dt.hash, &dt.store, &dt.key, &err);
+		rc = eng_resolve_hash(fs.db, NULL, ndir->table,
+				      ndir->kind == FS_PART ? &ndir->pk : NULL, dt.hash, &dt.store,
+				      &dt.key, &err);
 		if (rc == 0)
 			dt.hashed = 0;
 		else if (rc != -ENOENT)
@@ -1231,7 +1234,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 		if (rc < 0)
 			rc = lay_err_set(&err, rc, "table %s holds scratch files", newname);
 		if (rc == 0)
-			rc = eng_table_rename(fs.db, name, newname, noreplace, &err);
+			rc = eng_table_rename(fs.db, NULL, name, newname, noreplace, &err);
 		if (rc == 0) {
 			fs_scratch_rename_table(name, newname);
 			rename_table_nodes(n, ndir, name, newname);
@@ -1268,7 +1271,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 		if (old)
 			fs_file_heat(old);
 		if (rc == 0)
-			rc = eng_item_rename(fs.db, dir->table, &from, &to,
+			rc = eng_item_rename(fs.db, NULL, dir->table, &from, &to,
 					     noreplace && !fs_is_hidden(dir->table, &to), &err);
 		if (rc < 0)
 			goto out;

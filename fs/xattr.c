@@ -227,7 +227,7 @@ static int item_set_ttl(fs_node *n, const char *v, lay_err *err)
 	if (v[0] == '+')
 		secs += eng_clock_now_ns(eng_db_clock(fs.db)) / 1000000000;
 	snprintf(text, sizeof(text), "%lld", secs);
-	if ((rc = eng_table_get(fs.db, n->table, &ti, err)) < 0)
+	if ((rc = eng_table_get(fs.db, NULL, n->table, &ti, err)) < 0)
 		return rc;
 	if (!ti.settings.ttl_attr[0])
 		return lay_err_set(
@@ -238,8 +238,8 @@ static int item_set_ttl(fs_node *n, const char *v, lay_err *err)
 	num.u.p = text;
 	num.len = strlen(text);
 	fs_node_item_key(n, &key);
-	return eng_item_set_attr(fs.db, n->table, &key, ti.settings.ttl_attr, &num, NULL, NULL,
-				 err);
+	return eng_item_set_attr(fs.db, NULL, n->table, &key, ti.settings.ttl_attr, &num, NULL,
+				 NULL, err);
 }
 
 /* The item's expiry (its TTL attribute, a number), or -ENODATA. */
@@ -251,12 +251,12 @@ static int item_get_ttl(fs_node *n, lay_buf *out, lay_err *err)
 	lay_key key;
 	int rc;
 
-	if ((rc = eng_table_get(fs.db, n->table, &ti, err)) < 0)
+	if ((rc = eng_table_get(fs.db, NULL, n->table, &ti, err)) < 0)
 		return rc;
 	if (!ti.settings.ttl_attr[0])
 		return -ENODATA;
 	fs_node_item_key(n, &key);
-	if ((rc = eng_item_get(fs.db, n->table, &key, &item, NULL, err)) < 0)
+	if ((rc = eng_item_get(fs.db, NULL, n->table, &key, &item, NULL, err)) < 0)
 		return rc;
 	a = lay_item_find(&item, ti.settings.ttl_attr, strlen(ti.settings.ttl_attr));
 	if (a && a->v.type == LAY_N)
@@ -378,7 +378,7 @@ static int item_get_size(fs_node *n, lay_buf *out, lay_err *err)
 	int rc;
 
 	fs_node_item_key(n, &key);
-	if ((rc = eng_item_get(fs.db, n->table, &key, NULL, &meta, err)) < 0)
+	if ((rc = eng_item_get(fs.db, NULL, n->table, &key, NULL, &meta, err)) < 0)
 		return rc;
 	return lay_buf_addf(out, "%u", meta.size);
 }
@@ -398,7 +398,7 @@ static int set_read_only(fs_node *n, const char *name, const char *value, size_t
 	int rc;
 
 	if (n->kind == FS_TABLE) {
-		rc = eng_table_get(fs.db, n->table, &ti, err);
+		rc = eng_table_get(fs.db, NULL, n->table, &ti, err);
 		if (rc == 0)
 			rc = table_get(&ti, name, &cur);
 	} else {
@@ -477,7 +477,7 @@ void fs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char
 	}
 	/* the value it has already (cp -a and rsync -X copy every one back,
 	 * after the table's items): nothing to change */
-	if (eng_table_get(fs.db, n->table, &ti, &err) == 0) {
+	if (eng_table_get(fs.db, NULL, n->table, &ti, &err) == 0) {
 		lay_buf cur = LAY_BUF_INIT;
 		int same = table_get(&ti, name, &cur) == 0 && same_value(&cur, v, size);
 
@@ -493,7 +493,7 @@ void fs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char
 
 		rc = lay_schema_parse(&s, v, size, &err);
 		if (rc == 0)
-			rc = eng_table_set_schema(fs.db, n->table, &s, &err);
+			rc = eng_table_set_schema(fs.db, NULL, n->table, &s, &err);
 		if (rc == 0) {
 			pthread_mutex_lock(&fs.lock);
 			n->has_sk = s.sk[0] != 0;
@@ -503,11 +503,11 @@ void fs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char
 				fs_hold_release(req, n);
 		}
 	} else {
-		rc = eng_table_get(fs.db, n->table, &ti, &err);
+		rc = eng_table_get(fs.db, NULL, n->table, &ti, &err);
 		if (rc == 0)
 			rc = table_set(&ti.settings, name, v, &err);
 		if (rc == 0)
-			rc = eng_table_set_settings(fs.db, n->table, &ti.settings, &err);
+			rc = eng_table_set_settings(fs.db, NULL, n->table, &ti.settings, &err);
 	}
 	free(v);
 	if (rc < 0) {
@@ -526,7 +526,7 @@ void fs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t siz
 	int rc = -ENODATA;
 
 	if (n->kind == FS_TABLE && strncmp(name, "user.ddb.", 9) == 0) {
-		rc = eng_table_get(fs.db, n->table, &ti, &err);
+		rc = eng_table_get(fs.db, NULL, n->table, &ti, &err);
 		if (rc == 0)
 			rc = table_get(&ti, name, &v);
 	} else if (n->kind == FS_ITEM && !n->mem && strcmp(name, "user.ddb.size") == 0) {
