@@ -12,9 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../engine/db.h"
-#include "../engine/item.h"
-#include "../engine/table.h"
+#include "../engine/engine.h"
 #include "../layout/buf.h"
 #include "../layout/json.h"
 #include "../layout/schema.h"

@@ -9,9 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../engine/db.h"
-#include "../engine/item.h"
-#include "../engine/table.h"
+#include "../engine/engine.h"
 #include "../layout/buf.h"
 #include "../layout/json.h"
 #include "../layout/schema.h"

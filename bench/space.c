@@ -11,9 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../engine/db.h"
-#include "../engine/item.h"
-#include "../engine/table.h"
+#include "../engine/engine.h"
 #include "../layout/json.h"
 #include "../layout/schema.h"
 #include "common.h"

@@ -7,10 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../engine/db.h"
-#include "../engine/item.h"
-#include "../engine/maint.h"
-#include "../engine/table.h"
+#include "../engine/engine.h"
 #include "../layout/json.h"
 #include "common.h"
 

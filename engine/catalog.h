@@ -8,8 +8,7 @@
 #include "../layout/err.h"
 #include "../layout/schema.h"
 #include "store.h"
-#include "table.h"
-#include "types.h"
+#include "engine.h"
 
 /* A table as its record says (the cache copies them). */
 typedef struct store_table {

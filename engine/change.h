@@ -11,7 +11,7 @@
 #include "../layout/item.h"
 #include "catalog.h"
 #include "store.h"
-#include "types.h"
+#include "engine.h"
 
 /*
  * Take the next sequence number and append the records of one change of

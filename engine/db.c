@@ -2,7 +2,7 @@
  * pid, the LMDB environment and its named databases, and the group-commit
  * thread that makes commits durable within sync_ms. The storage design is
  * described at the top of store.c. */
-#include "db.h"
+#include "engine.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 #include "../layout/item.h"
-#include "events.h"
+#include "engine.h"
 #include "store.h"
 
 typedef struct store_ev {

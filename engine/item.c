@@ -2,7 +2,7 @@
  * attribute and metadata. Every change is one write transaction holding
  * the item's rows (row.c), the table's statistics and the change record
  * (log.c); its event is told after the commit (events.c). */
-#include "item.h"
+#include "engine.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * order, a partition's directory metadata, and resolving a long, hashed
  * name to its key. Each is one read transaction (or one write, to set a
  * partition's metadata). */
-#include "item.h"
+#include "engine.h"
 
 #include <errno.h>
 #include <stdio.h>

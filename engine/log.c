@@ -8,7 +8,7 @@
  * replicas built on it, read): for the rest a record would only hold a
  * second copy of every item, and a delete would move the item's bytes into
  * the log instead of freeing them. Streams keep their own records. */
-#include "log.h"
+#include "engine.h"
 
 #include <errno.h>
 #include <string.h>

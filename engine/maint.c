@@ -2,7 +2,7 @@
  * sweeps expired items (expiry.c) and trims streams
  * (24 hours) and change logs (35 days with PITR on, else at once), all by
  * the db's one clock. */
-#include "maint.h"
+#include "engine.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -11,10 +11,7 @@
 #include <time.h>
 
 #include "expiry.h"
-#include "log.h"
 #include "store.h"
-#include "stream.h"
-#include "table.h"
 
 #define NS 1000000000ll
 #define STREAM_KEEP_NS (24ll * 3600 * NS)

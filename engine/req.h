@@ -9,7 +9,7 @@
 
 #include "../layout/err.h"
 #include "store.h"
-#include "types.h"
+#include "engine.h"
 
 /* Start an operation: zero req's units (req may be NULL). */
 void store_req_start(eng_req *req);

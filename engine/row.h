@@ -13,7 +13,7 @@
 #include "../layout/item.h"
 #include "catalog.h"
 #include "store.h"
-#include "types.h"
+#include "engine.h"
 
 #define ROW_NAMED 0x2u /* a names row exists for this key (long name) */
 

@@ -14,10 +14,7 @@
 #include "../layout/err.h"
 #include "../layout/item.h"
 #include "../layout/schema.h"
-#include "clock.h"
-#include "db.h"
-#include "events.h"
-#include "types.h"
+#include "engine.h"
 
 /* The longest key encoding kept whole in an LMDB key; a longer one is cut
  * to STORE_KEY_CUT bytes plus an 8-byte hash of the whole encoding. */

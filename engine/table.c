@@ -1,6 +1,6 @@
 /* Tables (SPEC §2, §7): the public create, delete, describe, list, rename
  * and set operations on the records the catalog keeps (catalog.c). */
-#include "table.h"
+#include "engine.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -10,8 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../engine/db.h"
-#include "../../engine/table.h"
+#include "../../engine/engine.h"
 #include "../../layout/json.h"
 #include "check.h"
 

@@ -11,9 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../engine/item.h"
-#include "../../engine/log.h"
-#include "../../engine/table.h"
+#include "../../engine/engine.h"
 #include "dbtest.h"
 
 #define TBL "Crash"

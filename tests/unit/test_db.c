@@ -10,9 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../engine/db.h"
-#include "../../engine/item.h"
-#include "../../engine/table.h"
+#include "../../engine/engine.h"
 #include "dbtest.h"
 
 static int exists(const char *dir, const char *name)

@@ -6,9 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../engine/item.h"
-#include "../../engine/log.h"
-#include "../../engine/table.h"
+#include "../../engine/engine.h"
 #include "../../layout/b64.h"
 #include "../../layout/name.h"
 #include "dbtest.h"

@@ -4,11 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../../engine/item.h"
-#include "../../engine/log.h"
-#include "../../engine/maint.h"
-#include "../../engine/stream.h"
-#include "../../engine/table.h"
+#include "../../engine/engine.h"
 #include "dbtest.h"
 
 #define TBL "Tab"

@@ -3,11 +3,7 @@
  * kind of change tells its subscribers, and the as-of view (not yet). */
 #include <errno.h>
 
-#include "../../engine/events.h"
-#include "../../engine/item.h"
-#include "../../engine/log.h"
-#include "../../engine/maint.h"
-#include "../../engine/table.h"
+#include "../../engine/engine.h"
 #include "dbtest.h"
 
 static char *dir;

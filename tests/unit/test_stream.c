@@ -1,9 +1,6 @@
 /* Streams (SPEC §8): record shape, one record per change in commit order,
  * offsets that never move, trims that keep later offsets. */
-#include "../../engine/item.h"
-#include "../../engine/maint.h"
-#include "../../engine/stream.h"
-#include "../../engine/table.h"
+#include "../../engine/engine.h"
 #include "../../layout/stream.h"
 #include "dbtest.h"
 

@@ -4,8 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../../engine/item.h"
-#include "../../engine/table.h"
+#include "../../engine/engine.h"
 #include "dbtest.h"
 
 static char *dir;

@@ -3,10 +3,7 @@
  * values over five years old never expire. */
 #include <errno.h>
 
-#include "../../engine/item.h"
-#include "../../engine/log.h"
-#include "../../engine/maint.h"
-#include "../../engine/table.h"
+#include "../../engine/engine.h"
 #include "dbtest.h"
 
 static char *dir;
