@@ -85,7 +85,7 @@ out_unlock:
 
 static int table_encode(lay_buf *b, const store_table *t)
 {
-	const eng_table_settings *s = &t->settings;
+	const lay_settings *s = &t->settings;
 	int bad = 0;
 
 	bad |= store_add8(b, TABLE_VERSION);
@@ -118,7 +118,7 @@ static int table_encode(lay_buf *b, const store_table *t)
 static int table_decode(store_table *t, const char *name, const MDB_val *v, lay_err *err)
 {
 	store_rd r = { v->mv_data, v->mv_size, 0 };
-	eng_table_settings *s = &t->settings;
+	lay_settings *s = &t->settings;
 
 	memset(t, 0, sizeof(*t));
 	snprintf(t->name, sizeof(t->name), "%s", name);
@@ -134,16 +134,16 @@ static int table_decode(store_table *t, const char *name, const MDB_val *v, lay_
 	t->mode = store_get32(&r);
 	t->uid = store_get32(&r);
 	t->gid = store_get32(&r);
-	s->billing = (eng_billing)store_get8(&r);
+	s->billing = (lay_billing)store_get8(&r);
 	s->rcu = store_get32(&r);
 	s->wcu = store_get32(&r);
 	s->autoscaling = (int)store_get8(&r);
 	s->as_min = store_get32(&r);
 	s->as_max = store_get32(&r);
 	s->as_target = store_get32(&r);
-	s->table_class = (eng_class)store_get8(&r);
+	s->table_class = (lay_class)store_get8(&r);
 	store_getstr(&r, s->ttl_attr, sizeof(s->ttl_attr));
-	s->stream_view = (eng_stream_view)store_get8(&r);
+	s->stream_view = (lay_view)store_get8(&r);
 	s->stream_created_ns = (int64_t)store_get64(&r);
 	s->pitr = (int)store_get8(&r);
 	s->pitr_since_ns = (int64_t)store_get64(&r);
@@ -544,7 +544,7 @@ struct set_ctx {
 	eng_db *db;
 	const char *name;
 	const lay_schema *schema;
-	const eng_table_settings *settings;
+	const lay_settings *settings;
 	const eng_dirmeta *dir;
 	unsigned which;
 };
@@ -572,12 +572,12 @@ static int set_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		t.schema = ns;
 	}
 	if (c->settings) {
-		const eng_table_settings *ns = c->settings;
+		const lay_settings *ns = c->settings;
 		int ttl_changed = strcmp(ns->ttl_attr, t.settings.ttl_attr) != 0;
 
 		/* enabling a stream, or changing its view, starts a new stream
 		 * (a new LatestStreamArn), as DynamoDB does */
-		if (ns->stream_view != ENG_STREAM_OFF && ns->stream_view != t.settings.stream_view)
+		if (ns->stream_view != LAY_VIEW_OFF && ns->stream_view != t.settings.stream_view)
 			t.settings.stream_created_ns = eng_clock_now_ns(db->clock);
 		if (ns->pitr && !t.settings.pitr)
 			t.settings.pitr_since_ns = eng_clock_now_ns(db->clock);
@@ -622,39 +622,13 @@ int eng_table_set_schema(eng_db *db, const char *name, const lay_schema *schema,
 	return store_write(db, set_txn, &c, err);
 }
 
-static int settings_check(const eng_table_settings *s, lay_err *err)
-{
-	size_t ttl_len = strnlen(s->ttl_attr, sizeof(s->ttl_attr));
-
-	if (s->billing != ENG_PAY_PER_REQUEST && s->billing != ENG_PROVISIONED)
-		return lay_err_set(err, -EINVAL, "billing mode %d is unknown", (int)s->billing);
-	if (s->billing == ENG_PROVISIONED && (s->rcu < 1 || s->wcu < 1))
-		return lay_err_set(err, -EINVAL,
-				   "PROVISIONED needs rcu and wcu of at least 1 (rcu %u, wcu %u)",
-				   s->rcu, s->wcu);
-	if (s->autoscaling && (s->as_min < 1 || s->as_max < s->as_min || s->as_target < 20 ||
-			       s->as_target > 90))
-		return lay_err_set(err, -EINVAL,
-				   "autoscaling needs 1 <= min <= max and a target of 20 to 90 "
-				   "(min %u, max %u, target %u)", s->as_min, s->as_max,
-				   s->as_target);
-	if (s->table_class != ENG_STANDARD && s->table_class != ENG_STANDARD_IA)
-		return lay_err_set(err, -EINVAL, "table class %d is unknown", (int)s->table_class);
-	if (ttl_len >= sizeof(s->ttl_attr))
-		return lay_err_set(err, -EINVAL, "the TTL attribute name is longer than 255 bytes");
-	if ((int)s->stream_view < ENG_STREAM_OFF || s->stream_view > ENG_NEW_AND_OLD_IMAGES)
-		return lay_err_set(err, -EINVAL, "stream view type %d is unknown",
-				   (int)s->stream_view);
-	return 0;
-}
-
-int eng_table_set_settings(eng_db *db, const char *name, const eng_table_settings *s,
+int eng_table_set_settings(eng_db *db, const char *name, const lay_settings *s,
 			   lay_err *err)
 {
 	struct set_ctx c = { db, name, NULL, s, NULL, 0 };
 	int rc;
 
-	if ((rc = settings_check(s, err)) < 0)
+	if ((rc = lay_settings_check(s, err)) < 0)
 		return rc;
 	return store_write(db, set_txn, &c, err);
 }

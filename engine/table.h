@@ -9,28 +9,9 @@
 
 #include "../layout/err.h"
 #include "../layout/schema.h"
+#include "../layout/settings.h"
 #include "db.h"
 
-typedef enum eng_billing { ENG_PAY_PER_REQUEST = 0, ENG_PROVISIONED = 1 } eng_billing;
-typedef enum eng_class { ENG_STANDARD = 0, ENG_STANDARD_IA = 1 } eng_class;
-typedef enum eng_stream_view {
-	ENG_STREAM_OFF = 0, ENG_KEYS_ONLY, ENG_NEW_IMAGE, ENG_OLD_IMAGE, ENG_NEW_AND_OLD_IMAGES
-} eng_stream_view;
-
-/* What a table's settings hold; every field has a valid zero default. */
-typedef struct eng_table_settings {
-	eng_billing billing;
-	uint32_t rcu, wcu;               /* provisioned capacity, >= 1 when PROVISIONED */
-	int autoscaling;                 /* 0 off */
-	uint32_t as_min, as_max, as_target;
-	eng_class table_class;
-	char ttl_attr[256];              /* "" disables TTL */
-	eng_stream_view stream_view;
-	int64_t stream_created_ns;       /* when the current stream was enabled (set
-	                                  * by the engine when the view changes) */
-	int pitr;                        /* 0 off */
-	int64_t pitr_since_ns;           /* when PITR was last turned on (engine's) */
-} eng_table_settings;
 
 /* Ownership and times of a directory (a table or a partition). */
 typedef struct eng_dirmeta {
@@ -48,7 +29,7 @@ typedef struct eng_table_info {
 	uint64_t item_count;
 	uint64_t size_bytes;   /* sum of lay_item_size over the items */
 	eng_dirmeta dir;
-	eng_table_settings settings;
+	lay_settings settings;
 } eng_table_info;
 
 /*
@@ -91,7 +72,7 @@ void eng_names_free(char **names);
 int eng_table_set_schema(eng_db *db, const char *name, const lay_schema *schema, lay_err *err);
 
 /* Replace the settings. -ENOENT, -EINVAL (e.g. PROVISIONED with rcu 0). */
-int eng_table_set_settings(eng_db *db, const char *name, const eng_table_settings *s,
+int eng_table_set_settings(eng_db *db, const char *name, const lay_settings *s,
 			   lay_err *err);
 
 /* Set the table directory's mode, uid, gid and times (fields chosen by the

@@ -361,7 +361,7 @@ static void test_log__a_table_without_pitr_keeps_no_records(void)
 	CHECK(read_log(TBL, 0, 0)->n == 1);
 	CHECK_RC(eng_table_get(db, TBL, &ti, &err), 0);
 	ti.settings.pitr = 0;
-	ti.settings.stream_view = ENG_NEW_AND_OLD_IMAGES;
+	ti.settings.stream_view = LAY_VIEW_NEW_AND_OLD;
 	CHECK_RC(eng_table_set_settings(db, TBL, &ti.settings, &err), 0);
 	seq = eng_log_last_seq(db);
 	CHECK_RC(put("{\"PK\":\"a\",\"SK\":\"2\"}"), 0);

@@ -303,7 +303,7 @@ static void test_rekey__ttl_index_and_stream_follow_the_new_keys(void)
 {
 	lay_key k = dbt_key1(dbt_s("u1"));
 	lay_err err = { 0, "" };
-	eng_table_settings s = { 0 };
+	lay_settings s = { 0 };
 	char json[128];
 	int64_t now_s;
 	size_t swept = 0;
@@ -312,7 +312,7 @@ static void test_rekey__ttl_index_and_stream_follow_the_new_keys(void)
 
 	setup("PK:S");
 	strcpy(s.ttl_attr, "exp");
-	s.stream_view = ENG_NEW_AND_OLD_IMAGES;
+	s.stream_view = LAY_VIEW_NEW_AND_OLD;
 	CHECK_RC(eng_table_set_settings(db, TBL, &s, &err), 0);
 	now_s = eng_clock_now_ns(clk) / 1000000000;
 	snprintf(json, sizeof(json), "{\"PK\":\"u1\",\"id\":\"u1\",\"exp\":%lld}",

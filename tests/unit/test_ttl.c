@@ -18,7 +18,7 @@ static void setup(void)
 {
 	eng_db_opts o = { 0 };
 	lay_err err = { 0, "" };
-	eng_table_settings s = { 0 };
+	lay_settings s = { 0 };
 	lay_schema sch = { 0 };
 
 	dir = dbt_tmpdir();
@@ -165,7 +165,7 @@ static void test_ttl__strings_missing_and_ancient_values_never_expire(void)
 
 static void test_ttl__changing_the_attribute_reindexes_existing_items(void)
 {
-	eng_table_settings s = { 0 };
+	lay_settings s = { 0 };
 	lay_err err = { 0, "" };
 	lay_item it;
 	char json[128];
