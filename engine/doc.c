@@ -88,6 +88,34 @@ int eng_doc_parse(eng_db *db, const char *table, const char *text, size_t len, l
 	return lay_item_validate(out, &ti.schema, err);
 }
 
+int eng_key_render(eng_db *db, const char *table, const lay_key *key, lay_buf *out, lay_err *err)
+{
+	lay_item kitem = LAY_ITEM_INIT;
+	eng_table_info ti;
+	size_t at = out->len;
+	int rc;
+
+	if ((rc = eng_table_get(db, table, &ti, err)) == 0 &&
+	    (rc = lay_item_set_key(&kitem, &ti.schema, key, 0, err)) == 0 &&
+	    (rc = lay_json_render(out, &kitem, LAY_FMT_DDB)) == 0)
+		while (out->len > at && out->p[out->len - 1] == '\n')
+			out->p[--out->len] = '\0';
+	lay_item_free(&kitem);
+	return rc;
+}
+
+int eng_key_parse(eng_db *db, const char *table, const char *text, size_t len, lay_item *store,
+		  lay_key *out, lay_err *err)
+{
+	eng_table_info ti;
+	int rc;
+
+	if ((rc = eng_table_get(db, table, &ti, err)) < 0 ||
+	    (rc = lay_json_parse(store, text, len, LAY_FMT_DDB, err)) < 0)
+		return rc;
+	return lay_item_key(out, store, &ti.schema, err);
+}
+
 static void forget_item(eng_draft *d)
 {
 	if (d->checked)

@@ -46,6 +46,16 @@ int eng_doc_settle(eng_db *db, const char *table, lay_item *item, const eng_plac
 int eng_doc_parse(eng_db *db, const char *table, const char *text, size_t len, lay_format fmt,
 		  const eng_place *p, lay_item *out, lay_key *key, lay_err *err);
 
+/* A key as text: the key attributes of table as one DynamoDB JSON object
+ * ({"pk":{"S":"a"}}, no newline), appended to out. -ENOENT (no table),
+ * -EINVAL (the key does not fit the schema), -ENOMEM. */
+int eng_key_render(eng_db *db, const char *table, const lay_key *key, lay_buf *out, lay_err *err);
+
+/* The key eng_key_render wrote: *out borrows from store (LAY_ITEM_INIT; the
+ * caller frees it). -ENOENT, -EINVAL with the reason, -ENOMEM. */
+int eng_key_parse(eng_db *db, const char *table, const char *text, size_t len, lay_item *store,
+		  lay_key *out, lay_err *err);
+
 /* A draft: the text of a file written in order from offset 0. */
 enum {
 	ENG_DRAFT_NONE = 0, /* nothing written yet: the first write decides */
