@@ -15,22 +15,16 @@
 #include "../layout/name.h"
 #include "attr.h"
 #include "early.h"
+#include "errlog.h"
 #include "hide.h"
+#include "inode.h"
+#include "magic.h"
 #include "name.h"
+#include "node.h"
+#include "notify.h"
 #include "scratch.h"
 
 #define MAX_ITEM_FILE (16u << 20) /* no item renders larger than this */
-
-static void fail(fuse_req_t req, const char *op, fs_node *n, const char *child, int rc,
-		 const lay_err *err)
-{
-	lay_buf path = LAY_BUF_INIT;
-
-	fs_path_of(&path, n, child);
-	fs_errlog_add(req, op, path.p, rc, err && err->code ? err->msg : NULL);
-	lay_buf_free(&path);
-	fuse_reply_err(req, -rc);
-}
 
 void fs_op_init(void *userdata, struct fuse_conn_info *conn)
 {
@@ -474,11 +468,11 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 
 	if (n->kind == FS_TABLE || n->kind == FS_PART || n->kind == FS_ROOT ||
 	    n->kind == FS_MAGIC_DIR || (n->kind == FS_MAGIC_FILE && n->magic == FS_M_SNAPSHOTS)) {
-		fail(req, "open", n, NULL, -EISDIR, NULL);
+		fs_fail(req, "open", n, NULL, -EISDIR, NULL);
 		return;
 	}
 	if (!(fh = fh_new(n, req, fi->flags))) {
-		fail(req, "open", n, NULL, -ENOMEM, NULL);
+		fs_fail(req, "open", n, NULL, -ENOMEM, NULL);
 		return;
 	}
 
@@ -537,7 +531,7 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 	if (rc < 0) {
 		fh_free(fh);
 		{
-			fail(req, "open", n, NULL, rc, &err);
+			fs_fail(req, "open", n, NULL, rc, &err);
 			return;
 		}
 	}
@@ -653,7 +647,7 @@ fail:
 	if (created && path.p)
 		unlinkat(fs_scratch_root(), path.p, 0); /* made for nothing */
 	lay_buf_free(&path);
-	fail(req, "create", dir, name, rc, NULL);
+	fs_fail(req, "create", dir, name, rc, NULL);
 }
 
 void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
@@ -667,16 +661,16 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 	int rc;
 
 	if (dir->kind == FS_ROOT) {
-		fail(req, "create", dir, name, -EPERM,
-		     &(lay_err){ -EPERM, "only tables (directories) live at the top" });
+		fs_fail(req, "create", dir, name, -EPERM,
+			&(lay_err){ -EPERM, "only tables (directories) live at the top" });
 		return;
 	}
 	if (dir->kind == FS_MAGIC_DIR || (dir->kind == FS_MAGIC_FILE)) {
-		fail(req, "create", dir, name, -EROFS, NULL);
+		fs_fail(req, "create", dir, name, -EROFS, NULL);
 		return;
 	}
 	if (fs.ro) {
-		fail(req, "create", dir, name, -EROFS, NULL);
+		fs_fail(req, "create", dir, name, -EROFS, NULL);
 		return;
 	}
 
@@ -690,7 +684,7 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 			n->nlookup--;
 			pthread_mutex_unlock(&fs.lock);
 			{
-				fail(req, "create", dir, name, -EEXIST, NULL);
+				fs_fail(req, "create", dir, name, -EEXIST, NULL);
 				return;
 			}
 		}
@@ -707,7 +701,7 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 	if (rc < 0) {
 		fs_target_free(&t);
 		{
-			fail(req, "create", dir, name, rc, &err);
+			fs_fail(req, "create", dir, name, rc, &err);
 			return;
 		}
 	}
@@ -738,7 +732,7 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 			pthread_mutex_unlock(&fs.lock);
 			fs_target_free(&t);
 			if (!n) {
-				fail(req, "create", dir, name, -ENOMEM, NULL);
+				fs_fail(req, "create", dir, name, -ENOMEM, NULL);
 				return;
 			}
 			open_node(req, n, fi, 1);
@@ -767,14 +761,14 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 	pthread_mutex_unlock(&fs.lock);
 	fs_target_free(&t);
 	if (!n) {
-		fail(req, "create", dir, name, -ENOMEM, NULL);
+		fs_fail(req, "create", dir, name, -ENOMEM, NULL);
 		return;
 	}
 	open_node(req, n, fi, 1);
 	return;
 fail_target:
 	fs_target_free(&t);
-	fail(req, "create", dir, name, rc, &err);
+	fs_fail(req, "create", dir, name, rc, &err);
 }
 
 void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
@@ -793,7 +787,7 @@ void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct f
 		if (rc < 0) {
 			lay_buf_free(&text);
 			{
-				fail(req, "read", n, NULL, rc, &err);
+				fs_fail(req, "read", n, NULL, rc, &err);
 				return;
 			}
 		}
@@ -809,7 +803,7 @@ void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct f
 		if (rc < 0) {
 			lay_buf_free(&text);
 			{
-				fail(req, "read", n, NULL, rc, &err);
+				fs_fail(req, "read", n, NULL, rc, &err);
 				return;
 			}
 		}
@@ -830,7 +824,7 @@ void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct f
 		rc = fh->fd < 0 ? scratch_open(n, fh, O_RDONLY) : 0;
 		pthread_mutex_unlock(&fh->lock);
 		if (rc < 0) {
-			fail(req, "read", n, NULL, rc, NULL);
+			fs_fail(req, "read", n, NULL, rc, NULL);
 			return;
 		}
 	}
@@ -932,7 +926,7 @@ void fs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, o
 	if (rc < 0) {
 		if (!err.code && rc == -EFBIG)
 			lay_err_set(&err, rc, "file too large");
-		fail(req, "write", n, NULL, rc, &err);
+		fs_fail(req, "write", n, NULL, rc, &err);
 		return;
 	}
 	fuse_reply_write(req, size);

@@ -1,7 +1,7 @@
 /* Extended attributes (SPEC §7): a table's settings as user.ddb.* names,
  * an item's size and TTL; POSIX ACL names answer so that cp, sed and vim
  * fall back quietly. */
-#include "fs.h"
+#include "xattr.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -11,9 +11,12 @@
 
 #include "../layout/name.h"
 #include "../layout/num.h"
-#include "file.h"
-
-const char *fs_stream_view_name(eng_stream_view v);
+#include "errlog.h"
+#include "hold.h"
+#include "inode.h"
+#include "magic.h"
+#include "node.h"
+#include "notify.h"
 
 /* A table's names. listxattr shows only the settable ones (the first
  * TABLE_SETTABLE), so cp -a and rsync -X never try to set a computed one;
