@@ -8,7 +8,7 @@
 
 #include <errno.h>
 
-#include "file.h"
+#include "doc.h"
 
 static void forget_item(fs_early *e)
 {

@@ -19,24 +19,6 @@ void fs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 /* truncate(2)/ftruncate(2) of an item or scratch file. */
 int fs_file_truncate(fuse_req_t req, fs_node *n, fs_fh *fh, off_t size, lay_err *err);
 
-struct fs_target;
-
-/* rename(scratch, dir/name): put the scratch's content with its metadata as
- * the item t names (t->key is updated to the key committed: a long name's
- * comes from the content). -EINVAL (content), -EEXIST (noreplace). */
-int fs_file_put_scratch(fs_node *scratch, fs_node *dir, const char *name, struct fs_target *t,
-			int noreplace, lay_err *err);
-
-/*
- * Whether text would commit as item n: every check of its commit (JSON,
- * DynamoDB's rules, the key against the path, the size) without putting
- * anything and without effects. On success out (LAY_ITEM_INIT, may be NULL)
- * gets the item, for the caller to free. Needs no lock; reads n's key under
- * fs.lock. Returns 0, -EINVAL or -EFBIG with a message, or another errno the
- * commit would meet as well (-ENOENT: no table, -ENOMEM).
- */
-int fs_file_check(fs_node *n, const char *text, size_t len, lay_item *out, lay_err *err);
-
 /* Someone else looks at n: a file closed with nothing written (touch,
  * `: > f`) is committed now rather than at its release. */
 void fs_file_settle(fuse_req_t req, fs_node *n);

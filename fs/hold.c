@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "../layout/name.h"
+#include "doc.h"
 #include "errlog.h"
-#include "file.h"
 #include "inode.h"
 #include "name.h"
 #include "node.h"

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "doc.h"
 #include "errlog.h"
 #include "file.h"
 #include "hide.h"
