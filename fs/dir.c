@@ -1,7 +1,7 @@
 /* Directory listings (SPEC §3): a snapshot taken at offset 0 (so offsets
  * stay valid while entries are deleted during the walk, and rewinddir sees
  * new names), in DynamoDB key order, memory objects after the engine's. */
-#include "file.h"
+#include "dir.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -9,9 +9,13 @@
 
 #include "../layout/name.h"
 #include "attr.h"
+#include "errlog.h"
 #include "expire.h"
+#include "file.h"
 #include "hide.h"
+#include "inode.h"
 #include "name.h"
+#include "node.h"
 #include "scratch.h"
 
 typedef struct dent {

@@ -7,7 +7,7 @@
 
 #include <errno.h>
 
-#include "place.h"
+#include "doc.h"
 
 /* Check the complete content of fh at its node's place. */
 static int check(fs_fh *fh, lay_err *err)

@@ -12,26 +12,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../layout/name.h"
 #include "attr.h"
+#include "doc.h"
 #include "early.h"
+#include "errlog.h"
 #include "hide.h"
+#include "inode.h"
+#include "magic.h"
 #include "name.h"
-#include "place.h"
+#include "node.h"
+#include "notify.h"
 #include "scratch.h"
-
-#define MAX_ITEM_FILE (16u << 20) /* no item renders larger than this */
-
-static void fail(fuse_req_t req, const char *op, fs_node *n, const char *child, int rc,
-		 const lay_err *err)
-{
-	lay_buf path = LAY_BUF_INIT;
-
-	fs_path_of(&path, n, child);
-	fs_errlog_add(req, op, path.p, rc, err && err->code ? err->msg : NULL);
-	lay_buf_free(&path);
-	fuse_reply_err(req, -rc);
-}
 
 void fs_op_init(void *userdata, struct fuse_conn_info *conn)
 {
@@ -338,11 +329,11 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 
 	if (n->kind == FS_TABLE || n->kind == FS_PART || n->kind == FS_ROOT ||
 	    n->kind == FS_MAGIC_DIR || (n->kind == FS_MAGIC_FILE && n->magic == FS_M_SNAPSHOTS)) {
-		fail(req, "open", n, NULL, -EISDIR, NULL);
+		fs_fail(req, "open", n, NULL, -EISDIR, NULL);
 		return;
 	}
 	if (!(fh = fh_new(n, req, fi->flags))) {
-		fail(req, "open", n, NULL, -ENOMEM, NULL);
+		fs_fail(req, "open", n, NULL, -ENOMEM, NULL);
 		return;
 	}
 
@@ -401,7 +392,7 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 	if (rc < 0) {
 		fh_free(fh);
 		{
-			fail(req, "open", n, NULL, rc, &err);
+			fs_fail(req, "open", n, NULL, rc, &err);
 			return;
 		}
 	}
@@ -517,7 +508,7 @@ fail:
 	if (created && path.p)
 		unlinkat(fs_scratch_root(), path.p, 0); /* made for nothing */
 	lay_buf_free(&path);
-	fail(req, "create", dir, name, rc, NULL);
+	fs_fail(req, "create", dir, name, rc, NULL);
 }
 
 void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
@@ -531,16 +522,16 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 	int rc;
 
 	if (dir->kind == FS_ROOT) {
-		fail(req, "create", dir, name, -EPERM,
-		     &(lay_err){ -EPERM, "only tables (directories) live at the top" });
+		fs_fail(req, "create", dir, name, -EPERM,
+			&(lay_err){ -EPERM, "only tables (directories) live at the top" });
 		return;
 	}
 	if (dir->kind == FS_MAGIC_DIR || (dir->kind == FS_MAGIC_FILE)) {
-		fail(req, "create", dir, name, -EROFS, NULL);
+		fs_fail(req, "create", dir, name, -EROFS, NULL);
 		return;
 	}
 	if (fs.ro) {
-		fail(req, "create", dir, name, -EROFS, NULL);
+		fs_fail(req, "create", dir, name, -EROFS, NULL);
 		return;
 	}
 
@@ -554,7 +545,7 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 			n->nlookup--;
 			pthread_mutex_unlock(&fs.lock);
 			{
-				fail(req, "create", dir, name, -EEXIST, NULL);
+				fs_fail(req, "create", dir, name, -EEXIST, NULL);
 				return;
 			}
 		}
@@ -571,7 +562,7 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 	if (rc < 0) {
 		fs_target_free(&t);
 		{
-			fail(req, "create", dir, name, rc, &err);
+			fs_fail(req, "create", dir, name, rc, &err);
 			return;
 		}
 	}
@@ -602,7 +593,7 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 			pthread_mutex_unlock(&fs.lock);
 			fs_target_free(&t);
 			if (!n) {
-				fail(req, "create", dir, name, -ENOMEM, NULL);
+				fs_fail(req, "create", dir, name, -ENOMEM, NULL);
 				return;
 			}
 			open_node(req, n, fi, 1);
@@ -631,14 +622,14 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 	pthread_mutex_unlock(&fs.lock);
 	fs_target_free(&t);
 	if (!n) {
-		fail(req, "create", dir, name, -ENOMEM, NULL);
+		fs_fail(req, "create", dir, name, -ENOMEM, NULL);
 		return;
 	}
 	open_node(req, n, fi, 1);
 	return;
 fail_target:
 	fs_target_free(&t);
-	fail(req, "create", dir, name, rc, &err);
+	fs_fail(req, "create", dir, name, rc, &err);
 }
 
 void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
@@ -657,7 +648,7 @@ void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct f
 		if (rc < 0) {
 			lay_buf_free(&text);
 			{
-				fail(req, "read", n, NULL, rc, &err);
+				fs_fail(req, "read", n, NULL, rc, &err);
 				return;
 			}
 		}
@@ -673,7 +664,7 @@ void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct f
 		if (rc < 0) {
 			lay_buf_free(&text);
 			{
-				fail(req, "read", n, NULL, rc, &err);
+				fs_fail(req, "read", n, NULL, rc, &err);
 				return;
 			}
 		}
@@ -694,7 +685,7 @@ void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct f
 		rc = fh->fd < 0 ? scratch_open(n, fh, O_RDONLY) : 0;
 		pthread_mutex_unlock(&fh->lock);
 		if (rc < 0) {
-			fail(req, "read", n, NULL, rc, NULL);
+			fs_fail(req, "read", n, NULL, rc, NULL);
 			return;
 		}
 	}
@@ -796,7 +787,7 @@ void fs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, o
 	if (rc < 0) {
 		if (!err.code && rc == -EFBIG)
 			lay_err_set(&err, rc, "file too large");
-		fail(req, "write", n, NULL, rc, &err);
+		fs_fail(req, "write", n, NULL, rc, &err);
 		return;
 	}
 	fuse_reply_write(req, size);
@@ -957,54 +948,5 @@ int fs_file_truncate(fuse_req_t req, fs_node *n, fs_fh *fh, off_t size, lay_err 
 	}
 	lay_buf_free(&tmp.buf);
 	pthread_mutex_destroy(&tmp.lock);
-	return rc;
-}
-
-int fs_file_put_scratch(fs_node *s, fs_node *dir, const char *name, fs_target *t, int noreplace,
-			lay_err *err)
-{
-	lay_item item = LAY_ITEM_INIT;
-	fs_place pl = { .store = LAY_ITEM_INIT };
-	eng_meta meta = { 0 };
-	lay_buf text = LAY_BUF_INIT;
-	lay_key key;
-	eng_event ev;
-	int rc, hidden, has_sk = t->ti.schema.sk[0] != 0;
-
-	struct stat st;
-
-	if ((rc = fs_scratch_read(s, NULL, MAX_ITEM_FILE, &text, &st)) < 0) {
-		lay_err_set(err, rc, "cannot read the file to commit: %s", lay_errno_name(rc));
-		goto out;
-	}
-	meta.mode = st.st_mode & 07777;
-	meta.uid = st.st_uid;
-	meta.gid = st.st_gid;
-	meta.mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	if ((rc = fs_place_of(&pl, NULL, dir, name, has_sk && t->pk.type ? &t->pk : NULL,
-			      t->hashed ? NULL : &t->key)) != 0 ||
-	    (rc = eng_doc_parse(fs.db, dir->table, text.p, text.len, fs.format, &pl.p, &item, &key,
-				err)) < 0 ||
-	    (rc = fs_place_learn(&pl, NULL, &key)) < 0)
-		goto out;
-	/* a name renamed away is free, though its row waits (SPEC §6) */
-	hidden = fs_is_hidden(dir->table, &key);
-	rc = eng_item_put(fs.db, dir->table, &item, &meta,
-			  ENG_META_MODE | ENG_META_UID | ENG_META_GID | ENG_META_MTIME |
-			      (noreplace && !hidden ? ENG_PUT_EXCL : 0),
-			  &ev, NULL, err);
-	if (rc == 0 && hidden)
-		fs_unhide_key(dir->table, &key); /* `sed -i.bak`: one MODIFY */
-	if (rc == 0 && (t->hashed || !t->pk.type)) {
-		/* tell the caller the key the content gave */
-		if (lay_value_copy(&t->store, &t->key, has_sk ? &key.sk : &key.pk) < 0 ||
-		    (has_sk && lay_value_copy(&t->store, &t->pk, &key.pk) < 0))
-			rc = -ENOMEM;
-		t->hashed = 0;
-	}
-out:
-	lay_item_free(&item);
-	fs_place_free(&pl);
-	lay_buf_free(&text);
 	return rc;
 }

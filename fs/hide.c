@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "errlog.h"
+#include "inode.h"
 #include "scratch.h"
 
 typedef struct hider {

@@ -1,8 +1,9 @@
 /* Generated files (SPEC §2, §3, §5, §16): .table.json (DescribeTable's
  * Table), .ddbfs/errors, .ddbfs/stats.json and .ddbfs/clock. Rendered at
  * open and served with direct I/O, so every read is current. */
-#include "fs.h"
+#include "magic.h"
 
+#include "errlog.h"
 #include "expire.h"
 #include "../engine/options.h"
 #include "../layout/describe.h"

@@ -1,7 +1,7 @@
 /* Extended attributes (SPEC §7): a table's settings as user.ddb.* names,
  * an item's size and TTL; POSIX ACL names answer so that cp, sed and vim
  * fall back quietly. */
-#include "fs.h"
+#include "xattr.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -12,7 +12,12 @@
 #include "../layout/name.h"
 #include "../engine/options.h"
 #include "../layout/num.h"
-#include "file.h"
+#include "errlog.h"
+#include "hold.h"
+#include "inode.h"
+#include "magic.h"
+#include "node.h"
+#include "notify.h"
 
 static void reply_value(fuse_req_t req, size_t size, const char *v, size_t len)
 {

@@ -1,11 +1,16 @@
-/* What a node's path says of its item's key (engine/doc.h's eng_place),
- * copied under fs.lock: a rename on another thread may change the node
- * while the engine settles its content. */
-#ifndef FS_PLACE_H
-#define FS_PLACE_H
+/* An item file's text as the item it commits as (SPEC §4, §5): the engine
+ * settles, parses and checks it (engine/doc.h); this gives the engine what
+ * a node's path says of the key, copied under fs.lock (a rename on another
+ * thread may change the node meanwhile), and lets the nodes learn the key
+ * the content told. Below file.c and early.c, which both commit or check. */
+#ifndef FS_DOC_H
+#define FS_DOC_H
 
 #include "../engine/doc.h"
 #include "fs.h"
+#include "name.h"
+
+#define MAX_ITEM_FILE (16u << 20) /* no item renders larger than this */
 
 typedef struct fs_place {
 	eng_place p;
@@ -28,5 +33,11 @@ int fs_place_of(fs_place *out, fs_node *n, fs_node *dir, const char *name, const
 int fs_place_learn(const fs_place *pl, fs_node *n, const lay_key *key);
 
 void fs_place_free(fs_place *pl);
+
+/* rename(scratch, dir/name): put the scratch's content with its metadata as
+ * the item t names (t->key is updated to the key committed: a long name's
+ * comes from the content). -EINVAL (content), -EEXIST (noreplace). */
+int fs_file_put_scratch(fs_node *scratch, fs_node *dir, const char *name, fs_target *t,
+			int noreplace, lay_err *err);
 
 #endif
