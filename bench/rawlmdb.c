@@ -187,8 +187,7 @@ static double eng_get(eng_db *db, unsigned long first, unsigned long count)
 		lay_item it = LAY_ITEM_INIT;
 		eng_meta meta;
 
-		eng_check(eng_item_get(db, NULL, TABLE, &key, &it, &meta, &err), &err,
-			  "eng_item_get");
+		eng_check(eng_item_get(db, NULL, TABLE, &key, &it, &meta, &err), &err, "eng_item_get");
 		lay_buf_reset(&buf);
 		if (lay_json_render(&buf, &it, LAY_FMT_PLAIN) < 0)
 			bench_die("lay_json_render: out of memory");

@@ -119,7 +119,7 @@ int main(int argc, char **argv)
 	eng_check(eng_db_open(&db, dir, NULL, &err), &err, "eng_db_open");
 	eng_check(eng_table_create(db, NULL, TABLE, NULL, NULL, &err), &err, "eng_table_create");
 	eng_check(eng_table_get(db, NULL, TABLE, &info, &err), &err, "eng_table_get");
-	info.settings.stream_view = (eng_stream_view)view;
+	info.settings.stream_view = (lay_view)view;
 	eng_check(eng_table_set_settings(db, NULL, TABLE, &info.settings, &err), &err,
 		  "eng_table_set_settings");
 	lay_schema_default(&schema);

@@ -39,7 +39,7 @@ static void put_batch(eng_db *db, unsigned long from, unsigned long to, unsigned
 static double sweep_ms(const char *dir, unsigned long n)
 {
 	eng_db_opts o = { 0 };
-	eng_table_settings s = { 0 };
+	lay_settings s = { 0 };
 	lay_schema sch = { 0 };
 	eng_clock *clk;
 	lay_err err = { 0 };

@@ -87,7 +87,7 @@ out_unlock:
 
 static int table_encode(lay_buf *b, const store_table *t)
 {
-	const eng_table_settings *s = &t->settings;
+	const lay_settings *s = &t->settings;
 	int bad = 0;
 
 	bad |= store_add8(b, TABLE_VERSION);
@@ -120,7 +120,7 @@ static int table_encode(lay_buf *b, const store_table *t)
 static int table_decode(store_table *t, const char *name, const MDB_val *v, lay_err *err)
 {
 	store_rd r = { v->mv_data, v->mv_size, 0 };
-	eng_table_settings *s = &t->settings;
+	lay_settings *s = &t->settings;
 
 	memset(t, 0, sizeof(*t));
 	snprintf(t->name, sizeof(t->name), "%s", name);
@@ -136,16 +136,16 @@ static int table_decode(store_table *t, const char *name, const MDB_val *v, lay_
 	t->mode = store_get32(&r);
 	t->uid = store_get32(&r);
 	t->gid = store_get32(&r);
-	s->billing = (eng_billing)store_get8(&r);
+	s->billing = (lay_billing)store_get8(&r);
 	s->rcu = store_get32(&r);
 	s->wcu = store_get32(&r);
 	s->autoscaling = (int)store_get8(&r);
 	s->as_min = store_get32(&r);
 	s->as_max = store_get32(&r);
 	s->as_target = store_get32(&r);
-	s->table_class = (eng_class)store_get8(&r);
+	s->table_class = (lay_class)store_get8(&r);
 	store_getstr(&r, s->ttl_attr, sizeof(s->ttl_attr));
-	s->stream_view = (eng_stream_view)store_get8(&r);
+	s->stream_view = (lay_view)store_get8(&r);
 	s->stream_created_ns = (int64_t)store_get64(&r);
 	s->pitr = (int)store_get8(&r);
 	s->pitr_since_ns = (int64_t)store_get64(&r);

@@ -18,7 +18,7 @@ typedef struct store_table {
 	int64_t created_ns;
 	uint64_t dir_id;
 	uint32_t mode, uid, gid;
-	eng_table_settings settings;
+	lay_settings settings;
 } store_table;
 
 /* Per-table statistics and the table directory's times ("tstats"). */

@@ -37,6 +37,7 @@
 #include "../layout/err.h"
 #include "../layout/item.h"
 #include "../layout/schema.h"
+#include "../layout/settings.h"
 
 /* ---- Shared types ---- */
 
@@ -230,27 +231,6 @@ void eng_unsubscribe(eng_db *db, eng_change_fn fn, void *ctx);
  * features that read them. Every operation takes a request's context req
  * after db (eng_req; may be NULL); they cost no capacity units. */
 
-typedef enum eng_billing { ENG_PAY_PER_REQUEST = 0, ENG_PROVISIONED = 1 } eng_billing;
-typedef enum eng_class { ENG_STANDARD = 0, ENG_STANDARD_IA = 1 } eng_class;
-typedef enum eng_stream_view {
-	ENG_STREAM_OFF = 0, ENG_KEYS_ONLY, ENG_NEW_IMAGE, ENG_OLD_IMAGE, ENG_NEW_AND_OLD_IMAGES
-} eng_stream_view;
-
-/* What a table's settings hold; every field has a valid zero default. */
-typedef struct eng_table_settings {
-	eng_billing billing;
-	uint32_t rcu, wcu;               /* provisioned capacity, >= 1 when PROVISIONED */
-	int autoscaling;                 /* 0 off */
-	uint32_t as_min, as_max, as_target;
-	eng_class table_class;
-	char ttl_attr[256];              /* "" disables TTL */
-	eng_stream_view stream_view;
-	int64_t stream_created_ns;       /* when the current stream was enabled (set
-	                                  * by the engine when the view changes) */
-	int pitr;                        /* 0 off */
-	int64_t pitr_since_ns;           /* when PITR was last turned on (engine's) */
-} eng_table_settings;
-
 typedef struct eng_table_info {
 	char name[256];
 	uint32_t id;
@@ -259,7 +239,7 @@ typedef struct eng_table_info {
 	uint64_t item_count;
 	uint64_t size_bytes;   /* sum of lay_item_size over the items */
 	eng_dirmeta dir;
-	eng_table_settings settings;
+	lay_settings settings;
 } eng_table_info;
 
 /*
@@ -304,7 +284,7 @@ int eng_table_set_schema(eng_db *db, eng_req *req, const char *name, const lay_s
 			 lay_err *err);
 
 /* Replace the settings. -ENOENT, -EINVAL (e.g. PROVISIONED with rcu 0). */
-int eng_table_set_settings(eng_db *db, eng_req *req, const char *name, const eng_table_settings *s,
+int eng_table_set_settings(eng_db *db, eng_req *req, const char *name, const lay_settings *s,
 			   lay_err *err);
 
 /* Set the table directory's mode, uid, gid and times (fields chosen by the
@@ -504,5 +484,10 @@ int eng_stream_trim(eng_db *db, const char *table, int64_t before_ns, lay_err *e
  * gets how many items went. The maintenance thread calls it every second.
  */
 int eng_db_maintain(eng_db *db, size_t limit, size_t *swept, lay_err *err);
+
+/* ---- Documents and table options (doc.c, options.c) ---- */
+
+#include "doc.h"
+#include "options.h"
 
 #endif

@@ -65,7 +65,7 @@ int store_log_change(MDB_txn *txn, eng_db *db, const store_table *t, int64_t tim
 	if (rc < 0)
 		return rc;
 out_stream:
-	if (t->settings.stream_view == ENG_STREAM_OFF)
+	if (t->settings.stream_view == LAY_VIEW_OFF)
 		return 0;
 	return store_stream_append(txn, db, t, seq, time_ns, event, flags, key, old, old_len,
 				   new_img, new_len, err);

@@ -63,7 +63,7 @@ int store_stream_append(MDB_txn *txn, eng_db *db, const store_table *t, uint64_t
 	r.time_ns = time_ns;
 	r.event = event;
 	r.service = (flags & ENG_CHANGE_SERVICE) != 0;
-	r.view = (lay_view)t->settings.stream_view;
+	r.view = t->settings.stream_view;
 	r.region = "local";
 	r.keys = &keys;
 	r.old_image = old_len ? &o : NULL;

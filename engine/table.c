@@ -282,7 +282,7 @@ struct set_ctx {
 	eng_db *db;
 	const char *name;
 	const lay_schema *schema;
-	const eng_table_settings *settings;
+	const lay_settings *settings;
 	const eng_dirmeta *dir;
 	unsigned which;
 	store_evq evq;   /* a re-key's changes, told after the commit */
@@ -313,12 +313,12 @@ static int set_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		t.schema = ns;
 	}
 	if (c->settings) {
-		const eng_table_settings *ns = c->settings;
+		const lay_settings *ns = c->settings;
 		int ttl_changed = strcmp(ns->ttl_attr, t.settings.ttl_attr) != 0;
 
 		/* enabling a stream, or changing its view, starts a new stream
 		 * (a new LatestStreamArn), as DynamoDB does */
-		if (ns->stream_view != ENG_STREAM_OFF && ns->stream_view != t.settings.stream_view)
+		if (ns->stream_view != LAY_VIEW_OFF && ns->stream_view != t.settings.stream_view)
 			t.settings.stream_created_ns = eng_clock_now_ns(db->clock);
 		if (ns->pitr && !t.settings.pitr)
 			t.settings.pitr_since_ns = eng_clock_now_ns(db->clock);
@@ -367,40 +367,14 @@ int eng_table_set_schema(eng_db *db, eng_req *req, const char *name, const lay_s
 	return rc;
 }
 
-static int settings_check(const eng_table_settings *s, lay_err *err)
-{
-	size_t ttl_len = strnlen(s->ttl_attr, sizeof(s->ttl_attr));
-
-	if (s->billing != ENG_PAY_PER_REQUEST && s->billing != ENG_PROVISIONED)
-		return lay_err_set(err, -EINVAL, "billing mode %d is unknown", (int)s->billing);
-	if (s->billing == ENG_PROVISIONED && (s->rcu < 1 || s->wcu < 1))
-		return lay_err_set(err, -EINVAL,
-				   "PROVISIONED needs rcu and wcu of at least 1 (rcu %u, wcu %u)",
-				   s->rcu, s->wcu);
-	if (s->autoscaling && (s->as_min < 1 || s->as_max < s->as_min || s->as_target < 20 ||
-			       s->as_target > 90))
-		return lay_err_set(err, -EINVAL,
-				   "autoscaling needs 1 <= min <= max and a target of 20 to 90 "
-				   "(min %u, max %u, target %u)", s->as_min, s->as_max,
-				   s->as_target);
-	if (s->table_class != ENG_STANDARD && s->table_class != ENG_STANDARD_IA)
-		return lay_err_set(err, -EINVAL, "table class %d is unknown", (int)s->table_class);
-	if (ttl_len >= sizeof(s->ttl_attr))
-		return lay_err_set(err, -EINVAL, "the TTL attribute name is longer than 255 bytes");
-	if ((int)s->stream_view < ENG_STREAM_OFF || s->stream_view > ENG_NEW_AND_OLD_IMAGES)
-		return lay_err_set(err, -EINVAL, "stream view type %d is unknown",
-				   (int)s->stream_view);
-	return 0;
-}
-
-int eng_table_set_settings(eng_db *db, eng_req *req, const char *name, const eng_table_settings *s,
+int eng_table_set_settings(eng_db *db, eng_req *req, const char *name, const lay_settings *s,
 			   lay_err *err)
 {
 	struct set_ctx c = { db, name, NULL, s, NULL, 0, STORE_EVQ_INIT, ENG_SRC_FILE };
 	int rc;
 
 	store_req_start(req);
-	if ((rc = settings_check(s, err)) < 0)
+	if ((rc = lay_settings_check(s, err)) < 0)
 		return rc;
 	return table_write(db, req, set_txn, &c, 0, err);
 }

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "inode.h"
+#include "magic.h"
 #include "name.h"
 #include "scratch.h"
 

@@ -1,7 +1,7 @@
 /* Directory listings (SPEC §3): a snapshot taken at offset 0 (so offsets
  * stay valid while entries are deleted during the walk, and rewinddir sees
  * new names), in DynamoDB key order, memory objects after the engine's. */
-#include "file.h"
+#include "dir.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -9,9 +9,13 @@
 
 #include "../layout/name.h"
 #include "attr.h"
+#include "errlog.h"
 #include "expire.h"
+#include "file.h"
 #include "hide.h"
+#include "inode.h"
 #include "name.h"
+#include "node.h"
 #include "scratch.h"
 
 typedef struct dent {
@@ -140,10 +144,8 @@ static int fill_real(void *arg, const char *name, const struct stat *st)
 		}
 		if (c->parts && S_ISDIR(st->st_mode)) {
 			/* a partition holding only scratch files */
-			if (fs_name_resolve(&t, c->dir, name, 0, c->err) == 0 &&
-			    t.kind == FS_PART &&
-			    !(t.pk.type &&
-			      eng_part_get(fs.db, NULL, c->dir->table, &t.pk, NULL, NULL) == 0))
+			if (fs_name_resolve(&t, c->dir, name, 0, c->err) == 0 && t.kind == FS_PART &&
+			    !(t.pk.type && eng_part_get(fs.db, NULL, c->dir->table, &t.pk, NULL, NULL) == 0))
 				fs_part_from_scratch(c->dir, name, &t, st);
 			fs_target_free(&t);
 			return 0;
@@ -285,8 +287,7 @@ static int fill(dirh *d, fs_node *dir, lay_err *err)
 	}
 	case FS_PART:
 		if (!dir->mem)
-			rc = eng_list(fs.db, NULL, dir->table, &dir->pk, NULL, 0, 0, fill_one, &c,
-				      err);
+			rc = eng_list(fs.db, NULL, dir->table, &dir->pk, NULL, 0, 0, fill_one, &c, err);
 		break;
 	case FS_SCRATCH:
 		break;

@@ -2,7 +2,7 @@
  * (time, uid, operation, path, errno name, message) to MNT/.ddbfs/errors,
  * which keeps the latest 1000, and to the daemon's log DATA_DIR/ddbfs.log,
  * which is rotated to ddbfs.log.1 past LOG_MAX bytes. */
-#include "fs.h"
+#include "errlog.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "../layout/name.h"
+#include "inode.h"
+#include "notify.h"
 
 double fs_expire_timeout(const eng_meta *m)
 {

@@ -12,25 +12,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../layout/name.h"
 #include "attr.h"
+#include "doc.h"
 #include "early.h"
+#include "errlog.h"
 #include "hide.h"
+#include "inode.h"
+#include "magic.h"
 #include "name.h"
+#include "node.h"
+#include "notify.h"
 #include "scratch.h"
-
-#define MAX_ITEM_FILE (16u << 20) /* no item renders larger than this */
-
-static void fail(fuse_req_t req, const char *op, fs_node *n, const char *child, int rc,
-		 const lay_err *err)
-{
-	lay_buf path = LAY_BUF_INIT;
-
-	fs_path_of(&path, n, child);
-	fs_errlog_add(req, op, path.p, rc, err && err->code ? err->msg : NULL);
-	lay_buf_free(&path);
-	fuse_reply_err(req, -rc);
-}
 
 void fs_op_init(void *userdata, struct fuse_conn_info *conn)
 {
@@ -146,139 +138,6 @@ static int load_item(fs_node *n, lay_buf *out, lay_err *err)
 	return rc;
 }
 
-/* 0 if value v's file name is name (item != 0: with ".json"), else -EINVAL. */
-static int name_matches(const lay_value *v, const char *name, int item, lay_err *err)
-{
-	lay_buf want = LAY_BUF_INIT;
-	int rc = lay_name_from_key(&want, v, item);
-
-	if (rc >= 0 && strcmp(want.p, name) != 0)
-		rc = lay_err_set(err, -EINVAL, "the key attributes in the file name %s, not %s",
-				 want.p, name);
-	lay_buf_free(&want);
-	return rc < 0 ? rc : 0;
-}
-
-/*
- * Settle the key of an item committed as dir/name. The path gives what it
- * can: pk (the partition's value; NULL in a table without sort key, or if
- * the partition has a long name) and key (the name's value; NULL for a long
- * name). Known parts are set into item (lay_item_set_key); under a long name
- * the content must carry the key attributes, which must give back the names
- * (SPEC §4), and a partition made by mkdir under a long name learns its key
- * (unless !learn: a check only). *out borrows from item.
- */
-static int settle_key(lay_item *item, const lay_schema *s, fs_node *dir, const char *name,
-		      const lay_value *pk, const lay_value *key, int learn, lay_key *out,
-		      lay_err *err)
-{
-	int has_sk = s->sk[0] != 0, rc;
-	char *dir_name = NULL;
-
-	if (key && (pk || !has_sk)) {
-		lay_key k = { 0 };
-
-		if (has_sk) {
-			k.pk = *pk;
-			k.sk = *key;
-		} else {
-			k.pk = *key;
-		}
-		if ((rc = lay_item_set_key(item, s, &k, 0, err)) < 0)
-			return rc;
-		return lay_item_key(out, item, s, err);
-	}
-	if ((rc = lay_item_key(out, item, s, err)) < 0) {
-		char why[LAY_ERR_MSG];
-
-		snprintf(why, sizeof(why), "%s", err->msg);
-		return lay_err_set(err, rc,
-				   "%.80s... has a long name: the file must carry its key "
-				   "attributes (%s)",
-				   name, why);
-	}
-	if (key && !lay_value_equal(has_sk ? &out->sk : &out->pk, key))
-		return lay_err_set(err, -EINVAL, "the key attributes disagree with the name %s",
-				   name);
-	if (has_sk && pk && !lay_value_equal(&out->pk, pk))
-		return lay_err_set(err, -EINVAL, "%s disagrees with its partition directory",
-				   s->pk);
-	if (!key && (rc = name_matches(has_sk ? &out->sk : &out->pk, name, 1, err)) < 0)
-		return rc;
-	if (has_sk && !pk) {
-		pthread_mutex_lock(&fs.lock);
-		dir_name = strdup(dir->name);
-		pthread_mutex_unlock(&fs.lock);
-		if (!dir_name)
-			return -ENOMEM;
-		rc = name_matches(&out->pk, dir_name, 0, err);
-		free(dir_name);
-		if (rc < 0)
-			return rc;
-		pthread_mutex_lock(&fs.lock);
-		if (learn && dir->kind == FS_PART && !dir->pk.type)
-			rc = fs_node_set_key(dir, &out->pk, NULL);
-		pthread_mutex_unlock(&fs.lock);
-	}
-	return rc;
-}
-
-/*
- * The key node n commits under; see settle_key (learn: n and its partition
- * learn what the content tells). 1 if n was unlinked: like an unlinked
- * file's, its content goes nowhere.
- */
-static int commit_key(fs_node *n, lay_item *item, const lay_schema *s, int learn, lay_err *err)
-{
-	lay_item known = LAY_ITEM_INIT;
-	lay_value pk = { 0 }, kv = { 0 };
-	fs_node *dir;
-	lay_key key;
-	int rc = 0;
-
-	/* a copy: a rename on another thread may change them */
-	pthread_mutex_lock(&fs.lock);
-	dir = n->parent ? fs_node_of(n->parent) : NULL;
-	if ((s->sk[0] && n->pk.type && lay_value_copy(&known, &pk, &n->pk) < 0) ||
-	    (n->key.type && lay_value_copy(&known, &kv, &n->key) < 0))
-		rc = -ENOMEM;
-	pthread_mutex_unlock(&fs.lock);
-	if (rc == 0 && !dir)
-		rc = 1;
-	if (rc == 0)
-		rc = settle_key(item, s, dir, n->name, pk.type ? &pk : NULL, kv.type ? &kv : NULL,
-				learn, &key, err);
-	if (rc == 0 && learn && (!kv.type || (s->sk[0] && !pk.type))) {
-		/* the content told what the path could not */
-		pthread_mutex_lock(&fs.lock);
-		rc = fs_node_set_key(n, s->sk[0] ? &key.pk : NULL, s->sk[0] ? &key.sk : &key.pk);
-		pthread_mutex_unlock(&fs.lock);
-	}
-	lay_item_free(&known);
-	return rc;
-}
-
-int fs_file_check(fs_node *n, const char *text, size_t len, lay_item *out, lay_err *err)
-{
-	lay_item item = LAY_ITEM_INIT;
-	eng_table_info ti;
-	int rc;
-
-	if ((rc = eng_table_get(fs.db, NULL, n->table, &ti, err)) < 0)
-		return rc;
-	if ((rc = lay_json_parse(&item, text, len, fs.format, err)) < 0)
-		return rc;
-	rc = commit_key(n, &item, &ti.schema, 0, err);
-	if (rc == 0)
-		rc = lay_item_validate(&item, &ti.schema, err);
-	if (rc >= 0 && out) {
-		*out = item;
-		return 0;
-	}
-	lay_item_free(&item);
-	return rc < 0 ? rc : 0;
-}
-
 /* Forget a created item whose first commit failed: it never existed. */
 static void drop_pending(fs_node *n)
 {
@@ -299,7 +158,7 @@ static void drop_pending(fs_node *n)
 static int commit(fs_fh *fh, lay_err *err)
 {
 	fs_node *n = fh->node, *dir;
-	eng_table_info ti;
+	fs_place pl = { .store = LAY_ITEM_INIT };
 	lay_item item = LAY_ITEM_INIT;
 	eng_meta meta = fh->meta, stored;
 	struct stat st;
@@ -332,33 +191,28 @@ static int commit(fs_fh *fh, lay_err *err)
 				 fh->werr_msg ? fh->werr_msg : lay_errno_name(fh->werr));
 		goto out; /* and so every later commit, until truncated to nothing */
 	}
-	if ((rc = eng_table_get(fs.db, NULL, n->table, &ti, err)) < 0)
+	if ((rc = fs_place_of(&pl, n, NULL, NULL, NULL, NULL)) != 0) {
+		if (rc == 1)
+			rc = 0; /* unlinked: like an unlinked file's, its content goes nowhere */
 		goto out;
+	}
 	/* checked as it was written, or parsed now */
-	taken = fs_early_take(fh, &item);
-	if (!taken && (rc = lay_json_parse(&item, fh->buf.p ? fh->buf.p : "", fh->buf.len,
-					   fs.format, err)) < 0)
-		goto out;
-	rc = commit_key(n, &item, &ti.schema, 1, err);
-	if (rc == -EINVAL && taken) {
+	taken = fs_early_take(fh, pl.keygen, &item);
+	if (taken)
+		rc = eng_doc_settle(fs.db, n->table, &item, &pl.p, &key, err);
+	if (!taken || rc == -EINVAL) {
 		/* renamed between the check and now: the keys it was checked
 		 * with are stale, the text is not */
 		lay_item_free(&item);
 		item = (lay_item)LAY_ITEM_INIT;
-		if ((rc = lay_json_parse(&item, fh->buf.p ? fh->buf.p : "", fh->buf.len,
-					 fs.format, err)) < 0)
-			goto out;
-		rc = commit_key(n, &item, &ti.schema, 1, err);
+		rc = eng_doc_parse(fs.db, n->table, fh->buf.p, fh->buf.len, fs.format, &pl.p, &item,
+				   &key, err);
 	}
-	if (rc != 0) {
-		if (rc == 1)
-			rc = 0; /* unlinked */
+	if (rc < 0 || (rc = fs_place_learn(&pl, n, &key)) < 0)
 		goto out;
-	}
 	rc = eng_item_put(fs.db, NULL, n->table, &item, &meta, which, &ev, &stored, err);
 	if (rc < 0)
 		goto out;
-	fs_node_item_key(n, &key);
 	fs_unhide_key(n->table, &key);
 	pthread_mutex_lock(&fs.lock);
 	if (n->mem) {
@@ -375,6 +229,7 @@ static int commit(fs_fh *fh, lay_err *err)
 	fs_notify_inode(fs_ino_of(n));
 out:
 	lay_item_free(&item);
+	fs_place_free(&pl);
 	if (rc < 0) {
 		/* nothing is dropped: the handle keeps its content and the file
 		 * its name, so the next flush, fsync or release commits again */
@@ -474,11 +329,11 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 
 	if (n->kind == FS_TABLE || n->kind == FS_PART || n->kind == FS_ROOT ||
 	    n->kind == FS_MAGIC_DIR || (n->kind == FS_MAGIC_FILE && n->magic == FS_M_SNAPSHOTS)) {
-		fail(req, "open", n, NULL, -EISDIR, NULL);
+		fs_fail(req, "open", n, NULL, -EISDIR, NULL);
 		return;
 	}
 	if (!(fh = fh_new(n, req, fi->flags))) {
-		fail(req, "open", n, NULL, -ENOMEM, NULL);
+		fs_fail(req, "open", n, NULL, -ENOMEM, NULL);
 		return;
 	}
 
@@ -537,7 +392,7 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 	if (rc < 0) {
 		fh_free(fh);
 		{
-			fail(req, "open", n, NULL, rc, &err);
+			fs_fail(req, "open", n, NULL, rc, &err);
 			return;
 		}
 	}
@@ -653,7 +508,7 @@ fail:
 	if (created && path.p)
 		unlinkat(fs_scratch_root(), path.p, 0); /* made for nothing */
 	lay_buf_free(&path);
-	fail(req, "create", dir, name, rc, NULL);
+	fs_fail(req, "create", dir, name, rc, NULL);
 }
 
 void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
@@ -667,16 +522,16 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 	int rc;
 
 	if (dir->kind == FS_ROOT) {
-		fail(req, "create", dir, name, -EPERM,
-		     &(lay_err){ -EPERM, "only tables (directories) live at the top" });
+		fs_fail(req, "create", dir, name, -EPERM,
+			&(lay_err){ -EPERM, "only tables (directories) live at the top" });
 		return;
 	}
 	if (dir->kind == FS_MAGIC_DIR || (dir->kind == FS_MAGIC_FILE)) {
-		fail(req, "create", dir, name, -EROFS, NULL);
+		fs_fail(req, "create", dir, name, -EROFS, NULL);
 		return;
 	}
 	if (fs.ro) {
-		fail(req, "create", dir, name, -EROFS, NULL);
+		fs_fail(req, "create", dir, name, -EROFS, NULL);
 		return;
 	}
 
@@ -690,7 +545,7 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 			n->nlookup--;
 			pthread_mutex_unlock(&fs.lock);
 			{
-				fail(req, "create", dir, name, -EEXIST, NULL);
+				fs_fail(req, "create", dir, name, -EEXIST, NULL);
 				return;
 			}
 		}
@@ -707,14 +562,13 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 	if (rc < 0) {
 		fs_target_free(&t);
 		{
-			fail(req, "create", dir, name, rc, &err);
+			fs_fail(req, "create", dir, name, rc, &err);
 			return;
 		}
 	}
 	if (t.kind == FS_ITEM && t.hashed && !(dir->kind == FS_PART && !dir->pk.type)) {
-		rc = eng_resolve_hash(fs.db, NULL, dir->table,
-				      dir->kind == FS_PART ? &dir->pk : NULL, t.hash, &t.store,
-				      &t.key, &err);
+		rc = eng_resolve_hash(fs.db, NULL, dir->table, dir->kind == FS_PART ? &dir->pk : NULL,
+				      t.hash, &t.store, &t.key, &err);
 		if (rc == 0)
 			t.hashed = 0;
 		else if (rc != -ENOENT)
@@ -739,7 +593,7 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 			pthread_mutex_unlock(&fs.lock);
 			fs_target_free(&t);
 			if (!n) {
-				fail(req, "create", dir, name, -ENOMEM, NULL);
+				fs_fail(req, "create", dir, name, -ENOMEM, NULL);
 				return;
 			}
 			open_node(req, n, fi, 1);
@@ -768,14 +622,14 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 	pthread_mutex_unlock(&fs.lock);
 	fs_target_free(&t);
 	if (!n) {
-		fail(req, "create", dir, name, -ENOMEM, NULL);
+		fs_fail(req, "create", dir, name, -ENOMEM, NULL);
 		return;
 	}
 	open_node(req, n, fi, 1);
 	return;
 fail_target:
 	fs_target_free(&t);
-	fail(req, "create", dir, name, rc, &err);
+	fs_fail(req, "create", dir, name, rc, &err);
 }
 
 void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
@@ -794,7 +648,7 @@ void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct f
 		if (rc < 0) {
 			lay_buf_free(&text);
 			{
-				fail(req, "read", n, NULL, rc, &err);
+				fs_fail(req, "read", n, NULL, rc, &err);
 				return;
 			}
 		}
@@ -810,7 +664,7 @@ void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct f
 		if (rc < 0) {
 			lay_buf_free(&text);
 			{
-				fail(req, "read", n, NULL, rc, &err);
+				fs_fail(req, "read", n, NULL, rc, &err);
 				return;
 			}
 		}
@@ -831,7 +685,7 @@ void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct f
 		rc = fh->fd < 0 ? scratch_open(n, fh, O_RDONLY) : 0;
 		pthread_mutex_unlock(&fh->lock);
 		if (rc < 0) {
-			fail(req, "read", n, NULL, rc, NULL);
+			fs_fail(req, "read", n, NULL, rc, NULL);
 			return;
 		}
 	}
@@ -933,7 +787,7 @@ void fs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, o
 	if (rc < 0) {
 		if (!err.code && rc == -EFBIG)
 			lay_err_set(&err, rc, "file too large");
-		fail(req, "write", n, NULL, rc, &err);
+		fs_fail(req, "write", n, NULL, rc, &err);
 		return;
 	}
 	fuse_reply_write(req, size);
@@ -1094,52 +948,5 @@ int fs_file_truncate(fuse_req_t req, fs_node *n, fs_fh *fh, off_t size, lay_err 
 	}
 	lay_buf_free(&tmp.buf);
 	pthread_mutex_destroy(&tmp.lock);
-	return rc;
-}
-
-int fs_file_put_scratch(fs_node *s, fs_node *dir, const char *name, fs_target *t, int noreplace,
-			lay_err *err)
-{
-	lay_item item = LAY_ITEM_INIT;
-	eng_meta meta = { 0 };
-	lay_buf text = LAY_BUF_INIT;
-	lay_key key;
-	eng_event ev;
-	int rc, hidden, has_sk = t->ti.schema.sk[0] != 0;
-
-	struct stat st;
-
-	if ((rc = fs_scratch_read(s, NULL, MAX_ITEM_FILE, &text, &st)) < 0) {
-		lay_err_set(err, rc, "cannot read the file to commit: %s", lay_errno_name(rc));
-		goto out;
-	}
-	meta.mode = st.st_mode & 07777;
-	meta.uid = st.st_uid;
-	meta.gid = st.st_gid;
-	meta.mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	if ((rc = lay_json_parse(&item, text.p ? text.p : "", text.len, fs.format, err)) < 0)
-		goto out;
-	rc = settle_key(&item, &t->ti.schema, dir, name, has_sk && t->pk.type ? &t->pk : NULL,
-			t->hashed ? NULL : &t->key, 1, &key, err);
-	if (rc < 0)
-		goto out;
-	/* a name renamed away is free, though its row waits (SPEC §6) */
-	hidden = fs_is_hidden(dir->table, &key);
-	rc = eng_item_put(fs.db, NULL, dir->table, &item, &meta,
-			  ENG_META_MODE | ENG_META_UID | ENG_META_GID | ENG_META_MTIME |
-			      (noreplace && !hidden ? ENG_PUT_EXCL : 0),
-			  &ev, NULL, err);
-	if (rc == 0 && hidden)
-		fs_unhide_key(dir->table, &key); /* `sed -i.bak`: one MODIFY */
-	if (rc == 0 && (t->hashed || !t->pk.type)) {
-		/* tell the caller the key the content gave */
-		if (lay_value_copy(&t->store, &t->key, has_sk ? &key.sk : &key.pk) < 0 ||
-		    (has_sk && lay_value_copy(&t->store, &t->pk, &key.pk) < 0))
-			rc = -ENOMEM;
-		t->hashed = 0;
-	}
-out:
-	lay_item_free(&item);
-	lay_buf_free(&text);
 	return rc;
 }

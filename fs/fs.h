@@ -14,7 +14,6 @@
 
 #include "../engine/engine.h"
 #include "../layout/buf.h"
-#include "../layout/jscan.h"
 #include "../layout/json.h"
 #include "../layout/schema.h"
 
@@ -80,16 +79,6 @@ typedef struct fs_node {
 	int dropped;            /* created, first commit failed: gone */
 } fs_node;
 
-/* Early errors (early.c): an item's content checked as it is written in
- * order from offset 0. */
-typedef struct fs_early {
-	int state;              /* FS_EARLY_*, or the negative errno of a refused write */
-	lay_jscan scan;         /* while FS_EARLY_SCAN: has seen all of the buffer */
-	int checked;            /* item is the buffer's content, parsed and checked */
-	lay_item item;          /* with the key the node had then: */
-	uint32_t keygen;        /* the node's keygen when it was checked */
-} fs_early;
-
 /* An open file. */
 typedef struct fs_fh {
 	int refs;               /* the open file, and a settling reader (atomic) */
@@ -111,7 +100,7 @@ typedef struct fs_fh {
 	/* metadata set through this handle (fchmod, futimens): applied at commit */
 	unsigned meta_set;      /* ENG_META_* */
 	eng_meta meta;
-	fs_early early;
+	eng_draft early;        /* its content as written in order (early.c) */
 } fs_fh;
 
 /* The whole daemon. */
@@ -133,54 +122,5 @@ typedef struct fs_state {
 } fs_state;
 
 extern fs_state fs;
-
-/* inode.c: the node map. All functions except fs_node_of need fs.lock held. */
-fs_node *fs_node_of(fuse_ino_t ino);           /* no lock needed: nodeid -> node */
-fuse_ino_t fs_ino_of(const fs_node *n);
-fs_node *fs_node_find(uint64_t parent, const char *name);
-fs_node *fs_node_new(fs_node *parent, const char *name, fs_kind kind);
-void fs_node_unhash(fs_node *n);               /* forget its name; parent = 0 */
-int fs_node_rehash(fs_node *n, fs_node *parent, const char *name);
-void fs_node_mem_link(fs_node *dir, fs_node *n);
-void fs_node_mem_unlink(fs_node *n);
-void fs_node_maybe_free(fs_node *n);
-int fs_node_set_key(fs_node *n, const lay_value *pk, const lay_value *key);
-void fs_node_graves_free(void); /* at unmount */
-void fs_node_item_key(const fs_node *n, lay_key *out);
-/* The names from the root to n, then child (may be NULL), joined by '/'
- * ("Orders/alice/x.json"; "" for the root). -ENOENT if a node on the way is
- * unlinked (out has the names from it on), -ENOMEM. */
-int fs_node_path_locked(lay_buf *out, const fs_node *n, const char *child);
-int fs_map_init(void);
-
-/* notify.c: kernel cache invalidation from a dedicated thread. */
-int fs_notify_start(void);
-void fs_notify_stop(void);
-void fs_notify_inode(fuse_ino_t ino);
-void fs_notify_entry(fuse_ino_t parent, const char *name);
-
-/* errlog.c: SPEC §5's error log. */
-int fs_errlog_open(const char *data_dir);
-void fs_errlog_close(void);
-/* Record a failed operation; returns -code's errno as a negative value. */
-int fs_errlog_add(fuse_req_t req, const char *op, const char *path, int code, const char *msg);
-int fs_errlog_render(lay_buf *out);
-void fs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* ops.c */
-extern const struct fuse_lowlevel_ops fs_ops;
-void fs_path_of(lay_buf *out, const fs_node *n, const char *child);
-void fs_tables_retired_free(void); /* at unmount */
-
-/* magic.c: generated files */
-int fs_magic_render(fs_node *n, lay_buf *out);
-int fs_magic_write(fuse_req_t req, fs_node *n, const char *buf, size_t len);
-
-/* xattr.c */
-void fs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
-		    size_t size, int flags);
-void fs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size);
-void fs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
-void fs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
 
 #endif

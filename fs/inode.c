@@ -2,7 +2,7 @@
  * FUSE_ROOT_ID), a hash map finds a node by (parent, name) so that a name
  * keeps its inode while the kernel holds it, and memory objects stay
  * linked to their directory for the life of the mount. */
-#include "fs.h"
+#include "inode.h"
 
 #include <errno.h>
 #include <stdlib.h>

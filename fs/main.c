@@ -16,9 +16,14 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "errlog.h"
 #include "expire.h"
 #include "hide.h"
+#include "inode.h"
 #include "mountpoint.h"
+#include "notify.h"
+#include "ops.h"
+#include "rename.h"
 #include "scratch.h"
 
 /* how long a mount waits for an exiting daemon to let go of DATA_DIR */

@@ -1,7 +1,7 @@
 /* Kernel cache invalidation (SPEC §11 and the mount issue): changes the
  * kernel did not make itself are queued here and sent by a dedicated
  * thread, since notifying from inside a related request can deadlock. */
-#include "fs.h"
+#include "notify.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -4,6 +4,8 @@
  * DATA_DIR/scratch/Orders/alice/notes.txt), so they survive unmount and
  * crashes and behave as the host filesystem's files do. Files written whole
  * (rename(item, scratch)) are staged in DATA_DIR/scratch.stage first. */
+#include "errlog.h"
+#include "inode.h"
 #include "scratch.h"
 
 #include <dirent.h>
@@ -326,4 +328,16 @@ void fs_scratch_rename_table(const char *from, const char *to)
 int fs_scratch_root(void)
 {
 	return root_fd;
+}
+
+/* dir's real directory, if dir is a table or partition, goes once empty:
+ * a partition holding nothing is not kept past the mount by it. */
+void fs_scratch_tidy(fs_node *dir)
+{
+	lay_buf path = LAY_BUF_INIT;
+
+	if ((dir->kind == FS_TABLE || dir->kind == FS_PART) &&
+	    fs_scratch_path(&path, dir, NULL) == 0)
+		unlinkat(fs_scratch_root(), path.p, AT_REMOVEDIR); /* ENOTEMPTY is fine */
+	lay_buf_free(&path);
 }

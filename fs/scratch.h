@@ -66,4 +66,8 @@ int fs_scratch_table_replaceable(const char *name);
 /* Table from is now table to: its scratch directory moves with it. */
 void fs_scratch_rename_table(const char *from, const char *to);
 
+/* dir's real directory, if dir is a table or partition, goes once empty:
+ * a partition holding nothing is not kept past the mount by it. */
+void fs_scratch_tidy(fs_node *dir);
+
 #endif

@@ -83,7 +83,7 @@ static inline eng_db *dbt_ttl_open(char **dir, eng_clock **clk, const char *tabl
 {
 	eng_db_opts o = { 0 };
 	lay_err err = { 0, "" };
-	eng_table_settings s = { 0 };
+	lay_settings s = { 0 };
 	lay_schema sch = { 0 };
 	eng_db *db;
 

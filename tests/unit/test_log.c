@@ -121,9 +121,8 @@ static void test_log__every_change_has_one_record_with_its_images(void)
 	CHECK_RC(put("{\"PK\":\"a\",\"SK\":\"1\",\"v\":2}"), 0);          /* MODIFY */
 	CHECK_RC(put("{\"PK\":\"a\",\"SK\":\"1\",\"v\":2}"), 0);          /* nothing */
 	m.mode = 0600;
-	CHECK_RC(eng_item_set_meta(db, NULL, TBL, &a1, &m, ENG_META_MODE, NULL, &err),
-		 0);							/* nothing */
-	CHECK_RC(eng_item_rename(db, NULL, TBL, &a1, &a2, 0, &err), 0); /* REMOVE, INSERT */
+	CHECK_RC(eng_item_set_meta(db, NULL, TBL, &a1, &m, ENG_META_MODE, NULL, &err), 0); /* nothing */
+	CHECK_RC(eng_item_rename(db, NULL, TBL, &a1, &a2, 0, &err), 0);          /* REMOVE, INSERT */
 	CHECK_RC(eng_item_delete(db, NULL, TBL, &a2, NULL, &err), 0);            /* REMOVE */
 	CHECK_RC(put("{\"PK\":\"a\",\"v\":3}"), -EINVAL);                 /* nothing */
 	r = read_log(TBL, 0, 0);
@@ -358,7 +357,7 @@ static void test_log__a_table_without_pitr_keeps_no_records(void)
 	CHECK(read_log(TBL, 0, 0)->n == 1);
 	CHECK_RC(eng_table_get(db, NULL, TBL, &ti, &err), 0);
 	ti.settings.pitr = 0;
-	ti.settings.stream_view = ENG_NEW_AND_OLD_IMAGES;
+	ti.settings.stream_view = LAY_VIEW_NEW_AND_OLD;
 	CHECK_RC(eng_table_set_settings(db, NULL, TBL, &ti.settings, &err), 0);
 	seq = eng_log_last_seq(db);
 	CHECK_RC(put("{\"PK\":\"a\",\"SK\":\"2\"}"), 0);

@@ -287,8 +287,7 @@ static void test_rekey__partitions_keep_their_id_and_metadata(void)
 	put_copied_orders();
 	dm.mode = 0700;
 	dm.mtime_ns = 123000000000LL;
-	CHECK_RC(
-	    eng_part_set_meta(db, NULL, TBL, &alice, &dm, ENG_META_MODE | ENG_META_MTIME, &err), 0);
+	CHECK_RC(eng_part_set_meta(db, NULL, TBL, &alice, &dm, ENG_META_MODE | ENG_META_MTIME, &err), 0);
 	CHECK_RC(eng_part_get(db, NULL, TBL, &alice, &before, &err), 0);
 	CHECK_RC(rekey("customer:S,date:N", &err), 0);
 	CHECK_RC(eng_part_get(db, NULL, TBL, &alice, &after, &err), 0);
@@ -300,7 +299,7 @@ static void test_rekey__ttl_index_and_stream_follow_the_new_keys(void)
 {
 	lay_key k = dbt_key1(dbt_s("u1"));
 	lay_err err = { 0, "" };
-	eng_table_settings s = { 0 };
+	lay_settings s = { 0 };
 	char json[128];
 	int64_t now_s;
 	size_t swept = 0;
@@ -309,7 +308,7 @@ static void test_rekey__ttl_index_and_stream_follow_the_new_keys(void)
 
 	setup("PK:S");
 	strcpy(s.ttl_attr, "exp");
-	s.stream_view = ENG_NEW_AND_OLD_IMAGES;
+	s.stream_view = LAY_VIEW_NEW_AND_OLD;
 	CHECK_RC(eng_table_set_settings(db, NULL, TBL, &s, &err), 0);
 	now_s = eng_clock_now_ns(clk) / 1000000000;
 	snprintf(json, sizeof(json), "{\"PK\":\"u1\",\"id\":\"u1\",\"exp\":%lld}",

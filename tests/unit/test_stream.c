@@ -12,7 +12,7 @@ static void setup(void)
 {
 	eng_db_opts o = { 0 };
 	lay_err err = { 0, "" };
-	eng_table_settings s = { 0 };
+	lay_settings s = { 0 };
 
 	dir = dbt_tmpdir();
 	eng_clock_new(&clk, 1);
@@ -20,7 +20,7 @@ static void setup(void)
 	o.maint_ms = -1; /* the tests run maintenance themselves */
 	db = dbt_open(dir, &o);
 	CHECK_RC(eng_table_create(db, NULL, "Orders", NULL, NULL, &err), 0);
-	s.stream_view = ENG_NEW_AND_OLD_IMAGES;
+	s.stream_view = LAY_VIEW_NEW_AND_OLD;
 	CHECK_RC(eng_table_set_settings(db, NULL, "Orders", &s, &err), 0);
 }
 
@@ -187,7 +187,7 @@ static void test_stream_trim__keeps_later_offsets_and_blanks_the_rest(void)
 
 static void test_stream__off_writes_no_record_and_reenabling_is_a_new_stream(void)
 {
-	eng_table_settings s = { 0 };
+	lay_settings s = { 0 };
 	eng_table_info ti;
 	lay_err err = { 0, "" };
 	uint64_t size;
@@ -201,7 +201,7 @@ static void test_stream__off_writes_no_record_and_reenabling_is_a_new_stream(voi
 	CHECK_RC(eng_stream_size(db, "Orders", &size, &err), 0);
 	CHECK(size == 0);
 	CHECK_RC(eng_clock_advance(clk, 10, &err), 0);
-	s.stream_view = ENG_KEYS_ONLY;
+	s.stream_view = LAY_VIEW_KEYS_ONLY;
 	CHECK_RC(eng_table_set_settings(db, NULL, "Orders", &s, &err), 0);
 	CHECK_RC(eng_table_get(db, NULL, "Orders", &ti, &err), 0);
 	CHECK(ti.settings.stream_created_ns >= first + 10ll * 1000000000);

@@ -92,9 +92,9 @@ static void test_table__defaults_are_pk_s_sk_s_on_demand_standard(void)
 	CHECK(ti.schema.pk_type == LAY_S);
 	CHECK_STR(ti.schema.sk, "SK");
 	CHECK(ti.schema.sk_type == LAY_S);
-	CHECK(ti.settings.billing == ENG_PAY_PER_REQUEST);
-	CHECK(ti.settings.table_class == ENG_STANDARD);
-	CHECK(ti.settings.stream_view == ENG_STREAM_OFF);
+	CHECK(ti.settings.billing == LAY_PAY_PER_REQUEST);
+	CHECK(ti.settings.table_class == LAY_STANDARD);
+	CHECK(ti.settings.stream_view == LAY_VIEW_OFF);
 	CHECK(ti.settings.ttl_attr[0] == '\0');
 	CHECK(ti.dir.mode == 0755 && ti.dir.uid == 0 && ti.dir.gid == 0);
 	CHECK(ti.dir.mtime_ns == ti.created_ns && ti.dir.ctime_ns == ti.created_ns);
@@ -122,8 +122,7 @@ static void test_table__dirmeta_given_is_kept_and_zero_times_mean_now(void)
 	dm.mode = 0750;
 	dm.uid = 7;
 	dm.mtime_ns = 42;
-	CHECK_RC(eng_table_set_dirmeta(db, NULL, "Mine", &dm, ENG_META_MODE | ENG_META_MTIME, &err),
-		 0);
+	CHECK_RC(eng_table_set_dirmeta(db, NULL, "Mine", &dm, ENG_META_MODE | ENG_META_MTIME, &err), 0);
 	CHECK_RC(eng_table_get(db, NULL, "Mine", &ti, &err), 0);
 	CHECK(ti.dir.mode == 0750 && ti.dir.uid == 1000 && ti.dir.mtime_ns == 42);
 	CHECK_RC(eng_table_set_dirmeta(db, NULL, "None", &dm, ENG_META_MODE, &err), -ENOENT);
@@ -236,22 +235,22 @@ static void test_table__delete_of_a_table_with_items_is_enotempty(void)
 static void test_table__settings_round_trip_and_survive_reopen(void)
 {
 	lay_err err = { 0, "" };
-	eng_table_settings s;
+	lay_settings s;
 	eng_table_info ti;
 
 	setup();
 	CHECK_RC(eng_table_create(db, NULL, "Orders", NULL, NULL, &err), 0);
 	memset(&s, 0, sizeof(s));
-	s.billing = ENG_PROVISIONED;
+	s.billing = LAY_PROVISIONED;
 	s.rcu = 5;
 	s.wcu = 7;
 	s.autoscaling = 1;
 	s.as_min = 1;
 	s.as_max = 100;
 	s.as_target = 70;
-	s.table_class = ENG_STANDARD_IA;
+	s.table_class = LAY_STANDARD_IA;
 	strcpy(s.ttl_attr, "expiresAt");
-	s.stream_view = ENG_NEW_AND_OLD_IMAGES;
+	s.stream_view = LAY_VIEW_NEW_AND_OLD;
 	s.stream_created_ns = 1111; /* the engine's to set: ignored */
 	s.pitr = 1;
 	s.pitr_since_ns = 2222;
@@ -273,13 +272,13 @@ static void test_table__settings_round_trip_and_survive_reopen(void)
 static void test_table__bad_settings_are_einval_and_change_nothing(void)
 {
 	lay_err err = { 0, "" };
-	eng_table_settings s;
+	lay_settings s;
 	eng_table_info ti;
 
 	setup();
 	CHECK_RC(eng_table_create(db, NULL, "Orders", NULL, NULL, &err), 0);
 	memset(&s, 0, sizeof(s));
-	s.billing = ENG_PROVISIONED; /* rcu 0 */
+	s.billing = LAY_PROVISIONED; /* rcu 0 */
 	s.wcu = 1;
 	CHECK_RC(eng_table_set_settings(db, NULL, "Orders", &s, &err), -EINVAL);
 	CHECK(err.msg[0] != '\0');
@@ -290,7 +289,7 @@ static void test_table__bad_settings_are_einval_and_change_nothing(void)
 	s.as_target = 95;
 	CHECK_RC(eng_table_set_settings(db, NULL, "Orders", &s, &err), -EINVAL);
 	CHECK_RC(eng_table_get(db, NULL, "Orders", &ti, &err), 0);
-	CHECK(ti.settings.billing == ENG_PAY_PER_REQUEST);
+	CHECK(ti.settings.billing == LAY_PAY_PER_REQUEST);
 	CHECK_RC(eng_table_set_settings(db, NULL, "Nope", &ti.settings, &err), -ENOENT);
 	teardown();
 }

@@ -146,7 +146,7 @@ static void test_ttl__strings_missing_and_ancient_values_never_expire(void)
 
 static void test_ttl__changing_the_attribute_reindexes_existing_items(void)
 {
-	eng_table_settings s = { 0 };
+	lay_settings s = { 0 };
 	lay_err err = { 0, "" };
 	lay_item it;
 	char json[128];
