@@ -68,7 +68,7 @@ int eng_doc_settle(eng_db *db, const char *table, lay_item *item, const eng_plac
 	eng_table_info ti;
 	int rc;
 
-	if ((rc = eng_table_get(db, table, &ti, err)) < 0 ||
+	if ((rc = eng_table_get(db, NULL, table, &ti, err)) < 0 ||
 	    (rc = settle(item, &ti.schema, p, key, err)) < 0)
 		return rc;
 	return lay_item_validate(item, &ti.schema, err);
@@ -81,7 +81,7 @@ int eng_doc_parse(eng_db *db, const char *table, const char *text, size_t len, l
 	int rc;
 
 	/* a table that went is said before what is wrong with the text */
-	if ((rc = eng_table_get(db, table, &ti, err)) < 0 ||
+	if ((rc = eng_table_get(db, NULL, table, &ti, err)) < 0 ||
 	    (rc = lay_json_parse(out, text ? text : "", len, fmt, err)) < 0 ||
 	    (rc = settle(out, &ti.schema, p, key, err)) < 0)
 		return rc;
@@ -95,7 +95,7 @@ int eng_key_render(eng_db *db, const char *table, const lay_key *key, lay_buf *o
 	size_t at = out->len;
 	int rc;
 
-	if ((rc = eng_table_get(db, table, &ti, err)) == 0 &&
+	if ((rc = eng_table_get(db, NULL, table, &ti, err)) == 0 &&
 	    (rc = lay_item_set_key(&kitem, &ti.schema, key, 0, err)) == 0 &&
 	    (rc = lay_json_render(out, &kitem, LAY_FMT_DDB)) == 0)
 		while (out->len > at && out->p[out->len - 1] == '\n')
@@ -110,7 +110,7 @@ int eng_key_parse(eng_db *db, const char *table, const char *text, size_t len, l
 	eng_table_info ti;
 	int rc;
 
-	if ((rc = eng_table_get(db, table, &ti, err)) < 0 ||
+	if ((rc = eng_table_get(db, NULL, table, &ti, err)) < 0 ||
 	    (rc = lay_json_parse(store, text, len, LAY_FMT_DDB, err)) < 0)
 		return rc;
 	return lay_item_key(out, store, &ti.schema, err);

@@ -30,7 +30,7 @@ int eng_table_describe(eng_db *db, const char *table, lay_buf *out, lay_err *err
 	lay_table_desc d;
 	int rc;
 
-	if ((rc = eng_table_get(db, table, &ti, err)) < 0)
+	if ((rc = eng_table_get(db, NULL, table, &ti, err)) < 0)
 		return rc;
 	memset(&d, 0, sizeof(d));
 	d.name = ti.name;
@@ -77,7 +77,7 @@ int eng_table_option_get(eng_db *db, const char *table, const char *name, lay_bu
 	eng_table_info ti;
 	int rc;
 
-	if ((rc = eng_table_get(db, table, &ti, err)) < 0)
+	if ((rc = eng_table_get(db, NULL, table, &ti, err)) < 0)
 		return rc;
 	return value_done(out, table_value(&ti, name, out));
 }
@@ -107,7 +107,7 @@ int eng_table_option_set(eng_db *db, const char *table, const char *name, const 
 	char *v = NULL;
 	int rc;
 
-	if ((rc = eng_table_get(db, table, &ti, err)) < 0)
+	if ((rc = eng_table_get(db, NULL, table, &ti, err)) < 0)
 		return rc;
 	rc = table_value(&ti, name, &cur);
 	if (rc == -ENODATA)
@@ -124,10 +124,10 @@ int eng_table_option_set(eng_db *db, const char *table, const char *name, const 
 		goto out;
 	if (strcmp(name, "key_schema") == 0) {
 		if ((rc = lay_schema_parse(&ks, v, len, err)) == 0 &&
-		    (rc = eng_table_set_schema(db, table, &ks, err)) == 0)
+		    (rc = eng_table_set_schema(db, NULL, table, &ks, err)) == 0)
 			rc = 1;
 	} else if ((rc = lay_settings_set(&ti.settings, name, v, err)) == 0) {
-		rc = eng_table_set_settings(db, table, &ti.settings, err);
+		rc = eng_table_set_settings(db, NULL, table, &ti.settings, err);
 	}
 out:
 	free(v);
@@ -144,11 +144,11 @@ static int item_ttl(eng_db *db, const char *table, const lay_key *key, lay_buf *
 	const lay_attr *a;
 	int rc;
 
-	if ((rc = eng_table_get(db, table, &ti, err)) < 0)
+	if ((rc = eng_table_get(db, NULL, table, &ti, err)) < 0)
 		return rc;
 	if (!ti.settings.ttl_attr[0])
 		return -ENODATA;
-	if ((rc = eng_item_get(db, table, key, &item, NULL, err)) < 0)
+	if ((rc = eng_item_get(db, NULL, table, key, &item, NULL, err)) < 0)
 		return rc;
 	a = lay_item_find(&item, ti.settings.ttl_attr, strlen(ti.settings.ttl_attr));
 	if (a && a->v.type == LAY_N)
@@ -169,7 +169,7 @@ int eng_item_option_get(eng_db *db, const char *table, const lay_key *key, const
 		return item_ttl(db, table, key, out, err);
 	if (strcmp(name, "size") != 0)
 		return -ENODATA;
-	if ((rc = eng_item_get(db, table, key, NULL, &meta, err)) < 0)
+	if ((rc = eng_item_get(db, NULL, table, key, NULL, &meta, err)) < 0)
 		return rc;
 	return lay_buf_addf(out, "%u", meta.size);
 }
@@ -198,7 +198,7 @@ static int item_set_ttl(eng_db *db, const char *table, const lay_key *key, const
 	if (v[0] == '+')
 		secs += eng_clock_now_ns(eng_db_clock(db)) / 1000000000;
 	snprintf(text, sizeof(text), "%lld", secs);
-	if ((rc = eng_table_get(db, table, &ti, err)) < 0)
+	if ((rc = eng_table_get(db, NULL, table, &ti, err)) < 0)
 		return rc;
 	if (!ti.settings.ttl_attr[0])
 		return lay_err_set(err, -EINVAL,
@@ -208,7 +208,7 @@ static int item_set_ttl(eng_db *db, const char *table, const lay_key *key, const
 	num.type = LAY_N;
 	num.u.p = text;
 	num.len = strlen(text);
-	return eng_item_set_attr(db, table, key, ti.settings.ttl_attr, &num, NULL, NULL, err);
+	return eng_item_set_attr(db, NULL, table, key, ti.settings.ttl_attr, &num, NULL, NULL, err);
 }
 
 int eng_item_option_set(eng_db *db, const char *table, const lay_key *key, const char *name,

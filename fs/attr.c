@@ -81,7 +81,7 @@ int fs_attr_node(fs_node *n, struct stat *st, lay_err *err)
 		attr_mem(st, n, S_IFDIR);
 		return 0;
 	case FS_TABLE:
-		if ((rc = eng_table_get(fs.db, n->table, &ti, err)) < 0)
+		if ((rc = eng_table_get(fs.db, NULL, n->table, &ti, err)) < 0)
 			return rc;
 		fs_attr_dir(st, &ti.dir);
 		return 0;
@@ -93,7 +93,7 @@ int fs_attr_node(fs_node *n, struct stat *st, lay_err *err)
 		{
 			eng_dirmeta dm;
 
-			if ((rc = eng_part_get(fs.db, n->table, &n->pk, &dm, err)) < 0)
+			if ((rc = eng_part_get(fs.db, NULL, n->table, &n->pk, &dm, err)) < 0)
 				return rc;
 			fs_attr_dir(st, &dm);
 		}
@@ -111,7 +111,7 @@ int fs_attr_node(fs_node *n, struct stat *st, lay_err *err)
 			attr_mem(st, n, S_IFREG);
 		} else {
 			fs_node_item_key(n, &key);
-			rc = eng_item_get(fs.db, n->table, &key, NULL, &meta, err);
+			rc = eng_item_get(fs.db, NULL, n->table, &key, NULL, &meta, err);
 			if (rc == -ENOENT && !n->parent && n->open) {
 				/* unlinked while open: what it was, with no link */
 				pthread_mutex_lock(&fs.lock);

@@ -145,7 +145,7 @@ static int fill_real(void *arg, const char *name, const struct stat *st)
 		if (c->parts && S_ISDIR(st->st_mode)) {
 			/* a partition holding only scratch files */
 			if (fs_name_resolve(&t, c->dir, name, 0, c->err) == 0 && t.kind == FS_PART &&
-			    !(t.pk.type && eng_part_get(fs.db, c->dir->table, &t.pk, NULL, NULL) == 0))
+			    !(t.pk.type && eng_part_get(fs.db, NULL, c->dir->table, &t.pk, NULL, NULL) == 0))
 				fs_part_from_scratch(c->dir, name, &t, st);
 			fs_target_free(&t);
 			return 0;
@@ -240,7 +240,7 @@ static int fill(dirh *d, fs_node *dir, lay_err *err)
 		if ((count = eng_table_list(fs.db, &names)) < 0)
 			return count;
 		for (i = 0; i < (size_t)count && rc == 0; i++) {
-			if (eng_table_get(fs.db, names[i], &ti, NULL) < 0)
+			if (eng_table_get(fs.db, NULL, names[i], &ti, NULL) < 0)
 				continue; /* deleted meanwhile */
 			if (!(e = add(d, names[i], strlen(names[i]), FS_TABLE))) {
 				rc = -ENOMEM;
@@ -266,7 +266,7 @@ static int fill(dirh *d, fs_node *dir, lay_err *err)
 		eng_table_info ti;
 
 		/* the schema decides what its real directories are: ask it */
-		if ((rc = eng_table_get(fs.db, dir->table, &ti, err)) < 0)
+		if ((rc = eng_table_get(fs.db, NULL, dir->table, &ti, err)) < 0)
 			return rc;
 		pthread_mutex_lock(&fs.lock);
 		dir->has_sk = ti.schema.sk[0] != 0;
@@ -282,12 +282,12 @@ static int fill(dirh *d, fs_node *dir, lay_err *err)
 			}
 		}
 		first = d->n;
-		rc = eng_list(fs.db, dir->table, NULL, NULL, 0, 0, fill_one, &c, err);
+		rc = eng_list(fs.db, NULL, dir->table, NULL, NULL, 0, 0, fill_one, &c, err);
 		break;
 	}
 	case FS_PART:
 		if (!dir->mem)
-			rc = eng_list(fs.db, dir->table, &dir->pk, NULL, 0, 0, fill_one, &c, err);
+			rc = eng_list(fs.db, NULL, dir->table, &dir->pk, NULL, 0, 0, fill_one, &c, err);
 		break;
 	case FS_SCRATCH:
 		break;

@@ -6,7 +6,7 @@
 #ifndef FS_DOC_H
 #define FS_DOC_H
 
-#include "../engine/doc.h"
+#include "../engine/engine.h"
 #include "fs.h"
 #include "name.h"
 

@@ -132,7 +132,7 @@ static int load_item(fs_node *n, lay_buf *out, lay_err *err)
 	int rc;
 
 	fs_node_item_key(n, &key);
-	if ((rc = eng_item_get(fs.db, n->table, &key, &item, NULL, err)) == 0)
+	if ((rc = eng_item_get(fs.db, NULL, n->table, &key, &item, NULL, err)) == 0)
 		rc = lay_json_render(out, &item, fs.format);
 	lay_item_free(&item);
 	return rc;
@@ -210,7 +210,7 @@ static int commit(fs_fh *fh, lay_err *err)
 	}
 	if (rc < 0 || (rc = fs_place_learn(&pl, n, &key)) < 0)
 		goto out;
-	rc = eng_item_put(fs.db, n->table, &item, &meta, which, &ev, &stored, err);
+	rc = eng_item_put(fs.db, NULL, n->table, &item, &meta, which, &ev, &stored, err);
 	if (rc < 0)
 		goto out;
 	fs_unhide_key(n->table, &key);
@@ -567,7 +567,7 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 		}
 	}
 	if (t.kind == FS_ITEM && t.hashed && !(dir->kind == FS_PART && !dir->pk.type)) {
-		rc = eng_resolve_hash(fs.db, dir->table, dir->kind == FS_PART ? &dir->pk : NULL,
+		rc = eng_resolve_hash(fs.db, NULL, dir->table, dir->kind == FS_PART ? &dir->pk : NULL,
 				      t.hash, &t.store, &t.key, &err);
 		if (rc == 0)
 			t.hashed = 0;
@@ -579,7 +579,7 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 		fs_target_key(&t, &key);
 		rc = fs_is_hidden(dir->table, &key)
 			 ? -ENOENT
-			 : eng_item_get(fs.db, dir->table, &key, NULL, &meta, &err);
+			 : eng_item_get(fs.db, NULL, dir->table, &key, NULL, &meta, &err);
 		if (rc == 0) {
 			/* it exists: create(2) is an open of it */
 			if (fi->flags & O_EXCL) {

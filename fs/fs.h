@@ -12,12 +12,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
-#include "../engine/db.h"
-#include "../engine/doc.h"
-#include "../engine/item.h"
-#include "../engine/maint.h"
-#include "../engine/stream.h"
-#include "../engine/table.h"
+#include "../engine/engine.h"
 #include "../layout/buf.h"
 #include "../layout/json.h"
 #include "../layout/schema.h"

@@ -210,7 +210,7 @@ void fs_hide_drop(fs_node *s)
 	pthread_mutex_unlock(&fs.lock);
 	if (!gone.s)
 		return;
-	rc = eng_item_delete(fs.db, gone.table, &gone.key, NULL, &err);
+	rc = eng_item_delete(fs.db, NULL, gone.table, &gone.key, NULL, &err);
 	if (rc < 0 && rc != -ENOENT)
 		fs_log("deferred delete in %s failed: %s", gone.table, err.msg);
 	journal_write();
@@ -282,7 +282,7 @@ static void recover_one(const char *line)
 		goto bad;
 	if (eng_key_parse(fs.db, table->valuestring, ktext, strlen(ktext), &kitem, &k, &err) < 0)
 		goto bad;
-	if (eng_item_get(fs.db, table->valuestring, &k, &row, NULL, &err) < 0)
+	if (eng_item_get(fs.db, NULL, table->valuestring, &k, &row, NULL, &err) < 0)
 		goto out; /* deleted already */
 	if (fstatat(fs_scratch_root(), path->valuestring, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		fs_log("kept an item of %s renamed to %s: the file is gone", table->valuestring,
@@ -293,7 +293,7 @@ static void recover_one(const char *line)
 	snprintf(want, sizeof(want), "%016llx", (unsigned long long)fnv1a(text.p, text.len));
 	if (strcmp(want, hash->valuestring) != 0)
 		goto out; /* committed again since: it stays */
-	if (eng_item_delete(fs.db, table->valuestring, &k, NULL, &err) < 0)
+	if (eng_item_delete(fs.db, NULL, table->valuestring, &k, NULL, &err) < 0)
 		fs_log("deferred delete in %s failed: %s", table->valuestring, err.msg);
 	goto out;
 bad:

@@ -58,7 +58,7 @@ engine:
 		goto out;
 	switch (t.kind) {
 	case FS_TABLE:
-		rc = eng_table_get(fs.db, name, &t.ti, err);
+		rc = eng_table_get(fs.db, NULL, name, &t.ti, err);
 		if (rc == 0)
 			fs_attr_dir(st, &t.ti.dir);
 		break;
@@ -70,7 +70,7 @@ engine:
 		rc = fs_attr_node(fs.ddbfs_dir, st, err);
 		goto out;
 	case FS_PART:
-		rc = t.pk.type ? eng_part_get(fs.db, dir->table, &t.pk, &dm, err) : -ENOENT;
+		rc = t.pk.type ? eng_part_get(fs.db, NULL, dir->table, &t.pk, &dm, err) : -ENOENT;
 		if (rc == 0) {
 			fs_attr_dir(st, &dm);
 		} else if (rc == -ENOENT && fs_scratch_lstat(dir, name, st) == 0 &&
@@ -95,7 +95,7 @@ engine:
 		fs_target_key(&t, &key);
 		rc = fs_is_hidden(dir->table, &key) ? -ENOENT : 0;
 		if (rc == 0)
-			rc = eng_item_get(fs.db, dir->table, &key, NULL, &meta, err);
+			rc = eng_item_get(fs.db, NULL, dir->table, &key, NULL, &meta, err);
 		if (rc == 0) {
 			fs_attr_item(st, &meta);
 			*timeout = fs_expire_timeout(&meta);

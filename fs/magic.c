@@ -5,7 +5,7 @@
 
 #include "errlog.h"
 #include "expire.h"
-#include "../engine/options.h"
+#include "../engine/engine.h"
 #include "../layout/describe.h"
 
 #include <errno.h>

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "../layout/name.h"
-#include "../engine/options.h"
+#include "../engine/engine.h"
 #include "../layout/num.h"
 #include "errlog.h"
 #include "hold.h"
@@ -163,7 +163,7 @@ static int set_option(fuse_req_t req, fs_node *n, const char *opt, const char *v
 	if (n->kind != FS_TABLE)
 		return lay_err_set(err, -ENOTSUP, "this user.ddb.* name cannot be set here");
 	rc = eng_table_option_set(fs.db, n->table, opt, value, size, err);
-	if (rc == 1 && (rc = eng_table_get(fs.db, n->table, &ti, err)) == 0) {
+	if (rc == 1 && (rc = eng_table_get(fs.db, NULL, n->table, &ti, err)) == 0) {
 		/* the key schema changed: the nodes follow their items */
 		pthread_mutex_lock(&fs.lock);
 		n->has_sk = ti.schema.sk[0] != 0;

@@ -4,9 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../../engine/doc.h"
-#include "../../engine/item.h"
-#include "../../engine/options.h"
+#include "../../engine/engine.h"
 #include "dbtest.h"
 #include "items.h"
 
@@ -21,7 +19,7 @@ static void setup(const char *schema)
 	dir = dbt_tmpdir();
 	CHECK_RC(eng_db_open(&db, dir, NULL, &err), 0);
 	CHECK_RC(lay_schema_parse(&s, schema, strlen(schema), &err), 0);
-	CHECK_RC(eng_table_create(db, "Orders", &s, NULL, &err), 0);
+	CHECK_RC(eng_table_create(db, NULL, "Orders", &s, NULL, &err), 0);
 }
 
 static void teardown(void)
@@ -37,7 +35,7 @@ static int put_text(const char *text, const eng_place *p, lay_err *err)
 	int rc = eng_doc_parse(db, "Orders", text, strlen(text), LAY_FMT_PLAIN, p, &it, &key, err);
 
 	if (rc == 0)
-		rc = eng_item_put(db, "Orders", &it, NULL, 0, NULL, NULL, err);
+		rc = eng_item_put(db, NULL, "Orders", &it, NULL, 0, NULL, NULL, err);
 	lay_item_free(&it);
 	return rc;
 }
@@ -60,7 +58,7 @@ static void test_doc__path_gives_the_key_the_content_may_omit(void)
 	CHECK_RC(put_text("{\"total\":3}", &p, &err), 0);
 	key.pk = pk;
 	key.sk = sk;
-	CHECK_RC(eng_item_get(db, "Orders", &key, &got, NULL, &err), 0);
+	CHECK_RC(eng_item_get(db, NULL, "Orders", &key, &got, NULL, &err), 0);
 	CHECK(got.n == 3 && strcmp(got.a[0].name, "customer") == 0);
 	/* content that disagrees with the path is refused */
 	CHECK_RC(put_text("{\"customer\":\"bob\",\"total\":3}", &p, &err), -EINVAL);
@@ -245,7 +243,7 @@ static void test_options__item_ttl_is_one_update_of_the_ttl_attribute(void)
 	setup("id:S");
 	key.pk = S(&st, "a");
 	add(&it, "id", S(&it, "a"));
-	CHECK_RC(eng_item_put(db, "Orders", &it, NULL, 0, NULL, NULL, &err), 0);
+	CHECK_RC(eng_item_put(db, NULL, "Orders", &it, NULL, 0, NULL, NULL, &err), 0);
 	CHECK_RC(eng_item_option_set(db, "Orders", &key, "ttl", "123", 3, &err), -EINVAL);
 	CHECK(strstr(err.msg, "TTL attribute") != NULL);
 	CHECK_RC(eng_table_option_set(db, "Orders", "ttl_attribute", "exp", 3, &err), 0);
