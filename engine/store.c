@@ -59,6 +59,8 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "../layout/hash.h"
+
 /* maplock depth of this thread: a callback of a listing may call the db
  * again without taking the lock twice, and a resize is never attempted by
  * a thread that holds it. */
@@ -603,28 +605,13 @@ void store_getstr(store_rd *r, char *dst, size_t dsz)
 	dst[n] = '\0';
 }
 
-/* FNV-1a with a final mix: any change of the encoding changes the hash. */
-static uint64_t enc_hash(const unsigned char *p, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
-	return h ^ (h >> 31);
-}
-
 int store_keypart(lay_buf *out, const void *enc, size_t len)
 {
 	unsigned char h[8];
 
 	if (len <= STORE_KEY_CUT)
 		return lay_buf_add(out, enc, len);
-	store_be64(h, enc_hash(enc, len));
+	store_be64(h, lay_hash64(enc, len));
 	if (lay_buf_add(out, enc, STORE_KEY_CUT) < 0 || lay_buf_add(out, h, 8) < 0)
 		return -ENOMEM;
 	return 1;

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../layout/hash.h"
 #include "errlog.h"
 #include "inode.h"
 #include "scratch.h"
@@ -35,15 +36,6 @@ static pthread_mutex_t journal_lock = PTHREAD_MUTEX_INITIALIZER;
 static hider *hiders;
 static size_t nhiders, cap_hiders;
 static char *journal, *journal_tmp;
-
-static uint64_t fnv1a(const char *p, size_t len)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	while (len--)
-		h = (h ^ (unsigned char)*p++) * 1099511628211ull;
-	return h;
-}
 
 static int key_equal(const lay_key *a, const lay_key *b)
 {
@@ -133,7 +125,7 @@ int fs_hide(fs_node *s, const char *table, const lay_key *key, const lay_buf *dd
 	if ((rc = eng_key_render(fs.db, table, key, &ktext, &err)) < 0)
 		goto out;
 	h.s = s;
-	h.hash = fnv1a(ddb->p, ddb->len);
+	h.hash = lay_fnv1a(LAY_FNV_INIT, ddb->p, ddb->len);
 	h.table = strdup(table);
 	h.key_ddb = lay_buf_detach(&ktext, NULL);
 	if (!h.table || !h.key_ddb || lay_value_copy(&h.keys, &h.key.pk, &key->pk) < 0 ||
@@ -290,7 +282,7 @@ static void recover_one(const char *line)
 		goto out;
 	}
 	lay_json_render(&text, &row, LAY_FMT_DDB);
-	snprintf(want, sizeof(want), "%016llx", (unsigned long long)fnv1a(text.p, text.len));
+	snprintf(want, sizeof(want), "%016llx", (unsigned long long)lay_fnv1a(LAY_FNV_INIT, text.p, text.len));
 	if (strcmp(want, hash->valuestring) != 0)
 		goto out; /* committed again since: it stays */
 	if (eng_item_delete(fs.db, NULL, table->valuestring, &k, NULL, &err) < 0)

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "b64.h"
+#include "hash.h"
 #include "num.h"
 #include "utf8.h"
 
@@ -53,19 +54,9 @@ static unsigned char type_letter(lay_type t)
  */
 uint64_t lay_name_hash(const lay_value *key)
 {
-	const unsigned char *p = (const unsigned char *)key->u.p;
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
+	unsigned char letter = (unsigned char)type_letter(key->type);
 
-	h ^= type_letter(key->type);
-	h *= 0x100000001b3ULL;
-	for (i = 0; i < key->len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
-	return h ^ (h >> 31);
+	return lay_hash_mix(lay_fnv1a(lay_fnv1a(LAY_FNV_INIT, &letter, 1), key->u.p, key->len));
 }
 
 /* 1 if byte c at position pos of the text is written as %XX. */
