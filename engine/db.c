@@ -222,6 +222,7 @@ int eng_db_open(eng_db **out, const char *dir, const eng_db_opts *opts, lay_err 
 	db->lock_fd = -1;
 	db->map_max = opts ? opts->map_max : 0;
 	db->sync_always = opts ? opts->sync_always : 0;
+	db->format = opts ? opts->format : LAY_FMT_PLAIN;
 	db->sync_ms = opts && opts->sync_ms > 0 ? opts->sync_ms : 1000;
 	/* reader-preferring (the default): a thread that holds it for reading
 	 * and waits on a lock of the caller's (a listing's callback) can never

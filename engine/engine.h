@@ -36,6 +36,7 @@
 #include "../layout/buf.h"
 #include "../layout/err.h"
 #include "../layout/item.h"
+#include "../layout/json.h"
 #include "../layout/schema.h"
 #include "../layout/settings.h"
 
@@ -52,8 +53,8 @@ typedef struct eng_meta {
 	uint32_t uid, gid;
 	int64_t mtime_ns;      /* last write, or what utimens set */
 	int64_t ctime_ns;      /* last change of data or metadata */
-	uint32_t len_plain;    /* exact length of the rendering in plain format */
-	uint32_t len_ddb;      /* ... and in ddb format */
+	uint32_t len;          /* exact length of the item's rendering in the db's
+	                        * format (eng_db_opts.format): its file size */
 	uint32_t size;         /* DynamoDB size (lay_item_size) */
 	int64_t expires;       /* TTL: epoch seconds it expires at; 0 never */
 } eng_meta;
@@ -165,6 +166,9 @@ typedef struct eng_db_opts {
 	eng_clock *clock;  /* borrowed, must outlive the db; NULL: a real clock */
 	int maint_ms;      /* time-driven work every maint_ms (0: 1000; < 0: never;
 	                    * see eng_db_maintain) */
+	lay_format format; /* the text format eng_meta.len is the length in (an
+	                    * item's file size); rows cache it, other formats'
+	                    * lengths are computed when asked */
 } eng_db_opts;
 
 /*

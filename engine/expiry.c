@@ -74,7 +74,7 @@ static int sweep_one(MDB_txn *txn, eng_db *db, const store_table *t, const void 
 	rc = store_get(txn, db->items, ikey, ilen, &v, err);
 	if (rc == -ENOENT)
 		return store_ttl_index(txn, db, ikey, ilen, exp, 0, err);
-	if (rc < 0 || (rc = row_item_parse(&r, v.mv_data, v.mv_size, err)) < 0)
+	if (rc < 0 || (rc = row_item_parse(&r, v.mv_data, v.mv_size, db->format, err)) < 0)
 		return rc;
 	if (r.meta.expires != exp)
 		return store_ttl_index(txn, db, ikey, ilen, exp, 0, err);
@@ -212,7 +212,7 @@ int store_ttl_reindex(MDB_txn *txn, eng_db *db, const store_table *t, lay_err *e
 
 		if (k.mv_size < 4 || memcmp(k.mv_data, pre, 4) != 0)
 			break;
-		if ((rc = row_item_parse(&r, v.mv_data, v.mv_size, err)) < 0 ||
+		if ((rc = row_item_parse(&r, v.mv_data, v.mv_size, db->format, err)) < 0 ||
 		    (rc = lay_codec_decode(&it, r.data, r.data_len, err)) < 0)
 			break;
 		exp = store_ttl_expiry(&it, t->settings.ttl_attr, now);

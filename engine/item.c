@@ -139,7 +139,7 @@ static int get_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	c->rcu = store_units_read(tg.r.meta.size);
 	if (c->out && (rc = lay_codec_decode(c->out, tg.r.data, tg.r.data_len, err)) < 0)
 		goto out_free;
-	if (c->meta)
+	if (c->meta && (rc = row_len(&tg.r, c->db->format, err)) == 0)
 		*c->meta = tg.r.meta;
 out_free:
 	target_free(&tg);
@@ -254,8 +254,7 @@ static int put_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		st.size += c->e.size;
 	}
 	meta_apply(&m, c->meta, which);
-	m.len_plain = c->e.len_plain;
-	m.len_ddb = c->e.len_ddb;
+	m.len = c->e.len;
 	m.size = c->e.size;
 	m.expires = store_ttl_expiry(c->item, c->fresh.settings.ttl_attr, now);
 	c->out = m;
@@ -281,7 +280,7 @@ static int put_prepare(void *vctx, lay_err *err)
 	    (rc = lay_item_key(&key, c->item, &c->t.schema, err)) < 0 ||
 	    (rc = target_init(&c->tg, &c->t, &key, err)) < 0)
 		return rc;
-	return encode_item(&c->e, c->item, err);
+	return encode_item(&c->e, c->item, c->db->format, err);
 }
 
 static int put_commit(void *vctx, lay_err *err)
@@ -382,7 +381,7 @@ static int setattr_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	if (lay_value_copy(&c->it, &a->v, c->v) < 0)
 		return lay_err_set(err, -ENOMEM, "out of memory updating an item");
 	if ((rc = lay_item_validate(&c->it, &p->t.schema, err)) < 0 ||
-	    (rc = encode_item(&p->e, &c->it, err)) < 0)
+	    (rc = encode_item(&p->e, &c->it, p->db->format, err)) < 0)
 		return rc;
 	p->item = &c->it;
 	return put_txn(txn, p, err);
@@ -469,6 +468,8 @@ static int del_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		return rc;
 	if (!tg->exists || store_ttl_expired(tg->r.meta.expires, now))
 		return store_no_item(&c->t, &tg->key, err);
+	if ((rc = row_len(&tg->r, db->format, err)) < 0)
+		return rc;
 	c->old = tg->r.meta;
 	if ((rc = store_stats_get(txn, db, c->t.tid, &st, err)) < 0 ||
 	    (rc = store_log_change(txn, db, &c->fresh, now, ENG_REMOVE,
@@ -566,14 +567,13 @@ static int ren_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	if ((rc = lay_codec_decode(&it, c->from.r.data, c->from.r.data_len, err)) < 0)
 		return rc;
 	if ((rc = lay_item_set_key(&it, s, &c->to.key, 1, err)) < 0 ||
-	    (rc = lay_item_validate(&it, s, err)) < 0 || (rc = encode_item(&c->e, &it, err)) < 0)
+	    (rc = lay_item_validate(&it, s, err)) < 0 || (rc = encode_item(&c->e, &it, c->db->format, err)) < 0)
 		goto out_free;
 	if ((rc = store_stats_get(txn, db, c->t.tid, &st, err)) < 0)
 		goto out_free;
 	m = c->from.r.meta;
 	m.ctime_ns = now;
-	m.len_plain = c->e.len_plain;
-	m.len_ddb = c->e.len_ddb;
+	m.len = c->e.len;
 	m.size = c->e.size;
 	st.size = st.size - c->from.r.meta.size + c->e.size;
 	if (c->to.exists) {
@@ -710,6 +710,8 @@ static int set_meta_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		rc = store_no_item(&t, c->key, err);
 		goto out_free;
 	}
+	if ((rc = row_len(&tg.r, c->db->format, err)) < 0)
+		goto out_free;
 	m = tg.r.meta;
 	meta_apply(&m, c->meta, c->which);
 	c->out = m;

@@ -156,7 +156,7 @@ static int lrow_full(lrow *r, const struct list_ctx *c, size_t plen, lay_err *er
 		r->flen = p.enc_len;
 		return 0;
 	}
-	if ((rc = row_item_parse(&ir, r->v.mv_data, r->v.mv_size, err)) < 0)
+	if ((rc = row_item_parse(&ir, r->v.mv_data, r->v.mv_size, c->db->format, err)) < 0)
 		return rc;
 	if (!ir.fullkey)
 		return lay_err_set(err, -EIO, "stored item row lacks its full key");
@@ -192,9 +192,11 @@ static int emit(struct list_ctx *c, const lrow *r, lay_err *err)
 		e.is_partition = 1;
 		e.dir = &p.dm;
 	} else {
-		if ((rc = row_item_parse(&ir, r->v.mv_data, r->v.mv_size, err)) < 0)
+		if ((rc = row_item_parse(&ir, r->v.mv_data, r->v.mv_size, c->db->format, err)) < 0)
 			goto out_free;
 		if (store_ttl_expired(ir.meta.expires, c->now))
+			goto out_free;
+		if ((rc = row_len(&ir, c->db->format, err)) < 0)
 			goto out_free;
 		e.meta = &ir.meta;
 		if (c->flags & ENG_LIST_ITEMS) {

@@ -74,7 +74,8 @@ static int buf_eq(const lay_buf *a, const lay_buf *b)
  * it copies the key schema: T/alice/x.json as {"PK":"alice","SK":"x",...}.
  * -ENOTEMPTY with the reason when the item cannot take the new key.
  */
-static int rekey_one(struct rk_item *x, const store_table *t, const lay_schema *ns, lay_err *err)
+static int rekey_one(struct rk_item *x, const store_table *t, const lay_schema *ns, lay_format fmt,
+		     lay_err *err)
 {
 	const lay_schema *os = &t->schema;
 	lay_buf odir = LAY_BUF_INIT, ofile = LAY_BUF_INIT, ndir = LAY_BUF_INIT,
@@ -117,7 +118,7 @@ static int rekey_one(struct rk_item *x, const store_table *t, const lay_schema *
 	/* the new key borrows from the new item from here on */
 	if ((rc = lay_item_key(&x->nkey, &x->it, ns, err)) < 0)
 		goto out_free;
-	rc = encode_item(&x->e, &x->it, err);
+	rc = encode_item(&x->e, &x->it, fmt, err);
 	goto out_free;
 out_refuse:
 	if (rc == -ENOMEM)
@@ -169,7 +170,7 @@ static int rekey_collect(MDB_txn *txn, eng_db *db, const store_table *t, struct 
 		x = &r->items[r->n];
 		memset(x, 0, sizeof(*x));
 		r->n++;
-		if ((rc = row_item_parse(&rw, v.mv_data, v.mv_size, err)) < 0 ||
+		if ((rc = row_item_parse(&rw, v.mv_data, v.mv_size, db->format, err)) < 0 ||
 		    (rc = lay_codec_decode(&x->old, rw.data, rw.data_len, err)) < 0)
 			break;
 		x->meta = rw.meta;
@@ -288,8 +289,7 @@ static int rekey_insert(MDB_txn *txn, eng_db *db, const store_table *nt, struct 
 	}
 	m = x->meta;
 	m.ctime_ns = now;
-	m.len_plain = x->e.len_plain;
-	m.len_ddb = x->e.len_ddb;
+	m.len = x->e.len;
 	m.size = x->e.size;
 	m.expires = store_ttl_expiry(&x->it, nt->settings.ttl_attr, now);
 	if ((rc = store_log_change(txn, db, nt, now, ENG_INSERT, store_change_flags(src), &tg.key,
@@ -335,7 +335,7 @@ int store_rekey(MDB_txn *txn, eng_db *db, const store_table *t, const lay_schema
 		struct rk_item *x = &r.items[i];
 
 		rc = x->expired ? lay_item_key(&x->okey, &x->old, &t->schema, err)
-				: rekey_one(x, t, ns, err);
+				: rekey_one(x, t, ns, db->format, err);
 		if (rc < 0)
 			goto out_free;
 	}

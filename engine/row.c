@@ -32,14 +32,27 @@ enum {
 	HEAD_MTIME = 24,
 	HEAD_CTIME = 32,
 	HEAD_LEN = 40,       /* the partition row's header ends here */
-	ITEM_LEN_PLAIN = 40,
-	ITEM_LEN_DDB = 44,
-	ITEM_SIZE = 48,
-	ITEM_EXPIRES = 52,
-	ITEM_LEN = 60,
+	/* item rows of version 3 */
+	ITEM_TEXT_LEN = 40,  /* u32: the length of the item's rendering in ... */
+	ITEM_TEXT_FMT = 44,  /* u8: ... this format (0xff: none kept) */
+	ITEM_SIZE = 45,
+	ITEM_EXPIRES = 49,
+	ITEM_LEN = 57,
+	/* item rows of version 2 kept both formats' lengths */
+	V2_LEN_PLAIN = 40,
+	V2_LEN_DDB = 44,
+	V2_SIZE = 48,
+	V2_EXPIRES = 52,
+	V2_LEN = 60,
 };
 
-#define ITEM_VERSION 2
+/* Version 3 keeps one cached text length, tagged with its format, instead
+ * of one per format: a put counts the length in the db's format only, and
+ * the row's layout does not depend on how many formats there are. Version
+ * 2 rows are read as they are and become version 3 when next written. */
+#define ITEM_VERSION 3
+#define ITEM_VERSION_2 2
+#define NO_FMT 0xff
 #define PART_VERSION 1
 #define ROW_FULLKEY 0x1u /* item row: the full key encoding follows the header */
 
@@ -71,14 +84,27 @@ static size_t head_parse(const unsigned char *b, unsigned *flags, eng_dirmeta *d
 	return (size_t)b[HEAD_KLEN] << 8 | b[HEAD_KLEN + 1];
 }
 
-int row_item_parse(item_row *out, const void *p, size_t len, lay_err *err)
+int row_item_parse(item_row *out, const void *p, size_t len, lay_format fmt, lay_err *err)
 {
 	const unsigned char *b = p;
+	size_t hlen = ITEM_LEN, klen;
 	eng_dirmeta dm;
-	size_t klen;
 
-	if (len < ITEM_LEN || b[HEAD_VERSION] != ITEM_VERSION)
+	if (len >= V2_LEN && b[HEAD_VERSION] == ITEM_VERSION_2) {
+		hlen = V2_LEN;
+		out->len_fmt = fmt;
+		out->len_raw = store_rd32(b + (fmt == LAY_FMT_DDB ? V2_LEN_DDB : V2_LEN_PLAIN));
+		out->meta.size = store_rd32(b + V2_SIZE);
+		out->meta.expires = (int64_t)store_rd64(b + V2_EXPIRES);
+	} else if (len >= ITEM_LEN && b[HEAD_VERSION] == ITEM_VERSION) {
+		out->len_fmt = b[ITEM_TEXT_FMT] == NO_FMT ? -1 : b[ITEM_TEXT_FMT];
+		out->len_raw = store_rd32(b + ITEM_TEXT_LEN);
+		out->meta.size = store_rd32(b + ITEM_SIZE);
+		out->meta.expires = (int64_t)store_rd64(b + ITEM_EXPIRES);
+	} else {
 		return lay_err_set(err, -EIO, "stored item row is corrupt");
+	}
+	out->meta.len = out->len_fmt == (int)fmt ? out->len_raw : ROW_LEN_UNKNOWN;
 	klen = head_parse(b, &out->flags, &dm);
 	out->meta.id = dm.id;
 	out->meta.mode = dm.mode;
@@ -86,18 +112,27 @@ int row_item_parse(item_row *out, const void *p, size_t len, lay_err *err)
 	out->meta.gid = dm.gid;
 	out->meta.mtime_ns = dm.mtime_ns;
 	out->meta.ctime_ns = dm.ctime_ns;
-	out->meta.len_plain = store_rd32(b + ITEM_LEN_PLAIN);
-	out->meta.len_ddb = store_rd32(b + ITEM_LEN_DDB);
-	out->meta.size = store_rd32(b + ITEM_SIZE);
-	out->meta.expires = (int64_t)store_rd64(b + ITEM_EXPIRES);
-	if (len - ITEM_LEN < klen || ((out->flags & ROW_FULLKEY) != 0) != (klen != 0))
+	if (len - hlen < klen || ((out->flags & ROW_FULLKEY) != 0) != (klen != 0))
 		return lay_err_set(err, -EIO, "stored item row is corrupt");
 	out->flags &= ~ROW_FULLKEY;
-	out->fullkey = klen ? b + ITEM_LEN : NULL;
+	out->fullkey = klen ? b + hlen : NULL;
 	out->fullkey_len = klen;
-	out->data = b + ITEM_LEN + klen;
-	out->data_len = len - ITEM_LEN - klen;
+	out->data = b + hlen + klen;
+	out->data_len = len - hlen - klen;
 	return 0;
+}
+
+int row_len(item_row *r, lay_format fmt, lay_err *err)
+{
+	lay_item it = LAY_ITEM_INIT;
+	int rc;
+
+	if (r->meta.len != ROW_LEN_UNKNOWN)
+		return 0;
+	if ((rc = lay_codec_decode(&it, r->data, r->data_len, err)) == 0)
+		r->meta.len = (uint32_t)lay_json_len(&it, fmt);
+	lay_item_free(&it);
+	return rc;
 }
 
 int row_item_build(lay_buf *out, const item_row *r)
@@ -108,8 +143,8 @@ int row_item_build(lay_buf *out, const item_row *r)
 	unsigned char h[ITEM_LEN];
 
 	head_build(h, ITEM_VERSION, r->flags | (fklen ? ROW_FULLKEY : 0), fklen, &dm);
-	store_be32(h + ITEM_LEN_PLAIN, m->len_plain);
-	store_be32(h + ITEM_LEN_DDB, m->len_ddb);
+	store_be32(h + ITEM_TEXT_LEN, r->len_fmt < 0 ? 0 : r->len_raw);
+	h[ITEM_TEXT_FMT] = r->len_fmt < 0 ? NO_FMT : (unsigned char)r->len_fmt;
 	store_be32(h + ITEM_SIZE, m->size);
 	store_be64(h + ITEM_EXPIRES, (uint64_t)m->expires);
 	lay_buf_reset(out);
@@ -263,7 +298,7 @@ int target_find(MDB_txn *txn, eng_db *db, target *tg, lay_err *err)
 	lay_buf_reset(&tg->rowbuf);
 	if (lay_buf_add(&tg->rowbuf, v.mv_data, v.mv_size) < 0)
 		return lay_err_set(err, -ENOMEM, "out of memory reading an item");
-	if ((rc = row_item_parse(&tg->r, tg->rowbuf.p, tg->rowbuf.len, err)) < 0)
+	if ((rc = row_item_parse(&tg->r, tg->rowbuf.p, tg->rowbuf.len, db->format, err)) < 0)
 		return rc;
 	if (tg->r.fullkey &&
 	    store_bytes_cmp(tg->r.fullkey, tg->r.fullkey_len, tg->ienc->p, tg->ienc->len)) {
@@ -390,6 +425,15 @@ int target_write(MDB_txn *txn, eng_db *db, target *tg, const eng_meta *m, const 
 		return rc;
 	r.flags = flags;
 	r.meta = *m;
+	if (m->len != ROW_LEN_UNKNOWN) {
+		r.len_fmt = db->format;
+		r.len_raw = m->len;
+	} else if (tg->exists && data == tg->r.data) {
+		r.len_fmt = tg->r.len_fmt; /* the same item: its cache stays */
+		r.len_raw = tg->r.len_raw;
+	} else {
+		r.len_fmt = -1;
+	}
 	r.fullkey = tg->ienc->len > STORE_KEY_CUT ? (const unsigned char *)tg->ienc->p : NULL;
 	r.fullkey_len = tg->ienc->len;
 	r.data = data;
@@ -458,27 +502,14 @@ int target_remove(MDB_txn *txn, eng_db *db, target *tg, int64_t now, store_stats
 	return 0;
 }
 
-int encode_item(encoded *out, const lay_item *it, lay_err *err)
+int encode_item(encoded *out, const lay_item *it, lay_format fmt, lay_err *err)
 {
-	lay_buf r = LAY_BUF_INIT;
-	int rc = 0;
-
 	lay_buf_reset(&out->enc);
-	if (lay_codec_encode(&out->enc, it) < 0 || lay_json_render(&r, it, LAY_FMT_PLAIN) < 0) {
-		rc = lay_err_set(err, -ENOMEM, "out of memory encoding an item");
-		goto out_free;
-	}
-	out->len_plain = (uint32_t)r.len;
-	lay_buf_reset(&r);
-	if (lay_json_render(&r, it, LAY_FMT_DDB) < 0) {
-		rc = lay_err_set(err, -ENOMEM, "out of memory encoding an item");
-		goto out_free;
-	}
-	out->len_ddb = (uint32_t)r.len;
+	if (lay_codec_encode(&out->enc, it) < 0)
+		return lay_err_set(err, -ENOMEM, "out of memory encoding an item");
+	out->len = (uint32_t)lay_json_len(it, fmt);
 	out->size = (uint32_t)lay_item_size(it);
-out_free:
-	lay_buf_free(&r);
-	return rc;
+	return 0;
 }
 
 int store_ttl_index(MDB_txn *txn, eng_db *db, const void *ikey, size_t ilen, int64_t exp, int add,

@@ -17,10 +17,15 @@
 
 #define ROW_NAMED 0x2u /* a names row exists for this key (long name) */
 
+/* meta.len when the row does not hold it for the db's format (row_len) */
+#define ROW_LEN_UNKNOWN UINT32_MAX
+
 /* An item row, parsed: its pointers borrow the bytes it was parsed from. */
 typedef struct item_row {
 	unsigned flags;               /* ROW_NAMED */
-	eng_meta meta;
+	eng_meta meta;                /* len: ROW_LEN_UNKNOWN until row_len */
+	int len_fmt;                  /* the format the row's cached length is for */
+	uint32_t len_raw;             /* ... and that length; len_fmt < 0: none */
 	const unsigned char *fullkey; /* the full key encoding when the LMDB key is
 	                               * cut, else NULL */
 	size_t fullkey_len;
@@ -36,22 +41,29 @@ typedef struct part_row {
 	size_t enc_len;
 } part_row;
 
-/* Parse p (len bytes) into out: 0, or -EIO when it is corrupt. */
-int row_item_parse(item_row *out, const void *p, size_t len, lay_err *err);
+/* Parse p (len bytes) into out, meta.len for format fmt (the db's): 0, or
+ * -EIO when it is corrupt. */
+int row_item_parse(item_row *out, const void *p, size_t len, lay_format fmt, lay_err *err);
+
+/* Make r->meta.len known: the rendering's length in fmt, from the row's
+ * cache or by decoding the item. 0, -EIO, -ENOMEM. */
+int row_len(item_row *r, lay_format fmt, lay_err *err);
 int row_part_parse(part_row *out, const void *p, size_t len, lay_err *err);
 
-/* Replace out with the row r describes: 0 or -ENOMEM. */
+/* Replace out with the row r describes (its length cache: meta.len for
+ * len_fmt when known, else len_raw): 0 or -ENOMEM. */
 int row_item_build(lay_buf *out, const item_row *r);
 int row_part_build(lay_buf *out, const part_row *p);
 
 /* The stored form of an item and what eng_meta says of it. */
 typedef struct encoded {
 	lay_buf enc;
-	uint32_t len_plain, len_ddb, size;
+	uint32_t len, size;   /* len: of its rendering in the db's format */
 } encoded;
 
-/* Encode it into out (whose buffer is reused; the caller frees out->enc). */
-int encode_item(encoded *out, const lay_item *it, lay_err *err);
+/* Encode it into out (whose buffer is reused; the caller frees out->enc);
+ * len is the length of its rendering in fmt, counted, not rendered. */
+int encode_item(encoded *out, const lay_item *it, lay_format fmt, lay_err *err);
 
 /*
  * Where an item lives. target_init encodes the key (no transaction);

@@ -33,6 +33,7 @@ struct store_cache_ent;
 #define STORE_MAX_RTXNS 64
 
 struct eng_db {
+	lay_format format; /* eng_meta.len's format */
 	char *dir;
 	int lock_fd;
 	MDB_env *env;

@@ -47,7 +47,7 @@ void fs_attr_item(struct stat *st, const eng_meta *m)
 	st->st_nlink = 1;
 	st->st_uid = m->uid;
 	st->st_gid = m->gid;
-	st->st_size = fs.format == LAY_FMT_DDB ? m->len_ddb : m->len_plain;
+	st->st_size = m->len;
 	st->st_blksize = 4096;
 	st->st_blocks = (st->st_size + 511) / 512;
 	set_times(st, m->mtime_ns, m->ctime_ns, 0);

@@ -372,6 +372,7 @@ static int run_mount(mount_opts *o)
 	if (o->ro)
 		dbo.maint_ms = -1; /* read-only: no sweeping or trimming either */
 	dbo.clock = clock;
+	dbo.format = o->format; /* file sizes are of this format's text */
 	fs.format = o->format;
 	fs.show_magic = o->show_magic;
 	fs.test_clock = o->test_clock;

@@ -14,7 +14,13 @@ int lay_b64_encode(lay_buf *out, const void *p, size_t len)
 	size_t i, n = len / 3 * 4 + (len % 3 ? 4 : 0);
 	char *d;
 
-	if (len > ((size_t)-1) / 2 || lay_buf_grow(out, n) < 0)
+	if (len > ((size_t)-1) / 2)
+		return -ENOMEM;
+	if (out->count) {
+		out->len += n;
+		return 0;
+	}
+	if (lay_buf_grow(out, n) < 0)
 		return -ENOMEM;
 	d = out->p + out->len;
 	for (i = 0; i + 3 <= len; i += 3) {

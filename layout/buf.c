@@ -30,6 +30,10 @@ int lay_buf_grow(lay_buf *b, size_t extra)
 
 int lay_buf_add(lay_buf *b, const void *p, size_t len)
 {
+	if (b->count) {
+		b->len += len;
+		return 0;
+	}
 	if (lay_buf_grow(b, len) < 0)
 		return -ENOMEM;
 	if (len)
@@ -41,8 +45,14 @@ int lay_buf_add(lay_buf *b, const void *p, size_t len)
 
 int lay_buf_addc(lay_buf *b, char c)
 {
-	if (b->len + 1 >= b->cap && lay_buf_grow(b, 1) < 0)
-		return -ENOMEM;
+	if (b->len + 1 >= b->cap) {
+		if (b->count) {
+			b->len++;
+			return 0;
+		}
+		if (lay_buf_grow(b, 1) < 0)
+			return -ENOMEM;
+	}
 	b->p[b->len++] = c;
 	b->p[b->len] = '\0';
 	return 0;
@@ -61,6 +71,10 @@ int lay_buf_addf(lay_buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
+	if (n >= 0 && b->count) {
+		b->len += (size_t)n;
+		return 0;
+	}
 	if (n < 0 || lay_buf_grow(b, (size_t)n) < 0)
 		return -ENOMEM;
 	va_start(ap, fmt);

@@ -9,9 +9,14 @@ typedef struct lay_buf {
 	char *p;     /* owned; NULL until the first add */
 	size_t len;  /* bytes used, not counting the trailing NUL */
 	size_t cap;  /* bytes allocated */
+	int count;   /* a counter: adds only add to len, p stays NULL */
 } lay_buf;
 
-#define LAY_BUF_INIT { NULL, 0, 0 }
+#define LAY_BUF_INIT { NULL, 0, 0, 0 }
+
+/* A buffer that only counts: what a rendering's length is, without the
+ * rendering (every add succeeds; p stays NULL). */
+#define LAY_BUF_COUNT { NULL, 0, 0, 1 }
 
 /* Make room for extra more bytes (plus the NUL). Returns 0 or -ENOMEM. */
 int lay_buf_grow(lay_buf *b, size_t extra);

@@ -183,6 +183,14 @@ int lay_json_render(lay_buf *out, const lay_item *it, lay_format fmt)
 	return cut_back(out, at, rc);
 }
 
+size_t lay_json_len(const lay_item *it, lay_format fmt)
+{
+	lay_buf n = LAY_BUF_COUNT;
+
+	lay_json_render(&n, it, fmt);
+	return n.len;
+}
+
 int lay_json_render_ddb_value(lay_buf *out, const lay_value *v)
 {
 	size_t at = out->len;

@@ -50,6 +50,10 @@ int lay_json_render(lay_buf *out, const lay_item *it, lay_format fmt);
 /* Render one value in DynamoDB JSON ({"S":"x"}), no newline. 0 or -ENOMEM. */
 int lay_json_render_ddb_value(lay_buf *out, const lay_value *v);
 
+/* The length of lay_json_render's text of it in fmt, without rendering it
+ * (a counting pass: no allocation). */
+size_t lay_json_len(const lay_item *it, lay_format fmt);
+
 /* Append s as a JSON string literal with quotes. 0 or -ENOMEM. */
 int lay_json_quote(lay_buf *out, const char *s, size_t len);
 

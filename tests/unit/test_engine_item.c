@@ -53,6 +53,24 @@ static void teardown(void)
 	dbt_rmdir(dir);
 }
 
+/* A listing's callback: counts entries whose len is their ddb rendering's. */
+static int count_ddb_lens(void *ctx, const eng_entry *e)
+{
+	lay_item it = LAY_ITEM_INIT;
+	lay_buf r = LAY_BUF_INIT;
+	lay_err err = { 0, "" };
+	lay_key key = { 0 };
+
+	key.pk = dbt_s("u1");
+	key.sk = *e->key;
+	if (eng_item_get(db, NULL, TBL, &key, &it, NULL, &err) == 0 &&
+	    lay_json_render(&r, &it, LAY_FMT_DDB) == 0 && e->meta->len == r.len)
+		++*(int *)ctx;
+	lay_item_free(&it);
+	lay_buf_free(&r);
+	return 0;
+}
+
 /* Put JSON text into table T; returns the put's result, *ev its event. */
 static int put(const char *json, eng_event *ev)
 {
@@ -111,8 +129,7 @@ static void test_item__put_get_round_trip_of_all_ten_types(void)
 	lay_json_render(&got, &out, LAY_FMT_PLAIN);
 	/* same attributes in the same order */
 	CHECK(got.len == plain.len && memcmp(got.p, plain.p, plain.len) == 0);
-	CHECK(m2.len_plain == plain.len);
-	CHECK(m2.len_ddb == ddb.len);
+	CHECK(m2.len == plain.len);
 	CHECK(m2.size == lay_item_size(&in));
 	CHECK(m2.id > 0 && m2.id == m.id);
 	CHECK(m2.mode == 0644 && m2.uid == 0 && m2.gid == 0);
@@ -125,6 +142,50 @@ static void test_item__put_get_round_trip_of_all_ten_types(void)
 	lay_buf_free(&got);
 	lay_item_free(&in);
 	lay_item_free(&out);
+	teardown();
+}
+
+/* A db reopened in another format reports file sizes in that one: its
+ * rows' cached lengths are for the old format, so they are computed; what
+ * it writes caches the new one, and a metadata change keeps the cache. */
+static void test_item__lengths_follow_the_db_format_across_reopens(void)
+{
+	lay_item in = dbt_item("{\"PK\":\"u1\",\"SK\":\"a\",\"n\":1,\"b\":{\"B\":\"AA==\"}}");
+	lay_item in2 = dbt_item("{\"PK\":\"u1\",\"SK\":\"b\",\"s\":\"x\"}");
+	lay_buf plain = LAY_BUF_INIT, ddb = LAY_BUF_INIT, ddb2 = LAY_BUF_INIT;
+	lay_key key = dbt_key(dbt_s("u1"), dbt_s("a")), key2 = dbt_key(dbt_s("u1"), dbt_s("b"));
+	lay_err err = { 0, "" };
+	eng_db_opts o = { 0 };
+	eng_meta m = { 0 }, m2;
+	int n = 0;
+
+	setup();
+	lay_json_render(&plain, &in, LAY_FMT_PLAIN);
+	lay_json_render(&ddb, &in, LAY_FMT_DDB);
+	lay_json_render(&ddb2, &in2, LAY_FMT_DDB);
+	CHECK(plain.len != ddb.len);
+	CHECK_RC(eng_item_put(db, NULL, TBL, &in, NULL, 0, NULL, &m2, &err), 0);
+	CHECK(m2.len == plain.len);
+	eng_db_close(db);
+	o.clock = clk;
+	o.format = LAY_FMT_DDB;
+	db = dbt_open(dir, &o);
+	CHECK_RC(eng_item_get(db, NULL, TBL, &key, NULL, &m2, &err), 0);
+	CHECK(m2.len == ddb.len);
+	m.mode = 0600;
+	CHECK_RC(eng_item_set_meta(db, NULL, TBL, &key, &m, ENG_META_MODE, &m2, &err), 0);
+	CHECK(m2.len == ddb.len && m2.mode == 0600);
+	CHECK_RC(eng_item_put(db, NULL, TBL, &in2, NULL, 0, NULL, &m2, &err), 0);
+	CHECK(m2.len == ddb2.len);
+	CHECK_RC(eng_item_get(db, NULL, TBL, &key2, NULL, &m2, &err), 0);
+	CHECK(m2.len == ddb2.len);
+	CHECK_RC(eng_list(db, NULL, TBL, &key.pk, NULL, 0, 0, count_ddb_lens, &n, &err), 0);
+	CHECK(n == 2);
+	lay_item_free(&in);
+	lay_item_free(&in2);
+	lay_buf_free(&plain);
+	lay_buf_free(&ddb);
+	lay_buf_free(&ddb2);
 	teardown();
 }
 
@@ -349,7 +410,7 @@ static void test_item__rename_rewrites_key_attributes_and_keeps_id(void)
 	CHECK(m2.ctime_ns > m1.ctime_ns);
 	s = render_at(&to, LAY_FMT_PLAIN);
 	CHECK_STR(s, "{\"PK\":\"b\",\"SK\":\"2\",\"v\":\"x\"}\n");
-	CHECK(m2.len_plain == strlen(s));
+	CHECK(m2.len == strlen(s));
 	free(s);
 	CHECK_RC(eng_table_get(db, NULL, TBL, &ti, &err), 0);
 	CHECK(ti.item_count == 1);
@@ -1201,6 +1262,7 @@ static void test_item__concurrent_writers_and_readers_while_the_map_grows(void)
 int main(void)
 {
 	RUN(test_item__put_get_round_trip_of_all_ten_types);
+	RUN(test_item__lengths_follow_the_db_format_across_reopens);
 	RUN(test_item__events_are_insert_modify_unchanged);
 	RUN(test_item__unchanged_put_keeps_mtime_and_writes_no_log_record);
 	RUN(test_item__put_with_reordered_attributes_is_unchanged);

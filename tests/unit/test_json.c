@@ -113,6 +113,35 @@ static void test_json_render__plain_and_ddb_describe_the_same_item(void)
 	CHECK(same_item(all_plain, all_ddb));
 }
 
+/* lay_json_len of text's item, in both formats, is its rendering's length. */
+static int len_is_rendered_len(const char *text, lay_format in)
+{
+	lay_item it = LAY_ITEM_INIT;
+	lay_buf r = LAY_BUF_INIT;
+	int ok = parse(&it, text, strlen(text), in) == 0, f;
+
+	for (f = 0; ok && f < 2; f++) {
+		lay_buf_reset(&r);
+		ok = lay_json_render(&r, &it, (lay_format)f) == 0 &&
+		     lay_json_len(&it, (lay_format)f) == r.len;
+	}
+	lay_buf_free(&r);
+	lay_item_free(&it);
+	return ok;
+}
+
+static void test_json_len__equals_the_rendered_length_without_rendering(void)
+{
+	CHECK(len_is_rendered_len(all_plain, PLAIN));
+	CHECK(len_is_rendered_len(all_ddb, DDB));
+	CHECK(len_is_rendered_len("{}", PLAIN));
+	CHECK(len_is_rendered_len("{\"e\":\"tab\\t nl\\n q\\\" bs\\\\ \\u0001 \\u007f é\"}",
+				  PLAIN));
+	CHECK(len_is_rendered_len("{\"b\":{\"B\":\"\"},\"c\":{\"B\":\"AAE=\"},\"d\":"
+				  "{\"BS\":[\"AAEC\"]},\"n\":-1.5e-130}",
+				  PLAIN));
+}
+
 static void test_json_parse__values_have_their_types_and_bytes(void)
 {
 	lay_item it = LAY_ITEM_INIT;
@@ -653,6 +682,7 @@ static void test_json_parse__strings_with_escapes_round_trip(void)
 int main(void)
 {
 	RUN(test_json_parse__all_ten_types_round_trip_in_plain);
+	RUN(test_json_len__equals_the_rendered_length_without_rendering);
 	RUN(test_json_parse__all_ten_types_round_trip_in_ddb);
 	RUN(test_json_render__plain_and_ddb_describe_the_same_item);
 	RUN(test_json_parse__values_have_their_types_and_bytes);

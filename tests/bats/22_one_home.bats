@@ -1,0 +1,86 @@
+#!/usr/bin/env bats
+# The engine as the one home of DynamoDB's rules (issue: one home for
+# DynamoDB operations): what moved below fs/ behaves as before on a real
+# mount, and file sizes follow the mount's format across remounts.
+
+load helpers
+
+setup() {
+	new_testroot
+}
+
+# size_matches FILE: its st_size is the length of what cat reads.
+size_matches() {
+	local st n
+	st=$($T stat -c %s "$1")
+	n=$($T cat "$1" | wc -c)
+	[ "$st" = "$n" ] || { echo "$1: stat says $st, cat reads $n" >&2; return 1; }
+}
+
+@test "file sizes are the mount's format's, also for items written under the other one" {
+	mount_ddbfs
+	new_table Orders
+	$T mkdir "$MNT/Orders/p"
+	echo '{"n":1,"b":{"B":"AAEC"},"l":[1,"x",null]}' >"$MNT/Orders/p/x.json"
+	size_matches "$MNT/Orders/p/x.json"
+	unmount_ddbfs
+	mount_ddbfs -o format=ddb
+	run $T cat "$MNT/Orders/p/x.json"
+	assert_output --partial '"n":{"N":"1"}'
+	size_matches "$MNT/Orders/p/x.json"
+	$T chmod 600 "$MNT/Orders/p/x.json"
+	size_matches "$MNT/Orders/p/x.json"
+	echo '{"s":{"S":"v"}}' >"$MNT/Orders/p/y.json"
+	size_matches "$MNT/Orders/p/y.json"
+	run $T ls -l "$MNT/Orders/p"
+	assert_success
+	unmount_ddbfs
+	mount_ddbfs
+	size_matches "$MNT/Orders/p/x.json"
+	size_matches "$MNT/Orders/p/y.json"
+	run $T cat "$MNT/Orders/p/y.json"
+	assert_output '{"PK":"p","SK":"y","s":"v"}'
+}
+
+@test "settings through xattrs: the value set reads back, a bad one is EINVAL naming it and changes nothing" {
+	mount_ddbfs
+	new_table Orders
+	$T setfattr -n user.ddb.billing_mode -v PROVISIONED "$MNT/Orders"
+	run $T getfattr --absolute-names --only-values -n user.ddb.rcu "$MNT/Orders"
+	assert_output "5"
+	run $T setfattr -n user.ddb.rcu -v 0 "$MNT/Orders"
+	assert_failure
+	assert_output --partial "Invalid argument"
+	run last_error
+	assert_output --partial "rcu is an integer from 1 to 40000, not 0"
+	run $T getfattr --absolute-names --only-values -n user.ddb.rcu "$MNT/Orders"
+	assert_output "5"
+	run $T jq -r '.ProvisionedThroughput.ReadCapacityUnits, .BillingModeSummary.BillingMode' \
+		"$MNT/Orders/.table.json"
+	assert_output "$(printf '5\nPROVISIONED')"
+	run $T setfattr -n user.ddb.stream -v NEW_IMAGE "$MNT/Orders"
+	assert_success
+	run $T jq -r '.StreamSpecification.StreamViewType' "$MNT/Orders/.table.json"
+	assert_output "NEW_IMAGE"
+}
+
+@test "an item's ttl xattr is one update of the TTL attribute; without a TTL attribute it is EINVAL" {
+	mount_ddbfs -o test_clock
+	new_table Orders
+	$T mkdir "$MNT/Orders/p"
+	echo '{"a":1}' >"$MNT/Orders/p/x.json"
+	run $T setfattr -n user.ddb.ttl -v +60 "$MNT/Orders/p/x.json"
+	assert_failure
+	run last_error
+	assert_output --partial "no TTL attribute"
+	$T setfattr -n user.ddb.ttl_attribute -v exp "$MNT/Orders"
+	$T setfattr -n user.ddb.ttl -v 4102444800 "$MNT/Orders/p/x.json"
+	run $T jq -c . "$MNT/Orders/p/x.json"
+	assert_output '{"PK":"p","SK":"x","a":1,"exp":4102444800}'
+	run $T getfattr --absolute-names --only-values -n user.ddb.ttl "$MNT/Orders/p/x.json"
+	assert_output "4102444800"
+	run $T setfattr -n user.ddb.ttl -v "+x" "$MNT/Orders/p/x.json"
+	assert_failure
+	run $T jq -c . "$MNT/Orders/p/x.json"
+	assert_output '{"PK":"p","SK":"x","a":1,"exp":4102444800}'
+}
