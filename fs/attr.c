@@ -129,7 +129,7 @@ int fs_attr_node(fs_node *n, struct stat *st, lay_err *err)
 		 * committed has only its writer's bytes */
 		pthread_mutex_lock(&fs.lock);
 		if (n->mem && n->dirty) {
-			st->st_size = n->dirty->buf.len;
+			st->st_size = n->dirty->dirty_len;
 			st->st_blocks = (st->st_size + 511) / 512;
 		}
 		if (n->atime_ns) {
