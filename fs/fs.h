@@ -54,8 +54,10 @@ typedef struct fs_node {
 	uint64_t nlookup;       /* kernel references */
 	unsigned nchild;        /* nodes in the map whose parent this is */
 	unsigned open;          /* open handles */
-	unsigned wopen;         /* of which open for writing */
-	int mem;                /* a memory object: kept while linked, listed by its dir */
+	_Atomic unsigned wopen; /* of which open for writing (atomic: rename reads
+	                         * it without fs.lock) */
+	_Atomic int mem;        /* a memory object: kept while linked, listed by its
+	                         * dir (atomic: read without fs.lock as a snapshot) */
 	struct fs_node *mowner; /* the directory whose list holds it, while mem */
 	struct fs_node *mchildren; /* memory children (directories) */
 
