@@ -233,20 +233,23 @@ static int commit_key(fs_node *n, lay_item *item, const lay_schema *s, int learn
 	lay_item known = LAY_ITEM_INIT;
 	lay_value pk = { 0 }, kv = { 0 };
 	fs_node *dir;
+	char *name;
 	lay_key key;
 	int rc = 0;
 
-	/* a copy: a rename on another thread may change them */
+	/* a copy: a rename on another thread may change them (and free the
+	 * old name) */
 	pthread_mutex_lock(&fs.lock);
 	dir = n->parent ? fs_node_of(n->parent) : NULL;
-	if ((s->sk[0] && n->pk.type && lay_value_copy(&known, &pk, &n->pk) < 0) ||
+	if (!(name = strdup(n->name)) ||
+	    (s->sk[0] && n->pk.type && lay_value_copy(&known, &pk, &n->pk) < 0) ||
 	    (n->key.type && lay_value_copy(&known, &kv, &n->key) < 0))
 		rc = -ENOMEM;
 	pthread_mutex_unlock(&fs.lock);
 	if (rc == 0 && !dir)
 		rc = 1;
 	if (rc == 0)
-		rc = settle_key(item, s, dir, n->name, pk.type ? &pk : NULL, kv.type ? &kv : NULL,
+		rc = settle_key(item, s, dir, name, pk.type ? &pk : NULL, kv.type ? &kv : NULL,
 				learn, &key, err);
 	if (rc == 0 && learn && (!kv.type || (s->sk[0] && !pk.type))) {
 		/* the content told what the path could not */
@@ -254,6 +257,7 @@ static int commit_key(fs_node *n, lay_item *item, const lay_schema *s, int learn
 		rc = fs_node_set_key(n, s->sk[0] ? &key.pk : NULL, s->sk[0] ? &key.sk : &key.pk);
 		pthread_mutex_unlock(&fs.lock);
 	}
+	free(name);
 	lay_item_free(&known);
 	return rc;
 }
