@@ -19,7 +19,7 @@ ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/%.o)
 FS_OBJ := $(FS_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test unit check-layers deps run bench clean asan
+.PHONY: all test unit check-layers deps run bench clean asan tsan
 all: $(BUILD)/ddbfs $(UNIT_BIN) $(BUILD)/tools/fsx
 
 $(BUILD)/%.o: %.c
@@ -67,6 +67,13 @@ asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g" \
 		SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" all
 
+# The daemon and the unit tests under ThreadSanitizer; scripts/run-tests.sh
+# runs the multi-threaded bats suites on this daemon (tests/tsan.supp).
+tsan:
+	$(MAKE) BUILD=build-tsan CFLAGS="-O1 -g" \
+		SANITIZE="-fsanitize=thread -fno-omit-frame-pointer" \
+		build-tsan/ddbfs $(UNIT_SRC:tests/unit/%.c=build-tsan/tests/%)
+
 # The layers: layout is pure (libc, cJSON and itself), engine knows nothing
 # of FUSE, fs nothing of LMDB and of the engine only its face, engine.h.
 LIBC_H := assert|ctype|errno|float|inttypes|limits|math|stdarg|stdbool|stddef|stdint|stdio|stdlib|string|strings|time
@@ -78,7 +85,7 @@ check-layers:
 	@echo "layers ok"
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-tsan
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

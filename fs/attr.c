@@ -67,6 +67,22 @@ static void attr_mem(struct stat *st, const fs_node *n, mode_t type)
 	set_times(st, n->mtime_ns, n->ctime_ns, n->atime_ns);
 }
 
+/* attr_mem of n if it is a memory object; whether it was. The fields are
+ * fs.lock's: a commit or a rename may change them meanwhile. */
+static int attr_if_mem(struct stat *st, const fs_node *n, mode_t type)
+{
+	int mem;
+
+	if (!n->mem)
+		return 0; /* most are not: no lock for them */
+	pthread_mutex_lock(&fs.lock);
+	mem = n->mem;
+	if (mem)
+		attr_mem(st, n, type);
+	pthread_mutex_unlock(&fs.lock);
+	return mem;
+}
+
 int fs_attr_node(fs_node *n, struct stat *st, lay_err *err)
 {
 	eng_table_info ti;
@@ -86,10 +102,8 @@ int fs_attr_node(fs_node *n, struct stat *st, lay_err *err)
 		fs_attr_dir(st, &ti.dir);
 		return 0;
 	case FS_PART:
-		if (n->mem) {
-			attr_mem(st, n, S_IFDIR);
+		if (attr_if_mem(st, n, S_IFDIR))
 			return 0;
-		}
 		{
 			eng_dirmeta dm;
 
@@ -107,20 +121,21 @@ int fs_attr_node(fs_node *n, struct stat *st, lay_err *err)
 		pthread_mutex_unlock(&fs.lock);
 		return 0;
 	case FS_ITEM:
-		if (n->mem) {
-			attr_mem(st, n, S_IFREG);
-		} else {
+		if (!attr_if_mem(st, n, S_IFREG)) {
 			fs_node_item_key(n, &key);
 			rc = eng_item_get(fs.db, NULL, n->table, &key, NULL, &meta, err);
-			if (rc == -ENOENT && !n->parent && n->open) {
-				/* unlinked while open: what it was, with no link */
-				pthread_mutex_lock(&fs.lock);
-				attr_mem(st, n, S_IFREG);
-				st->st_size = n->size;
-				st->st_blocks = (st->st_size + 511) / 512;
-				st->st_nlink = 0;
+			if (rc == -ENOENT) {
+				pthread_mutex_lock(&fs.lock); /* parent and open are its */
+				if (!n->parent && n->open) {
+					/* unlinked while open: what it was, with no link */
+					attr_mem(st, n, S_IFREG);
+					st->st_size = n->size;
+					st->st_blocks = (st->st_size + 511) / 512;
+					st->st_nlink = 0;
+					pthread_mutex_unlock(&fs.lock);
+					return 0;
+				}
 				pthread_mutex_unlock(&fs.lock);
-				return 0;
 			}
 			if (rc < 0)
 				return rc;
@@ -131,7 +146,7 @@ int fs_attr_node(fs_node *n, struct stat *st, lay_err *err)
 		 * committed has only its writer's bytes */
 		pthread_mutex_lock(&fs.lock);
 		if (n->mem && n->dirty) {
-			st->st_size = n->dirty->buf.len;
+			st->st_size = n->dirty->dirty_len;
 			st->st_blocks = (st->st_size + 511) / 512;
 		}
 		if (n->atime_ns) {

@@ -236,6 +236,7 @@ out:
 		fh->dirty = 1;
 		fh->written = 1;
 		pthread_mutex_lock(&fs.lock);
+		fh->dirty_len = fh->buf.len;
 		if (!n->dirty && n->parent)
 			n->dirty = fh;
 		pthread_mutex_unlock(&fs.lock);
@@ -272,6 +273,7 @@ static void mark_dirty(fs_fh *fh)
 {
 	fh->dirty = 1;
 	pthread_mutex_lock(&fs.lock);
+	fh->dirty_len = fh->buf.len; /* for stat, which may not take fh->lock */
 	fh->node->dirty = fh;
 	pthread_mutex_unlock(&fs.lock);
 }

@@ -49,8 +49,10 @@ typedef struct fs_node {
 	uint64_t nlookup;       /* kernel references */
 	unsigned nchild;        /* nodes in the map whose parent this is */
 	unsigned open;          /* open handles */
-	unsigned wopen;         /* of which open for writing */
-	int mem;                /* a memory object: kept while linked, listed by its dir */
+	_Atomic unsigned wopen; /* of which open for writing (atomic: rename reads
+	                         * it without fs.lock) */
+	_Atomic int mem;        /* a memory object: kept while linked, listed by its
+	                         * dir (atomic: read without fs.lock as a snapshot) */
 	struct fs_node *mowner; /* the directory whose list holds it, while mem */
 	struct fs_node *mchildren; /* memory children (directories) */
 
@@ -85,13 +87,18 @@ typedef struct fs_fh {
 	fs_node *node;
 	pthread_mutex_t lock;
 	lay_buf buf;            /* the file's content as this handle sees it */
+	size_t dirty_len;       /* buf.len when last made its node's dirty, set
+	                         * under fs.lock: a pending item's size for
+	                         * stat, which cannot take this lock */
 	int dirty;              /* buf differs from what is committed */
 	int written;            /* bytes were written since the last commit */
 	int werr;               /* a write failed (EFBIG): the commit fails with it */
 	int fail_logged;        /* the content's commit failure is in the log */
 	char *werr_msg;         /* owned, may be NULL: why */
-	int idle;               /* a flush came with nothing written: the
-	                         * commit waits for release (or a reader) */
+	_Atomic int idle;       /* a flush came with nothing written: the
+	                         * commit waits for release (or a reader)
+	                         * (atomic: set under fh->lock or fs.lock,
+	                         * read under either) */
 	int writable;
 	int append;
 	int fd;                 /* scratch files: the real file, else -1 */

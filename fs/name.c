@@ -100,8 +100,12 @@ int fs_name_resolve(fs_target *t, const fs_node *dir, const char *name, int reso
 		rc = lay_name_to_key(&nk, &t->store, name, len, t->ti.schema.pk_type, 0, err);
 	} else {
 		t->kind = FS_ITEM;
-		if (dir->kind == FS_PART)
+		if (dir->kind == FS_PART) {
+			/* a re-key may replace it: fs.lock's, kept for bury()'s grace */
+			pthread_mutex_lock(&fs.lock);
 			t->pk = dir->pk;
+			pthread_mutex_unlock(&fs.lock);
+		}
 		rc = lay_name_to_key(
 		    &nk, &t->store, name, len,
 		    dir->kind == FS_PART ? t->ti.schema.sk_type : t->ti.schema.pk_type, 1, err);
@@ -113,7 +117,7 @@ int fs_name_resolve(fs_target *t, const fs_node *dir, const char *name, int reso
 	t->key = nk.value;
 	if (t->hashed && resolve) {
 		rc = eng_resolve_hash(fs.db, NULL, dir->table,
-				      t->kind == FS_ITEM && dir->kind == FS_PART ? &dir->pk : NULL,
+				      t->kind == FS_ITEM && dir->kind == FS_PART ? &t->pk : NULL,
 				      t->hash, &t->store, &t->key, err);
 		if (rc < 0)
 			return rc;

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Every test of the project: unit tests in the normal and the sanitizer
-# build, then the bats behaviour tests against real mounts. Ends with one
+# builds, the bats behaviour tests against real mounts, then the
+# multi-threaded bats suites again on a ThreadSanitizer daemon. Ends with one
 # line "N passed, N failed" summing every suite; exits non-zero on failure.
 set -u
 cd "$(dirname "$0")/.."
@@ -21,11 +22,27 @@ count() { # adds the last "N passed, N failed" line of file $1
 	total_f=$((total_f + f))
 }
 
+# count_tap FILE NAME: adds the ok and not ok lines of bats' TAP output in
+# FILE; a run cut short (timeout, crash) counts its missing tests as failed.
+count_tap() {
+	local p f planned
+	p=$(grep -c '^ok ' "$1")
+	f=$(grep -c '^not ok ' "$1")
+	planned=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$1" | head -n 1)
+	if [ -n "$planned" ] && [ $((p + f)) -lt "$planned" ]; then
+		f=$((planned - p))
+	fi
+	echo "$2: $p passed, $f failed"
+	total_p=$((total_p + p))
+	total_f=$((total_f + f))
+}
+
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 
 echo "== build"
-if ! make -j2 all >"$log/build" 2>&1 || ! make -j2 asan >>"$log/build" 2>&1; then
+if ! make -j2 all >"$log/build" 2>&1 || ! make -j2 asan >>"$log/build" 2>&1 ||
+	! make -j2 tsan >>"$log/build" 2>&1; then
 	tail -n 40 "$log/build"
 	echo "0 passed, 1 failed"
 	exit 1
@@ -43,20 +60,41 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	./scripts/run-unit.sh build-asan | tee "$log/asan"
 count "$log/asan"
 
+echo "== unit tests (thread sanitizer)"
+aslr=
+# TSan's memory layout may not fit a kernel's largest mmap randomization
+if ./build-tsan/ddbfs --help 2>&1 | grep -q 'unexpected memory mapping'; then
+	aslr="setarch $(uname -m) -R"
+fi
+TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp" $aslr ./scripts/run-unit.sh build-tsan |
+	tee "$log/tsan-unit"
+count "$log/tsan-unit"
+
 echo "== behaviour tests (bats, real mounts)"
 if ls tests/bats/*.bats >/dev/null 2>&1; then
 	DDBFS=$PWD/build/ddbfs timeout 3600 bats --tap tests/bats | tee "$log/bats"
-	p=$(grep -c '^ok ' "$log/bats")
-	f=$(grep -c '^not ok ' "$log/bats")
-	planned=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log/bats" | head -n 1)
-	# A run cut short (timeout, crash) counts its missing tests as failed.
-	if [ -n "$planned" ] && [ $((p + f)) -lt "$planned" ]; then
-		f=$((planned - p))
-	fi
-	echo "bats: $p passed, $f failed"
-	total_p=$((total_p + p))
-	total_f=$((total_f + f))
+	count_tap "$log/bats" bats
 fi
+
+# The suites where the daemon's threads meet: a data race is a failure even
+# when every test passes. Each report TSan writes counts as one failure.
+echo "== behaviour tests on the ThreadSanitizer daemon"
+tsan_suites="03_editors 08_concurrency 12_streams 15_robustness"
+mkdir -p "$log/tsan"
+TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp log_path=$log/tsan/report" \
+	DDBFS=$PWD/build-tsan/ddbfs timeout 1800 $aslr \
+	bats --tap $(printf 'tests/bats/%s.bats ' $tsan_suites) | tee "$log/tsan-bats"
+count_tap "$log/tsan-bats" "bats (tsan)"
+races=$(cat "$log"/tsan/report.* 2>/dev/null | grep -c '^WARNING: ThreadSanitizer')
+if [ "$races" -eq 0 ] && ls "$log"/tsan/report.* >/dev/null 2>&1; then
+	races=1 # not a race but TSan failing: still a failure
+fi
+if [ "$races" -gt 0 ]; then
+	cat "$log"/tsan/report.*
+	grep -h '^SUMMARY: ThreadSanitizer' "$log"/tsan/report.*
+fi
+echo "tsan: $races reports"
+total_f=$((total_f + races))
 
 echo "$total_p passed, $total_f failed"
 [ "$total_f" -eq 0 ]

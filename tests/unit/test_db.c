@@ -418,7 +418,7 @@ static void test_db__an_oversized_map_shrinks_at_open(void)
 
 struct syncer {
 	eng_db *db;
-	volatile int stop;
+	_Atomic int stop; /* set by the test thread, read by sync_loop */
 	int calls, failed;
 };
 
