@@ -11,7 +11,6 @@
 #include "name.h"
 #include "scratch.h"
 
-#define INO_MAGIC_BASE 0x7fff000000000000ull
 
 static void set_times(struct stat *st, int64_t mtime_ns, int64_t ctime_ns, int64_t atime_ns)
 {
@@ -28,7 +27,7 @@ static void set_times(struct stat *st, int64_t mtime_ns, int64_t ctime_ns, int64
 void fs_attr_dir(struct stat *st, const eng_dirmeta *m)
 {
 	memset(st, 0, sizeof(*st));
-	st->st_ino = FS_ENGINE_INO + m->id;
+	st->st_ino = fs_ino_engine(m->id);
 	st->st_mode = S_IFDIR | (m->mode & 07777);
 	st->st_nlink = 2;
 	st->st_uid = m->uid;
@@ -42,7 +41,7 @@ void fs_attr_dir(struct stat *st, const eng_dirmeta *m)
 void fs_attr_item(struct stat *st, const eng_meta *m)
 {
 	memset(st, 0, sizeof(*st));
-	st->st_ino = FS_ENGINE_INO + m->id;
+	st->st_ino = fs_ino_engine(m->id);
 	st->st_mode = S_IFREG | (m->mode & 07777);
 	st->st_nlink = 1;
 	st->st_uid = m->uid;
@@ -187,11 +186,6 @@ void fs_attr_remember(fs_node *n, const struct stat *st)
 	pthread_mutex_unlock(&fs.lock);
 }
 
-uint64_t fs_attr_new_ino(void)
-{
-	return INO_MAGIC_BASE + __atomic_add_fetch(&fs.next_ino, 1, __ATOMIC_RELAXED);
-}
-
 /* A new memory object's metadata: the caller owns it, times are now. */
 void fs_attr_init_mem(fs_node *n, fuse_req_t req, mode_t mode)
 {
@@ -203,5 +197,5 @@ void fs_attr_init_mem(fs_node *n, fuse_req_t req, mode_t mode)
 	n->gid = ctx->gid;
 	n->mtime_ns = n->ctime_ns = n->atime_ns = now;
 	if (!n->ino)
-		n->ino = fs_attr_new_ino();
+		n->ino = fs_ino_new();
 }

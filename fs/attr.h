@@ -12,7 +12,5 @@ void fs_attr_item(struct stat *st, const eng_meta *m);
 void fs_attr_init_mem(fs_node *n, fuse_req_t req, mode_t mode);
 /* Keep st on item node n: what it reports once unlinked while open. */
 void fs_attr_remember(fs_node *n, const struct stat *st);
-/* A fresh st_ino for a memory object. */
-uint64_t fs_attr_new_ino(void);
 
 #endif

@@ -259,7 +259,7 @@ static int fill(dirh *d, fs_node *dir, lay_err *err)
 				return -ENOMEM;
 			e->magic = ddbfs_magic[i].magic;
 			e->st.st_mode = S_IFREG | 0444;
-			e->st.st_ino = FS_MAGIC_INO + e->magic;
+			e->st.st_ino = fs_ino_generated(e->magic);
 		}
 		break;
 	case FS_TABLE: {
@@ -278,7 +278,7 @@ static int fill(dirh *d, fs_node *dir, lay_err *err)
 					return -ENOMEM;
 				e->magic = table_magic[i].magic;
 				e->st.st_mode = S_IFREG | 0444;
-				e->st.st_ino = FS_MAGIC_INO + e->magic;
+				e->st.st_ino = fs_ino_generated(e->magic);
 			}
 		}
 		first = d->n;

@@ -468,7 +468,7 @@ static void create_scratch(fuse_req_t req, fs_node *dir, const char *name, mode_
 		rc = -errno;
 		goto fail;
 	}
-	st.st_ino = fs_scratch_ino(&st);
+	st.st_ino = fs_ino_scratch(st.st_ino);
 	if (!(fh = fh_new(NULL, req, fi->flags))) {
 		rc = -ENOMEM;
 		goto fail;

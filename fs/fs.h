@@ -39,11 +39,6 @@ typedef enum fs_magic {
 
 struct fs_fh;
 
-/* st_ino of generated entries: FS_MAGIC_INO + their fs_magic */
-#define FS_MAGIC_INO 0x7ffe000000000000ull
-/* st_ino of engine objects: FS_ENGINE_INO + their id (1 is the root, 2 .ddbfs) */
-#define FS_ENGINE_INO 16u
-
 typedef struct fs_node {
 	uint64_t parent;        /* parent's nodeid; 0 once unlinked */
 	char *name;             /* owned */
@@ -70,7 +65,7 @@ typedef struct fs_node {
 	/* Memory objects' metadata (pending items and partitions). */
 	uint32_t mode, uid, gid;
 	int64_t mtime_ns, ctime_ns, atime_ns;
-	uint64_t ino;           /* st_ino of memory objects */
+	uint64_t ino;           /* st_ino of memory and generated objects (inode.h) */
 	off_t size;             /* items: the size last reported */
 	uint32_t keygen;        /* changes with its name or key (atomic) */
 
@@ -132,7 +127,7 @@ typedef struct fs_state {
 	fs_node *ddbfs_dir;
 	fs_node **map;          /* (parent, name) -> node */
 	size_t map_size, map_count;
-	uint64_t next_ino;      /* st_ino for memory objects (high range) */
+	uint64_t next_ino;      /* memory objects numbered so far (fs_ino_new) */
 	double timeout;         /* entry and attr timeouts */
 } fs_state;
 
