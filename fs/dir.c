@@ -30,7 +30,7 @@ typedef struct dent {
 } dent;
 
 typedef struct dirh {
-	pthread_mutex_t lock;
+	pthread_mutex_t lock; /* first in the lock order (fs.h) */
 	dent *v;
 	size_t n, cap;
 	lay_buf names;

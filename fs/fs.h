@@ -93,7 +93,7 @@ typedef struct fs_early {
 typedef struct fs_fh {
 	int refs;               /* the open file, and a settling reader (atomic) */
 	fs_node *node;
-	pthread_mutex_t lock;
+	pthread_mutex_t lock;   /* the lock order is above fs_state */
 	lay_buf buf;            /* the file's content as this handle sees it */
 	int dirty;              /* buf differs from what is committed */
 	int written;            /* bytes were written since the last commit */
@@ -113,6 +113,32 @@ typedef struct fs_fh {
 	fs_early early;
 } fs_fh;
 
+/*
+ * Lock order in fs/: a thread holding one of these locks takes only locks
+ * further down the list, never one above it.
+ *
+ *   dirh.lock       (dir.c) an open directory's listing; held while it is
+ *                   filled, which settles idle files (fs_file_settle) and
+ *                   reads the engine
+ *   fs_fh.lock      an open file's content and early state; held across its
+ *                   commit (engine calls, fs_unhide_key) and its early
+ *                   checks. Never two at once: truncate(2) by path copies
+ *                   a writer's buffer under its lock, then commits under its
+ *                   own private handle's.
+ *   journal_lock    (hide.c) the deferred deletes' journal file
+ *   fs.lock         the node map, every node's fields, memory objects and
+ *                   hide.c's list; held briefly, never across an engine call
+ *                   but the clock's (the engine's change hook, expire.c,
+ *                   takes it) nor a wait on the kernel
+ *   q_lock          (notify.c) the invalidation queue; the kernel is told
+ *                   from notify's thread with no lock held, so fs_notify_*
+ *                   may be called under any lock above
+ *   log_lock        (errlog.c) the error log and ddbfs.log
+ *
+ * The engine's locks come below all of them: it never calls back into fs/
+ * with a lock of its own held (the change hook runs after the commit).
+ */
+
 /* The whole daemon. */
 typedef struct fs_state {
 	eng_db *db;
@@ -122,7 +148,7 @@ typedef struct fs_state {
 	int test_clock;
 	int ro;
 	const char *data_dir;
-	pthread_mutex_t lock;   /* the node map and memory objects */
+	pthread_mutex_t lock;   /* the node map and memory objects: see the lock order above */
 	fs_node *root;
 	fs_node *ddbfs_dir;
 	fs_node **map;          /* (parent, name) -> node */
