@@ -7,10 +7,6 @@
 #include <time.h>
 
 #include "inode.h"
-#include "magic.h"
-#include "name.h"
-#include "scratch.h"
-
 
 static void set_times(struct stat *st, int64_t mtime_ns, int64_t ctime_ns, int64_t atime_ns)
 {
@@ -52,7 +48,7 @@ void fs_attr_item(struct stat *st, const eng_meta *m)
 	set_times(st, m->mtime_ns, m->ctime_ns, 0);
 }
 
-static void attr_mem(struct stat *st, const fs_node *n, mode_t type)
+void fs_attr_mem(struct stat *st, const fs_node *n, mode_t type)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_ino = n->ino;
@@ -64,111 +60,6 @@ static void attr_mem(struct stat *st, const fs_node *n, mode_t type)
 	st->st_blksize = 4096;
 	st->st_blocks = (st->st_size + 511) / 512;
 	set_times(st, n->mtime_ns, n->ctime_ns, n->atime_ns);
-}
-
-int fs_attr_node(fs_node *n, struct stat *st, lay_err *err)
-{
-	eng_table_info ti;
-	eng_meta meta;
-	lay_key key;
-	lay_buf out = LAY_BUF_INIT;
-	int rc;
-
-	switch (n->kind) {
-	case FS_ROOT:
-	case FS_MAGIC_DIR:
-		attr_mem(st, n, S_IFDIR);
-		return 0;
-	case FS_TABLE:
-		if ((rc = eng_table_get(fs.db, n->table, &ti, err)) < 0)
-			return rc;
-		fs_attr_dir(st, &ti.dir);
-		return 0;
-	case FS_PART:
-		if (n->mem) {
-			attr_mem(st, n, S_IFDIR);
-			return 0;
-		}
-		{
-			eng_dirmeta dm;
-
-			if ((rc = eng_part_get(fs.db, n->table, &n->pk, &dm, err)) < 0)
-				return rc;
-			fs_attr_dir(st, &dm);
-		}
-		/* one number for the directory's whole life: made by mkdir,
-		 * filled, emptied (SPEC §6) */
-		pthread_mutex_lock(&fs.lock);
-		if (n->ino)
-			st->st_ino = n->ino;
-		else
-			n->ino = st->st_ino;
-		pthread_mutex_unlock(&fs.lock);
-		return 0;
-	case FS_ITEM:
-		if (n->mem) {
-			attr_mem(st, n, S_IFREG);
-		} else {
-			fs_node_item_key(n, &key);
-			rc = eng_item_get(fs.db, n->table, &key, NULL, &meta, err);
-			if (rc == -ENOENT && !n->parent && n->open) {
-				/* unlinked while open: what it was, with no link */
-				pthread_mutex_lock(&fs.lock);
-				attr_mem(st, n, S_IFREG);
-				st->st_size = n->size;
-				st->st_blocks = (st->st_size + 511) / 512;
-				st->st_nlink = 0;
-				pthread_mutex_unlock(&fs.lock);
-				return 0;
-			}
-			if (rc < 0)
-				return rc;
-			fs_attr_item(st, &meta);
-			fs_attr_remember(n, st);
-		}
-		/* an item shows its last commit; a created file not yet
-		 * committed has only its writer's bytes */
-		pthread_mutex_lock(&fs.lock);
-		if (n->mem && n->dirty) {
-			st->st_size = n->dirty->buf.len;
-			st->st_blocks = (st->st_size + 511) / 512;
-		}
-		if (n->atime_ns) {
-			/* atime is not stored with the item: the node keeps what
-			 * utimens set while the kernel holds it */
-			st->st_atim.tv_sec = n->atime_ns / 1000000000;
-			st->st_atim.tv_nsec = n->atime_ns % 1000000000;
-		}
-		pthread_mutex_unlock(&fs.lock);
-		return 0;
-	case FS_SCRATCH:
-		return fs_scratch_attr(n, st);
-	case FS_MAGIC_FILE:
-		if (n->magic == FS_M_SNAPSHOTS) {
-			attr_mem(st, n, S_IFDIR);
-			st->st_mode = S_IFDIR | 0555;
-			return 0;
-		}
-		attr_mem(st, n, S_IFREG);
-		st->st_mode = S_IFREG | (n->magic == FS_M_CLOCK && fs.test_clock ? 0644 : 0444);
-		if (n->magic == FS_M_STREAM) {
-			uint64_t size;
-
-			if ((rc = eng_stream_size(fs.db, n->table, &size, err)) < 0)
-				return rc;
-			st->st_size = (off_t)size;
-			st->st_blocks = (st->st_size + 511) / 512;
-			return 0;
-		}
-		if ((rc = fs_magic_render(n, &out)) < 0) {
-			lay_buf_free(&out);
-			return lay_err_set(err, rc, "cannot render %s", n->name);
-		}
-		st->st_size = out.len;
-		lay_buf_free(&out);
-		return 0;
-	}
-	return lay_err_set(err, -EIO, "unknown node kind");
 }
 
 void fs_attr_remember(fs_node *n, const struct stat *st)

@@ -18,6 +18,7 @@
 #include "errlog.h"
 #include "hide.h"
 #include "inode.h"
+#include "kind.h"
 #include "magic.h"
 #include "name.h"
 #include "node.h"
@@ -411,7 +412,7 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 
 		memset(&e, 0, sizeof(e));
 		e.ino = fs_ino_of(n);
-		fs_attr_node(n, &e.attr, &err);
+		fs_kind_getattr(n, &e.attr, &err);
 		e.attr_timeout = fs.timeout;
 		e.entry_timeout = fs.timeout;
 		fuse_reply_create(req, &e, fi);

@@ -117,7 +117,7 @@ typedef struct fs_fh {
  * Lock order in fs/: a thread holding one of these locks takes only locks
  * further down the list, never one above it.
  *
- *   dirh.lock       (dir.c) an open directory's listing; held while it is
+ *   fs_dirh.lock    (dirbuf.h) an open directory's listing; held while it is
  *                   filled, which settles idle files (fs_file_settle) and
  *                   reads the engine
  *   fs_fh.lock      an open file's content and early state; held across its

@@ -85,6 +85,17 @@ fs_node *fs_node_for(fs_node *dir, const char *name, const fs_target *t)
 	return fs_node_get(dir, name, t->kind, t->magic, &t->pk, &t->key, t->ti.schema.sk[0] != 0);
 }
 
+fs_node *fs_node_lookup(fs_node *dir, const char *name, const fs_target *t)
+{
+	fs_node *n;
+
+	pthread_mutex_lock(&fs.lock);
+	if ((n = fs_node_for(dir, name, t)))
+		n->nlookup++;
+	pthread_mutex_unlock(&fs.lock);
+	return n;
+}
+
 fs_node *fs_part_from_scratch(fs_node *dir, const char *name, const fs_target *t,
 			      const struct stat *st)
 {
