@@ -48,6 +48,18 @@ fs_dent *fs_dirh_add(fs_dirh *d, const char *name, size_t len, fs_kind kind)
 	return e;
 }
 
+int fs_dirh_add_generated(fs_dirh *d, const char *name, fs_magic magic)
+{
+	fs_dent *e = fs_dirh_add(d, name, strlen(name), FS_MAGIC_FILE);
+
+	if (!e)
+		return -ENOMEM;
+	e->magic = magic;
+	e->st.st_mode = S_IFREG | 0444;
+	e->st.st_ino = fs_ino_generated(magic);
+	return 0;
+}
+
 typedef struct fill_ctx {
 	fs_dirh *d;
 	fs_node *dir;

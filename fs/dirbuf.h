@@ -32,6 +32,8 @@ void fs_dirh_clear(fs_dirh *d);
  * zeroed but for its name, kind and timeout. NULL on ENOMEM. The pointer
  * lives until the next add. */
 fs_dent *fs_dirh_add(fs_dirh *d, const char *name, size_t len, fs_kind kind);
+/* Append generated file name of kind magic. -ENOMEM. */
+int fs_dirh_add_generated(fs_dirh *d, const char *name, fs_magic magic);
 /* Append the engine's partitions (pk NULL) or items (of partition pk) of
  * table dir or partition dir, in key order, but items whose delete is
  * deferred (hide.c). Returns eng_list's result. */

@@ -4,10 +4,8 @@
 #include "kind.h"
 
 #include <errno.h>
-#include <string.h>
 
 #include "attr.h"
-#include "inode.h"
 #include "magic.h"
 #include "node.h"
 
@@ -44,19 +42,14 @@ static int magic_dir_lookup(fs_node *dir, const char *name, fs_target *t, fs_nod
 
 static int magic_dir_readdir(fs_node *dir, fs_dirh *d, lay_err *err)
 {
-	fs_dent *e;
 	size_t i;
+	int rc;
 
 	(void)dir;
 	(void)err;
-	for (i = 0; i < sizeof(ddbfs_files) / sizeof(ddbfs_files[0]); i++) {
-		if (!(e = fs_dirh_add(d, ddbfs_files[i].name, strlen(ddbfs_files[i].name),
-				      FS_MAGIC_FILE)))
-			return -ENOMEM;
-		e->magic = ddbfs_files[i].magic;
-		e->st.st_mode = S_IFREG | 0444;
-		e->st.st_ino = fs_ino_generated(e->magic);
-	}
+	for (i = 0; i < sizeof(ddbfs_files) / sizeof(ddbfs_files[0]); i++)
+		if ((rc = fs_dirh_add_generated(d, ddbfs_files[i].name, ddbfs_files[i].magic)) < 0)
+			return rc;
 	return 0;
 }
 

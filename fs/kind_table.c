@@ -3,10 +3,8 @@
 #include "kind.h"
 
 #include <errno.h>
-#include <string.h>
 
 #include "attr.h"
-#include "inode.h"
 #include "node.h"
 
 /* A table's generated files, listed when generated entries are shown. */
@@ -44,7 +42,6 @@ static int table_lookup(fs_node *dir, const char *name, fs_target *t, fs_node **
 static int table_readdir(fs_node *dir, fs_dirh *d, lay_err *err)
 {
 	eng_table_info ti;
-	fs_dent *e;
 	size_t i;
 	int rc;
 
@@ -54,16 +51,9 @@ static int table_readdir(fs_node *dir, fs_dirh *d, lay_err *err)
 	pthread_mutex_lock(&fs.lock);
 	dir->has_sk = ti.schema.sk[0] != 0;
 	pthread_mutex_unlock(&fs.lock);
-	if (fs.show_magic) {
-		for (i = 0; i < sizeof(generated) / sizeof(generated[0]); i++) {
-			if (!(e = fs_dirh_add(d, generated[i].name, strlen(generated[i].name),
-					      FS_MAGIC_FILE)))
-				return -ENOMEM;
-			e->magic = generated[i].magic;
-			e->st.st_mode = S_IFREG | 0444;
-			e->st.st_ino = fs_ino_generated(e->magic);
-		}
-	}
+	for (i = 0; fs.show_magic && i < sizeof(generated) / sizeof(generated[0]); i++)
+		if ((rc = fs_dirh_add_generated(d, generated[i].name, generated[i].magic)) < 0)
+			return rc;
 	/* partitions made by mkdir take their place in key order */
 	d->sort_from = d->n;
 	rc = fs_dirh_list(d, dir, NULL, err);
