@@ -12,9 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../engine/db.h"
-#include "../engine/item.h"
-#include "../engine/table.h"
+#include "../engine/engine.h"
 #include "../layout/buf.h"
 #include "../layout/json.h"
 #include "../layout/schema.h"
@@ -137,7 +135,7 @@ static eng_db *eng_open(const char *dir, int sync_always)
 	eng_db *db;
 
 	eng_check(eng_db_open(&db, dir, &dbo, &err), &err, "eng_db_open");
-	eng_check(eng_table_create(db, TABLE, NULL, NULL, &err), &err, "eng_table_create");
+	eng_check(eng_table_create(db, NULL, TABLE, NULL, NULL, &err), &err, "eng_table_create");
 	return db;
 }
 
@@ -166,7 +164,7 @@ static double eng_put(eng_db *db, unsigned long first, unsigned long count)
 	}
 	t0 = bench_now();
 	for (i = 0; i < count; i++)
-		eng_check(eng_item_put(db, TABLE, &items[i], NULL, 0, &ev, NULL, &err), &err,
+		eng_check(eng_item_put(db, NULL, TABLE, &items[i], NULL, 0, &ev, NULL, &err), &err,
 			  "eng_item_put");
 	t0 = bench_now() - t0;
 	for (i = 0; i < count; i++)
@@ -189,7 +187,7 @@ static double eng_get(eng_db *db, unsigned long first, unsigned long count)
 		lay_item it = LAY_ITEM_INIT;
 		eng_meta meta;
 
-		eng_check(eng_item_get(db, TABLE, &key, &it, &meta, &err), &err, "eng_item_get");
+		eng_check(eng_item_get(db, NULL, TABLE, &key, &it, &meta, &err), &err, "eng_item_get");
 		lay_buf_reset(&buf);
 		if (lay_json_render(&buf, &it, LAY_FMT_PLAIN) < 0)
 			bench_die("lay_json_render: out of memory");

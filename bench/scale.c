@@ -9,9 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../engine/db.h"
-#include "../engine/item.h"
-#include "../engine/table.h"
+#include "../engine/engine.h"
 #include "../layout/buf.h"
 #include "../layout/json.h"
 #include "../layout/schema.h"
@@ -54,7 +52,7 @@ static void put(eng_db *db, unsigned long i)
 	lay_schema_default(&schema);
 	eng_check(lay_json_parse(&it, json, len, LAY_FMT_PLAIN, &err), &err, "lay_json_parse");
 	eng_check(lay_item_set_key(&it, &schema, &key, 0, &err), &err, "lay_item_set_key");
-	eng_check(eng_item_put(db, TABLE, &it, NULL, 0, &ev, NULL, &err), &err, "eng_item_put");
+	eng_check(eng_item_put(db, NULL, TABLE, &it, NULL, 0, &ev, NULL, &err), &err, "eng_item_put");
 	lay_item_free(&it);
 }
 
@@ -78,7 +76,7 @@ static unsigned long warm(eng_db *db)
 	for (p = 0; p < BENCH_PARTS; p++) {
 		lay_key key = key_of(part, sk, (unsigned long)p);
 
-		eng_check(eng_list(db, TABLE, &key.pk, NULL, 0, 0, count_entry, &seen, &err), &err,
+		eng_check(eng_list(db, NULL, TABLE, &key.pk, NULL, 0, 0, count_entry, &seen, &err), &err,
 			  "eng_list");
 	}
 	return seen;
@@ -127,9 +125,9 @@ int main(int argc, char **argv)
 		bench_die("--to and --k must be at least 1");
 
 	eng_check(eng_db_open(&db, dir, NULL, &err), &err, "eng_db_open");
-	rc = eng_table_get(db, TABLE, &info, &err);
+	rc = eng_table_get(db, NULL, TABLE, &info, &err);
 	if (rc == -ENOENT)
-		eng_check(eng_table_create(db, TABLE, NULL, NULL, &err), &err, "eng_table_create");
+		eng_check(eng_table_create(db, NULL, TABLE, NULL, NULL, &err), &err, "eng_table_create");
 	else
 		eng_check(rc, &err, "eng_table_get");
 	if (rc == 0)
@@ -166,7 +164,7 @@ int main(int argc, char **argv)
 		lay_key key = key_of(part, sk, (unsigned long)(rng() % to));
 		lay_item it = LAY_ITEM_INIT;
 
-		eng_check(eng_item_get(db, TABLE, &key, &it, NULL, &err), &err, "eng_item_get");
+		eng_check(eng_item_get(db, NULL, TABLE, &key, &it, NULL, &err), &err, "eng_item_get");
 		lay_buf_reset(&buf);
 		if (lay_json_render(&buf, &it, LAY_FMT_PLAIN) < 0)
 			bench_die("lay_json_render: out of memory");
@@ -180,7 +178,7 @@ int main(int argc, char **argv)
 		char part[8], sk[16];
 		lay_key key = key_of(part, sk, i);
 
-		eng_check(eng_item_delete(db, TABLE, &key, NULL, &err), &err, "eng_item_delete");
+		eng_check(eng_item_delete(db, NULL, TABLE, &key, NULL, &err), &err, "eng_item_delete");
 	}
 	bench_result(out, to, "engine", "eng_delete", (bench_now() - t0) / (double)k * 1e6,
 		     "us/op");

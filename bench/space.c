@@ -11,9 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../engine/db.h"
-#include "../engine/item.h"
-#include "../engine/table.h"
+#include "../engine/engine.h"
 #include "../layout/json.h"
 #include "../layout/schema.h"
 #include "common.h"
@@ -119,10 +117,10 @@ int main(int argc, char **argv)
 		bench_die("out of memory");
 
 	eng_check(eng_db_open(&db, dir, NULL, &err), &err, "eng_db_open");
-	eng_check(eng_table_create(db, TABLE, NULL, NULL, &err), &err, "eng_table_create");
-	eng_check(eng_table_get(db, TABLE, &info, &err), &err, "eng_table_get");
-	info.settings.stream_view = (eng_stream_view)view;
-	eng_check(eng_table_set_settings(db, TABLE, &info.settings, &err), &err,
+	eng_check(eng_table_create(db, NULL, TABLE, NULL, NULL, &err), &err, "eng_table_create");
+	eng_check(eng_table_get(db, NULL, TABLE, &info, &err), &err, "eng_table_get");
+	info.settings.stream_view = (lay_view)view;
+	eng_check(eng_table_set_settings(db, NULL, TABLE, &info.settings, &err), &err,
 		  "eng_table_set_settings");
 	lay_schema_default(&schema);
 	for (i = 0; i < n; i++) {
@@ -142,7 +140,7 @@ int main(int argc, char **argv)
 		eng_check(lay_json_parse(&it, json, len, LAY_FMT_PLAIN, &err), &err,
 			  "lay_json_parse");
 		eng_check(lay_item_set_key(&it, &schema, &key, 0, &err), &err, "lay_item_set_key");
-		eng_check(eng_item_put(db, TABLE, &it, NULL, 0, &ev, NULL, &err), &err,
+		eng_check(eng_item_put(db, NULL, TABLE, &it, NULL, 0, &ev, NULL, &err), &err,
 			  "eng_item_put");
 		lay_item_free(&it);
 	}

@@ -7,10 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../engine/db.h"
-#include "../engine/item.h"
-#include "../engine/maint.h"
-#include "../engine/table.h"
+#include "../engine/engine.h"
 #include "../layout/json.h"
 #include "common.h"
 
@@ -32,7 +29,7 @@ static void put_batch(eng_db *db, unsigned long from, unsigned long to, unsigned
 		snprintf(json, sizeof(json), "{\"id\":\"k%08lu\",\"exp\":%lld,\"pad\":\"%0100d\"}", i,
 			 exp, 0);
 		if (lay_json_parse(&it, json, strlen(json), LAY_FMT_PLAIN, &err) < 0 ||
-		    eng_item_put(db, "Sweep", &it, NULL, 0, NULL, NULL, &err) < 0)
+		    eng_item_put(db, NULL, "Sweep", &it, NULL, 0, NULL, NULL, &err) < 0)
 			bench_die("put: %s", err.msg);
 		lay_item_free(&it);
 	}
@@ -42,7 +39,7 @@ static void put_batch(eng_db *db, unsigned long from, unsigned long to, unsigned
 static double sweep_ms(const char *dir, unsigned long n)
 {
 	eng_db_opts o = { 0 };
-	eng_table_settings s = { 0 };
+	lay_settings s = { 0 };
 	lay_schema sch = { 0 };
 	eng_clock *clk;
 	lay_err err = { 0 };
@@ -60,8 +57,8 @@ static double sweep_ms(const char *dir, unsigned long n)
 	strcpy(sch.pk, "id");
 	sch.pk_type = LAY_S;
 	strcpy(s.ttl_attr, "exp");
-	if (eng_table_create(db, "Sweep", &sch, NULL, &err) < 0 ||
-	    eng_table_set_settings(db, "Sweep", &s, &err) < 0)
+	if (eng_table_create(db, NULL, "Sweep", &sch, NULL, &err) < 0 ||
+	    eng_table_set_settings(db, NULL, "Sweep", &s, &err) < 0)
 		bench_die("table: %s", err.msg);
 	for (r = 0; r < ROUNDS; r++) {
 		double t0;

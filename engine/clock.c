@@ -1,7 +1,7 @@
 /* The one clock of the db (SPEC §16): CLOCK_REALTIME plus an offset that
  * only a test clock may move, forward only, so tests never sleep for the
  * minutes TTL, stream retention and PITR are measured in. */
-#include "clock.h"
+#include "engine.h"
 
 #include <errno.h>
 #include <stdatomic.h>

@@ -2,7 +2,7 @@
  * pid, the LMDB environment and its named databases, and the group-commit
  * thread that makes commits durable within sync_ms. The storage design is
  * described at the top of store.c. */
-#include "db.h"
+#include "engine.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "catalog.h"
 #include "store.h"
 
 /* the map starts small and grows by steps (store.c): a fresh DATA_DIR
@@ -234,6 +235,7 @@ int eng_db_open(eng_db **out, const char *dir, const eng_db_opts *opts, lay_err 
 	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&db->cache_mu, NULL);
 	pthread_mutex_init(&db->maint_mu, NULL);
+	pthread_mutex_init(&db->subs_mu, NULL);
 	pthread_mutex_init(&db->rtxn_mu, NULL);
 	store_rtxn_init(db);
 	pthread_condattr_init(&ca);
@@ -298,6 +300,7 @@ void eng_db_close(eng_db *db)
 	pthread_mutex_destroy(&db->cache_mu);
 	pthread_cond_destroy(&db->maint_cv);
 	pthread_mutex_destroy(&db->maint_mu);
+	pthread_mutex_destroy(&db->subs_mu);
 	pthread_mutex_destroy(&db->rtxn_mu);
 	pthread_cond_destroy(&db->sync_cv);
 	pthread_mutex_destroy(&db->sync_mu);

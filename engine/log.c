@@ -1,5 +1,5 @@
 /* The change log (SPEC §8, §12, §15): one record per item-level change,
- * written by item.c in the transaction of the change, keyed [tid][seq] with
+ * written in the transaction of the change (store_log_change), keyed [tid][seq] with
  * seq from the db-wide counter "last_seq" (never reused, not even after a
  * trim or a table's deletion). Record: version, event, flags, time, the key
  * (lay_codec values: the schema may change once the table is empty again),
@@ -8,30 +8,32 @@
  * replicas built on it, read): for the rest a record would only hold a
  * second copy of every item, and a delete would move the item's bytes into
  * the log instead of freeing them. Streams keep their own records. */
-#include "log.h"
+#include "engine.h"
 
 #include <errno.h>
 #include <string.h>
 
 #include "../layout/codec.h"
-#include "store.h"
+#include "change.h"
 
 #define LOG_VERSION 1
 /* records deleted per transaction by a trim, so a huge trim never makes a
  * transaction too large for LMDB */
 #define TRIM_BATCH 10000
 
-int store_log_append(MDB_txn *txn, eng_db *db, const store_table *t, uint64_t seq,
-		     int64_t time_ns, eng_event event, unsigned flags, const lay_key *key,
-		     const void *old, size_t old_len, const void *new_img, size_t new_len,
-		     lay_err *err)
+int store_log_change(MDB_txn *txn, eng_db *db, const store_table *t, int64_t time_ns,
+		     eng_event event, unsigned flags, const lay_key *key, const void *old,
+		     size_t old_len, const void *new_img, size_t new_len, lay_err *err)
 {
 	uint32_t tid = t->tid;
 	lay_buf b = LAY_BUF_INIT;
 	unsigned char k[12];
 	size_t klen_at;
+	uint64_t seq;
 	int rc, bad = 0;
 
+	if ((rc = store_counter_next(txn, db, STORE_SEQ, &seq, err)) < 0)
+		return rc;
 	if (!t->settings.pitr)
 		goto out_stream;
 
@@ -63,7 +65,7 @@ int store_log_append(MDB_txn *txn, eng_db *db, const store_table *t, uint64_t se
 	if (rc < 0)
 		return rc;
 out_stream:
-	if (t->settings.stream_view == ENG_STREAM_OFF)
+	if (t->settings.stream_view == LAY_VIEW_OFF)
 		return 0;
 	return store_stream_append(txn, db, t, seq, time_ns, event, flags, key, old, old_len,
 				   new_img, new_len, err);

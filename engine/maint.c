@@ -1,8 +1,8 @@
-/* Time-driven work (SPEC §8, §9, §16): TTL expiry rules and index, and a
- * thread that every maint_ms sweeps expired items and trims streams
+/* Time-driven work (SPEC §8, §9, §16): a thread that every maint_ms
+ * sweeps expired items (expiry.c) and trims streams
  * (24 hours) and change logs (35 days with PITR on, else at once), all by
  * the db's one clock. */
-#include "maint.h"
+#include "engine.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -10,70 +10,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "log.h"
+#include "expiry.h"
 #include "store.h"
-#include "stream.h"
 
 #define NS 1000000000ll
-#define FIVE_YEARS_S (5ll * 365 * 24 * 3600)
 #define STREAM_KEEP_NS (24ll * 3600 * NS)
 #define LOG_KEEP_NS (35ll * 24 * 3600 * NS)
 /* items deleted per table per round, so one table cannot starve the rest */
 #define SWEEP_PER_ROUND 10000
-
-int64_t store_ttl_expiry(const lay_item *it, const char *attr, int64_t now_ns)
-{
-	const lay_attr *a;
-	const char *p;
-	int64_t exp = 0;
-	size_t i;
-
-	if (!attr[0] || !(a = lay_item_find(it, attr, strlen(attr))) || a->v.type != LAY_N)
-		return 0;
-	p = a->v.u.p;
-	if (p[0] == '-')
-		return 0; /* before 1970: more than five years ago */
-	for (i = 0; i < a->v.len && p[i] != '.'; i++) {
-		if (i == 15)
-			return 0; /* past year 30 million: never */
-		exp = exp * 10 + (p[i] - '0');
-	}
-	/* values more than five years in the past are ignored, as DynamoDB does;
-	 * the clock only moves forward, so they never expire */
-	if (exp == 0 || exp < now_ns / NS - FIVE_YEARS_S)
-		return 0;
-	return exp;
-}
-
-int store_ttl_expired(int64_t exp, int64_t now_ns)
-{
-	return exp != 0 && exp * NS <= now_ns && exp >= now_ns / NS - FIVE_YEARS_S;
-}
-
-int store_ttl_index(MDB_txn *txn, eng_db *db, const void *ikey, size_t ilen, int64_t exp, int add,
-		    lay_err *err)
-{
-	unsigned char k[12 + STORE_KEY_MAX];
-	int rc;
-
-	if (ilen < 4 || ilen - 4 > STORE_KEY_MAX)
-		return lay_err_set(err, -EIO, "an item key is too long to index");
-	memcpy(k, ikey, 4);
-	store_be64(k + 4, (uint64_t)exp);
-	memcpy(k + 12, (const unsigned char *)ikey + 4, ilen - 4);
-	if (add)
-		return store_put(txn, db->ttl, k, ilen + 8, "", 0, err);
-	rc = store_del(txn, db->ttl, k, ilen + 8, err);
-	return rc == -ENOENT ? 0 : rc;
-}
-
-void eng_db_set_hook(eng_db *db, eng_change_hook fn, void *ctx)
-{
-	pthread_mutex_lock(&db->maint_mu);
-	db->hook = fn;
-	db->hook_ctx = ctx;
-	pthread_mutex_unlock(&db->maint_mu);
-}
 
 int eng_db_maintain(eng_db *db, size_t limit, size_t *swept, lay_err *err)
 {
@@ -86,7 +30,7 @@ int eng_db_maintain(eng_db *db, size_t limit, size_t *swept, lay_err *err)
 	if ((count = eng_table_list(db, &names)) < 0)
 		return lay_err_set(err, count, "out of memory listing tables");
 	for (i = 0; i < count && rc == 0; i++) {
-		if (eng_table_get(db, names[i], &ti, NULL) < 0)
+		if (eng_table_get(db, NULL, names[i], &ti, NULL) < 0)
 			continue; /* deleted meanwhile */
 		if (ti.settings.ttl_attr[0]) {
 			rc =
@@ -129,7 +73,7 @@ static void *maint_main(void *arg)
 		if (db->maint_stop)
 			break;
 		pthread_mutex_unlock(&db->maint_mu);
-		/* a failure now is retried next round; the hook reports the rest */
+		/* a failure now is retried next round */
 		eng_db_maintain(db, 0, NULL, &err);
 		pthread_mutex_lock(&db->maint_mu);
 	}

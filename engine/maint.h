@@ -1,27 +1,3 @@
-/* Time-driven work (SPEC §8, §9, §16): a thread of the engine sweeps
- * expired items (TTL) and trims streams (24 hours) and the change log
- * (35 days), reading the db's one clock. */
-#ifndef ENG_MAINT_H
-#define ENG_MAINT_H
-
-#include "../layout/err.h"
-#include "../layout/schema.h"
-#include "db.h"
-
-/* What the engine changed by itself (a TTL deletion: event 3, REMOVE),
- * after it committed; key is borrowed for the call. Runs on the engine's
- * maintenance thread. */
-typedef void (*eng_change_hook)(void *ctx, const char *table, const lay_key *key, int event);
-
-/* Be told of the engine's own changes (fn NULL: stop). */
-void eng_db_set_hook(eng_db *db, eng_change_hook fn, void *ctx);
-
-/*
- * Do the time-driven work now: delete expired items (each a REMOVE by the
- * service, at most limit per call; 0: no limit), trim stream records older
- * than 24 hours and change records older than 35 days. *swept (may be NULL)
- * gets how many items went. The maintenance thread calls it every second.
- */
-int eng_db_maintain(eng_db *db, size_t limit, size_t *swept, lay_err *err);
-
-#endif
+/* The public face of the engine is engine.h; this name is kept for
+ * includes that predate it. */
+#include "engine.h"

@@ -10,7 +10,7 @@
  * - Named databases, integers big-endian so that memcmp order is numeric:
  *     meta    counter name -> u64: next_oid (ids of items, partitions and
  *             tables), next_tid, last_seq, tables_gen
- *     tables  name -> table record (table.c)
+ *     tables  name -> table record (catalog.c)
  *     tstats  [tid] -> item count, size bytes, table dir mtime/ctime
  *     parts   [tid][pk part] -> partition row: id (= pid), dir metadata,
  *             the full encoding of the partition key
@@ -45,7 +45,7 @@
  *   may use the headroom: a delete needs fresh pages for its copy-on-write,
  *   and what it frees is reusable only by a later transaction, once no
  *   reader sees the one that freed it.
- * - Tables are read by every item operation; table.c caches their records
+ * - Tables are read by every item operation; catalog.c caches their records
  *   by name, valid while meta's tables_gen is unchanged. Every change of a
  *   table record writes a fresh, never repeated generation in the same
  *   transaction, so an aborted change can never leave a stale entry valid.

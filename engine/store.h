@@ -1,6 +1,6 @@
 /* Private to engine/: the eng_db structure, the transaction helpers that
- * make the LMDB map grow by itself, the key and row byte formats shared by
- * table.c, item.c and log.c, and the table record cache. See store.c. */
+ * make the LMDB map grow by itself, counters, and the byte helpers of keys
+ * and records. See store.c. */
 #ifndef ENG_STORE_H
 #define ENG_STORE_H
 
@@ -14,11 +14,7 @@
 #include "../layout/err.h"
 #include "../layout/item.h"
 #include "../layout/schema.h"
-#include "clock.h"
-#include "db.h"
-#include "item.h"
-#include "maint.h"
-#include "table.h"
+#include "engine.h"
 
 /* The longest key encoding kept whole in an LMDB key; a longer one is cut
  * to STORE_KEY_CUT bytes plus an 8-byte hash of the whole encoding. */
@@ -71,8 +67,13 @@ struct eng_db {
 	int maint_stop;
 	pthread_mutex_t maint_mu;
 	pthread_cond_t maint_cv;
-	eng_change_hook hook;      /* told of the engine's own changes */
-	void *hook_ctx;
+	/* told of every committed change (events.c) */
+	pthread_mutex_t subs_mu;
+	_Atomic size_t nsubs;
+	struct {
+		eng_change_fn fn;
+		void *ctx;
+	} subs[ENG_MAX_SUBSCRIBERS];
 	/* read transactions cached by threads (store.c) */
 	uint64_t serial;
 	pthread_mutex_t rtxn_mu;
@@ -210,92 +211,9 @@ int store_keypart(lay_buf *out, const void *enc, size_t len);
 /* memcmp order of two byte strings, a prefix first (LMDB's order). */
 int store_bytes_cmp(const void *a, size_t alen, const void *b, size_t blen);
 
-/* A table as its record says (table.c keeps them; the cache copies them). */
-typedef struct store_table {
-	char name[256];
-	uint32_t tid;
-	lay_schema schema;
-	int64_t created_ns;
-	uint64_t dir_id;
-	uint32_t mode, uid, gid;
-	eng_table_settings settings;
-} store_table;
-
-/* The table named name as this transaction sees it, from the cache when it
- * is current. -ENOENT with a message if there is none. */
-int store_table_get(MDB_txn *txn, eng_db *db, const char *name, store_table *out, lay_err *err);
-
-/* The table as last seen, without a transaction when it is cached (fresh
- * == 0; *cached (may be NULL) then says so), else from a read transaction:
- * for validating input before a write transaction, which then checks with
- * store_table_same that it did not change. Input that a cached copy
- * rejects must be checked again with a fresh one. */
-int store_table_peek(eng_db *db, const char *name, int fresh, store_table *out, int *cached,
-		     lay_err *err);
-
-/* 1 if a and b are the same table with the same key schema. */
-int store_table_same(const store_table *a, const store_table *b);
-
-/* Empty the table cache (close). */
-void store_cache_clear(eng_db *db);
-
-/* Per-table statistics and the table directory's times ("tstats"). */
-typedef struct store_stats {
-	uint64_t count, size;
-	int64_t mtime_ns, ctime_ns;
-} store_stats;
-
-int store_stats_get(MDB_txn *txn, eng_db *db, uint32_t tid, store_stats *out, lay_err *err);
-int store_stats_put(MDB_txn *txn, eng_db *db, uint32_t tid, const store_stats *s, lay_err *err);
-
-/*
- * Append one change record for table t (as the transaction sees it) with
- * sequence number seq (taken by the caller from store_counter_next
- * (STORE_SEQ)). old/new are lay_codec encodings of the images (len 0:
- * none). With the table's stream on, its stream record goes in too.
- */
-int store_log_append(MDB_txn *txn, eng_db *db, const store_table *t, uint64_t seq,
-		     int64_t time_ns, eng_event event, unsigned flags, const lay_key *key,
-		     const void *old, size_t old_len, const void *new_img, size_t new_len,
-		     lay_err *err);
-
-/* stream.c: render and append the stream record of a change (same arguments). */
-int store_stream_append(MDB_txn *txn, eng_db *db, const store_table *t, uint64_t seq,
-			int64_t time_ns, eng_event event, unsigned flags, const lay_key *key,
-			const void *old, size_t old_len, const void *new_img, size_t new_len,
-			lay_err *err);
-
-/*
- * item.c: re-key table t (as the transaction sees it) to schema ns, in the
- * caller's transaction: every item takes its new key from its attributes
- * (SPEC §2), leaving its old place (a REMOVE record) before any takes its
- * new one (an INSERT record); expired items are removed by the service.
- * The caller writes the table record. -ENOTEMPTY with the reason when an
- * item lacks a new key attribute, has one of the wrong type, or two items
- * would share a key: the caller aborts, nothing has changed.
- */
-int store_rekey(MDB_txn *txn, eng_db *db, const store_table *t, const lay_schema *ns, lay_err *err);
-
-/* The maintenance thread (maint.c), when db->maint_ms > 0. */
+/* The maintenance thread (maint.c), when db->maint_ms > 0: started by
+ * eng_db_open, stopped by eng_db_close. */
 int store_maint_start(eng_db *db, lay_err *err);
 void store_maint_stop(eng_db *db);
-
-/* TTL (maint.c): the expiry of an item for a table whose TTL attribute is
- * attr ("": none): epoch seconds, or 0 when it never expires. */
-int64_t store_ttl_expiry(const lay_item *it, const char *attr, int64_t now_ns);
-
-/* 1 if an item expiring at exp (epoch seconds, 0: never) has expired. */
-int store_ttl_expired(int64_t exp, int64_t now_ns);
-
-/* The expiry index: [tid][exp][items key without tid] -> "" */
-int store_ttl_index(MDB_txn *txn, eng_db *db, const void *ikey, size_t ilen, int64_t exp,
-		    int add, lay_err *err);
-
-/* item.c: delete table's expired items (at most limit; 0: all), telling
- * db->hook of each after its transaction committed. */
-int store_ttl_sweep(eng_db *db, const char *table, size_t limit, size_t *swept, lay_err *err);
-
-/* Recompute every item's expiry after the table's TTL attribute changed. */
-int store_ttl_reindex(MDB_txn *txn, eng_db *db, const store_table *t, lay_err *err);
 
 #endif

@@ -3,7 +3,7 @@
  * change. Rows of "stream": [tid][offset u64] -> [time_ns u64][text]; the
  * stream's end is the meta counter "stream_end:<tid>". Offsets never move:
  * a trim deletes rows from the start and leaves the end alone. */
-#include "stream.h"
+#include "engine.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -11,8 +11,7 @@
 
 #include "../layout/codec.h"
 #include "../layout/stream.h"
-#include "log.h"
-#include "store.h"
+#include "change.h"
 
 static void end_name(char *out, size_t size, uint32_t tid)
 {
@@ -64,7 +63,7 @@ int store_stream_append(MDB_txn *txn, eng_db *db, const store_table *t, uint64_t
 	r.time_ns = time_ns;
 	r.event = event;
 	r.service = (flags & ENG_CHANGE_SERVICE) != 0;
-	r.view = (lay_view)t->settings.stream_view;
+	r.view = t->settings.stream_view;
 	r.region = "local";
 	r.keys = &keys;
 	r.old_image = old_len ? &o : NULL;

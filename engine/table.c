@@ -1,290 +1,18 @@
-/* Tables (SPEC §2, §7): the table record (name, id, key schema, directory
- * metadata, settings), its cache, the per-table statistics, and the public
- * create, delete, describe, list and set operations. */
-#include "table.h"
+/* Tables (SPEC §2, §7): the public create, delete, describe, list, rename
+ * and set operations on the records the catalog keeps (catalog.c). */
+#include "engine.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog.h"
+#include "expiry.h"
+#include "rekey.h"
+#include "req.h"
 #include "store.h"
 
-#define TABLE_VERSION 1
-
-struct store_cache_ent {
-	struct store_cache_ent *next;
-	store_table t;
-};
-
-/* Past this many cached tables the cache starts over (tables are few). */
-#define CACHE_MAX 4096
-
-static size_t name_bucket(const char *name)
-{
-	size_t h = 5381;
-
-	while (*name)
-		h = h * 33 + (unsigned char)*name++;
-	return h % (sizeof(((eng_db *)0)->cache) / sizeof(((eng_db *)0)->cache[0]));
-}
-
-/* Caller holds cache_mu. */
-static void cache_clear_locked(eng_db *db)
-{
-	size_t i, nb = sizeof(db->cache) / sizeof(db->cache[0]);
-	struct store_cache_ent *e, *next;
-
-	for (i = 0; i < nb; i++) {
-		for (e = db->cache[i]; e; e = next) {
-			next = e->next;
-			free(e);
-		}
-		db->cache[i] = NULL;
-	}
-	db->cache_n = 0;
-}
-
-void store_cache_clear(eng_db *db)
-{
-	pthread_mutex_lock(&db->cache_mu);
-	cache_clear_locked(db);
-	pthread_mutex_unlock(&db->cache_mu);
-}
-
-/* Caller holds cache_mu. */
-static struct store_cache_ent *cache_find(eng_db *db, const char *name)
-{
-	struct store_cache_ent *e;
-
-	for (e = db->cache[name_bucket(name)]; e; e = e->next)
-		if (strcmp(e->t.name, name) == 0)
-			return e;
-	return NULL;
-}
-
-static void cache_add(eng_db *db, uint64_t gen, const store_table *t)
-{
-	struct store_cache_ent *e;
-	size_t b = name_bucket(t->name);
-
-	pthread_mutex_lock(&db->cache_mu);
-	if (db->cache_gen != gen || cache_find(db, t->name))
-		goto out_unlock;
-	if (db->cache_n >= CACHE_MAX)
-		cache_clear_locked(db);
-	if ((e = malloc(sizeof(*e))) != NULL) {
-		e->t = *t;
-		e->next = db->cache[b];
-		db->cache[b] = e;
-		db->cache_n++;
-	}
-out_unlock:
-	pthread_mutex_unlock(&db->cache_mu);
-}
-
-static int table_encode(lay_buf *b, const store_table *t)
-{
-	const eng_table_settings *s = &t->settings;
-	int bad = 0;
-
-	bad |= store_add8(b, TABLE_VERSION);
-	bad |= store_add32(b, t->tid);
-	bad |= store_add8(b, t->schema.pk_type);
-	bad |= store_addstr(b, t->schema.pk, strlen(t->schema.pk));
-	bad |= store_add8(b, t->schema.sk_type);
-	bad |= store_addstr(b, t->schema.sk, strlen(t->schema.sk));
-	bad |= store_add64(b, (uint64_t)t->created_ns);
-	bad |= store_add64(b, t->dir_id);
-	bad |= store_add32(b, t->mode);
-	bad |= store_add32(b, t->uid);
-	bad |= store_add32(b, t->gid);
-	bad |= store_add8(b, s->billing);
-	bad |= store_add32(b, s->rcu);
-	bad |= store_add32(b, s->wcu);
-	bad |= store_add8(b, s->autoscaling != 0);
-	bad |= store_add32(b, s->as_min);
-	bad |= store_add32(b, s->as_max);
-	bad |= store_add32(b, s->as_target);
-	bad |= store_add8(b, s->table_class);
-	bad |= store_addstr(b, s->ttl_attr, strlen(s->ttl_attr));
-	bad |= store_add8(b, s->stream_view);
-	bad |= store_add64(b, (uint64_t)s->stream_created_ns);
-	bad |= store_add8(b, s->pitr != 0);
-	bad |= store_add64(b, (uint64_t)s->pitr_since_ns);
-	return bad ? -ENOMEM : 0;
-}
-
-static int table_decode(store_table *t, const char *name, const MDB_val *v, lay_err *err)
-{
-	store_rd r = { v->mv_data, v->mv_size, 0 };
-	eng_table_settings *s = &t->settings;
-
-	memset(t, 0, sizeof(*t));
-	snprintf(t->name, sizeof(t->name), "%s", name);
-	if (store_get8(&r) != TABLE_VERSION)
-		return lay_err_set(err, -EIO, "table %s: record of an unknown version", name);
-	t->tid = store_get32(&r);
-	t->schema.pk_type = (lay_type)store_get8(&r);
-	store_getstr(&r, t->schema.pk, sizeof(t->schema.pk));
-	t->schema.sk_type = (lay_type)store_get8(&r);
-	store_getstr(&r, t->schema.sk, sizeof(t->schema.sk));
-	t->created_ns = (int64_t)store_get64(&r);
-	t->dir_id = store_get64(&r);
-	t->mode = store_get32(&r);
-	t->uid = store_get32(&r);
-	t->gid = store_get32(&r);
-	s->billing = (eng_billing)store_get8(&r);
-	s->rcu = store_get32(&r);
-	s->wcu = store_get32(&r);
-	s->autoscaling = (int)store_get8(&r);
-	s->as_min = store_get32(&r);
-	s->as_max = store_get32(&r);
-	s->as_target = store_get32(&r);
-	s->table_class = (eng_class)store_get8(&r);
-	store_getstr(&r, s->ttl_attr, sizeof(s->ttl_attr));
-	s->stream_view = (eng_stream_view)store_get8(&r);
-	s->stream_created_ns = (int64_t)store_get64(&r);
-	s->pitr = (int)store_get8(&r);
-	s->pitr_since_ns = (int64_t)store_get64(&r);
-	if (r.bad)
-		return lay_err_set(err, -EIO, "table %s: the record is corrupt", name);
-	return 0;
-}
-
-int store_table_get(MDB_txn *txn, eng_db *db, const char *name, store_table *out, lay_err *err)
-{
-	struct store_cache_ent *e;
-	uint64_t gen;
-	MDB_val v;
-	int rc;
-
-	if ((rc = store_counter_get(txn, db, STORE_GEN, &gen, err)) < 0)
-		return rc;
-	pthread_mutex_lock(&db->cache_mu);
-	if (db->cache_gen != gen) {
-		cache_clear_locked(db);
-		db->cache_gen = gen;
-	}
-	e = cache_find(db, name);
-	if (e)
-		*out = e->t;
-	pthread_mutex_unlock(&db->cache_mu);
-	if (e)
-		return 0;
-
-	if (!name[0] || strlen(name) > 255)
-		return lay_err_set(err, -ENOENT, "no table named \"%.64s\"", name);
-	rc = store_get(txn, db->tables, name, strlen(name), &v, err);
-	if (rc == -ENOENT)
-		return lay_err_set(err, -ENOENT, "no table named %s", name);
-	if (rc < 0)
-		return rc;
-	if ((rc = table_decode(out, name, &v, err)) < 0)
-		return rc;
-	cache_add(db, gen, out);
-	return 0;
-}
-
-struct get_ctx {
-	const char *name;
-	store_table *t;
-	store_stats *st;
-	eng_db *db;
-};
-
-static int get_txn(MDB_txn *txn, void *vctx, lay_err *err)
-{
-	struct get_ctx *c = vctx;
-	int rc;
-
-	if ((rc = store_table_get(txn, c->db, c->name, c->t, err)) < 0)
-		return rc;
-	if (c->st)
-		return store_stats_get(txn, c->db, c->t->tid, c->st, err);
-	return 0;
-}
-
-int store_table_peek(eng_db *db, const char *name, int fresh, store_table *out, int *cached,
-		     lay_err *err)
-{
-	struct get_ctx c = { name, out, NULL, db };
-	struct store_cache_ent *e = NULL;
-
-	if (!fresh) {
-		pthread_mutex_lock(&db->cache_mu);
-		e = cache_find(db, name);
-		if (e)
-			*out = e->t;
-		pthread_mutex_unlock(&db->cache_mu);
-	}
-	if (cached)
-		*cached = e != NULL;
-	if (e)
-		return 0;
-	return store_read(db, get_txn, &c, err);
-}
-
-int store_table_same(const store_table *a, const store_table *b)
-{
-	return a->tid == b->tid && a->schema.pk_type == b->schema.pk_type &&
-	       a->schema.sk_type == b->schema.sk_type && strcmp(a->schema.pk, b->schema.pk) == 0 &&
-	       strcmp(a->schema.sk, b->schema.sk) == 0;
-}
-
-/* Write t's record and a fresh generation, so every cached copy made
- * before this transaction stops being used. */
-static int table_put(MDB_txn *txn, eng_db *db, const store_table *t, lay_err *err)
-{
-	lay_buf b = LAY_BUF_INIT;
-	int rc;
-
-	if (table_encode(&b, t) < 0) {
-		rc = lay_err_set(err, -ENOMEM, "out of memory encoding table %s", t->name);
-		goto out_free;
-	}
-	rc = store_put(txn, db->tables, t->name, strlen(t->name), b.p, b.len, err);
-	if (rc == 0)
-		rc = store_counter_set(txn, db, STORE_GEN, atomic_fetch_add(&db->gen_next, 1), err);
-out_free:
-	lay_buf_free(&b);
-	return rc;
-}
-
-int store_stats_get(MDB_txn *txn, eng_db *db, uint32_t tid, store_stats *out, lay_err *err)
-{
-	unsigned char k[4];
-	MDB_val v;
-	int rc;
-
-	store_be32(k, tid);
-	rc = store_get(txn, db->tstats, k, 4, &v, err);
-	if (rc == -ENOENT) {
-		memset(out, 0, sizeof(*out));
-		return 0;
-	}
-	if (rc < 0)
-		return rc;
-	if (v.mv_size != 32)
-		return lay_err_set(err, -EIO, "statistics of table %u are corrupt", tid);
-	out->count = store_rd64(v.mv_data);
-	out->size = store_rd64((unsigned char *)v.mv_data + 8);
-	out->mtime_ns = (int64_t)store_rd64((unsigned char *)v.mv_data + 16);
-	out->ctime_ns = (int64_t)store_rd64((unsigned char *)v.mv_data + 24);
-	return 0;
-}
-
-int store_stats_put(MDB_txn *txn, eng_db *db, uint32_t tid, const store_stats *s, lay_err *err)
-{
-	unsigned char k[4], v[32];
-
-	store_be32(k, tid);
-	store_be64(v, s->count);
-	store_be64(v + 8, s->size);
-	store_be64(v + 16, (uint64_t)s->mtime_ns);
-	store_be64(v + 24, (uint64_t)s->ctime_ns);
-	return store_put(txn, db->tstats, k, 4, v, 32, err);
-}
 
 static int schema_check(const lay_schema *s, lay_err *err)
 {
@@ -319,6 +47,18 @@ static void schema_copy(lay_schema *dst, const lay_schema *s)
 		snprintf(dst->sk, sizeof(dst->sk), "%s", s->sk);
 		dst->sk_type = s->sk_type;
 	}
+}
+
+/* Every change of a table is made on the live data and costs no units;
+ * frees: it may use the map's headroom (store_write_frees). */
+static int table_write(eng_db *db, eng_req *req, store_fn fn, void *ctx, int frees,
+		       lay_err *err)
+{
+	int rc;
+
+	if ((rc = store_req_writable(req, err)) < 0)
+		return rc;
+	return frees ? store_write_frees(db, fn, ctx, err) : store_write(db, fn, ctx, err);
 }
 
 struct create_ctx {
@@ -361,18 +101,19 @@ static int create_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	memset(&st, 0, sizeof(st));
 	st.mtime_ns = c->dir.mtime_ns ? c->dir.mtime_ns : now;
 	st.ctime_ns = c->dir.ctime_ns ? c->dir.ctime_ns : now;
-	if ((rc = table_put(txn, db, &t, err)) < 0)
+	if ((rc = store_table_put(txn, db, &t, err)) < 0)
 		return rc;
 	return store_stats_put(txn, db, t.tid, &st, err);
 }
 
-int eng_table_create(eng_db *db, const char *name, const lay_schema *schema,
+int eng_table_create(eng_db *db, eng_req *req, const char *name, const lay_schema *schema,
 		     const eng_dirmeta *dir, lay_err *err)
 {
 	struct create_ctx c;
 	lay_schema def;
 	int rc;
 
+	store_req_start(req);
 	if ((rc = lay_table_name_check(name, strlen(name), err)) < 0)
 		return rc;
 	if (!schema) {
@@ -391,7 +132,7 @@ int eng_table_create(eng_db *db, const char *name, const lay_schema *schema,
 	} else {
 		c.dir.mode = 0755;
 	}
-	return store_write(db, create_txn, &c, err);
+	return table_write(db, req, create_txn, &c, 0, err);
 }
 
 struct del_ctx {
@@ -415,9 +156,7 @@ static int delete_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		return lay_err_set(err, -ENOTEMPTY, "table %s holds %llu items", c->name,
 				   (unsigned long long)st.count);
 	store_be32(k, t.tid);
-	if ((rc = store_del(txn, db->tables, c->name, strlen(c->name), err)) < 0 ||
-	    (rc = store_counter_set(txn, db, STORE_GEN, atomic_fetch_add(&db->gen_next, 1),
-				    err)) < 0)
+	if ((rc = store_table_del(txn, db, c->name, err)) < 0)
 		return rc;
 	rc = store_del(txn, db->tstats, k, 4, err);
 	if (rc < 0 && rc != -ENOENT)
@@ -431,21 +170,20 @@ static int delete_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	return store_del_prefix(txn, db->log, k, 4, err);
 }
 
-int eng_table_delete(eng_db *db, const char *name, lay_err *err)
+int eng_table_delete(eng_db *db, eng_req *req, const char *name, lay_err *err)
 {
 	struct del_ctx c = { db, name };
 
-	return store_write_frees(db, delete_txn, &c, err);
+	return table_write(db, req, delete_txn, &c, 1, err);
 }
 
-int eng_table_get(eng_db *db, const char *name, eng_table_info *out, lay_err *err)
+int eng_table_get(eng_db *db, eng_req *req, const char *name, eng_table_info *out, lay_err *err)
 {
 	store_table t;
 	store_stats st;
-	struct get_ctx c = { name, &t, &st, db };
 	int rc;
 
-	if ((rc = store_read(db, get_txn, &c, err)) < 0)
+	if ((rc = store_table_load(db, req, name, &t, &st, err)) < 0)
 		return rc;
 	memset(out, 0, sizeof(*out));
 	snprintf(out->name, sizeof(out->name), "%s", t.name);
@@ -544,9 +282,11 @@ struct set_ctx {
 	eng_db *db;
 	const char *name;
 	const lay_schema *schema;
-	const eng_table_settings *settings;
+	const lay_settings *settings;
 	const eng_dirmeta *dir;
 	unsigned which;
+	store_evq evq;   /* a re-key's changes, told after the commit */
+	eng_source source;
 };
 
 static int set_txn(MDB_txn *txn, void *vctx, lay_err *err)
@@ -567,17 +307,18 @@ static int set_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		if (memcmp(&ns, &t.schema, sizeof(ns)) == 0)
 			return 0;
 		/* a table with items is re-keyed, all or nothing (SPEC §2) */
-		if (st.count && (rc = store_rekey(txn, db, &t, &ns, err)) < 0)
+		store_evq_reset(&c->evq);
+		if (st.count && (rc = store_rekey(txn, db, &t, &ns, c->source, &c->evq, err)) < 0)
 			return rc;
 		t.schema = ns;
 	}
 	if (c->settings) {
-		const eng_table_settings *ns = c->settings;
+		const lay_settings *ns = c->settings;
 		int ttl_changed = strcmp(ns->ttl_attr, t.settings.ttl_attr) != 0;
 
 		/* enabling a stream, or changing its view, starts a new stream
 		 * (a new LatestStreamArn), as DynamoDB does */
-		if (ns->stream_view != ENG_STREAM_OFF && ns->stream_view != t.settings.stream_view)
+		if (ns->stream_view != LAY_VIEW_OFF && ns->stream_view != t.settings.stream_view)
 			t.settings.stream_created_ns = eng_clock_now_ns(db->clock);
 		if (ns->pitr && !t.settings.pitr)
 			t.settings.pitr_since_ns = eng_clock_now_ns(db->clock);
@@ -593,78 +334,57 @@ static int set_txn(MDB_txn *txn, void *vctx, lay_err *err)
 			return rc;
 	}
 	if (c->dir) {
-		if (c->which & ENG_META_MODE)
-			t.mode = c->dir->mode & 07777;
-		if (c->which & ENG_META_UID)
-			t.uid = c->dir->uid;
-		if (c->which & ENG_META_GID)
-			t.gid = c->dir->gid;
-		if (c->which & ENG_META_MTIME)
-			st.mtime_ns = c->dir->mtime_ns;
-		if (c->which & ENG_META_CTIME)
-			st.ctime_ns = c->dir->ctime_ns;
+		eng_dirmeta dm = { t.dir_id, t.mode, t.uid, t.gid, st.mtime_ns, st.ctime_ns };
+
+		store_meta_apply(&dm, c->dir, c->which);
+		t.mode = dm.mode;
+		t.uid = dm.uid;
+		t.gid = dm.gid;
+		st.mtime_ns = dm.mtime_ns;
+		st.ctime_ns = dm.ctime_ns;
 		if ((c->which & (ENG_META_MTIME | ENG_META_CTIME)) &&
 		    (rc = store_stats_put(txn, db, t.tid, &st, err)) < 0)
 			return rc;
 		if (!(c->which & (ENG_META_MODE | ENG_META_UID | ENG_META_GID)))
 			return 0;
 	}
-	return table_put(txn, db, &t, err);
+	return store_table_put(txn, db, &t, err);
 }
 
-int eng_table_set_schema(eng_db *db, const char *name, const lay_schema *schema, lay_err *err)
+int eng_table_set_schema(eng_db *db, eng_req *req, const char *name, const lay_schema *schema,
+			 lay_err *err)
 {
-	struct set_ctx c = { db, name, schema, NULL, NULL, 0 };
+	struct set_ctx c = { db,	     name, schema, NULL, NULL, 0, STORE_EVQ_INIT,
+			     store_req_source(req) };
 	int rc;
 
+	store_req_start(req);
 	if ((rc = schema_check(schema, err)) < 0)
 		return rc;
-	return store_write(db, set_txn, &c, err);
+	if ((rc = table_write(db, req, set_txn, &c, 0, err)) == 0)
+		store_evq_emit(db, name, &c.evq);
+	store_evq_free(&c.evq);
+	return rc;
 }
 
-static int settings_check(const eng_table_settings *s, lay_err *err)
-{
-	size_t ttl_len = strnlen(s->ttl_attr, sizeof(s->ttl_attr));
-
-	if (s->billing != ENG_PAY_PER_REQUEST && s->billing != ENG_PROVISIONED)
-		return lay_err_set(err, -EINVAL, "billing mode %d is unknown", (int)s->billing);
-	if (s->billing == ENG_PROVISIONED && (s->rcu < 1 || s->wcu < 1))
-		return lay_err_set(err, -EINVAL,
-				   "PROVISIONED needs rcu and wcu of at least 1 (rcu %u, wcu %u)",
-				   s->rcu, s->wcu);
-	if (s->autoscaling && (s->as_min < 1 || s->as_max < s->as_min || s->as_target < 20 ||
-			       s->as_target > 90))
-		return lay_err_set(err, -EINVAL,
-				   "autoscaling needs 1 <= min <= max and a target of 20 to 90 "
-				   "(min %u, max %u, target %u)", s->as_min, s->as_max,
-				   s->as_target);
-	if (s->table_class != ENG_STANDARD && s->table_class != ENG_STANDARD_IA)
-		return lay_err_set(err, -EINVAL, "table class %d is unknown", (int)s->table_class);
-	if (ttl_len >= sizeof(s->ttl_attr))
-		return lay_err_set(err, -EINVAL, "the TTL attribute name is longer than 255 bytes");
-	if ((int)s->stream_view < ENG_STREAM_OFF || s->stream_view > ENG_NEW_AND_OLD_IMAGES)
-		return lay_err_set(err, -EINVAL, "stream view type %d is unknown",
-				   (int)s->stream_view);
-	return 0;
-}
-
-int eng_table_set_settings(eng_db *db, const char *name, const eng_table_settings *s,
+int eng_table_set_settings(eng_db *db, eng_req *req, const char *name, const lay_settings *s,
 			   lay_err *err)
 {
-	struct set_ctx c = { db, name, NULL, s, NULL, 0 };
+	struct set_ctx c = { db, name, NULL, s, NULL, 0, STORE_EVQ_INIT, ENG_SRC_FILE };
 	int rc;
 
-	if ((rc = settings_check(s, err)) < 0)
+	store_req_start(req);
+	if ((rc = lay_settings_check(s, err)) < 0)
 		return rc;
-	return store_write(db, set_txn, &c, err);
+	return table_write(db, req, set_txn, &c, 0, err);
 }
 
-int eng_table_set_dirmeta(eng_db *db, const char *name, const eng_dirmeta *m, unsigned which,
-			  lay_err *err)
+int eng_table_set_dirmeta(eng_db *db, eng_req *req, const char *name, const eng_dirmeta *m,
+			  unsigned which, lay_err *err)
 {
-	struct set_ctx c = { db, name, NULL, NULL, m, which };
+	struct set_ctx c = { db, name, NULL, NULL, m, which, STORE_EVQ_INIT, ENG_SRC_FILE };
 
-	return store_write(db, set_txn, &c, err);
+	return table_write(db, req, set_txn, &c, 0, err);
 }
 
 struct ren_ctx {
@@ -705,20 +425,22 @@ static int rename_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	lay_err_clear(err);
 	/* items, partitions, stream and log are keyed by the table's id: only
 	 * the name moves */
-	if ((rc = store_del(txn, db->tables, c->from, strlen(c->from), err)) < 0)
+	if ((rc = store_table_del(txn, db, c->from, err)) < 0)
 		return rc;
 	snprintf(t.name, sizeof(t.name), "%s", c->to);
-	return table_put(txn, db, &t, err);
+	return store_table_put(txn, db, &t, err);
 }
 
-int eng_table_rename(eng_db *db, const char *from, const char *to, int noreplace, lay_err *err)
+int eng_table_rename(eng_db *db, eng_req *req, const char *from, const char *to, int noreplace,
+		     lay_err *err)
 {
 	struct ren_ctx c = { db, from, to, noreplace };
 	int rc;
 
+	store_req_start(req);
 	if ((rc = lay_table_name_check(to, strlen(to), err)) < 0)
 		return rc;
 	if (strcmp(from, to) == 0)
 		return 0;
-	return store_write(db, rename_txn, &c, err);
+	return table_write(db, req, rename_txn, &c, 0, err);
 }

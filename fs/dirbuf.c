@@ -111,7 +111,7 @@ static int fill_one(void *arg, const eng_entry *ent)
 int fs_dirh_list(fs_dirh *d, fs_node *dir, const lay_value *pk, lay_err *err)
 {
 	fill_ctx c = { d, dir, 0, LAY_BUF_INIT };
-	int rc = eng_list(fs.db, dir->table, pk, NULL, 0, 0, fill_one, &c, err);
+	int rc = eng_list(fs.db, NULL, dir->table, pk, NULL, 0, 0, fill_one, &c, err);
 
 	lay_buf_free(&c.name);
 	return rc;
@@ -144,7 +144,7 @@ static int fill_real(void *arg, const char *name, const struct stat *st)
 		if (c->parts && S_ISDIR(st->st_mode)) {
 			/* a partition holding only scratch files */
 			if (fs_name_resolve(&t, c->dir, name, 0, c->err) == 0 && t.kind == FS_PART &&
-			    !(t.pk.type && eng_part_get(fs.db, c->dir->table, &t.pk, NULL, NULL) == 0))
+			    !(t.pk.type && eng_part_get(fs.db, NULL, c->dir->table, &t.pk, NULL, NULL) == 0))
 				fs_part_from_scratch(c->dir, name, &t, st);
 			fs_target_free(&t);
 			return 0;

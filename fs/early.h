@@ -1,18 +1,13 @@
 /* Early errors (SPEC §5): while an item's handle is written in order from
  * offset 0, the write that makes its content impossible to commit fails
  * with the errno the commit would meet, because the shell ignores what
- * close() returns. A writer that seeks is checked at commit only. */
+ * close() returns. A writer that seeks is checked at commit only. The
+ * checking is the engine's (eng_draft in engine/doc.h); this is its glue
+ * to a handle. */
 #ifndef FS_EARLY_H
 #define FS_EARLY_H
 
 #include "fs.h"
-
-/* fs_early.state, besides the negative errno of a refused write */
-enum {
-	FS_EARLY_NONE = 0, /* nothing written yet: the first write decides */
-	FS_EARLY_SCAN,	   /* written in order: the scanner has seen all of buf */
-	FS_EARLY_OFF,	   /* written elsewhere too: the commit checks */
-};
 
 /*
  * A write of len bytes at off (at the end for an O_APPEND handle) has just
@@ -29,11 +24,12 @@ int fs_early_write(fs_fh *fh, size_t old_len, off_t off, size_t len, lay_err *er
 void fs_early_truncate(fs_fh *fh, size_t old_len, size_t size);
 
 /*
- * If fh's content was parsed and checked as it was written (and only
- * whitespace came since), move that item into out (LAY_ITEM_INIT), for the
- * caller to free, and return 1; else 0, out untouched. Needs fh->lock.
+ * If fh's content was parsed and checked as it was written, at the place
+ * keygen names (and only whitespace came since), move that item into out
+ * (LAY_ITEM_INIT), for the caller to free, and return 1; else 0, out
+ * untouched. Needs fh->lock.
  */
-int fs_early_take(fs_fh *fh, lay_item *out);
+int fs_early_take(fs_fh *fh, uint32_t keygen, lay_item *out);
 
 /* Free what fh's early state holds. */
 void fs_early_free(fs_fh *fh);

@@ -25,14 +25,17 @@ double fs_expire_timeout(const eng_meta *m)
 
 /* The engine deleted an expired item: forget its name and its directory's
  * listing; a partition it emptied goes too. */
-static void hook(void *ctx, const char *table, const lay_key *key, int event)
+static void hook(void *ctx, const eng_item_event *ev)
 {
+	const char *table = ev->table;
+	const lay_key *key = ev->key;
 	lay_buf pname = LAY_BUF_INIT, iname = LAY_BUF_INIT;
 	fs_node *t, *p = NULL;
 	fuse_ino_t tino = 0, pino = 0;
 
 	(void)ctx;
-	(void)event;
+	if (ev->source == ENG_SRC_FILE)
+		return; /* what fs did itself, it knows */
 	if ((key->sk.type && lay_name_from_key(&pname, &key->pk, 0) < 0) ||
 	    lay_name_from_key(&iname, key->sk.type ? &key->sk : &key->pk, 1) < 0)
 		goto out;
@@ -63,12 +66,12 @@ out:
 
 void fs_expire_start(void)
 {
-	eng_db_set_hook(fs.db, hook, NULL);
+	eng_subscribe(fs.db, hook, NULL);
 }
 
 void fs_expire_stop(void)
 {
-	eng_db_set_hook(fs.db, NULL, NULL);
+	eng_unsubscribe(fs.db, hook, NULL);
 }
 
 /* The test clock jumped: whatever the kernel caches of items and their

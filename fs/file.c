@@ -133,7 +133,7 @@ static int load_item(fs_node *n, lay_buf *out, lay_err *err)
 	int rc;
 
 	fs_node_item_key(n, &key);
-	if ((rc = eng_item_get(fs.db, n->table, &key, &item, NULL, err)) == 0)
+	if ((rc = eng_item_get(fs.db, NULL, n->table, &key, &item, NULL, err)) == 0)
 		rc = lay_json_render(out, &item, fs.format);
 	lay_item_free(&item);
 	return rc;
@@ -159,7 +159,7 @@ static void drop_pending(fs_node *n)
 static int commit(fs_fh *fh, lay_err *err)
 {
 	fs_node *n = fh->node, *dir;
-	eng_table_info ti;
+	fs_place pl = { .store = LAY_ITEM_INIT };
 	lay_item item = LAY_ITEM_INIT;
 	eng_meta meta = fh->meta, stored;
 	struct stat st;
@@ -192,33 +192,28 @@ static int commit(fs_fh *fh, lay_err *err)
 				 fh->werr_msg ? fh->werr_msg : lay_errno_name(fh->werr));
 		goto out; /* and so every later commit, until truncated to nothing */
 	}
-	if ((rc = eng_table_get(fs.db, n->table, &ti, err)) < 0)
+	if ((rc = fs_place_of(&pl, n, NULL, NULL, NULL, NULL)) != 0) {
+		if (rc == 1)
+			rc = 0; /* unlinked: like an unlinked file's, its content goes nowhere */
 		goto out;
+	}
 	/* checked as it was written, or parsed now */
-	taken = fs_early_take(fh, &item);
-	if (!taken && (rc = lay_json_parse(&item, fh->buf.p ? fh->buf.p : "", fh->buf.len,
-					   fs.format, err)) < 0)
-		goto out;
-	rc = fs_doc_commit_key(n, &item, &ti.schema, 1, err);
-	if (rc == -EINVAL && taken) {
+	taken = fs_early_take(fh, pl.keygen, &item);
+	if (taken)
+		rc = eng_doc_settle(fs.db, n->table, &item, &pl.p, &key, err);
+	if (!taken || rc == -EINVAL) {
 		/* renamed between the check and now: the keys it was checked
 		 * with are stale, the text is not */
 		lay_item_free(&item);
 		item = (lay_item)LAY_ITEM_INIT;
-		if ((rc = lay_json_parse(&item, fh->buf.p ? fh->buf.p : "", fh->buf.len,
-					 fs.format, err)) < 0)
-			goto out;
-		rc = fs_doc_commit_key(n, &item, &ti.schema, 1, err);
+		rc = eng_doc_parse(fs.db, n->table, fh->buf.p, fh->buf.len, fs.format, &pl.p, &item,
+				   &key, err);
 	}
-	if (rc != 0) {
-		if (rc == 1)
-			rc = 0; /* unlinked */
+	if (rc < 0 || (rc = fs_place_learn(&pl, n, &key)) < 0)
 		goto out;
-	}
-	rc = eng_item_put(fs.db, n->table, &item, &meta, which, &ev, &stored, err);
+	rc = eng_item_put(fs.db, NULL, n->table, &item, &meta, which, &ev, &stored, err);
 	if (rc < 0)
 		goto out;
-	fs_node_item_key(n, &key);
 	fs_unhide_key(n->table, &key);
 	pthread_mutex_lock(&fs.lock);
 	if (n->mem) {
@@ -235,6 +230,7 @@ static int commit(fs_fh *fh, lay_err *err)
 	fs_notify_inode(fs_ino_of(n));
 out:
 	lay_item_free(&item);
+	fs_place_free(&pl);
 	if (rc < 0) {
 		/* nothing is dropped: the handle keeps its content and the file
 		 * its name, so the next flush, fsync or release commits again */
@@ -572,7 +568,7 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 		}
 	}
 	if (t.kind == FS_ITEM && t.hashed && !(dir->kind == FS_PART && !dir->pk.type)) {
-		rc = eng_resolve_hash(fs.db, dir->table, dir->kind == FS_PART ? &dir->pk : NULL,
+		rc = eng_resolve_hash(fs.db, NULL, dir->table, dir->kind == FS_PART ? &dir->pk : NULL,
 				      t.hash, &t.store, &t.key, &err);
 		if (rc == 0)
 			t.hashed = 0;
@@ -584,7 +580,7 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 		fs_target_key(&t, &key);
 		rc = fs_is_hidden(dir->table, &key)
 			 ? -ENOENT
-			 : eng_item_get(fs.db, dir->table, &key, NULL, &meta, &err);
+			 : eng_item_get(fs.db, NULL, dir->table, &key, NULL, &meta, &err);
 		if (rc == 0) {
 			/* it exists: create(2) is an open of it */
 			if (fi->flags & O_EXCL) {

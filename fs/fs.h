@@ -12,13 +12,8 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
-#include "../engine/db.h"
-#include "../engine/item.h"
-#include "../engine/maint.h"
-#include "../engine/stream.h"
-#include "../engine/table.h"
+#include "../engine/engine.h"
 #include "../layout/buf.h"
-#include "../layout/jscan.h"
 #include "../layout/json.h"
 #include "../layout/schema.h"
 
@@ -79,16 +74,6 @@ typedef struct fs_node {
 	int dropped;            /* created, first commit failed: gone */
 } fs_node;
 
-/* Early errors (early.c): an item's content checked as it is written in
- * order from offset 0. */
-typedef struct fs_early {
-	int state;              /* FS_EARLY_*, or the negative errno of a refused write */
-	lay_jscan scan;         /* while FS_EARLY_SCAN: has seen all of the buffer */
-	int checked;            /* item is the buffer's content, parsed and checked */
-	lay_item item;          /* with the key the node had then: */
-	uint32_t keygen;        /* the node's keygen when it was checked */
-} fs_early;
-
 /* An open file. */
 typedef struct fs_fh {
 	int refs;               /* the open file, and a settling reader (atomic) */
@@ -110,7 +95,7 @@ typedef struct fs_fh {
 	/* metadata set through this handle (fchmod, futimens): applied at commit */
 	unsigned meta_set;      /* ENG_META_* */
 	eng_meta meta;
-	fs_early early;
+	eng_draft early;        /* its content as written in order (early.c) */
 } fs_fh;
 
 /*

@@ -125,23 +125,17 @@ static void journal_write(void)
 
 int fs_hide(fs_node *s, const char *table, const lay_key *key, const lay_buf *ddb)
 {
-	eng_table_info ti;
-	lay_item kitem = LAY_ITEM_INIT;
 	lay_buf ktext = LAY_BUF_INIT;
 	lay_err err = { 0 };
 	hider h = { 0 }, *grown;
 	int rc;
 
 	/* the key alone, in DynamoDB JSON, for the journal */
-	if ((rc = eng_table_get(fs.db, table, &ti, &err)) < 0 ||
-	    (rc = lay_item_set_key(&kitem, &ti.schema, key, 0, &err)) < 0 ||
-	    (rc = lay_json_render(&ktext, &kitem, LAY_FMT_DDB)) < 0)
+	if ((rc = eng_key_render(fs.db, table, key, &ktext, &err)) < 0)
 		goto out;
 	h.s = s;
 	h.hash = fnv1a(ddb->p, ddb->len);
 	h.table = strdup(table);
-	while (ktext.len && ktext.p[ktext.len - 1] == '\n')
-		ktext.p[--ktext.len] = '\0';
 	h.key_ddb = lay_buf_detach(&ktext, NULL);
 	if (!h.table || !h.key_ddb || lay_value_copy(&h.keys, &h.key.pk, &key->pk) < 0 ||
 	    (key->sk.type && lay_value_copy(&h.keys, &h.key.sk, &key->sk) < 0)) {
@@ -168,7 +162,6 @@ int fs_hide(fs_node *s, const char *table, const lay_key *key, const lay_buf *dd
 	journal_write();
 out:
 	hider_free(&h);
-	lay_item_free(&kitem);
 	lay_buf_free(&ktext);
 	return rc;
 }
@@ -218,7 +211,7 @@ void fs_hide_drop(fs_node *s)
 	pthread_mutex_unlock(&fs.lock);
 	if (!gone.s)
 		return;
-	rc = eng_item_delete(fs.db, gone.table, &gone.key, NULL, &err);
+	rc = eng_item_delete(fs.db, NULL, gone.table, &gone.key, NULL, &err);
 	if (rc < 0 && rc != -ENOENT)
 		fs_log("deferred delete in %s failed: %s", gone.table, err.msg);
 	journal_write();
@@ -276,7 +269,6 @@ static void recover_one(const char *line)
 	cJSON *j = cJSON_Parse(line), *table, *key, *path, *hash;
 	lay_item kitem = LAY_ITEM_INIT, row = LAY_ITEM_INIT;
 	lay_buf text = LAY_BUF_INIT;
-	eng_table_info ti;
 	lay_err err = { 0 };
 	struct stat st;
 	lay_key k;
@@ -289,11 +281,9 @@ static void recover_one(const char *line)
 	if (!cJSON_IsString(table) || !key || !cJSON_IsString(path) || !cJSON_IsString(hash) ||
 	    !(ktext = cJSON_PrintUnformatted(key)))
 		goto bad;
-	if (eng_table_get(fs.db, table->valuestring, &ti, &err) < 0 ||
-	    lay_json_parse(&kitem, ktext, strlen(ktext), LAY_FMT_DDB, &err) < 0 ||
-	    lay_item_key(&k, &kitem, &ti.schema, &err) < 0)
+	if (eng_key_parse(fs.db, table->valuestring, ktext, strlen(ktext), &kitem, &k, &err) < 0)
 		goto bad;
-	if (eng_item_get(fs.db, table->valuestring, &k, &row, NULL, &err) < 0)
+	if (eng_item_get(fs.db, NULL, table->valuestring, &k, &row, NULL, &err) < 0)
 		goto out; /* deleted already */
 	if (fstatat(fs_scratch_root(), path->valuestring, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		fs_log("kept an item of %s renamed to %s: the file is gone", table->valuestring,
@@ -304,7 +294,7 @@ static void recover_one(const char *line)
 	snprintf(want, sizeof(want), "%016llx", (unsigned long long)fnv1a(text.p, text.len));
 	if (strcmp(want, hash->valuestring) != 0)
 		goto out; /* committed again since: it stays */
-	if (eng_item_delete(fs.db, table->valuestring, &k, NULL, &err) < 0)
+	if (eng_item_delete(fs.db, NULL, table->valuestring, &k, NULL, &err) < 0)
 		fs_log("deferred delete in %s failed: %s", table->valuestring, err.msg);
 	goto out;
 bad:

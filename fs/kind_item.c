@@ -20,7 +20,7 @@ static int item_getattr(fs_node *n, struct stat *st, lay_err *err)
 		fs_attr_mem(st, n, S_IFREG);
 	} else {
 		fs_node_item_key(n, &key);
-		rc = eng_item_get(fs.db, n->table, &key, NULL, &meta, err);
+		rc = eng_item_get(fs.db, NULL, n->table, &key, NULL, &meta, err);
 		if (rc == -ENOENT && !n->parent && n->open) {
 			/* unlinked while open: what it was, with no link */
 			pthread_mutex_lock(&fs.lock);
@@ -64,7 +64,7 @@ static int item_lookup(fs_node *dir, const char *name, fs_target *t, fs_node **o
 	fs_target_key(t, &key);
 	rc = fs_is_hidden(dir->table, &key) ? -ENOENT : 0;
 	if (rc == 0)
-		rc = eng_item_get(fs.db, dir->table, &key, NULL, &meta, err);
+		rc = eng_item_get(fs.db, NULL, dir->table, &key, NULL, &meta, err);
 	if (rc < 0)
 		return rc;
 	fs_attr_item(st, &meta);

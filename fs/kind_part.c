@@ -18,7 +18,7 @@ static int part_getattr(fs_node *n, struct stat *st, lay_err *err)
 		fs_attr_mem(st, n, S_IFDIR);
 		return 0;
 	}
-	if ((rc = eng_part_get(fs.db, n->table, &n->pk, &dm, err)) < 0)
+	if ((rc = eng_part_get(fs.db, NULL, n->table, &n->pk, &dm, err)) < 0)
 		return rc;
 	fs_attr_dir(st, &dm);
 	/* one number for the directory's whole life: made by mkdir,
@@ -40,7 +40,7 @@ static int part_lookup(fs_node *dir, const char *name, fs_target *t, fs_node **o
 	int rc;
 
 	(void)timeout;
-	rc = t->pk.type ? eng_part_get(fs.db, dir->table, &t->pk, &dm, err) : -ENOENT;
+	rc = t->pk.type ? eng_part_get(fs.db, NULL, dir->table, &t->pk, &dm, err) : -ENOENT;
 	if (rc == 0) {
 		fs_attr_dir(st, &dm);
 		return (*out = fs_node_lookup(dir, name, t)) ? 0 : -ENOMEM;

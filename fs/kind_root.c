@@ -33,7 +33,7 @@ static int root_readdir(fs_node *dir, fs_dirh *d, lay_err *err)
 	if ((count = eng_table_list(fs.db, &names)) < 0)
 		return count;
 	for (i = 0; i < (size_t)count && rc == 0; i++) {
-		if (eng_table_get(fs.db, names[i], &ti, NULL) < 0)
+		if (eng_table_get(fs.db, NULL, names[i], &ti, NULL) < 0)
 			continue; /* deleted meanwhile */
 		if (!(e = fs_dirh_add(d, names[i], strlen(names[i]), FS_TABLE))) {
 			rc = -ENOMEM;

@@ -21,7 +21,7 @@ static int table_getattr(fs_node *n, struct stat *st, lay_err *err)
 	eng_table_info ti;
 	int rc;
 
-	if ((rc = eng_table_get(fs.db, n->table, &ti, err)) < 0)
+	if ((rc = eng_table_get(fs.db, NULL, n->table, &ti, err)) < 0)
 		return rc;
 	fs_attr_dir(st, &ti.dir);
 	return 0;
@@ -33,7 +33,7 @@ static int table_lookup(fs_node *dir, const char *name, fs_target *t, fs_node **
 	int rc;
 
 	(void)timeout;
-	if ((rc = eng_table_get(fs.db, name, &t->ti, err)) < 0)
+	if ((rc = eng_table_get(fs.db, NULL, name, &t->ti, err)) < 0)
 		return rc;
 	fs_attr_dir(st, &t->ti.dir);
 	return (*out = fs_node_lookup(dir, name, t)) ? 0 : -ENOMEM;
@@ -46,7 +46,7 @@ static int table_readdir(fs_node *dir, fs_dirh *d, lay_err *err)
 	int rc;
 
 	/* the schema decides what its real directories are: ask it */
-	if ((rc = eng_table_get(fs.db, dir->table, &ti, err)) < 0)
+	if ((rc = eng_table_get(fs.db, NULL, dir->table, &ti, err)) < 0)
 		return rc;
 	pthread_mutex_lock(&fs.lock);
 	dir->has_sk = ti.schema.sk[0] != 0;

@@ -5,6 +5,8 @@
 
 #include "errlog.h"
 #include "expire.h"
+#include "../engine/engine.h"
+#include "../layout/describe.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -13,121 +15,12 @@
 #include <string.h>
 #include <time.h>
 
-static const char *billing_name(eng_billing b)
-{
-	return b == ENG_PROVISIONED ? "PROVISIONED" : "PAY_PER_REQUEST";
-}
-
-static const char *class_name(eng_class c)
-{
-	return c == ENG_STANDARD_IA ? "STANDARD_INFREQUENT_ACCESS" : "STANDARD";
-}
-
-const char *fs_stream_view_name(eng_stream_view v)
-{
-	static const char *names[] = { "OFF", "KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE",
-				       "NEW_AND_OLD_IMAGES" };
-
-	return (unsigned)v < 5 ? names[v] : "OFF";
-}
-
-static void iso_time(char *out, size_t size, int64_t ns)
-{
-	time_t s = (time_t)(ns / 1000000000);
-	struct tm tm;
-
-	gmtime_r(&s, &tm);
-	strftime(out, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + strlen(out), size - strlen(out), ".%03dZ", (int)(ns / 1000000 % 1000));
-}
-
-static int add_key_def(lay_buf *o, const char *name, lay_type t)
-{
-	return lay_buf_adds(o, "{\"AttributeName\":") || lay_json_quote(o, name, strlen(name)) ||
-	       lay_buf_addf(o, ",\"AttributeType\":\"%s\"}", lay_type_name(t));
-}
-
-static int add_key_schema(lay_buf *o, const char *name, const char *kind)
-{
-	return lay_buf_adds(o, "{\"AttributeName\":") || lay_json_quote(o, name, strlen(name)) ||
-	       lay_buf_addf(o, ",\"KeyType\":\"%s\"}", kind);
-}
-
-/* DescribeTable's Table object, plus ddbfs' extras under "Ddbfs". */
-static int render_table(const char *table, lay_buf *o)
-{
-	eng_table_info ti;
-	const eng_table_settings *s = &ti.settings;
-	const char *region = "local";
-	char created[40], stream_label[40];
-	int rc;
-
-	if ((rc = eng_table_get(fs.db, table, &ti, NULL)) < 0)
-		return rc;
-	iso_time(stream_label, sizeof(stream_label), s->stream_created_ns);
-	stream_label[23] = '\0'; /* DynamoDB's labels have milliseconds, no zone */
-	iso_time(created, sizeof(created), ti.created_ns);
-	rc = lay_buf_adds(o, "{\"AttributeDefinitions\":[") ||
-	     add_key_def(o, ti.schema.pk, ti.schema.pk_type);
-	if (!rc && ti.schema.sk[0])
-		rc = lay_buf_addc(o, ',') || add_key_def(o, ti.schema.sk, ti.schema.sk_type);
-	rc = rc || lay_buf_adds(o, "],\"TableName\":") ||
-	     lay_json_quote(o, ti.name, strlen(ti.name)) || lay_buf_adds(o, ",\"KeySchema\":[") ||
-	     add_key_schema(o, ti.schema.pk, "HASH");
-	if (!rc && ti.schema.sk[0])
-		rc = lay_buf_addc(o, ',') || add_key_schema(o, ti.schema.sk, "RANGE");
-	rc = rc ||
-	     lay_buf_addf(o,
-			  "],\"TableStatus\":\"ACTIVE\",\"CreationDateTime\":%" PRId64 ".%03d"
-			  ",\"ProvisionedThroughput\":{\"NumberOfDecreasesToday\":0,"
-			  "\"ReadCapacityUnits\":%u,\"WriteCapacityUnits\":%u}"
-			  ",\"TableSizeBytes\":%" PRIu64 ",\"ItemCount\":%" PRIu64
-			  ",\"TableArn\":\"arn:aws:dynamodb:%s:000000000000:table/",
-			  ti.created_ns / 1000000000, (int)(ti.created_ns / 1000000 % 1000),
-			  s->billing == ENG_PROVISIONED ? s->rcu : 0,
-			  s->billing == ENG_PROVISIONED ? s->wcu : 0, ti.size_bytes, ti.item_count,
-			  region) ||
-	     lay_buf_adds(o, ti.name) ||
-	     lay_buf_addf(o,
-			  "\",\"TableId\":\"00000000-0000-4000-8000-%012x\""
-			  ",\"BillingModeSummary\":{\"BillingMode\":\"%s\"}"
-			  ",\"TableClassSummary\":{\"TableClass\":\"%s\"}",
-			  ti.id, billing_name(s->billing), class_name(s->table_class));
-	if (!rc && s->stream_view != ENG_STREAM_OFF)
-		rc = lay_buf_addf(o,
-				  ",\"StreamSpecification\":{\"StreamEnabled\":true,"
-				  "\"StreamViewType\":\"%s\"},\"LatestStreamLabel\":\"%s\","
-				  "\"LatestStreamArn\":\"arn:aws:dynamodb:%s:000000000000:table/",
-				  fs_stream_view_name(s->stream_view), stream_label, region) ||
-		     lay_buf_adds(o, ti.name) || lay_buf_addf(o, "/stream/%s\"", stream_label);
-	rc = rc || lay_buf_adds(o, ",\"TimeToLiveDescription\":{\"TimeToLiveStatus\":");
-	if (!rc && s->ttl_attr[0])
-		rc = lay_buf_adds(o, "\"ENABLED\",\"AttributeName\":") ||
-		     lay_json_quote(o, s->ttl_attr, strlen(s->ttl_attr)) || lay_buf_addc(o, '}');
-	else
-		rc = rc || lay_buf_adds(o, "\"DISABLED\"}");
-	rc = rc || lay_buf_addf(o,
-				",\"ContinuousBackupsDescription\":{\"ContinuousBackupsStatus\":"
-				"\"ENABLED\",\"PointInTimeRecoveryDescription\":"
-				"{\"PointInTimeRecoveryStatus\":\"%s\"}}"
-				",\"DeletionProtectionEnabled\":false"
-				",\"Ddbfs\":{\"Created\":\"%s\",\"Autoscaling\":",
-				s->pitr ? "ENABLED" : "DISABLED", created);
-	if (!rc && s->autoscaling)
-		rc = lay_buf_addf(o, "{\"Min\":%u,\"Max\":%u,\"TargetUtilization\":%u}", s->as_min,
-				  s->as_max, s->as_target);
-	else
-		rc = rc || lay_buf_adds(o, "null");
-	rc = rc || lay_buf_adds(o, "}}\n");
-	return rc ? -ENOMEM : 0;
-}
-
 static int render_clock(lay_buf *o)
 {
 	int64_t now = eng_clock_now_ns(eng_db_clock(fs.db));
 	char when[40];
 
-	iso_time(when, sizeof(when), now);
+	lay_time_iso(when, sizeof(when), now);
 	return lay_buf_addf(o, "%s %" PRId64 "\n", when, now / 1000000000);
 }
 
@@ -147,7 +40,7 @@ int fs_magic_render(fs_node *n, lay_buf *out)
 {
 	switch (n->magic) {
 	case FS_M_TABLE_JSON:
-		return render_table(n->table, out);
+		return eng_table_describe(fs.db, n->table, out, NULL);
 	case FS_M_ERRORS:
 		return fs_errlog_render(out);
 	case FS_M_STATS:

@@ -9,7 +9,5 @@
 int fs_magic_render(fs_node *n, lay_buf *out);
 /* A write to generated file n (only .ddbfs/clock takes one); logged. */
 int fs_magic_write(fuse_req_t req, fs_node *n, const char *buf, size_t len);
-/* A stream view's name as DescribeTable spells it ("NEW_IMAGE"). */
-const char *fs_stream_view_name(eng_stream_view v);
 
 #endif

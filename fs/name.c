@@ -69,7 +69,7 @@ int fs_name_resolve(fs_target *t, const fs_node *dir, const char *name, int reso
 	}
 	if (dir->kind != FS_TABLE && dir->kind != FS_PART)
 		return lay_err_set(err, -ENOTDIR, "not a directory");
-	if ((rc = eng_table_get(fs.db, dir->table, &t->ti, err)) < 0)
+	if ((rc = eng_table_get(fs.db, NULL, dir->table, &t->ti, err)) < 0)
 		return rc;
 
 	is_item = lay_name_is_item(name, len);
@@ -112,7 +112,7 @@ int fs_name_resolve(fs_target *t, const fs_node *dir, const char *name, int reso
 	t->hash = nk.hash;
 	t->key = nk.value;
 	if (t->hashed && resolve) {
-		rc = eng_resolve_hash(fs.db, dir->table,
+		rc = eng_resolve_hash(fs.db, NULL, dir->table,
 				      t->kind == FS_ITEM && dir->kind == FS_PART ? &dir->pk : NULL,
 				      t->hash, &t->store, &t->key, err);
 		if (rc < 0)
@@ -127,7 +127,7 @@ int fs_name_resolve(fs_target *t, const fs_node *dir, const char *name, int reso
 		 * partition of that name holds items (after a re-key): the
 		 * partition wins, the file waits behind it */
 		if (fs_scratch_lstat(dir, name, &st) == 0 && !S_ISDIR(st.st_mode) &&
-		    !(t->pk.type && eng_part_get(fs.db, dir->table, &t->pk, NULL, NULL) == 0))
+		    !(t->pk.type && eng_part_get(fs.db, NULL, dir->table, &t->pk, NULL, NULL) == 0))
 			t->kind = FS_SCRATCH;
 	}
 	return 0;

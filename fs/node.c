@@ -130,7 +130,7 @@ void fs_dir_changed(fs_node *dir)
 
 	switch (dir->kind) {
 	case FS_TABLE:
-		eng_table_set_dirmeta(fs.db, dir->table, &dm, ENG_META_MTIME | ENG_META_CTIME, NULL);
+		eng_table_set_dirmeta(fs.db, NULL, dir->table, &dm, ENG_META_MTIME | ENG_META_CTIME, NULL);
 		break;
 	case FS_PART:
 		pthread_mutex_lock(&fs.lock);
@@ -138,7 +138,7 @@ void fs_dir_changed(fs_node *dir)
 			dir->mtime_ns = dir->ctime_ns = now;
 		pthread_mutex_unlock(&fs.lock);
 		if (!dir->mem && dir->pk.type)
-			eng_part_set_meta(fs.db, dir->table, &dir->pk, &dm,
+			eng_part_set_meta(fs.db, NULL, dir->table, &dir->pk, &dm,
 					  ENG_META_MTIME | ENG_META_CTIME, NULL);
 		break;
 	default:
@@ -157,7 +157,7 @@ void fs_part_keep(fuse_req_t req, fs_node *dir)
 
 	if (dir->kind != FS_PART || dir->mem || !dir->pk.type)
 		return;
-	if (eng_part_get(fs.db, dir->table, &dir->pk, &dm, NULL) != -ENOENT)
+	if (eng_part_get(fs.db, NULL, dir->table, &dir->pk, &dm, NULL) != -ENOENT)
 		return;
 	pthread_mutex_lock(&fs.lock);
 	if (!dir->mem && dir->parent) {

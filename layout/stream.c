@@ -10,6 +10,8 @@
 const char *lay_view_name(lay_view v)
 {
 	switch (v) {
+	case LAY_VIEW_OFF:
+		return "OFF";
 	case LAY_VIEW_KEYS_ONLY:
 		return "KEYS_ONLY";
 	case LAY_VIEW_NEW_IMAGE:

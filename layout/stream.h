@@ -9,8 +9,9 @@
 #include "buf.h"
 #include "item.h"
 
+/* A stream's view type; LAY_VIEW_OFF: no stream. */
 typedef enum lay_view {
-	LAY_VIEW_KEYS_ONLY = 1, LAY_VIEW_NEW_IMAGE, LAY_VIEW_OLD_IMAGE, LAY_VIEW_NEW_AND_OLD
+	LAY_VIEW_OFF = 0, LAY_VIEW_KEYS_ONLY = 1, LAY_VIEW_NEW_IMAGE, LAY_VIEW_OLD_IMAGE, LAY_VIEW_NEW_AND_OLD
 } lay_view;
 
 typedef struct lay_stream_rec {
@@ -25,7 +26,7 @@ typedef struct lay_stream_rec {
 	const lay_item *new_image; /* NULL for REMOVE */
 } lay_stream_rec;
 
-/* "KEYS_ONLY", ... for a view. */
+/* "OFF", "KEYS_ONLY", ... for a view. */
 const char *lay_view_name(lay_view v);
 
 /*

@@ -10,8 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../engine/db.h"
-#include "../../engine/table.h"
+#include "../../engine/engine.h"
 #include "../../layout/json.h"
 #include "check.h"
 
@@ -49,10 +48,10 @@ static inline void dbt_pitr_on(eng_db *db, const char *table)
 	lay_err err = { 0, "" };
 	eng_table_info ti;
 
-	if (eng_table_get(db, table, &ti, &err) < 0)
+	if (eng_table_get(db, NULL, table, &ti, &err) < 0)
 		goto out_fail;
 	ti.settings.pitr = 1;
-	if (eng_table_set_settings(db, table, &ti.settings, &err) < 0)
+	if (eng_table_set_settings(db, NULL, table, &ti.settings, &err) < 0)
 		goto out_fail;
 	return;
 out_fail:
@@ -72,6 +71,44 @@ static inline eng_db *dbt_open(const char *dir, const eng_db_opts *opts)
 		exit(2);
 	}
 	return db;
+}
+
+/*
+ * A db in a fresh DATA_DIR (*dir, for dbt_ttl_close) on a test clock (*clk)
+ * without the maintenance thread, holding table with partition key "id"
+ * (S), TTL attribute "exp" and PITR on (the change log shows the sweeps),
+ * or exit.
+ */
+static inline eng_db *dbt_ttl_open(char **dir, eng_clock **clk, const char *table)
+{
+	eng_db_opts o = { 0 };
+	lay_err err = { 0, "" };
+	lay_settings s = { 0 };
+	lay_schema sch = { 0 };
+	eng_db *db;
+
+	*dir = dbt_tmpdir();
+	eng_clock_new(clk, 1);
+	o.clock = *clk;
+	o.maint_ms = -1;
+	db = dbt_open(*dir, &o);
+	strcpy(sch.pk, "id");
+	sch.pk_type = LAY_S;
+	strcpy(s.ttl_attr, "exp");
+	s.pitr = 1;
+	if (eng_table_create(db, NULL, table, &sch, NULL, &err) < 0 ||
+	    eng_table_set_settings(db, NULL, table, &s, &err) < 0) {
+		fprintf(stderr, "creating table %s: %s\n", table, err.msg);
+		exit(2);
+	}
+	return db;
+}
+
+static inline void dbt_ttl_close(eng_db *db, eng_clock *clk, char *dir)
+{
+	eng_db_close(db);
+	eng_clock_free(clk);
+	dbt_rmdir(dir);
 }
 
 /* An item from plain JSON text, or exit. */

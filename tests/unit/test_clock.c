@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <time.h>
 
-#include "../../engine/clock.h"
+#include "../../engine/engine.h"
 #include "check.h"
 
 static int64_t realtime_ns(void)

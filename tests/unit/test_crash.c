@@ -11,9 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../engine/item.h"
-#include "../../engine/log.h"
-#include "../../engine/table.h"
+#include "../../engine/engine.h"
 #include "dbtest.h"
 
 #define TBL "Crash"
@@ -80,7 +78,7 @@ static int child_put(eng_db *db, uint32_t num, int version, unsigned flags)
 
 	item_json(json, sizeof(json), num, version);
 	it = dbt_item(json);
-	rc = eng_item_put(db, TBL, &it, NULL, flags, NULL, NULL, &err);
+	rc = eng_item_put(db, NULL, TBL, &it, NULL, flags, NULL, NULL, &err);
 	lay_item_free(&it);
 	return rc;
 }
@@ -222,7 +220,7 @@ static int intact(eng_db *db, uint32_t num, int v0, int v1)
 	lay_key k = item_key(num, pk, sk);
 	int ok = 0;
 
-	if (eng_item_get(db, TBL, &k, &got, NULL, &err) < 0)
+	if (eng_item_get(db, NULL, TBL, &k, &got, NULL, &err) < 0)
 		return 0;
 	item_json(json, sizeof(json), num, v0);
 	want = dbt_item(json);
@@ -281,7 +279,7 @@ static int part_cb(void *ctx, const eng_entry *e)
 	struct parts *p = ctx;
 	lay_err err = { 0, "" };
 
-	if (eng_list(p->db, TBL, e->key, NULL, 0, 0, count_cb, &p->items, &err) < 0)
+	if (eng_list(p->db, NULL, TBL, e->key, NULL, 0, 0, count_cb, &p->items, &err) < 0)
 		p->bad++;
 	return 0;
 }
@@ -303,7 +301,7 @@ static void test_crash__kill_9_loses_no_acknowledged_put(void)
 
 	rng_state = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ULL | 1;
 	db = dbt_open(dir, NULL);
-	CHECK_RC(eng_table_create(db, TBL, NULL, NULL, &err), 0);
+	CHECK_RC(eng_table_create(db, NULL, TBL, NULL, NULL, &err), 0);
 	dbt_pitr_on(db, TBL); /* the change log shows what was acknowledged */
 	eng_db_close(db);
 
@@ -374,9 +372,9 @@ static void test_crash__kill_9_loses_no_acknowledged_put(void)
 	CHECK(bad == 0);
 	memset(&parts, 0, sizeof(parts));
 	parts.db = db;
-	CHECK_RC(eng_list(db, TBL, NULL, NULL, 0, 0, part_cb, &parts, &err), 0);
+	CHECK_RC(eng_list(db, NULL, TBL, NULL, NULL, 0, 0, part_cb, &parts, &err), 0);
 	CHECK(parts.bad == 0);
-	CHECK_RC(eng_table_get(db, TBL, &ti, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, TBL, &ti, &err), 0);
 	CHECK(ti.item_count == parts.items);
 	CHECK(parts.items >= total_puts);
 	eng_db_close(db);

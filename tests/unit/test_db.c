@@ -10,9 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../engine/db.h"
-#include "../../engine/item.h"
-#include "../../engine/table.h"
+#include "../../engine/engine.h"
 #include "dbtest.h"
 
 static int exists(const char *dir, const char *name)
@@ -96,10 +94,10 @@ static void test_db__reopen_after_close_keeps_the_data(void)
 	eng_table_info ti;
 	eng_db *db = dbt_open(dir, NULL);
 
-	CHECK_RC(eng_table_create(db, "Orders", NULL, NULL, &err), 0);
+	CHECK_RC(eng_table_create(db, NULL, "Orders", NULL, NULL, &err), 0);
 	eng_db_close(db);
 	db = dbt_open(dir, NULL);
-	CHECK_RC(eng_table_get(db, "Orders", &ti, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, "Orders", &ti, &err), 0);
 	CHECK_STR(ti.name, "Orders");
 	eng_db_close(db);
 	/* and the lock went with the close */
@@ -119,14 +117,14 @@ static void test_db__sync_always_commits_survive_reopen(void)
 
 	o.sync_always = 1;
 	db = dbt_open(dir, &o);
-	CHECK_RC(eng_table_create(db, "Orders", NULL, NULL, &err), 0);
-	CHECK_RC(eng_item_put(db, "Orders", &it, NULL, 0, NULL, NULL, &err), 0);
+	CHECK_RC(eng_table_create(db, NULL, "Orders", NULL, NULL, &err), 0);
+	CHECK_RC(eng_item_put(db, NULL, "Orders", &it, NULL, 0, NULL, NULL, &err), 0);
 	CHECK_RC(eng_db_sync(db), 0);
 	eng_db_close(db);
 	o.sync_always = 0;
 	o.sync_ms = 10;
 	db = dbt_open(dir, &o);
-	CHECK_RC(eng_item_get(db, "Orders", &key, NULL, NULL, &err), 0);
+	CHECK_RC(eng_item_get(db, NULL, "Orders", &key, NULL, NULL, &err), 0);
 	eng_db_close(db);
 	lay_item_free(&it);
 	dbt_rmdir(dir);
@@ -191,7 +189,7 @@ static void put_padded(eng_db *db, int i, const char *pad, int *bad)
 	snprintf(json, GROW_PAD + 100, "{\"PK\":\"p%d\",\"SK\":\"s%05d\",\"pad\":\"%s\"}", i % 7, i,
 		 pad);
 	it = dbt_item(json);
-	rc = eng_item_put(db, "Big", &it, NULL, 0, NULL, NULL, &err);
+	rc = eng_item_put(db, NULL, "Big", &it, NULL, 0, NULL, NULL, &err);
 	if (rc < 0) {
 		fprintf(stderr, "put %d: %s %s\n", i, lay_errno_name(rc), err.msg);
 		(*bad)++;
@@ -212,7 +210,7 @@ static int check_padded(eng_db *db, int i, const char *pad)
 	snprintf(pk, sizeof(pk), "p%d", i % 7);
 	snprintf(sk, sizeof(sk), "s%05d", i);
 	key = dbt_key(dbt_s(pk), dbt_s(sk));
-	if (eng_item_get(db, "Big", &key, &it, NULL, &err) < 0)
+	if (eng_item_get(db, NULL, "Big", &key, &it, NULL, &err) < 0)
 		return 0;
 	a = lay_item_find(&it, "pad", 3);
 	ok = a && a->v.len == strlen(pad) && memcmp(a->v.u.p, pad, a->v.len) == 0;
@@ -235,14 +233,14 @@ static void test_db__map_grows_from_64k_to_hold_20mb(void)
 	pad[GROW_PAD] = '\0';
 	o.map_size = 64 << 10;
 	db = dbt_open(dir, &o);
-	CHECK_RC(eng_table_create(db, "Big", NULL, NULL, &err), 0);
+	CHECK_RC(eng_table_create(db, NULL, "Big", NULL, NULL, &err), 0);
 	for (i = 0; i < GROW_ITEMS; i++)
 		put_padded(db, i, pad, &bad);
 	CHECK(bad == 0);
 	for (i = 0; i < GROW_ITEMS; i++)
 		missing += !check_padded(db, i, pad);
 	CHECK(missing == 0);
-	CHECK_RC(eng_table_get(db, "Big", &ti, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, "Big", &ti, &err), 0);
 	CHECK(ti.item_count == GROW_ITEMS);
 	CHECK(ti.size_bytes > 20000000);
 	/* the file holds it all: the map went far past its first 64 KiB */
@@ -273,7 +271,7 @@ static int try_put(eng_db *db, int i, const char *pad, lay_err *err)
 	snprintf(json, GROW_PAD + 100, "{\"PK\":\"p%d\",\"SK\":\"s%05d\",\"pad\":\"%s\"}", i % 7, i,
 		 pad);
 	it = dbt_item(json);
-	rc = eng_item_put(db, "Big", &it, NULL, 0, NULL, NULL, err);
+	rc = eng_item_put(db, NULL, "Big", &it, NULL, 0, NULL, NULL, err);
 	lay_item_free(&it);
 	free(json);
 	return rc;
@@ -287,7 +285,7 @@ static int del_padded(eng_db *db, int i, lay_err *err)
 	snprintf(pk, sizeof(pk), "p%d", i % 7);
 	snprintf(sk, sizeof(sk), "s%05d", i);
 	key = dbt_key(dbt_s(pk), dbt_s(sk));
-	return eng_item_delete(db, "Big", &key, NULL, err);
+	return eng_item_delete(db, NULL, "Big", &key, NULL, err);
 }
 
 #define FULL_MAX ((size_t)8 << 20)
@@ -310,7 +308,7 @@ static void test_db__full_disk_refuses_puts_but_never_deletes(void)
 	pad[GROW_PAD] = '\0';
 	o.map_max = FULL_MAX;
 	db = dbt_open(dir, &o);
-	CHECK_RC(eng_table_create(db, "Big", NULL, NULL, &err), 0);
+	CHECK_RC(eng_table_create(db, NULL, "Big", NULL, NULL, &err), 0);
 	for (n = 0; n < 10000 && (rc = try_put(db, n, pad, &err)) == 0; n++)
 		;
 	CHECK_RC(rc, -ENOSPC);
@@ -335,7 +333,7 @@ static void test_db__full_disk_refuses_puts_but_never_deletes(void)
 		}
 	}
 	CHECK(bad == 0);
-	CHECK_RC(eng_table_get(db, "Big", &ti, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, "Big", &ti, &err), 0);
 	CHECK(ti.item_count == 0);
 	/* and the space is there again */
 	for (i = 0; i < n / 2; i++)
@@ -360,7 +358,7 @@ static void test_db__full_disk_deletes_a_whole_table(void)
 	pad[GROW_PAD] = '\0';
 	o.map_max = FULL_MAX;
 	db = dbt_open(dir, &o);
-	CHECK_RC(eng_table_create(db, "Big", NULL, NULL, &err), 0);
+	CHECK_RC(eng_table_create(db, NULL, "Big", NULL, NULL, &err), 0);
 	for (n = 0; n < 10000 && (rc = try_put(db, n, pad, &err)) == 0; n++)
 		;
 	CHECK_RC(rc, -ENOSPC);
@@ -369,13 +367,13 @@ static void test_db__full_disk_deletes_a_whole_table(void)
 		if (i % 7 < 3 && del_padded(db, i, &err) < 0)
 			bad++;
 	CHECK(bad == 0);
-	CHECK_RC(eng_table_delete(db, "Big", &err), -ENOTEMPTY);
+	CHECK_RC(eng_table_delete(db, NULL, "Big", &err), -ENOTEMPTY);
 	for (i = 0; i < n; i++)
 		if (i % 7 >= 3 && del_padded(db, i, &err) < 0)
 			bad++;
 	CHECK(bad == 0);
-	CHECK_RC(eng_table_delete(db, "Big", &err), 0);
-	CHECK_RC(eng_table_create(db, "Big", NULL, NULL, &err), 0);
+	CHECK_RC(eng_table_delete(db, NULL, "Big", &err), 0);
+	CHECK_RC(eng_table_create(db, NULL, "Big", NULL, NULL, &err), 0);
 	for (i = 0; i < n / 2; i++)
 		put_padded(db, i, pad, &bad);
 	CHECK(bad == 0);
@@ -401,7 +399,7 @@ static void test_db__an_oversized_map_shrinks_at_open(void)
 	snprintf(path, sizeof(path), "%s/data.mdb", dir);
 	o.map_size = (size_t)64 << 20;
 	db = dbt_open(dir, &o);
-	CHECK_RC(eng_table_create(db, "Big", NULL, NULL, &err), 0);
+	CHECK_RC(eng_table_create(db, NULL, "Big", NULL, NULL, &err), 0);
 	for (i = 0; i < 100; i++)
 		put_padded(db, i, pad, &bad);
 	CHECK(bad == 0);
@@ -455,7 +453,7 @@ static void test_db__sync_while_the_map_grows(void)
 	pad[GROW_PAD] = '\0';
 	o.map_size = 64 << 10;
 	s.db = dbt_open(dir, &o);
-	CHECK_RC(eng_table_create(s.db, "Big", NULL, NULL, &err), 0);
+	CHECK_RC(eng_table_create(s.db, NULL, "Big", NULL, NULL, &err), 0);
 	pthread_create(&th, NULL, sync_loop, &s);
 	for (i = 0; i < GROW_ITEMS; i++)
 		put_padded(s.db, i, pad, &bad);

@@ -6,9 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../engine/item.h"
-#include "../../engine/log.h"
-#include "../../engine/table.h"
+#include "../../engine/engine.h"
 #include "../../layout/b64.h"
 #include "../../layout/name.h"
 #include "dbtest.h"
@@ -36,7 +34,7 @@ static void setup_with(const char *table, const char *schema)
 		fprintf(stderr, "bad schema %s: %s\n", schema, err.msg);
 		exit(2);
 	}
-	if (eng_table_create(db, table, schema ? &s : NULL, NULL, &err) < 0) {
+	if (eng_table_create(db, NULL, table, schema ? &s : NULL, NULL, &err) < 0) {
 		fprintf(stderr, "create %s: %s\n", table, err.msg);
 		exit(2);
 	}
@@ -60,7 +58,7 @@ static int put(const char *json, eng_event *ev)
 {
 	lay_item it = dbt_item(json);
 	lay_err err = { 0, "" };
-	int rc = eng_item_put(db, TBL, &it, NULL, 0, ev, NULL, &err);
+	int rc = eng_item_put(db, NULL, TBL, &it, NULL, 0, ev, NULL, &err);
 
 	if (rc < 0 && !err.msg[0])
 		fprintf(stderr, "put without a message: %s\n", lay_errno_name(rc));
@@ -76,7 +74,7 @@ static char *render_at(const lay_key *key, lay_format fmt)
 	lay_buf b = LAY_BUF_INIT;
 	char *s;
 
-	if (eng_item_get(db, TBL, key, &it, NULL, &err) < 0)
+	if (eng_item_get(db, NULL, TBL, key, &it, NULL, &err) < 0)
 		return strdup("");
 	lay_json_render(&b, &it, fmt);
 	lay_item_free(&it);
@@ -104,9 +102,9 @@ static void test_item__put_get_round_trip_of_all_ten_types(void)
 	eng_event ev = 0;
 
 	setup();
-	CHECK_RC(eng_item_put(db, TBL, &in, NULL, 0, &ev, &m, &err), 0);
+	CHECK_RC(eng_item_put(db, NULL, TBL, &in, NULL, 0, &ev, &m, &err), 0);
 	CHECK(ev == ENG_INSERT);
-	CHECK_RC(eng_item_get(db, TBL, &key, &out, &m2, &err), 0);
+	CHECK_RC(eng_item_get(db, NULL, TBL, &key, &out, &m2, &err), 0);
 	CHECK(lay_item_equal(&in, &out));
 	lay_json_render(&plain, &in, LAY_FMT_PLAIN);
 	lay_json_render(&ddb, &in, LAY_FMT_DDB);
@@ -120,7 +118,7 @@ static void test_item__put_get_round_trip_of_all_ten_types(void)
 	CHECK(m2.mode == 0644 && m2.uid == 0 && m2.gid == 0);
 	CHECK(m2.mtime_ns == m.mtime_ns && m2.mtime_ns > 0 && m2.ctime_ns == m2.mtime_ns);
 	/* out may be NULL: metadata only */
-	CHECK_RC(eng_item_get(db, TBL, &key, NULL, &m2, &err), 0);
+	CHECK_RC(eng_item_get(db, NULL, TBL, &key, NULL, &m2, &err), 0);
 	CHECK(m2.id == m.id);
 	lay_buf_free(&plain);
 	lay_buf_free(&ddb);
@@ -158,17 +156,17 @@ static void test_item__unchanged_put_keeps_mtime_and_writes_no_log_record(void)
 
 	setup();
 	CHECK_RC(put("{\"PK\":\"a\",\"SK\":\"1\",\"v\":1}", NULL), 0);
-	CHECK_RC(eng_item_get(db, TBL, &key, NULL, &m1, &err), 0);
+	CHECK_RC(eng_item_get(db, NULL, TBL, &key, NULL, &m1, &err), 0);
 	seq = changes();
 	CHECK(seq > 0);
 	CHECK_RC(eng_clock_advance(clk, 10, &err), 0);
 	CHECK_RC(put("{\"PK\":\"a\",\"SK\":\"1\",\"v\":1}", NULL), 0);
-	CHECK_RC(eng_item_get(db, TBL, &key, NULL, &m2, &err), 0);
+	CHECK_RC(eng_item_get(db, NULL, TBL, &key, NULL, &m2, &err), 0);
 	CHECK(m2.mtime_ns == m1.mtime_ns && m2.ctime_ns == m1.ctime_ns);
 	CHECK(changes() == seq);
 	/* a real change moves both */
 	CHECK_RC(put("{\"PK\":\"a\",\"SK\":\"1\",\"v\":3}", NULL), 0);
-	CHECK_RC(eng_item_get(db, TBL, &key, NULL, &m2, &err), 0);
+	CHECK_RC(eng_item_get(db, NULL, TBL, &key, NULL, &m2, &err), 0);
 	CHECK(m2.mtime_ns >= m1.mtime_ns + 10000000000LL);
 	CHECK(m2.ctime_ns == m2.mtime_ns);
 	CHECK(m2.id == m1.id);
@@ -211,16 +209,17 @@ static void test_item__excl_and_must_exist_refuse_and_change_nothing(void)
 	setup();
 	CHECK_RC(put("{\"PK\":\"a\",\"SK\":\"1\",\"v\":1}", NULL), 0);
 	seq = changes();
-	CHECK_RC(eng_item_put(db, TBL, &a, NULL, ENG_PUT_EXCL, NULL, NULL, &err), -EEXIST);
+	CHECK_RC(eng_item_put(db, NULL, TBL, &a, NULL, ENG_PUT_EXCL, NULL, NULL, &err), -EEXIST);
 	CHECK(err.msg[0] != '\0');
 	s = render_at(&key, LAY_FMT_PLAIN);
 	CHECK_STR(s, "{\"PK\":\"a\",\"SK\":\"1\",\"v\":1}\n");
 	free(s);
-	CHECK_RC(eng_item_put(db, TBL, &b, NULL, ENG_PUT_MUST_EXIST, NULL, NULL, &err), -ENOENT);
-	CHECK_RC(eng_item_get(db, TBL, &kb, NULL, NULL, &err), -ENOENT);
+	CHECK_RC(eng_item_put(db, NULL, TBL, &b, NULL, ENG_PUT_MUST_EXIST, NULL, NULL, &err),
+		 -ENOENT);
+	CHECK_RC(eng_item_get(db, NULL, TBL, &kb, NULL, NULL, &err), -ENOENT);
 	CHECK(changes() == seq);
-	CHECK_RC(eng_item_put(db, TBL, &a, NULL, ENG_PUT_MUST_EXIST, NULL, NULL, &err), 0);
-	CHECK_RC(eng_item_put(db, TBL, &b, NULL, ENG_PUT_EXCL, NULL, NULL, &err), 0);
+	CHECK_RC(eng_item_put(db, NULL, TBL, &a, NULL, ENG_PUT_MUST_EXIST, NULL, NULL, &err), 0);
+	CHECK_RC(eng_item_put(db, NULL, TBL, &b, NULL, ENG_PUT_EXCL, NULL, NULL, &err), 0);
 	lay_item_free(&a);
 	lay_item_free(&b);
 	teardown();
@@ -242,26 +241,26 @@ static void test_item__metadata_given_is_stored_and_the_rest_kept(void)
 	m.gid = 50;
 	m.mtime_ns = 1000000000;
 	m.id = 999999; /* never taken from the caller */
-	CHECK_RC(eng_item_put(db, TBL, &a, &m,
+	CHECK_RC(eng_item_put(db, NULL, TBL, &a, &m,
 			      ENG_META_MODE | ENG_META_UID | ENG_META_GID | ENG_META_MTIME, &ev,
 			      NULL, &err), 0);
-	CHECK_RC(eng_item_get(db, TBL, &key, NULL, &got, &err), 0);
+	CHECK_RC(eng_item_get(db, NULL, TBL, &key, NULL, &got, &err), 0);
 	CHECK(got.mode == 0600 && got.uid == 1000 && got.gid == 50);
 	CHECK(got.mtime_ns == 1000000000 && got.ctime_ns > got.mtime_ns);
 	CHECK(got.id != 999999);
 	/* a modification without metadata keeps mode and owner, times move */
-	CHECK_RC(eng_item_put(db, TBL, &a2, NULL, 0, &ev, NULL, &err), 0);
+	CHECK_RC(eng_item_put(db, NULL, TBL, &a2, NULL, 0, &ev, NULL, &err), 0);
 	CHECK(ev == ENG_MODIFY);
-	CHECK_RC(eng_item_get(db, TBL, &key, NULL, &got, &err), 0);
+	CHECK_RC(eng_item_get(db, NULL, TBL, &key, NULL, &got, &err), 0);
 	CHECK(got.mode == 0600 && got.uid == 1000 && got.gid == 50);
 	CHECK(got.mtime_ns > 1000000000);
 	/* an unchanged put applies only the metadata given, logs nothing */
 	seq = changes();
 	m.mode = 0640;
-	CHECK_RC(eng_item_put(db, TBL, &a2, &m, ENG_META_MODE, &ev, &got, &err), 0);
+	CHECK_RC(eng_item_put(db, NULL, TBL, &a2, &m, ENG_META_MODE, &ev, &got, &err), 0);
 	CHECK(ev == ENG_UNCHANGED);
 	CHECK(got.mode == 0640 && got.uid == 1000);
-	CHECK_RC(eng_item_get(db, TBL, &key, NULL, &got, &err), 0);
+	CHECK_RC(eng_item_get(db, NULL, TBL, &key, NULL, &got, &err), 0);
 	CHECK(got.mode == 0640);
 	CHECK(changes() == seq);
 	lay_item_free(&a);
@@ -278,18 +277,19 @@ static void test_item__set_meta_changes_only_chosen_fields_and_logs_nothing(void
 
 	setup();
 	CHECK_RC(put("{\"PK\":\"a\",\"SK\":\"1\",\"v\":1}", NULL), 0);
-	CHECK_RC(eng_item_get(db, TBL, &key, NULL, &before, &err), 0);
+	CHECK_RC(eng_item_get(db, NULL, TBL, &key, NULL, &before, &err), 0);
 	seq = changes();
 	m.uid = 42;
 	m.mtime_ns = 77;
-	CHECK_RC(eng_item_set_meta(db, TBL, &key, &m, ENG_META_UID | ENG_META_MTIME, &got, &err),
-		 0);
+	CHECK_RC(
+	    eng_item_set_meta(db, NULL, TBL, &key, &m, ENG_META_UID | ENG_META_MTIME, &got, &err),
+	    0);
 	CHECK(got.uid == 42 && got.mtime_ns == 77);
-	CHECK_RC(eng_item_get(db, TBL, &key, NULL, &got, &err), 0);
+	CHECK_RC(eng_item_get(db, NULL, TBL, &key, NULL, &got, &err), 0);
 	CHECK(got.uid == 42 && got.mtime_ns == 77 && got.mode == before.mode);
 	CHECK(got.gid == before.gid && got.id == before.id && got.size == before.size);
 	CHECK(changes() == seq);
-	CHECK_RC(eng_item_set_meta(db, TBL, &kx, &m, ENG_META_UID, NULL, &err), -ENOENT);
+	CHECK_RC(eng_item_set_meta(db, NULL, TBL, &kx, &m, ENG_META_UID, NULL, &err), -ENOENT);
 	teardown();
 }
 
@@ -301,13 +301,13 @@ static void test_item__delete_removes_and_missing_is_enoent(void)
 
 	setup();
 	CHECK_RC(put("{\"PK\":\"a\",\"SK\":\"1\",\"v\":1}", NULL), 0);
-	CHECK_RC(eng_item_get(db, TBL, &key, NULL, &m, &err), 0);
-	CHECK_RC(eng_item_delete(db, TBL, &key, &old, &err), 0);
+	CHECK_RC(eng_item_get(db, NULL, TBL, &key, NULL, &m, &err), 0);
+	CHECK_RC(eng_item_delete(db, NULL, TBL, &key, &old, &err), 0);
 	CHECK(old.id == m.id);
-	CHECK_RC(eng_item_get(db, TBL, &key, NULL, NULL, &err), -ENOENT);
+	CHECK_RC(eng_item_get(db, NULL, TBL, &key, NULL, NULL, &err), -ENOENT);
 	CHECK(err.msg[0] != '\0');
-	CHECK_RC(eng_item_delete(db, TBL, &key, NULL, &err), -ENOENT);
-	CHECK_RC(eng_item_delete(db, "Nope", &key, NULL, &err), -ENOENT);
+	CHECK_RC(eng_item_delete(db, NULL, TBL, &key, NULL, &err), -ENOENT);
+	CHECK_RC(eng_item_delete(db, NULL, "Nope", &key, NULL, &err), -ENOENT);
 	teardown();
 }
 
@@ -318,9 +318,9 @@ static void test_item__missing_table_is_enoent(void)
 	lay_err err = { 0, "" };
 
 	setup();
-	CHECK_RC(eng_item_put(db, "Nope", &it, NULL, 0, NULL, NULL, &err), -ENOENT);
+	CHECK_RC(eng_item_put(db, NULL, "Nope", &it, NULL, 0, NULL, NULL, &err), -ENOENT);
 	CHECK(strstr(err.msg, "Nope") != NULL);
-	CHECK_RC(eng_item_get(db, "Nope", &key, NULL, NULL, &err), -ENOENT);
+	CHECK_RC(eng_item_get(db, NULL, "Nope", &key, NULL, NULL, &err), -ENOENT);
 	lay_item_free(&it);
 	teardown();
 }
@@ -338,26 +338,27 @@ static void test_item__rename_rewrites_key_attributes_and_keeps_id(void)
 	CHECK_RC(put("{\"PK\":\"a\",\"SK\":\"1\",\"v\":\"x\"}", NULL), 0);
 	m0.mode = 0600;
 	m0.mtime_ns = 5;
-	CHECK_RC(eng_item_set_meta(db, TBL, &from, &m0, ENG_META_MODE | ENG_META_MTIME, &m1, &err),
-		 0);
+	CHECK_RC(
+	    eng_item_set_meta(db, NULL, TBL, &from, &m0, ENG_META_MODE | ENG_META_MTIME, &m1, &err),
+	    0);
 	CHECK_RC(eng_clock_advance(clk, 5, &err), 0);
-	CHECK_RC(eng_item_rename(db, TBL, &from, &to, 0, &err), 0);
-	CHECK_RC(eng_item_get(db, TBL, &from, NULL, NULL, &err), -ENOENT);
-	CHECK_RC(eng_item_get(db, TBL, &to, NULL, &m2, &err), 0);
+	CHECK_RC(eng_item_rename(db, NULL, TBL, &from, &to, 0, &err), 0);
+	CHECK_RC(eng_item_get(db, NULL, TBL, &from, NULL, NULL, &err), -ENOENT);
+	CHECK_RC(eng_item_get(db, NULL, TBL, &to, NULL, &m2, &err), 0);
 	CHECK(m2.id == m1.id && m2.mode == 0600 && m2.mtime_ns == 5);
 	CHECK(m2.ctime_ns > m1.ctime_ns);
 	s = render_at(&to, LAY_FMT_PLAIN);
 	CHECK_STR(s, "{\"PK\":\"b\",\"SK\":\"2\",\"v\":\"x\"}\n");
 	CHECK(m2.len_plain == strlen(s));
 	free(s);
-	CHECK_RC(eng_table_get(db, TBL, &ti, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, TBL, &ti, &err), 0);
 	CHECK(ti.item_count == 1);
 	/* the old partition went with its last item */
-	CHECK_RC(eng_part_get(db, TBL, &from.pk, &dm, &err), -ENOENT);
+	CHECK_RC(eng_part_get(db, NULL, TBL, &from.pk, &dm, &err), -ENOENT);
 	/* from == to is a no-op; a missing from is ENOENT */
-	CHECK_RC(eng_item_rename(db, TBL, &to, &to, 0, &err), 0);
-	CHECK_RC(eng_item_rename(db, TBL, &from, &to, 0, &err), -ENOENT);
-	CHECK_RC(eng_item_get(db, TBL, &to, NULL, NULL, &err), 0);
+	CHECK_RC(eng_item_rename(db, NULL, TBL, &to, &to, 0, &err), 0);
+	CHECK_RC(eng_item_rename(db, NULL, TBL, &from, &to, 0, &err), -ENOENT);
+	CHECK_RC(eng_item_get(db, NULL, TBL, &to, NULL, NULL, &err), 0);
 	teardown();
 }
 
@@ -405,25 +406,25 @@ static void test_item__rename_replaces_destination_and_logs_remove_then_modify(v
 	setup();
 	CHECK_RC(put("{\"PK\":\"a\",\"SK\":\"1\",\"v\":\"from\"}", NULL), 0);
 	CHECK_RC(put("{\"PK\":\"a\",\"SK\":\"2\",\"v\":\"to\"}", NULL), 0);
-	CHECK_RC(eng_item_get(db, TBL, &from, NULL, &mf, &err), 0);
-	CHECK_RC(eng_item_get(db, TBL, &to, NULL, &mt, &err), 0);
+	CHECK_RC(eng_item_get(db, NULL, TBL, &from, NULL, &mf, &err), 0);
+	CHECK_RC(eng_item_get(db, NULL, TBL, &to, NULL, &mt, &err), 0);
 	seq = changes();
 	/* noreplace: EEXIST, both unchanged */
-	CHECK_RC(eng_item_rename(db, TBL, &from, &to, 1, &err), -EEXIST);
+	CHECK_RC(eng_item_rename(db, NULL, TBL, &from, &to, 1, &err), -EEXIST);
 	CHECK(changes() == seq);
 	txt = render_at(&to, LAY_FMT_PLAIN);
 	CHECK_STR(txt, "{\"PK\":\"a\",\"SK\":\"2\",\"v\":\"to\"}\n");
 	free(txt);
-	CHECK_RC(eng_item_rename(db, TBL, &from, &to, 0, &err), 0);
+	CHECK_RC(eng_item_rename(db, NULL, TBL, &from, &to, 0, &err), 0);
 	txt = render_at(&to, LAY_FMT_PLAIN);
 	CHECK_STR(txt, "{\"PK\":\"a\",\"SK\":\"2\",\"v\":\"from\"}\n");
 	free(txt);
-	CHECK_RC(eng_item_get(db, TBL, &to, NULL, &got, &err), 0);
+	CHECK_RC(eng_item_get(db, NULL, TBL, &to, NULL, &got, &err), 0);
 	CHECK(got.id == mf.id && got.id != mt.id);
-	CHECK_RC(eng_table_get(db, TBL, &ti, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, TBL, &ti, &err), 0);
 	CHECK(ti.item_count == 1);
 	/* the partition stays: the item moved within it */
-	CHECK_RC(eng_part_get(db, TBL, &from.pk, &dm, &err), 0);
+	CHECK_RC(eng_part_get(db, NULL, TBL, &from.pk, &dm, &err), 0);
 	memset(&s, 0, sizeof(s));
 	CHECK_RC(eng_log_read(db, TBL, seq, 0, seen_cb, &s, &err), 0);
 	CHECK(s.n == 2);
@@ -444,7 +445,7 @@ static void test_item__rename_to_a_new_key_logs_remove_then_insert(void)
 	setup();
 	CHECK_RC(put("{\"PK\":\"a\",\"SK\":\"1\",\"v\":\"x\"}", NULL), 0);
 	seq = changes();
-	CHECK_RC(eng_item_rename(db, TBL, &from, &to, 1, &err), 0);
+	CHECK_RC(eng_item_rename(db, NULL, TBL, &from, &to, 1, &err), 0);
 	memset(&s, 0, sizeof(s));
 	CHECK_RC(eng_log_read(db, TBL, seq, 0, seen_cb, &s, &err), 0);
 	CHECK(s.n == 2);
@@ -471,11 +472,11 @@ static void test_item__rename_that_makes_the_item_too_large_is_efbig(void)
 	big[2048] = '\0';
 	to = dbt_key(dbt_s(big), dbt_s("1"));
 	seq = changes();
-	CHECK_RC(eng_item_rename(db, TBL, &from, &to, 0, &err), -EFBIG);
+	CHECK_RC(eng_item_rename(db, NULL, TBL, &from, &to, 0, &err), -EFBIG);
 	CHECK(err.msg[0] != '\0');
 	CHECK(changes() == seq);
-	CHECK_RC(eng_item_get(db, TBL, &from, NULL, NULL, &err), 0);
-	CHECK_RC(eng_item_get(db, TBL, &to, NULL, NULL, &err), -ENOENT);
+	CHECK_RC(eng_item_get(db, NULL, TBL, &from, NULL, NULL, &err), 0);
+	CHECK_RC(eng_item_get(db, NULL, TBL, &to, NULL, NULL, &err), -ENOENT);
 	free(json);
 	free(big);
 	teardown();
@@ -509,7 +510,7 @@ static char *list_text(const lay_value *pk, const lay_value *after, size_t max, 
 	lay_err err = { 0, "" };
 	char *s;
 
-	*rc_out = eng_list(db, TBL, pk, after, max, 0, names_cb, &nm, &err);
+	*rc_out = eng_list(db, NULL, TBL, pk, after, max, 0, names_cb, &nm, &err);
 	s = lay_buf_detach(&nm.text, NULL);
 	return s ? s : strdup("");
 }
@@ -650,7 +651,8 @@ static void test_item__paged_listing_sees_every_item_once_in_order(void)
 	for (;;) {
 		after = dbt_s(p.last);
 		p.n = 0;
-		rc = eng_list(db, TBL, &pk, p.last[0] ? &after : NULL, 7, 0, page_cb, &p, &err);
+		rc = eng_list(db, NULL, TBL, &pk, p.last[0] ? &after : NULL, 7, 0, page_cb, &p,
+			      &err);
 		CHECK_RC(rc, 0);
 		pages++;
 		if (p.n < 7 || rc < 0)
@@ -680,13 +682,14 @@ static void test_item__paging_resumes_after_a_deleted_cursor_key(void)
 	for (;;) {
 		after = dbt_s(p.last);
 		p.n = 0;
-		rc = eng_list(db, TBL, &pk, p.last[0] ? &after : NULL, 7, 0, page_cb, &p, &err);
+		rc = eng_list(db, NULL, TBL, &pk, p.last[0] ? &after : NULL, 7, 0, page_cb, &p,
+			      &err);
 		CHECK_RC(rc, 0);
 		if (p.n < 7 || rc < 0)
 			break;
 		/* rm -r: the entries just listed go before the next page */
 		key = dbt_key(pk, dbt_s(p.last));
-		CHECK_RC(eng_item_delete(db, TBL, &key, NULL, &err), 0);
+		CHECK_RC(eng_item_delete(db, NULL, TBL, &key, NULL, &err), 0);
 	}
 	CHECK(p.bad == 0);
 	CHECK(p.next_expected == 1000);
@@ -706,25 +709,25 @@ static void test_item__hash_only_table_lists_items_at_the_top(void)
 	int rc;
 
 	setup_with(TBL, "id:S");
-	CHECK_RC(eng_table_get(db, TBL, &ti, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, TBL, &ti, &err), 0);
 	t0 = ti.dir.mtime_ns;
 	CHECK_RC(eng_clock_advance(clk, 1, &err), 0);
 	CHECK_RC(put("{\"id\":\"z\"}", NULL), 0);
 	CHECK_RC(put("{\"id\":\"m\",\"v\":1}", NULL), 0);
 	CHECK_RC(put("{\"id\":\"a\"}", NULL), 0);
-	CHECK_RC(eng_table_get(db, TBL, &ti, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, TBL, &ti, &err), 0);
 	CHECK(ti.dir.mtime_ns > t0);
 	s = list_text(NULL, NULL, 0, &rc);
 	CHECK_RC(rc, 0);
 	CHECK_STR(s, "a m z");
 	free(s);
-	CHECK_RC(eng_list(db, TBL, NULL, NULL, 0, 0, names_cb, &nm, &err), 0);
+	CHECK_RC(eng_list(db, NULL, TBL, NULL, NULL, 0, 0, names_cb, &nm, &err), 0);
 	CHECK(nm.partitions == 0);
 	lay_buf_free(&nm.text);
-	CHECK_RC(eng_item_get(db, TBL, &k, NULL, NULL, &err), 0);
-	CHECK_RC(eng_list(db, TBL, &pk, NULL, 0, 0, names_cb, &nm, &err), -ENOENT);
-	CHECK_RC(eng_part_get(db, TBL, &pk, &dm, &err), -ENOENT);
-	CHECK_RC(eng_item_delete(db, TBL, &k, NULL, &err), 0);
+	CHECK_RC(eng_item_get(db, NULL, TBL, &k, NULL, NULL, &err), 0);
+	CHECK_RC(eng_list(db, NULL, TBL, &pk, NULL, 0, 0, names_cb, &nm, &err), -ENOENT);
+	CHECK_RC(eng_part_get(db, NULL, TBL, &pk, &dm, &err), -ENOENT);
+	CHECK_RC(eng_item_delete(db, NULL, TBL, &k, NULL, &err), 0);
 	s = list_text(NULL, NULL, 0, &rc);
 	CHECK_STR(s, "a z");
 	free(s);
@@ -750,10 +753,10 @@ static void test_item__list_items_flag_decodes_and_callback_stops_or_fails(void)
 	CHECK_RC(put("{\"PK\":\"p\",\"SK\":\"1\",\"v\":1}", NULL), 0);
 	CHECK_RC(put("{\"PK\":\"p\",\"SK\":\"2\",\"v\":2}", NULL), 0);
 	CHECK_RC(put("{\"PK\":\"p\",\"SK\":\"3\",\"v\":3}", NULL), 0);
-	CHECK_RC(eng_list(db, TBL, &pk, NULL, 0, ENG_LIST_ITEMS, items_cb, &n, &err), 0);
+	CHECK_RC(eng_list(db, NULL, TBL, &pk, NULL, 0, ENG_LIST_ITEMS, items_cb, &n, &err), 0);
 	CHECK(n == 2);
 	n = 0;
-	CHECK_RC(eng_list(db, TBL, &pk, NULL, 0, 0, items_cb, &n, &err), -EIO);
+	CHECK_RC(eng_list(db, NULL, TBL, &pk, NULL, 0, 0, items_cb, &n, &err), -EIO);
 	teardown();
 }
 
@@ -766,12 +769,12 @@ static int nested_cb(void *ctx, const eng_entry *e)
 	char json[64];
 	int *n = ctx, rc;
 
-	if ((rc = eng_item_get(db, TBL, &k, NULL, NULL, &err)) < 0)
+	if ((rc = eng_item_get(db, NULL, TBL, &k, NULL, NULL, &err)) < 0)
 		return rc;
 	snprintf(json, sizeof(json), "{\"PK\":\"q\",\"SK\":\"%.*s\"}", (int)e->key->len,
 		 e->key->u.p);
 	copy = dbt_item(json);
-	rc = eng_item_put(db, TBL, &copy, NULL, 0, NULL, NULL, &err);
+	rc = eng_item_put(db, NULL, TBL, &copy, NULL, 0, NULL, NULL, &err);
 	lay_item_free(&copy);
 	++*n;
 	return rc;
@@ -787,7 +790,7 @@ static void test_item__a_listing_callback_may_call_the_db(void)
 	setup();
 	CHECK_RC(put("{\"PK\":\"p\",\"SK\":\"1\"}", NULL), 0);
 	CHECK_RC(put("{\"PK\":\"p\",\"SK\":\"2\"}", NULL), 0);
-	CHECK_RC(eng_list(db, TBL, &pk, NULL, 0, 0, nested_cb, &n, &err), 0);
+	CHECK_RC(eng_list(db, NULL, TBL, &pk, NULL, 0, 0, nested_cb, &n, &err), 0);
 	CHECK(n == 2);
 	s = list_text(&pq, NULL, 0, &rc);
 	CHECK_STR(s, "1 2");
@@ -854,8 +857,8 @@ static char *list_all(const lay_value *pk, size_t page, int *rc_out)
 		start = nm.text.len;
 		if (last)
 			after = dbt_s(last);
-		*rc_out = eng_list(db, TBL, pk, last ? &after : NULL, page, 0, collect_cb, &nm,
-				   &err);
+		*rc_out = eng_list(db, NULL, TBL, pk, last ? &after : NULL, page, 0, collect_cb,
+				   &nm, &err);
 		free(last);
 		last = NULL;
 		if (nm.n > before) {
@@ -907,7 +910,7 @@ static void test_item__long_partition_keys_list_in_exact_order_and_resolve(void)
 	for (i = 0; i < LONG_N; i++) {
 		lay_key k = dbt_key(dbt_s(keys[i]), dbt_s("s"));
 
-		CHECK_RC(eng_item_get(db, TBL, &k, NULL, NULL, &err), 0);
+		CHECK_RC(eng_item_get(db, NULL, TBL, &k, NULL, NULL, &err), 0);
 	}
 	want = join_sorted(keys, LONG_N);
 	got = list_all(NULL, 0, &rc);
@@ -926,13 +929,13 @@ static void test_item__long_partition_keys_list_in_exact_order_and_resolve(void)
 		if (lay_name_from_key(&name, &pk, 0) != 1)
 			continue;
 		hashed++;
-		rc = eng_resolve_hash(db, TBL, NULL, lay_name_hash(&pk), &store, &v, &err);
+		rc = eng_resolve_hash(db, NULL, TBL, NULL, lay_name_hash(&pk), &store, &v, &err);
 		resolved += rc == 0 && v.type == LAY_S && v.len == pk.len &&
 			    memcmp(v.u.p, pk.u.p, v.len) == 0;
 	}
 	CHECK(hashed > LONG_N / 2);
 	CHECK(resolved == hashed);
-	CHECK_RC(eng_resolve_hash(db, TBL, NULL, 12345, &store, &v, &err), -ENOENT);
+	CHECK_RC(eng_resolve_hash(db, NULL, TBL, NULL, 12345, &store, &v, &err), -ENOENT);
 	lay_buf_free(&name);
 	lay_item_free(&store);
 	free(want);
@@ -974,7 +977,7 @@ static void test_item__long_sort_keys_list_in_exact_order_and_resolve(void)
 		if (lay_name_from_key(&name, &sk, 1) != 1)
 			continue;
 		hashed++;
-		rc = eng_resolve_hash(db, TBL, &pk, lay_name_hash(&sk), &store, &v, &err);
+		rc = eng_resolve_hash(db, NULL, TBL, &pk, lay_name_hash(&sk), &store, &v, &err);
 		resolved += rc == 0 && v.len == sk.len && memcmp(v.u.p, sk.u.p, v.len) == 0;
 	}
 	CHECK(hashed > LONG_N / 2);
@@ -983,12 +986,13 @@ static void test_item__long_sort_keys_list_in_exact_order_and_resolve(void)
 	for (i = 0; i < LONG_N; i++) {
 		lay_key k = dbt_key(pk, dbt_s(keys[i]));
 
-		CHECK_RC(eng_item_delete(db, TBL, &k, NULL, &err), 0);
+		CHECK_RC(eng_item_delete(db, NULL, TBL, &k, NULL, &err), 0);
 	}
-	CHECK_RC(eng_part_get(db, TBL, &pk, &dm, &err), -ENOENT);
+	CHECK_RC(eng_part_get(db, NULL, TBL, &pk, &dm, &err), -ENOENT);
 	sk = dbt_s(keys[0]);
-	CHECK_RC(eng_resolve_hash(db, TBL, &pk, lay_name_hash(&sk), &store, &v, &err), -ENOENT);
-	CHECK_RC(eng_table_get(db, TBL, &ti, &err), 0);
+	CHECK_RC(eng_resolve_hash(db, NULL, TBL, &pk, lay_name_hash(&sk), &store, &v, &err),
+		 -ENOENT);
+	CHECK_RC(eng_table_get(db, NULL, TBL, &ti, &err), 0);
 	CHECK(ti.item_count == 0 && ti.size_bytes == 0);
 	lay_buf_free(&name);
 	lay_item_free(&store);
@@ -1014,13 +1018,13 @@ static void test_item__wrong_key_type_is_einval_everywhere(void)
 	CHECK_RC(put("{\"id\":\"1\",\"sk\":\"a\"}", NULL), -EINVAL);
 	CHECK_RC(put("{\"id\":1}", NULL), -EINVAL);
 	CHECK_RC(put("{\"id\":1,\"sk\":\"\"}", NULL), -EINVAL);
-	CHECK_RC(eng_item_get(db, TBL, &k, NULL, NULL, &err), -EINVAL);
+	CHECK_RC(eng_item_get(db, NULL, TBL, &k, NULL, NULL, &err), -EINVAL);
 	CHECK(err.msg[0] != '\0');
-	CHECK_RC(eng_item_delete(db, TBL, &k, NULL, &err), -EINVAL);
-	CHECK_RC(eng_list(db, TBL, NULL, &after, 0, 0, names_cb, &nm, &err), -EINVAL);
-	CHECK_RC(eng_list(db, TBL, &after, NULL, 0, 0, names_cb, &nm, &err), -EINVAL);
+	CHECK_RC(eng_item_delete(db, NULL, TBL, &k, NULL, &err), -EINVAL);
+	CHECK_RC(eng_list(db, NULL, TBL, NULL, &after, 0, 0, names_cb, &nm, &err), -EINVAL);
+	CHECK_RC(eng_list(db, NULL, TBL, &after, NULL, 0, 0, names_cb, &nm, &err), -EINVAL);
 	after = dbt_n("0");
-	CHECK_RC(eng_list(db, TBL, &pk, &after, 0, 0, names_cb, &nm, &err), -EINVAL);
+	CHECK_RC(eng_list(db, NULL, TBL, &pk, &after, 0, 0, names_cb, &nm, &err), -EINVAL);
 	CHECK(changes() == seq);
 	lay_buf_free(&nm.text);
 	teardown();
@@ -1043,14 +1047,14 @@ static void test_item__too_large_item_is_efbig_and_changes_nothing(void)
 	memset(json + i, 'x', pad);
 	strcpy(json + i + pad, "\"}");
 	it = dbt_item(json);
-	CHECK_RC(eng_item_put(db, TBL, &it, NULL, 0, NULL, NULL, &err), -EFBIG);
+	CHECK_RC(eng_item_put(db, NULL, TBL, &it, NULL, 0, NULL, NULL, &err), -EFBIG);
 	CHECK(err.msg[0] != '\0');
 	lay_item_free(&it);
 	s = render_at(&k, LAY_FMT_PLAIN);
 	CHECK_STR(s, "{\"PK\":\"a\",\"SK\":\"1\",\"v\":\"small\"}\n");
 	free(s);
 	CHECK(changes() == seq);
-	CHECK_RC(eng_table_get(db, TBL, &ti, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, TBL, &ti, &err), 0);
 	CHECK(ti.item_count == 1);
 	/* just under the limit fits */
 	i = (size_t)snprintf(json, 200, "{\"PK\":\"a\",\"SK\":\"1\",\"v\":\"");
@@ -1074,11 +1078,12 @@ static void test_item__partition_row_lives_while_it_holds_items(void)
 	int rc;
 
 	setup();
-	CHECK_RC(eng_part_get(db, TBL, &pk, &dm, &err), -ENOENT);
+	CHECK_RC(eng_part_get(db, NULL, TBL, &pk, &dm, &err), -ENOENT);
 	m.uid = 1000;
 	m.gid = 100;
-	CHECK_RC(eng_item_put(db, TBL, &it, &m, ENG_META_UID | ENG_META_GID, NULL, NULL, &err), 0);
-	CHECK_RC(eng_part_get(db, TBL, &pk, &dm, &err), 0);
+	CHECK_RC(
+	    eng_item_put(db, NULL, TBL, &it, &m, ENG_META_UID | ENG_META_GID, NULL, NULL, &err), 0);
+	CHECK_RC(eng_part_get(db, NULL, TBL, &pk, &dm, &err), 0);
 	CHECK(dm.mode == 0755 && dm.uid == 1000 && dm.gid == 100 && dm.id > 0);
 	s = list_text(NULL, NULL, 0, &rc);
 	CHECK_STR(s, "p");
@@ -1086,23 +1091,23 @@ static void test_item__partition_row_lives_while_it_holds_items(void)
 	/* an item added moves the directory's mtime */
 	CHECK_RC(eng_clock_advance(clk, 2, &err), 0);
 	CHECK_RC(put("{\"PK\":\"p\",\"SK\":\"2\"}", NULL), 0);
-	CHECK_RC(eng_part_get(db, TBL, &pk, &dm2, &err), 0);
+	CHECK_RC(eng_part_get(db, NULL, TBL, &pk, &dm2, &err), 0);
 	CHECK(dm2.id == dm.id && dm2.mtime_ns >= dm.mtime_ns + 2000000000LL);
 	/* a modification does not */
 	CHECK_RC(eng_clock_advance(clk, 2, &err), 0);
 	CHECK_RC(put("{\"PK\":\"p\",\"SK\":\"2\",\"v\":1}", NULL), 0);
-	CHECK_RC(eng_part_get(db, TBL, &pk, &dm, &err), 0);
+	CHECK_RC(eng_part_get(db, NULL, TBL, &pk, &dm, &err), 0);
 	CHECK(dm.mtime_ns == dm2.mtime_ns);
 	/* set_meta */
 	set.mode = 0700;
-	CHECK_RC(eng_part_set_meta(db, TBL, &pk, &set, ENG_META_MODE, &err), 0);
-	CHECK_RC(eng_part_get(db, TBL, &pk, &dm, &err), 0);
+	CHECK_RC(eng_part_set_meta(db, NULL, TBL, &pk, &set, ENG_META_MODE, &err), 0);
+	CHECK_RC(eng_part_get(db, NULL, TBL, &pk, &dm, &err), 0);
 	CHECK(dm.mode == 0700 && dm.uid == 1000);
-	CHECK_RC(eng_item_delete(db, TBL, &k1, NULL, &err), 0);
-	CHECK_RC(eng_part_get(db, TBL, &pk, &dm, &err), 0);
-	CHECK_RC(eng_item_delete(db, TBL, &k2, NULL, &err), 0);
-	CHECK_RC(eng_part_get(db, TBL, &pk, &dm, &err), -ENOENT);
-	CHECK_RC(eng_part_set_meta(db, TBL, &pk, &set, ENG_META_MODE, &err), -ENOENT);
+	CHECK_RC(eng_item_delete(db, NULL, TBL, &k1, NULL, &err), 0);
+	CHECK_RC(eng_part_get(db, NULL, TBL, &pk, &dm, &err), 0);
+	CHECK_RC(eng_item_delete(db, NULL, TBL, &k2, NULL, &err), 0);
+	CHECK_RC(eng_part_get(db, NULL, TBL, &pk, &dm, &err), -ENOENT);
+	CHECK_RC(eng_part_set_meta(db, NULL, TBL, &pk, &set, ENG_META_MODE, &err), -ENOENT);
 	s = list_text(NULL, NULL, 0, &rc);
 	CHECK_STR(s, "");
 	free(s);
@@ -1145,17 +1150,17 @@ static void *worker_main(void *arg)
 		snprintf(json, sizeof(json), "{\"PK\":\"%s\",\"SK\":\"%s\",\"p\":\"%s\"}", pk, sk,
 			 pad);
 		it = dbt_item(json);
-		if (eng_item_put(db, TBL, &it, NULL, 0, NULL, NULL, &err) < 0)
+		if (eng_item_put(db, NULL, TBL, &it, NULL, 0, NULL, NULL, &err) < 0)
 			w->errors++;
 		lay_item_free(&it);
 		k = dbt_key(dbt_s(pk), dbt_s(sk));
-		if (eng_item_get(db, TBL, &k, NULL, NULL, &err) < 0)
+		if (eng_item_get(db, NULL, TBL, &k, NULL, NULL, &err) < 0)
 			w->errors++;
-		if (i % 3 == 0 && eng_item_delete(db, TBL, &k, NULL, &err) < 0)
+		if (i % 3 == 0 && eng_item_delete(db, NULL, TBL, &k, NULL, &err) < 0)
 			w->errors++;
 		if (i % 50 == 0) {
 			n = 0;
-			if (eng_list(db, TBL, &pv, NULL, 0, 0, count_cb, &n, &err) < 0)
+			if (eng_list(db, NULL, TBL, &pv, NULL, 0, 0, count_cb, &n, &err) < 0)
 				w->errors++;
 		}
 	}
@@ -1174,7 +1179,7 @@ static void test_item__concurrent_writers_and_readers_while_the_map_grows(void)
 	dir = dbt_tmpdir();
 	o.map_size = 64 << 10;
 	db = dbt_open(dir, &o);
-	CHECK_RC(eng_table_create(db, TBL, NULL, NULL, &err), 0);
+	CHECK_RC(eng_table_create(db, NULL, TBL, NULL, NULL, &err), 0);
 	dbt_pitr_on(db, TBL);
 	for (i = 0; i < THREADS; i++) {
 		w[i].id = i;
@@ -1186,7 +1191,7 @@ static void test_item__concurrent_writers_and_readers_while_the_map_grows(void)
 		errors += w[i].errors;
 	}
 	CHECK(errors == 0);
-	CHECK_RC(eng_table_get(db, TBL, &ti, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, TBL, &ti, &err), 0);
 	CHECK(ti.item_count == (uint64_t)THREADS * (PER_THREAD - (PER_THREAD + 2) / 3));
 	CHECK(eng_log_last_seq(db) == (uint64_t)THREADS * (PER_THREAD + (PER_THREAD + 2) / 3));
 	eng_db_close(db);

@@ -4,11 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../../engine/item.h"
-#include "../../engine/log.h"
-#include "../../engine/maint.h"
-#include "../../engine/stream.h"
-#include "../../engine/table.h"
+#include "../../engine/engine.h"
 #include "dbtest.h"
 
 #define TBL "Tab"
@@ -27,7 +23,7 @@ static void setup(void)
 		exit(2);
 	o.clock = clk;
 	db = dbt_open(dir, &o);
-	if (eng_table_create(db, TBL, NULL, NULL, &err) < 0)
+	if (eng_table_create(db, NULL, TBL, NULL, NULL, &err) < 0)
 		exit(2);
 	dbt_pitr_on(db, TBL);
 }
@@ -43,7 +39,7 @@ static int put_in(const char *table, const char *json)
 {
 	lay_item it = dbt_item(json);
 	lay_err err = { 0, "" };
-	int rc = eng_item_put(db, table, &it, NULL, 0, NULL, NULL, &err);
+	int rc = eng_item_put(db, NULL, table, &it, NULL, 0, NULL, NULL, &err);
 
 	lay_item_free(&it);
 	return rc;
@@ -125,9 +121,9 @@ static void test_log__every_change_has_one_record_with_its_images(void)
 	CHECK_RC(put("{\"PK\":\"a\",\"SK\":\"1\",\"v\":2}"), 0);          /* MODIFY */
 	CHECK_RC(put("{\"PK\":\"a\",\"SK\":\"1\",\"v\":2}"), 0);          /* nothing */
 	m.mode = 0600;
-	CHECK_RC(eng_item_set_meta(db, TBL, &a1, &m, ENG_META_MODE, NULL, &err), 0); /* nothing */
-	CHECK_RC(eng_item_rename(db, TBL, &a1, &a2, 0, &err), 0);          /* REMOVE, INSERT */
-	CHECK_RC(eng_item_delete(db, TBL, &a2, NULL, &err), 0);            /* REMOVE */
+	CHECK_RC(eng_item_set_meta(db, NULL, TBL, &a1, &m, ENG_META_MODE, NULL, &err), 0); /* nothing */
+	CHECK_RC(eng_item_rename(db, NULL, TBL, &a1, &a2, 0, &err), 0);          /* REMOVE, INSERT */
+	CHECK_RC(eng_item_delete(db, NULL, TBL, &a2, NULL, &err), 0);            /* REMOVE */
 	CHECK_RC(put("{\"PK\":\"a\",\"v\":3}"), -EINVAL);                 /* nothing */
 	r = read_log(TBL, 0, 0);
 	CHECK(r->n == 5);
@@ -210,7 +206,7 @@ static void test_log__tables_have_separate_logs_on_one_sequence(void)
 	uint64_t s1;
 
 	setup();
-	CHECK_RC(eng_table_create(db, "Other", NULL, NULL, &err), 0);
+	CHECK_RC(eng_table_create(db, NULL, "Other", NULL, NULL, &err), 0);
 	dbt_pitr_on(db, "Other");
 	CHECK_RC(put("{\"PK\":\"a\",\"SK\":\"1\"}"), 0);
 	CHECK_RC(put_in("Other", "{\"PK\":\"b\",\"SK\":\"1\"}"), 0);
@@ -304,12 +300,12 @@ static void test_log__sequence_numbers_are_never_reused(void)
 
 	setup();
 	CHECK_RC(put("{\"PK\":\"a\",\"SK\":\"1\"}"), 0);
-	CHECK_RC(eng_item_delete(db, TBL, &k, NULL, &err), 0);
-	CHECK_RC(eng_table_delete(db, TBL, &err), 0);
+	CHECK_RC(eng_item_delete(db, NULL, TBL, &k, NULL, &err), 0);
+	CHECK_RC(eng_table_delete(db, NULL, TBL, &err), 0);
 	last = eng_log_last_seq(db);
 	CHECK(last == 2);
 	/* the table's log went with it; a new table of that name starts empty */
-	CHECK_RC(eng_table_create(db, TBL, NULL, NULL, &err), 0);
+	CHECK_RC(eng_table_create(db, NULL, TBL, NULL, NULL, &err), 0);
 	dbt_pitr_on(db, TBL);
 	r = read_log(TBL, 0, 0);
 	CHECK(r->n == 0);
@@ -334,9 +330,9 @@ static void test_log__keys_survive_a_schema_change_of_the_emptied_table(void)
 
 	setup();
 	CHECK_RC(put("{\"PK\":\"a\",\"SK\":\"1\"}"), 0);
-	CHECK_RC(eng_item_delete(db, TBL, &k, NULL, &err), 0);
+	CHECK_RC(eng_item_delete(db, NULL, TBL, &k, NULL, &err), 0);
 	CHECK_RC(lay_schema_parse(&s, "id:N", 4, &err), 0);
-	CHECK_RC(eng_table_set_schema(db, TBL, &s, &err), 0);
+	CHECK_RC(eng_table_set_schema(db, NULL, TBL, &s, &err), 0);
 	CHECK_RC(put("{\"id\":7}"), 0);
 	r = read_log(TBL, 0, 0);
 	CHECK(r->n == 3);
@@ -359,10 +355,10 @@ static void test_log__a_table_without_pitr_keeps_no_records(void)
 	setup();
 	CHECK_RC(put("{\"PK\":\"a\",\"SK\":\"1\"}"), 0);
 	CHECK(read_log(TBL, 0, 0)->n == 1);
-	CHECK_RC(eng_table_get(db, TBL, &ti, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, TBL, &ti, &err), 0);
 	ti.settings.pitr = 0;
-	ti.settings.stream_view = ENG_NEW_AND_OLD_IMAGES;
-	CHECK_RC(eng_table_set_settings(db, TBL, &ti.settings, &err), 0);
+	ti.settings.stream_view = LAY_VIEW_NEW_AND_OLD;
+	CHECK_RC(eng_table_set_settings(db, NULL, TBL, &ti.settings, &err), 0);
 	seq = eng_log_last_seq(db);
 	CHECK_RC(put("{\"PK\":\"a\",\"SK\":\"2\"}"), 0);
 	CHECK(eng_log_last_seq(db) == seq + 1);

@@ -5,11 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../../engine/item.h"
-#include "../../engine/log.h"
-#include "../../engine/maint.h"
-#include "../../engine/stream.h"
-#include "../../engine/table.h"
+#include "../../engine/engine.h"
 #include "dbtest.h"
 
 #define TBL "Tab"
@@ -32,7 +28,7 @@ static void setup(const char *schema)
 	db = dbt_open(dir, &o);
 	if (schema && lay_schema_parse(&s, schema, strlen(schema), &err) < 0)
 		exit(2);
-	if (eng_table_create(db, TBL, schema ? &s : NULL, NULL, &err) < 0)
+	if (eng_table_create(db, NULL, TBL, schema ? &s : NULL, NULL, &err) < 0)
 		exit(2);
 	dbt_pitr_on(db, TBL); /* the change log is kept with PITR on */
 }
@@ -48,7 +44,7 @@ static int put(const char *json)
 {
 	lay_item it = dbt_item(json);
 	lay_err err = { 0, "" };
-	int rc = eng_item_put(db, TBL, &it, NULL, 0, NULL, NULL, &err);
+	int rc = eng_item_put(db, NULL, TBL, &it, NULL, 0, NULL, NULL, &err);
 
 	if (rc < 0)
 		fprintf(stderr, "  put %s: %s\n", json, err.msg);
@@ -62,7 +58,7 @@ static int rekey(const char *schema, lay_err *err)
 
 	if (lay_schema_parse(&s, schema, strlen(schema), err) < 0)
 		return -999;
-	return eng_table_set_schema(db, TBL, &s, err);
+	return eng_table_set_schema(db, NULL, TBL, &s, err);
 }
 
 static int dump_cb(void *ctx, const eng_entry *e)
@@ -78,7 +74,7 @@ static int part_cb(void *ctx, const eng_entry *e)
 	lay_buf *b = ctx;
 	lay_err err = { 0, "" };
 
-	return eng_list(db, TBL, e->key, NULL, 0, ENG_LIST_ITEMS, dump_cb, b, &err);
+	return eng_list(db, NULL, TBL, e->key, NULL, 0, ENG_LIST_ITEMS, dump_cb, b, &err);
 }
 
 /* Every item in key order as JSON lines; the caller frees. */
@@ -89,11 +85,11 @@ static char *dump(void)
 	eng_table_info ti;
 	char *s;
 
-	eng_table_get(db, TBL, &ti, &err);
+	eng_table_get(db, NULL, TBL, &ti, &err);
 	if (ti.schema.sk_type)
-		eng_list(db, TBL, NULL, NULL, 0, 0, part_cb, &b, &err);
+		eng_list(db, NULL, TBL, NULL, NULL, 0, 0, part_cb, &b, &err);
 	else
-		eng_list(db, TBL, NULL, NULL, 0, ENG_LIST_ITEMS, dump_cb, &b, &err);
+		eng_list(db, NULL, TBL, NULL, NULL, 0, ENG_LIST_ITEMS, dump_cb, &b, &err);
 	s = lay_buf_detach(&b, NULL);
 	return s ? s : strdup("");
 }
@@ -116,7 +112,7 @@ static const char *schema_of(void)
 	lay_buf b = LAY_BUF_INIT;
 	eng_table_info ti;
 
-	eng_table_get(db, TBL, &ti, &err);
+	eng_table_get(db, NULL, TBL, &ti, &err);
 	lay_schema_format(&b, &ti.schema);
 	snprintf(s, sizeof(s), "%s", b.p);
 	lay_buf_free(&b);
@@ -164,7 +160,7 @@ static void test_rekey__copied_items_take_their_keys_and_drop_the_path_attribute
 
 	setup(NULL);
 	put_copied_orders();
-	CHECK_RC(eng_item_get(db, TBL, &old, NULL, &m0, &err), 0);
+	CHECK_RC(eng_item_get(db, NULL, TBL, &old, NULL, &m0, &err), 0);
 	seq = eng_log_last_seq(db);
 	CHECK_RC(rekey("customer:S,date:N", &err), 0);
 	CHECK_STR(schema_of(), "customer:S,date:N");
@@ -172,10 +168,10 @@ static void test_rekey__copied_items_take_their_keys_and_drop_the_path_attribute
 		      "{\"customer\":\"alice\",\"date\":20260105,\"amount\":5}\n"
 		      "{\"customer\":\"bob\",\"date\":7,\"tags\":{\"SS\":[\"x\"]}}\n"));
 	/* the same file: id (inode number), owner and mtime kept */
-	CHECK_RC(eng_item_get(db, TBL, &k, NULL, &m1, &err), 0);
+	CHECK_RC(eng_item_get(db, NULL, TBL, &k, NULL, &m1, &err), 0);
 	CHECK(m1.id == m0.id && m1.mtime_ns == m0.mtime_ns && m1.mode == m0.mode);
 	CHECK(m1.size < m0.size);
-	CHECK_RC(eng_table_get(db, TBL, &ti, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, TBL, &ti, &err), 0);
 	CHECK(ti.item_count == 3);
 	/* a REMOVE of each old key, then an INSERT of each new one */
 	CHECK_RC(eng_log_read(db, TBL, seq, 0, ev_cb, &ev, &err), 0);
@@ -270,7 +266,7 @@ static void test_rekey__hash_only_to_composite_and_back(void)
 	CHECK(dump_is("{\"id\":\"u1\",\"org\":\"a\",\"n\":1}\n"
 		      "{\"id\":\"u2\",\"org\":\"b\"}\n"
 		      "{\"id\":\"u3\",\"org\":\"a\"}\n"));
-	CHECK_RC(eng_table_get(db, TBL, &ti, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, TBL, &ti, &err), 0);
 	CHECK(ti.item_count == 3 && ti.schema.sk_type == 0);
 	/* a hash-only copy made under a hash-only PK:S: the file names match */
 	teardown();
@@ -291,10 +287,10 @@ static void test_rekey__partitions_keep_their_id_and_metadata(void)
 	put_copied_orders();
 	dm.mode = 0700;
 	dm.mtime_ns = 123000000000LL;
-	CHECK_RC(eng_part_set_meta(db, TBL, &alice, &dm, ENG_META_MODE | ENG_META_MTIME, &err), 0);
-	CHECK_RC(eng_part_get(db, TBL, &alice, &before, &err), 0);
+	CHECK_RC(eng_part_set_meta(db, NULL, TBL, &alice, &dm, ENG_META_MODE | ENG_META_MTIME, &err), 0);
+	CHECK_RC(eng_part_get(db, NULL, TBL, &alice, &before, &err), 0);
 	CHECK_RC(rekey("customer:S,date:N", &err), 0);
-	CHECK_RC(eng_part_get(db, TBL, &alice, &after, &err), 0);
+	CHECK_RC(eng_part_get(db, NULL, TBL, &alice, &after, &err), 0);
 	CHECK(after.id == before.id && after.mode == 0700 && after.mtime_ns == 123000000000LL);
 	teardown();
 }
@@ -303,7 +299,7 @@ static void test_rekey__ttl_index_and_stream_follow_the_new_keys(void)
 {
 	lay_key k = dbt_key1(dbt_s("u1"));
 	lay_err err = { 0, "" };
-	eng_table_settings s = { 0 };
+	lay_settings s = { 0 };
 	char json[128];
 	int64_t now_s;
 	size_t swept = 0;
@@ -312,8 +308,8 @@ static void test_rekey__ttl_index_and_stream_follow_the_new_keys(void)
 
 	setup("PK:S");
 	strcpy(s.ttl_attr, "exp");
-	s.stream_view = ENG_NEW_AND_OLD_IMAGES;
-	CHECK_RC(eng_table_set_settings(db, TBL, &s, &err), 0);
+	s.stream_view = LAY_VIEW_NEW_AND_OLD;
+	CHECK_RC(eng_table_set_settings(db, NULL, TBL, &s, &err), 0);
 	now_s = eng_clock_now_ns(clk) / 1000000000;
 	snprintf(json, sizeof(json), "{\"PK\":\"u1\",\"id\":\"u1\",\"exp\":%lld}",
 		 (long long)now_s + 60);
@@ -326,7 +322,7 @@ static void test_rekey__ttl_index_and_stream_follow_the_new_keys(void)
 	      strstr(b.p, "\"Keys\":{\"PK\":{\"S\":\"u1\"}}") &&
 	      strstr(b.p, "\"Keys\":{\"id\":{\"S\":\"u1\"}}"));
 	lay_buf_free(&b);
-	CHECK_RC(eng_item_get(db, TBL, &k, NULL, NULL, &err), 0);
+	CHECK_RC(eng_item_get(db, NULL, TBL, &k, NULL, NULL, &err), 0);
 	CHECK_RC(eng_clock_advance(clk, 61, &err), 0);
 	CHECK_RC(eng_db_maintain(db, 0, &swept, &err), 0);
 	CHECK(swept == 1);

@@ -4,9 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../../engine/item.h"
-#include "../../engine/log.h"
-#include "../../engine/table.h"
+#include "../../engine/engine.h"
 #include "dbtest.h"
 
 #define TBL "Tab"
@@ -20,7 +18,7 @@ static void setup(void)
 
 	dir = dbt_tmpdir();
 	db = dbt_open(dir, NULL);
-	if (eng_table_create(db, TBL, NULL, NULL, &err) < 0) {
+	if (eng_table_create(db, NULL, TBL, NULL, NULL, &err) < 0) {
 		fprintf(stderr, "create: %s\n", err.msg);
 		exit(2);
 	}
@@ -36,7 +34,7 @@ static int put(const char *json)
 {
 	lay_item it = dbt_item(json);
 	lay_err err = { 0, "" };
-	int rc = eng_item_put(db, TBL, &it, NULL, 0, NULL, NULL, &err);
+	int rc = eng_item_put(db, NULL, TBL, &it, NULL, 0, NULL, NULL, &err);
 
 	lay_item_free(&it);
 	return rc;
@@ -50,7 +48,7 @@ static char *render_at(const lay_key *key)
 	lay_buf b = LAY_BUF_INIT;
 	char *s;
 
-	if (eng_item_get(db, TBL, key, &it, NULL, &err) < 0)
+	if (eng_item_get(db, NULL, TBL, key, &it, NULL, &err) < 0)
 		return strdup("");
 	lay_json_render(&b, &it, LAY_FMT_PLAIN);
 	lay_item_free(&it);
@@ -80,19 +78,19 @@ static void test_set_attr__adds_or_replaces_one_attribute_and_keeps_the_rest(voi
 
 	setup();
 	CHECK_RC(put("{\"PK\":\"a\",\"SK\":\"1\",\"v\":1,\"w\":\"x\"}"), 0);
-	CHECK_RC(eng_item_get(db, TBL, &key, NULL, &m0, &err), 0);
+	CHECK_RC(eng_item_get(db, NULL, TBL, &key, NULL, &m0, &err), 0);
 	seq = eng_log_last_seq(db);
-	CHECK_RC(eng_item_set_attr(db, TBL, &key, "exp", &n, &ev, &m1, &err), 0);
+	CHECK_RC(eng_item_set_attr(db, NULL, TBL, &key, "exp", &n, &ev, &m1, &err), 0);
 	CHECK(ev == ENG_MODIFY);
 	CHECK(m1.id == m0.id);
 	CHECK(eng_log_last_seq(db) == seq + 1);
 	CHECK(check_render(&key, "{\"PK\":\"a\",\"SK\":\"1\",\"v\":1,\"w\":\"x\",\"exp\":42}\n"));
 	n = dbt_val(LAY_N, "7", 1);
-	CHECK_RC(eng_item_set_attr(db, TBL, &key, "v", &n, &ev, NULL, &err), 0);
+	CHECK_RC(eng_item_set_attr(db, NULL, TBL, &key, "v", &n, &ev, NULL, &err), 0);
 	CHECK(check_render(&key, "{\"PK\":\"a\",\"SK\":\"1\",\"v\":7,\"w\":\"x\",\"exp\":42}\n"));
 	/* the value it has: no change, no record */
 	seq = eng_log_last_seq(db);
-	CHECK_RC(eng_item_set_attr(db, TBL, &key, "v", &n, &ev, NULL, &err), 0);
+	CHECK_RC(eng_item_set_attr(db, NULL, TBL, &key, "v", &n, &ev, NULL, &err), 0);
 	CHECK(ev == ENG_UNCHANGED);
 	CHECK(eng_log_last_seq(db) == seq);
 	teardown();
@@ -109,12 +107,12 @@ static void test_set_attr__missing_item_key_attribute_or_bad_value_change_nothin
 	setup();
 	CHECK_RC(put("{\"PK\":\"a\",\"SK\":\"1\",\"v\":1}"), 0);
 	seq = eng_log_last_seq(db);
-	CHECK_RC(eng_item_set_attr(db, TBL, &none, "v", &n, NULL, NULL, &err), -ENOENT);
+	CHECK_RC(eng_item_set_attr(db, NULL, TBL, &none, "v", &n, NULL, NULL, &err), -ENOENT);
 	CHECK(err.msg[0] != '\0');
-	CHECK_RC(eng_item_set_attr(db, TBL, &key, "SK", &n, NULL, NULL, &err), -EINVAL);
+	CHECK_RC(eng_item_set_attr(db, NULL, TBL, &key, "SK", &n, NULL, NULL, &err), -EINVAL);
 	CHECK(strstr(err.msg, "key attribute") != NULL);
-	CHECK_RC(eng_item_set_attr(db, TBL, &key, "", &n, NULL, NULL, &err), -EINVAL);
-	CHECK_RC(eng_item_set_attr(db, "Nope", &key, "v", &n, NULL, NULL, &err), -ENOENT);
+	CHECK_RC(eng_item_set_attr(db, NULL, TBL, &key, "", &n, NULL, NULL, &err), -EINVAL);
+	CHECK_RC(eng_item_set_attr(db, NULL, "Nope", &key, "v", &n, NULL, NULL, &err), -ENOENT);
 	CHECK(eng_log_last_seq(db) == seq);
 	CHECK(check_render(&key, "{\"PK\":\"a\",\"SK\":\"1\",\"v\":1}\n"));
 	teardown();

@@ -1,9 +1,6 @@
 /* Streams (SPEC §8): record shape, one record per change in commit order,
  * offsets that never move, trims that keep later offsets. */
-#include "../../engine/item.h"
-#include "../../engine/maint.h"
-#include "../../engine/stream.h"
-#include "../../engine/table.h"
+#include "../../engine/engine.h"
 #include "../../layout/stream.h"
 #include "dbtest.h"
 
@@ -15,16 +12,16 @@ static void setup(void)
 {
 	eng_db_opts o = { 0 };
 	lay_err err = { 0, "" };
-	eng_table_settings s = { 0 };
+	lay_settings s = { 0 };
 
 	dir = dbt_tmpdir();
 	eng_clock_new(&clk, 1);
 	o.clock = clk;
 	o.maint_ms = -1; /* the tests run maintenance themselves */
 	db = dbt_open(dir, &o);
-	CHECK_RC(eng_table_create(db, "Orders", NULL, NULL, &err), 0);
-	s.stream_view = ENG_NEW_AND_OLD_IMAGES;
-	CHECK_RC(eng_table_set_settings(db, "Orders", &s, &err), 0);
+	CHECK_RC(eng_table_create(db, NULL, "Orders", NULL, NULL, &err), 0);
+	s.stream_view = LAY_VIEW_NEW_AND_OLD;
+	CHECK_RC(eng_table_set_settings(db, NULL, "Orders", &s, &err), 0);
 }
 
 static void teardown(void)
@@ -39,7 +36,7 @@ static void put(const char *json)
 	lay_item it = dbt_item(json);
 	lay_err err = { 0, "" };
 
-	CHECK_RC(eng_item_put(db, "Orders", &it, NULL, 0, NULL, NULL, &err), 0);
+	CHECK_RC(eng_item_put(db, NULL, "Orders", &it, NULL, 0, NULL, NULL, &err), 0);
 	lay_item_free(&it);
 }
 
@@ -117,7 +114,7 @@ static void test_stream__one_record_per_change_in_commit_order(void)
 	memset(&key, 0, sizeof(key));
 	key.pk = dbt_val(LAY_S, "p", 1);
 	key.sk = dbt_val(LAY_S, "a", 1);
-	CHECK_RC(eng_item_delete(db, "Orders", &key, NULL, &err), 0);
+	CHECK_RC(eng_item_delete(db, NULL, "Orders", &key, NULL, &err), 0);
 	text = all();
 	CHECK(count(text, "\n") == 3);
 	CHECK(strstr(text, "INSERT") < strstr(text, "MODIFY"));
@@ -190,23 +187,23 @@ static void test_stream_trim__keeps_later_offsets_and_blanks_the_rest(void)
 
 static void test_stream__off_writes_no_record_and_reenabling_is_a_new_stream(void)
 {
-	eng_table_settings s = { 0 };
+	lay_settings s = { 0 };
 	eng_table_info ti;
 	lay_err err = { 0, "" };
 	uint64_t size;
 	int64_t first;
 
 	setup();
-	CHECK_RC(eng_table_get(db, "Orders", &ti, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, "Orders", &ti, &err), 0);
 	first = ti.settings.stream_created_ns;
-	CHECK_RC(eng_table_set_settings(db, "Orders", &s, &err), 0);
+	CHECK_RC(eng_table_set_settings(db, NULL, "Orders", &s, &err), 0);
 	put("{\"PK\":\"p\",\"SK\":\"quiet\"}");
 	CHECK_RC(eng_stream_size(db, "Orders", &size, &err), 0);
 	CHECK(size == 0);
 	CHECK_RC(eng_clock_advance(clk, 10, &err), 0);
-	s.stream_view = ENG_KEYS_ONLY;
-	CHECK_RC(eng_table_set_settings(db, "Orders", &s, &err), 0);
-	CHECK_RC(eng_table_get(db, "Orders", &ti, &err), 0);
+	s.stream_view = LAY_VIEW_KEYS_ONLY;
+	CHECK_RC(eng_table_set_settings(db, NULL, "Orders", &s, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, "Orders", &ti, &err), 0);
 	CHECK(ti.settings.stream_created_ns >= first + 10ll * 1000000000);
 	teardown();
 }

@@ -4,8 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../../engine/item.h"
-#include "../../engine/table.h"
+#include "../../engine/engine.h"
 #include "dbtest.h"
 
 static char *dir;
@@ -36,7 +35,7 @@ static int put_json(const char *table, const char *json)
 {
 	lay_item it = dbt_item(json);
 	lay_err err = { 0, "" };
-	int rc = eng_item_put(db, table, &it, NULL, 0, NULL, NULL, &err);
+	int rc = eng_item_put(db, NULL, table, &it, NULL, 0, NULL, NULL, &err);
 
 	lay_item_free(&it);
 	return rc;
@@ -49,9 +48,9 @@ static void test_table__create_get_list_delete(void)
 	char **names = NULL;
 
 	setup();
-	CHECK_RC(eng_table_create(db, "Orders", NULL, NULL, &err), 0);
-	CHECK_RC(eng_table_create(db, "Alpha", NULL, NULL, &err), 0);
-	CHECK_RC(eng_table_create(db, "orders", NULL, NULL, &err), 0); /* case-sensitive */
+	CHECK_RC(eng_table_create(db, NULL, "Orders", NULL, NULL, &err), 0);
+	CHECK_RC(eng_table_create(db, NULL, "Alpha", NULL, NULL, &err), 0);
+	CHECK_RC(eng_table_create(db, NULL, "orders", NULL, NULL, &err), 0); /* case-sensitive */
 	CHECK_RC(eng_table_list(db, &names), 3);
 	if (names) {
 		/* byte order: upper case first */
@@ -61,22 +60,22 @@ static void test_table__create_get_list_delete(void)
 		CHECK(names[3] == NULL);
 	}
 	eng_names_free(names);
-	CHECK_RC(eng_table_get(db, "Orders", &ti, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, "Orders", &ti, &err), 0);
 	CHECK_STR(ti.name, "Orders");
 	CHECK(ti.id > 0);
 	CHECK(ti.created_ns > 0);
 	CHECK(ti.item_count == 0 && ti.size_bytes == 0);
-	CHECK_RC(eng_table_get(db, "Alpha", &ti2, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, "Alpha", &ti2, &err), 0);
 	CHECK(ti2.id != ti.id && ti2.dir.id != ti.dir.id);
-	CHECK_RC(eng_table_delete(db, "Orders", &err), 0);
-	CHECK_RC(eng_table_get(db, "Orders", &ti, &err), -ENOENT);
+	CHECK_RC(eng_table_delete(db, NULL, "Orders", &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, "Orders", &ti, &err), -ENOENT);
 	CHECK(err.msg[0] != '\0');
-	CHECK_RC(eng_table_get(db, "", &ti, &err), -ENOENT);
-	CHECK_RC(eng_table_delete(db, "Orders", &err), -ENOENT);
+	CHECK_RC(eng_table_get(db, NULL, "", &ti, &err), -ENOENT);
+	CHECK_RC(eng_table_delete(db, NULL, "Orders", &err), -ENOENT);
 	CHECK(count_tables() == 2);
 	/* a new table of the same name is a new table */
-	CHECK_RC(eng_table_create(db, "Orders", NULL, NULL, &err), 0);
-	CHECK_RC(eng_table_get(db, "Orders", &ti2, &err), 0);
+	CHECK_RC(eng_table_create(db, NULL, "Orders", NULL, NULL, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, "Orders", &ti2, &err), 0);
 	CHECK(ti2.id != ti.id);
 	teardown();
 }
@@ -87,15 +86,15 @@ static void test_table__defaults_are_pk_s_sk_s_on_demand_standard(void)
 	eng_table_info ti;
 
 	setup();
-	CHECK_RC(eng_table_create(db, "Orders", NULL, NULL, &err), 0);
-	CHECK_RC(eng_table_get(db, "Orders", &ti, &err), 0);
+	CHECK_RC(eng_table_create(db, NULL, "Orders", NULL, NULL, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, "Orders", &ti, &err), 0);
 	CHECK_STR(ti.schema.pk, "PK");
 	CHECK(ti.schema.pk_type == LAY_S);
 	CHECK_STR(ti.schema.sk, "SK");
 	CHECK(ti.schema.sk_type == LAY_S);
-	CHECK(ti.settings.billing == ENG_PAY_PER_REQUEST);
-	CHECK(ti.settings.table_class == ENG_STANDARD);
-	CHECK(ti.settings.stream_view == ENG_STREAM_OFF);
+	CHECK(ti.settings.billing == LAY_PAY_PER_REQUEST);
+	CHECK(ti.settings.table_class == LAY_STANDARD);
+	CHECK(ti.settings.stream_view == LAY_VIEW_OFF);
 	CHECK(ti.settings.ttl_attr[0] == '\0');
 	CHECK(ti.dir.mode == 0755 && ti.dir.uid == 0 && ti.dir.gid == 0);
 	CHECK(ti.dir.mtime_ns == ti.created_ns && ti.dir.ctime_ns == ti.created_ns);
@@ -113,8 +112,8 @@ static void test_table__dirmeta_given_is_kept_and_zero_times_mean_now(void)
 	dm.uid = 1000;
 	dm.gid = 100;
 	dm.mtime_ns = 1234567890;
-	CHECK_RC(eng_table_create(db, "Mine", NULL, &dm, &err), 0);
-	CHECK_RC(eng_table_get(db, "Mine", &ti, &err), 0);
+	CHECK_RC(eng_table_create(db, NULL, "Mine", NULL, &dm, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, "Mine", &ti, &err), 0);
 	CHECK(ti.dir.mode == 0700 && ti.dir.uid == 1000 && ti.dir.gid == 100);
 	CHECK(ti.dir.mtime_ns == 1234567890);
 	CHECK(ti.dir.ctime_ns == ti.created_ns);
@@ -123,10 +122,10 @@ static void test_table__dirmeta_given_is_kept_and_zero_times_mean_now(void)
 	dm.mode = 0750;
 	dm.uid = 7;
 	dm.mtime_ns = 42;
-	CHECK_RC(eng_table_set_dirmeta(db, "Mine", &dm, ENG_META_MODE | ENG_META_MTIME, &err), 0);
-	CHECK_RC(eng_table_get(db, "Mine", &ti, &err), 0);
+	CHECK_RC(eng_table_set_dirmeta(db, NULL, "Mine", &dm, ENG_META_MODE | ENG_META_MTIME, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, "Mine", &ti, &err), 0);
 	CHECK(ti.dir.mode == 0750 && ti.dir.uid == 1000 && ti.dir.mtime_ns == 42);
-	CHECK_RC(eng_table_set_dirmeta(db, "None", &dm, ENG_META_MODE, &err), -ENOENT);
+	CHECK_RC(eng_table_set_dirmeta(db, NULL, "None", &dm, ENG_META_MODE, &err), -ENOENT);
 	teardown();
 }
 
@@ -141,15 +140,15 @@ static void test_table__invalid_names_are_einval_and_create_nothing(void)
 	setup();
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err.msg[0] = '\0';
-		CHECK_RC(eng_table_create(db, bad[i], NULL, NULL, &err), -EINVAL);
+		CHECK_RC(eng_table_create(db, NULL, bad[i], NULL, NULL, &err), -EINVAL);
 		CHECK(err.msg[0] != '\0');
 	}
 	memset(longname, 'a', 256);
 	longname[256] = '\0';
-	CHECK_RC(eng_table_create(db, longname, NULL, NULL, &err), -EINVAL);
+	CHECK_RC(eng_table_create(db, NULL, longname, NULL, NULL, &err), -EINVAL);
 	longname[255] = '\0';
-	CHECK_RC(eng_table_create(db, longname, NULL, NULL, &err), 0);
-	CHECK_RC(eng_table_create(db, "a-b.c_9", NULL, NULL, &err), 0);
+	CHECK_RC(eng_table_create(db, NULL, longname, NULL, NULL, &err), 0);
+	CHECK_RC(eng_table_create(db, NULL, "a-b.c_9", NULL, NULL, &err), 0);
 	CHECK(count_tables() == 2);
 	teardown();
 }
@@ -161,11 +160,11 @@ static void test_table__create_existing_is_eexist(void)
 	eng_table_info ti;
 
 	setup();
-	CHECK_RC(eng_table_create(db, "Orders", NULL, NULL, &err), 0);
+	CHECK_RC(eng_table_create(db, NULL, "Orders", NULL, NULL, &err), 0);
 	CHECK_RC(lay_schema_parse(&s, "id:N", 4, &err), 0);
-	CHECK_RC(eng_table_create(db, "Orders", &s, NULL, &err), -EEXIST);
+	CHECK_RC(eng_table_create(db, NULL, "Orders", &s, NULL, &err), -EEXIST);
 	CHECK(strstr(err.msg, "Orders") != NULL);
-	CHECK_RC(eng_table_get(db, "Orders", &ti, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, "Orders", &ti, &err), 0);
 	CHECK_STR(ti.schema.pk, "PK"); /* unchanged */
 	teardown();
 }
@@ -179,11 +178,11 @@ static void test_table__bad_schema_is_einval(void)
 	memset(&s, 0, sizeof(s));
 	strcpy(s.pk, "id");
 	s.pk_type = LAY_BOOL;
-	CHECK_RC(eng_table_create(db, "Orders", &s, NULL, &err), -EINVAL);
+	CHECK_RC(eng_table_create(db, NULL, "Orders", &s, NULL, &err), -EINVAL);
 	s.pk_type = LAY_S;
 	strcpy(s.sk, "id");
 	s.sk_type = LAY_S;
-	CHECK_RC(eng_table_create(db, "Orders", &s, NULL, &err), -EINVAL);
+	CHECK_RC(eng_table_create(db, NULL, "Orders", &s, NULL, &err), -EINVAL);
 	CHECK(count_tables() == 0);
 	teardown();
 }
@@ -195,10 +194,10 @@ static void test_table__schema_changes_while_empty_then_is_fixed(void)
 	lay_schema s, s2;
 
 	setup();
-	CHECK_RC(eng_table_create(db, "Orders", NULL, NULL, &err), 0);
+	CHECK_RC(eng_table_create(db, NULL, "Orders", NULL, NULL, &err), 0);
 	CHECK_RC(lay_schema_parse(&s, "customer:S,date:N", 17, &err), 0);
-	CHECK_RC(eng_table_set_schema(db, "Orders", &s, &err), 0);
-	CHECK_RC(eng_table_get(db, "Orders", &ti, &err), 0);
+	CHECK_RC(eng_table_set_schema(db, NULL, "Orders", &s, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, "Orders", &ti, &err), 0);
 	CHECK_STR(ti.schema.pk, "customer");
 	CHECK_STR(ti.schema.sk, "date");
 	CHECK(ti.schema.sk_type == LAY_N);
@@ -206,11 +205,11 @@ static void test_table__schema_changes_while_empty_then_is_fixed(void)
 	CHECK_RC(put_json("Orders", "{\"PK\":\"a\",\"SK\":\"b\"}"), -EINVAL);
 	CHECK_RC(put_json("Orders", "{\"customer\":\"a\",\"date\":20260105}"), 0);
 	CHECK_RC(lay_schema_parse(&s2, "id:S", 4, &err), 0);
-	CHECK_RC(eng_table_set_schema(db, "Orders", &s2, &err), -ENOTEMPTY);
+	CHECK_RC(eng_table_set_schema(db, NULL, "Orders", &s2, &err), -ENOTEMPTY);
 	CHECK(err.msg[0] != '\0');
-	CHECK_RC(eng_table_get(db, "Orders", &ti, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, "Orders", &ti, &err), 0);
 	CHECK_STR(ti.schema.pk, "customer");
-	CHECK_RC(eng_table_set_schema(db, "Nope", &s2, &err), -ENOENT);
+	CHECK_RC(eng_table_set_schema(db, NULL, "Nope", &s2, &err), -ENOENT);
 	teardown();
 }
 
@@ -221,14 +220,14 @@ static void test_table__delete_of_a_table_with_items_is_enotempty(void)
 	lay_key k = dbt_key(dbt_s("a"), dbt_s("b"));
 
 	setup();
-	CHECK_RC(eng_table_create(db, "Orders", NULL, NULL, &err), 0);
+	CHECK_RC(eng_table_create(db, NULL, "Orders", NULL, NULL, &err), 0);
 	CHECK_RC(put_json("Orders", "{\"PK\":\"a\",\"SK\":\"b\",\"x\":1}"), 0);
-	CHECK_RC(eng_table_delete(db, "Orders", &err), -ENOTEMPTY);
+	CHECK_RC(eng_table_delete(db, NULL, "Orders", &err), -ENOTEMPTY);
 	CHECK(err.msg[0] != '\0');
-	CHECK_RC(eng_table_get(db, "Orders", &ti, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, "Orders", &ti, &err), 0);
 	CHECK(ti.item_count == 1);
-	CHECK_RC(eng_item_delete(db, "Orders", &k, NULL, &err), 0);
-	CHECK_RC(eng_table_delete(db, "Orders", &err), 0);
+	CHECK_RC(eng_item_delete(db, NULL, "Orders", &k, NULL, &err), 0);
+	CHECK_RC(eng_table_delete(db, NULL, "Orders", &err), 0);
 	CHECK(count_tables() == 0);
 	teardown();
 }
@@ -236,29 +235,29 @@ static void test_table__delete_of_a_table_with_items_is_enotempty(void)
 static void test_table__settings_round_trip_and_survive_reopen(void)
 {
 	lay_err err = { 0, "" };
-	eng_table_settings s;
+	lay_settings s;
 	eng_table_info ti;
 
 	setup();
-	CHECK_RC(eng_table_create(db, "Orders", NULL, NULL, &err), 0);
+	CHECK_RC(eng_table_create(db, NULL, "Orders", NULL, NULL, &err), 0);
 	memset(&s, 0, sizeof(s));
-	s.billing = ENG_PROVISIONED;
+	s.billing = LAY_PROVISIONED;
 	s.rcu = 5;
 	s.wcu = 7;
 	s.autoscaling = 1;
 	s.as_min = 1;
 	s.as_max = 100;
 	s.as_target = 70;
-	s.table_class = ENG_STANDARD_IA;
+	s.table_class = LAY_STANDARD_IA;
 	strcpy(s.ttl_attr, "expiresAt");
-	s.stream_view = ENG_NEW_AND_OLD_IMAGES;
+	s.stream_view = LAY_VIEW_NEW_AND_OLD;
 	s.stream_created_ns = 1111; /* the engine's to set: ignored */
 	s.pitr = 1;
 	s.pitr_since_ns = 2222;
-	CHECK_RC(eng_table_set_settings(db, "Orders", &s, &err), 0);
+	CHECK_RC(eng_table_set_settings(db, NULL, "Orders", &s, &err), 0);
 	eng_db_close(db);
 	db = dbt_open(dir, NULL);
-	CHECK_RC(eng_table_get(db, "Orders", &ti, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, "Orders", &ti, &err), 0);
 	/* enabling the stream and PITR stamped them with the clock */
 	CHECK(ti.settings.stream_created_ns > 1000000000ll * 1000000000ll);
 	CHECK(ti.settings.pitr_since_ns > 1000000000ll * 1000000000ll);
@@ -273,25 +272,25 @@ static void test_table__settings_round_trip_and_survive_reopen(void)
 static void test_table__bad_settings_are_einval_and_change_nothing(void)
 {
 	lay_err err = { 0, "" };
-	eng_table_settings s;
+	lay_settings s;
 	eng_table_info ti;
 
 	setup();
-	CHECK_RC(eng_table_create(db, "Orders", NULL, NULL, &err), 0);
+	CHECK_RC(eng_table_create(db, NULL, "Orders", NULL, NULL, &err), 0);
 	memset(&s, 0, sizeof(s));
-	s.billing = ENG_PROVISIONED; /* rcu 0 */
+	s.billing = LAY_PROVISIONED; /* rcu 0 */
 	s.wcu = 1;
-	CHECK_RC(eng_table_set_settings(db, "Orders", &s, &err), -EINVAL);
+	CHECK_RC(eng_table_set_settings(db, NULL, "Orders", &s, &err), -EINVAL);
 	CHECK(err.msg[0] != '\0');
 	s.rcu = 1;
 	s.autoscaling = 1;
 	s.as_min = 1;
 	s.as_max = 10;
 	s.as_target = 95;
-	CHECK_RC(eng_table_set_settings(db, "Orders", &s, &err), -EINVAL);
-	CHECK_RC(eng_table_get(db, "Orders", &ti, &err), 0);
-	CHECK(ti.settings.billing == ENG_PAY_PER_REQUEST);
-	CHECK_RC(eng_table_set_settings(db, "Nope", &ti.settings, &err), -ENOENT);
+	CHECK_RC(eng_table_set_settings(db, NULL, "Orders", &s, &err), -EINVAL);
+	CHECK_RC(eng_table_get(db, NULL, "Orders", &ti, &err), 0);
+	CHECK(ti.settings.billing == LAY_PAY_PER_REQUEST);
+	CHECK_RC(eng_table_set_settings(db, NULL, "Nope", &ti.settings, &err), -ENOENT);
 	teardown();
 }
 
@@ -305,18 +304,18 @@ static void test_table__stats_track_puts_and_deletes(void)
 	eng_table_info ti;
 
 	setup();
-	CHECK_RC(eng_table_create(db, "Orders", NULL, NULL, &err), 0);
-	CHECK_RC(eng_item_put(db, "Orders", &a, NULL, 0, NULL, NULL, &err), 0);
-	CHECK_RC(eng_item_put(db, "Orders", &b, NULL, 0, NULL, NULL, &err), 0);
-	CHECK_RC(eng_table_get(db, "Orders", &ti, &err), 0);
+	CHECK_RC(eng_table_create(db, NULL, "Orders", NULL, NULL, &err), 0);
+	CHECK_RC(eng_item_put(db, NULL, "Orders", &a, NULL, 0, NULL, NULL, &err), 0);
+	CHECK_RC(eng_item_put(db, NULL, "Orders", &b, NULL, 0, NULL, NULL, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, "Orders", &ti, &err), 0);
 	CHECK(ti.item_count == 2);
 	CHECK(ti.size_bytes == lay_item_size(&a) + lay_item_size(&b));
-	CHECK_RC(eng_item_put(db, "Orders", &a2, NULL, 0, NULL, NULL, &err), 0);
-	CHECK_RC(eng_table_get(db, "Orders", &ti, &err), 0);
+	CHECK_RC(eng_item_put(db, NULL, "Orders", &a2, NULL, 0, NULL, NULL, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, "Orders", &ti, &err), 0);
 	CHECK(ti.item_count == 2);
 	CHECK(ti.size_bytes == lay_item_size(&a2) + lay_item_size(&b));
-	CHECK_RC(eng_item_delete(db, "Orders", &ka, NULL, &err), 0);
-	CHECK_RC(eng_table_get(db, "Orders", &ti, &err), 0);
+	CHECK_RC(eng_item_delete(db, NULL, "Orders", &ka, NULL, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, "Orders", &ti, &err), 0);
 	CHECK(ti.item_count == 1);
 	CHECK(ti.size_bytes == lay_item_size(&b));
 	lay_item_free(&a);
@@ -333,23 +332,23 @@ static void test_table__dir_mtime_moves_when_a_partition_appears_or_goes(void)
 	eng_table_info ti;
 
 	setup();
-	CHECK_RC(eng_table_create(db, "Orders", NULL, NULL, &err), 0);
+	CHECK_RC(eng_table_create(db, NULL, "Orders", NULL, NULL, &err), 0);
 	dm.mtime_ns = 5;
-	CHECK_RC(eng_table_set_dirmeta(db, "Orders", &dm, ENG_META_MTIME, &err), 0);
+	CHECK_RC(eng_table_set_dirmeta(db, NULL, "Orders", &dm, ENG_META_MTIME, &err), 0);
 	CHECK_RC(put_json("Orders", "{\"PK\":\"a\",\"SK\":\"1\"}"), 0);
-	CHECK_RC(eng_table_get(db, "Orders", &ti, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, "Orders", &ti, &err), 0);
 	CHECK(ti.dir.mtime_ns > 5);
-	CHECK_RC(eng_table_set_dirmeta(db, "Orders", &dm, ENG_META_MTIME, &err), 0);
+	CHECK_RC(eng_table_set_dirmeta(db, NULL, "Orders", &dm, ENG_META_MTIME, &err), 0);
 	/* a second item in the same partition adds no top-level entry */
 	CHECK_RC(put_json("Orders", "{\"PK\":\"a\",\"SK\":\"2\"}"), 0);
-	CHECK_RC(eng_table_get(db, "Orders", &ti, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, "Orders", &ti, &err), 0);
 	CHECK(ti.dir.mtime_ns == 5);
-	CHECK_RC(eng_item_delete(db, "Orders", &k, NULL, &err), 0);
-	CHECK_RC(eng_table_get(db, "Orders", &ti, &err), 0);
+	CHECK_RC(eng_item_delete(db, NULL, "Orders", &k, NULL, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, "Orders", &ti, &err), 0);
 	CHECK(ti.dir.mtime_ns == 5);
 	k.sk = dbt_s("2");
-	CHECK_RC(eng_item_delete(db, "Orders", &k, NULL, &err), 0);
-	CHECK_RC(eng_table_get(db, "Orders", &ti, &err), 0);
+	CHECK_RC(eng_item_delete(db, NULL, "Orders", &k, NULL, &err), 0);
+	CHECK_RC(eng_table_get(db, NULL, "Orders", &ti, &err), 0);
 	CHECK(ti.dir.mtime_ns > 5);
 	teardown();
 }

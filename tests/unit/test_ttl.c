@@ -3,10 +3,7 @@
  * values over five years old never expire. */
 #include <errno.h>
 
-#include "../../engine/item.h"
-#include "../../engine/log.h"
-#include "../../engine/maint.h"
-#include "../../engine/table.h"
+#include "../../engine/engine.h"
 #include "dbtest.h"
 
 static char *dir;
@@ -16,30 +13,13 @@ static int64_t now_s;
 
 static void setup(void)
 {
-	eng_db_opts o = { 0 };
-	lay_err err = { 0, "" };
-	eng_table_settings s = { 0 };
-	lay_schema sch = { 0 };
-
-	dir = dbt_tmpdir();
-	eng_clock_new(&clk, 1);
-	o.clock = clk;
-	o.maint_ms = -1;
-	db = dbt_open(dir, &o);
-	strcpy(sch.pk, "id");
-	sch.pk_type = LAY_S;
-	CHECK_RC(eng_table_create(db, "Sess", &sch, NULL, &err), 0);
-	strcpy(s.ttl_attr, "exp");
-	s.pitr = 1; /* the change log shows the sweeps */
-	CHECK_RC(eng_table_set_settings(db, "Sess", &s, &err), 0);
+	db = dbt_ttl_open(&dir, &clk, "Sess");
 	now_s = eng_clock_now_ns(clk) / 1000000000;
 }
 
 static void teardown(void)
 {
-	eng_db_close(db);
-	eng_clock_free(clk);
-	dbt_rmdir(dir);
+	dbt_ttl_close(db, clk, dir);
 }
 
 static void put_exp(const char *id, const char *exp_json)
@@ -51,7 +31,7 @@ static void put_exp(const char *id, const char *exp_json)
 	snprintf(json, sizeof(json), "{\"id\":\"%s\"%s%s}", id, exp_json ? ",\"exp\":" : "",
 		 exp_json ? exp_json : "");
 	it = dbt_item(json);
-	CHECK_RC(eng_item_put(db, "Sess", &it, NULL, 0, NULL, NULL, &err), 0);
+	CHECK_RC(eng_item_put(db, NULL, "Sess", &it, NULL, 0, NULL, NULL, &err), 0);
 	lay_item_free(&it);
 }
 
@@ -62,7 +42,7 @@ static int get(const char *id)
 
 	memset(&key, 0, sizeof(key));
 	key.pk = dbt_val(LAY_S, id, strlen(id));
-	return eng_item_get(db, "Sess", &key, NULL, NULL, &err);
+	return eng_item_get(db, NULL, "Sess", &key, NULL, NULL, &err);
 }
 
 static int count_cb(void *ctx, const eng_entry *e)
@@ -77,7 +57,7 @@ static int listed(void)
 	lay_err err = { 0, "" };
 	int n = 0;
 
-	CHECK_RC(eng_list(db, "Sess", NULL, NULL, 0, 0, count_cb, &n, &err), 0);
+	CHECK_RC(eng_list(db, NULL, "Sess", NULL, NULL, 0, 0, count_cb, &n, &err), 0);
 	return n;
 }
 
@@ -91,10 +71,11 @@ static const char *at(int64_t secs)
 
 static int hooked;
 
-static void hook(void *ctx, const char *table, const lay_key *key, int event)
+static void hook(void *ctx, const eng_item_event *ev)
 {
 	(void)ctx;
-	if (strcmp(table, "Sess") == 0 && event == ENG_REMOVE && key->pk.type == LAY_S)
+	if (strcmp(ev->table, "Sess") == 0 && ev->event == ENG_REMOVE &&
+	    ev->source == ENG_SRC_TTL && ev->key->pk.type == LAY_S)
 		hooked++;
 }
 
@@ -122,7 +103,7 @@ static void test_ttl__expired_item_vanishes_at_once_and_sweeps_as_the_service(vo
 	size_t swept = 0;
 
 	setup();
-	eng_db_set_hook(db, hook, NULL);
+	CHECK_RC(eng_subscribe(db, hook, NULL), 0);
 	hooked = 0;
 	put_exp("a", at(now_s + 60));
 	put_exp("b", NULL);
@@ -165,7 +146,7 @@ static void test_ttl__strings_missing_and_ancient_values_never_expire(void)
 
 static void test_ttl__changing_the_attribute_reindexes_existing_items(void)
 {
-	eng_table_settings s = { 0 };
+	lay_settings s = { 0 };
 	lay_err err = { 0, "" };
 	lay_item it;
 	char json[128];
@@ -174,12 +155,12 @@ static void test_ttl__changing_the_attribute_reindexes_existing_items(void)
 	setup();
 	snprintf(json, sizeof(json), "{\"id\":\"x\",\"until\":%lld}", (long long)(now_s + 5));
 	it = dbt_item(json);
-	CHECK_RC(eng_item_put(db, "Sess", &it, NULL, 0, NULL, NULL, &err), 0);
+	CHECK_RC(eng_item_put(db, NULL, "Sess", &it, NULL, 0, NULL, NULL, &err), 0);
 	lay_item_free(&it);
 	CHECK_RC(eng_clock_advance(clk, 10, &err), 0);
 	CHECK_RC(get("x"), 0); /* "until" is not the TTL attribute yet */
 	strcpy(s.ttl_attr, "until");
-	CHECK_RC(eng_table_set_settings(db, "Sess", &s, &err), 0);
+	CHECK_RC(eng_table_set_settings(db, NULL, "Sess", &s, &err), 0);
 	CHECK_RC(get("x"), -ENOENT);
 	CHECK_RC(eng_db_maintain(db, 0, &swept, &err), 0);
 	CHECK(swept == 1);

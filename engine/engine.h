@@ -1,0 +1,493 @@
+/*
+ * ddbfs's engine: a local DynamoDB kept in LMDB. This is its public face:
+ * everything fs/ (and any other front: an API file, an HTTP endpoint)
+ * calls, and all it may include from engine/. No LMDB type, cursor or
+ * transaction shows here, so a second backend can implement the same face.
+ *
+ * Conventions (as lmdb.h documents its own)
+ * - Return values: 0 (or a count, where said) on success, a negative errno
+ *   on failure: SPEC's errno names, passed unchanged to FUSE. Each
+ *   function lists its errors; any may also fail with -ENOMEM, -EIO (a
+ *   corrupt row, named in the message) or -ENOSPC (the disk is full;
+ *   deletes still work).
+ * - lay_err *err (may be NULL) receives a message naming the offending
+ *   value for every failure.
+ * - Ownership: arguments are borrowed for the call only, unless a function
+ *   says otherwise. Results the caller owns say how they are freed
+ *   (lay_item_free for items, eng_names_free for name lists, eng_db_close,
+ *   eng_clock_free). What a callback receives is borrowed for that call.
+ * - Requests: every item, listing, partition and table operation takes a
+ *   request context eng_req *req after db (see eng_req below; NULL: the
+ *   live view, uid 0, source file, cost not reported). A read in an as-of
+ *   view fails with -EOPNOTSUPP (not available yet), a change with -EROFS.
+ * - Threads: an eng_db may be used by any number of threads at once; every
+ *   operation is one LMDB transaction, so each sees one consistent state.
+ *   Callbacks of listings and log reads run inside that read transaction:
+ *   keep them quick. Change subscribers run after the commit, with no
+ *   engine lock held (see Change events).
+ * - Every change is durable when sync_always is set, else within sync_ms.
+ */
+#ifndef ENG_ENGINE_H
+#define ENG_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../layout/buf.h"
+#include "../layout/err.h"
+#include "../layout/item.h"
+#include "../layout/schema.h"
+#include "../layout/settings.h"
+
+/* ---- Shared types ---- */
+
+/* Item and directory metadata, the ENG_META_* bits that choose its fields,
+ * the kinds of change, where a change came from, and a request's context. */
+
+/* File metadata of an item: not attributes (SPEC §3, §6). */
+typedef struct eng_meta {
+	uint64_t id;           /* unique in the db, kept while the item exists and across
+	                        * renames and modifications: inode numbers */
+	uint32_t mode;         /* permission bits (07777) */
+	uint32_t uid, gid;
+	int64_t mtime_ns;      /* last write, or what utimens set */
+	int64_t ctime_ns;      /* last change of data or metadata */
+	uint32_t len_plain;    /* exact length of the rendering in plain format */
+	uint32_t len_ddb;      /* ... and in ddb format */
+	uint32_t size;         /* DynamoDB size (lay_item_size) */
+	int64_t expires;       /* TTL: epoch seconds it expires at; 0 never */
+} eng_meta;
+
+/* Ownership and times of a directory (a table or a partition). */
+typedef struct eng_dirmeta {
+	uint64_t id;        /* unique in the db, stable: for inode numbers */
+	uint32_t mode;      /* permission bits (07777) */
+	uint32_t uid, gid;
+	int64_t mtime_ns, ctime_ns;
+} eng_dirmeta;
+
+/* Which metadata fields a call sets. */
+#define ENG_META_MODE 0x1u
+#define ENG_META_UID 0x2u
+#define ENG_META_GID 0x4u
+#define ENG_META_MTIME 0x8u
+#define ENG_META_CTIME 0x10u
+#define ENG_META_ALL \
+	(ENG_META_MODE | ENG_META_UID | ENG_META_GID | ENG_META_MTIME | ENG_META_CTIME)
+
+typedef enum eng_event {
+	ENG_INSERT = 1, ENG_MODIFY = 2, ENG_REMOVE = 3, ENG_UNCHANGED = 4
+} eng_event;
+
+/* Where a change came from: kept in its change record and told to
+ * subscribers (Change events below). */
+typedef enum eng_source {
+	ENG_SRC_FILE = 0,     /* the file system */
+	ENG_SRC_API,          /* a request in DynamoDB's API */
+	ENG_SRC_TTL,          /* the service: TTL expiry */
+	ENG_SRC_IMPORT,       /* an import */
+	ENG_SRC_REPLICATION,  /* a replica's change */
+} eng_source;
+
+/* Which state of the data a request reads. */
+typedef enum eng_view {
+	ENG_VIEW_LIVE = 0,    /* now */
+	ENG_VIEW_AS_OF,       /* as it was at as_of_ns: not available yet (-EOPNOTSUPP) */
+} eng_view;
+
+/*
+ * A request's context: the parameter after db of every public operation.
+ * NULL means the live view, uid/gid 0, source ENG_SRC_FILE, cost not
+ * reported. The operation sets rcu and wcu (out) to what it consumed, in
+ * DynamoDB's capacity units (strongly consistent reads), at least one:
+ * a read of an item ceil(size / 4 KB) (1 for a key with no item); a
+ * listing with ENG_LIST_ITEMS sums the listed items' sizes and rounds once
+ * (without it, only keys and metadata are read: no units); a write
+ * ceil(max(old size, new size) / 1 KB), also when a put changes nothing
+ * and for eng_item_set_meta; a delete the old item's size in 1 KB units; a
+ * rename a delete plus a put. Table, partition and long-name operations
+ * cost nothing. A failed operation reports what it consumed before it
+ * failed (0 when it was refused before reading).
+ */
+typedef struct eng_req {
+	uint32_t uid, gid;    /* who asks (access control later) */
+	eng_view view;
+	int64_t as_of_ns;     /* ENG_VIEW_AS_OF: the time to read as of */
+	eng_source source;    /* where the change comes from */
+	double rcu, wcu;      /* out: units consumed */
+} eng_req;
+
+/* Flags of a change record (eng_change, The change log below) */
+#define ENG_CHANGE_SERVICE 0x1u  /* made by the service (TTL), not a user */
+/* The source (eng_source) of a change is kept in the flags' high bits. */
+#define ENG_CHANGE_SOURCE_SHIFT 4
+#define ENG_CHANGE_SOURCE(flags) ((eng_source)((flags) >> ENG_CHANGE_SOURCE_SHIFT & 0xfu))
+
+/* ---- The clock (clock.c) ---- */
+
+/* One clock for every time-driven behaviour (SPEC §16): real time, plus an
+ * offset that only a test clock may move forward. */
+
+typedef struct eng_clock eng_clock;
+
+/* A new clock; test != 0 makes it movable. Free with eng_clock_free.
+ * Returns 0 or -ENOMEM. */
+int eng_clock_new(eng_clock **out, int test);
+
+/* Accepts NULL. */
+void eng_clock_free(eng_clock *c);
+
+/* Now, in nanoseconds since the epoch (real time + the offset). Thread-safe. */
+int64_t eng_clock_now_ns(const eng_clock *c);
+
+/* 1 for a test clock. */
+int eng_clock_is_test(const eng_clock *c);
+
+/* Move a test clock forward by seconds (>= 0). -EPERM on a real clock,
+ * -EINVAL for a negative step. Thread-safe. */
+int eng_clock_advance(eng_clock *c, int64_t seconds, lay_err *err);
+
+/* ---- Databases (db.c) ---- */
+
+/* A database: one DATA_DIR, one LMDB environment, owned by one process
+ * (SPEC §1, §17). Commits reach the disk within sync_ms (group commit), or
+ * before each commit returns with sync_always. */
+
+typedef struct eng_db eng_db;
+
+typedef struct eng_db_opts {
+	int sync_always;   /* each commit durable before it returns */
+	int sync_ms;       /* group-commit interval; 0 means 1000 */
+	size_t map_size;   /* initial LMDB map size; 0 means a sensible default.
+	                    * The map grows by itself: MDB_MAP_FULL never escapes. */
+	size_t map_max;    /* the map never grows past this: a disk that holds no
+	                    * more (tests); 0: only the disk limits it */
+	eng_clock *clock;  /* borrowed, must outlive the db; NULL: a real clock */
+	int maint_ms;      /* time-driven work every maint_ms (0: 1000; < 0: never;
+	                    * see eng_db_maintain) */
+} eng_db_opts;
+
+/*
+ * Open (creating if missing) the database in dir. Takes an exclusive lock
+ * on dir/ddbfs.lock holding our pid: a second open of the same dir, by any
+ * process, fails with -EBUSY and "DATA_DIR is in use by pid N". Recovers
+ * from a crash by itself (stale LMDB readers are cleared).
+ * opts may be NULL. Free with eng_db_close. Errors: -EBUSY, -ENOMEM, -EIO,
+ * other errnos from the filesystem, each with a message.
+ */
+int eng_db_open(eng_db **out, const char *dir, const eng_db_opts *opts, lay_err *err);
+
+/* Sync everything committed, release the lock, free. Accepts NULL. */
+void eng_db_close(eng_db *db);
+
+/* Make every commit so far durable (fsync). 0 or a negative errno. */
+int eng_db_sync(eng_db *db);
+
+/* The db's clock (borrowed). */
+eng_clock *eng_db_clock(eng_db *db);
+
+/* The data directory's path (borrowed). */
+const char *eng_db_dir(const eng_db *db);
+
+/* ---- Change events (events.c) ---- */
+
+/* Change events: every committed item-level change -- a put (insert or
+ * modify), a delete, a rename (a REMOVE then an INSERT or MODIFY), an
+ * update of one attribute, a re-key, a TTL deletion -- is told to every
+ * subscriber after its transaction committed.
+ *
+ * Threads: a subscriber is called on the thread that made the change (the
+ * caller's, or the engine's maintenance thread for TTL sweeps), after the
+ * commit, with no engine lock held; changes made by one thread are told in
+ * the order they committed, changes of different threads in any order.
+ * A subscriber should be quick (queue real work) and may call the engine.
+ * Subscribing and unsubscribing are safe at any time; a call that started
+ * before eng_unsubscribe returned may still be running. */
+
+/* One change as a subscriber sees it; everything is borrowed for the call. */
+typedef struct eng_item_event {
+	const char *table;
+	const lay_key *key;  /* sk.type 0 in a table without sort key */
+	eng_event event;     /* ENG_INSERT, ENG_MODIFY or ENG_REMOVE */
+	eng_source source;   /* who made it (ENG_SRC_TTL: the service) */
+} eng_item_event;
+
+typedef void (*eng_change_fn)(void *ctx, const eng_item_event *ev);
+
+/* Subscribers a db keeps at once. */
+#define ENG_MAX_SUBSCRIBERS 8
+
+/* Call fn(ctx, ev) for every change from now on. Errors: -ENOSPC (already
+ * ENG_MAX_SUBSCRIBERS), -EEXIST (fn with ctx subscribed). */
+int eng_subscribe(eng_db *db, eng_change_fn fn, void *ctx);
+
+/* Stop calling fn with ctx (nothing if it was not subscribed). */
+void eng_unsubscribe(eng_db *db, eng_change_fn fn, void *ctx);
+
+/* ---- Tables (table.c) ---- */
+
+/* Tables (SPEC §2, §7): create, list, describe, delete; a key schema
+ * change re-keys the items, all or nothing; settings are stored for the
+ * features that read them. Every operation takes a request's context req
+ * after db (eng_req; may be NULL); they cost no capacity units. */
+
+typedef struct eng_table_info {
+	char name[256];
+	uint32_t id;
+	lay_schema schema;
+	int64_t created_ns;
+	uint64_t item_count;
+	uint64_t size_bytes;   /* sum of lay_item_size over the items */
+	eng_dirmeta dir;
+	lay_settings settings;
+} eng_table_info;
+
+/*
+ * Create table name with schema (NULL: PK:S,SK:S) and directory metadata
+ * dir (NULL: 0755, uid/gid 0; id is assigned; times 0 mean now).
+ * Errors: -EINVAL (bad name or schema), -EEXIST.
+ */
+int eng_table_create(eng_db *db, eng_req *req, const char *name, const lay_schema *schema,
+		     const eng_dirmeta *dir, lay_err *err);
+
+/* Delete an empty table. -ENOENT, -ENOTEMPTY (it holds items). */
+int eng_table_delete(eng_db *db, eng_req *req, const char *name, lay_err *err);
+
+/*
+ * Rename a table (a filesystem nicety DynamoDB lacks): its items, settings,
+ * stream and change log go with it. An empty table at to is replaced, as
+ * rename(2) replaces an empty directory, unless noreplace. -ENOENT, -EINVAL
+ * (bad name), -EEXIST, -ENOTEMPTY (to holds items).
+ */
+int eng_table_rename(eng_db *db, eng_req *req, const char *from, const char *to, int noreplace,
+		     lay_err *err);
+
+/* Describe a table into *out. -ENOENT. */
+int eng_table_get(eng_db *db, eng_req *req, const char *name, eng_table_info *out, lay_err *err);
+
+/*
+ * All table names in byte order, as a NULL-terminated array that the
+ * caller frees with eng_names_free. Returns the count (>= 0) or -ENOMEM.
+ */
+int eng_table_list(eng_db *db, char ***out);
+void eng_names_free(char **names);
+
+/*
+ * Change the key schema. A table with items is re-keyed in the same
+ * transaction (rekey.c: each item moves to the key its
+ * attributes give; old key attributes that only repeat the path go; a
+ * REMOVE then an INSERT record per item). The same schema is a no-op.
+ * -ENOENT, -EINVAL, -ENOTEMPTY (an item lacks a new key attribute, has one
+ * of the wrong type, or two items would share a key: nothing changed).
+ */
+int eng_table_set_schema(eng_db *db, eng_req *req, const char *name, const lay_schema *schema,
+			 lay_err *err);
+
+/* Replace the settings. -ENOENT, -EINVAL (e.g. PROVISIONED with rcu 0). */
+int eng_table_set_settings(eng_db *db, eng_req *req, const char *name, const lay_settings *s,
+			   lay_err *err);
+
+/* Set the table directory's mode, uid, gid and times (fields chosen by the
+ * ENG_META_* bits in which). -ENOENT. */
+int eng_table_set_dirmeta(eng_db *db, eng_req *req, const char *name, const eng_dirmeta *m,
+			  unsigned which, lay_err *err);
+
+/* ---- Items, listings, partitions and long names (item.c, list.c) ---- */
+
+/* Items (SPEC §5, §6): get, put, delete, rename and list, each one LMDB
+ * write transaction that also appends its change-log record.
+ * Every operation takes a request's context req after db (eng_req; NULL:
+ * live, uid 0, source file, cost not reported): a read in an as-of view
+ * fails with -EOPNOTSUPP, a change in one with -EROFS. */
+
+/* Flags of eng_item_put */
+#define ENG_PUT_EXCL 0x100u      /* -EEXIST if the item exists (O_EXCL) */
+#define ENG_PUT_MUST_EXIST 0x200u /* -ENOENT if it does not */
+
+/*
+ * Read the item with key key (its values borrowed; type-checked against
+ * the schema). out (LAY_ITEM_INIT, may be NULL) gets a copy of the item,
+ * which the caller frees with lay_item_free (also after a failure); meta
+ * (may be NULL) its metadata. Errors: -ENOENT (no table or no item),
+ * -EINVAL (key of the wrong type).
+ */
+int eng_item_get(eng_db *db, eng_req *req, const char *table, const lay_key *key, lay_item *out,
+		 eng_meta *meta, lay_err *err);
+
+/*
+ * PutItem. item must hold its key attributes (lay_item_set_key); it is
+ * validated against the table (lay_item_validate) before anything is
+ * written. meta gives the metadata to set; flags' low bits (ENG_META_*)
+ * say which of its fields to apply. A new item gets id assigned, mode 0644,
+ * uid/gid 0 and times of now for the fields not given. An existing item
+ * keeps its id and the fields not given; if its attributes changed, mtime
+ * and ctime become now unless given.
+ * A put that changes no attribute writes no log record and keeps mtime
+ * (only the given metadata is applied): *ev is then ENG_UNCHANGED.
+ * ev and meta_out (may be NULL) receive the outcome and the stored metadata.
+ * Errors: -ENOENT (no table), -EINVAL, -EFBIG (with lay_item_validate's
+ * message), -EEXIST (ENG_PUT_EXCL), -ENOENT (ENG_PUT_MUST_EXIST).
+ */
+int eng_item_put(eng_db *db, eng_req *req, const char *table, const lay_item *item,
+		 const eng_meta *meta, unsigned flags, eng_event *ev, eng_meta *meta_out,
+		 lay_err *err);
+
+/*
+ * UpdateItem of one attribute in one write transaction: set attribute name
+ * of the existing item with key key to value v (borrowed; added last if
+ * the item lacks it), validate and write it with its change record, as
+ * eng_item_put would. A write between a read and a put cannot be lost.
+ * ev and meta_out (may be NULL) receive the outcome and metadata.
+ * Errors: -ENOENT (no table or no item), -EINVAL (name is a key attribute,
+ * or the result is invalid), -EFBIG.
+ */
+int eng_item_set_attr(eng_db *db, eng_req *req, const char *table, const lay_key *key,
+		      const char *name, const lay_value *v, eng_event *ev, eng_meta *meta_out,
+		      lay_err *err);
+
+/* DeleteItem. old_meta (may be NULL) gets the deleted item's metadata.
+ * -ENOENT if there was no such item. */
+int eng_item_delete(eng_db *db, eng_req *req, const char *table, const lay_key *key,
+		    eng_meta *old_meta, lay_err *err);
+
+/*
+ * One transaction: delete the item at from, put it at to with its key
+ * attributes rewritten to to's key (other attributes and metadata, id
+ * included, kept; ctime becomes now). An item at to is replaced, unless
+ * noreplace (-EEXIST). from == to is a no-op. Log: REMOVE of from, then
+ * INSERT or MODIFY of to. Errors: -ENOENT (no from), -EEXIST, -EINVAL,
+ * -EFBIG (the rewritten key can make the item too large).
+ */
+int eng_item_rename(eng_db *db, eng_req *req, const char *table, const lay_key *from,
+		    const lay_key *to, int noreplace, lay_err *err);
+
+/* Set metadata fields (which: ENG_META_*) of an item; no log record.
+ * meta_out (may be NULL) gets the result. -ENOENT. */
+int eng_item_set_meta(eng_db *db, eng_req *req, const char *table, const lay_key *key,
+		      const eng_meta *meta, unsigned which, eng_meta *meta_out, lay_err *err);
+
+/* One entry of a listing; everything is borrowed for the callback only. */
+typedef struct eng_entry {
+	const lay_value *key;      /* the partition's value, or the item's key value in
+	                            * its directory (sort key; partition key in a table
+	                            * without sort key) */
+	int is_partition;
+	const eng_meta *meta;      /* items */
+	const eng_dirmeta *dir;    /* partitions */
+	const lay_item *item;      /* items, with ENG_LIST_ITEMS only */
+} eng_entry;
+
+/* Return 0 to go on, 1 to stop (eng_list then returns 0), < 0 to fail with it. */
+typedef int (*eng_list_cb)(void *ctx, const eng_entry *e);
+
+#define ENG_LIST_ITEMS 0x1u  /* decode each item for the callback */
+
+/*
+ * List, in DynamoDB key order, in one read transaction: with pk == NULL the
+ * top level of the table (partitions of a table with a sort key, items of
+ * a table without), else the items of partition pk. after (may be NULL)
+ * resumes strictly after that key value (the cursor of a paged listing;
+ * it need not exist any more). Stops after max entries (0: no limit).
+ * Errors: -ENOENT (no table; or pk given for a table without sort key),
+ * -EINVAL (a key of the wrong type), or the callback's.
+ */
+int eng_list(eng_db *db, eng_req *req, const char *table, const lay_value *pk,
+	     const lay_value *after, size_t max, unsigned flags, eng_list_cb cb, void *ctx,
+	     lay_err *err);
+
+/* A partition's directory metadata. -ENOENT if it holds no item. */
+int eng_part_get(eng_db *db, eng_req *req, const char *table, const lay_value *pk, eng_dirmeta *out,
+		 lay_err *err);
+
+/* Set a partition directory's metadata (which: ENG_META_*). -ENOENT. */
+int eng_part_set_meta(eng_db *db, eng_req *req, const char *table, const lay_value *pk,
+		      const eng_dirmeta *m, unsigned which, lay_err *err);
+
+/*
+ * Resolve a long, hashed name (layout/name.h): find the key value whose
+ * lay_name_hash is hash, among the partitions of the table (pk == NULL and
+ * the table has a sort key), the items of a table without sort key
+ * (pk == NULL), or the items of partition pk. The value's bytes go to
+ * store's arena. -ENOENT if none.
+ */
+int eng_resolve_hash(eng_db *db, eng_req *req, const char *table, const lay_value *pk,
+		     uint64_t hash, lay_item *store, lay_value *out, lay_err *err);
+
+/* ---- The change log (log.c) ---- */
+
+/* The change log (SPEC §8, §12, §15): one record per item-level change of
+ * a table with PITR on (log.c says why),
+ * written in the same LMDB transaction as the change. Ordered per table by
+ * a sequence number that increases across the whole db and is never
+ * reused; trimmed by age without renumbering. */
+
+/* A record as a reader sees it; borrowed for the callback only. */
+typedef struct eng_change {
+	uint64_t seq;              /* > 0, increasing in commit order */
+	int64_t time_ns;           /* the db clock at commit */
+	eng_event event;           /* ENG_INSERT, ENG_MODIFY or ENG_REMOVE */
+	unsigned flags;            /* ENG_CHANGE_* */
+	const lay_key *key;
+	const lay_item *old_image; /* NULL for INSERT */
+	const lay_item *new_image; /* NULL for REMOVE */
+} eng_change;
+
+typedef int (*eng_log_cb)(void *ctx, const eng_change *c);
+
+/*
+ * Read table's records with seq > after, in order, at most max (0: all).
+ * The callback returns 0 to go on, 1 to stop, < 0 to fail with it.
+ * -ENOENT if there is no such table.
+ */
+int eng_log_read(eng_db *db, const char *table, uint64_t after, size_t max, eng_log_cb cb,
+		 void *ctx, lay_err *err);
+
+/* Delete table's records older than before_ns; later ones keep their
+ * numbers. *trimmed (may be NULL) gets how many went. */
+int eng_log_trim(eng_db *db, const char *table, int64_t before_ns, size_t *trimmed,
+		 lay_err *err);
+
+/* The newest sequence number written anywhere in the db (0 if none). */
+uint64_t eng_log_last_seq(eng_db *db);
+
+/* ---- Streams (stream.c) ---- */
+
+/* A table's stream as a file (SPEC §8): the records of its change log in
+ * GetRecords' shape, one JSON line each, at byte offsets that never move. */
+
+/* The stream's size in bytes: the end of its last record (0 if none).
+ * It never shrinks. -ENOENT if there is no such table. */
+int eng_stream_size(eng_db *db, const char *table, uint64_t *out, lay_err *err);
+
+/*
+ * Append to out up to len bytes of the stream from offset off (nothing at
+ * or past the end). Bytes of records already trimmed read as spaces, the
+ * last one before the first kept record a '\n': whitespace a JSON Lines
+ * reader skips. -ENOENT if there is no such table.
+ */
+int eng_stream_read(eng_db *db, const char *table, uint64_t off, size_t len, lay_buf *out,
+		    lay_err *err);
+
+/* Delete records older than before_ns; offsets of later ones stay. */
+int eng_stream_trim(eng_db *db, const char *table, int64_t before_ns, lay_err *err);
+
+/* ---- Time-driven work (maint.c) ---- */
+
+/* Time-driven work (SPEC §8, §9, §16): a thread of the engine sweeps
+ * expired items (TTL) and trims streams (24 hours) and the change log
+ * (35 days), reading the db's one clock. */
+
+/*
+ * Do the time-driven work now: delete expired items (each a REMOVE by the
+ * service, at most limit per call; 0: no limit), trim stream records older
+ * than 24 hours and change records older than 35 days. *swept (may be NULL)
+ * gets how many items went. The maintenance thread calls it every second.
+ */
+int eng_db_maintain(eng_db *db, size_t limit, size_t *swept, lay_err *err);
+
+/* ---- Documents and table options (doc.c, options.c) ---- */
+
+#include "doc.h"
+#include "options.h"
+
+#endif

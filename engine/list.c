@@ -1,0 +1,455 @@
+/* Listings (SPEC §5, §6): the items and partitions of a table in key
+ * order, a partition's directory metadata, and resolving a long, hashed
+ * name to its key. Each is one read transaction (or one write, to set a
+ * partition's metadata). */
+#include "engine.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../layout/codec.h"
+#include "../layout/keyenc.h"
+#include "expiry.h"
+#include "req.h"
+#include "row.h"
+
+struct part_ctx {
+	eng_db *db;
+	const char *table;
+	const lay_value *pk;
+	const eng_dirmeta *dm;
+	unsigned which;
+	eng_dirmeta dout;
+};
+
+/* Find partition pk of table t (which has a sort key) into tg. */
+static int part_find(MDB_txn *txn, eng_db *db, const store_table *t, const lay_value *pk,
+		     target *tg, lay_err *err)
+{
+	lay_key key;
+	int rc;
+
+	if (!t->schema.sk_type)
+		return lay_err_set(err, -ENOENT, "table %s has no sort key, so no partitions",
+				   t->name);
+	memset(&key, 0, sizeof(key));
+	key.pk = *pk;
+	/* any valid sort key value will do: only the partition is looked up */
+	key.sk.type = t->schema.sk_type;
+	key.sk.len = 1;
+	key.sk.u.p = t->schema.sk_type == LAY_N ? "0" : "x";
+	if ((rc = target_init(tg, t, &key, err)) < 0)
+		return rc;
+	if ((rc = target_find(txn, db, tg, err)) < 0)
+		return rc;
+	if (!tg->has_part) {
+		char d[128];
+
+		store_value_desc(d, sizeof(d), pk);
+		return lay_err_set(err, -ENOENT, "table %s has no partition %s", t->name, d);
+	}
+	return 0;
+}
+
+/* Read a partition's metadata into c->dout; with c->dm, set it first. */
+static int part_txn(MDB_txn *txn, void *vctx, lay_err *err)
+{
+	struct part_ctx *c = vctx;
+	store_table t;
+	target tg;
+	int rc;
+
+	memset(&tg, 0, sizeof(tg));
+	if ((rc = store_table_get(txn, c->db, c->table, &t, err)) < 0)
+		return rc;
+	if ((rc = part_find(txn, c->db, &t, c->pk, &tg, err)) < 0)
+		goto out_free;
+	if (c->dm) {
+		store_meta_apply(&tg.prow.dm, c->dm, c->which);
+		rc = target_part_write(txn, c->db, &tg, err);
+	}
+	c->dout = tg.prow.dm;
+out_free:
+	target_free(&tg);
+	return rc;
+}
+
+int eng_part_get(eng_db *db, eng_req *req, const char *table, const lay_value *pk, eng_dirmeta *out,
+		 lay_err *err)
+{
+	struct part_ctx c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.db = db;
+	c.table = table;
+	c.pk = pk;
+	if ((rc = store_view_read(db, req, part_txn, &c, err)) == 0 && out)
+		*out = c.dout;
+	return rc;
+}
+
+int eng_part_set_meta(eng_db *db, eng_req *req, const char *table, const lay_value *pk,
+		      const eng_dirmeta *m, unsigned which, lay_err *err)
+{
+	struct part_ctx c;
+	int rc;
+
+	if ((rc = store_req_writable(req, err)) < 0)
+		return rc;
+	memset(&c, 0, sizeof(c));
+	c.db = db;
+	c.table = table;
+	c.pk = pk;
+	c.dm = m;
+	c.which = which & ENG_META_ALL;
+	return store_write(db, part_txn, &c, err);
+}
+
+/* ---- listing ---- */
+
+struct list_ctx {
+	eng_db *db;
+	const char *table;
+	const lay_value *pk, *after;
+	size_t max;
+	unsigned flags;
+	eng_list_cb cb;
+	void *cbctx;
+	/* per run */
+	int parts;           /* listing partitions */
+	lay_type ktype;      /* type of the listed key values */
+	lay_buf after_enc;
+	size_t n;
+	int64_t now;         /* expired items are not listed */
+	size_t n_items;      /* items listed with ENG_LIST_ITEMS ... */
+	uint64_t bytes;      /* ... and their sizes */
+};
+
+/* One LMDB row of a listing with the full encoding of its key. */
+typedef struct lrow {
+	MDB_val k, v;
+	const unsigned char *full;
+	size_t flen;
+} lrow;
+
+/* The full key encoding of a row at key part kp (plen bytes). */
+static int lrow_full(lrow *r, const struct list_ctx *c, size_t plen, lay_err *err)
+{
+	const unsigned char *kp = (const unsigned char *)r->k.mv_data + plen;
+	size_t klen = r->k.mv_size - plen;
+	part_row p;
+	item_row ir;
+	int rc;
+
+	if (klen <= STORE_KEY_CUT) {
+		r->full = kp;
+		r->flen = klen;
+		return 0;
+	}
+	if (c->parts) {
+		if ((rc = row_part_parse(&p, r->v.mv_data, r->v.mv_size, err)) < 0)
+			return rc;
+		r->full = p.enc;
+		r->flen = p.enc_len;
+		return 0;
+	}
+	if ((rc = row_item_parse(&ir, r->v.mv_data, r->v.mv_size, err)) < 0)
+		return rc;
+	if (!ir.fullkey)
+		return lay_err_set(err, -EIO, "stored item row lacks its full key");
+	r->full = ir.fullkey;
+	r->flen = ir.fullkey_len;
+	return 0;
+}
+
+/* Hand one row to the callback: 0 go on, 1 stop, < 0 fail. */
+static int emit(struct list_ctx *c, const lrow *r, lay_err *err)
+{
+	lay_item keys = LAY_ITEM_INIT, it = LAY_ITEM_INIT;
+	lay_value kv;
+	eng_entry e;
+	size_t used;
+	part_row p;
+	item_row ir;
+	int rc;
+
+	if (c->after_enc.p &&
+	    store_bytes_cmp(r->full, r->flen, c->after_enc.p, c->after_enc.len) <= 0)
+		return 0;
+	memset(&e, 0, sizeof(e));
+	if ((rc = lay_keydec(&keys, &kv, &used, c->ktype, r->full, r->flen)) < 0) {
+		rc = rc == -ENOMEM ? lay_err_set(err, rc, "out of memory listing")
+				   : lay_err_set(err, -EIO, "a stored key is corrupt");
+		goto out_free;
+	}
+	e.key = &kv;
+	if (c->parts) {
+		if ((rc = row_part_parse(&p, r->v.mv_data, r->v.mv_size, err)) < 0)
+			goto out_free;
+		e.is_partition = 1;
+		e.dir = &p.dm;
+	} else {
+		if ((rc = row_item_parse(&ir, r->v.mv_data, r->v.mv_size, err)) < 0)
+			goto out_free;
+		if (store_ttl_expired(ir.meta.expires, c->now))
+			goto out_free;
+		e.meta = &ir.meta;
+		if (c->flags & ENG_LIST_ITEMS) {
+			if ((rc = lay_codec_decode(&it, ir.data, ir.data_len, err)) < 0)
+				goto out_free;
+			e.item = &it;
+			c->n_items++;
+			c->bytes += ir.meta.size;
+		}
+	}
+	rc = c->cb(c->cbctx, &e);
+	if (rc == 0 && c->max && ++c->n == c->max)
+		rc = 1;
+out_free:
+	lay_item_free(&keys);
+	lay_item_free(&it);
+	return rc;
+}
+
+static int lrow_cmp(const void *x, const void *y)
+{
+	const lrow *a = x, *b = y;
+
+	return store_bytes_cmp(a->full, a->flen, b->full, b->flen);
+}
+
+/*
+ * Walk the rows under prefix from the cursor's position. A cut key starts a
+ * run of rows sharing its STORE_KEY_CUT-byte prefix, ordered by hash: the
+ * run is collected and sorted by full encoding before it is emitted.
+ */
+static int walk(struct list_ctx *c, MDB_cursor *cur, const unsigned char *prefix, size_t plen,
+		int mrc, MDB_val *k, MDB_val *v, lay_err *err)
+{
+	lrow *run = NULL, *grown, one;
+	size_t n, cap = 0, i;
+	int rc = 0;
+
+	while (mrc == 0 && k->mv_size >= plen && memcmp(k->mv_data, prefix, plen) == 0) {
+		one.k = *k;
+		one.v = *v;
+		if (k->mv_size - plen <= STORE_KEY_CUT) {
+			if ((rc = lrow_full(&one, c, plen, err)) < 0 || (rc = emit(c, &one, err)))
+				break;
+			mrc = mdb_cursor_get(cur, k, v, MDB_NEXT);
+			continue;
+		}
+		n = 0;
+		do {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				if (!(grown = realloc(run, cap * sizeof(*run)))) {
+					rc = lay_err_set(err, -ENOMEM, "out of memory listing");
+					goto out_free;
+				}
+				run = grown;
+			}
+			run[n].k = *k;
+			run[n].v = *v;
+			if ((rc = lrow_full(&run[n], c, plen, err)) < 0)
+				goto out_free;
+			n++;
+			mrc = mdb_cursor_get(cur, k, v, MDB_NEXT);
+		} while (mrc == 0 && k->mv_size == one.k.mv_size &&
+			 memcmp(k->mv_data, one.k.mv_data, plen + STORE_KEY_CUT) == 0);
+		qsort(run, n, sizeof(*run), lrow_cmp);
+		for (i = 0; i < n && rc == 0; i++)
+			rc = emit(c, &run[i], err);
+		if (rc)
+			break;
+	}
+	if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
+		rc = store_mdb(mrc, "listing", err);
+out_free:
+	free(run);
+	return rc;
+}
+
+static int list_txn(MDB_txn *txn, void *vctx, lay_err *err)
+{
+	struct list_ctx *c = vctx;
+	eng_db *db = c->db;
+	unsigned char prefix[12];
+	size_t plen, cut;
+	lay_buf seek = LAY_BUF_INIT;
+	MDB_cursor *cur;
+	MDB_dbi dbi;
+	MDB_val k, v;
+	store_table t;
+	target tg;
+	int rc, mrc;
+
+	memset(&tg, 0, sizeof(tg));
+	c->n = 0;
+	c->n_items = 0;
+	c->bytes = 0;
+	lay_buf_free(&c->after_enc);
+	if ((rc = store_table_get(txn, db, c->table, &t, err)) < 0)
+		return rc;
+	store_be32(prefix, t.tid);
+	if (c->pk) {
+		rc = part_find(txn, db, &t, c->pk, &tg, err);
+		if (rc == -ENOENT && t.schema.sk_type) {
+			/* a partition without items lists nothing */
+			lay_err_clear(err);
+			rc = 0;
+			goto out_free;
+		}
+		if (rc < 0)
+			goto out_free;
+		store_be64(prefix + 4, tg.pid);
+		plen = 12;
+		dbi = db->items;
+		c->parts = 0;
+		c->ktype = t.schema.sk_type;
+	} else if (t.schema.sk_type) {
+		plen = 4;
+		dbi = db->parts;
+		c->parts = 1;
+		c->ktype = t.schema.pk_type;
+	} else {
+		store_be64(prefix + 4, 0);
+		plen = 12;
+		dbi = db->items;
+		c->parts = 0;
+		c->ktype = t.schema.pk_type;
+	}
+	if (lay_buf_add(&seek, prefix, plen) < 0)
+		goto out_nomem;
+	if (c->after) {
+		if (c->after->type != c->ktype) {
+			rc = lay_err_set(err, -EINVAL,
+					 "the listing's cursor is of type %s; keys here are %s",
+					 lay_type_name(c->after->type), lay_type_name(c->ktype));
+			goto out_free;
+		}
+		if (lay_keyenc(&c->after_enc, c->after) < 0)
+			goto out_nomem;
+		/* seek to the cursor, or to the start of its run when it is cut:
+		 * walk() skips what is not after it */
+		cut = c->after_enc.len > STORE_KEY_CUT ? STORE_KEY_CUT : c->after_enc.len;
+		if (lay_buf_add(&seek, c->after_enc.p, cut) < 0)
+			goto out_nomem;
+	}
+	if ((mrc = mdb_cursor_open(txn, dbi, &cur)) != 0) {
+		rc = store_mdb(mrc, "listing", err);
+		goto out_free;
+	}
+	k.mv_size = seek.len;
+	k.mv_data = seek.p;
+	mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	rc = walk(c, cur, prefix, plen, mrc, &k, &v, err);
+	mdb_cursor_close(cur);
+	if (rc == 1)
+		rc = 0;
+	goto out_free;
+out_nomem:
+	rc = lay_err_set(err, -ENOMEM, "out of memory listing");
+out_free:
+	lay_buf_free(&seek);
+	target_free(&tg);
+	return rc;
+}
+
+int eng_list(eng_db *db, eng_req *req, const char *table, const lay_value *pk,
+	     const lay_value *after, size_t max, unsigned flags, eng_list_cb cb, void *ctx,
+	     lay_err *err)
+{
+	struct list_ctx c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.db = db;
+	c.now = eng_clock_now_ns(db->clock);
+	c.table = table;
+	c.pk = pk;
+	c.after = after;
+	c.max = max;
+	c.flags = flags;
+	c.cb = cb;
+	c.cbctx = ctx;
+	rc = store_view_read(db, req, list_txn, &c, err);
+	/* a listing of items is one read of all of them, rounded once */
+	if (rc == 0 && (flags & ENG_LIST_ITEMS) && c.n_items)
+		store_req_charge(req, store_units_read(c.bytes), 0);
+	lay_buf_free(&c.after_enc);
+	return rc;
+}
+
+/* ---- long names ---- */
+
+struct resolve_ctx {
+	eng_db *db;
+	const char *table;
+	const lay_value *pk;
+	uint64_t hash;
+	lay_item *store;
+	lay_value *out;
+};
+
+static int resolve_txn(MDB_txn *txn, void *vctx, lay_err *err)
+{
+	struct resolve_ctx *c = vctx;
+	unsigned char pre[20];
+	MDB_cursor *cur;
+	MDB_val k = { sizeof(pre), pre }, v;
+	store_table t;
+	lay_type type;
+	target tg;
+	size_t used;
+	int rc;
+
+	memset(&tg, 0, sizeof(tg));
+	if ((rc = store_table_get(txn, c->db, c->table, &t, err)) < 0)
+		return rc;
+	type = t.schema.pk_type;
+	if (c->pk) {
+		rc = part_find(txn, c->db, &t, c->pk, &tg, err);
+		if (rc < 0)
+			goto out_free;
+		type = t.schema.sk_type;
+	}
+	store_be32(pre, t.tid);
+	store_be64(pre + 4, tg.pid);
+	store_be64(pre + 12, c->hash);
+	if ((rc = mdb_cursor_open(txn, c->db->names, &cur)) != 0) {
+		rc = store_mdb(rc, "resolving a long name", err);
+		goto out_free;
+	}
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND || (rc == 0 && (k.mv_size < sizeof(pre) ||
+					       memcmp(k.mv_data, pre, sizeof(pre)) != 0))) {
+		rc = lay_err_set(err, -ENOENT, "no key of table %s has the long name hash %016llx",
+				 t.name, (unsigned long long)c->hash);
+		goto out_free;
+	}
+	if (rc) {
+		rc = store_mdb(rc, "resolving a long name", err);
+		goto out_free;
+	}
+	rc = lay_keydec(c->store, c->out, &used, type, v.mv_data, v.mv_size);
+	if (rc < 0)
+		rc = rc == -ENOMEM ? lay_err_set(err, rc, "out of memory")
+				   : lay_err_set(err, -EIO, "a stored long name is corrupt");
+out_free:
+	target_free(&tg);
+	return rc;
+}
+
+int eng_resolve_hash(eng_db *db, eng_req *req, const char *table, const lay_value *pk,
+		     uint64_t hash, lay_item *store, lay_value *out, lay_err *err)
+{
+	struct resolve_ctx c = { db, table, pk, hash, store, out };
+
+	return store_view_read(db, req, resolve_txn, &c, err);
+}
+

@@ -1,0 +1,41 @@
+/* Private to engine/: what the engine does with a request's context
+ * (req.c): the view every read of items goes through, the source a change
+ * records, the units it consumed. */
+#ifndef ENG_REQ_H
+#define ENG_REQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../layout/err.h"
+#include "store.h"
+#include "engine.h"
+
+/* Start an operation: zero req's units (req may be NULL). */
+void store_req_start(eng_req *req);
+
+/* Start a read (zero req's units; req may be NULL) and run fn in a read
+ * transaction of the view req asks for: the one place reads of items
+ * choose what they see. -EOPNOTSUPP for an as-of view, which is not
+ * available yet. */
+int store_view_read(eng_db *db, eng_req *req, store_fn fn, void *ctx, lay_err *err);
+
+/* Start a change: zero req's units (req may be NULL); -EROFS for an as-of
+ * view, since changes are made on the live data. */
+int store_req_writable(eng_req *req, lay_err *err);
+
+/* Where req's changes come from (ENG_SRC_FILE without a req). */
+eng_source store_req_source(const eng_req *req);
+
+/* The flags of a change record made by source. */
+unsigned store_change_flags(eng_source source);
+
+/* Capacity units of reading size bytes (4 KB each) and of writing them
+ * (1 KB each); at least one. */
+double store_units_read(uint64_t size);
+double store_units_write(uint64_t size);
+
+/* Add units to req (may be NULL). */
+void store_req_charge(eng_req *req, double rcu, double wcu);
+
+#endif

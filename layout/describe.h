@@ -1,0 +1,30 @@
+/* DescribeTable's Table object (SPEC §2): a table's description rendered
+ * as DynamoDB does, plus ddbfs' extras under "Ddbfs". Pure. */
+#ifndef LAY_DESCRIBE_H
+#define LAY_DESCRIBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "schema.h"
+#include "settings.h"
+
+/* What a description says; everything borrowed. */
+typedef struct lay_table_desc {
+	const char *name;
+	uint32_t id;                 /* TableId's last digits */
+	const lay_schema *schema;
+	int64_t created_ns;
+	uint64_t item_count, size_bytes;
+	const lay_settings *settings;
+	const char *region;          /* in ARNs; NULL: "local" */
+} lay_table_desc;
+
+/* Append the Table object as one line of JSON plus "\n". 0 or -ENOMEM. */
+int lay_describe_table(lay_buf *out, const lay_table_desc *d);
+
+/* ns since the epoch as "2026-11-26T10:15:00.123Z" (out: >= 32 bytes). */
+void lay_time_iso(char *out, size_t size, int64_t ns);
+
+#endif
