@@ -7,11 +7,6 @@
 #include <time.h>
 
 #include "inode.h"
-#include "magic.h"
-#include "name.h"
-#include "scratch.h"
-
-#define INO_MAGIC_BASE 0x7fff000000000000ull
 
 static void set_times(struct stat *st, int64_t mtime_ns, int64_t ctime_ns, int64_t atime_ns)
 {
@@ -28,7 +23,7 @@ static void set_times(struct stat *st, int64_t mtime_ns, int64_t ctime_ns, int64
 void fs_attr_dir(struct stat *st, const eng_dirmeta *m)
 {
 	memset(st, 0, sizeof(*st));
-	st->st_ino = FS_ENGINE_INO + m->id;
+	st->st_ino = fs_ino_engine(m->id);
 	st->st_mode = S_IFDIR | (m->mode & 07777);
 	st->st_nlink = 2;
 	st->st_uid = m->uid;
@@ -42,7 +37,7 @@ void fs_attr_dir(struct stat *st, const eng_dirmeta *m)
 void fs_attr_item(struct stat *st, const eng_meta *m)
 {
 	memset(st, 0, sizeof(*st));
-	st->st_ino = FS_ENGINE_INO + m->id;
+	st->st_ino = fs_ino_engine(m->id);
 	st->st_mode = S_IFREG | (m->mode & 07777);
 	st->st_nlink = 1;
 	st->st_uid = m->uid;
@@ -53,7 +48,7 @@ void fs_attr_item(struct stat *st, const eng_meta *m)
 	set_times(st, m->mtime_ns, m->ctime_ns, 0);
 }
 
-static void attr_mem(struct stat *st, const fs_node *n, mode_t type)
+void fs_attr_mem(struct stat *st, const fs_node *n, mode_t type)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_ino = n->ino;
@@ -67,9 +62,7 @@ static void attr_mem(struct stat *st, const fs_node *n, mode_t type)
 	set_times(st, n->mtime_ns, n->ctime_ns, n->atime_ns);
 }
 
-/* attr_mem of n if it is a memory object; whether it was. The fields are
- * fs.lock's: a commit or a rename may change them meanwhile. */
-static int attr_if_mem(struct stat *st, const fs_node *n, mode_t type)
+int fs_attr_if_mem(struct stat *st, const fs_node *n, mode_t type)
 {
 	int mem;
 
@@ -78,113 +71,9 @@ static int attr_if_mem(struct stat *st, const fs_node *n, mode_t type)
 	pthread_mutex_lock(&fs.lock);
 	mem = n->mem;
 	if (mem)
-		attr_mem(st, n, type);
+		fs_attr_mem(st, n, type);
 	pthread_mutex_unlock(&fs.lock);
 	return mem;
-}
-
-int fs_attr_node(fs_node *n, struct stat *st, lay_err *err)
-{
-	eng_table_info ti;
-	eng_meta meta;
-	lay_key key;
-	lay_buf out = LAY_BUF_INIT;
-	int rc;
-
-	switch (n->kind) {
-	case FS_ROOT:
-	case FS_MAGIC_DIR:
-		attr_mem(st, n, S_IFDIR);
-		return 0;
-	case FS_TABLE:
-		if ((rc = eng_table_get(fs.db, NULL, n->table, &ti, err)) < 0)
-			return rc;
-		fs_attr_dir(st, &ti.dir);
-		return 0;
-	case FS_PART:
-		if (attr_if_mem(st, n, S_IFDIR))
-			return 0;
-		{
-			eng_dirmeta dm;
-
-			if ((rc = eng_part_get(fs.db, NULL, n->table, &n->pk, &dm, err)) < 0)
-				return rc;
-			fs_attr_dir(st, &dm);
-		}
-		/* one number for the directory's whole life: made by mkdir,
-		 * filled, emptied (SPEC §6) */
-		pthread_mutex_lock(&fs.lock);
-		if (n->ino)
-			st->st_ino = n->ino;
-		else
-			n->ino = st->st_ino;
-		pthread_mutex_unlock(&fs.lock);
-		return 0;
-	case FS_ITEM:
-		if (!attr_if_mem(st, n, S_IFREG)) {
-			fs_node_item_key(n, &key);
-			rc = eng_item_get(fs.db, NULL, n->table, &key, NULL, &meta, err);
-			if (rc == -ENOENT) {
-				pthread_mutex_lock(&fs.lock); /* parent and open are its */
-				if (!n->parent && n->open) {
-					/* unlinked while open: what it was, with no link */
-					attr_mem(st, n, S_IFREG);
-					st->st_size = n->size;
-					st->st_blocks = (st->st_size + 511) / 512;
-					st->st_nlink = 0;
-					pthread_mutex_unlock(&fs.lock);
-					return 0;
-				}
-				pthread_mutex_unlock(&fs.lock);
-			}
-			if (rc < 0)
-				return rc;
-			fs_attr_item(st, &meta);
-			fs_attr_remember(n, st);
-		}
-		/* an item shows its last commit; a created file not yet
-		 * committed has only its writer's bytes */
-		pthread_mutex_lock(&fs.lock);
-		if (n->mem && n->dirty) {
-			st->st_size = n->dirty->dirty_len;
-			st->st_blocks = (st->st_size + 511) / 512;
-		}
-		if (n->atime_ns) {
-			/* atime is not stored with the item: the node keeps what
-			 * utimens set while the kernel holds it */
-			st->st_atim.tv_sec = n->atime_ns / 1000000000;
-			st->st_atim.tv_nsec = n->atime_ns % 1000000000;
-		}
-		pthread_mutex_unlock(&fs.lock);
-		return 0;
-	case FS_SCRATCH:
-		return fs_scratch_attr(n, st);
-	case FS_MAGIC_FILE:
-		if (n->magic == FS_M_SNAPSHOTS) {
-			attr_mem(st, n, S_IFDIR);
-			st->st_mode = S_IFDIR | 0555;
-			return 0;
-		}
-		attr_mem(st, n, S_IFREG);
-		st->st_mode = S_IFREG | (n->magic == FS_M_CLOCK && fs.test_clock ? 0644 : 0444);
-		if (n->magic == FS_M_STREAM) {
-			uint64_t size;
-
-			if ((rc = eng_stream_size(fs.db, n->table, &size, err)) < 0)
-				return rc;
-			st->st_size = (off_t)size;
-			st->st_blocks = (st->st_size + 511) / 512;
-			return 0;
-		}
-		if ((rc = fs_magic_render(n, &out)) < 0) {
-			lay_buf_free(&out);
-			return lay_err_set(err, rc, "cannot render %s", n->name);
-		}
-		st->st_size = out.len;
-		lay_buf_free(&out);
-		return 0;
-	}
-	return lay_err_set(err, -EIO, "unknown node kind");
 }
 
 void fs_attr_remember(fs_node *n, const struct stat *st)
@@ -202,11 +91,6 @@ void fs_attr_remember(fs_node *n, const struct stat *st)
 	pthread_mutex_unlock(&fs.lock);
 }
 
-uint64_t fs_attr_new_ino(void)
-{
-	return INO_MAGIC_BASE + __atomic_add_fetch(&fs.next_ino, 1, __ATOMIC_RELAXED);
-}
-
 /* A new memory object's metadata: the caller owns it, times are now. */
 void fs_attr_init_mem(fs_node *n, fuse_req_t req, mode_t mode)
 {
@@ -218,5 +102,5 @@ void fs_attr_init_mem(fs_node *n, fuse_req_t req, mode_t mode)
 	n->gid = ctx->gid;
 	n->mtime_ns = n->ctime_ns = n->atime_ns = now;
 	if (!n->ino)
-		n->ino = fs_attr_new_ino();
+		n->ino = fs_ino_new();
 }

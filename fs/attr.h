@@ -1,18 +1,20 @@
-/* Attributes of nodes (SPEC §3). */
+/* Attributes of nodes (SPEC §3): st from engine metadata or a node's own
+ * fields; each kind's getattr (kind.h) uses these. */
 #ifndef FS_ATTR_H
 #define FS_ATTR_H
 
 #include "fs.h"
 
-/* Fill st for node n (re-reading the engine for engine objects).
- * -ENOENT when the object is gone. */
-int fs_attr_node(fs_node *n, struct stat *st, lay_err *err);
 void fs_attr_dir(struct stat *st, const eng_dirmeta *m);
 void fs_attr_item(struct stat *st, const eng_meta *m);
+/* st of memory object n (or the root, .ddbfs, a generated file), of file
+ * type type (S_IFDIR, S_IFREG), from the node's own fields. */
+void fs_attr_mem(struct stat *st, const fs_node *n, mode_t type);
+/* fs_attr_mem of n if it is a memory object; whether it was. Takes
+ * fs.lock only for memory objects: a commit or rename may change them. */
+int fs_attr_if_mem(struct stat *st, const fs_node *n, mode_t type);
 void fs_attr_init_mem(fs_node *n, fuse_req_t req, mode_t mode);
 /* Keep st on item node n: what it reports once unlinked while open. */
 void fs_attr_remember(fs_node *n, const struct stat *st);
-/* A fresh st_ino for a memory object. */
-uint64_t fs_attr_new_ino(void);
 
 #endif

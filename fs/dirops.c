@@ -15,6 +15,7 @@
 #include "attr.h"
 #include "hide.h"
 #include "inode.h"
+#include "kind.h"
 #include "lookup.h"
 #include "name.h"
 #include "node.h"
@@ -48,18 +49,6 @@ static int scratch_own(fuse_req_t req, fs_node *dir, const char *name, mode_t mo
 	if (rc == 0)
 		rc = fs_scratch_lstat(dir, name, st);
 	return rc;
-}
-
-/* A scratch node for dir/name, counted as looked up. */
-static fs_node *scratch_node(fs_node *dir, const char *name, const fs_target *t)
-{
-	fs_node *n;
-
-	pthread_mutex_lock(&fs.lock);
-	if ((n = fs_node_for(dir, name, t)))
-		n->nlookup++;
-	pthread_mutex_unlock(&fs.lock);
-	return n;
 }
 
 void fs_op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
@@ -98,11 +87,7 @@ void fs_op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mod
 			rc = eng_table_get(fs.db, NULL, name, &t.ti, &err);
 		if (rc == 0) {
 			fs_attr_dir(&st, &t.ti.dir);
-			pthread_mutex_lock(&fs.lock);
-			n = fs_node_for(dir, name, &t);
-			if (n)
-				n->nlookup++;
-			pthread_mutex_unlock(&fs.lock);
+			n = fs_node_lookup(dir, name, &t);
 			rc = n ? 0 : -ENOMEM;
 		}
 	} else if (rc == 0 && t.kind == FS_PART) {
@@ -129,7 +114,7 @@ void fs_op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mod
 			}
 			pthread_mutex_unlock(&fs.lock);
 			if (rc == 0)
-				rc = fs_attr_node(n, &st, &err);
+				rc = fs_kind_getattr(n, &st, &err);
 		}
 	} else if (rc == 0 && t.kind == FS_SCRATCH) {
 		/* where no partition can be: an ordinary directory */
@@ -142,7 +127,7 @@ void fs_op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mod
 		lay_buf_free(&path);
 		if (rc == 0)
 			rc = scratch_own(req, dir, name, mode, &st);
-		if (rc == 0 && !(n = scratch_node(dir, name, &t)))
+		if (rc == 0 && !(n = fs_node_lookup(dir, name, &t)))
 			rc = -ENOMEM;
 		if (rc == 0)
 			fs_dir_changed(dir);
@@ -329,7 +314,7 @@ void fs_op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const ch
 		rc = -errno;
 	if (rc == 0)
 		rc = scratch_own(req, dir, name, (mode_t)-1, &st);
-	if (rc == 0 && !(n = scratch_node(dir, name, &t)))
+	if (rc == 0 && !(n = fs_node_lookup(dir, name, &t)))
 		rc = -ENOMEM;
 	if (!fs.ro)
 		fs_target_free(&t);

@@ -16,6 +16,7 @@
 /* ddbfs.log is renamed to ddbfs.log.1 (one old file kept) past this size */
 #define LOG_MAX (1024 * 1024)
 
+/* taken last: nothing is locked under it (the lock order is in fs.h) */
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *ring[ERRLOG_KEEP];
 static size_t ring_next, ring_count;

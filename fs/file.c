@@ -18,6 +18,7 @@
 #include "errlog.h"
 #include "hide.h"
 #include "inode.h"
+#include "kind.h"
 #include "magic.h"
 #include "name.h"
 #include "node.h"
@@ -409,7 +410,7 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 
 		memset(&e, 0, sizeof(e));
 		e.ino = fs_ino_of(n);
-		fs_attr_node(n, &e.attr, &err);
+		fs_kind_getattr(n, &e.attr, &err);
 		e.attr_timeout = fs.timeout;
 		e.entry_timeout = fs.timeout;
 		fuse_reply_create(req, &e, fi);
@@ -466,7 +467,7 @@ static void create_scratch(fuse_req_t req, fs_node *dir, const char *name, mode_
 		rc = -errno;
 		goto fail;
 	}
-	st.st_ino = fs_scratch_ino(&st);
+	st.st_ino = fs_ino_scratch(st.st_ino);
 	if (!(fh = fh_new(NULL, req, fi->flags))) {
 		rc = -ENOMEM;
 		goto fail;

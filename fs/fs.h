@@ -34,11 +34,6 @@ typedef enum fs_magic {
 
 struct fs_fh;
 
-/* st_ino of generated entries: FS_MAGIC_INO + their fs_magic */
-#define FS_MAGIC_INO 0x7ffe000000000000ull
-/* st_ino of engine objects: FS_ENGINE_INO + their id (1 is the root, 2 .ddbfs) */
-#define FS_ENGINE_INO 16u
-
 typedef struct fs_node {
 	uint64_t parent;        /* parent's nodeid; 0 once unlinked */
 	char *name;             /* owned */
@@ -67,7 +62,7 @@ typedef struct fs_node {
 	/* Memory objects' metadata (pending items and partitions). */
 	uint32_t mode, uid, gid;
 	int64_t mtime_ns, ctime_ns, atime_ns;
-	uint64_t ino;           /* st_ino of memory objects */
+	uint64_t ino;           /* st_ino of memory and generated objects (inode.h) */
 	off_t size;             /* items: the size last reported */
 	uint32_t keygen;        /* changes with its name or key (atomic) */
 
@@ -85,7 +80,7 @@ typedef struct fs_node {
 typedef struct fs_fh {
 	int refs;               /* the open file, and a settling reader (atomic) */
 	fs_node *node;
-	pthread_mutex_t lock;
+	pthread_mutex_t lock;   /* the lock order is above fs_state */
 	lay_buf buf;            /* the file's content as this handle sees it */
 	size_t dirty_len;       /* buf.len when last made its node's dirty, set
 	                         * under fs.lock: a pending item's size for
@@ -110,6 +105,32 @@ typedef struct fs_fh {
 	eng_draft early;        /* its content as written in order (early.c) */
 } fs_fh;
 
+/*
+ * Lock order in fs/: a thread holding one of these locks takes only locks
+ * further down the list, never one above it.
+ *
+ *   fs_dirh.lock    (dirbuf.h) an open directory's listing; held while it is
+ *                   filled, which settles idle files (fs_file_settle) and
+ *                   reads the engine
+ *   fs_fh.lock      an open file's content and early state; held across its
+ *                   commit (engine calls, fs_unhide_key) and its early
+ *                   checks. Never two at once: truncate(2) by path copies
+ *                   a writer's buffer under its lock, then commits under its
+ *                   own private handle's.
+ *   journal_lock    (hide.c) the deferred deletes' journal file
+ *   fs.lock         the node map, every node's fields, memory objects and
+ *                   hide.c's list; held briefly, never across an engine call
+ *                   but the clock's (the engine's change hook, expire.c,
+ *                   takes it) nor a wait on the kernel
+ *   q_lock          (notify.c) the invalidation queue; the kernel is told
+ *                   from notify's thread with no lock held, so fs_notify_*
+ *                   may be called under any lock above
+ *   log_lock        (errlog.c) the error log and ddbfs.log
+ *
+ * The engine's locks come below all of them: it never calls back into fs/
+ * with a lock of its own held (the change hook runs after the commit).
+ */
+
 /* The whole daemon. */
 typedef struct fs_state {
 	eng_db *db;
@@ -119,12 +140,12 @@ typedef struct fs_state {
 	int test_clock;
 	int ro;
 	const char *data_dir;
-	pthread_mutex_t lock;   /* the node map and memory objects */
+	pthread_mutex_t lock;   /* the node map and memory objects: see the lock order above */
 	fs_node *root;
 	fs_node *ddbfs_dir;
 	fs_node **map;          /* (parent, name) -> node */
 	size_t map_size, map_count;
-	uint64_t next_ino;      /* st_ino for memory objects (high range) */
+	uint64_t next_ino;      /* memory objects numbered so far (fs_ino_new) */
 	double timeout;         /* entry and attr timeouts */
 } fs_state;
 

@@ -31,7 +31,8 @@ typedef struct hider {
 	uint64_t hash;   /* of the row's DynamoDB JSON at the rename */
 } hider;
 
-/* Lock order: journal_lock, then fs.lock. hiders is guarded by fs.lock. */
+/* Taken before fs.lock (the lock order is in fs.h). hiders is guarded by
+ * fs.lock. */
 static pthread_mutex_t journal_lock = PTHREAD_MUTEX_INITIALIZER;
 static hider *hiders;
 static size_t nhiders, cap_hiders;

@@ -24,6 +24,11 @@ fuse_ino_t fs_ino_of(const fs_node *n)
 	return (fuse_ino_t)(uintptr_t)n;
 }
 
+uint64_t fs_ino_new(void)
+{
+	return FS_INO_LOCAL + FS_INO_MEM + __atomic_add_fetch(&fs.next_ino, 1, __ATOMIC_RELAXED);
+}
+
 static size_t hash_of(uint64_t parent, const char *name)
 {
 	uint64_t h = 1469598103934665603ull ^ parent;

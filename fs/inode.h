@@ -6,6 +6,48 @@
 
 #include "fs.h"
 
+/*
+ * Inode numbers (st_ino; a node's FUSE nodeid is its address instead, see
+ * fs_node_of). One 64-bit space, in ranges, so no two objects share one:
+ *
+ *   FS_INO_ROOT, FS_INO_DDBFS  the root and .ddbfs
+ *   FS_INO_ENGINE + id         tables, partitions and items: the engine's
+ *                              id of the object, the same across remounts
+ *                              and renames (find, tar and rsync see one file)
+ *   FS_INO_SCRATCH | ino       scratch files: the real file's number (its
+ *                              low 62 bits), kept as the host keeps it
+ *   FS_INO_LOCAL + n           what only this daemon knows: n < FS_INO_MEM
+ *                              for generated entries (n is their fs_magic,
+ *                              the same at every mount), then memory objects,
+ *                              numbered as they are made (they live for one
+ *                              mount)
+ */
+#define FS_INO_ROOT 1u
+#define FS_INO_DDBFS 2u
+#define FS_INO_ENGINE 16u
+#define FS_INO_SCRATCH 0x4000000000000000ull
+#define FS_INO_LOCAL 0x7fff000000000000ull
+#define FS_INO_MEM 256u
+
+static inline uint64_t fs_ino_engine(uint64_t id)
+{
+	return FS_INO_ENGINE + id;
+}
+
+static inline uint64_t fs_ino_generated(fs_magic m)
+{
+	return FS_INO_LOCAL + (uint64_t)m;
+}
+
+/* real: the st_ino of the file below DATA_DIR/scratch */
+static inline uint64_t fs_ino_scratch(uint64_t real)
+{
+	return FS_INO_SCRATCH | (real & (FS_INO_SCRATCH - 1));
+}
+
+/* A fresh number for a memory object. Needs no lock. */
+uint64_t fs_ino_new(void);
+
 fs_node *fs_node_of(fuse_ino_t ino); /* nodeid -> node */
 fuse_ino_t fs_ino_of(const fs_node *n);
 fs_node *fs_node_find(uint64_t parent, const char *name);

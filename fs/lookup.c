@@ -6,25 +6,20 @@
 #include <errno.h>
 #include <string.h>
 
-#include "attr.h"
-#include "expire.h"
 #include "file.h"
-#include "hide.h"
 #include "inode.h"
+#include "kind.h"
 #include "name.h"
 #include "node.h"
-#include "scratch.h"
 
 /* Resolve name in dir to an existing object and its attributes; *timeout
- * gets how long the kernel may keep them. */
+ * gets how long the kernel may keep them. Memory objects and generated
+ * entries the map holds answer first; else the kind the name has. */
 static int find_child(fs_node *dir, const char *name, fs_node **out, struct stat *st,
 		      double *timeout, lay_err *err)
 {
 	fs_target t;
 	fs_node *n;
-	lay_key key;
-	eng_meta meta;
-	eng_dirmeta dm;
 	int rc;
 
 	*timeout = fs.timeout;
@@ -43,7 +38,7 @@ static int find_child(fs_node *dir, const char *name, fs_node **out, struct stat
 				goto engine;
 			}
 		}
-		if ((rc = fs_attr_node(n, st, err)) < 0) {
+		if ((rc = fs_kind_getattr(n, st, err)) < 0) {
 			pthread_mutex_lock(&fs.lock);
 			n->nlookup--;
 			pthread_mutex_unlock(&fs.lock);
@@ -54,85 +49,8 @@ static int find_child(fs_node *dir, const char *name, fs_node **out, struct stat
 	}
 	pthread_mutex_unlock(&fs.lock);
 engine:
-	if ((rc = fs_name_resolve(&t, dir, name, 1, err)) < 0)
-		goto out;
-	switch (t.kind) {
-	case FS_TABLE:
-		rc = eng_table_get(fs.db, NULL, name, &t.ti, err);
-		if (rc == 0)
-			fs_attr_dir(st, &t.ti.dir);
-		break;
-	case FS_MAGIC_DIR:
-		pthread_mutex_lock(&fs.lock);
-		fs.ddbfs_dir->nlookup++;
-		pthread_mutex_unlock(&fs.lock);
-		*out = fs.ddbfs_dir;
-		rc = fs_attr_node(fs.ddbfs_dir, st, err);
-		goto out;
-	case FS_PART:
-		rc = t.pk.type ? eng_part_get(fs.db, NULL, dir->table, &t.pk, &dm, err) : -ENOENT;
-		if (rc == 0) {
-			fs_attr_dir(st, &dm);
-		} else if (rc == -ENOENT && fs_scratch_lstat(dir, name, st) == 0 &&
-			   S_ISDIR(st->st_mode)) {
-			/* it holds only scratch files */
-			if (!(n = fs_part_from_scratch(dir, name, &t, st))) {
-				rc = -ENOMEM;
-				goto out;
-			}
-			pthread_mutex_lock(&fs.lock);
-			n->nlookup++;
-			pthread_mutex_unlock(&fs.lock);
-			*out = n;
-			rc = fs_attr_node(n, st, err);
-			goto out;
-		}
-		break;
-	case FS_SCRATCH:
-		rc = fs_scratch_lstat(dir, name, st);
-		break;
-	case FS_ITEM:
-		fs_target_key(&t, &key);
-		rc = fs_is_hidden(dir->table, &key) ? -ENOENT : 0;
-		if (rc == 0)
-			rc = eng_item_get(fs.db, NULL, dir->table, &key, NULL, &meta, err);
-		if (rc == 0) {
-			fs_attr_item(st, &meta);
-			*timeout = fs_expire_timeout(&meta);
-		}
-		break;
-	case FS_MAGIC_FILE:
-		if (!fs.show_magic && t.magic == FS_M_SNAPSHOTS) {
-			rc = -ENOENT; /* backups arrive with their own issue */
-			break;
-		}
-		rc = 0;
-		break;
-	default:
-		rc = -ENOENT;
-		break;
-	}
-	if (rc < 0)
-		goto out;
-	pthread_mutex_lock(&fs.lock);
-	n = fs_node_for(dir, name, &t);
-	if (n)
-		n->nlookup++;
-	pthread_mutex_unlock(&fs.lock);
-	if (!n) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	if (t.kind == FS_ITEM)
-		fs_attr_remember(n, st);
-	if (t.kind == FS_MAGIC_FILE && (rc = fs_attr_node(n, st, err)) < 0) {
-		pthread_mutex_lock(&fs.lock);
-		n->nlookup--;
-		pthread_mutex_unlock(&fs.lock);
-		goto out;
-	}
-	*out = n;
-out:
+	if ((rc = fs_name_resolve(&t, dir, name, 1, err)) == 0)
+		rc = fs_kind_lookup(dir, name, &t, out, st, timeout, err);
 	fs_target_free(&t);
 	return rc;
 }
@@ -224,7 +142,7 @@ void fs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct stat st;
 	int rc;
 
-	if ((rc = fs_attr_node(n, &st, &err)) < 0) {
+	if ((rc = fs_kind_getattr(n, &st, &err)) < 0) {
 		fs_fail(req, "getattr", n, NULL, rc, &err);
 		return;
 	}

@@ -228,7 +228,7 @@ static int make_root(void)
 	fs.root->kind = FS_ROOT;
 	fs.root->name = strdup("");
 	fs.root->mode = 0755;
-	fs.root->ino = 1;
+	fs.root->ino = FS_INO_ROOT;
 	fs.root->uid = getuid();
 	fs.root->gid = getgid();
 	fs.root->mtime_ns = fs.root->ctime_ns = now;
@@ -236,7 +236,7 @@ static int make_root(void)
 	fs.ddbfs_dir->name = strdup(".ddbfs");
 	fs.ddbfs_dir->parent = FUSE_ROOT_ID;
 	fs.ddbfs_dir->mode = 0555;
-	fs.ddbfs_dir->ino = 2;
+	fs.ddbfs_dir->ino = FS_INO_DDBFS;
 	fs.ddbfs_dir->mtime_ns = fs.ddbfs_dir->ctime_ns = now;
 	return 0;
 }

@@ -74,7 +74,7 @@ fs_node *fs_node_get(fs_node *dir, const char *name, fs_kind kind, fs_magic magi
 		}
 	} else if (kind == FS_MAGIC_FILE || kind == FS_MAGIC_DIR) {
 		n->mode = 0444;
-		n->ino = FS_MAGIC_INO + (uint64_t)magic;
+		n->ino = fs_ino_generated(magic);
 		n->mtime_ns = n->ctime_ns = fs.root->mtime_ns; /* the mount's time */
 	}
 	return n;
@@ -83,6 +83,17 @@ fs_node *fs_node_get(fs_node *dir, const char *name, fs_kind kind, fs_magic magi
 fs_node *fs_node_for(fs_node *dir, const char *name, const fs_target *t)
 {
 	return fs_node_get(dir, name, t->kind, t->magic, &t->pk, &t->key, t->ti.schema.sk[0] != 0);
+}
+
+fs_node *fs_node_lookup(fs_node *dir, const char *name, const fs_target *t)
+{
+	fs_node *n;
+
+	pthread_mutex_lock(&fs.lock);
+	if ((n = fs_node_for(dir, name, t)))
+		n->nlookup++;
+	pthread_mutex_unlock(&fs.lock);
+	return n;
 }
 
 fs_node *fs_part_from_scratch(fs_node *dir, const char *name, const fs_target *t,
@@ -102,7 +113,7 @@ fs_node *fs_part_from_scratch(fs_node *dir, const char *name, const fs_target *t
 			n->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
 			n->atime_ns = n->mtime_ns;
 			if (!n->ino)
-				n->ino = fs_attr_new_ino();
+				n->ino = fs_ino_new();
 			fs_node_mem_link(dir, n);
 		}
 	}

@@ -16,6 +16,8 @@ fs_node *fs_node_get(fs_node *dir, const char *name, fs_kind kind, fs_magic magi
 		     const lay_value *pk, const lay_value *key, int has_sk);
 /* The same for what t (fs_name_resolve) says dir/name is. Needs fs.lock. */
 fs_node *fs_node_for(fs_node *dir, const char *name, const fs_target *t);
+/* The same, counted as looked up. Takes fs.lock. NULL on ENOMEM. */
+fs_node *fs_node_lookup(fs_node *dir, const char *name, const fs_target *t);
 
 /* The partition t of dir that holds only scratch files (its real directory
  * has attributes st) becomes a memory partition, listed and looked up as

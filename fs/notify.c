@@ -13,6 +13,7 @@ typedef struct note {
 	char *name;	/* NULL: an inode */
 } note;
 
+/* taken last but for log_lock (the lock order is in fs.h) */
 static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t q_cond = PTHREAD_COND_INITIALIZER;
 static note *q_head, **q_tail = &q_head;

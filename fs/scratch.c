@@ -17,9 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* st_ino of scratch objects: this bit plus the real file's number */
-#define SCRATCH_INO 0x4000000000000000ull
-
 static int root_fd = -1, stage_fd = -1;
 static uint64_t stage_seq;
 
@@ -74,11 +71,6 @@ void fs_scratch_close(void)
 	if (stage_fd >= 0)
 		close(stage_fd);
 	root_fd = stage_fd = -1;
-}
-
-uint64_t fs_scratch_ino(const struct stat *st)
-{
-	return SCRATCH_INO | ((uint64_t)st->st_ino & (SCRATCH_INO - 1));
 }
 
 int fs_scratch_path_locked(lay_buf *out, const fs_node *dir, const char *child)
@@ -137,7 +129,7 @@ int fs_scratch_lstat(const fs_node *dir, const char *child, struct stat *st)
 		rc = -errno;
 	lay_buf_free(&path);
 	if (rc == 0)
-		st->st_ino = fs_scratch_ino(st);
+		st->st_ino = fs_ino_scratch(st->st_ino);
 	return rc;
 }
 
@@ -161,7 +153,7 @@ int fs_scratch_attr(fs_node *n, struct stat *st)
 		rc = fstat(fd, st) < 0 ? -errno : 0;
 		close(fd);
 		if (rc == 0)
-			st->st_ino = fs_scratch_ino(st);
+			st->st_ino = fs_ino_scratch(st->st_ino);
 		return rc;
 	}
 	if (!n->parent)
@@ -194,7 +186,7 @@ int fs_scratch_list(const fs_node *dir, fs_scratch_entry_fn fn, void *arg)
 			continue;
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue; /* gone meanwhile */
-		st.st_ino = fs_scratch_ino(&st);
+		st.st_ino = fs_ino_scratch(st.st_ino);
 		rc = fn(arg, de->d_name, &st);
 	}
 	closedir(d);
@@ -302,7 +294,7 @@ int fs_scratch_read(const fs_node *dir, const char *name, size_t max, lay_buf *o
 	if (out->p)
 		out->p[out->len] = '\0';
 	close(fd);
-	st->st_ino = fs_scratch_ino(st);
+	st->st_ino = fs_ino_scratch(st->st_ino);
 out:
 	lay_buf_free(&path);
 	return rc;

@@ -36,9 +36,6 @@ int fs_scratch_attr(fs_node *n, struct stat *st);
 /* A duplicate of n's O_PATH descriptor (the caller closes it), or -1. */
 int fs_scratch_sfd(fs_node *n);
 
-/* st_ino of a real file in the mount's numbering. */
-uint64_t fs_scratch_ino(const struct stat *st);
-
 /* Call fn for each entry of the real directory behind dir (not "." and
  * ".."), with its lstat. A missing directory lists nothing. */
 typedef int (*fs_scratch_entry_fn)(void *arg, const char *name, const struct stat *st);

@@ -7,9 +7,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "attr.h"
 #include "file.h"
 #include "inode.h"
+#include "kind.h"
 #include "lookup.h"
 #include "node.h"
 #include "scratch.h"
@@ -221,7 +221,7 @@ void fs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set
 		return;
 	}
 reply:
-	if ((rc = fs_attr_node(n, &st, &err)) < 0) {
+	if ((rc = fs_kind_getattr(n, &st, &err)) < 0) {
 		fs_fail(req, "setattr", n, NULL, rc, &err);
 		return;
 	}

@@ -1,0 +1,116 @@
+/* Generated entries (SPEC §2, §3, §5, §16): the .ddbfs directory and the
+ * generated files (.table.json, .stream, .ddbfs/errors, stats.json,
+ * clock), read-only but for the test clock, rendered by magic.c. */
+#include "kind.h"
+
+#include <errno.h>
+
+#include "attr.h"
+#include "magic.h"
+#include "node.h"
+
+/* The files of .ddbfs. */
+static const struct {
+	const char *name;
+	fs_magic magic;
+} ddbfs_files[] = {
+	{ "errors", FS_M_ERRORS },
+	{ "stats.json", FS_M_STATS },
+	{ "clock", FS_M_CLOCK },
+};
+
+static int magic_dir_getattr(fs_node *n, struct stat *st, lay_err *err)
+{
+	(void)err;
+	fs_attr_mem(st, n, S_IFDIR);
+	return 0;
+}
+
+static int magic_dir_lookup(fs_node *dir, const char *name, fs_target *t, fs_node **out,
+			    struct stat *st, double *timeout, lay_err *err)
+{
+	(void)dir;
+	(void)name;
+	(void)t;
+	(void)timeout;
+	pthread_mutex_lock(&fs.lock);
+	fs.ddbfs_dir->nlookup++;
+	pthread_mutex_unlock(&fs.lock);
+	*out = fs.ddbfs_dir;
+	return magic_dir_getattr(fs.ddbfs_dir, st, err);
+}
+
+static int magic_dir_readdir(fs_node *dir, fs_dirh *d, lay_err *err)
+{
+	size_t i;
+	int rc;
+
+	(void)dir;
+	(void)err;
+	for (i = 0; i < sizeof(ddbfs_files) / sizeof(ddbfs_files[0]); i++)
+		if ((rc = fs_dirh_add_generated(d, ddbfs_files[i].name, ddbfs_files[i].magic)) < 0)
+			return rc;
+	return 0;
+}
+
+const fs_kind_ops fs_magic_dir_ops = {
+	.getattr = magic_dir_getattr,
+	.lookup = magic_dir_lookup,
+	.readdir = magic_dir_readdir,
+};
+
+static int magic_file_getattr(fs_node *n, struct stat *st, lay_err *err)
+{
+	lay_buf out = LAY_BUF_INIT;
+	int rc;
+
+	if (n->magic == FS_M_SNAPSHOTS) {
+		fs_attr_mem(st, n, S_IFDIR);
+		st->st_mode = S_IFDIR | 0555;
+		return 0;
+	}
+	fs_attr_mem(st, n, S_IFREG);
+	st->st_mode = S_IFREG | (n->magic == FS_M_CLOCK && fs.test_clock ? 0644 : 0444);
+	if (n->magic == FS_M_STREAM) {
+		uint64_t size;
+
+		if ((rc = eng_stream_size(fs.db, n->table, &size, err)) < 0)
+			return rc;
+		st->st_size = (off_t)size;
+		st->st_blocks = (st->st_size + 511) / 512;
+		return 0;
+	}
+	if ((rc = fs_magic_render(n, &out)) < 0) {
+		lay_buf_free(&out);
+		return lay_err_set(err, rc, "cannot render %s", n->name);
+	}
+	st->st_size = out.len;
+	lay_buf_free(&out);
+	return 0;
+}
+
+static int magic_file_lookup(fs_node *dir, const char *name, fs_target *t, fs_node **out,
+			     struct stat *st, double *timeout, lay_err *err)
+{
+	fs_node *n;
+	int rc;
+
+	(void)timeout;
+	if (!fs.show_magic && t->magic == FS_M_SNAPSHOTS)
+		return -ENOENT; /* backups arrive with their own issue */
+	if (!(n = fs_node_lookup(dir, name, t)))
+		return -ENOMEM;
+	if ((rc = magic_file_getattr(n, st, err)) < 0) {
+		pthread_mutex_lock(&fs.lock);
+		n->nlookup--;
+		pthread_mutex_unlock(&fs.lock);
+		return rc;
+	}
+	*out = n;
+	return 0;
+}
+
+const fs_kind_ops fs_magic_file_ops = {
+	.getattr = magic_file_getattr,
+	.lookup = magic_file_lookup,
+};

@@ -1,0 +1,73 @@
+/* A partition directory (SPEC §3, §6): one in the engine, or a memory
+ * partition (made by mkdir, emptied, or holding only scratch files) that
+ * the mount keeps; its items, and its scratch files. */
+#include "kind.h"
+
+#include <errno.h>
+
+#include "attr.h"
+#include "node.h"
+#include "scratch.h"
+
+static int part_getattr(fs_node *n, struct stat *st, lay_err *err)
+{
+	eng_dirmeta dm;
+	int rc;
+
+	if (fs_attr_if_mem(st, n, S_IFDIR))
+		return 0;
+	if ((rc = eng_part_get(fs.db, NULL, n->table, &n->pk, &dm, err)) < 0)
+		return rc;
+	fs_attr_dir(st, &dm);
+	/* one number for the directory's whole life: made by mkdir,
+	 * filled, emptied (SPEC §6) */
+	pthread_mutex_lock(&fs.lock);
+	if (n->ino)
+		st->st_ino = n->ino;
+	else
+		n->ino = st->st_ino;
+	pthread_mutex_unlock(&fs.lock);
+	return 0;
+}
+
+static int part_lookup(fs_node *dir, const char *name, fs_target *t, fs_node **out, struct stat *st,
+		       double *timeout, lay_err *err)
+{
+	eng_dirmeta dm;
+	fs_node *n;
+	int rc;
+
+	(void)timeout;
+	rc = t->pk.type ? eng_part_get(fs.db, NULL, dir->table, &t->pk, &dm, err) : -ENOENT;
+	if (rc == 0) {
+		fs_attr_dir(st, &dm);
+		return (*out = fs_node_lookup(dir, name, t)) ? 0 : -ENOMEM;
+	}
+	if (rc != -ENOENT || fs_scratch_lstat(dir, name, st) != 0 || !S_ISDIR(st->st_mode))
+		return rc;
+	/* it holds only scratch files */
+	if (!(n = fs_part_from_scratch(dir, name, t, st)))
+		return -ENOMEM;
+	pthread_mutex_lock(&fs.lock);
+	n->nlookup++;
+	pthread_mutex_unlock(&fs.lock);
+	*out = n;
+	return part_getattr(n, st, err);
+}
+
+static int part_readdir(fs_node *dir, fs_dirh *d, lay_err *err)
+{
+	int rc = 0;
+
+	if (!dir->mem)
+		rc = fs_dirh_list(d, dir, &dir->pk, err);
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
+	return fs_dirh_scratch(d, dir, err);
+}
+
+const fs_kind_ops fs_part_ops = {
+	.getattr = part_getattr,
+	.lookup = part_lookup,
+	.readdir = part_readdir,
+};
