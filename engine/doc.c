@@ -1,12 +1,11 @@
 /* Documents and drafts (SPEC §4, §5). */
-#include "doc.h"
+#include "engine.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "../layout/name.h"
-#include "table.h"
 
 /* 0 if value v's file name is name (item != 0: with ".json"), else -EINVAL. */
 static int name_matches(const lay_value *v, const char *name, int item, lay_err *err)
@@ -62,40 +61,40 @@ static int settle(lay_item *item, const lay_schema *s, const eng_place *p, lay_k
 	return 0;
 }
 
-int eng_doc_settle(eng_db *db, const char *table, lay_item *item, const eng_place *p,
+int eng_doc_settle(eng_db *db, eng_req *req, const char *table, lay_item *item, const eng_place *p,
 		   lay_key *key, lay_err *err)
 {
 	eng_table_info ti;
 	int rc;
 
-	if ((rc = eng_table_get(db, NULL, table, &ti, err)) < 0 ||
+	if ((rc = eng_table_get(db, req, table, &ti, err)) < 0 ||
 	    (rc = settle(item, &ti.schema, p, key, err)) < 0)
 		return rc;
 	return lay_item_validate(item, &ti.schema, err);
 }
 
-int eng_doc_parse(eng_db *db, const char *table, const char *text, size_t len, lay_format fmt,
+int eng_doc_parse(eng_db *db, eng_req *req, const char *table, const char *text, size_t len, lay_format fmt,
 		  const eng_place *p, lay_item *out, lay_key *key, lay_err *err)
 {
 	eng_table_info ti;
 	int rc;
 
 	/* a table that went is said before what is wrong with the text */
-	if ((rc = eng_table_get(db, NULL, table, &ti, err)) < 0 ||
+	if ((rc = eng_table_get(db, req, table, &ti, err)) < 0 ||
 	    (rc = lay_json_parse(out, text ? text : "", len, fmt, err)) < 0 ||
 	    (rc = settle(out, &ti.schema, p, key, err)) < 0)
 		return rc;
 	return lay_item_validate(out, &ti.schema, err);
 }
 
-int eng_key_render(eng_db *db, const char *table, const lay_key *key, lay_buf *out, lay_err *err)
+int eng_key_render(eng_db *db, eng_req *req, const char *table, const lay_key *key, lay_buf *out, lay_err *err)
 {
 	lay_item kitem = LAY_ITEM_INIT;
 	eng_table_info ti;
 	size_t at = out->len;
 	int rc;
 
-	if ((rc = eng_table_get(db, NULL, table, &ti, err)) == 0 &&
+	if ((rc = eng_table_get(db, req, table, &ti, err)) == 0 &&
 	    (rc = lay_item_set_key(&kitem, &ti.schema, key, 0, err)) == 0 &&
 	    (rc = lay_json_render(out, &kitem, LAY_FMT_DDB)) == 0)
 		while (out->len > at && out->p[out->len - 1] == '\n')
@@ -104,13 +103,13 @@ int eng_key_render(eng_db *db, const char *table, const lay_key *key, lay_buf *o
 	return rc;
 }
 
-int eng_key_parse(eng_db *db, const char *table, const char *text, size_t len, lay_item *store,
+int eng_key_parse(eng_db *db, eng_req *req, const char *table, const char *text, size_t len, lay_item *store,
 		  lay_key *out, lay_err *err)
 {
 	eng_table_info ti;
 	int rc;
 
-	if ((rc = eng_table_get(db, NULL, table, &ti, err)) < 0 ||
+	if ((rc = eng_table_get(db, req, table, &ti, err)) < 0 ||
 	    (rc = lay_json_parse(store, text, len, LAY_FMT_DDB, err)) < 0)
 		return rc;
 	return lay_item_key(out, store, &ti.schema, err);
@@ -172,7 +171,7 @@ int eng_draft_write(eng_draft *d, lay_format fmt, const char *text, size_t old_l
 	return rc < 0 ? rc : 0;
 }
 
-int eng_draft_check(eng_db *db, eng_draft *d, const char *table, lay_format fmt,
+int eng_draft_check(eng_db *db, eng_req *req, eng_draft *d, const char *table, lay_format fmt,
 		    const eng_place *p, uint64_t tag, const char *text, size_t tlen, lay_err *err)
 {
 	lay_key key;
@@ -181,7 +180,7 @@ int eng_draft_check(eng_db *db, eng_draft *d, const char *table, lay_format fmt,
 	forget_item(d);
 	d->tag = tag;
 	d->item = (lay_item)LAY_ITEM_INIT;
-	rc = eng_doc_parse(db, table, text, tlen, fmt, p, &d->item, &key, err);
+	rc = eng_doc_parse(db, req, table, text, tlen, fmt, p, &d->item, &key, err);
 	d->checked = rc == 0;
 	if (rc < 0)
 		lay_item_free(&d->item);

@@ -1,7 +1,7 @@
 /* Options by name, as text (SPEC §7). Parsing and rendering are layout's
  * (settings.c, schema.c, describe.c); what a change means is the engine's
  * (table.c, item.c): this file only joins them. */
-#include "options.h"
+#include "engine.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -11,8 +11,6 @@
 
 #include "../layout/describe.h"
 #include "../layout/settings.h"
-#include "item.h"
-#include "table.h"
 
 static const char *table_options[] = {
 	"key_schema", "billing_mode", "rcu", "wcu", "autoscaling", "table_class",
@@ -24,13 +22,13 @@ const char *const *eng_table_options(void)
 	return table_options;
 }
 
-int eng_table_describe(eng_db *db, const char *table, lay_buf *out, lay_err *err)
+int eng_table_describe(eng_db *db, eng_req *req, const char *table, lay_buf *out, lay_err *err)
 {
 	eng_table_info ti;
 	lay_table_desc d;
 	int rc;
 
-	if ((rc = eng_table_get(db, NULL, table, &ti, err)) < 0)
+	if ((rc = eng_table_get(db, req, table, &ti, err)) < 0)
 		return rc;
 	memset(&d, 0, sizeof(d));
 	d.name = ti.name;
@@ -71,13 +69,13 @@ static int value_done(lay_buf *out, int rc)
 	return rc;
 }
 
-int eng_table_option_get(eng_db *db, const char *table, const char *name, lay_buf *out,
+int eng_table_option_get(eng_db *db, eng_req *req, const char *table, const char *name, lay_buf *out,
 			 lay_err *err)
 {
 	eng_table_info ti;
 	int rc;
 
-	if ((rc = eng_table_get(db, NULL, table, &ti, err)) < 0)
+	if ((rc = eng_table_get(db, req, table, &ti, err)) < 0)
 		return rc;
 	return value_done(out, table_value(&ti, name, out));
 }
@@ -98,7 +96,7 @@ static int value_text(char **out, const char *value, size_t len, lay_err *err)
 	return 0;
 }
 
-int eng_table_option_set(eng_db *db, const char *table, const char *name, const char *value,
+int eng_table_option_set(eng_db *db, eng_req *req, const char *table, const char *name, const char *value,
 			 size_t len, lay_err *err)
 {
 	lay_buf cur = LAY_BUF_INIT;
@@ -107,7 +105,7 @@ int eng_table_option_set(eng_db *db, const char *table, const char *name, const 
 	char *v = NULL;
 	int rc;
 
-	if ((rc = eng_table_get(db, NULL, table, &ti, err)) < 0)
+	if ((rc = eng_table_get(db, req, table, &ti, err)) < 0)
 		return rc;
 	rc = table_value(&ti, name, &cur);
 	if (rc == -ENODATA)
@@ -124,10 +122,10 @@ int eng_table_option_set(eng_db *db, const char *table, const char *name, const 
 		goto out;
 	if (strcmp(name, "key_schema") == 0) {
 		if ((rc = lay_schema_parse(&ks, v, len, err)) == 0 &&
-		    (rc = eng_table_set_schema(db, NULL, table, &ks, err)) == 0)
+		    (rc = eng_table_set_schema(db, req, table, &ks, err)) == 0)
 			rc = 1;
 	} else if ((rc = lay_settings_set(&ti.settings, name, v, err)) == 0) {
-		rc = eng_table_set_settings(db, NULL, table, &ti.settings, err);
+		rc = eng_table_set_settings(db, req, table, &ti.settings, err);
 	}
 out:
 	free(v);
@@ -136,7 +134,7 @@ out:
 }
 
 /* The item's expiry: its TTL attribute, a number; -ENODATA if none. */
-static int item_ttl(eng_db *db, const char *table, const lay_key *key, lay_buf *out,
+static int item_ttl(eng_db *db, eng_req *req, const char *table, const lay_key *key, lay_buf *out,
 		    lay_err *err)
 {
 	lay_item item = LAY_ITEM_INIT;
@@ -144,11 +142,11 @@ static int item_ttl(eng_db *db, const char *table, const lay_key *key, lay_buf *
 	const lay_attr *a;
 	int rc;
 
-	if ((rc = eng_table_get(db, NULL, table, &ti, err)) < 0)
+	if ((rc = eng_table_get(db, req, table, &ti, err)) < 0)
 		return rc;
 	if (!ti.settings.ttl_attr[0])
 		return -ENODATA;
-	if ((rc = eng_item_get(db, NULL, table, key, &item, NULL, err)) < 0)
+	if ((rc = eng_item_get(db, req, table, key, &item, NULL, err)) < 0)
 		return rc;
 	a = lay_item_find(&item, ti.settings.ttl_attr, strlen(ti.settings.ttl_attr));
 	if (a && a->v.type == LAY_N)
@@ -159,17 +157,17 @@ static int item_ttl(eng_db *db, const char *table, const lay_key *key, lay_buf *
 	return rc;
 }
 
-int eng_item_option_get(eng_db *db, const char *table, const lay_key *key, const char *name,
+int eng_item_option_get(eng_db *db, eng_req *req, const char *table, const lay_key *key, const char *name,
 			lay_buf *out, lay_err *err)
 {
 	eng_meta meta;
 	int rc;
 
 	if (strcmp(name, "ttl") == 0)
-		return item_ttl(db, table, key, out, err);
+		return item_ttl(db, req, table, key, out, err);
 	if (strcmp(name, "size") != 0)
 		return -ENODATA;
-	if ((rc = eng_item_get(db, NULL, table, key, NULL, &meta, err)) < 0)
+	if ((rc = eng_item_get(db, req, table, key, NULL, &meta, err)) < 0)
 		return rc;
 	return lay_buf_addf(out, "%u", meta.size);
 }
@@ -180,7 +178,7 @@ int eng_item_option_get(eng_db *db, const char *table, const lay_key *key, const
  * MODIFY), read and written in one transaction so a write in between is
  * never lost.
  */
-static int item_set_ttl(eng_db *db, const char *table, const lay_key *key, const char *v,
+static int item_set_ttl(eng_db *db, eng_req *req, const char *table, const lay_key *key, const char *v,
 			lay_err *err)
 {
 	eng_table_info ti;
@@ -198,7 +196,7 @@ static int item_set_ttl(eng_db *db, const char *table, const lay_key *key, const
 	if (v[0] == '+')
 		secs += eng_clock_now_ns(eng_db_clock(db)) / 1000000000;
 	snprintf(text, sizeof(text), "%lld", secs);
-	if ((rc = eng_table_get(db, NULL, table, &ti, err)) < 0)
+	if ((rc = eng_table_get(db, req, table, &ti, err)) < 0)
 		return rc;
 	if (!ti.settings.ttl_attr[0])
 		return lay_err_set(err, -EINVAL,
@@ -208,10 +206,10 @@ static int item_set_ttl(eng_db *db, const char *table, const lay_key *key, const
 	num.type = LAY_N;
 	num.u.p = text;
 	num.len = strlen(text);
-	return eng_item_set_attr(db, NULL, table, key, ti.settings.ttl_attr, &num, NULL, NULL, err);
+	return eng_item_set_attr(db, req, table, key, ti.settings.ttl_attr, &num, NULL, NULL, err);
 }
 
-int eng_item_option_set(eng_db *db, const char *table, const lay_key *key, const char *name,
+int eng_item_option_set(eng_db *db, eng_req *req, const char *table, const lay_key *key, const char *name,
 			const char *value, size_t len, lay_err *err)
 {
 	lay_buf cur = LAY_BUF_INIT;
@@ -220,13 +218,13 @@ int eng_item_option_set(eng_db *db, const char *table, const lay_key *key, const
 
 	if (strcmp(name, "ttl") == 0) {
 		if ((rc = value_text(&v, value, len, err)) == 0)
-			rc = item_set_ttl(db, table, key, v, err);
+			rc = item_set_ttl(db, req, table, key, v, err);
 		free(v);
 		return rc;
 	}
 	if (strcmp(name, "size") != 0)
 		return lay_err_set(err, -ENOTSUP, "%s is no item option", name);
-	if ((rc = eng_item_option_get(db, table, key, name, &cur, err)) == 0 &&
+	if ((rc = eng_item_option_get(db, req, table, key, name, &cur, err)) == 0 &&
 	    !same_text(&cur, value, len))
 		rc = lay_err_set(err, -ENOTSUP,
 				 "size is read-only (it is %.*s); only its own value may be set",

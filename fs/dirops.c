@@ -68,7 +68,7 @@ void fs_op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mod
 	rc = fs_name_resolve(&t, dir, name, 0, &err);
 	if (rc == 0 && t.kind == FS_PART && t.hashed) {
 		/* a long name: the key is known once an item in it is committed */
-		rc = eng_resolve_hash(fs.db, NULL, dir->table, NULL, t.hash, &t.store, &t.key, &err);
+		rc = eng_resolve_hash(fs.db, FS_REQ(req), dir->table, NULL, t.hash, &t.store, &t.key, &err);
 		if (rc == 0)
 			t.pk = t.key;
 		else if (rc == -ENOENT)
@@ -82,9 +82,9 @@ void fs_op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mod
 		dm.mode = mode & 07777;
 		dm.uid = ctx->uid;
 		dm.gid = ctx->gid;
-		rc = eng_table_create(fs.db, NULL, name, NULL, &dm, &err);
+		rc = eng_table_create(fs.db, FS_REQ(req), name, NULL, &dm, &err);
 		if (rc == 0)
-			rc = eng_table_get(fs.db, NULL, name, &t.ti, &err);
+			rc = eng_table_get(fs.db, FS_REQ(req), name, &t.ti, &err);
 		if (rc == 0) {
 			fs_attr_dir(&st, &t.ti.dir);
 			n = fs_node_lookup(dir, name, &t);
@@ -93,7 +93,7 @@ void fs_op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mod
 	} else if (rc == 0 && t.kind == FS_PART) {
 		eng_dirmeta dm;
 
-		rc = t.pk.type ? eng_part_get(fs.db, NULL, dir->table, &t.pk, &dm, &err) : -ENOENT;
+		rc = t.pk.type ? eng_part_get(fs.db, FS_REQ(req), dir->table, &t.pk, &dm, &err) : -ENOENT;
 		if (rc == 0)
 			rc = lay_err_set(&err, -EEXIST, "partition exists");
 		else if (rc == -ENOENT) {
@@ -166,7 +166,7 @@ void fs_op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 		else if (unlinkat(fs_scratch_root(), name, AT_REMOVEDIR) < 0 && errno != ENOENT)
 			rc = lay_err_set(&err, -errno, "table %s holds scratch files", name);
 		if (rc == 0)
-			rc = eng_table_delete(fs.db, NULL, name, &err);
+			rc = eng_table_delete(fs.db, FS_REQ(req), name, &err);
 	} else if (rc == 0 && t.kind == FS_SCRATCH) {
 		lay_buf path = LAY_BUF_INIT;
 
@@ -187,7 +187,7 @@ void fs_op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 			if (rc == 0)
 				fs_scratch_tidy(n);
 			if (rc == 0 && n->pk.type &&
-			    eng_part_get(fs.db, NULL, dir->table, &n->pk, NULL, NULL) == 0)
+			    eng_part_get(fs.db, FS_REQ(req), dir->table, &n->pk, NULL, NULL) == 0)
 				rc =
 				    lay_err_set(&err, -ENOTEMPTY, "partition %s holds items", name);
 			if (rc == 0) {
@@ -198,7 +198,7 @@ void fs_op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 		} else {
 			eng_dirmeta dm;
 
-			rc = eng_part_get(fs.db, NULL, dir->table, &t.pk, &dm, &err);
+			rc = eng_part_get(fs.db, FS_REQ(req), dir->table, &t.pk, &dm, &err);
 			if (rc == 0)
 				rc =
 				    lay_err_set(&err, -ENOTEMPTY, "partition %s holds items", name);
@@ -248,7 +248,7 @@ void fs_op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fs_target_key(&t, &key);
 		rc = fs_is_hidden(dir->table, &key) ? -ENOENT : 0;
 		if (rc == 0)
-			rc = eng_item_delete(fs.db, NULL, dir->table, &key, NULL, &err);
+			rc = eng_item_delete(fs.db, FS_REQ(req), dir->table, &key, NULL, &err);
 	} else if (rc == 0 && t.kind == FS_SCRATCH) {
 		lay_buf path = LAY_BUF_INIT;
 

@@ -88,7 +88,7 @@ int fs_file_put_scratch(fs_node *s, fs_node *dir, const char *name, fs_target *t
 	meta.mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	if ((rc = fs_place_of(&pl, NULL, dir, name, has_sk && t->pk.type ? &t->pk : NULL,
 			      t->hashed ? NULL : &t->key)) != 0 ||
-	    (rc = eng_doc_parse(fs.db, dir->table, text.p, text.len, fs.format, &pl.p, &item, &key,
+	    (rc = eng_doc_parse(fs.db, NULL, dir->table, text.p, text.len, fs.format, &pl.p, &item, &key,
 				err)) < 0 ||
 	    (rc = fs_place_learn(&pl, NULL, &key)) < 0)
 		goto out;

@@ -1,5 +1,5 @@
 /* An item file's text as the item it commits as (SPEC §4, §5): the engine
- * settles, parses and checks it (engine/doc.h); this gives the engine what
+ * settles, parses and checks it (engine.h); this gives the engine what
  * a node's path says of the key, copied under fs.lock (a rename on another
  * thread may change the node meanwhile), and lets the nodes learn the key
  * the content told. Below file.c and early.c, which both commit or check. */

@@ -1,5 +1,5 @@
 /* Early errors (SPEC §5): each write of an item's handle goes to its
- * draft (engine/doc.h), which scans only the new bytes; the write that
+ * draft (engine.h), which scans only the new bytes; the write that
  * completes the document is checked at the node's place as its commit
  * will be, once, and the commit takes the item so checked instead of
  * parsing the text again. */
@@ -17,7 +17,7 @@ static int check(fs_fh *fh, lay_err *err)
 	int rc = fs_place_of(&pl, n, NULL, NULL, NULL, NULL);
 
 	if (rc == 0)
-		rc = eng_draft_check(fs.db, &fh->early, n->table, fs.format, &pl.p, pl.keygen,
+		rc = eng_draft_check(fs.db, NULL, &fh->early, n->table, fs.format, &pl.p, pl.keygen,
 				     fh->buf.p, fh->buf.len, err);
 	else if (rc == 1)
 		rc = 0; /* unlinked: its content goes nowhere */

@@ -2,7 +2,7 @@
  * offset 0, the write that makes its content impossible to commit fails
  * with the errno the commit would meet, because the shell ignores what
  * close() returns. A writer that seeks is checked at commit only. The
- * checking is the engine's (eng_draft in engine/doc.h); this is its glue
+ * checking is the engine's (eng_draft in engine/engine.h); this is its glue
  * to a handle. */
 #ifndef FS_EARLY_H
 #define FS_EARLY_H

@@ -200,13 +200,13 @@ static int commit(fs_fh *fh, lay_err *err)
 	/* checked as it was written, or parsed now */
 	taken = fs_early_take(fh, pl.keygen, &item);
 	if (taken)
-		rc = eng_doc_settle(fs.db, n->table, &item, &pl.p, &key, err);
+		rc = eng_doc_settle(fs.db, NULL, n->table, &item, &pl.p, &key, err);
 	if (!taken || rc == -EINVAL) {
 		/* renamed between the check and now: the keys it was checked
 		 * with are stale, the text is not */
 		lay_item_free(&item);
 		item = (lay_item)LAY_ITEM_INIT;
-		rc = eng_doc_parse(fs.db, n->table, fh->buf.p, fh->buf.len, fs.format, &pl.p, &item,
+		rc = eng_doc_parse(fs.db, NULL, n->table, fh->buf.p, fh->buf.len, fs.format, &pl.p, &item,
 				   &key, err);
 	}
 	if (rc < 0 || (rc = fs_place_learn(&pl, n, &key)) < 0)
@@ -570,7 +570,7 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 		}
 	}
 	if (t.kind == FS_ITEM && t.hashed && !(dir->kind == FS_PART && !dir->pk.type)) {
-		rc = eng_resolve_hash(fs.db, NULL, dir->table, dir->kind == FS_PART ? &dir->pk : NULL,
+		rc = eng_resolve_hash(fs.db, FS_REQ(req), dir->table, dir->kind == FS_PART ? &dir->pk : NULL,
 				      t.hash, &t.store, &t.key, &err);
 		if (rc == 0)
 			t.hashed = 0;
@@ -582,7 +582,7 @@ void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 		fs_target_key(&t, &key);
 		rc = fs_is_hidden(dir->table, &key)
 			 ? -ENOENT
-			 : eng_item_get(fs.db, NULL, dir->table, &key, NULL, &meta, &err);
+			 : eng_item_get(fs.db, FS_REQ(req), dir->table, &key, NULL, &meta, &err);
 		if (rc == 0) {
 			/* it exists: create(2) is an open of it */
 			if (fi->flags & O_EXCL) {

@@ -131,6 +131,21 @@ typedef struct fs_fh {
  * with a lock of its own held (the change hook runs after the commit).
  */
 
+/* The engine's request context of FUSE request r (NULL: the daemon's own):
+ * who asks, and that the change comes from the files. */
+static inline eng_req *fs_req(fuse_req_t r, eng_req *out)
+{
+	const struct fuse_ctx *c = r ? fuse_req_ctx(r) : NULL;
+
+	*out = (eng_req){ .view = ENG_VIEW_LIVE, .source = ENG_SRC_FILE };
+	if (c) {
+		out->uid = c->uid;
+		out->gid = c->gid;
+	}
+	return out;
+}
+#define FS_REQ(r) fs_req((r), &(eng_req){ 0 })
+
 /* The whole daemon. */
 typedef struct fs_state {
 	eng_db *db;

@@ -123,7 +123,7 @@ int fs_hide(fs_node *s, const char *table, const lay_key *key, const lay_buf *dd
 	int rc;
 
 	/* the key alone, in DynamoDB JSON, for the journal */
-	if ((rc = eng_key_render(fs.db, table, key, &ktext, &err)) < 0)
+	if ((rc = eng_key_render(fs.db, NULL, table, key, &ktext, &err)) < 0)
 		goto out;
 	h.s = s;
 	h.hash = lay_fnv1a(LAY_FNV_INIT, ddb->p, ddb->len);
@@ -273,7 +273,7 @@ static void recover_one(const char *line)
 	if (!cJSON_IsString(table) || !key || !cJSON_IsString(path) || !cJSON_IsString(hash) ||
 	    !(ktext = cJSON_PrintUnformatted(key)))
 		goto bad;
-	if (eng_key_parse(fs.db, table->valuestring, ktext, strlen(ktext), &kitem, &k, &err) < 0)
+	if (eng_key_parse(fs.db, NULL, table->valuestring, ktext, strlen(ktext), &kitem, &k, &err) < 0)
 		goto bad;
 	if (eng_item_get(fs.db, NULL, table->valuestring, &k, &row, NULL, &err) < 0)
 		goto out; /* deleted already */

@@ -157,7 +157,7 @@ void fs_part_keep(fuse_req_t req, fs_node *dir)
 
 	if (dir->kind != FS_PART || dir->mem || !dir->pk.type)
 		return;
-	if (eng_part_get(fs.db, NULL, dir->table, &dir->pk, &dm, NULL) != -ENOENT)
+	if (eng_part_get(fs.db, FS_REQ(req), dir->table, &dir->pk, &dm, NULL) != -ENOENT)
 		return;
 	pthread_mutex_lock(&fs.lock);
 	if (!dir->mem && dir->parent) {

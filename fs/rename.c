@@ -137,7 +137,7 @@ static int item_to_scratch(fuse_req_t req, fs_node *dir, const char *name, fs_no
 	fs_target_key(st, &from);
 	if (fs_is_hidden(dir->table, &from))
 		return -ENOENT;
-	rc = eng_item_get(fs.db, NULL, dir->table, &from, &item, &meta, err);
+	rc = eng_item_get(fs.db, FS_REQ(req), dir->table, &from, &item, &meta, err);
 	if (rc == 0 && (rc = lay_json_render(&text, &item, fs.format)) == 0)
 		rc = lay_json_render(&ddb, &item, LAY_FMT_DDB);
 	if (rc == 0)
@@ -252,7 +252,7 @@ void fs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_
 	}
 	if (dt.kind == FS_ITEM && dt.hashed && !(ndir->kind == FS_PART && !ndir->pk.type)) {
 		/* a long name: an existing item's, or one the content will give */
-		rc = eng_resolve_hash(fs.db, NULL, ndir->table, ndir->kind == FS_PART ? &ndir->pk : NULL,
+		rc = eng_resolve_hash(fs.db, FS_REQ(req), ndir->table, ndir->kind == FS_PART ? &ndir->pk : NULL,
 				      dt.hash, &dt.store, &dt.key, &err);
 		if (rc == 0)
 			dt.hashed = 0;
@@ -288,7 +288,7 @@ void fs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_
 		if (rc < 0)
 			rc = lay_err_set(&err, rc, "table %s holds scratch files", newname);
 		if (rc == 0)
-			rc = eng_table_rename(fs.db, NULL, name, newname, noreplace, &err);
+			rc = eng_table_rename(fs.db, FS_REQ(req), name, newname, noreplace, &err);
 		if (rc == 0) {
 			fs_scratch_rename_table(name, newname);
 			rename_table_nodes(n, ndir, name, newname);
@@ -325,7 +325,7 @@ void fs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_
 		if (old)
 			fs_file_heat(old);
 		if (rc == 0)
-			rc = eng_item_rename(fs.db, NULL, dir->table, &from, &to,
+			rc = eng_item_rename(fs.db, FS_REQ(req), dir->table, &from, &to,
 					     noreplace && !fs_is_hidden(dir->table, &to), &err);
 		if (rc < 0)
 			goto out;

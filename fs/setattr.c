@@ -204,7 +204,7 @@ void fs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set
 		lay_key key;
 
 		fs_node_item_key(n, &key);
-		rc = eng_item_set_meta(fs.db, NULL, n->table, &key, &m, which, NULL, &err);
+		rc = eng_item_set_meta(fs.db, FS_REQ(req), n->table, &key, &m, which, NULL, &err);
 	} else {
 		dm.mode = m.mode;
 		dm.uid = m.uid;
@@ -212,9 +212,9 @@ void fs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set
 		dm.mtime_ns = m.mtime_ns;
 		dm.ctime_ns = m.ctime_ns;
 		if (n->kind == FS_TABLE)
-			rc = eng_table_set_dirmeta(fs.db, NULL, n->table, &dm, which, &err);
+			rc = eng_table_set_dirmeta(fs.db, FS_REQ(req), n->table, &dm, which, &err);
 		else
-			rc = eng_part_set_meta(fs.db, NULL, n->table, &n->pk, &dm, which, &err);
+			rc = eng_part_set_meta(fs.db, FS_REQ(req), n->table, &n->pk, &dm, which, &err);
 	}
 	if (rc < 0) {
 		fs_fail(req, "setattr", n, NULL, rc, &err);

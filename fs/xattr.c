@@ -145,7 +145,7 @@ static void rekey_nodes(const fs_node *t, const lay_schema *ns)
 	fs_notify_inode(fs_ino_of(t));
 }
 
-/* The item's or table's option of a user.ddb.* name (engine/options.h). */
+/* The item's or table's option of a user.ddb.* name (engine/engine.h). */
 static int set_option(fuse_req_t req, fs_node *n, const char *opt, const char *value, size_t size,
 		      lay_err *err)
 {
@@ -155,15 +155,15 @@ static int set_option(fuse_req_t req, fs_node *n, const char *opt, const char *v
 
 	if (n->kind == FS_ITEM && !n->mem) {
 		fs_node_item_key(n, &key);
-		rc = eng_item_option_set(fs.db, n->table, &key, opt, value, size, err);
+		rc = eng_item_option_set(fs.db, FS_REQ(req), n->table, &key, opt, value, size, err);
 		if (rc == 0)
 			fs_notify_inode(fs_ino_of(n));
 		return rc;
 	}
 	if (n->kind != FS_TABLE)
 		return lay_err_set(err, -ENOTSUP, "this user.ddb.* name cannot be set here");
-	rc = eng_table_option_set(fs.db, n->table, opt, value, size, err);
-	if (rc == 1 && (rc = eng_table_get(fs.db, NULL, n->table, &ti, err)) == 0) {
+	rc = eng_table_option_set(fs.db, FS_REQ(req), n->table, opt, value, size, err);
+	if (rc == 1 && (rc = eng_table_get(fs.db, FS_REQ(req), n->table, &ti, err)) == 0) {
 		/* the key schema changed: the nodes follow their items */
 		pthread_mutex_lock(&fs.lock);
 		n->has_sk = ti.schema.sk[0] != 0;
@@ -206,10 +206,10 @@ void fs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t siz
 	int rc = -ENODATA;
 
 	if (strncmp(name, "user.ddb.", 9) == 0 && n->kind == FS_TABLE) {
-		rc = eng_table_option_get(fs.db, n->table, name + 9, &v, &err);
+		rc = eng_table_option_get(fs.db, FS_REQ(req), n->table, name + 9, &v, &err);
 	} else if (strncmp(name, "user.ddb.", 9) == 0 && n->kind == FS_ITEM && !n->mem) {
 		fs_node_item_key(n, &key);
-		rc = eng_item_option_get(fs.db, n->table, &key, name + 9, &v, &err);
+		rc = eng_item_option_get(fs.db, FS_REQ(req), n->table, &key, name + 9, &v, &err);
 	}
 	if (rc == 0 && !v.p)
 		rc = lay_buf_add(&v, "", 0);

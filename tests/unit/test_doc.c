@@ -32,7 +32,7 @@ static int put_text(const char *text, const eng_place *p, lay_err *err)
 {
 	lay_item it = LAY_ITEM_INIT;
 	lay_key key;
-	int rc = eng_doc_parse(db, "Orders", text, strlen(text), LAY_FMT_PLAIN, p, &it, &key, err);
+	int rc = eng_doc_parse(db, NULL, "Orders", text, strlen(text), LAY_FMT_PLAIN, p, &it, &key, err);
 
 	if (rc == 0)
 		rc = eng_item_put(db, NULL, "Orders", &it, NULL, 0, NULL, NULL, err);
@@ -111,10 +111,10 @@ static void test_doc__bad_json_and_no_table_are_refused_table_first(void)
 
 	setup("id:S");
 	p.name = "a.json";
-	CHECK_RC(eng_doc_parse(db, "Orders", "{bad", 4, LAY_FMT_PLAIN, &p, &it, &key, &err),
+	CHECK_RC(eng_doc_parse(db, NULL, "Orders", "{bad", 4, LAY_FMT_PLAIN, &p, &it, &key, &err),
 		 -EINVAL);
 	lay_item_free(&it);
-	CHECK_RC(eng_doc_parse(db, "Nope", "{bad", 4, LAY_FMT_PLAIN, &p, &it, &key, &err), -ENOENT);
+	CHECK_RC(eng_doc_parse(db, NULL, "Nope", "{bad", 4, LAY_FMT_PLAIN, &p, &it, &key, &err), -ENOENT);
 	lay_item_free(&it);
 	teardown();
 }
@@ -131,7 +131,7 @@ static int draft_in_pieces(eng_draft *d, const eng_place *p, const char *text, s
 
 		rc = eng_draft_write(d, LAY_FMT_PLAIN, text, at, at, k, 0, &err);
 		if (rc == 1)
-			rc = eng_draft_check(db, d, "Orders", LAY_FMT_PLAIN, p, 1, text, at + k,
+			rc = eng_draft_check(db, NULL, d, "Orders", LAY_FMT_PLAIN, p, 1, text, at + k,
 					     &err);
 		if (rc < 0)
 			return rc;
@@ -194,13 +194,13 @@ static void test_key_text__round_trips(void)
 	setup("customer:S,order:N");
 	key.pk = S(&st, "al\"ice");
 	key.sk = N(&st, "12.5");
-	CHECK_RC(eng_key_render(db, "Orders", &key, &t, &err), 0);
+	CHECK_RC(eng_key_render(db, NULL, "Orders", &key, &t, &err), 0);
 	CHECK_STR(t.p, "{\"customer\":{\"S\":\"al\\\"ice\"},\"order\":{\"N\":\"12.5\"}}");
-	CHECK_RC(eng_key_parse(db, "Orders", t.p, t.len, &back, &got, &err), 0);
+	CHECK_RC(eng_key_parse(db, NULL, "Orders", t.p, t.len, &back, &got, &err), 0);
 	CHECK(lay_value_equal(&got.pk, &key.pk) && lay_value_equal(&got.sk, &key.sk));
 	lay_item_free(&back);
 	back = (lay_item)LAY_ITEM_INIT;
-	CHECK_RC(eng_key_parse(db, "Orders", "{\"x\":{\"S\":\"a\"}}", 15, &back, &got, &err),
+	CHECK_RC(eng_key_parse(db, NULL, "Orders", "{\"x\":{\"S\":\"a\"}}", 15, &back, &got, &err),
 		 -EINVAL);
 	lay_item_free(&back);
 	lay_buf_free(&t);
@@ -214,20 +214,20 @@ static void test_options__table_options_by_name(void)
 	lay_err err = { 0 };
 
 	setup("id:S");
-	CHECK_RC(eng_table_option_set(db, "Orders", "billing_mode", "PROVISIONED", 11, &err), 0);
-	CHECK_RC(eng_table_option_get(db, "Orders", "wcu", &v, &err), 0);
+	CHECK_RC(eng_table_option_set(db, NULL, "Orders", "billing_mode", "PROVISIONED", 11, &err), 0);
+	CHECK_RC(eng_table_option_get(db, NULL, "Orders", "wcu", &v, &err), 0);
 	CHECK_STR(v.p, "5");
 	lay_buf_free(&v);
-	CHECK_RC(eng_table_option_set(db, "Orders", "rcu", "0", 1, &err), -EINVAL);
-	CHECK_RC(eng_table_option_set(db, "Orders", "rcu", "5\0", 2, &err), -EINVAL);
-	CHECK_RC(eng_table_option_set(db, "Orders", "item_count", "0", 1, &err), 0);
-	CHECK_RC(eng_table_option_set(db, "Orders", "item_count", "9", 1, &err), -ENOTSUP);
+	CHECK_RC(eng_table_option_set(db, NULL, "Orders", "rcu", "0", 1, &err), -EINVAL);
+	CHECK_RC(eng_table_option_set(db, NULL, "Orders", "rcu", "5\0", 2, &err), -EINVAL);
+	CHECK_RC(eng_table_option_set(db, NULL, "Orders", "item_count", "0", 1, &err), 0);
+	CHECK_RC(eng_table_option_set(db, NULL, "Orders", "item_count", "9", 1, &err), -ENOTSUP);
 	CHECK(strstr(err.msg, "read-only") != NULL);
-	CHECK_RC(eng_table_option_set(db, "Orders", "colour", "red", 3, &err), -ENOTSUP);
-	CHECK_RC(eng_table_option_get(db, "Orders", "colour", &v, &err), -ENODATA);
-	CHECK(eng_table_option_set(db, "Orders", "key_schema", "id:S", 4, &err) == 0);
-	CHECK(eng_table_option_set(db, "Orders", "key_schema", "id:N", 4, &err) == 1);
-	CHECK_RC(eng_table_option_get(db, "Orders", "key_schema", &v, &err), 0);
+	CHECK_RC(eng_table_option_set(db, NULL, "Orders", "colour", "red", 3, &err), -ENOTSUP);
+	CHECK_RC(eng_table_option_get(db, NULL, "Orders", "colour", &v, &err), -ENODATA);
+	CHECK(eng_table_option_set(db, NULL, "Orders", "key_schema", "id:S", 4, &err) == 0);
+	CHECK(eng_table_option_set(db, NULL, "Orders", "key_schema", "id:N", 4, &err) == 1);
+	CHECK_RC(eng_table_option_get(db, NULL, "Orders", "key_schema", &v, &err), 0);
 	CHECK_STR(v.p, "id:N");
 	lay_buf_free(&v);
 	teardown();
@@ -244,16 +244,16 @@ static void test_options__item_ttl_is_one_update_of_the_ttl_attribute(void)
 	key.pk = S(&st, "a");
 	add(&it, "id", S(&it, "a"));
 	CHECK_RC(eng_item_put(db, NULL, "Orders", &it, NULL, 0, NULL, NULL, &err), 0);
-	CHECK_RC(eng_item_option_set(db, "Orders", &key, "ttl", "123", 3, &err), -EINVAL);
+	CHECK_RC(eng_item_option_set(db, NULL, "Orders", &key, "ttl", "123", 3, &err), -EINVAL);
 	CHECK(strstr(err.msg, "TTL attribute") != NULL);
-	CHECK_RC(eng_table_option_set(db, "Orders", "ttl_attribute", "exp", 3, &err), 0);
-	CHECK_RC(eng_item_option_set(db, "Orders", &key, "ttl", "-5", 2, &err), -EINVAL);
-	CHECK_RC(eng_item_option_set(db, "Orders", &key, "ttl", "4102444800", 10, &err), 0);
-	CHECK_RC(eng_item_option_get(db, "Orders", &key, "ttl", &v, &err), 0);
+	CHECK_RC(eng_table_option_set(db, NULL, "Orders", "ttl_attribute", "exp", 3, &err), 0);
+	CHECK_RC(eng_item_option_set(db, NULL, "Orders", &key, "ttl", "-5", 2, &err), -EINVAL);
+	CHECK_RC(eng_item_option_set(db, NULL, "Orders", &key, "ttl", "4102444800", 10, &err), 0);
+	CHECK_RC(eng_item_option_get(db, NULL, "Orders", &key, "ttl", &v, &err), 0);
 	CHECK_STR(v.p, "4102444800");
 	lay_buf_free(&v);
-	CHECK_RC(eng_item_option_get(db, "Orders", &key, "size", &v, &err), 0);
-	CHECK_RC(eng_item_option_set(db, "Orders", &key, "size", "1", 1, &err), -ENOTSUP);
+	CHECK_RC(eng_item_option_get(db, NULL, "Orders", &key, "size", &v, &err), 0);
+	CHECK_RC(eng_item_option_set(db, NULL, "Orders", &key, "size", "1", 1, &err), -ENOTSUP);
 	lay_buf_free(&v);
 	lay_item_free(&it);
 	lay_item_free(&st);
