@@ -36,6 +36,17 @@ $(BUILD)/libengine.a: $(ENGINE_OBJ)
 $(BUILD)/ddbfs: $(BUILD)/fs/main.o $(FS_OBJ) $(BUILD)/libengine.a $(BUILD)/liblayout.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+# fs/'s modules but main.c, for the unit tests of the daemon's own logic
+# (tests/unit/test_fs_*.c): they set up fs's state on a real engine.
+$(BUILD)/libfs.a: $(FS_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BUILD)/tests/test_fs_%: $(BUILD)/tests/unit/test_fs_%.o $(BUILD)/libfs.a $(BUILD)/libengine.a \
+		$(BUILD)/liblayout.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libengine.a $(BUILD)/liblayout.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)

@@ -38,6 +38,35 @@ static size_t hash_of(uint64_t parent, const char *name)
 	return (size_t)(h ^ (h >> 29));
 }
 
+/* The daemon's state: main.c fills it at mount, unit tests in their set-up. */
+fs_state fs;
+
+int fs_nodes_init(void)
+{
+	int64_t now = eng_clock_now_ns(eng_db_clock(fs.db));
+
+	if (fs_map_init() < 0)
+		return -ENOMEM;
+	fs.root = calloc(1, sizeof(*fs.root));
+	fs.ddbfs_dir = calloc(1, sizeof(*fs.ddbfs_dir));
+	if (!fs.root || !fs.ddbfs_dir)
+		return -ENOMEM;
+	fs.root->kind = FS_ROOT;
+	fs.root->name = strdup("");
+	fs.root->mode = 0755;
+	fs.root->ino = FS_INO_ROOT;
+	fs.root->uid = getuid();
+	fs.root->gid = getgid();
+	fs.root->mtime_ns = fs.root->ctime_ns = now;
+	fs.ddbfs_dir->kind = FS_MAGIC_DIR;
+	fs.ddbfs_dir->name = strdup(".ddbfs");
+	fs.ddbfs_dir->parent = FUSE_ROOT_ID;
+	fs.ddbfs_dir->mode = 0555;
+	fs.ddbfs_dir->ino = FS_INO_DDBFS;
+	fs.ddbfs_dir->mtime_ns = fs.ddbfs_dir->ctime_ns = now;
+	return 0;
+}
+
 int fs_map_init(void)
 {
 	fs.map_size = 4096;
@@ -181,6 +210,16 @@ void fs_node_mem_unlink(fs_node *n)
 	n->mnext = NULL;
 }
 
+static void node_free(fs_node *n)
+{
+	if (n->sfd >= 0)
+		close(n->sfd);
+	free(n->name);
+	free(n->table);
+	lay_item_free(&n->keys);
+	free(n);
+}
+
 /* Free n once nothing refers to it: no kernel reference, no open handle,
  * not a linked memory object, no child in the map (which points at it). */
 void fs_node_maybe_free(fs_node *n)
@@ -192,12 +231,7 @@ void fs_node_maybe_free(fs_node *n)
 		return;
 	parent = n->parent ? fs_node_of(n->parent) : NULL;
 	fs_node_unhash(n);
-	if (n->sfd >= 0)
-		close(n->sfd);
-	free(n->name);
-	free(n->table);
-	lay_item_free(&n->keys);
-	free(n);
+	node_free(n);
 	/* a directory the kernel forgot while this child lived can go now */
 	if (parent && !parent->nchild && parent != fs.root)
 		fs_node_maybe_free(parent);
@@ -265,6 +299,27 @@ void fs_node_graves_free(void)
 		free(g);
 	}
 	graves_tail = &graves;
+}
+
+void fs_nodes_free(void)
+{
+	size_t i;
+	fs_node *n, *next;
+
+	for (i = 0; i < fs.map_size; i++)
+		for (n = fs.map[i]; n; n = next) {
+			next = n->hnext;
+			node_free(n);
+		}
+	free(fs.map);
+	fs.map = NULL;
+	fs.map_size = fs.map_count = 0;
+	if (fs.root)
+		node_free(fs.root);
+	if (fs.ddbfs_dir)
+		node_free(fs.ddbfs_dir);
+	fs.root = fs.ddbfs_dir = NULL;
+	fs_node_graves_free();
 }
 
 int fs_node_set_key(fs_node *n, const lay_value *pk, const lay_value *key)

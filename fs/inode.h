@@ -65,5 +65,11 @@ void fs_node_item_key(const fs_node *n, lay_key *out);
  * unlinked (out has the names from it on), -ENOMEM. */
 int fs_node_path_locked(lay_buf *out, const fs_node *n, const char *child);
 int fs_map_init(void);
+/* The node map and its two fixed nodes, the root and .ddbfs, for fs.db
+ * (set): 0 or -ENOMEM. */
+int fs_nodes_init(void);
+/* Free every node the map holds, the map and the fixed nodes (a process
+ * that ends: nothing may use a node afterwards). */
+void fs_nodes_free(void);
 
 #endif

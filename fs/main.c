@@ -29,7 +29,6 @@
 /* how long a mount waits for an exiting daemon to let go of DATA_DIR */
 #define EXIT_WAIT_MS 5000
 
-fs_state fs;
 
 static const char usage[] =
     "usage: ddbfs DATA_DIR MOUNTPOINT [-f] [-o OPTION[,OPTION...]]\n"
@@ -215,32 +214,6 @@ static void report(int fd, const char *msg)
 	close(fd);
 }
 
-static int make_root(void)
-{
-	int64_t now = eng_clock_now_ns(eng_db_clock(fs.db));
-
-	if (fs_map_init() < 0)
-		return -ENOMEM;
-	fs.root = calloc(1, sizeof(*fs.root));
-	fs.ddbfs_dir = calloc(1, sizeof(*fs.ddbfs_dir));
-	if (!fs.root || !fs.ddbfs_dir)
-		return -ENOMEM;
-	fs.root->kind = FS_ROOT;
-	fs.root->name = strdup("");
-	fs.root->mode = 0755;
-	fs.root->ino = FS_INO_ROOT;
-	fs.root->uid = getuid();
-	fs.root->gid = getgid();
-	fs.root->mtime_ns = fs.root->ctime_ns = now;
-	fs.ddbfs_dir->kind = FS_MAGIC_DIR;
-	fs.ddbfs_dir->name = strdup(".ddbfs");
-	fs.ddbfs_dir->parent = FUSE_ROOT_ID;
-	fs.ddbfs_dir->mode = 0555;
-	fs.ddbfs_dir->ino = FS_INO_DDBFS;
-	fs.ddbfs_dir->mtime_ns = fs.ddbfs_dir->ctime_ns = now;
-	return 0;
-}
-
 /* The arguments libfuse gets: ours first, then the user's -o options.
  * The caller frees them with fuse_opt_free_args. */
 static int fuse_args_build(struct fuse_args *out, const mount_opts *o)
@@ -385,7 +358,7 @@ static int run_mount(mount_opts *o)
 		goto out_clock;
 	}
 	fs_errlog_open(data_dir);
-	if (make_root() < 0) {
+	if (fs_nodes_init() < 0) {
 		report(pipefd[1], "out of memory");
 		goto out_db;
 	}
