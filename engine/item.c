@@ -200,6 +200,8 @@ static int put_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	eng_meta m;
 	int rc, same;
 
+	/* a run after the map grew starts over: its events too */
+	store_evq_reset(&c->evq);
 	if ((rc = table_check(txn, db, &c->t, &c->fresh, err)) != 0 ||
 	    (rc = target_find(txn, db, tg, err)) < 0)
 		return rc;
@@ -233,6 +235,8 @@ static int put_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		if (same) {
 			/* no change of attributes: only the metadata given */
 			c->ev = ENG_UNCHANGED;
+			m.len = c->e.len; /* the same item: the same text, in the db's
+			                   * format even if the row cached another's */
 			meta_apply(&m, c->meta, which);
 			c->out = m;
 			if (!which)
@@ -287,7 +291,6 @@ static int put_commit(void *vctx, lay_err *err)
 {
 	struct put_ctx *c = vctx;
 
-	store_evq_reset(&c->evq);
 	return store_write(c->db, put_txn, c, err);
 }
 
@@ -404,7 +407,6 @@ static int setattr_commit(void *vctx, lay_err *err)
 {
 	struct setattr_ctx *c = vctx;
 
-	store_evq_reset(&c->put.evq);
 	return store_write(c->put.db, setattr_txn, c, err);
 }
 

@@ -258,6 +258,47 @@ static void test_req__the_change_record_keeps_the_source(void)
 	teardown();
 }
 
+static int told;
+
+static void count_told(void *ctx, const eng_item_event *ev)
+{
+	(void)ctx;
+	(void)ev;
+	told++;
+}
+
+/* A transaction runs again after the map grew: a put still tells its
+ * change once (a 1 MB map grows every few hundred 3 KB puts). */
+static void test_req__a_put_is_told_once_when_the_map_grows_during_it(void)
+{
+	char *dir = dbt_tmpdir(), big[3000], json[3100];
+	eng_db_opts o = { 0 };
+	lay_err err = { 0, "" };
+	eng_db *db;
+	int i, twice = 0;
+
+	o.maint_ms = -1;
+	o.map_size = 1 << 20;
+	db = dbt_open(dir, &o);
+	CHECK_RC(eng_table_create(db, NULL, "Tab", NULL, NULL, &err), 0);
+	CHECK_RC(eng_subscribe(db, count_told, NULL), 0);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	for (i = 0; i < 1500; i++) {
+		lay_item it;
+
+		snprintf(json, sizeof(json), "{\"PK\":\"u%d\",\"SK\":\"a\",\"b\":\"%s\"}", i, big);
+		it = dbt_item(json);
+		told = 0;
+		CHECK_RC(eng_item_put(db, NULL, "Tab", &it, NULL, 0, NULL, NULL, &err), 0);
+		twice += told != 1;
+		lay_item_free(&it);
+	}
+	CHECK(twice == 0);
+	eng_db_close(db);
+	dbt_rmdir(dir);
+}
+
 int main(void)
 {
 	RUN(test_req__writes_cost_a_unit_per_started_kilobyte_of_the_larger_image);
@@ -265,5 +306,6 @@ int main(void)
 	RUN(test_req__an_as_of_view_is_not_available_yet);
 	RUN(test_req__every_kind_of_change_is_told_after_its_commit);
 	RUN(test_req__the_change_record_keeps_the_source);
+	RUN(test_req__a_put_is_told_once_when_the_map_grows_during_it);
 	return check_done();
 }
