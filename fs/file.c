@@ -216,12 +216,12 @@ static int commit(fs_fh *fh, lay_err *err)
 		goto out;
 	fs_unhide_key(n->table, &key);
 	pthread_mutex_lock(&fs.lock);
-	if (n->mem) {
-		dir = n->parent ? fs_node_of(n->parent) : NULL;
+	dir = n->mem && n->parent ? fs_node_of(n->parent) : NULL;
+	pthread_mutex_unlock(&fs.lock);
+	fs_part_exists(NULL, dir); /* the partition now exists */
+	pthread_mutex_lock(&fs.lock);
+	if (n->mem)
 		fs_node_mem_unlink(n);
-		if (dir && dir->kind == FS_PART && dir->mem)
-			fs_node_mem_unlink(dir); /* the partition now exists */
-	}
 	pthread_mutex_unlock(&fs.lock);
 	fs_attr_item(&st, &stored);
 	fs_attr_remember(n, &st);

@@ -151,6 +151,36 @@ void fs_dir_changed(fs_node *dir)
  * outlives its files (rm -r, find -delete and mv rmdir it afterwards): it
  * becomes a memory partition, like one made by mkdir.
  */
+void fs_part_exists(fuse_req_t req, fs_node *dir)
+{
+	eng_dirmeta dm = { 0 };
+	lay_value pk = { 0 };
+	lay_item store = LAY_ITEM_INIT;
+	int copied;
+
+	pthread_mutex_lock(&fs.lock);
+	copied = dir && dir->kind == FS_PART && dir->mem && dir->pk.type &&
+		 lay_value_copy(&store, &pk, &dir->pk) == 0;
+	if (copied) {
+		dm.mode = dir->mode;
+		dm.uid = dir->uid;
+		dm.gid = dir->gid;
+	}
+	pthread_mutex_unlock(&fs.lock);
+	if (!copied)
+		goto out;
+	/* the engine made it 0755 and the writer's: what mkdir, chmod and
+	 * chown said of it stays */
+	eng_part_set_meta(fs.db, FS_REQ(req), dir->table, &pk, &dm,
+			  ENG_META_MODE | ENG_META_UID | ENG_META_GID, NULL);
+	pthread_mutex_lock(&fs.lock);
+	if (dir->mem)
+		fs_node_mem_unlink(dir);
+	pthread_mutex_unlock(&fs.lock);
+out:
+	lay_item_free(&store);
+}
+
 void fs_part_keep(fuse_req_t req, fs_node *dir)
 {
 	eng_dirmeta dm;

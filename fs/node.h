@@ -25,6 +25,12 @@ fs_node *fs_node_lookup(fs_node *dir, const char *name, const fs_target *t);
 fs_node *fs_part_from_scratch(fs_node *dir, const char *name, const fs_target *t,
 			      const struct stat *st);
 
+/* A partition made by mkdir (a memory object) was just created in the
+ * engine by the first item put into it: it keeps the mode and owner it was
+ * given (chmod, chown before the item came), then stops being a memory
+ * object. Nothing for any other dir. Takes fs.lock. */
+void fs_part_exists(fuse_req_t req, fs_node *dir);
+
 /* A partition whose last item went stays a directory: a memory partition,
  * as if made by mkdir. Takes fs.lock. */
 void fs_part_keep(fuse_req_t req, fs_node *dir);

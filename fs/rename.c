@@ -330,6 +330,7 @@ void fs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_
 		if (rc < 0)
 			goto out;
 		fs_unhide_key(dir->table, &to);
+		fs_part_exists(req, ndir);
 		if (dir != ndir)
 			fs_part_keep(req, dir);
 		pthread_mutex_lock(&fs.lock);
@@ -359,6 +360,7 @@ void fs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_
 		rc = fs_file_put_scratch(n, ndir, newname, &dt, noreplace, &err);
 		if (rc < 0)
 			goto out;
+		fs_part_exists(req, ndir);
 		/* the item holds the content now; the file goes */
 		if (fs_scratch_path(&path, dir, name) == 0 &&
 		    unlinkat(fs_scratch_root(), path.p, 0) < 0)

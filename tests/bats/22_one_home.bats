@@ -84,3 +84,33 @@ size_matches() {
 	run $T jq -c . "$MNT/Orders/p/x.json"
 	assert_output '{"PK":"p","SK":"x","a":1,"exp":4102444800}'
 }
+
+@test "a partition made by mkdir keeps its mode and owner when its first item lands" {
+	mount_ddbfs
+	new_table Orders
+	$T mkdir "$MNT/Orders/q" "$MNT/Orders/r" "$MNT/Orders/src"
+	$T chmod 711 "$MNT/Orders/q"
+	$T chown 1000:1000 "$MNT/Orders/q"
+	echo '{"a":1}' >"$MNT/Orders/q/x.json"
+	run $T stat -c '%a %u %g' "$MNT/Orders/q"
+	assert_output "711 1000 1000"
+	# by rename of an item, and of a scratch file, into an empty partition
+	$T chmod 700 "$MNT/Orders/r"
+	echo '{"b":2}' >"$MNT/Orders/src/y.json"
+	$T mv "$MNT/Orders/src/y.json" "$MNT/Orders/r/y.json"
+	run $T stat -c '%a' "$MNT/Orders/r"
+	assert_output "700"
+	$T mkdir "$MNT/Orders/s"
+	$T chmod 750 "$MNT/Orders/s"
+	echo '{"c":3}' >"$MNT/Orders/s/.z.tmp"
+	$T mv "$MNT/Orders/s/.z.tmp" "$MNT/Orders/s/z.json"
+	run $T stat -c '%a' "$MNT/Orders/s"
+	assert_output "750"
+	# and across a remount, from the engine
+	unmount_ddbfs
+	mount_ddbfs
+	run $T stat -c '%a %u %g' "$MNT/Orders/q" "$MNT/Orders/r" "$MNT/Orders/s"
+	assert_output "$(printf '711 1000 1000\n700 0 0\n750 0 0')"
+	run $T cat "$MNT/Orders/s/z.json"
+	assert_output '{"PK":"s","SK":"z","c":3}'
+}
