@@ -39,6 +39,24 @@ static int settle(lay_item *item, const lay_schema *s, const eng_place *p, lay_k
 			return rc;
 		return lay_item_key(out, item, s, err);
 	}
+	if (p->key && has_sk) {
+		/* a short name in a partition with a long name: the sort key is
+		 * the name's, the partition key must come from the content */
+		const lay_attr *a = lay_item_find(item, s->pk, strlen(s->pk));
+		lay_key k = { 0 };
+
+		if (!a)
+			return lay_err_set(err, -EINVAL,
+					   "the partition %.80s... has a long name: the file must "
+					   "carry its partition key %s",
+					   p->pk_name ? p->pk_name : "", s->pk);
+		k.pk = a->v;
+		k.sk = *p->key;
+		if ((rc = lay_item_set_key(item, s, &k, 0, err)) < 0 ||
+		    (rc = lay_item_key(out, item, s, err)) < 0)
+			return rc;
+		return p->pk_name ? name_matches(&out->pk, p->pk_name, 0, err) : 0;
+	}
 	if ((rc = lay_item_key(out, item, s, err)) < 0) {
 		char why[LAY_ERR_MSG];
 

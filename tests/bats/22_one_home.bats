@@ -114,3 +114,35 @@ size_matches() {
 	run $T cat "$MNT/Orders/s/z.json"
 	assert_output '{"PK":"s","SK":"z","c":3}'
 }
+
+@test "in a partition with a long name, an item's short name gives its sort key; the content gives the partition key" {
+	mount_ddbfs
+	new_table Orders
+	long=$(printf 'p%.0s' $(seq 1 300))
+	# the partition's long name: the key cut, "~", a hash of the key (README, Names)
+	dir=$(python3 - "$long" <<'PY'
+import sys
+M = (1 << 64) - 1
+x = 0xcbf29ce484222325
+for b in b"S" + sys.argv[1].encode():
+    x = ((x ^ b) * 0x100000001b3) & M
+x = ((x ^ (x >> 30)) * 0xbf58476d1ce4e5b9) & M
+x = ((x ^ (x >> 27)) * 0x94d049bb133111eb) & M
+print(sys.argv[1][:238] + "~%016x" % (x ^ (x >> 31)))
+PY
+)
+	$T mkdir "$MNT/Orders/$dir"
+	# the partition's value is known only from content until an item lands
+	run $T bash -c "echo '{\"v\":2}' > '$MNT/Orders/$dir/b.json'"
+	assert_failure
+	run last_error
+	assert_output --partial "must carry its partition key PK"
+	echo "{\"PK\":\"$long\",\"v\":1}" >"$MNT/Orders/$dir/a.json"
+	run $T jq -c '[.SK, .v, (.PK | length)]' "$MNT/Orders/$dir/a.json"
+	assert_output '["a",1,300]'
+	echo '{"v":3}' >"$MNT/Orders/$dir/c.json"
+	run $T jq -c '[.SK, .v, (.PK | length)]' "$MNT/Orders/$dir/c.json"
+	assert_output '["c",3,300]'
+	run $T ls "$MNT/Orders/$dir"
+	assert_output "$(printf 'a.json\nc.json')"
+}

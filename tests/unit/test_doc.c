@@ -98,6 +98,10 @@ static void test_doc__partition_name_is_checked_when_its_value_is_unknown(void)
 	CHECK_RC(put_text("{\"customer\":\"bob\",\"order\":1}", &p, &err), -EINVAL);
 	CHECK(strstr(err.msg, "alice") != NULL);
 	CHECK_RC(put_text("{\"customer\":\"alice\",\"order\":1}", &p, &err), 0);
+	/* the sort key may come from the name alone; the partition key not */
+	CHECK_RC(put_text("{\"customer\":\"alice\",\"x\":2}", &p, &err), 0);
+	CHECK_RC(put_text("{\"x\":2}", &p, &err), -EINVAL);
+	CHECK(strstr(err.msg, "partition key customer") != NULL);
 	lay_item_free(&st);
 	teardown();
 }
