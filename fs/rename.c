@@ -21,6 +21,24 @@
 #include "notify.h"
 #include "scratch.h"
 
+/* How long a rename waits for a closed file's release (ms). */
+#define RELEASE_WAIT_MS 2000
+
+/*
+ * Whether n's writers are gone, waiting a little for them: close(2)
+ * returns once its FLUSH is answered, but the RELEASE that ends the open
+ * comes after it, asynchronously, so `rsync` and editors that close a
+ * file and rename it at once find it still open for a moment.
+ */
+static int released(const fs_node *n)
+{
+	int i;
+
+	for (i = 0; i < RELEASE_WAIT_MS && n->wopen; i++)
+		usleep(1000);
+	return !n->wopen;
+}
+
 /* The file a rename replaced: its name goes, and a deferred delete it held
  * happens now (rename(2) unlinks what it replaces). */
 static void drop_replaced(fs_node *old)
@@ -271,7 +289,8 @@ void fs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_
 		dt.kind = FS_SCRATCH;
 	}
 	if (n && n->wopen && ((st.kind == FS_ITEM && dt.kind == FS_SCRATCH) ||
-			      (st.kind == FS_SCRATCH && dt.kind == FS_ITEM))) {
+			      (st.kind == FS_SCRATCH && dt.kind == FS_ITEM)) &&
+	    !released(n)) {
 		/* its writer's handle cannot follow it to the other kind */
 		rc = lay_err_set(&err, -EBUSY, "%s is open for writing: close it first", name);
 		goto out;

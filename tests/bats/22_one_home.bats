@@ -146,3 +146,24 @@ PY
 	run $T ls "$MNT/Orders/$dir"
 	assert_output "$(printf 'a.json\nc.json')"
 }
+
+@test "a scratch file renamed to an item right as its writer closes it is put, not EBUSY" {
+	mount_ddbfs
+	new_table Orders
+	$T mkdir "$MNT/Orders/p"
+	# the writer closes 0.3 s after the rename starts: rename(2) waits for
+	# the release that follows close(2) instead of failing at once
+	run $T python3 -c "
+import os, sys, threading, time
+d = sys.argv[1]
+fd = os.open(d + '/.x.tmp', os.O_CREAT | os.O_WRONLY, 0o644)
+os.write(fd, b'{\"v\":1}')
+threading.Timer(0.3, os.close, [fd]).start()
+os.rename(d + '/.x.tmp', d + '/x.json')
+print(open(d + '/x.json').read().strip())
+" "$MNT/Orders/p"
+	assert_success
+	assert_output '{"PK":"p","SK":"x","v":1}'
+	run $T ls -a "$MNT/Orders/p"
+	assert_output "$(printf '.\n..\nx.json')"
+}
