@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "b64.h"
+#include "jscan.h"
 #include "num.h"
 #include "utf8.h"
 
@@ -773,6 +774,26 @@ unsigned lay_json_max_brackets(lay_format fmt)
 	return 1 + (LAY_MAX_DEPTH - 1) + 2;
 }
 
+/* Why text is no JSON object, in the words of the incremental scanner that
+ * early errors use (where and what it expected), so that a commit says as
+ * much as a refused write: -EINVAL with that message, or 0 if the scanner
+ * finds nothing wrong but an end that comes too soon (or nothing at all). */
+static int why_invalid(const char *text, size_t len, lay_format fmt, lay_err *err)
+{
+	lay_jscan js;
+	int rc;
+
+	lay_jscan_init(&js, lay_json_max_brackets(fmt), LAY_JSCAN_OBJECT);
+	rc = lay_jscan_push(&js, text, len, err);
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		return lay_err_set(err, -EINVAL,
+				   "invalid JSON: the text ends before the item does (%zu bytes)",
+				   len);
+	return 0;
+}
+
 int lay_json_parse(lay_item *out, const char *text, size_t len, lay_format fmt, lay_err *err)
 {
 	struct scan sc = { LAY_BUF_INIT, NULL, 0, 0, 0, BAD_NONE };
@@ -791,9 +812,13 @@ int lay_json_parse(lay_item *out, const char *text, size_t len, lay_format fmt, 
 		goto out_free_scan;
 	root = cJSON_ParseWithLengthOpts(sc.san.p, sc.san.len, &end, 0);
 	if (!root) {
-		i = end && end >= sc.san.p && end <= sc.san.p + len ? (size_t)(end - sc.san.p)
-								      : len;
-		rc = at_error(err, text, i, "invalid JSON");
+		rc = why_invalid(text, len, fmt, err);
+		if (rc == 0) {
+			i = end && end >= sc.san.p && end <= sc.san.p + len
+				    ? (size_t)(end - sc.san.p)
+				    : len;
+			rc = at_error(err, text, i, "invalid JSON");
+		}
 		goto out_free_scan;
 	}
 	/* only whitespace may follow the object (require_null_terminated, by hand

@@ -449,6 +449,15 @@ static void test_json_parse__invalid_json_is_rejected(void)
 	CHECK(rejects("{\"a\":{\"S\":\"x\"}", DDB, "invalid JSON"));
 }
 
+/* A commit's message says as much as a refused write's: where and what. */
+static void test_json_parse__invalid_json_says_where_and_why(void)
+{
+	CHECK(rejects("{\"a\":}", PLAIN, "(offset 5)"));
+	CHECK(rejects("{\"a\":tru}", PLAIN, "offset"));
+	CHECK(rejects("{\"a\":1", PLAIN, "the text ends before the item does"));
+	CHECK(rejects("{\"bad", PLAIN, "the text ends before the item does"));
+}
+
 static void test_json_parse__trailing_garbage_is_rejected(void)
 {
 	CHECK(rejects("{} x", PLAIN, "after the item"));
@@ -702,6 +711,7 @@ int main(void)
 	RUN(test_json_parse__empty_attribute_name_is_rejected);
 	RUN(test_json_parse__attribute_names_up_to_65535_bytes_are_accepted);
 	RUN(test_json_parse__invalid_json_is_rejected);
+	RUN(test_json_parse__invalid_json_says_where_and_why);
 	RUN(test_json_parse__trailing_garbage_is_rejected);
 	RUN(test_json_parse__top_level_must_be_an_object);
 	RUN(test_json_parse__invalid_utf8_is_rejected);
