@@ -129,6 +129,7 @@ static int get_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	if ((rc = store_table_get(txn, c->db, c->table, &t, err)) < 0 ||
 	    (rc = target_init(&tg, &t, c->key, err)) < 0)
 		return rc;
+	tg.borrow = 1;
 	if ((rc = target_find(txn, c->db, &tg, err)) < 0)
 		goto out_free;
 	if (!tg.exists || store_ttl_expired(tg.r.meta.expires, eng_clock_now_ns(c->db->clock))) {

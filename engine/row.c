@@ -275,10 +275,13 @@ int target_find(MDB_txn *txn, eng_db *db, target *tg, lay_err *err)
 			return target_ikey(tg) < 0 ? lay_err_set(err, -ENOMEM, "out of memory") : 0;
 		if (rc < 0)
 			return rc;
-		lay_buf_reset(&tg->partbuf);
-		if (lay_buf_add(&tg->partbuf, v.mv_data, v.mv_size) < 0)
-			return lay_err_set(err, -ENOMEM, "out of memory reading a partition");
-		if ((rc = row_part_parse(&tg->prow, tg->partbuf.p, tg->partbuf.len, err)) < 0)
+		if (!tg->borrow) {
+			lay_buf_reset(&tg->partbuf);
+			if (lay_buf_add(&tg->partbuf, v.mv_data, v.mv_size) < 0)
+				return lay_err_set(err, -ENOMEM, "out of memory reading a partition");
+			v.mv_data = tg->partbuf.p;
+		}
+		if ((rc = row_part_parse(&tg->prow, v.mv_data, v.mv_size, err)) < 0)
 			return rc;
 		if (store_bytes_cmp(tg->prow.enc, tg->prow.enc_len, tg->pkenc.p, tg->pkenc.len)) {
 			/* a different partition key with the same cut LMDB key */
@@ -295,10 +298,13 @@ int target_find(MDB_txn *txn, eng_db *db, target *tg, lay_err *err)
 		return 0;
 	if (rc < 0)
 		return rc;
-	lay_buf_reset(&tg->rowbuf);
-	if (lay_buf_add(&tg->rowbuf, v.mv_data, v.mv_size) < 0)
-		return lay_err_set(err, -ENOMEM, "out of memory reading an item");
-	if ((rc = row_item_parse(&tg->r, tg->rowbuf.p, tg->rowbuf.len, db->format, err)) < 0)
+	if (!tg->borrow) {
+		lay_buf_reset(&tg->rowbuf);
+		if (lay_buf_add(&tg->rowbuf, v.mv_data, v.mv_size) < 0)
+			return lay_err_set(err, -ENOMEM, "out of memory reading an item");
+		v.mv_data = tg->rowbuf.p;
+	}
+	if ((rc = row_item_parse(&tg->r, v.mv_data, v.mv_size, db->format, err)) < 0)
 		return rc;
 	if (tg->r.fullkey &&
 	    store_bytes_cmp(tg->r.fullkey, tg->r.fullkey_len, tg->ienc->p, tg->ienc->len)) {

@@ -91,6 +91,9 @@ typedef struct target {
 	/* a partition target_write creates takes this id and metadata instead
 	 * of new ones (a re-key keeps a partition that keeps its name) */
 	const eng_dirmeta *reuse_dm;
+	/* a read transaction's target: its rows are parsed where LMDB keeps
+	 * them (stable until the transaction ends) instead of copied */
+	int borrow;
 } target;
 
 /* Check key against t's schema (-EINVAL) and encode it; t and key are
