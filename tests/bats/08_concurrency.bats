@@ -45,6 +45,11 @@ def reader(r):
                 continue
             except OSError as e:
                 errors.append("read %s: %s" % (path, e)); continue
+            if text == "":
+                with lock:
+                    never = path not in acked
+                if never:
+                    continue  # created and not yet written: nothing to tear
             try:
                 item = json.loads(text)
                 assert item["SK"] == name[:-5] and len(item["pad"]) >= 100
