@@ -62,6 +62,8 @@ typedef struct fs_node {
 	/* Memory objects' metadata (pending items and partitions). */
 	uint32_t mode, uid, gid;
 	int64_t mtime_ns, ctime_ns, atime_ns;
+	int owner_known;        /* a partition: mode, uid, gid are the engine's,
+	                         * as last read (kept when it is emptied) */
 	uint64_t ino;           /* st_ino of memory and generated objects (inode.h) */
 	off_t size;             /* items: the size last reported */
 	uint32_t keygen;        /* changes with its name or key (atomic) */

@@ -9,6 +9,18 @@
 #include "node.h"
 #include "scratch.h"
 
+/* Keep what the engine says of partition n's mode and owner, for when its
+ * last item goes and it lives on in memory (fs_part_keep). Needs fs.lock. */
+static void remember_owner(fs_node *n, const eng_dirmeta *dm)
+{
+	if (n->mem)
+		return;
+	n->mode = dm->mode & 07777;
+	n->uid = dm->uid;
+	n->gid = dm->gid;
+	n->owner_known = 1;
+}
+
 static int part_getattr(fs_node *n, struct stat *st, lay_err *err)
 {
 	eng_dirmeta dm;
@@ -26,6 +38,7 @@ static int part_getattr(fs_node *n, struct stat *st, lay_err *err)
 		st->st_ino = n->ino;
 	else
 		n->ino = st->st_ino;
+	remember_owner(n, &dm);
 	pthread_mutex_unlock(&fs.lock);
 	return 0;
 }
@@ -41,7 +54,12 @@ static int part_lookup(fs_node *dir, const char *name, fs_target *t, fs_node **o
 	rc = t->pk.type ? eng_part_get(fs.db, NULL, dir->table, &t->pk, &dm, err) : -ENOENT;
 	if (rc == 0) {
 		fs_attr_dir(st, &dm);
-		return (*out = fs_node_lookup(dir, name, t)) ? 0 : -ENOMEM;
+		if (!(*out = fs_node_lookup(dir, name, t)))
+			return -ENOMEM;
+		pthread_mutex_lock(&fs.lock);
+		remember_owner(*out, &dm);
+		pthread_mutex_unlock(&fs.lock);
+		return 0;
 	}
 	if (rc != -ENOENT || fs_scratch_lstat(dir, name, st) != 0 || !S_ISDIR(st->st_mode))
 		return rc;

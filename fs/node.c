@@ -191,7 +191,16 @@ void fs_part_keep(fuse_req_t req, fs_node *dir)
 		return;
 	pthread_mutex_lock(&fs.lock);
 	if (!dir->mem && dir->parent) {
+		uint32_t mode = dir->mode, uid = dir->uid, gid = dir->gid;
+		int known = dir->owner_known;
+
 		fs_attr_init_mem(dir, req, 0755);
+		if (known) {
+			/* emptied, it stays what it was (chmod, chown) */
+			dir->mode = mode;
+			dir->uid = uid;
+			dir->gid = gid;
+		}
 		fs_node_mem_link(fs_node_of(dir->parent), dir);
 	}
 	pthread_mutex_unlock(&fs.lock);

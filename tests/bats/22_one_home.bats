@@ -167,3 +167,21 @@ print(open(d + '/x.json').read().strip())
 	run $T ls -a "$MNT/Orders/p"
 	assert_output "$(printf '.\n..\nx.json')"
 }
+
+@test "a partition emptied by rm keeps its mode and owner, and so does its next first item" {
+	mount_ddbfs
+	new_table Orders
+	$T mkdir "$MNT/Orders/q"
+	echo '{"a":1}' >"$MNT/Orders/q/x.json"
+	$T chmod 750 "$MNT/Orders/q"
+	$T chown 1000:1000 "$MNT/Orders/q"
+	$T rm "$MNT/Orders/q/x.json"
+	run $T stat -c '%a %u %g' "$MNT/Orders/q"
+	assert_output "750 1000 1000"
+	echo '{"a":2}' >"$MNT/Orders/q/y.json"
+	run $T stat -c '%a %u %g' "$MNT/Orders/q"
+	assert_output "750 1000 1000"
+	$T mv "$MNT/Orders/q/y.json" "$MNT/Orders/q/y.json.bak" # renamed away: a scratch file
+	run $T stat -c '%a %u %g' "$MNT/Orders/q"
+	assert_output "750 1000 1000"
+}
