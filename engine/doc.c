@@ -85,14 +85,16 @@ int eng_doc_settle(eng_db *db, eng_req *req, const char *table, lay_item *item, 
 	eng_table_info ti;
 	int rc;
 
-	if ((rc = eng_table_get(db, req, table, &ti, err)) < 0 ||
-	    (rc = settle(item, &ti.schema, p, key, err)) < 0)
+	if ((rc = eng_table_get(db, req, table, &ti, err)) < 0)
 		return rc;
-	return lay_item_validate(item, &ti.schema, err);
+	return settle(item, &ti.schema, p, key, err);
 }
 
-int eng_doc_parse(eng_db *db, eng_req *req, const char *table, const char *text, size_t len, lay_format fmt,
-		  const eng_place *p, lay_item *out, lay_key *key, lay_err *err)
+/* eng_doc_parse, and with validate != 0 the size and key checks of the
+ * put too (which a put does itself: only a check ahead of it needs them). */
+static int doc_parse(eng_db *db, eng_req *req, const char *table, const char *text, size_t len,
+		     lay_format fmt, const eng_place *p, lay_item *out, lay_key *key, int validate,
+		     lay_err *err)
 {
 	eng_table_info ti;
 	int rc;
@@ -102,7 +104,13 @@ int eng_doc_parse(eng_db *db, eng_req *req, const char *table, const char *text,
 	    (rc = lay_json_parse(out, text ? text : "", len, fmt, err)) < 0 ||
 	    (rc = settle(out, &ti.schema, p, key, err)) < 0)
 		return rc;
-	return lay_item_validate(out, &ti.schema, err);
+	return validate ? lay_item_validate(out, &ti.schema, err) : 0;
+}
+
+int eng_doc_parse(eng_db *db, eng_req *req, const char *table, const char *text, size_t len, lay_format fmt,
+		  const eng_place *p, lay_item *out, lay_key *key, lay_err *err)
+{
+	return doc_parse(db, req, table, text, len, fmt, p, out, key, 0, err);
 }
 
 int eng_key_render(eng_db *db, eng_req *req, const char *table, const lay_key *key, lay_buf *out, lay_err *err)
@@ -198,7 +206,7 @@ int eng_draft_check(eng_db *db, eng_req *req, eng_draft *d, const char *table, l
 	forget_item(d);
 	d->tag = tag;
 	d->item = (lay_item)LAY_ITEM_INIT;
-	rc = eng_doc_parse(db, req, table, text, tlen, fmt, p, &d->item, &key, err);
+	rc = doc_parse(db, req, table, text, tlen, fmt, p, &d->item, &key, 1, err);
 	d->checked = rc == 0;
 	if (rc < 0)
 		lay_item_free(&d->item);

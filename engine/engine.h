@@ -514,12 +514,13 @@ typedef struct eng_place {
 } eng_place;
 
 /*
- * Settle the key of item, written at place p of table, and validate it
- * (lay_item_validate). What the path gives is set into the item
- * (lay_item_set_key: missing key attributes are added, present ones must
- * agree); under a long name the item must carry its key attributes, and
- * they must give back the names on the path. *key borrows from item.
- * -ENOENT (no table), -EINVAL with the reason, -EFBIG, -ENOMEM.
+ * Settle the key of item, written at place p of table. What the path gives
+ * is set into the item (lay_item_set_key: missing key attributes are added,
+ * present ones must agree); under a long name the item must carry its key
+ * attributes, and they must give back the names on the path. *key borrows
+ * from item. The item's size is not checked here: eng_item_put checks it
+ * (eng_draft_check too). -ENOENT (no table), -EINVAL with the reason,
+ * -ENOMEM.
  */
 int eng_doc_settle(eng_db *db, eng_req *req, const char *table, lay_item *item, const eng_place *p,
 		   lay_key *key, lay_err *err);

@@ -61,14 +61,6 @@ static int table_value(const eng_table_info *ti, const char *name, lay_buf *out)
 	return rc == -ENOTSUP ? -ENODATA : rc;
 }
 
-/* An empty value is "" (lay_buf's p stays NULL until something is added). */
-static int value_done(lay_buf *out, int rc)
-{
-	if (rc == 0 && !out->p)
-		rc = lay_buf_add(out, "", 0);
-	return rc;
-}
-
 int eng_table_option_get(eng_db *db, eng_req *req, const char *table, const char *name, lay_buf *out,
 			 lay_err *err)
 {
@@ -77,7 +69,7 @@ int eng_table_option_get(eng_db *db, eng_req *req, const char *table, const char
 
 	if ((rc = eng_table_get(db, req, table, &ti, err)) < 0)
 		return rc;
-	return value_done(out, table_value(&ti, name, out));
+	return table_value(&ti, name, out);
 }
 
 /* 1 if cur holds exactly the len bytes of value. */

@@ -262,6 +262,20 @@ static int target_ikey(target *tg)
 	return 0;
 }
 
+/* Make v, a row the transaction found, one the target may keep: a copy in
+ * buf, since a later write of the same transaction may move LMDB's pages;
+ * a read transaction's target uses LMDB's bytes as they are. */
+static int keep_row(const target *tg, lay_buf *buf, MDB_val *v, lay_err *err)
+{
+	if (tg->borrow)
+		return 0;
+	lay_buf_reset(buf);
+	if (lay_buf_add(buf, v->mv_data, v->mv_size) < 0)
+		return lay_err_set(err, -ENOMEM, "out of memory reading a row");
+	v->mv_data = buf->p;
+	return 0;
+}
+
 int target_find(MDB_txn *txn, eng_db *db, target *tg, lay_err *err)
 {
 	MDB_val v;
@@ -275,13 +289,8 @@ int target_find(MDB_txn *txn, eng_db *db, target *tg, lay_err *err)
 			return target_ikey(tg) < 0 ? lay_err_set(err, -ENOMEM, "out of memory") : 0;
 		if (rc < 0)
 			return rc;
-		if (!tg->borrow) {
-			lay_buf_reset(&tg->partbuf);
-			if (lay_buf_add(&tg->partbuf, v.mv_data, v.mv_size) < 0)
-				return lay_err_set(err, -ENOMEM, "out of memory reading a partition");
-			v.mv_data = tg->partbuf.p;
-		}
-		if ((rc = row_part_parse(&tg->prow, v.mv_data, v.mv_size, err)) < 0)
+		if ((rc = keep_row(tg, &tg->partbuf, &v, err)) < 0 ||
+		    (rc = row_part_parse(&tg->prow, v.mv_data, v.mv_size, err)) < 0)
 			return rc;
 		if (store_bytes_cmp(tg->prow.enc, tg->prow.enc_len, tg->pkenc.p, tg->pkenc.len)) {
 			/* a different partition key with the same cut LMDB key */
@@ -298,13 +307,8 @@ int target_find(MDB_txn *txn, eng_db *db, target *tg, lay_err *err)
 		return 0;
 	if (rc < 0)
 		return rc;
-	if (!tg->borrow) {
-		lay_buf_reset(&tg->rowbuf);
-		if (lay_buf_add(&tg->rowbuf, v.mv_data, v.mv_size) < 0)
-			return lay_err_set(err, -ENOMEM, "out of memory reading an item");
-		v.mv_data = tg->rowbuf.p;
-	}
-	if ((rc = row_item_parse(&tg->r, v.mv_data, v.mv_size, db->format, err)) < 0)
+	if ((rc = keep_row(tg, &tg->rowbuf, &v, err)) < 0 ||
+	    (rc = row_item_parse(&tg->r, v.mv_data, v.mv_size, db->format, err)) < 0)
 		return rc;
 	if (tg->r.fullkey &&
 	    store_bytes_cmp(tg->r.fullkey, tg->r.fullkey_len, tg->ienc->p, tg->ienc->len)) {

@@ -215,14 +215,16 @@ static int commit(fs_fh *fh, lay_err *err)
 	if (rc < 0)
 		goto out;
 	fs_unhide_key(n->table, &key);
-	pthread_mutex_lock(&fs.lock);
-	dir = n->mem && n->parent ? fs_node_of(n->parent) : NULL;
-	pthread_mutex_unlock(&fs.lock);
-	fs_part_exists(NULL, dir); /* the partition now exists */
-	pthread_mutex_lock(&fs.lock);
-	if (n->mem)
+	if (n->mem) {
+		/* created here: it exists now, and so does a partition made by mkdir */
+		pthread_mutex_lock(&fs.lock);
+		dir = n->parent ? fs_node_of(n->parent) : NULL;
+		pthread_mutex_unlock(&fs.lock);
+		fs_part_exists(NULL, dir);
+		pthread_mutex_lock(&fs.lock);
 		fs_node_mem_unlink(n);
-	pthread_mutex_unlock(&fs.lock);
+		pthread_mutex_unlock(&fs.lock);
+	}
 	fs_attr_item(&st, &stored);
 	fs_attr_remember(n, &st);
 	/* what the kernel cached is the tool's text; ours is re-rendered */

@@ -158,6 +158,8 @@ void fs_part_exists(fuse_req_t req, fs_node *dir)
 	lay_item store = LAY_ITEM_INIT;
 	int copied;
 
+	if (!dir || !dir->mem)
+		return; /* the common case: no lock for it */
 	pthread_mutex_lock(&fs.lock);
 	copied = dir && dir->kind == FS_PART && dir->mem && dir->pk.type &&
 		 lay_value_copy(&store, &pk, &dir->pk) == 0;
