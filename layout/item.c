@@ -45,7 +45,9 @@ static struct lay_chunk *chunk_new(size_t cap)
 	return c;
 }
 
-void *lay_item_alloc(lay_item *it, size_t n)
+/* n bytes from it's arena, 8-byte aligned, left as they are (see
+ * lay_item_alloc). */
+static void *arena_take(lay_item *it, size_t n)
 {
 	struct lay_chunk *head = it->arena, *c;
 	size_t want, cap;
@@ -60,7 +62,6 @@ void *lay_item_alloc(lay_item *it, size_t n)
 	if (head && head->cap - head->used >= want) {
 		p = chunk_data(head) + head->used;
 		head->used += want;
-		memset(p, 0, n);
 		return p;
 	}
 	cap = head ? head->cap * 2 : CHUNK_FIRST;
@@ -78,7 +79,6 @@ void *lay_item_alloc(lay_item *it, size_t n)
 		} else {
 			it->arena = c;
 		}
-		memset(chunk_data(c), 0, n);
 		return chunk_data(c);
 	}
 	c = chunk_new(cap);
@@ -87,8 +87,16 @@ void *lay_item_alloc(lay_item *it, size_t n)
 	c->next = head;
 	it->arena = c;
 	c->used = want;
-	memset(chunk_data(c), 0, n);
 	return chunk_data(c);
+}
+
+void *lay_item_alloc(lay_item *it, size_t n)
+{
+	void *p = arena_take(it, n);
+
+	if (p)
+		memset(p, 0, n ? n : 1);
+	return p;
 }
 
 char *lay_item_strdup(lay_item *it, const void *p, size_t len)
@@ -97,7 +105,7 @@ char *lay_item_strdup(lay_item *it, const void *p, size_t len)
 
 	if (len == SIZE_MAX)
 		return NULL;
-	s = lay_item_alloc(it, len + 1);
+	s = arena_take(it, len + 1);
 	if (!s)
 		return NULL;
 	if (len)

@@ -7,12 +7,14 @@
 #include <string.h>
 
 #include "b64.h"
+#include "word8.h"
 
 /* Rendering. Every function appends to b and returns 0 or -ENOMEM; the
  * public ones cut b back to where it was on failure. */
 
-/* The letter of c's two-character escape (\n ...), or 0. */
-static char short_escape(unsigned char c)
+/* The letter of c's two-character escape (\n ...), 'u' for \u00XX, or 0
+ * for a byte copied as it is. */
+static char escape_of(unsigned char c)
 {
 	switch (c) {
 	case '"':
@@ -30,40 +32,57 @@ static char short_escape(unsigned char c)
 	case '\f':
 		return 'f';
 	}
-	return 0;
+	return c < 0x20 || c == 0x7F ? 'u' : 0;
+}
+
+/* Bytes of s[0..len) from the start that need no escape. Strings are most
+ * of an item and few need escapes: eight bytes are tested at a time. */
+static size_t plain_run(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w = lay_w8_load(s + i);
+
+		if (lay_w8_below(w, 0x20) | lay_w8_has(w, '"') | lay_w8_has(w, '\\') |
+		    lay_w8_has(w, 0x7F))
+			break;
+	}
+	while (i < len && !escape_of((unsigned char)s[i]))
+		i++;
+	return i;
 }
 
 int lay_json_quote(lay_buf *out, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i, run = 0;
+	size_t i = 0;
 
-	if (len == 0)
-		return lay_buf_add(out, "\"\"", 2);
 	if (lay_buf_addc(out, '"') < 0)
 		return -ENOMEM;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		char esc[7] = "\\u00", letter = short_escape(c);
+	while (i < len) {
+		size_t run = plain_run(s + i, len - i);
+		char esc[7] = "\\u00", letter;
 		size_t elen = 2;
 
-		if (letter) {
-			esc[1] = letter;
-		} else if (c < 0x20 || c == 0x7F) {
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
+		if (lay_buf_add(out, s + i, run) < 0)
+			return -ENOMEM;
+		i += run;
+		if (i == len)
+			break;
+		letter = escape_of((unsigned char)s[i]);
+		if (letter == 'u') {
+			esc[4] = hex[(unsigned char)s[i] >> 4];
+			esc[5] = hex[s[i] & 15];
 			elen = 6;
 		} else {
-			continue;
+			esc[1] = letter;
 		}
-		/* bytes that need no escape are copied in runs */
-		if (lay_buf_add(out, s + run, i - run) < 0 || lay_buf_add(out, esc, elen) < 0)
+		if (lay_buf_add(out, esc, elen) < 0)
 			return -ENOMEM;
-		run = i + 1;
+		i++;
 	}
-	if (lay_buf_add(out, s + run, len - run) < 0 || lay_buf_addc(out, '"') < 0)
-		return -ENOMEM;
-	return 0;
+	return lay_buf_addc(out, '"');
 }
 
 static int put_b64(lay_buf *b, const char *p, size_t len)

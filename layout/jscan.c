@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "word8.h"
+
 enum state {
 	ST_BOM,	      /* inside a leading byte order mark; sub bytes matched */
 	ST_TOP,	      /* before the document */
@@ -456,18 +458,11 @@ static int failed(const lay_jscan *s, lay_err *err)
 			   s->bad_line, s->bad_col, s->bad_off, what);
 }
 
-#define ONES 0x0101010101010101ull
-#define HIGHS 0x8080808080808080ull
-
 /* Whether none of the eight bytes in x ends a string's ordinary run: no
- * control byte, no byte of a multi-byte character, no '"', no '\\'. Each
- * term is the classic "some byte is less than n" or "some byte is zero",
- * exact as a yes or no. */
+ * control byte, no byte of a multi-byte character, no '"', no '\\'. */
 static int plain8(uint64_t x)
 {
-	uint64_t q = x ^ (ONES * '"'), e = x ^ (ONES * '\\');
-
-	return !((((x - ONES * 0x20) & ~x) | ((q - ONES) & ~q) | ((e - ONES) & ~e) | x) & HIGHS);
+	return !(lay_w8_below(x, 0x20) | lay_w8_has(x, '"') | lay_w8_has(x, '\\') | lay_w8_high(x));
 }
 
 int lay_jscan_push(lay_jscan *s, const char *p, size_t len, lay_err *err)
@@ -479,14 +474,8 @@ int lay_jscan_push(lay_jscan *s, const char *p, size_t len, lay_err *err)
 		if (s->state == ST_STR) {
 			/* the common run: ordinary bytes of a string, eight at a time */
 			size_t j = i;
-			uint64_t x;
-
-			while (j + 8 <= len) {
-				memcpy(&x, b + j, 8);
-				if (!plain8(x))
-					break;
+			while (j + 8 <= len && plain8(lay_w8_load(b + j)))
 				j += 8;
-			}
 			while (j < len && b[j] >= 0x20 && b[j] < 0x80 && b[j] != '"' &&
 			       b[j] != '\\')
 				j++;

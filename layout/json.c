@@ -16,6 +16,7 @@
 #include "jscan.h"
 #include "num.h"
 #include "utf8.h"
+#include "word8.h"
 
 /* The most brackets a valid item can need: ddb spends two per level
  * ({"M":{...}}) and a set one more. Deeper text is refused before cJSON
@@ -123,13 +124,24 @@ static int hex4(const char *s, size_t n)
 	return 1;
 }
 
+/* Whether none of the eight bytes in x is a control byte, '"' or '\\'. */
+static int ordinary8(uint64_t x)
+{
+	return !(lay_w8_below(x, 0x20) | lay_w8_has(x, '"') | lay_w8_has(x, '\\'));
+}
+
 /* Skip the string opening at text[i], the document's ord-th, noting the
  * first that holds \u0000, a \u without four hex digits (cJSON would read
  * it as U+0000 and cut the string there) or a raw control byte (blanked in
  * sc->san). Returns the offset after its closing quote. */
 static size_t skip_string(struct scan *sc, const char *text, size_t len, size_t i, size_t ord)
 {
-	for (i++; i < len && text[i] != '"'; i++) {
+	for (i++; i < len; i++) {
+		/* ordinary bytes, eight at a time */
+		while (i + 8 <= len && ordinary8(lay_w8_load(text + i)))
+			i += 8;
+		if (i >= len || text[i] == '"')
+			break;
 		if (sc->bad_str) {
 			if (text[i] == '\\')
 				i++;

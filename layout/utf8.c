@@ -1,6 +1,8 @@
 /* UTF-8 validity (SPEC §4, §5): names, attribute names and strings. */
 #include "utf8.h"
 
+#include "word8.h"
+
 size_t lay_utf8_seq(const unsigned char *s, size_t len)
 {
 	size_t n, i;
@@ -35,6 +37,11 @@ int lay_utf8_valid(const char *s, size_t len)
 	size_t i = 0, n;
 
 	while (i < len) {
+		/* ASCII, most text, is skipped eight bytes at a time */
+		if (i + 8 <= len && !lay_w8_high(lay_w8_load(p + i))) {
+			i += 8;
+			continue;
+		}
 		if ((n = lay_utf8_seq(p + i, len - i)) == 0)
 			return 0;
 		i += n;

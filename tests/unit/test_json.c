@@ -681,6 +681,91 @@ static void test_json_quote__escapes_quotes_backslashes_and_control_characters(v
 	lay_buf_free(&b);
 }
 
+/* The escape of byte c as JSON text, one byte at a time (the reference). */
+static size_t escape_ref(char *out, unsigned char c)
+{
+	static const char shorts[] = "\"\"\\\\\nn\tt\rr\bb\ff";
+	size_t k;
+
+	for (k = 0; shorts[k]; k += 2)
+		if ((unsigned char)shorts[k] == c)
+			return (size_t)sprintf(out, "\\%c", shorts[k + 1]);
+	if (c < 0x20 || c == 0x7f)
+		return (size_t)sprintf(out, "\\u%04x", c);
+	out[0] = (char)c;
+	return 1;
+}
+
+/* Quoting skips ordinary bytes eight at a time: every byte, at every place
+ * of a string longer than two words, is escaped as one at a time would. */
+static void test_json_quote__every_byte_at_every_offset_matches_a_bytewise_quote(void)
+{
+	lay_buf b = LAY_BUF_INIT;
+	char s[21], want[64];
+	unsigned c;
+	size_t at, k, n;
+	int bad = 0;
+
+	for (c = 0; c < 256; c++) {
+		for (at = 0; at < sizeof(s); at++) {
+			memset(s, 'a', sizeof(s));
+			s[at] = (char)c;
+			n = 0;
+			want[n++] = '"';
+			for (k = 0; k < sizeof(s); k++)
+				n += escape_ref(want + n, (unsigned char)s[k]);
+			want[n++] = '"';
+			lay_buf_reset(&b);
+			if (lay_json_quote(&b, s, sizeof(s)) < 0 || b.len != n ||
+			    memcmp(b.p, want, n) != 0)
+				bad++;
+		}
+	}
+	CHECK(bad == 0);
+	lay_buf_free(&b);
+}
+
+/* Parsing skips a string's ordinary bytes and checks UTF-8 eight at a
+ * time: a quote, a control byte, a bad or a good multi-byte character at
+ * any place of a long string is found there. */
+static void test_json_parse__string_faults_are_found_at_every_offset(void)
+{
+	static const char *const cases[] = { "\x01", "\xff", "\xc3", "\"" };
+	char text[64], val[32];
+	size_t at, k;
+	int bad = 0, good = 0;
+
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		for (at = 0; at < 20; at++) {
+			lay_item it = LAY_ITEM_INIT;
+			lay_err err = { 0, "" };
+
+			memset(val, 'v', 20);
+			val[20] = '\0';
+			val[at] = cases[k][0];
+			snprintf(text, sizeof(text), "{\"a\":\"%s\"}", val);
+			if (lay_json_parse(&it, text, strlen(text), PLAIN, &err) != -EINVAL)
+				bad++;
+			lay_item_free(&it);
+		}
+	}
+	for (at = 0; at + 2 <= 20; at++) {
+		lay_item it = LAY_ITEM_INIT;
+		lay_err err = { 0, "" };
+
+		memset(val, 'v', 20);
+		val[20] = '\0';
+		memcpy(val + at, "\xc3\xa9", 2);
+		snprintf(text, sizeof(text), "{\"a\":\"%s\"}", val);
+		if (lay_json_parse(&it, text, strlen(text), PLAIN, &err) == 0 && it.n == 1 &&
+		    it.a[0].v.len == 20 && memcmp(it.a[0].v.u.p, val, 20) == 0)
+			good++;
+		lay_item_free(&it);
+	}
+	CHECK(bad == 0);
+	CHECK(good == 19);
+}
+
 static void test_json_parse__strings_with_escapes_round_trip(void)
 {
 	CHECK(renders_as("{\"a\":\"\\/\\\"\\\\\\b\\f\\n\\r\\t\\u001F\\u0041\"}", PLAIN, PLAIN,
@@ -727,5 +812,7 @@ int main(void)
 	RUN(test_json_render_ddb_value__renders_one_value_without_newline);
 	RUN(test_json_quote__escapes_quotes_backslashes_and_control_characters);
 	RUN(test_json_parse__strings_with_escapes_round_trip);
+	RUN(test_json_quote__every_byte_at_every_offset_matches_a_bytewise_quote);
+	RUN(test_json_parse__string_faults_are_found_at_every_offset);
 	return check_done();
 }
