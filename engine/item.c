@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../layout/codec.h"
+#include "../layout/json.h"
 #include "change.h"
 #include "evq.h"
 #include "expiry.h"
@@ -115,9 +116,25 @@ struct get_ctx {
 	const char *table;
 	const lay_key *key;
 	lay_item *out;
+	lay_buf *text;       /* or the item rendered in format fmt */
+	lay_format fmt;
 	eng_meta *meta;
 	double rcu;          /* what the read cost */
 };
+
+/* Append the stored item r to text in format fmt, from a view of it. */
+static int render_row(const item_row *r, lay_format fmt, lay_buf *text, lay_err *err)
+{
+	lay_item view = LAY_ITEM_INIT;
+	int rc;
+
+	if ((rc = lay_codec_view(&view, r->data, r->data_len, err)) < 0)
+		return rc;
+	if (lay_json_render(text, &view, fmt) < 0)
+		rc = lay_err_set(err, -ENOMEM, "out of memory");
+	lay_item_free(&view);
+	return rc;
+}
 
 static int get_txn(MDB_txn *txn, void *vctx, lay_err *err)
 {
@@ -140,6 +157,8 @@ static int get_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	c->rcu = store_units_read(tg.r.meta.size);
 	if (c->out && (rc = lay_codec_decode(c->out, tg.r.data, tg.r.data_len, err)) < 0)
 		goto out_free;
+	if (c->text && (rc = render_row(&tg.r, c->fmt, c->text, err)) < 0)
+		goto out_free;
 	if (c->meta && (rc = row_len(&tg.r, c->db->format, err)) == 0)
 		*c->meta = tg.r.meta;
 out_free:
@@ -150,11 +169,28 @@ out_free:
 int eng_item_get(eng_db *db, eng_req *req, const char *table, const lay_key *key, lay_item *out,
 		 eng_meta *meta, lay_err *err)
 {
-	struct get_ctx c = { db, table, key, out, meta, 0 };
+	struct get_ctx c = { db, table, key, out, NULL, LAY_FMT_PLAIN, meta, 0 };
 	int rc;
 
 	rc = store_view_read(db, req, get_txn, &c, err);
 	store_req_charge(req, c.rcu, 0);
+	return rc;
+}
+
+int eng_item_text(eng_db *db, eng_req *req, const char *table, const lay_key *key,
+		  lay_format fmt, lay_buf *out, eng_meta *meta, lay_err *err)
+{
+	struct get_ctx c = { db, table, key, NULL, out, fmt, meta, 0 };
+	size_t at = out->len;
+	int rc;
+
+	rc = store_view_read(db, req, get_txn, &c, err);
+	store_req_charge(req, c.rcu, 0);
+	if (rc < 0 && out->len > at) {
+		/* a run over again, or a failure after rendering: as it was */
+		out->len = at;
+		out->p[at] = '\0';
+	}
 	return rc;
 }
 

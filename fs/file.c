@@ -128,15 +128,10 @@ void fs_fh_note_meta(fs_fh *fh, const eng_meta *m, unsigned which)
 /* Render the committed item of n into out. */
 static int load_item(fs_node *n, lay_buf *out, lay_err *err)
 {
-	lay_item item = LAY_ITEM_INIT;
 	lay_key key;
-	int rc;
 
 	fs_node_item_key(n, &key);
-	if ((rc = eng_item_get(fs.db, NULL, n->table, &key, &item, NULL, err)) == 0)
-		rc = lay_json_render(out, &item, fs.format);
-	lay_item_free(&item);
-	return rc;
+	return eng_item_text(fs.db, NULL, n->table, &key, fs.format, out, NULL, err);
 }
 
 /* Forget a created item whose first commit failed: it never existed. */

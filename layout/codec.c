@@ -113,6 +113,7 @@ struct dec {
 	size_t len, pos;
 	lay_item *it;
 	lay_err *err;
+	int view;             /* bytes point into p instead of being copied */
 };
 
 static int corrupt(struct dec *d, const char *why)
@@ -162,7 +163,8 @@ static int get_count(struct dec *d, size_t *out, size_t min)
 	return 0;
 }
 
-/* A length-prefixed byte string copied into the arena, NUL-terminated. */
+/* A length-prefixed byte string copied into the arena, NUL-terminated
+ * (or, for a view, where it is in the input). */
 static int get_bytes(struct dec *d, char **out, size_t *len)
 {
 	int rc = get_varint(d, len);
@@ -171,7 +173,7 @@ static int get_bytes(struct dec *d, char **out, size_t *len)
 		return rc;
 	if (*len > d->len - d->pos)
 		return corrupt(d, "truncated");
-	*out = lay_item_strdup(d->it, d->p + d->pos, *len);
+	*out = d->view ? (char *)d->p + d->pos : lay_item_strdup(d->it, d->p + d->pos, *len);
 	if (!*out)
 		return nomem(d);
 	d->pos += *len;
@@ -303,9 +305,9 @@ static int get_value(struct dec *d, lay_value *out, int depth)
 	}
 }
 
-int lay_codec_decode(lay_item *out, const void *p, size_t len, lay_err *err)
+static int decode(lay_item *out, const void *p, size_t len, int view, lay_err *err)
 {
-	struct dec d = {p, len, 0, out, err};
+	struct dec d = {p, len, 0, out, err, view};
 	int rc;
 
 	if ((rc = get_attrs(&d, &out->a, &out->n, 0)) < 0)
@@ -320,11 +322,21 @@ out_free:
 	return rc;
 }
 
+int lay_codec_decode(lay_item *out, const void *p, size_t len, lay_err *err)
+{
+	return decode(out, p, len, 0, err);
+}
+
+int lay_codec_view(lay_item *out, const void *p, size_t len, lay_err *err)
+{
+	return decode(out, p, len, 1, err);
+}
+
 /* On error, *out is untouched; whatever was decoded stays in it's arena. */
 int lay_codec_decode_value(lay_item *it, lay_value *out, size_t *used, const void *p, size_t len,
 			   lay_err *err)
 {
-	struct dec d = {p, len, 0, it, err};
+	struct dec d = {p, len, 0, it, err, 0};
 	lay_value v;
 	int rc;
 

@@ -23,6 +23,14 @@ int lay_codec_encode_value(lay_buf *out, const lay_value *v);
  */
 int lay_codec_decode(lay_item *out, const void *p, size_t len, lay_err *err);
 
+/*
+ * As lay_codec_decode, but the names, strings, numbers and binaries of *out
+ * point into p and are not NUL-terminated: a view for reading (rendering)
+ * while p lives, without copying them. Only the arrays are allocated;
+ * lay_item_free frees them.
+ */
+int lay_codec_view(lay_item *out, const void *p, size_t len, lay_err *err);
+
 /* Decode one value (as written by lay_codec_encode_value) into it's arena;
  * *used gets the bytes consumed. 0, -EINVAL or -ENOMEM. */
 int lay_codec_decode_value(lay_item *it, lay_value *out, size_t *used, const void *p,

@@ -136,6 +136,15 @@ static int put_elements(lay_buf *b, const lay_value *v, int ddb)
 	return lay_buf_addc(b, ']');
 }
 
+/* The opening {"T": of a value's type wrapper. */
+static int open_type(lay_buf *b, lay_type t)
+{
+	if (lay_buf_add(b, "{\"", 2) < 0 || lay_buf_adds(b, lay_type_name(t)) < 0 ||
+	    lay_buf_add(b, "\":", 2) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 /* A value without its ddb wrapper (plain's own wrappers included). */
 static int put_bare(lay_buf *b, const lay_value *v, int ddb)
 {
@@ -165,8 +174,7 @@ static int put_bare(lay_buf *b, const lay_value *v, int ddb)
 	case LAY_BS:
 		if (ddb)
 			return put_elements(b, v, ddb);
-		if (lay_buf_addf(b, "{\"%s\":", lay_type_name(v->type)) < 0 ||
-		    put_elements(b, v, ddb) < 0)
+		if (open_type(b, v->type) < 0 || put_elements(b, v, ddb) < 0)
 			return -ENOMEM;
 		return lay_buf_addc(b, '}');
 	}
@@ -177,7 +185,7 @@ static int put_value(lay_buf *b, const lay_value *v, int ddb)
 {
 	if (!ddb)
 		return put_bare(b, v, 0);
-	if (lay_buf_addf(b, "{\"%s\":", lay_type_name(v->type)) < 0 || put_bare(b, v, 1) < 0)
+	if (open_type(b, v->type) < 0 || put_bare(b, v, 1) < 0)
 		return -ENOMEM;
 	return lay_buf_addc(b, '}');
 }

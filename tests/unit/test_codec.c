@@ -109,6 +109,27 @@ static void test_codec__all_ten_types_round_trip(void)
 	lay_item_free(&it);
 }
 
+/* A view reads as a decoded copy does, and its strings point into the
+ * stored bytes. */
+static void test_codec__a_view_equals_the_decoded_item_and_points_into_the_input(void)
+{
+	lay_item it = LAY_ITEM_INIT, view = LAY_ITEM_INIT;
+	lay_buf enc = LAY_BUF_INIT;
+	lay_err err = { 0, "" };
+
+	build_rich(&it);
+	CHECK_RC(lay_codec_encode(&enc, &it), 0);
+	CHECK_RC(lay_codec_view(&view, enc.p, enc.len, &err), 0);
+	CHECK(lay_item_equal(&it, &view));
+	CHECK(view.n > 0 && view.a[0].name >= enc.p && view.a[0].name < enc.p + enc.len);
+	lay_item_free(&view);
+	/* a corrupt one fails as a decode does */
+	CHECK_RC(lay_codec_view(&view, enc.p, enc.len - 1, &err), -EINVAL);
+	CHECK(view.a == NULL && view.arena == NULL);
+	lay_buf_free(&enc);
+	lay_item_free(&it);
+}
+
 static void test_codec__empty_item_round_trips(void)
 {
 	lay_item it = LAY_ITEM_INIT;
@@ -488,6 +509,7 @@ static void test_codec__decode_value_of_bad_input_is_einval_and_out_untouched(vo
 int main(void)
 {
 	RUN(test_codec__all_ten_types_round_trip);
+	RUN(test_codec__a_view_equals_the_decoded_item_and_points_into_the_input);
 	RUN(test_codec__empty_item_round_trips);
 	RUN(test_codec__binary_with_nul_bytes_keeps_every_byte);
 	RUN(test_codec__attribute_order_is_kept);

@@ -134,6 +134,16 @@ static void test_item__put_get_round_trip_of_all_ten_types(void)
 	CHECK(m2.id > 0 && m2.id == m.id);
 	CHECK(m2.mode == 0644 && m2.uid == 0 && m2.gid == 0);
 	CHECK(m2.mtime_ns == m.mtime_ns && m2.mtime_ns > 0 && m2.ctime_ns == m2.mtime_ns);
+	/* as text: the same text, appended; a missing item leaves it as is */
+	lay_buf_reset(&got);
+	lay_buf_add(&got, "x", 1);
+	CHECK_RC(eng_item_text(db, NULL, TBL, &key, LAY_FMT_DDB, &got, &m2, &err), 0);
+	CHECK(got.len == ddb.len + 1 && memcmp(got.p + 1, ddb.p, ddb.len) == 0);
+	CHECK(m2.id == m.id);
+	key = dbt_key(dbt_s("u1"), dbt_s("nope"));
+	CHECK_RC(eng_item_text(db, NULL, TBL, &key, LAY_FMT_PLAIN, &got, NULL, &err), -ENOENT);
+	CHECK(got.len == ddb.len + 1);
+	key = dbt_key(dbt_s("u1"), dbt_s("a"));
 	/* out may be NULL: metadata only */
 	CHECK_RC(eng_item_get(db, NULL, TBL, &key, NULL, &m2, &err), 0);
 	CHECK(m2.id == m.id);
