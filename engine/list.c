@@ -42,6 +42,7 @@ static int part_find(MDB_txn *txn, eng_db *db, const store_table *t, const lay_v
 	key.sk.u.p = t->schema.sk_type == LAY_N ? "0" : "x";
 	if ((rc = target_init(tg, t, &key, err)) < 0)
 		return rc;
+	tg->part_only = 1;
 	if ((rc = target_find(txn, db, tg, err)) < 0)
 		return rc;
 	if (!tg->has_part) {

@@ -299,6 +299,8 @@ int target_find(MDB_txn *txn, eng_db *db, target *tg, lay_err *err)
 		}
 		tg->has_part = 1;
 		tg->pid = tg->prow.dm.id;
+		if (tg->part_only)
+			return 0;
 	}
 	if (target_ikey(tg) < 0)
 		return lay_err_set(err, -ENOMEM, "out of memory");

@@ -94,6 +94,8 @@ typedef struct target {
 	/* a read transaction's target: its rows are parsed where LMDB keeps
 	 * them (stable until the transaction ends) instead of copied */
 	int borrow;
+	/* only the partition is wanted: target_find looks up no item */
+	int part_only;
 } target;
 
 /* Check key against t's schema (-EINVAL) and encode it; t and key are
