@@ -398,6 +398,18 @@ int main(int argc, char **argv)
 			ratio_cell(b1, a1);
 			printf("\n");
 		}
+		{
+			double a1 = get(10000, "lmdb", "raw_get_random");
+			double b1 = get(1000000, "lmdb", "raw_get_random");
+
+			if (!isnan(a1) || !isnan(b1)) {
+				printf("  %-7s %-16s", "lmdb", "raw_get_random");
+				cell(a1, 0);
+				cell(b1, 0);
+				ratio_cell(b1, a1);
+				printf("   (the baseline: a raw LMDB get of the same items)\n");
+			}
+		}
 		printf("  (engine: after listing the whole table, %.1f s and %.1f s; "
 		       "DATA_DIR %.0f MB and %.0f MB)\n",
 		       get(10000, "engine", "list_all"), get(1000000, "engine", "list_all"),

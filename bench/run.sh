@@ -250,7 +250,7 @@ run_scale() {
 	local n data=$WORK/scale-data mnt=$WORK/scale-mnt
 	for n in $NS; do
 		say "scale: engine load to $n items, then cost per operation"
-		T 3600 "$B/scale" "$data" --to "$n" --k 5000 --out "$RES"
+		T 3600 "$B/scale" "$data" --to "$n" --k 5000 --raw "$WORK/scale-raw" --out "$RES"
 		echo "$n engine data_mb $(du -sm "$data" | cut -f1) MB" >>"$RES"
 		# the LMDB map in the page cache at both sizes: this measures the
 		# structures, not the disk

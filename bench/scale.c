@@ -2,12 +2,17 @@
  * given size with eng_item_put, lists it whole, then times a put, a
  * get+render and a delete there, so 1,000,000 items can be set against
  * 10,000; run.sh then mounts the data directory for the mount-level half.
- * Usage: scale DATA --to N [--k K] --out FILE */
+ * With --raw DIR, the same items are also loaded into a raw LMDB database
+ * there and K random gets of it timed: the baseline of how a bigger tree and
+ * a working set beyond the CPU's caches slow any get on this machine.
+ * Usage: scale DATA --to N [--k K] [--raw DIR] --out FILE */
 #include <errno.h>
 #include <getopt.h>
+#include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../engine/engine.h"
 #include "../layout/buf.h"
@@ -92,14 +97,74 @@ static uint64_t rng(void)
 	return rng_state;
 }
 
+static void mdb_check(int rc, const char *what)
+{
+	if (rc != 0)
+		bench_die("%s: %s", what, mdb_strerror(rc));
+}
+
+/* The raw key of item i: partition, NUL, sort key (as rawlmdb.c's). */
+static size_t raw_key(char *out, unsigned long i)
+{
+	char part[8], sk[16];
+
+	bench_item_key(part, sk, i);
+	return (size_t)sprintf(out, "%s%c%s", part, 0, sk);
+}
+
+/* Items 0..to-1 in a raw LMDB database in dir (those missing added, in
+ * batches), then k random gets of it, each in its own read transaction
+ * with the value copied out: us per get. */
+static double raw_random_get(const char *dir, unsigned long to, unsigned long k)
+{
+	char key[32], val[BENCH_ITEM_LEN + 1], copy[BENCH_ITEM_LEN + 64];
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_stat st;
+	unsigned long i;
+	double t0;
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		bench_die("mkdir %s: %s", dir, strerror(errno));
+	mdb_check(mdb_env_create(&env), "mdb_env_create");
+	mdb_check(mdb_env_set_mapsize(env, (size_t)16 << 30), "mdb_env_set_mapsize");
+	mdb_check(mdb_env_open(env, dir, MDB_NOSYNC | MDB_WRITEMAP, 0644), "mdb_env_open");
+	mdb_check(mdb_txn_begin(env, NULL, 0, &txn), "mdb_txn_begin");
+	mdb_check(mdb_dbi_open(txn, NULL, 0, &dbi), "mdb_dbi_open");
+	mdb_check(mdb_stat(txn, dbi, &st), "mdb_stat");
+	for (i = st.ms_entries; i < to; i++) {
+		MDB_val kv = { raw_key(key, i), key }, vv = { bench_item_json(val, i), val };
+
+		mdb_check(mdb_put(txn, dbi, &kv, &vv, 0), "mdb_put");
+		if ((i + 1) % 10000 == 0) {
+			mdb_check(mdb_txn_commit(txn), "mdb_txn_commit");
+			mdb_check(mdb_txn_begin(env, NULL, 0, &txn), "mdb_txn_begin");
+		}
+	}
+	mdb_check(mdb_txn_commit(txn), "mdb_txn_commit");
+	t0 = bench_now();
+	for (i = 0; i < k; i++) {
+		MDB_val kv = { raw_key(key, (unsigned long)(rng() % to)), key }, vv;
+
+		mdb_check(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), "mdb_txn_begin");
+		mdb_check(mdb_get(txn, dbi, &kv, &vv), "mdb_get");
+		memcpy(copy, vv.mv_data, vv.mv_size < sizeof(copy) ? vv.mv_size : sizeof(copy));
+		mdb_txn_abort(txn);
+	}
+	t0 = bench_now() - t0;
+	mdb_env_close(env);
+	return t0 / (double)k * 1e6;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "to", 1, NULL, 't' }, { "k", 1, NULL, 'k' }, { "out", 1, NULL, 'o' },
-		{ NULL, 0, NULL, 0 }
+		{ "raw", 1, NULL, 'r' }, { NULL, 0, NULL, 0 }
 	};
 	unsigned long to = 0, k = 5000, have = 0, i;
-	const char *out = NULL, *dir;
+	const char *out = NULL, *dir, *raw = NULL;
 	lay_buf buf = LAY_BUF_INIT;
 	eng_table_info info;
 	lay_err err = { 0 };
@@ -108,7 +173,7 @@ int main(int argc, char **argv)
 	int c, rc;
 
 	if (argc < 2 || argv[1][0] == '-')
-		bench_die("usage: scale DATA --to N [--k K] --out FILE");
+		bench_die("usage: scale DATA --to N [--k K] [--raw DIR] --out FILE");
 	dir = argv[1];
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -118,6 +183,8 @@ int main(int argc, char **argv)
 			k = strtoul(optarg, NULL, 10);
 		else if (c == 'o')
 			out = optarg;
+		else if (c == 'r')
+			raw = optarg;
 		else
 			return 2;
 	}
@@ -162,13 +229,10 @@ int main(int argc, char **argv)
 	for (i = 0; i < k; i++) {
 		char part[8], sk[16];
 		lay_key key = key_of(part, sk, (unsigned long)(rng() % to));
-		lay_item it = LAY_ITEM_INIT;
 
-		eng_check(eng_item_get(db, NULL, TABLE, &key, &it, NULL, &err), &err, "eng_item_get");
 		lay_buf_reset(&buf);
-		if (lay_json_render(&buf, &it, LAY_FMT_PLAIN) < 0)
-			bench_die("lay_json_render: out of memory");
-		lay_item_free(&it);
+		eng_check(eng_item_text(db, NULL, TABLE, &key, LAY_FMT_PLAIN, &buf, NULL, &err), &err,
+			  "eng_item_text");
 	}
 	bench_result(out, to, "engine", "eng_get_render", (bench_now() - t0) / (double)k * 1e6,
 		     "us/op");
@@ -184,5 +248,7 @@ int main(int argc, char **argv)
 		     "us/op");
 	lay_buf_free(&buf);
 	eng_db_close(db);
+	if (raw)
+		bench_result(out, to, "lmdb", "raw_get_random", raw_random_get(raw, to, k), "us/op");
 	return 0;
 }
