@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "asof.h"
 #include "catalog.h"
 #include "store.h"
 
@@ -93,10 +94,10 @@ static void *sync_main(void *arg)
 
 static int open_dbis(eng_db *db, lay_err *err)
 {
-	static const char *names[] = { "meta", "tables", "tstats", "parts",
-				       "items", "names", "log", "stream", "ttl" };
-	MDB_dbi *dbis[] = { &db->meta, &db->tables, &db->tstats, &db->parts,
-			    &db->items, &db->names, &db->log, &db->stream, &db->ttl };
+	static const char *names[] = { "meta", "tables", "tstats", "parts", "items",
+				       "names", "log", "stream", "ttl", "logkeys" };
+	MDB_dbi *dbis[] = { &db->meta, &db->tables, &db->tstats, &db->parts, &db->items,
+			    &db->names, &db->log, &db->stream, &db->ttl, &db->logkeys };
 	MDB_txn *txn;
 	uint64_t gen;
 	size_t i;
@@ -111,6 +112,8 @@ static int open_dbis(eng_db *db, lay_err *err)
 		}
 	}
 	rc = store_counter_get(txn, db, STORE_GEN, &gen, err);
+	if (rc == 0)
+		rc = asof_backfill(txn, db, err);
 	if (rc < 0) {
 		mdb_txn_abort(txn);
 		return rc;

@@ -11,6 +11,7 @@
 
 #include "../layout/codec.h"
 #include "../layout/json.h"
+#include "asof.h"
 #include "change.h"
 #include "evq.h"
 #include "expiry.h"
@@ -119,6 +120,7 @@ struct get_ctx {
 	lay_buf *text;       /* or the item rendered in format fmt */
 	lay_format fmt;
 	eng_meta *meta;
+	int64_t as_of;       /* the time read as of, or -1: now */
 	double rcu;          /* what the read cost */
 };
 
@@ -139,6 +141,7 @@ static int render_row(const item_row *r, lay_format fmt, lay_buf *text, lay_err 
 static int get_txn(MDB_txn *txn, void *vctx, lay_err *err)
 {
 	struct get_ctx *c = vctx;
+	int64_t now = eng_clock_now_ns(c->db->clock);
 	store_table t;
 	target tg;
 	int rc;
@@ -147,14 +150,17 @@ static int get_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	    (rc = target_init(&tg, &t, c->key, err)) < 0)
 		return rc;
 	tg.borrow = 1;
-	if ((rc = target_find(txn, c->db, &tg, err)) < 0)
+	rc = c->as_of < 0 ? target_find(txn, c->db, &tg, err)
+			  : asof_find(txn, c->db, &t, &tg, c->as_of, now, err);
+	if (rc < 0)
 		goto out_free;
-	if (!tg.exists || store_ttl_expired(tg.r.meta.expires, eng_clock_now_ns(c->db->clock))) {
-		c->rcu = store_units_read(0); /* looking costs, as in DynamoDB */
+	if (!tg.exists || store_ttl_expired(tg.r.meta.expires, c->as_of < 0 ? now : c->as_of)) {
+		/* looking costs, as in DynamoDB; the past is free (SPEC §10) */
+		c->rcu = c->as_of < 0 ? store_units_read(0) : 0;
 		rc = store_no_item(&t, c->key, err);
 		goto out_free;
 	}
-	c->rcu = store_units_read(tg.r.meta.size);
+	c->rcu = c->as_of < 0 ? store_units_read(tg.r.meta.size) : 0;
 	if (c->out && (rc = lay_codec_decode(c->out, tg.r.data, tg.r.data_len, err)) < 0)
 		goto out_free;
 	if (c->text && (rc = render_row(&tg.r, c->fmt, c->text, err)) < 0)
@@ -169,10 +175,11 @@ out_free:
 int eng_item_get(eng_db *db, eng_req *req, const char *table, const lay_key *key, lay_item *out,
 		 eng_meta *meta, lay_err *err)
 {
-	struct get_ctx c = { db, table, key, out, NULL, LAY_FMT_PLAIN, meta, 0 };
+	struct get_ctx c = { db, table, key, out, NULL, LAY_FMT_PLAIN, meta,
+			     store_view_as_of(req), 0 };
 	int rc;
 
-	rc = store_view_read(db, req, get_txn, &c, err);
+	rc = store_view_read_items(db, req, get_txn, &c, err);
 	store_req_charge(req, c.rcu, 0);
 	return rc;
 }
@@ -180,11 +187,11 @@ int eng_item_get(eng_db *db, eng_req *req, const char *table, const lay_key *key
 int eng_item_text(eng_db *db, eng_req *req, const char *table, const lay_key *key,
 		  lay_format fmt, lay_buf *out, eng_meta *meta, lay_err *err)
 {
-	struct get_ctx c = { db, table, key, NULL, out, fmt, meta, 0 };
+	struct get_ctx c = { db, table, key, NULL, out, fmt, meta, store_view_as_of(req), 0 };
 	size_t at = out->len;
 	int rc;
 
-	rc = store_view_read(db, req, get_txn, &c, err);
+	rc = store_view_read_items(db, req, get_txn, &c, err);
 	store_req_charge(req, c.rcu, 0);
 	if (rc < 0 && out->len > at) {
 		/* a run over again, or a failure after rendering: as it was */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "../layout/codec.h"
+#include "asof.h"
 #include "change.h"
 
 #define LOG_VERSION 1
@@ -61,6 +62,9 @@ int store_log_change(MDB_txn *txn, eng_db *db, const store_table *t, int64_t tim
 	store_be32(k, tid);
 	store_be64(k + 4, seq);
 	rc = store_append(txn, db->log, k, sizeof(k), b.p, b.len, err);
+	if (rc == 0)
+		rc = asof_index(txn, db, tid, b.p + klen_at + 4,
+				store_rd32((unsigned char *)b.p + klen_at), time_ns, seq, err);
 	lay_buf_free(&b);
 	if (rc < 0)
 		return rc;
@@ -191,6 +195,18 @@ struct trim_ctx {
 /* One batch of a trim: the oldest records of the table, while older than
  * before_ns. Records are in seq order, which is commit order, so the first
  * record new enough ends the trim. */
+/* Take the log record k, v of table t out of the index by key. */
+static int unindex(MDB_txn *txn, eng_db *db, const store_table *t, const MDB_val *k,
+		   const MDB_val *v, lay_err *err)
+{
+	asof_record rec;
+
+	if (asof_record_parse(v->mv_data, v->mv_size, &rec, NULL) < 0)
+		return 0; /* a corrupt record has no entry to find */
+	return asof_unindex(txn, db, t->tid, rec.key, rec.key_len, rec.time_ns,
+			    store_rd64((const unsigned char *)k->mv_data + 4), err);
+}
+
 static int trim_txn(MDB_txn *txn, void *vctx, lay_err *err)
 {
 	struct trim_ctx *c = vctx;
@@ -217,6 +233,10 @@ static int trim_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		if (c->trimmed == TRIM_BATCH) {
 			c->done = 0;
 			break;
+		}
+		if ((rc = unindex(txn, c->db, &t, &k, &v, err)) < 0) {
+			mdb_cursor_close(cur);
+			return rc;
 		}
 		if ((rc = mdb_cursor_del(cur, 0)) != 0)
 			break;

@@ -19,6 +19,17 @@ int store_view_read(eng_db *db, eng_req *req, store_fn fn, void *ctx, lay_err *e
 	return store_read(db, fn, ctx, err);
 }
 
+int store_view_read_items(eng_db *db, eng_req *req, store_fn fn, void *ctx, lay_err *err)
+{
+	store_req_start(req);
+	return store_read(db, fn, ctx, err);
+}
+
+int64_t store_view_as_of(const eng_req *req)
+{
+	return req && req->view == ENG_VIEW_AS_OF ? req->as_of_ns : -1;
+}
+
 int store_req_writable(eng_req *req, lay_err *err)
 {
 	store_req_start(req);

@@ -20,6 +20,14 @@ void store_req_start(eng_req *req);
  * available yet. */
 int store_view_read(eng_db *db, eng_req *req, store_fn fn, void *ctx, lay_err *err);
 
+/* As store_view_read, for the reads that know an as-of view (an item's
+ * get): runs fn in a read transaction whatever the view; fn reads the view
+ * with store_view_as_of. */
+int store_view_read_items(eng_db *db, eng_req *req, store_fn fn, void *ctx, lay_err *err);
+
+/* The time req reads as of, or -1 for the live view (req may be NULL). */
+int64_t store_view_as_of(const eng_req *req);
+
 /* Start a change: zero req's units (req may be NULL); -EROFS for an as-of
  * view, since changes are made on the live data. */
 int store_req_writable(eng_req *req, lay_err *err);

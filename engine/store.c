@@ -209,7 +209,7 @@ static int map_room(MDB_txn *txn, eng_db *db, size_t map, size_t *room, size_t *
 {
 	/* 0: LMDB's free list, 1: its main database (the names of the rest) */
 	MDB_dbi dbis[] = { 0,	      1,	 db->meta, db->tables, db->tstats, db->parts,
-			   db->items, db->names, db->log,  db->stream, db->ttl };
+			   db->items, db->names, db->log,  db->stream, db->ttl, db->logkeys };
 	size_t pages = 2, i; /* the two meta pages */
 	MDB_stat st;
 	int rc;

@@ -37,7 +37,7 @@ struct eng_db {
 	char *dir;
 	int lock_fd;
 	MDB_env *env;
-	MDB_dbi meta, tables, tstats, parts, items, names, log, stream, ttl;
+	MDB_dbi meta, tables, tstats, parts, items, names, log, stream, ttl, logkeys;
 	/* held for reading by every transaction, for writing to resize the map */
 	pthread_rwlock_t maplock;
 	_Atomic size_t map_size;

@@ -165,7 +165,8 @@ static int delete_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	    (rc = store_del_prefix(txn, db->parts, k, 4, err)) < 0 ||
 	    (rc = store_del_prefix(txn, db->names, k, 4, err)) < 0 ||
 	    (rc = store_del_prefix(txn, db->stream, k, 4, err)) < 0 ||
-	    (rc = store_del_prefix(txn, db->ttl, k, 4, err)) < 0)
+	    (rc = store_del_prefix(txn, db->ttl, k, 4, err)) < 0 ||
+	    (rc = store_del_prefix(txn, db->logkeys, k, 4, err)) < 0)
 		return rc;
 	return store_del_prefix(txn, db->log, k, 4, err);
 }

@@ -1,0 +1,228 @@
+/*
+ * Items as they were at a time (SPEC §12, point-in-time recovery).
+ *
+ * A table with PITR on logs every change with the item's old and new images
+ * (log.c), keyed [tid][seq]. Beside it, "logkeys" indexes the log by key and
+ * time: [tid][key hash][time][seq], no value. The item as of T is the old
+ * image of its first change after T, or the live item when it has changed
+ * since; one cursor seek finds that change, so a read as of T costs the
+ * key's changes after T at most, never the table's history or size. The
+ * hash is 64 bits of the key's stored encoding; the log record holds the
+ * key itself, which is compared, so a collision costs a step, not a wrong
+ * answer.
+ */
+#include "asof.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "../layout/codec.h"
+#include "../layout/describe.h"
+#include "../layout/hash.h"
+
+#define IDX_LEN 28 /* tid 4, hash 8, time 8, seq 8 */
+
+uint64_t asof_key_hash(const void *enc, size_t len)
+{
+	return lay_hash64(enc, len);
+}
+
+static void idx_key(unsigned char k[IDX_LEN], uint32_t tid, uint64_t hash, int64_t time_ns,
+		    uint64_t seq)
+{
+	store_be32(k, tid);
+	store_be64(k + 4, hash);
+	store_be64(k + 12, (uint64_t)time_ns);
+	store_be64(k + 20, seq);
+}
+
+int asof_index(MDB_txn *txn, eng_db *db, uint32_t tid, const void *enc, size_t len,
+	       int64_t time_ns, uint64_t seq, lay_err *err)
+{
+	unsigned char k[IDX_LEN];
+
+	idx_key(k, tid, asof_key_hash(enc, len), time_ns, seq);
+	return store_put(txn, db->logkeys, k, sizeof(k), "", 0, err);
+}
+
+int asof_unindex(MDB_txn *txn, eng_db *db, uint32_t tid, const void *enc, size_t len,
+		 int64_t time_ns, uint64_t seq, lay_err *err)
+{
+	unsigned char k[IDX_LEN];
+	int rc;
+
+	idx_key(k, tid, asof_key_hash(enc, len), time_ns, seq);
+	rc = store_del(txn, db->logkeys, k, sizeof(k), err);
+	if (rc == -ENOENT) {
+		lay_err_clear(err);
+		rc = 0;
+	}
+	return rc;
+}
+
+int64_t asof_earliest(const store_table *t, int64_t now_ns)
+{
+	int64_t since = t->settings.pitr_since_ns;
+
+	if (!t->settings.pitr)
+		return -1;
+	return since > now_ns - ASOF_WINDOW_NS ? since : now_ns - ASOF_WINDOW_NS;
+}
+
+int asof_record_parse(const void *p, size_t len, asof_record *out, lay_err *err)
+{
+	store_rd r = { p, len, 0 };
+
+	store_getbytes(&r, 4); /* version, event, flags, has a sort key */
+	out->time_ns = (int64_t)store_get64(&r);
+	out->key_len = store_get32(&r);
+	out->key = store_getbytes(&r, out->key_len);
+	out->old_len = store_get32(&r);
+	out->old = store_getbytes(&r, out->old_len);
+	if (r.bad)
+		return lay_err_set(err, -EIO, "a change record is corrupt");
+	return 0;
+}
+
+/* Read the log record seq of table tid. */
+static int record_get(MDB_txn *txn, eng_db *db, uint32_t tid, uint64_t seq, asof_record *out,
+		      lay_err *err)
+{
+	unsigned char k[12];
+	MDB_val v;
+	int rc;
+
+	store_be32(k, tid);
+	store_be64(k + 4, seq);
+	if ((rc = store_get(txn, db->log, k, sizeof(k), &v, err)) < 0)
+		return rc == -ENOENT ? lay_err_set(err, -EIO, "the change log lost record %llu",
+						   (unsigned long long)seq)
+				     : rc;
+	return asof_record_parse(v.mv_data, v.mv_size, out, err);
+}
+
+int asof_backfill(MDB_txn *txn, eng_db *db, lay_err *err)
+{
+	MDB_cursor *cur;
+	MDB_stat st;
+	MDB_val k, v;
+	asof_record rec;
+	int rc, irc = 0;
+
+	if ((rc = mdb_stat(txn, db->logkeys, &st)) != 0 || st.ms_entries > 0)
+		return store_mdb(rc, "reading the change log's index", err);
+	if ((rc = mdb_cursor_open(txn, db->log, &cur)) != 0)
+		return store_mdb(rc, "indexing the change log", err);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const unsigned char *p = k.mv_data;
+
+		if (k.mv_size != 12 || asof_record_parse(v.mv_data, v.mv_size, &rec, NULL) < 0)
+			continue; /* what cannot be read cannot be indexed */
+		if ((irc = asof_index(txn, db, store_rd32(p), rec.key, rec.key_len, rec.time_ns,
+				      store_rd64(p + 4), err)) < 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (irc < 0)
+		return irc;
+	return rc == MDB_NOTFOUND ? 0 : store_mdb(rc, "indexing the change log", err);
+}
+
+/* The window's message. */
+static int outside(const store_table *t, int64_t as_of_ns, int64_t earliest, int64_t now_ns,
+		   lay_err *err)
+{
+	char at[40], from[40], to[40];
+
+	if (earliest < 0)
+		return lay_err_set(err, -ENOENT, "table %s keeps no history: point-in-time "
+				   "recovery is off (user.ddb.pitr)", t->name);
+	lay_time_iso(at, sizeof(at), as_of_ns);
+	lay_time_iso(from, sizeof(from), earliest);
+	lay_time_iso(to, sizeof(to), now_ns);
+	return lay_err_set(err, -ENOENT, "table %s can be read as of %s to %s, not %s", t->name,
+			   from, to, at);
+}
+
+/* tg's row as the old image of record rec, made after mtime_ns. */
+static int take_image(target *tg, const asof_record *rec, int64_t mtime_ns, lay_err *err)
+{
+	lay_item view = LAY_ITEM_INIT;
+	int rc;
+
+	memset(&tg->r, 0, sizeof(tg->r));
+	tg->exists = rec->old_len > 0;
+	if (!tg->exists)
+		return 0;
+	if ((rc = lay_codec_view(&view, rec->old, rec->old_len, err)) < 0)
+		return rc;
+	tg->r.meta.size = lay_item_size(&view);
+	lay_item_free(&view);
+	tg->r.meta.len = ROW_LEN_UNKNOWN;
+	tg->r.meta.mode = 0444;
+	tg->r.meta.mtime_ns = tg->r.meta.ctime_ns = mtime_ns;
+	tg->r.data = rec->old;
+	tg->r.data_len = rec->old_len;
+	return 0;
+}
+
+int asof_find(MDB_txn *txn, eng_db *db, const store_table *t, target *tg, int64_t as_of_ns,
+	      int64_t now_ns, lay_err *err)
+{
+	int64_t earliest = asof_earliest(t, now_ns), mtime_ns;
+	unsigned char seek[IDX_LEN];
+	lay_buf enc = LAY_BUF_INIT;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	asof_record rec;
+	int rc;
+
+	if (earliest < 0 || as_of_ns < earliest || as_of_ns > now_ns)
+		return outside(t, as_of_ns, earliest, now_ns, err);
+	if (lay_codec_encode_value(&enc, &tg->key.pk) < 0 ||
+	    (tg->composite && lay_codec_encode_value(&enc, &tg->key.sk) < 0)) {
+		rc = lay_err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	idx_key(seek, t->tid, asof_key_hash(enc.p, enc.len), as_of_ns + 1, 0);
+	if ((rc = mdb_cursor_open(txn, db->logkeys, &cur)) != 0) {
+		rc = store_mdb(rc, "reading the change log's index", err);
+		goto out;
+	}
+	k = (MDB_val){ sizeof(seek), seek };
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const unsigned char *p = k.mv_data;
+
+		if (k.mv_size != IDX_LEN || memcmp(p, seek, 12) != 0)
+			break;
+		if ((rc = record_get(txn, db, t->tid, store_rd64(p + 20), &rec, err)) < 0)
+			goto out;
+		if (rec.key_len == enc.len && memcmp(rec.key, enc.p, enc.len) == 0)
+			break; /* else another key with the same hash */
+	}
+	if (rc == MDB_NOTFOUND || (rc == 0 && (k.mv_size != IDX_LEN ||
+					       memcmp(k.mv_data, seek, 12) != 0))) {
+		/* unchanged since: the live row */
+		mdb_cursor_close(cur);
+		cur = NULL;
+		rc = target_find(txn, db, tg, err);
+		goto out;
+	}
+	if (rc) {
+		rc = store_mdb(rc, "reading the change log's index", err);
+		goto out;
+	}
+	/* the version it had then was written by the change before: when */
+	mtime_ns = t->settings.pitr_since_ns;
+	if (mdb_cursor_get(cur, &k, &v, MDB_PREV) == 0 && k.mv_size == IDX_LEN &&
+	    memcmp(k.mv_data, seek, 12) == 0)
+		mtime_ns = (int64_t)store_rd64((unsigned char *)k.mv_data + 12);
+	rc = take_image(tg, &rec, mtime_ns, err);
+out:
+	if (cur)
+		mdb_cursor_close(cur);
+	lay_buf_free(&enc);
+	return rc;
+}

@@ -1,0 +1,60 @@
+/* Private to engine/: items as they were at a time (SPEC §12, point-in-time
+ * recovery), from the change log of a table with PITR on (log.c) and its
+ * index by key and time (asof.c). */
+#ifndef ENG_ASOF_H
+#define ENG_ASOF_H
+
+#include <stdint.h>
+
+#include "../layout/err.h"
+#include "catalog.h"
+#include "row.h"
+#include "store.h"
+
+/* How long a PITR table's changes are kept, and so how far back it can be
+ * read: 35 days, as DynamoDB's recovery window. */
+#define ASOF_WINDOW_NS (35LL * 24 * 3600 * 1000000000LL)
+
+/* The index key's hash of an item key as the change log stores it (the
+ * key's values in the stored encoding, pk then sk). */
+uint64_t asof_key_hash(const void *enc, size_t len);
+
+/* Index the change seq of table tid at time_ns to the key whose stored
+ * encoding is enc (len bytes), or remove that entry (asof_unindex). */
+int asof_index(MDB_txn *txn, eng_db *db, uint32_t tid, const void *enc, size_t len,
+	       int64_t time_ns, uint64_t seq, lay_err *err);
+int asof_unindex(MDB_txn *txn, eng_db *db, uint32_t tid, const void *enc, size_t len,
+		 int64_t time_ns, uint64_t seq, lay_err *err);
+
+/* A change record's fields the index needs (pointers into its bytes). */
+typedef struct asof_record {
+	int64_t time_ns;
+	const unsigned char *key, *old;
+	size_t key_len, old_len;
+} asof_record;
+
+/* Parse the change record of len bytes at p (log.c's layout). -EIO if it is
+ * corrupt. */
+int asof_record_parse(const void *p, size_t len, asof_record *out, lay_err *err);
+
+/* Index every record of the change log when the index is empty and the log
+ * is not: a database from before the index. */
+int asof_backfill(MDB_txn *txn, eng_db *db, lay_err *err);
+
+/* The earliest time table t can be read as of, given now: -1 if PITR is
+ * off. */
+int64_t asof_earliest(const store_table *t, int64_t now_ns);
+
+/*
+ * Find tg's item (target_init'ed on t, borrowing) as it was at as_of_ns:
+ * when a change after that time holds its old image, tg->exists says
+ * whether it existed then and tg->r its image (data borrowed from the log
+ * record, metadata made for a read-only file: mode 0444, mtime the time of
+ * the change before, length unknown); without such a change, the live row
+ * is the one (target_find). -ENOENT with a message when t has PITR off or
+ * as_of_ns is outside the window [asof_earliest, now].
+ */
+int asof_find(MDB_txn *txn, eng_db *db, const store_table *t, target *tg, int64_t as_of_ns,
+	      int64_t now_ns, lay_err *err);
+
+#endif
