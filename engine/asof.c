@@ -14,11 +14,13 @@
 #include "asof.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../layout/codec.h"
 #include "../layout/describe.h"
 #include "../layout/hash.h"
+#include "../layout/keyenc.h"
 
 #define IDX_LEN 28 /* tid 4, hash 8, time 8, seq 8 */
 
@@ -224,5 +226,210 @@ out:
 	if (cur)
 		mdb_cursor_close(cur);
 	lay_buf_free(&enc);
+	return rc;
+}
+
+/* The first sequence number of table tid's log after time t_ns (the log's
+ * times grow with its numbers), by bisection over the numbers: the first
+ * record from n on is after t_ns for every n from some point on; *out =
+ * UINT64_MAX if none is. */
+static int first_after(MDB_cursor *cur, uint32_t tid, int64_t t_ns, uint64_t *out, lay_err *err)
+{
+	unsigned char k[12];
+	uint64_t lo, hi, mid;
+	MDB_val kv, v;
+	asof_record rec;
+	int rc;
+
+	*out = UINT64_MAX;
+	store_be32(k, tid + 1);
+	store_be64(k + 4, 0);
+	kv = (MDB_val){ sizeof(k), k };
+	rc = mdb_cursor_get(cur, &kv, &v, MDB_SET_RANGE);
+	rc = rc == 0 ? mdb_cursor_get(cur, &kv, &v, MDB_PREV)
+		     : mdb_cursor_get(cur, &kv, &v, MDB_LAST);
+	if (rc == MDB_NOTFOUND || (rc == 0 && (kv.mv_size != 12 ||
+					       store_rd32(kv.mv_data) != tid)))
+		return 0; /* no record */
+	if (rc)
+		return store_mdb(rc, "reading the change log", err);
+	if ((rc = asof_record_parse(v.mv_data, v.mv_size, &rec, err)) < 0)
+		return rc;
+	if (rec.time_ns <= t_ns)
+		return 0; /* nothing after */
+	hi = store_rd64((unsigned char *)kv.mv_data + 4);
+	lo = 0;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		store_be32(k, tid);
+		store_be64(k + 4, mid);
+		kv = (MDB_val){ sizeof(k), k };
+		if ((rc = mdb_cursor_get(cur, &kv, &v, MDB_SET_RANGE)) != 0)
+			return store_mdb(rc, "reading the change log", err);
+		if ((rc = asof_record_parse(v.mv_data, v.mv_size, &rec, err)) < 0)
+			return rc;
+		/* the first record from mid on is after t_ns, or not: so is
+		 * every start from mid to it */
+		if (rec.time_ns > t_ns)
+			hi = mid;
+		else
+			lo = store_rd64((unsigned char *)kv.mv_data + 4) + 1;
+	}
+	/* the first record from lo on */
+	store_be32(k, tid);
+	store_be64(k + 4, lo);
+	kv = (MDB_val){ sizeof(k), k };
+	if ((rc = mdb_cursor_get(cur, &kv, &v, MDB_SET_RANGE)) != 0)
+		return store_mdb(rc, "reading the change log", err);
+	*out = store_rd64((unsigned char *)kv.mv_data + 4);
+	return 0;
+}
+
+static int entry_cmp(const void *x, const void *y)
+{
+	const asof_entry *a = x, *b = y;
+	int c = store_bytes_cmp(a->pkenc.p, a->pkenc.len, b->pkenc.p, b->pkenc.len);
+
+	return c ? c : store_bytes_cmp(a->ienc.p, a->ienc.len, b->ienc.p, b->ienc.len);
+}
+
+static void entry_free(asof_entry *e)
+{
+	lay_buf_free(&e->pkenc);
+	lay_buf_free(&e->ienc);
+	lay_buf_free(&e->image);
+}
+
+void asof_set_free(asof_set *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		entry_free(&s->e[i]);
+	free(s->e);
+	lay_item_free(&s->arena);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Add the key of record v (its values decoded into s's arena) unless it is
+ * outside pk or of another schema than t's. */
+static int add_key(asof_set *s, const store_table *t, const lay_buf *pkenc, const MDB_val *v,
+		   lay_err *err)
+{
+	const unsigned char *b = v->mv_data;
+	asof_record rec;
+	asof_entry *e;
+	target tg;
+	lay_key key;
+	size_t used, used_sk;
+	int rc;
+
+	if (asof_record_parse(v->mv_data, v->mv_size, &rec, NULL) < 0)
+		return 0;
+	memset(&key, 0, sizeof(key));
+	if (lay_codec_decode_value(&s->arena, &key.pk, &used, rec.key, rec.key_len, NULL) < 0 ||
+	    (b[3] && lay_codec_decode_value(&s->arena, &key.sk, &used_sk, rec.key + used,
+					    rec.key_len - used, NULL) < 0))
+		return 0;
+	if (target_init(&tg, t, &key, NULL) < 0)
+		return 0; /* a key of an earlier schema */
+	if (pkenc && store_bytes_cmp(tg.pkenc.p, tg.pkenc.len, pkenc->p, pkenc->len) != 0) {
+		target_free(&tg);
+		return 0;
+	}
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		asof_entry *grown = realloc(s->e, cap * sizeof(*grown));
+
+		if (!grown) {
+			target_free(&tg);
+			return lay_err_set(err, -ENOMEM, "out of memory reading the change log");
+		}
+		s->e = grown;
+		s->cap = cap;
+	}
+	e = &s->e[s->n++];
+	memset(e, 0, sizeof(*e));
+	e->key = key;
+	rc = lay_buf_add(&e->pkenc, tg.pkenc.p, tg.pkenc.len) < 0 ||
+	     lay_buf_add(&e->ienc, tg.ienc->p, tg.ienc->len) < 0;
+	target_free(&tg);
+	return rc ? lay_err_set(err, -ENOMEM, "out of memory reading the change log") : 0;
+}
+
+/* What entry e's key was at as_of_ns. */
+static int settle(MDB_txn *txn, eng_db *db, const store_table *t, asof_entry *e,
+		  int64_t as_of_ns, int64_t now_ns, lay_err *err)
+{
+	target tg;
+	int rc;
+
+	if ((rc = target_init(&tg, t, &e->key, err)) < 0)
+		return rc;
+	tg.borrow = 1;
+	if ((rc = asof_find(txn, db, t, &tg, as_of_ns, now_ns, err)) == 0 && tg.exists) {
+		e->existed = 1;
+		e->meta = tg.r.meta;
+		if (lay_buf_add(&e->image, tg.r.data, tg.r.data_len) < 0)
+			rc = lay_err_set(err, -ENOMEM, "out of memory reading the change log");
+	}
+	target_free(&tg);
+	return rc;
+}
+
+int asof_changes(MDB_txn *txn, eng_db *db, const store_table *t, const lay_value *pk,
+		 int64_t as_of_ns, int64_t now_ns, asof_set *out, lay_err *err)
+{
+	int64_t earliest = asof_earliest(t, now_ns);
+	lay_buf pkenc = LAY_BUF_INIT;
+	unsigned char k[12];
+	MDB_cursor *cur;
+	MDB_val kv, v;
+	uint64_t seq;
+	size_t i, n;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (earliest < 0 || as_of_ns < earliest || as_of_ns > now_ns)
+		return outside(t, as_of_ns, earliest, now_ns, err);
+	if (pk && lay_keyenc(&pkenc, pk) < 0)
+		return lay_err_set(err, -ENOMEM, "out of memory");
+	if ((rc = mdb_cursor_open(txn, db->log, &cur)) != 0) {
+		lay_buf_free(&pkenc);
+		return store_mdb(rc, "reading the change log", err);
+	}
+	if ((rc = first_after(cur, t->tid, as_of_ns, &seq, err)) < 0 || seq == UINT64_MAX)
+		goto out;
+	store_be32(k, t->tid);
+	store_be64(k + 4, seq);
+	kv = (MDB_val){ sizeof(k), k };
+	for (rc = mdb_cursor_get(cur, &kv, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &kv, &v, MDB_NEXT)) {
+		if (kv.mv_size != 12 || store_rd32(kv.mv_data) != t->tid)
+			break;
+		if ((rc = add_key(out, t, pk ? &pkenc : NULL, &v, err)) < 0)
+			goto out;
+	}
+	if (rc && rc != MDB_NOTFOUND) {
+		rc = store_mdb(rc, "reading the change log", err);
+		goto out;
+	}
+	rc = 0;
+	/* one entry per key (qsort is not stable: which one stays is moot,
+	 * the key is the same), then what each was */
+	qsort(out->e, out->n, sizeof(*out->e), entry_cmp);
+	for (i = n = 0; i < out->n; i++) {
+		if (n && entry_cmp(&out->e[n - 1], &out->e[i]) == 0) {
+			entry_free(&out->e[i]);
+			continue;
+		}
+		out->e[n++] = out->e[i];
+	}
+	out->n = n;
+	for (i = 0; i < out->n && rc == 0; i++)
+		rc = settle(txn, db, t, &out->e[i], as_of_ns, now_ns, err);
+out:
+	mdb_cursor_close(cur);
+	lay_buf_free(&pkenc);
 	return rc;
 }

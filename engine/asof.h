@@ -57,4 +57,34 @@ int64_t asof_earliest(const store_table *t, int64_t now_ns);
 int asof_find(MDB_txn *txn, eng_db *db, const store_table *t, target *tg, int64_t as_of_ns,
 	      int64_t now_ns, lay_err *err);
 
+/* One key changed after the time of a set, and what it was at that time. */
+typedef struct asof_entry {
+	lay_buf pkenc, ienc; /* the key's encodings (lay_keyenc): partition key,
+			      * and the listed value (sort key, or partition key
+			      * in a table without one) */
+	lay_key key;         /* values in the set's arena */
+	int existed;         /* it held an item then: */
+	eng_meta meta;       /* its metadata (as asof_find makes it) */
+	lay_buf image;       /* its stored encoding */
+} asof_entry;
+
+/* The keys changed after a time, ordered by (pkenc, ienc). */
+typedef struct asof_set {
+	asof_entry *e;
+	size_t n, cap;
+	lay_item arena;
+} asof_set;
+
+/*
+ * The keys of table t (those in partition pk only, when pk is not NULL)
+ * with a change after as_of_ns, each with what it was then, into *out
+ * (zeroed; free with asof_set_free, also after a failure): what a listing
+ * as of that time changes in the live one. Reads the log from the first
+ * change after as_of_ns on, so it costs the changes since, not the
+ * table's history. -ENOENT as asof_find outside the window.
+ */
+int asof_changes(MDB_txn *txn, eng_db *db, const store_table *t, const lay_value *pk,
+		 int64_t as_of_ns, int64_t now_ns, asof_set *out, lay_err *err);
+void asof_set_free(asof_set *s);
+
 #endif

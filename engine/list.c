@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "../layout/codec.h"
+#include "../layout/json.h"
 #include "../layout/keyenc.h"
+#include "asof.h"
 #include "expiry.h"
 #include "req.h"
 #include "row.h"
@@ -127,6 +129,13 @@ struct list_ctx {
 	int64_t now;         /* expired items are not listed */
 	size_t n_items;      /* items listed with ENG_LIST_ITEMS ... */
 	uint64_t bytes;      /* ... and their sizes */
+	/* a listing as of a time (as_of >= 0): the live rows, but where a key
+	 * changed since (chg, next ichg) what it was then */
+	int64_t as_of;
+	asof_set chg;
+	size_t ichg;
+	MDB_txn *txn;
+	const store_table *t;
 };
 
 /* One LMDB row of a listing with the full encoding of its key. */
@@ -166,7 +175,188 @@ static int lrow_full(lrow *r, const struct list_ctx *c, size_t plen, lay_err *er
 	return 0;
 }
 
+/* Past the entries of the change set from i on that share entry i's key
+ * in this listing (an item's key; a partition's entries for partitions). */
+static size_t change_end(const struct list_ctx *c, size_t i)
+{
+	const asof_entry *a = &c->chg.e[i];
+	size_t j = i;
+
+	if (i >= c->chg.n)
+		return i;
+	if (!c->parts)
+		return i + 1;
+	while (j < c->chg.n && store_bytes_cmp(c->chg.e[j].pkenc.p, c->chg.e[j].pkenc.len,
+					       a->pkenc.p, a->pkenc.len) == 0)
+		j++;
+	return j;
+}
+
+/* The listed encoding of change entry i. */
+static const lay_buf *change_enc(const struct list_ctx *c, size_t i)
+{
+	return c->parts ? &c->chg.e[i].pkenc : &c->chg.e[i].ienc;
+}
+
+static int same_key(const struct list_ctx *c, size_t i, const unsigned char *full, size_t flen)
+{
+	const lay_buf *b = change_enc(c, i);
+
+	return store_bytes_cmp(b->p, b->len, full, flen) == 0;
+}
+
+/* Hand the callback an item as it was (change entry a): 0 go on, 1 stop. */
+static int emit_change(struct list_ctx *c, const asof_entry *a, lay_err *err)
+{
+	lay_item it = LAY_ITEM_INIT;
+	eng_meta m = a->meta;
+	eng_entry e;
+	int rc;
+
+	if (!a->existed || (c->after_enc.p && store_bytes_cmp(a->ienc.p, a->ienc.len, c->after_enc.p,
+							      c->after_enc.len) <= 0))
+		return 0;
+	memset(&e, 0, sizeof(e));
+	e.key = c->t->schema.sk_type ? &a->key.sk : &a->key.pk;
+	if ((rc = lay_codec_decode(&it, a->image.p, a->image.len, err)) < 0)
+		return rc;
+	m.len = (uint32_t)lay_json_len(&it, c->db->format);
+	e.meta = &m;
+	if (c->flags & ENG_LIST_ITEMS)
+		e.item = &it;
+	rc = c->cb(c->cbctx, &e);
+	if (rc == 0 && c->max && ++c->n == c->max)
+		rc = 1;
+	lay_item_free(&it);
+	return rc;
+}
+
+/* Whether the changes first..end (one partition's) hold the item key full. */
+static int changed(const struct list_ctx *c, size_t first, size_t end, const unsigned char *full,
+		   size_t flen)
+{
+	size_t lo = first, hi = end, mid;
+	int cmp;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		cmp = store_bytes_cmp(c->chg.e[mid].ienc.p, c->chg.e[mid].ienc.len, full, flen);
+		if (cmp == 0)
+			return 1;
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* 1 if the live partition (its row live) holds an item that has not changed
+ * since, and so was there then (the changes first..end are the
+ * partition's); 0 if not; < 0 on failure. Looks at most at one item more
+ * than changed. */
+static int live_unchanged(struct list_ctx *c, size_t first, size_t end, const part_row *live,
+			  lay_err *err)
+{
+	unsigned char prefix[12];
+	MDB_cursor *cur;
+	MDB_val k, v;
+	lrow r;
+	int rc, mrc, any = 0;
+
+	store_be32(prefix, c->t->tid);
+	store_be64(prefix + 4, live->dm.id);
+	if ((mrc = mdb_cursor_open(c->txn, c->db->items, &cur)) != 0)
+		return store_mdb(mrc, "listing", err);
+	k = (MDB_val){ sizeof(prefix), prefix };
+	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0;
+	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < 12 || memcmp(k.mv_data, prefix, 12) != 0)
+			break;
+		r.k = k;
+		r.v = v;
+		c->parts = 0; /* these are item rows */
+		rc = lrow_full(&r, c, 12, err);
+		c->parts = 1;
+		if (rc < 0) {
+			mdb_cursor_close(cur);
+			return rc;
+		}
+		if (!changed(c, first, end, r.full, r.flen)) {
+			any = 1;
+			break;
+		}
+	}
+	mdb_cursor_close(cur);
+	if (mrc != 0 && mrc != MDB_NOTFOUND)
+		return store_mdb(mrc, "listing", err);
+	return any;
+}
+
+/* Hand the callback a partition as it was: its changed keys are entries
+ * first..end; live (may be NULL) its row now. */
+static int emit_asof_part(struct list_ctx *c, size_t first, size_t end, const part_row *live,
+			  lay_err *err)
+{
+	const asof_entry *a = &c->chg.e[first];
+	eng_dirmeta dm;
+	eng_entry e;
+	size_t i;
+	int rc = 0, was = 0;
+
+	if (c->after_enc.p &&
+	    store_bytes_cmp(a->pkenc.p, a->pkenc.len, c->after_enc.p, c->after_enc.len) <= 0)
+		return 0;
+	for (i = first; i < end && !was; i++)
+		was = c->chg.e[i].existed;
+	if (!was && live && (rc = live_unchanged(c, first, end, live, err)) < 0)
+		return rc;
+	if (!was && rc != 1)
+		return 0;
+	rc = 0;
+	memset(&dm, 0, sizeof(dm));
+	if (live)
+		dm = live->dm;
+	else
+		dm.mtime_ns = dm.ctime_ns = a->meta.mtime_ns;
+	dm.mode = live ? dm.mode & ~0222u : 0555;
+	memset(&e, 0, sizeof(e));
+	e.key = &a->key.pk;
+	e.is_partition = 1;
+	e.dir = &dm;
+	rc = c->cb(c->cbctx, &e);
+	if (rc == 0 && c->max && ++c->n == c->max)
+		rc = 1;
+	return rc;
+}
+
+/* Hand the callback what changed since and lies before the key full (NULL:
+ * all that is left) and is not live now. */
+static int emit_changes_before(struct list_ctx *c, const unsigned char *full, size_t flen,
+			       lay_err *err)
+{
+	int rc = 0;
+
+	while (rc == 0 && c->ichg < c->chg.n) {
+		const lay_buf *b = change_enc(c, c->ichg);
+		size_t first = c->ichg, end;
+
+		if (full && store_bytes_cmp(b->p, b->len, full, flen) >= 0)
+			break;
+		end = change_end(c, first);
+		c->ichg = end;
+		rc = c->parts ? emit_asof_part(c, first, end, NULL, err)
+			      : emit_change(c, &c->chg.e[first], err);
+	}
+	return rc;
+}
+
 /* Hand one row to the callback: 0 go on, 1 stop, < 0 fail. */
+static int emit_changes_before(struct list_ctx *c, const unsigned char *full, size_t flen,
+			       lay_err *err);
+static int emit_asof_part(struct list_ctx *c, size_t first, size_t end, const part_row *live,
+			  lay_err *err);
+
 static int emit(struct list_ctx *c, const lrow *r, lay_err *err)
 {
 	lay_item keys = LAY_ITEM_INIT, it = LAY_ITEM_INIT;
@@ -180,6 +370,24 @@ static int emit(struct list_ctx *c, const lrow *r, lay_err *err)
 	if (c->after_enc.p &&
 	    store_bytes_cmp(r->full, r->flen, c->after_enc.p, c->after_enc.len) <= 0)
 		return 0;
+	if (c->as_of >= 0) {
+		/* what changed since, up to this row; then this row's key */
+		size_t end;
+
+		if ((rc = emit_changes_before(c, r->full, r->flen, err)) != 0)
+			return rc;
+		end = change_end(c, c->ichg);
+		if (end > c->ichg && same_key(c, c->ichg, r->full, r->flen)) {
+			size_t first = c->ichg;
+
+			c->ichg = end;
+			if (!c->parts)
+				return emit_change(c, &c->chg.e[first], err);
+			if ((rc = row_part_parse(&p, r->v.mv_data, r->v.mv_size, err)) < 0)
+				return rc;
+			return emit_asof_part(c, first, end, &p, err);
+		}
+	}
 	memset(&e, 0, sizeof(e));
 	if ((rc = lay_keydec(&keys, &kv, &used, c->ktype, r->full, r->flen)) < 0) {
 		rc = rc == -ENOMEM ? lay_err_set(err, rc, "out of memory listing")
@@ -191,14 +399,18 @@ static int emit(struct list_ctx *c, const lrow *r, lay_err *err)
 		if ((rc = row_part_parse(&p, r->v.mv_data, r->v.mv_size, err)) < 0)
 			goto out_free;
 		e.is_partition = 1;
+		if (c->as_of >= 0)
+			p.dm.mode &= ~0222u; /* the past is read-only */
 		e.dir = &p.dm;
 	} else {
 		if ((rc = row_item_parse(&ir, r->v.mv_data, r->v.mv_size, c->db->format, err)) < 0)
 			goto out_free;
-		if (store_ttl_expired(ir.meta.expires, c->now))
+		if (store_ttl_expired(ir.meta.expires, c->as_of >= 0 ? c->as_of : c->now))
 			goto out_free;
 		if ((rc = row_len(&ir, c->db->format, err)) < 0)
 			goto out_free;
+		if (c->as_of >= 0)
+			ir.meta.mode &= ~0222u;
 		e.meta = &ir.meta;
 		if (c->flags & ENG_LIST_ITEMS) {
 			if ((rc = lay_codec_decode(&it, ir.data, ir.data_len, err)) < 0)
@@ -297,13 +509,26 @@ static int list_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	lay_buf_free(&c->after_enc);
 	if ((rc = store_table_get(txn, db, c->table, &t, err)) < 0)
 		return rc;
+	c->txn = txn;
+	c->t = &t;
+	c->ichg = 0;
+	asof_set_free(&c->chg);
+	if (c->as_of >= 0 &&
+	    (rc = asof_changes(txn, db, &t, t.schema.sk_type ? c->pk : NULL, c->as_of, c->now,
+			       &c->chg, err)) < 0)
+		goto out_free;
 	store_be32(prefix, t.tid);
 	if (c->pk) {
 		rc = part_find(txn, db, &t, c->pk, &tg, err);
 		if (rc == -ENOENT && t.schema.sk_type) {
-			/* a partition without items lists nothing */
+			/* a partition without items lists nothing (now; as of a
+			 * time, what it held then) */
 			lay_err_clear(err);
-			rc = 0;
+			c->parts = 0;
+			c->ktype = t.schema.sk_type;
+			rc = c->as_of >= 0 ? emit_changes_before(c, NULL, 0, err) : 0;
+			if (rc == 1)
+				rc = 0;
 			goto out_free;
 		}
 		if (rc < 0)
@@ -351,6 +576,8 @@ static int list_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 	rc = walk(c, cur, prefix, plen, mrc, &k, &v, err);
 	mdb_cursor_close(cur);
+	if (rc == 0 && c->as_of >= 0)
+		rc = emit_changes_before(c, NULL, 0, err);
 	if (rc == 1)
 		rc = 0;
 	goto out_free;
@@ -359,6 +586,7 @@ out_nomem:
 out_free:
 	lay_buf_free(&seek);
 	target_free(&tg);
+	asof_set_free(&c->chg);
 	return rc;
 }
 
@@ -372,6 +600,7 @@ int eng_list(eng_db *db, eng_req *req, const char *table, const lay_value *pk,
 	memset(&c, 0, sizeof(c));
 	c.db = db;
 	c.now = eng_clock_now_ns(db->clock);
+	c.as_of = store_view_as_of(req);
 	c.table = table;
 	c.pk = pk;
 	c.after = after;
@@ -379,9 +608,10 @@ int eng_list(eng_db *db, eng_req *req, const char *table, const lay_value *pk,
 	c.flags = flags;
 	c.cb = cb;
 	c.cbctx = ctx;
-	rc = store_view_read(db, req, list_txn, &c, err);
-	/* a listing of items is one read of all of them, rounded once */
-	if (rc == 0 && (flags & ENG_LIST_ITEMS) && c.n_items)
+	rc = store_view_read_items(db, req, list_txn, &c, err);
+	/* a listing of items is one read of all of them, rounded once; the
+	 * past is free */
+	if (rc == 0 && (flags & ENG_LIST_ITEMS) && c.n_items && c.as_of < 0)
 		store_req_charge(req, store_units_read(c.bytes), 0);
 	lay_buf_free(&c.after_enc);
 	return rc;

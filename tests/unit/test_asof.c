@@ -3,6 +3,7 @@
  * from the live data, the window's edges, tables without PITR, and the
  * index's upkeep through trims and a table's deletion. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../engine/engine.h"
@@ -195,11 +196,210 @@ static void test_asof__many_keys_and_versions_each_read_right(void)
 	teardown();
 }
 
+/* ---- listings as of a time: a model of random changes ---- */
+
+enum { NP = 3, NS = 6, STEPS = 60 };
+
+/* The model: value of item (p, s) or -1; one copy per step. */
+static int model[STEPS + 1][NP][NS];
+static int64_t when[STEPS + 1];
+
+struct seen {
+	int got[NP][NS]; /* value listed, or -1 */
+	int parts[NP];   /* partitions listed */
+	int bad;         /* an entry that is not in order, or twice */
+	char last[16];
+};
+
+static int item_value(const lay_item *it)
+{
+	size_t i;
+
+	for (i = 0; i < it->n; i++)
+		if (strcmp(it->a[i].name, "v") == 0)
+			return atoi(it->a[i].v.u.p);
+	return -2;
+}
+
+/* A partition listing of partition p. */
+static int on_item(void *ctx, const eng_entry *e)
+{
+	struct seen *sn = ctx;
+	int p = sn->last[0] - '0', sk = atoi(e->key->u.p);
+
+	if (e->is_partition || !e->item || sk < 0 || sk >= NS || sn->got[p][sk] != -1 ||
+	    (e->meta->mode & 0222) || e->meta->len == 0)
+		sn->bad++;
+	else
+		sn->got[p][sk] = item_value(e->item);
+	return 0;
+}
+
+static int on_part(void *ctx, const eng_entry *e)
+{
+	struct seen *sn = ctx;
+	int p = e->key->u.p[1] - '0';
+
+	if (!e->is_partition || p < 0 || p >= NP || sn->parts[p] || (e->dir->mode & 0222))
+		sn->bad++;
+	else
+		sn->parts[p] = 1;
+	return 0;
+}
+
+static void test_asof__listings_at_every_time_match_a_model_of_random_changes(void)
+{
+	lay_err err = { 0, "" };
+	lay_schema sch = { 0 };
+	lay_settings st = { 0 };
+	eng_req rq = { 0 };
+	char json[96], pk[8], sk[8];
+	unsigned seed = 12345;
+	int step, p, k, bad = 0;
+
+	setup();
+	strcpy(sch.pk, "p");
+	sch.pk_type = LAY_S;
+	strcpy(sch.sk, "s");
+	sch.sk_type = LAY_N;
+	st.pitr = 1;
+	CHECK_RC(eng_table_create(db, NULL, "Comp", &sch, NULL, &err), 0);
+	CHECK_RC(eng_table_set_settings(db, NULL, "Comp", &st, &err), 0);
+	advance(1);
+	memset(model, -1, sizeof(model));
+	when[0] = eng_clock_now_ns(clk);
+	for (step = 1; step <= STEPS; step++) {
+		lay_key key;
+
+		memcpy(model[step], model[step - 1], sizeof(model[step]));
+		seed = seed * 1103515245 + 12345;
+		p = (int)(seed >> 16) % NP;
+		seed = seed * 1103515245 + 12345;
+		k = (int)(seed >> 16) % NS;
+		snprintf(pk, sizeof(pk), "p%d", p);
+		snprintf(sk, sizeof(sk), "%d", k);
+		key = dbt_key(dbt_s(pk), dbt_n(sk));
+		if (step % 4 == 3 && model[step][p][k] >= 0) {
+			CHECK_RC(eng_item_delete(db, NULL, "Comp", &key, NULL, &err), 0);
+			model[step][p][k] = -1;
+		} else {
+			lay_item it;
+			eng_event ev;
+
+			snprintf(json, sizeof(json), "{\"p\":\"%s\",\"s\":%d,\"v\":%d}", pk, k, step);
+			it = dbt_item(json);
+			CHECK_RC(eng_item_put(db, NULL, "Comp", &it, NULL, 0, &ev, NULL, &err), 0);
+			lay_item_free(&it);
+			model[step][p][k] = step;
+		}
+		when[step] = eng_clock_now_ns(clk);
+		advance(2);
+	}
+	rq.view = ENG_VIEW_AS_OF;
+	for (step = 0; step <= STEPS; step++) {
+		struct seen sn;
+
+		memset(&sn, 0, sizeof(sn));
+		memset(sn.got, -1, sizeof(sn.got));
+		rq.as_of_ns = when[step];
+		if (eng_list(db, &rq, "Comp", NULL, NULL, 0, 0, on_part, &sn, &err) != 0)
+			bad++;
+		for (p = 0; p < NP; p++) {
+			lay_value pv;
+			int any = 0;
+
+			for (k = 0; k < NS; k++)
+				any |= model[step][p][k] >= 0;
+			if (any != sn.parts[p])
+				bad++;
+			snprintf(pk, sizeof(pk), "p%d", p);
+			pv = dbt_s(pk);
+			snprintf(sn.last, sizeof(sn.last), "%d", p);
+			if (eng_list(db, &rq, "Comp", &pv, NULL, 0, ENG_LIST_ITEMS, on_item, &sn, &err) !=
+			    0)
+				bad++;
+			for (k = 0; k < NS; k++)
+				if (sn.got[p][k] != model[step][p][k])
+					bad++;
+		}
+		bad += sn.bad;
+	}
+	CHECK(bad == 0);
+	if (bad)
+		fprintf(stderr, "  %d differences from the model (last error: %s)\n", bad, err.msg);
+	teardown();
+}
+
+/* Keys listed, in order, as one string "k0 k1 ...", and the last one. */
+struct keys {
+	char all[256];
+	char last[16];
+	int n;
+};
+
+static int on_key(void *ctx, const eng_entry *e)
+{
+	struct keys *ks = ctx;
+
+	snprintf(ks->last, sizeof(ks->last), "%.*s", (int)e->key->len, e->key->u.p);
+	snprintf(ks->all + strlen(ks->all), sizeof(ks->all) - strlen(ks->all), "%s ", ks->last);
+	ks->n++;
+	return 0;
+}
+
+/* A paged listing as of a time: pages of two, each resumed after the last
+ * key of the one before, list what one listing does. */
+static void test_asof__a_paged_listing_resumes_after_its_cursor(void)
+{
+	lay_err err = { 0, "" };
+	eng_req rq = { 0 };
+	struct keys one, paged, page;
+	char json[64];
+	int i, pages = 0;
+	int64_t t;
+
+	setup();
+	advance(1);
+	for (i = 0; i < 7; i++) {
+		snprintf(json, sizeof(json), "{\"id\":\"k%d\",\"v\":%d}", i, i);
+		CHECK_RC(put(json), 0);
+	}
+	t = eng_clock_now_ns(clk);
+	advance(5);
+	for (i = 0; i < 7; i += 2) { /* half of them change; one more comes */
+		snprintf(json, sizeof(json), "{\"id\":\"k%d\",\"v\":%d}", i, 100 + i);
+		CHECK_RC(put(json), 0);
+	}
+	CHECK_RC(put("{\"id\":\"k9\",\"v\":9}"), 0);
+	rq.view = ENG_VIEW_AS_OF;
+	rq.as_of_ns = t;
+	memset(&one, 0, sizeof(one));
+	CHECK_RC(eng_list(db, &rq, TBL, NULL, NULL, 0, 0, on_key, &one, &err), 0);
+	CHECK_STR(one.all, "k0 k1 k2 k3 k4 k5 k6 ");
+	memset(&paged, 0, sizeof(paged));
+	memset(&page, 0, sizeof(page));
+	do {
+		lay_value after = dbt_s(page.last);
+
+		page.n = 0;
+		page.all[0] = '\0';
+		CHECK_RC(eng_list(db, &rq, TBL, NULL, pages ? &after : NULL, 2, 0, on_key, &page,
+				  &err), 0);
+		strcat(paged.all, page.all);
+		pages++;
+	} while (page.n == 2 && pages < 10);
+	CHECK_STR(paged.all, one.all);
+	CHECK(pages == 4);
+	teardown();
+}
+
 int main(void)
 {
 	RUN(test_asof__each_time_reads_the_version_it_had);
 	RUN(test_asof__an_item_unchanged_since_is_the_live_one);
 	RUN(test_asof__outside_the_window_or_without_pitr_is_enoent);
 	RUN(test_asof__many_keys_and_versions_each_read_right);
+	RUN(test_asof__listings_at_every_time_match_a_model_of_random_changes);
+	RUN(test_asof__a_paged_listing_resumes_after_its_cursor);
 	return check_done();
 }
