@@ -211,6 +211,18 @@ static int unescape(lay_buf *out, const char *s, size_t len, lay_err *err)
 	return 0;
 }
 
+/* A string key's text (unescaped) s of name: UTF-8 without U+0000, as a
+ * string in an item's content must be (SPEC §5). */
+static int string_ok(const char *name, const char *s, size_t len, lay_err *err)
+{
+	if (!lay_utf8_valid(s, len))
+		return lay_err_set(err, -EINVAL, "name \"%.*s\" is not valid UTF-8", SHOW, name);
+	if (memchr(s, 0, len))
+		return lay_err_set(err, -EINVAL, "name \"%.*s\" holds U+0000 (%%00), which a "
+				   "string key cannot hold", SHOW, name);
+	return 0;
+}
+
 /* Check what a value's text (unescaped) says for type t and put the key's
  * bytes into k's buffer. */
 static int check_text(lay_buf *k, const char *name, const char *s, size_t len, lay_type t,
@@ -221,9 +233,8 @@ static int check_text(lay_buf *k, const char *name, const char *s, size_t len, l
 
 	switch (t) {
 	case LAY_S:
-		if (!lay_utf8_valid(s, len))
-			return lay_err_set(err, -EINVAL, "name \"%.*s\" is not valid UTF-8",
-					   SHOW, name);
+		if ((rc = string_ok(name, s, len, err)) < 0)
+			return rc;
 		return lay_buf_add(k, s, len);
 	case LAY_N:
 		rc = lay_num_canon(k, s, len, &nerr);
@@ -257,10 +268,7 @@ static int check_prefix(const char *name, const char *s, size_t len, lay_type t,
 
 	switch (t) {
 	case LAY_S:
-		if (!lay_utf8_valid(s, len))
-			return lay_err_set(err, -EINVAL, "name \"%.*s\" is not valid UTF-8",
-					   SHOW, name);
-		return 0;
+		return string_ok(name, s, len, err);
 	case LAY_N:
 		/* a canonical number is at most 170 bytes: never a long name */
 		return lay_err_set(err, -EINVAL, "name \"%.*s\" is not a number", SHOW, name);

@@ -41,6 +41,21 @@ rejected() {
 	assert_output ""
 }
 
+@test "a name spelling U+0000 (%00) in a string key is EINVAL, as in content" {
+	run $T bash -c "echo '{\"a\":1}' > '$MNT/Orders/p/a%00b.json'"
+	assert_failure
+	assert_output --partial "Invalid argument"
+	run $T mkdir "$MNT/Orders/%00"
+	assert_failure
+	run $T mv "$MNT/Orders/p/x.json" "$MNT/Orders/p/x%00.json"
+	assert_failure
+	run $T ls -A "$MNT/Orders" "$MNT/Orders/p"
+	assert_success
+	refute_output --partial "%00"
+	run $T cat "$MNT/Orders/p/x.json"
+	assert_output "$ORIG"
+}
+
 @test "an item over 400 KB is EFBIG; exactly at the limit is fine" {
 	# PK "p" (2+1) + SK "big" (2+3) + "b" (1) + value = 409600
 	python3 -c 'import json; print(json.dumps({"b": "x" * (409600 - 9)}))' >"$TESTROOT/ok.json"
