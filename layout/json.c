@@ -31,7 +31,7 @@
 #define NESTING_TEXT "Nesting Levels have exceeded supported limits (at most " \
 	STR(LAY_MAX_DEPTH) " levels)"
 
-enum bad_string { BAD_NONE, BAD_NUL, BAD_CTRL, BAD_ESC };
+enum bad_string { BAD_NONE, BAD_NUL, BAD_CTRL, BAD_ESC, BAD_SURROGATE };
 
 struct span {
 	size_t off, len;
@@ -112,6 +112,17 @@ static int add_num(struct scan *sc, size_t off, size_t len)
 	return 0;
 }
 
+/* The value of four hex digits (checked by hex4). */
+static unsigned hex4_value(const char *s)
+{
+	unsigned v = 0;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		v = v << 4 | (unsigned)(s[i] <= '9' ? s[i] - '0' : (s[i] | 0x20) - 'a' + 10);
+	return v;
+}
+
 static int hex4(const char *s, size_t n)
 {
 	size_t i;
@@ -148,12 +159,28 @@ static size_t skip_string(struct scan *sc, const char *text, size_t len, size_t 
 			continue;
 		}
 		if (text[i] == '\\' && i + 1 < len) {
+			unsigned u = 0;
+
 			if (text[i + 1] == 'u' && !hex4(text + i + 2, len - i - 2)) {
 				sc->bad_str = ord;
 				sc->bad_why = BAD_ESC;
 			} else if (i + 6 <= len && memcmp(text + i + 1, "u0000", 5) == 0) {
 				sc->bad_str = ord;
 				sc->bad_why = BAD_NUL;
+			} else if (text[i + 1] == 'u' && (u = hex4_value(text + i + 2)) >= 0xD800 &&
+				   u <= 0xDFFF) {
+				if (u <= 0xDBFF && i + 12 <= len && text[i + 6] == '\\' &&
+				    text[i + 7] == 'u' && hex4(text + i + 8, len - i - 8) &&
+				    hex4_value(text + i + 8) >= 0xDC00 &&
+				    hex4_value(text + i + 8) <= 0xDFFF) {
+					i += 6; /* a pair: on to its second half */
+				} else {
+					/* cJSON would refuse the document; the walk
+					 * names the string instead */
+					sc->bad_str = ord;
+					sc->bad_why = BAD_SURROGATE;
+					memcpy(sc->san.p + i + 2, "0020", 4);
+				}
 			}
 			i++;
 		} else if ((unsigned char)text[i] < 0x20) {
@@ -317,6 +344,10 @@ static int take_str(struct parse *p, const char *s, size_t *len, const char *wha
 		if (p->sc->bad_why == BAD_ESC)
 			return fail(p, -EINVAL, "%s has an invalid escape: \\u needs four hex "
 				    "digits", what);
+		if (p->sc->bad_why == BAD_SURROGATE)
+			return fail(p, -EINVAL, "%s has half of a UTF-16 surrogate pair "
+				    "(\\uD800-\\uDFFF alone); write the character, or both "
+				    "halves (\\ud83d\\ude00)", what);
 		return fail(p, -EINVAL, "%s contains a raw control character; write it "
 			    "escaped (\\n, \\t, \\u001f)", what);
 	}
