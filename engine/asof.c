@@ -206,10 +206,11 @@ int asof_find(MDB_txn *txn, eng_db *db, const store_table *t, target *tg, int64_
 	}
 	if (rc == MDB_NOTFOUND || (rc == 0 && (k.mv_size != IDX_LEN ||
 					       memcmp(k.mv_data, seek, 12) != 0))) {
-		/* unchanged since: the live row */
+		/* unchanged since: the live row, read-only */
 		mdb_cursor_close(cur);
 		cur = NULL;
 		rc = target_find(txn, db, tg, err);
+		tg->r.meta.mode &= ~0222u;
 		goto out;
 	}
 	if (rc) {

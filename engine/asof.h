@@ -51,7 +51,7 @@ int64_t asof_earliest(const store_table *t, int64_t now_ns);
  * whether it existed then and tg->r its image (data borrowed from the log
  * record, metadata made for a read-only file: mode 0444, mtime the time of
  * the change before, length unknown); without such a change, the live row
- * is the one (target_find). -ENOENT with a message when t has PITR off or
+ * is the one (target_find), without its write bits. -ENOENT with a message when t has PITR off or
  * as_of_ns is outside the window [asof_earliest, now].
  */
 int asof_find(MDB_txn *txn, eng_db *db, const store_table *t, target *tg, int64_t as_of_ns,

@@ -85,7 +85,7 @@ void fs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 			return;
 		}
 	}
-	if (n->kind == FS_ITEM || (n->kind == FS_MAGIC_FILE && n->magic != FS_M_SNAPSHOTS)) {
+	if (n->kind == FS_ITEM || n->kind == FS_MAGIC_FILE) {
 		fuse_reply_err(req, ENOTDIR);
 		return;
 	}
@@ -149,7 +149,9 @@ static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 			memset(&ep, 0, sizeof(ep));
 			ep.attr = e->st;
 			n = NULL;
-			if (e->kind && !(e->kind == FS_MAGIC_FILE && e->magic == FS_M_NONE)) {
+			/* a point is made by its lookup, which gives it its time */
+			if (e->kind && e->kind != FS_POINT &&
+			    !(e->kind == FS_MAGIC_FILE && e->magic == FS_M_NONE)) {
 				need = fuse_add_direntry_plus(req, NULL, 0, name, &ep, 0);
 				if (need > rem)
 					break;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../layout/name.h"
 #include "attr.h"
@@ -73,7 +74,9 @@ static int fill_one(void *arg, const eng_entry *ent)
 	fs_dent *e;
 	int rc;
 
-	if (!ent->is_partition && !c->dir->has_sk) {
+	if (c->dir->as_of) {
+		/* the past: nothing is hidden, no memory partition */
+	} else if (!ent->is_partition && !c->dir->has_sk) {
 		lay_key key = { .pk = *ent->key };
 
 		if (fs_is_hidden(c->dir->table, &key))
@@ -105,13 +108,27 @@ static int fill_one(void *arg, const eng_entry *ent)
 		fs_attr_item(&e->st, ent->meta);
 		e->timeout = fs_expire_timeout(ent->meta);
 	}
+	if (c->dir->as_of) {
+		if (ent->is_partition) {
+			e->st.st_uid = getuid();
+			e->st.st_gid = getgid();
+		}
+		e->st.st_ino = fs_ino_past(c->dir, c->name.p);
+	}
+	return 0;
+}
+
+int fs_count_entry(void *ctx, const eng_entry *e)
+{
+	(void)e;
+	(*(int *)ctx)++;
 	return 0;
 }
 
 int fs_dirh_list(fs_dirh *d, fs_node *dir, const lay_value *pk, lay_err *err)
 {
 	fill_ctx c = { d, dir, 0, LAY_BUF_INIT };
-	int rc = eng_list(fs.db, NULL, dir->table, pk, NULL, 0, 0, fill_one, &c, err);
+	int rc = eng_list(fs.db, FS_VIEW(dir), dir->table, pk, NULL, 0, 0, fill_one, &c, err);
 
 	lay_buf_free(&c.name);
 	return rc;

@@ -131,7 +131,7 @@ static int load_item(fs_node *n, lay_buf *out, lay_err *err)
 	lay_key key;
 
 	fs_node_item_key(n, &key);
-	return eng_item_text(fs.db, NULL, n->table, &key, fs.format, out, NULL, err);
+	return eng_item_text(fs.db, FS_VIEW(n), n->table, &key, fs.format, out, NULL, err);
 }
 
 /* Forget a created item whose first commit failed: it never existed. */
@@ -328,7 +328,7 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 	}
 
 	if (n->kind == FS_TABLE || n->kind == FS_PART || n->kind == FS_ROOT ||
-	    n->kind == FS_MAGIC_DIR || (n->kind == FS_MAGIC_FILE && n->magic == FS_M_SNAPSHOTS)) {
+	    n->kind == FS_MAGIC_DIR || n->kind == FS_SNAPS || n->kind == FS_POINT) {
 		fs_fail(req, "open", n, NULL, -EISDIR, NULL);
 		return;
 	}

@@ -25,11 +25,15 @@ typedef enum fs_kind {
 	FS_SCRATCH,    /* a scratch file, directory or symlink (SPEC §6) */
 	FS_MAGIC_DIR,  /* .ddbfs */
 	FS_MAGIC_FILE, /* .table.json, .ddbfs/errors, ... */
+	FS_SNAPS,      /* a table's .snapshots (SPEC §12) */
+	FS_POINT,      /* .snapshots/@TIME: the table as of a time */
 } fs_kind;
 
 typedef enum fs_magic {
-	FS_M_NONE = 0, FS_M_TABLE_JSON, FS_M_STREAM, FS_M_SNAPSHOTS, FS_M_ERRORS, FS_M_STATS,
-	FS_M_CLOCK,
+	FS_M_NONE = 0, FS_M_TABLE_JSON, FS_M_STREAM,
+	FS_M_SNAPSHOTS, /* .snapshots is a kind (FS_SNAPS) now; the value stays
+			 * so that the generated entries keep their numbers */
+	FS_M_ERRORS, FS_M_STATS, FS_M_CLOCK,
 } fs_magic;
 
 struct fs_fh;
@@ -72,6 +76,11 @@ typedef struct fs_node {
 	 * an unlinked open file still answers getattr); -1 when none. */
 	int sfd;
 	int hides;              /* defers an item's delete (hide.c) */
+
+	/* The past (SPEC §12): a point (FS_POINT) and everything below it
+	 * show the table as of this time (ns, the end of the point's second);
+	 * 0 for the live tree. Set when the node is made, never changed. */
+	int64_t as_of;
 
 	struct fs_fh *dirty;    /* an open handle with uncommitted content */
 	int64_t hot_until_ns;   /* written lately: readers bypass the page cache */
@@ -147,6 +156,24 @@ static inline eng_req *fs_req(fuse_req_t r, eng_req *out)
 	return out;
 }
 #define FS_REQ(r) fs_req((r), &(eng_req){ 0 })
+
+/* The engine's request context to read what node n shows: NULL for the
+ * live tree (the daemon's own read), else an as-of view of n's time. */
+static inline eng_req *fs_view(const fs_node *n, eng_req *out)
+{
+	if (!n->as_of)
+		return NULL;
+	*out = (eng_req){ .view = ENG_VIEW_AS_OF, .as_of_ns = n->as_of, .source = ENG_SRC_FILE };
+	return out;
+}
+#define FS_VIEW(n) fs_view((n), &(eng_req){ 0 })
+
+/* Whether n is in the past: a point, below one, or .snapshots itself,
+ * where nothing can be changed (EROFS). */
+static inline int fs_in_past(const fs_node *n)
+{
+	return n->as_of != 0 || n->kind == FS_SNAPS;
+}
 
 /* The whole daemon. */
 typedef struct fs_state {

@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../layout/hash.h"
+
 fs_node *fs_node_of(fuse_ino_t ino)
 {
 	if (ino == FUSE_ROOT_ID)
@@ -22,6 +24,18 @@ fuse_ino_t fs_ino_of(const fs_node *n)
 	if (n == fs.root)
 		return FUSE_ROOT_ID;
 	return (fuse_ino_t)(uintptr_t)n;
+}
+
+uint64_t fs_ino_past(const fs_node *dir, const char *name)
+{
+	uint64_t h = lay_fnv1a(LAY_FNV_INIT, &dir->as_of, sizeof(dir->as_of));
+
+	if (dir->table)
+		h = lay_fnv1a(h, dir->table, strlen(dir->table) + 1);
+	if (dir->kind == FS_PART && dir->pk.type)
+		h = lay_fnv1a(h, dir->pk.u.p, dir->pk.len);
+	h = lay_hash_mix(lay_fnv1a(h, name, strlen(name)));
+	return FS_INO_PAST | (h & 0xffffffffffffull);
 }
 
 uint64_t fs_ino_new(void)
@@ -161,6 +175,7 @@ fs_node *fs_node_new(fs_node *parent, const char *name, fs_kind kind)
 			n->table = strdup(parent->table);
 			n->has_sk = parent->has_sk;
 		}
+		n->as_of = parent->as_of; /* below a point: the same past */
 	}
 	return n;
 }

@@ -16,6 +16,11 @@
  *                              and renames (find, tar and rsync see one file)
  *   FS_INO_SCRATCH | ino       scratch files: the real file's number (its
  *                              low 62 bits), kept as the host keeps it
+ *   FS_INO_PAST | h            what a point in time shows (SPEC §12): 48
+ *                              bits of a hash of the table, the object's
+ *                              name and the point's time, so a point's
+ *                              files are not the live ones (diff, cp and
+ *                              tar compare numbers) and keep their numbers
  *   FS_INO_LOCAL + n           what only this daemon knows: n < FS_INO_MEM
  *                              for generated entries (n is their fs_magic,
  *                              the same at every mount), then memory objects,
@@ -26,6 +31,7 @@
 #define FS_INO_DDBFS 2u
 #define FS_INO_ENGINE 16u
 #define FS_INO_SCRATCH 0x4000000000000000ull
+#define FS_INO_PAST 0x7ffe000000000000ull
 #define FS_INO_LOCAL 0x7fff000000000000ull
 #define FS_INO_MEM 256u
 
@@ -44,6 +50,9 @@ static inline uint64_t fs_ino_scratch(uint64_t real)
 {
 	return FS_INO_SCRATCH | (real & (FS_INO_SCRATCH - 1));
 }
+
+/* The number of the object named name in directory dir of a point. */
+uint64_t fs_ino_past(const fs_node *dir, const char *name);
 
 /* A fresh number for a memory object. Needs no lock. */
 uint64_t fs_ino_new(void);

@@ -11,6 +11,8 @@ static const fs_kind_ops *const kinds[] = {
 	[FS_SCRATCH] = &fs_scratch_ops,
 	[FS_MAGIC_DIR] = &fs_magic_dir_ops,
 	[FS_MAGIC_FILE] = &fs_magic_file_ops,
+	[FS_SNAPS] = &fs_snaps_ops,
+	[FS_POINT] = &fs_point_ops,
 };
 
 const fs_kind_ops *fs_kind_ops_of(fs_kind kind)

@@ -32,6 +32,11 @@ extern const fs_kind_ops fs_item_ops;	    /* an item file */
 extern const fs_kind_ops fs_scratch_ops;    /* a scratch file, directory or symlink */
 extern const fs_kind_ops fs_magic_dir_ops;  /* .ddbfs */
 extern const fs_kind_ops fs_magic_file_ops; /* .table.json, .ddbfs/errors, ... */
+extern const fs_kind_ops fs_snaps_ops;      /* a table's .snapshots */
+extern const fs_kind_ops fs_point_ops;      /* .snapshots/@TIME */
+
+/* kind_snap.c: append table's .snapshots entry to d (-o show_magic). */
+int fs_snaps_entry(fs_dirh *d, fs_node *table, lay_err *err);
 
 /* kind.c: the operations of kind, NULL for none. */
 const fs_kind_ops *fs_kind_ops_of(fs_kind kind);

@@ -18,7 +18,17 @@ static int item_getattr(fs_node *n, struct stat *st, lay_err *err)
 
 	if (!fs_attr_if_mem(st, n, S_IFREG)) {
 		fs_node_item_key(n, &key);
-		rc = eng_item_get(fs.db, NULL, n->table, &key, NULL, &meta, err);
+		rc = eng_item_get(fs.db, FS_VIEW(n), n->table, &key, NULL, &meta, err);
+		if (rc == 0 && n->as_of) {
+			fs_node *dir;
+
+			fs_attr_item(st, &meta);
+			pthread_mutex_lock(&fs.lock);
+			dir = fs_node_of(n->parent);
+			st->st_ino = dir ? fs_ino_past(dir, n->name) : n->ino;
+			pthread_mutex_unlock(&fs.lock);
+			return 0;
+		}
 		if (rc == -ENOENT) {
 			pthread_mutex_lock(&fs.lock); /* parent and open are its */
 			if (!n->parent && n->open) {
@@ -63,12 +73,14 @@ static int item_lookup(fs_node *dir, const char *name, fs_target *t, fs_node **o
 	int rc;
 
 	fs_target_key(t, &key);
-	rc = fs_is_hidden(dir->table, &key) ? -ENOENT : 0;
+	rc = !dir->as_of && fs_is_hidden(dir->table, &key) ? -ENOENT : 0;
 	if (rc == 0)
-		rc = eng_item_get(fs.db, NULL, dir->table, &key, NULL, &meta, err);
+		rc = eng_item_get(fs.db, FS_VIEW(dir), dir->table, &key, NULL, &meta, err);
 	if (rc < 0)
 		return rc;
 	fs_attr_item(st, &meta);
+	if (dir->as_of)
+		st->st_ino = fs_ino_past(dir, name);
 	*timeout = fs_expire_timeout(&meta);
 	if (!(n = fs_node_lookup(dir, name, t)))
 		return -ENOMEM;

@@ -64,11 +64,6 @@ static int magic_file_getattr(fs_node *n, struct stat *st, lay_err *err)
 	lay_buf out = LAY_BUF_INIT;
 	int rc;
 
-	if (n->magic == FS_M_SNAPSHOTS) {
-		fs_attr_mem(st, n, S_IFDIR);
-		st->st_mode = S_IFDIR | 0555;
-		return 0;
-	}
 	fs_attr_mem(st, n, S_IFREG);
 	st->st_mode = S_IFREG | (n->magic == FS_M_CLOCK && fs.test_clock ? 0644 : 0444);
 	if (n->magic == FS_M_STREAM) {
@@ -96,8 +91,6 @@ static int magic_file_lookup(fs_node *dir, const char *name, fs_target *t, fs_no
 	int rc;
 
 	(void)timeout;
-	if (!fs.show_magic && t->magic == FS_M_SNAPSHOTS)
-		return -ENOENT; /* backups arrive with their own issue */
 	if (!(n = fs_node_lookup(dir, name, t)))
 		return -ENOMEM;
 	if ((rc = magic_file_getattr(n, st, err)) < 0) {

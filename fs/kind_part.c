@@ -4,8 +4,12 @@
 #include "kind.h"
 
 #include <errno.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "attr.h"
+#include "dirbuf.h"
+#include "inode.h"
 #include "node.h"
 #include "scratch.h"
 
@@ -21,11 +25,40 @@ static void remember_owner(fs_node *n, const eng_dirmeta *dm)
 	n->owner_known = 1;
 }
 
+/* A partition of a point in time: it held items then (dir/name). */
+static int past_part(fs_node *dir, const char *name, const lay_value *pk, struct stat *st,
+		     lay_err *err)
+{
+	eng_dirmeta dm;
+	int n = 0, rc;
+
+	rc = eng_list(fs.db, FS_VIEW(dir), dir->table, pk, NULL, 1, 0, fs_count_entry, &n, err);
+	if (rc < 0)
+		return rc;
+	if (!n)
+		return lay_err_set(err, -ENOENT, "no such partition then");
+	memset(&dm, 0, sizeof(dm));
+	dm.mode = 0555;
+	dm.mtime_ns = dm.ctime_ns = dir->as_of;
+	fs_attr_dir(st, &dm);
+	st->st_uid = getuid();
+	st->st_gid = getgid();
+	st->st_ino = fs_ino_past(dir, name);
+	return 0;
+}
+
 static int part_getattr(fs_node *n, struct stat *st, lay_err *err)
 {
 	eng_dirmeta dm;
+	fs_node *dir;
 	int rc;
 
+	if (n->as_of) {
+		pthread_mutex_lock(&fs.lock);
+		dir = fs_node_of(n->parent);
+		pthread_mutex_unlock(&fs.lock);
+		return past_part(dir, n->name, &n->pk, st, err);
+	}
 	if (fs_attr_if_mem(st, n, S_IFDIR))
 		return 0;
 	if ((rc = eng_part_get(fs.db, NULL, n->table, &n->pk, &dm, err)) < 0)
@@ -51,6 +84,13 @@ static int part_lookup(fs_node *dir, const char *name, fs_target *t, fs_node **o
 	int rc;
 
 	(void)timeout;
+	if (dir->as_of) {
+		if (!t->pk.type)
+			return -ENOENT;
+		if ((rc = past_part(dir, name, &t->pk, st, err)) < 0)
+			return rc;
+		return (*out = fs_node_lookup(dir, name, t)) ? 0 : -ENOMEM;
+	}
 	rc = t->pk.type ? eng_part_get(fs.db, NULL, dir->table, &t->pk, &dm, err) : -ENOENT;
 	if (rc == 0) {
 		fs_attr_dir(st, &dm);
@@ -81,6 +121,8 @@ static int part_readdir(fs_node *dir, fs_dirh *d, lay_err *err)
 		rc = fs_dirh_list(d, dir, &dir->pk, err);
 	if (rc < 0 && rc != -ENOENT)
 		return rc;
+	if (dir->as_of)
+		return rc; /* the past has no scratch files */
 	return fs_dirh_scratch(d, dir, err);
 }
 

@@ -54,6 +54,8 @@ static int table_readdir(fs_node *dir, fs_dirh *d, lay_err *err)
 	for (i = 0; fs.show_magic && i < sizeof(generated) / sizeof(generated[0]); i++)
 		if ((rc = fs_dirh_add_generated(d, generated[i].name, generated[i].magic)) < 0)
 			return rc;
+	if (fs.show_magic && (rc = fs_snaps_entry(d, dir, err)) < 0)
+		return rc;
 	/* partitions made by mkdir take their place in key order */
 	d->sort_from = d->n;
 	rc = fs_dirh_list(d, dir, NULL, err);

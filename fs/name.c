@@ -16,8 +16,6 @@ static fs_magic magic_of(fs_kind dir, const char *name)
 			return FS_M_TABLE_JSON;
 		if (strcmp(name, ".stream") == 0)
 			return FS_M_STREAM;
-		if (strcmp(name, ".snapshots") == 0)
-			return FS_M_SNAPSHOTS;
 	} else if (dir == FS_MAGIC_DIR) {
 		if (strcmp(name, "errors") == 0)
 			return FS_M_ERRORS;
@@ -67,17 +65,39 @@ int fs_name_resolve(fs_target *t, const fs_node *dir, const char *name, int reso
 		t->kind = FS_TABLE;
 		return lay_table_name_check(name, len, err);
 	}
-	if (dir->kind != FS_TABLE && dir->kind != FS_PART)
+	if (dir->kind != FS_TABLE && dir->kind != FS_PART && dir->kind != FS_SNAPS &&
+	    dir->kind != FS_POINT)
 		return lay_err_set(err, -ENOTDIR, "not a directory");
 	if ((rc = eng_table_get(fs.db, NULL, dir->table, &t->ti, err)) < 0)
 		return rc;
+	if (dir->kind == FS_TABLE && strcmp(name, ".snapshots") == 0) {
+		t->kind = FS_SNAPS;
+		return 0;
+	}
+	if (dir->kind == FS_SNAPS) {
+		/* points in time; backups are not made yet */
+		if (name[0] != '@')
+			return lay_err_set(err, -ENOENT, "no backup named %s", name);
+		t->kind = FS_POINT;
+		return 0;
+	}
 
 	is_item = lay_name_is_item(name, len);
-	if (name[0] == '.' || (!is_item && !(dir->kind == FS_TABLE && t->ti.schema.sk[0]))) {
+	if (dir->as_of && (name[0] == '.' ||
+			   (!is_item && !(dir->kind == FS_POINT && t->ti.schema.sk[0]))))
+		return lay_err_set(err, -ENOENT, "a point in time holds only items");
+	if (!dir->as_of &&
+	    (name[0] == '.' || (!is_item && !(dir->kind == FS_TABLE && t->ti.schema.sk[0])))) {
 		t->kind = FS_SCRATCH;
 		return 0;
 	}
-	if (dir->kind == FS_TABLE && t->ti.schema.sk[0]) {
+	if (dir->kind == FS_POINT && t->ti.schema.sk[0]) {
+		if (is_item)
+			return lay_err_set(err, -ENOENT, "table %s has a sort key: its items "
+					   "live in partition directories", dir->table);
+		t->kind = FS_PART;
+		rc = lay_name_to_key(&nk, &t->store, name, len, t->ti.schema.pk_type, 0, err);
+	} else if (dir->kind == FS_TABLE && t->ti.schema.sk[0]) {
 		/* a table with a sort key holds partitions (and scratch files) */
 		struct stat st;
 
@@ -116,7 +136,7 @@ int fs_name_resolve(fs_target *t, const fs_node *dir, const char *name, int reso
 	t->hash = nk.hash;
 	t->key = nk.value;
 	if (t->hashed && resolve) {
-		rc = eng_resolve_hash(fs.db, NULL, dir->table,
+		rc = eng_resolve_hash(fs.db, FS_VIEW(dir), dir->table,
 				      t->kind == FS_ITEM && dir->kind == FS_PART ? &t->pk : NULL,
 				      t->hash, &t->store, &t->key, err);
 		if (rc < 0)
@@ -130,7 +150,7 @@ int fs_name_resolve(fs_target *t, const fs_node *dir, const char *name, int reso
 		/* a file of that name is a scratch file (README.md), unless a
 		 * partition of that name holds items (after a re-key): the
 		 * partition wins, the file waits behind it */
-		if (fs_scratch_lstat(dir, name, &st) == 0 && !S_ISDIR(st.st_mode) &&
+		if (!dir->as_of && fs_scratch_lstat(dir, name, &st) == 0 && !S_ISDIR(st.st_mode) &&
 		    !(t->pk.type && eng_part_get(fs.db, NULL, dir->table, &t->pk, NULL, NULL) == 0))
 			t->kind = FS_SCRATCH;
 	}

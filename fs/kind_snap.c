@@ -1,0 +1,242 @@
+/*
+ * A table's .snapshots (SPEC §12) and its points in time: with PITR on,
+ * .snapshots/@2026-11-26T10:15:00Z (or @EPOCHSECONDS) is the table as of
+ * the end of that second, a read-only tree in the table's own layout,
+ * read through the engine's as-of view. .snapshots lists the earliest and
+ * the latest point; any other second of the window opens by name.
+ */
+#include "kind.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "attr.h"
+#include "inode.h"
+#include "node.h"
+
+#define NS 1000000000LL
+#define WINDOW_NS (35LL * 24 * 3600 * NS)
+
+/* The UTC second a point's name says ("@2026-11-26T10:15:00Z" or
+ * "@1795700000"), or -1 if it says none. */
+static int64_t point_second(const char *name)
+{
+	struct tm tm;
+	const char *end;
+	char *e;
+	long long s;
+
+	if (name[0] != '@' || !name[1])
+		return -1;
+	if (name[1] >= '0' && name[1] <= '9' && !strchr(name, '-')) {
+		s = strtoll(name + 1, &e, 10);
+		return *e || s < 0 ? -1 : s;
+	}
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(name + 1, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!end || *end)
+		return -1;
+	return (int64_t)timegm(&tm);
+}
+
+/* The name of the point of second s. */
+static void point_name(char *out, size_t size, int64_t s)
+{
+	time_t t = (time_t)s;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, size, "@%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The window of table's points: the earliest and latest ns it can be read
+ * as of. -ENOENT with a message if PITR is off. */
+static int window(const char *table, int64_t *earliest, int64_t *latest, lay_err *err)
+{
+	eng_table_info ti;
+	int64_t now = eng_clock_now_ns(eng_db_clock(fs.db));
+	int rc;
+
+	if ((rc = eng_table_get(fs.db, NULL, table, &ti, err)) < 0)
+		return rc;
+	if (!ti.settings.pitr)
+		return lay_err_set(err, -ENOENT, "table %s keeps no points in time: "
+				   "user.ddb.pitr is off", table);
+	*earliest = ti.settings.pitr_since_ns > now - WINDOW_NS ? ti.settings.pitr_since_ns
+								  : now - WINDOW_NS;
+	*latest = now;
+	return 0;
+}
+
+/* The time point name of table shows: the end of its second, or now for
+ * the current second. -ENOENT outside the window or for a bad name. */
+static int point_time(const char *table, const char *name, int64_t *as_of, lay_err *err)
+{
+	int64_t s = point_second(name), earliest, latest, t;
+	int rc;
+
+	if (s < 0)
+		return lay_err_set(err, -ENOENT, "\"%s\" is not a point in time: "
+				   "@YYYY-MM-DDTHH:MM:SSZ or @EPOCHSECONDS (UTC)", name);
+	if ((rc = window(table, &earliest, &latest, err)) < 0)
+		return rc;
+	t = s * NS + (NS - 1);
+	if (t > latest)
+		t = latest;
+	if (s * NS > latest || t < earliest)
+		return lay_err_set(err, -ENOENT, "%s is outside table %s's window of points "
+				   "in time", name, table);
+	*as_of = t;
+	return 0;
+}
+
+/* A read-only directory of the past: mode, owner and times of the table. */
+static int past_dir_attr(const fs_node *dir, const char *name, const char *table, int64_t t_ns,
+			 struct stat *st, lay_err *err)
+{
+	eng_table_info ti;
+	int rc;
+
+	if ((rc = eng_table_get(fs.db, NULL, table, &ti, err)) < 0)
+		return rc;
+	fs_attr_dir(st, &ti.dir);
+	st->st_mode = S_IFDIR | (st->st_mode & 0555);
+	st->st_ino = fs_ino_past(dir, name);
+	if (t_ns) {
+		st->st_mtim.tv_sec = st->st_ctim.tv_sec = st->st_atim.tv_sec = t_ns / NS;
+		st->st_mtim.tv_nsec = st->st_ctim.tv_nsec = st->st_atim.tv_nsec = t_ns % NS;
+	}
+	return 0;
+}
+
+/* ---- .snapshots ---- */
+
+static int snaps_getattr(fs_node *n, struct stat *st, lay_err *err)
+{
+	fs_node *table;
+
+	pthread_mutex_lock(&fs.lock);
+	table = fs_node_of(n->parent);
+	pthread_mutex_unlock(&fs.lock);
+	return past_dir_attr(table, ".snapshots", n->table, 0, st, err);
+}
+
+static int snaps_lookup(fs_node *dir, const char *name, fs_target *t, fs_node **out,
+			struct stat *st, double *timeout, lay_err *err)
+{
+	int rc;
+
+	(void)timeout;
+	if ((rc = past_dir_attr(dir, name, dir->table, 0, st, err)) < 0)
+		return rc;
+	return (*out = fs_node_lookup(dir, name, t)) ? 0 : -ENOMEM;
+}
+
+static int snaps_readdir(fs_node *dir, fs_dirh *d, lay_err *err)
+{
+	int64_t earliest, latest, s[2];
+	char name[40];
+	fs_dent *e;
+	int i, rc;
+
+	rc = window(dir->table, &earliest, &latest, err);
+	if (rc == -ENOENT) {
+		lay_err_clear(err);
+		return 0; /* no points: an empty directory */
+	}
+	if (rc < 0)
+		return rc;
+	s[0] = earliest / NS;
+	s[1] = latest / NS;
+	for (i = 0; i < 2 && !(i == 1 && s[1] == s[0]); i++) {
+		point_name(name, sizeof(name), s[i]);
+		if (!(e = fs_dirh_add(d, name, strlen(name), FS_POINT)))
+			return -ENOMEM;
+		if ((rc = past_dir_attr(dir, name, dir->table, 0, &e->st, err)) < 0)
+			return rc;
+		e->timeout = fs.timeout;
+	}
+	return 0;
+}
+
+int fs_snaps_entry(fs_dirh *d, fs_node *table, lay_err *err)
+{
+	fs_dent *e = fs_dirh_add(d, ".snapshots", strlen(".snapshots"), FS_SNAPS);
+
+	if (!e)
+		return -ENOMEM;
+	e->timeout = fs.timeout;
+	return past_dir_attr(table, ".snapshots", table->table, 0, &e->st, err);
+}
+
+const fs_kind_ops fs_snaps_ops = {
+	.getattr = snaps_getattr,
+	.lookup = snaps_lookup,
+	.readdir = snaps_readdir,
+};
+
+/* ---- a point in time ---- */
+
+static int point_getattr(fs_node *n, struct stat *st, lay_err *err)
+{
+	int64_t earliest, latest;
+	fs_node *snaps;
+	int rc;
+
+	if ((rc = window(n->table, &earliest, &latest, err)) < 0)
+		return rc;
+	if (n->as_of < earliest)
+		return lay_err_set(err, -ENOENT, "%s has left table %s's window", n->name,
+				   n->table);
+	pthread_mutex_lock(&fs.lock);
+	snaps = fs_node_of(n->parent);
+	pthread_mutex_unlock(&fs.lock);
+	return past_dir_attr(snaps, n->name, n->table, n->as_of, st, err);
+}
+
+static int point_lookup(fs_node *dir, const char *name, fs_target *t, fs_node **out,
+			struct stat *st, double *timeout, lay_err *err)
+{
+	int64_t as_of = 0;
+	fs_node *n;
+	int rc;
+
+	(void)timeout;
+	if ((rc = point_time(dir->table, name, &as_of, err)) < 0 ||
+	    (rc = past_dir_attr(dir, name, dir->table, as_of, st, err)) < 0)
+		return rc;
+	/* made, timed and counted at once: no thread sees it without its
+	 * time (a name keeps the time it was first opened at) */
+	pthread_mutex_lock(&fs.lock);
+	n = fs_node_get(dir, name, FS_POINT, FS_M_NONE, NULL, NULL, t->ti.schema.sk[0] != 0);
+	if (n) {
+		if (!n->as_of)
+			n->as_of = as_of;
+		n->has_sk = t->ti.schema.sk[0] != 0;
+		n->nlookup++;
+	}
+	pthread_mutex_unlock(&fs.lock);
+	return (*out = n) ? 0 : -ENOMEM;
+}
+
+static int point_readdir(fs_node *dir, fs_dirh *d, lay_err *err)
+{
+	eng_table_info ti;
+	int rc;
+
+	if ((rc = eng_table_get(fs.db, NULL, dir->table, &ti, err)) < 0)
+		return rc;
+	pthread_mutex_lock(&fs.lock);
+	dir->has_sk = ti.schema.sk[0] != 0;
+	pthread_mutex_unlock(&fs.lock);
+	return fs_dirh_list(d, dir, NULL, err);
+}
+
+const fs_kind_ops fs_point_ops = {
+	.getattr = point_getattr,
+	.lookup = point_lookup,
+	.readdir = point_readdir,
+};

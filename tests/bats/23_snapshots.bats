@@ -1,0 +1,173 @@
+#!/usr/bin/env bats
+# SPEC §12: points in time under T/.snapshots — the table as of the end of
+# a second, read-only, in the table's own layout, with the test clock.
+
+load helpers
+
+setup() {
+	mount_ddbfs -o test_clock
+	new_table Orders
+	$T setfattr -n user.ddb.pitr -v on "$MNT/Orders"
+}
+
+# now: the mount's clock, in UTC seconds.
+now() {
+	cut -d' ' -f2 <"$MNT/.ddbfs/clock"
+}
+
+# iso SECONDS: a point's name.
+iso() {
+	date -u -d "@$1" +@%Y-%m-%dT%H:%M:%SZ
+}
+
+advance() {
+	echo "+$1" >"$MNT/.ddbfs/clock"
+}
+
+@test "each point shows the version of its time: v1, v2, then nothing" {
+	$T mkdir "$MNT/Orders/alice"
+	echo '{"v":1}' >"$MNT/Orders/alice/o1.json"
+	t1=$(now)
+	advance 60
+	echo '{"v":2}' >"$MNT/Orders/alice/o1.json"
+	t2=$(now)
+	advance 60
+	$T rm "$MNT/Orders/alice/o1.json"
+	t3=$(now)
+	advance 5
+	S=$MNT/Orders/.snapshots
+	run $T cat "$S/$(iso "$t1")/alice/o1.json"
+	assert_output '{"PK":"alice","SK":"o1","v":1}'
+	run $T cat "$S/$(iso "$t2")/alice/o1.json"
+	assert_output '{"PK":"alice","SK":"o1","v":2}'
+	run $T cat "$S/$(iso "$t3")/alice/o1.json"
+	assert_failure
+	run $T ls "$S/$(iso "$t3")"
+	assert_success
+	assert_output ""
+	# @EPOCHSECONDS names the same second
+	run $T cat "$S/@$t2/alice/o1.json"
+	assert_output '{"PK":"alice","SK":"o1","v":2}'
+	# sizes are the rendered lengths, listings the items of then
+	run $T stat -c %s "$S/$(iso "$t1")/alice/o1.json"
+	assert_output 31
+	run $T ls "$S/$(iso "$t1")" "$S/$(iso "$t1")/alice"
+	assert_output --partial "o1.json"
+	# the live table has moved on
+	run $T ls "$MNT/Orders/alice"
+	assert_output ""
+}
+
+@test ".snapshots lists the earliest and the latest point; outside the window is ENOENT" {
+	t0=$(now)
+	echo '{"v":1}' >"$MNT/Orders/x.json" 2>/dev/null || true
+	$T mkdir "$MNT/Orders/p"
+	echo '{"v":1}' >"$MNT/Orders/p/x.json"
+	advance 100
+	run $T ls "$MNT/Orders/.snapshots"
+	assert_success
+	[ "${#lines[@]}" -eq 2 ]
+	[ "${lines[0]}" = "$(iso "$t0")" ] || [ "${lines[0]}" = "$(iso $((t0 - 1)))" ]
+	[ "${lines[1]}" = "$(iso "$(now)")" ]
+	# not listed by the table, but opens by name (SPEC §3)
+	run $T ls -A "$MNT/Orders"
+	refute_output --partial ".snapshots"
+	# before PITR was on, in the future, malformed: ENOENT
+	run $T ls "$MNT/Orders/.snapshots/$(iso $((t0 - 10)))"
+	assert_failure
+	assert_output --partial "No such file"
+	run $T ls "$MNT/Orders/.snapshots/$(iso $(($(now) + 10)))"
+	assert_failure
+	for bad in @2026-13-01T00:00:00Z @yesterday @ @12x nothing; do
+		run $T ls "$MNT/Orders/.snapshots/$bad"
+		assert_failure
+	done
+	# 36 days on, the first point has left the window
+	advance $((36 * 24 * 3600))
+	run $T cat "$MNT/Orders/.snapshots/$(iso $((t0 + 50)))/p/x.json"
+	assert_failure
+	run $T cat "$MNT/Orders/.snapshots/$(iso $(($(now) - 10)))/p/x.json"
+	assert_output '{"PK":"p","SK":"x","v":1}'
+}
+
+@test "without PITR .snapshots is empty and holds no point" {
+	new_table Plain
+	run $T ls "$MNT/Plain/.snapshots"
+	assert_success
+	assert_output ""
+	run $T ls "$MNT/Plain/.snapshots/$(iso "$(now)")"
+	assert_failure
+}
+
+@test "the past is read-only: every change is EROFS and changes nothing" {
+	$T mkdir "$MNT/Orders/p"
+	echo '{"v":1}' >"$MNT/Orders/p/x.json"
+	t1=$(now)
+	advance 10
+	P=$MNT/Orders/.snapshots/$(iso "$t1")
+	run $T bash -c "echo '{\"v\":9}' > '$P/p/x.json'"
+	assert_failure
+	assert_output --partial "Read-only file system"
+	run $T bash -c "echo '{}' > '$P/p/new.json'"
+	assert_output --partial "Read-only file system"
+	run $T rm -f "$P/p/x.json"
+	assert_output --partial "Read-only file system"
+	run $T mv "$P/p/x.json" "$P/p/y.json"
+	assert_output --partial "Read-only file system"
+	run $T mv "$P/p/x.json" "$MNT/Orders/p/z.json"
+	assert_output --partial "Read-only file system"
+	run $T mkdir "$P/q"
+	assert_output --partial "Read-only file system"
+	run $T rmdir "$P/p"
+	assert_output --partial "Read-only file system"
+	run $T chmod 600 "$P/p/x.json"
+	assert_output --partial "Read-only file system"
+	run $T truncate -s 0 "$P/p/x.json"
+	assert_output --partial "Read-only file system"
+	run $T setfattr -n user.ddb.ttl -v +60 "$P/p/x.json"
+	assert_failure
+	run $T mkdir "$MNT/Orders/.snapshots/@x"
+	assert_failure
+	run $T rmdir "$MNT/Orders/.snapshots"
+	assert_output --partial "Read-only file system"
+	run $T mv "$MNT/Orders/.snapshots" "$MNT/Orders/snaps"
+	assert_output --partial "Read-only file system"
+	run last_error
+	assert_output --partial "read-only"
+	run $T cat "$P/p/x.json" "$MNT/Orders/p/x.json"
+	assert_output "$(printf '%s\n%s' '{"PK":"p","SK":"x","v":1}' '{"PK":"p","SK":"x","v":1}')"
+	run $T ls "$MNT/Orders/p"
+	assert_output "x.json"
+}
+
+@test "rsync and tar of a point give exactly its items; a second rsync sends nothing" {
+	new_table Flat "id:S"
+	$T setfattr -n user.ddb.pitr -v on "$MNT/Flat"
+	for i in 1 2 3 4 5; do echo "{\"v\":$i}" >"$MNT/Flat/k$i.json"; done
+	t1=$(now)
+	advance 10
+	echo '{"v":99}' >"$MNT/Flat/k2.json"
+	$T rm "$MNT/Flat/k4.json"
+	echo '{"v":6}' >"$MNT/Flat/k6.json"
+	P=$MNT/Flat/.snapshots/$(iso "$t1")
+	run $T rsync -a "$P/" "$TESTROOT/out/"
+	assert_success
+	run ls "$TESTROOT/out"
+	assert_output "$(printf 'k1.json\nk2.json\nk3.json\nk4.json\nk5.json')"
+	run cat "$TESTROOT/out/k2.json" "$TESTROOT/out/k4.json"
+	assert_output "$(printf '%s\n%s' '{"id":"k2","v":2}' '{"id":"k4","v":4}')"
+	run $T rsync -ai "$P/" "$TESTROOT/out/"
+	assert_success
+	assert_output ""
+	run $T tar c -C "$P" -f "$TESTROOT/p.tar" .
+	assert_success
+	run tar tf "$TESTROOT/p.tar"
+	assert_output --partial "./k4.json"
+	refute_output --partial "k6.json"
+	# a point's files are not the live ones: diff sees what changed
+	run $T diff -r "$P" "$MNT/Flat"
+	assert_failure
+	assert_output --partial "k2.json"
+	assert_output --partial "k4.json"
+	assert_output --partial "k6.json"
+}
