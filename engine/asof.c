@@ -62,6 +62,22 @@ int asof_unindex(MDB_txn *txn, eng_db *db, uint32_t tid, const void *enc, size_t
 	return rc;
 }
 
+int eng_table_pitr_window(eng_db *db, const char *table, int64_t *earliest, int64_t *latest,
+			  lay_err *err)
+{
+	int64_t now = eng_clock_now_ns(db->clock);
+	store_table t;
+	int rc;
+
+	if ((rc = store_table_load(db, NULL, table, &t, NULL, err)) < 0)
+		return rc;
+	if ((*earliest = asof_earliest(&t, now)) < 0)
+		return lay_err_set(err, -ENOENT, "table %s keeps no points in time: point-in-time "
+				   "recovery is off (user.ddb.pitr)", table);
+	*latest = now;
+	return 0;
+}
+
 int64_t asof_earliest(const store_table *t, int64_t now_ns)
 {
 	int64_t since = t->settings.pitr_since_ns;

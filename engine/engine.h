@@ -277,6 +277,15 @@ int eng_table_rename(eng_db *db, eng_req *req, const char *from, const char *to,
 int eng_table_get(eng_db *db, eng_req *req, const char *name, eng_table_info *out, lay_err *err);
 
 /*
+ * The window of times table can be read as of (SPEC §12; an as-of view,
+ * see eng_req): [*earliest, *latest] in ns, from when PITR was turned on,
+ * at most 35 days back, to now. -ENOENT with a message if there is no such
+ * table or its PITR is off.
+ */
+int eng_table_pitr_window(eng_db *db, const char *table, int64_t *earliest, int64_t *latest,
+			  lay_err *err);
+
+/*
  * All table names in byte order, as a NULL-terminated array that the
  * caller frees with eng_names_free. Returns the count (>= 0) or -ENOMEM.
  */

@@ -38,6 +38,9 @@ int eng_table_describe(eng_db *db, eng_req *req, const char *table, lay_buf *out
 	d.item_count = ti.item_count;
 	d.size_bytes = ti.size_bytes;
 	d.settings = &ti.settings;
+	if (ti.settings.pitr &&
+	    (rc = eng_table_pitr_window(db, table, &d.pitr_from_ns, &d.pitr_to_ns, err)) < 0)
+		return rc;
 	return lay_describe_table(out, &d);
 }
 

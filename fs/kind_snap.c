@@ -18,7 +18,6 @@
 #include "node.h"
 
 #define NS 1000000000LL
-#define WINDOW_NS (35LL * 24 * 3600 * NS)
 
 /* The UTC second a point's name says ("@2026-11-26T10:15:00Z" or
  * "@1795700000"), or -1 if it says none. */
@@ -56,19 +55,7 @@ static void point_name(char *out, size_t size, int64_t s)
  * as of. -ENOENT with a message if PITR is off. */
 static int window(const char *table, int64_t *earliest, int64_t *latest, lay_err *err)
 {
-	eng_table_info ti;
-	int64_t now = eng_clock_now_ns(eng_db_clock(fs.db));
-	int rc;
-
-	if ((rc = eng_table_get(fs.db, NULL, table, &ti, err)) < 0)
-		return rc;
-	if (!ti.settings.pitr)
-		return lay_err_set(err, -ENOENT, "table %s keeps no points in time: "
-				   "user.ddb.pitr is off", table);
-	*earliest = ti.settings.pitr_since_ns > now - WINDOW_NS ? ti.settings.pitr_since_ns
-								  : now - WINDOW_NS;
-	*latest = now;
-	return 0;
+	return eng_table_pitr_window(fs.db, table, earliest, latest, err);
 }
 
 /* The time point name of table shows: the end of its second, or now for

@@ -80,13 +80,22 @@ int lay_describe_table(lay_buf *o, const lay_table_desc *d)
 		     lay_json_quote(o, s->ttl_attr, strlen(s->ttl_attr)) || lay_buf_addc(o, '}');
 	else
 		rc = rc || lay_buf_adds(o, "\"DISABLED\"}");
+	rc = rc || lay_buf_adds(o, ",\"ContinuousBackupsDescription\":{\"ContinuousBackupsStatus\":"
+				   "\"ENABLED\",\"PointInTimeRecoveryDescription\":"
+				   "{\"PointInTimeRecoveryStatus\":");
+	if (!rc && s->pitr)
+		rc = lay_buf_addf(o,
+				  "\"ENABLED\",\"RecoveryPeriodInDays\":35,"
+				  "\"EarliestRestorableDateTime\":%" PRId64 ".%03d,"
+				  "\"LatestRestorableDateTime\":%" PRId64 ".%03d}}",
+				  d->pitr_from_ns / 1000000000, (int)(d->pitr_from_ns / 1000000 % 1000),
+				  d->pitr_to_ns / 1000000000, (int)(d->pitr_to_ns / 1000000 % 1000));
+	else
+		rc = rc || lay_buf_adds(o, "\"DISABLED\"}}");
 	rc = rc || lay_buf_addf(o,
-				",\"ContinuousBackupsDescription\":{\"ContinuousBackupsStatus\":"
-				"\"ENABLED\",\"PointInTimeRecoveryDescription\":"
-				"{\"PointInTimeRecoveryStatus\":\"%s\"}}"
 				",\"DeletionProtectionEnabled\":false"
 				",\"Ddbfs\":{\"Created\":\"%s\",\"Autoscaling\":",
-				s->pitr ? "ENABLED" : "DISABLED", created);
+				created);
 	if (!rc && s->autoscaling)
 		rc = lay_buf_addf(o, "{\"Min\":%u,\"Max\":%u,\"TargetUtilization\":%u}", s->as_min,
 				  s->as_max, s->as_target);

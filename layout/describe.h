@@ -19,6 +19,7 @@ typedef struct lay_table_desc {
 	uint64_t item_count, size_bytes;
 	const lay_settings *settings;
 	const char *region;          /* in ARNs; NULL: "local" */
+	int64_t pitr_from_ns, pitr_to_ns; /* PITR's window (settings->pitr) */
 } lay_table_desc;
 
 /* Append the Table object as one line of JSON plus "\n". 0 or -ENOMEM. */

@@ -90,6 +90,22 @@ advance() {
 	assert_output '{"PK":"p","SK":"x","v":1}'
 }
 
+@test ".table.json tells PITR's window truthfully; pitr=off ends it" {
+	t0=$(now)
+	advance 30
+	run $T jq -r '.ContinuousBackupsDescription.PointInTimeRecoveryDescription | "\(.PointInTimeRecoveryStatus) \(.RecoveryPeriodInDays) \(.EarliestRestorableDateTime | floor) \(.LatestRestorableDateTime | floor)"' "$MNT/Orders/.table.json"
+	read -r status days from to <<<"$output"
+	[ "$status $days" = "ENABLED 35" ]
+	# PITR went on in setup, just before t0; the latest point is now
+	[ "$from" -le "$t0" ] && [ "$from" -ge $((t0 - 2)) ]
+	[ "$to" -ge $(($(now) - 1)) ] && [ "$to" -le "$(now)" ]
+	$T setfattr -n user.ddb.pitr -v off "$MNT/Orders"
+	run $T jq -c .ContinuousBackupsDescription.PointInTimeRecoveryDescription "$MNT/Orders/.table.json"
+	assert_output '{"PointInTimeRecoveryStatus":"DISABLED"}'
+	run $T ls "$MNT/Orders/.snapshots/$(iso "$t0")"
+	assert_failure
+}
+
 @test "without PITR .snapshots is empty and holds no point" {
 	new_table Plain
 	run $T ls "$MNT/Plain/.snapshots"
