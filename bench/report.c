@@ -195,6 +195,13 @@ static const check checks[] = {
 	  "raw_put_durable_paired", 0.8, 0, 0, 0, 1 },
 	{ "engine durable put >= 0.8x raw durable", "lmdb", "eng_put_durable", "lmdb",
 	  "raw_put_durable", 0.8, 0, 0, 0, 0 },
+	/* points in time (bench/pitr.c): costs, so at most */
+	{ "point get+render <= 2x live (engine)", "engine", "point_get", "engine", "live_get",
+	  2.0, 1, 10000, 10000, 1 },
+	{ "point ls of 10k partition <= 2x live", "engine", "point_list", "engine", "live_list",
+	  2.0, 1, 10000, 10000, 1 },
+	{ "open a point, 200k items <= 1.5x 10k", "engine", "point_open", "engine", "point_open",
+	  1.5, 1, 200000, 10000, 1 },
 };
 
 /* Scale (make bench-scale): cost per op at 1,000,000 items over 10,000. */
@@ -430,6 +437,16 @@ int main(int argc, char **argv)
 		printf("  %-34s %8.2f   with a NEW_AND_OLD_IMAGES stream %8.2f\n",
 		       "873 items of 100 KB", get(873, "space", "disk_100k"),
 		       get(873, "space", "disk_100k_stream"));
+	}
+
+	if (!isnan(get(10000, "engine", "point_get"))) {
+		printf("\npoints in time (engine; 1,000 changes made after the point)\n");
+		printf("  get+render of a 1 KB item: live %.2f us, at a point %.2f us\n",
+		       get(10000, "engine", "live_get"), get(10000, "engine", "point_get"));
+		printf("  listing a 10,000-item partition: live %.2f ms, at a point %.2f ms\n",
+		       get(10000, "engine", "live_list"), get(10000, "engine", "point_list"));
+		printf("  opening a point: %.3f ms among 10,000 items, %.3f ms among 200,000\n",
+		       get(10000, "engine", "point_open"), get(200000, "engine", "point_open"));
 	}
 
 	printf("\ntargets (issue 4)\n");

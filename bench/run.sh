@@ -218,6 +218,11 @@ run_mounts() {
 	T 600 "$B/sweep" "$WORK/sweep" "$RES" 10000 200000 || warn "the sweep bench failed"
 	rm -rf "$WORK/sweep"
 
+	say "points in time: 1,000 changes after T among 10,000 and among 200,000 items (engine)"
+	mkdir -p "$WORK/pitr"
+	T 900 "$B/pitr" "$WORK/pitr" "$RES" 10000 200000 || warn "the points-in-time bench failed"
+	rm -rf "$WORK/pitr"
+
 	say "the hot-read lever: the ceiling, and the ceiling without OPEN, RELEASE and FLUSH"
 	if mount_ceiling "$WORK/ceil-lever" "$WORK/ceil-lever.pid" &&
 		CEILINGFS_NOOPEN=1 mount_ceiling "$WORK/ceil-noopen" "$WORK/ceil-noopen.pid"; then

@@ -310,11 +310,19 @@ static int entry_cmp(const void *x, const void *y)
 	return c ? c : store_bytes_cmp(a->ienc.p, a->ienc.len, b->ienc.p, b->ienc.len);
 }
 
+/* Key order, then the order of the changes. */
+static int entry_seq_cmp(const void *x, const void *y)
+{
+	const asof_entry *a = x, *b = y;
+	int c = entry_cmp(a, b);
+
+	return c ? c : (a->seq > b->seq) - (a->seq < b->seq);
+}
+
 static void entry_free(asof_entry *e)
 {
 	lay_buf_free(&e->pkenc);
 	lay_buf_free(&e->ienc);
-	lay_buf_free(&e->image);
 }
 
 void asof_set_free(asof_set *s)
@@ -329,9 +337,11 @@ void asof_set_free(asof_set *s)
 }
 
 /* Add the key of record v (its values decoded into s's arena) unless it is
- * outside pk or of another schema than t's. */
-static int add_key(asof_set *s, const store_table *t, const lay_buf *pkenc, const MDB_val *v,
-		   lay_err *err)
+ * outside pk (pkcodec: pk's stored encoding, which a record's key starts
+ * with, so most records are passed over without decoding) or of another
+ * schema than t's. */
+static int add_key(asof_set *s, const store_table *t, const lay_buf *pkenc,
+		   const lay_buf *pkcodec, uint64_t seq, const MDB_val *v, lay_err *err)
 {
 	const unsigned char *b = v->mv_data;
 	asof_record rec;
@@ -342,6 +352,9 @@ static int add_key(asof_set *s, const store_table *t, const lay_buf *pkenc, cons
 	int rc;
 
 	if (asof_record_parse(v->mv_data, v->mv_size, &rec, NULL) < 0)
+		return 0;
+	if (pkcodec && (rec.key_len < pkcodec->len ||
+			memcmp(rec.key, pkcodec->p, pkcodec->len) != 0))
 		return 0;
 	memset(&key, 0, sizeof(key));
 	if (lay_codec_decode_value(&s->arena, &key.pk, &used, rec.key, rec.key_len, NULL) < 0 ||
@@ -368,39 +381,56 @@ static int add_key(asof_set *s, const store_table *t, const lay_buf *pkenc, cons
 	e = &s->e[s->n++];
 	memset(e, 0, sizeof(*e));
 	e->key = key;
+	e->seq = seq;
+	e->hash = asof_key_hash(rec.key, rec.key_len);
+	e->existed = rec.old_len > 0;
+	e->image = rec.old;
+	e->image_len = rec.old_len;
 	rc = lay_buf_add(&e->pkenc, tg.pkenc.p, tg.pkenc.len) < 0 ||
 	     lay_buf_add(&e->ienc, tg.ienc->p, tg.ienc->len) < 0;
 	target_free(&tg);
 	return rc ? lay_err_set(err, -ENOMEM, "out of memory reading the change log") : 0;
 }
 
-/* What entry e's key was at as_of_ns. */
-static int settle(MDB_txn *txn, eng_db *db, const store_table *t, asof_entry *e,
-		  int64_t as_of_ns, int64_t now_ns, lay_err *err)
+/* Entry e's metadata then: its image's size, read-only, written at the
+ * key's last change up to as_of_ns (the index entry before its first one
+ * after), or when PITR began. */
+static int settle(MDB_cursor *idx, const store_table *t, asof_entry *e, int64_t as_of_ns,
+		  lay_err *err)
 {
-	target tg;
+	unsigned char seek[IDX_LEN];
+	lay_item view = LAY_ITEM_INIT;
+	MDB_val k, v;
 	int rc;
 
-	if ((rc = target_init(&tg, t, &e->key, err)) < 0)
+	if (!e->existed)
+		return 0;
+	if ((rc = lay_codec_view(&view, e->image, e->image_len, err)) < 0)
 		return rc;
-	tg.borrow = 1;
-	if ((rc = asof_find(txn, db, t, &tg, as_of_ns, now_ns, err)) == 0 && tg.exists) {
-		e->existed = 1;
-		e->meta = tg.r.meta;
-		if (lay_buf_add(&e->image, tg.r.data, tg.r.data_len) < 0)
-			rc = lay_err_set(err, -ENOMEM, "out of memory reading the change log");
-	}
-	target_free(&tg);
-	return rc;
+	e->meta.size = lay_item_size(&view);
+	lay_item_free(&view);
+	e->meta.len = ROW_LEN_UNKNOWN;
+	e->meta.mode = 0444;
+	e->meta.mtime_ns = e->meta.ctime_ns = t->settings.pitr_since_ns;
+	idx_key(seek, t->tid, e->hash, as_of_ns + 1, 0);
+	k = (MDB_val){ sizeof(seek), seek };
+	rc = mdb_cursor_get(idx, &k, &v, MDB_SET_RANGE);
+	rc = rc == 0 ? mdb_cursor_get(idx, &k, &v, MDB_PREV) : mdb_cursor_get(idx, &k, &v, MDB_LAST);
+	if (rc == 0 && k.mv_size == IDX_LEN && memcmp(k.mv_data, seek, 12) == 0)
+		e->meta.mtime_ns = e->meta.ctime_ns =
+			(int64_t)store_rd64((unsigned char *)k.mv_data + 12);
+	else if (rc != 0 && rc != MDB_NOTFOUND)
+		return store_mdb(rc, "reading the change log's index", err);
+	return 0;
 }
 
 int asof_changes(MDB_txn *txn, eng_db *db, const store_table *t, const lay_value *pk,
 		 int64_t as_of_ns, int64_t now_ns, asof_set *out, lay_err *err)
 {
 	int64_t earliest = asof_earliest(t, now_ns);
-	lay_buf pkenc = LAY_BUF_INIT;
+	lay_buf pkenc = LAY_BUF_INIT, pkcodec = LAY_BUF_INIT;
 	unsigned char k[12];
-	MDB_cursor *cur;
+	MDB_cursor *cur, *idx;
 	MDB_val kv, v;
 	uint64_t seq;
 	size_t i, n;
@@ -409,10 +439,14 @@ int asof_changes(MDB_txn *txn, eng_db *db, const store_table *t, const lay_value
 	memset(out, 0, sizeof(*out));
 	if (earliest < 0 || as_of_ns < earliest || as_of_ns > now_ns)
 		return outside(t, as_of_ns, earliest, now_ns, err);
-	if (pk && lay_keyenc(&pkenc, pk) < 0)
+	if (pk && (lay_keyenc(&pkenc, pk) < 0 || lay_codec_encode_value(&pkcodec, pk) < 0)) {
+		lay_buf_free(&pkenc);
+		lay_buf_free(&pkcodec);
 		return lay_err_set(err, -ENOMEM, "out of memory");
+	}
 	if ((rc = mdb_cursor_open(txn, db->log, &cur)) != 0) {
 		lay_buf_free(&pkenc);
+		lay_buf_free(&pkcodec);
 		return store_mdb(rc, "reading the change log", err);
 	}
 	if ((rc = first_after(cur, t->tid, as_of_ns, &seq, err)) < 0 || seq == UINT64_MAX)
@@ -424,7 +458,8 @@ int asof_changes(MDB_txn *txn, eng_db *db, const store_table *t, const lay_value
 	     rc = mdb_cursor_get(cur, &kv, &v, MDB_NEXT)) {
 		if (kv.mv_size != 12 || store_rd32(kv.mv_data) != t->tid)
 			break;
-		if ((rc = add_key(out, t, pk ? &pkenc : NULL, &v, err)) < 0)
+		if ((rc = add_key(out, t, pk ? &pkenc : NULL, pk ? &pkcodec : NULL,
+				  store_rd64((unsigned char *)kv.mv_data + 4), &v, err)) < 0)
 			goto out;
 	}
 	if (rc && rc != MDB_NOTFOUND) {
@@ -432,9 +467,9 @@ int asof_changes(MDB_txn *txn, eng_db *db, const store_table *t, const lay_value
 		goto out;
 	}
 	rc = 0;
-	/* one entry per key (qsort is not stable: which one stays is moot,
-	 * the key is the same), then what each was */
-	qsort(out->e, out->n, sizeof(*out->e), entry_cmp);
+	/* one entry per key, its first change after the time (whose old image
+	 * is what it was then), then its metadata */
+	qsort(out->e, out->n, sizeof(*out->e), entry_seq_cmp);
 	for (i = n = 0; i < out->n; i++) {
 		if (n && entry_cmp(&out->e[n - 1], &out->e[i]) == 0) {
 			entry_free(&out->e[i]);
@@ -443,10 +478,16 @@ int asof_changes(MDB_txn *txn, eng_db *db, const store_table *t, const lay_value
 		out->e[n++] = out->e[i];
 	}
 	out->n = n;
+	if ((rc = mdb_cursor_open(txn, db->logkeys, &idx)) != 0) {
+		rc = store_mdb(rc, "reading the change log's index", err);
+		goto out;
+	}
 	for (i = 0; i < out->n && rc == 0; i++)
-		rc = settle(txn, db, t, &out->e[i], as_of_ns, now_ns, err);
+		rc = settle(idx, t, &out->e[i], as_of_ns, err);
+	mdb_cursor_close(idx);
 out:
 	mdb_cursor_close(cur);
 	lay_buf_free(&pkenc);
+	lay_buf_free(&pkcodec);
 	return rc;
 }

@@ -63,9 +63,11 @@ typedef struct asof_entry {
 			      * and the listed value (sort key, or partition key
 			      * in a table without one) */
 	lay_key key;         /* values in the set's arena */
+	uint64_t seq, hash;  /* its first change after the time; the index's hash */
 	int existed;         /* it held an item then: */
 	eng_meta meta;       /* its metadata (as asof_find makes it) */
-	lay_buf image;       /* its stored encoding */
+	const unsigned char *image; /* its stored encoding, in the log record */
+	size_t image_len;    /* (LMDB's: valid in the set's transaction) */
 } asof_entry;
 
 /* The keys changed after a time, ordered by (pkenc, ienc). */
@@ -78,7 +80,8 @@ typedef struct asof_set {
 /*
  * The keys of table t (those in partition pk only, when pk is not NULL)
  * with a change after as_of_ns, each with what it was then, into *out
- * (zeroed; free with asof_set_free, also after a failure): what a listing
+ * (zeroed; free with asof_set_free, also after a failure, and before txn
+ * ends: the images are LMDB's): what a listing
  * as of that time changes in the live one. Reads the log from the first
  * change after as_of_ns on, so it costs the changes since, not the
  * table's history. -ENOENT as asof_find outside the window.

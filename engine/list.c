@@ -218,7 +218,8 @@ static int emit_change(struct list_ctx *c, const asof_entry *a, lay_err *err)
 		return 0;
 	memset(&e, 0, sizeof(e));
 	e.key = c->t->schema.sk_type ? &a->key.sk : &a->key.pk;
-	if ((rc = lay_codec_decode(&it, a->image.p, a->image.len, err)) < 0)
+	if ((rc = ((c->flags & ENG_LIST_ITEMS) ? lay_codec_decode : lay_codec_view)(
+		     &it, a->image, a->image_len, err)) < 0)
 		return rc;
 	m.len = (uint32_t)lay_json_len(&it, c->db->format);
 	e.meta = &m;
