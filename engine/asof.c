@@ -491,3 +491,32 @@ out:
 	lay_buf_free(&pkcodec);
 	return rc;
 }
+
+int asof_stats(MDB_txn *txn, eng_db *db, const store_table *t, int64_t as_of_ns, int64_t now_ns,
+	       store_stats *st, lay_err *err)
+{
+	asof_set set;
+	size_t i;
+	int rc;
+
+	if ((rc = asof_changes(txn, db, t, NULL, as_of_ns, now_ns, &set, err)) < 0)
+		goto out;
+	for (i = 0; i < set.n && rc == 0; i++) {
+		const asof_entry *e = &set.e[i];
+		target tg;
+
+		if ((rc = target_init(&tg, t, &e->key, err)) < 0)
+			break;
+		tg.borrow = 1;
+		if ((rc = target_find(txn, db, &tg, err)) == 0) {
+			/* what it was then, instead of what it is now */
+			st->count += (uint64_t)e->existed - (uint64_t)tg.exists;
+			st->size += (e->existed ? e->meta.size : 0) -
+				    (tg.exists ? tg.r.meta.size : 0);
+		}
+		target_free(&tg);
+	}
+out:
+	asof_set_free(&set);
+	return rc;
+}

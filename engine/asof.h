@@ -90,4 +90,9 @@ int asof_changes(MDB_txn *txn, eng_db *db, const store_table *t, const lay_value
 		 int64_t as_of_ns, int64_t now_ns, asof_set *out, lay_err *err);
 void asof_set_free(asof_set *s);
 
+/* Adjust st, table t's statistics now, to what they were at as_of_ns
+ * (count and size; times are left). -ENOENT as asof_find. */
+int asof_stats(MDB_txn *txn, eng_db *db, const store_table *t, int64_t as_of_ns, int64_t now_ns,
+	       store_stats *st, lay_err *err);
+
 #endif

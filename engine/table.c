@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "asof.h"
 #include "catalog.h"
 #include "expiry.h"
 #include "rekey.h"
@@ -178,13 +179,37 @@ int eng_table_delete(eng_db *db, eng_req *req, const char *name, lay_err *err)
 	return table_write(db, req, delete_txn, &c, 1, err);
 }
 
+struct asof_get_ctx {
+	eng_db *db;
+	const char *name;
+	int64_t as_of;
+	store_table *t;
+	store_stats *st;
+};
+
+/* The table as it is, with its count and size as they were then. */
+static int asof_get_txn(MDB_txn *txn, void *vctx, lay_err *err)
+{
+	struct asof_get_ctx *c = vctx;
+	int rc;
+
+	if ((rc = store_table_get(txn, c->db, c->name, c->t, err)) < 0 ||
+	    (rc = store_stats_get(txn, c->db, c->t->tid, c->st, err)) < 0)
+		return rc;
+	return asof_stats(txn, c->db, c->t, c->as_of, eng_clock_now_ns(c->db->clock), c->st, err);
+}
+
 int eng_table_get(eng_db *db, eng_req *req, const char *name, eng_table_info *out, lay_err *err)
 {
+	struct asof_get_ctx c;
 	store_table t;
 	store_stats st;
 	int rc;
 
-	if ((rc = store_table_load(db, req, name, &t, &st, err)) < 0)
+	c = (struct asof_get_ctx){ db, name, store_view_as_of(req), &t, &st };
+	rc = c.as_of < 0 ? store_table_load(db, req, name, &t, &st, err)
+			 : store_view_read_items(db, req, asof_get_txn, &c, err);
+	if (rc < 0)
 		return rc;
 	memset(out, 0, sizeof(*out));
 	snprintf(out->name, sizeof(out->name), "%s", t.name);

@@ -6,6 +6,7 @@
 #include <errno.h>
 
 #include "attr.h"
+#include "inode.h"
 #include "magic.h"
 #include "node.h"
 
@@ -66,6 +67,13 @@ static int magic_file_getattr(fs_node *n, struct stat *st, lay_err *err)
 
 	fs_attr_mem(st, n, S_IFREG);
 	st->st_mode = S_IFREG | (n->magic == FS_M_CLOCK && fs.test_clock ? 0644 : 0444);
+	if (n->as_of) {
+		/* a point's .table.json is not the live one */
+		pthread_mutex_lock(&fs.lock);
+		if (n->parent)
+			st->st_ino = fs_ino_past(fs_node_of(n->parent), n->name);
+		pthread_mutex_unlock(&fs.lock);
+	}
 	if (n->magic == FS_M_STREAM) {
 		uint64_t size;
 

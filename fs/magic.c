@@ -40,7 +40,7 @@ int fs_magic_render(fs_node *n, lay_buf *out)
 {
 	switch (n->magic) {
 	case FS_M_TABLE_JSON:
-		return eng_table_describe(fs.db, NULL, n->table, out, NULL);
+		return eng_table_describe(fs.db, FS_VIEW(n), n->table, out, NULL);
 	case FS_M_ERRORS:
 		return fs_errlog_render(out);
 	case FS_M_STATS:

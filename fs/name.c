@@ -11,6 +11,8 @@
 
 static fs_magic magic_of(fs_kind dir, const char *name)
 {
+	if (dir == FS_POINT && strcmp(name, ".table.json") == 0)
+		return FS_M_TABLE_JSON; /* the table as it was then */
 	if (dir == FS_TABLE) {
 		if (strcmp(name, ".table.json") == 0)
 			return FS_M_TABLE_JSON;

@@ -53,6 +53,11 @@ advance() {
 	assert_output 31
 	run $T ls "$S/$(iso "$t1")" "$S/$(iso "$t1")/alice"
 	assert_output --partial "o1.json"
+	# .table.json of a point: its ItemCount then
+	run $T jq .ItemCount "$S/$(iso "$t1")/.table.json"
+	assert_output 1
+	run $T jq .ItemCount "$S/$(iso "$t3")/.table.json"
+	assert_output 0
 	# the live table has moved on
 	run $T ls "$MNT/Orders/alice"
 	assert_output ""

@@ -304,6 +304,17 @@ static void test_asof__listings_at_every_time_match_a_model_of_random_changes(vo
 		rq.as_of_ns = when[step];
 		if (eng_list(db, &rq, "Comp", NULL, NULL, 0, 0, on_part, &sn, &err) != 0)
 			bad++;
+		{
+			/* the table's count then: what the model held */
+			eng_table_info ti;
+			uint64_t want = 0;
+
+			for (p = 0; p < NP; p++)
+				for (k = 0; k < NS; k++)
+					want += model[step][p][k] >= 0;
+			if (eng_table_get(db, &rq, "Comp", &ti, &err) != 0 || ti.item_count != want)
+				bad++;
+		}
 		for (p = 0; p < NP; p++) {
 			lay_value pv;
 			int any = 0;
