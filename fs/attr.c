@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "inode.h"
 
@@ -32,6 +33,19 @@ void fs_attr_dir(struct stat *st, const eng_dirmeta *m)
 	st->st_blksize = 4096;
 	st->st_blocks = 8;
 	set_times(st, m->mtime_ns, m->ctime_ns, 0);
+}
+
+void fs_attr_past_dir(struct stat *st, const fs_node *dir, const char *name)
+{
+	eng_dirmeta dm;
+
+	memset(&dm, 0, sizeof(dm));
+	dm.mode = 0555;
+	dm.uid = getuid();
+	dm.gid = getgid();
+	dm.mtime_ns = dm.ctime_ns = dir->as_of;
+	fs_attr_dir(st, &dm);
+	st->st_ino = fs_ino_past(dir, name);
 }
 
 void fs_attr_item(struct stat *st, const eng_meta *m)

@@ -98,7 +98,8 @@ void fs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	n->open++;
 	pthread_mutex_unlock(&fs.lock);
 	fi->fh = (uintptr_t)d;
-	fi->cache_readdir = n->kind != FS_MAGIC_DIR;
+	/* .ddbfs and .snapshots change with time, not with writes */
+	fi->cache_readdir = n->kind != FS_MAGIC_DIR && n->kind != FS_SNAPS;
 	fi->keep_cache = fi->cache_readdir;
 	fuse_reply_open(req, fi);
 }

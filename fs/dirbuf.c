@@ -108,13 +108,10 @@ static int fill_one(void *arg, const eng_entry *ent)
 		fs_attr_item(&e->st, ent->meta);
 		e->timeout = fs_expire_timeout(ent->meta);
 	}
-	if (c->dir->as_of) {
-		if (ent->is_partition) {
-			e->st.st_uid = getuid();
-			e->st.st_gid = getgid();
-		}
+	if (c->dir->as_of && ent->is_partition)
+		fs_attr_past_dir(&e->st, c->dir, c->name.p);
+	else if (c->dir->as_of)
 		e->st.st_ino = fs_ino_past(c->dir, c->name.p);
-	}
 	return 0;
 }
 

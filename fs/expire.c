@@ -84,9 +84,9 @@ void fs_expire_clock_jumped(void)
 	pthread_mutex_lock(&fs.lock);
 	for (i = 0; i < fs.map_size; i++) {
 		for (n = fs.map[i]; n; n = n->hnext) {
-			if (n->kind == FS_ITEM && !n->mem && n->parent)
-				fs_notify_entry(n->parent, n->name);
-			else if (n->kind == FS_TABLE || n->kind == FS_PART)
+			if ((n->kind == FS_ITEM || n->kind == FS_POINT) && !n->mem && n->parent)
+				fs_notify_entry(n->parent, n->name); /* a point may leave the window */
+			else if (n->kind == FS_TABLE || n->kind == FS_PART || n->kind == FS_SNAPS)
 				fs_notify_inode(fs_ino_of(n));
 		}
 	}

@@ -4,8 +4,6 @@
 #include "kind.h"
 
 #include <errno.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "attr.h"
 #include "dirbuf.h"
@@ -29,7 +27,6 @@ static void remember_owner(fs_node *n, const eng_dirmeta *dm)
 static int past_part(fs_node *dir, const char *name, const lay_value *pk, struct stat *st,
 		     lay_err *err)
 {
-	eng_dirmeta dm;
 	int n = 0, rc;
 
 	rc = eng_list(fs.db, FS_VIEW(dir), dir->table, pk, NULL, 1, 0, fs_count_entry, &n, err);
@@ -37,13 +34,7 @@ static int past_part(fs_node *dir, const char *name, const lay_value *pk, struct
 		return rc;
 	if (!n)
 		return lay_err_set(err, -ENOENT, "no such partition then");
-	memset(&dm, 0, sizeof(dm));
-	dm.mode = 0555;
-	dm.mtime_ns = dm.ctime_ns = dir->as_of;
-	fs_attr_dir(st, &dm);
-	st->st_uid = getuid();
-	st->st_gid = getgid();
-	st->st_ino = fs_ino_past(dir, name);
+	fs_attr_past_dir(st, dir, name);
 	return 0;
 }
 

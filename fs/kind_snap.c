@@ -19,10 +19,16 @@
 
 #define NS 1000000000LL
 
+/* The name of the point of second s. */
+static void point_name(char *out, size_t size, int64_t s);
+
 /* The UTC second a point's name says ("@2026-11-26T10:15:00Z" or
- * "@1795700000"), or -1 if it says none. */
+ * "@1795700000"), or -1 if it says none. Only the canonical spelling of a
+ * second is its name (no leading zeros, no second 60), so each second has
+ * two names and one answer. */
 static int64_t point_second(const char *name)
 {
+	char canon[40];
 	struct tm tm;
 	const char *end;
 	char *e;
@@ -32,13 +38,16 @@ static int64_t point_second(const char *name)
 		return -1;
 	if (name[1] >= '0' && name[1] <= '9' && !strchr(name, '-')) {
 		s = strtoll(name + 1, &e, 10);
-		return *e || s < 0 ? -1 : s;
+		snprintf(canon, sizeof(canon), "@%lld", s);
+		return *e || s < 0 || strcmp(canon, name) != 0 ? -1 : s;
 	}
 	memset(&tm, 0, sizeof(tm));
 	end = strptime(name + 1, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (!end || *end)
 		return -1;
-	return (int64_t)timegm(&tm);
+	s = (long long)timegm(&tm);
+	point_name(canon, sizeof(canon), s);
+	return strcmp(canon, name) == 0 ? s : -1;
 }
 
 /* The name of the point of second s. */
@@ -191,13 +200,20 @@ static int point_lookup(fs_node *dir, const char *name, fs_target *t, fs_node **
 	fs_node *n;
 	int rc;
 
-	(void)timeout;
 	if ((rc = point_time(dir->table, name, &as_of, err)) < 0 ||
 	    (rc = past_dir_attr(dir, name, dir->table, as_of, st, err)) < 0)
 		return rc;
 	/* made, timed and counted at once: no thread sees it without its
-	 * time (a name keeps the time it was first opened at) */
+	 * time. The current second is not over: its point is now, a new
+	 * node at each lookup, and the kernel keeps none of it */
 	pthread_mutex_lock(&fs.lock);
+	n = fs_node_find(fs_ino_of(dir), name);
+	if (n && n->kind == FS_POINT && n->as_of != as_of) {
+		fs_node_unhash(n);
+		fs_node_maybe_free(n);
+	}
+	if (as_of % NS != NS - 1)
+		*timeout = 0;
 	n = fs_node_get(dir, name, FS_POINT, FS_M_NONE, NULL, NULL, t->ti.schema.sk[0] != 0);
 	if (n) {
 		if (!n->as_of)

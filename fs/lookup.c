@@ -75,9 +75,10 @@ void fs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 	rc = find_child(dir, name, &n, &st, &timeout, &err);
 	if (rc == -ENOENT || rc == -EINVAL || rc == -ENOTDIR) {
-		/* a negative entry, cached like a positive one */
+		/* a negative entry, cached like a positive one; but a point
+		 * in the future comes to be */
 		memset(&e, 0, sizeof(e));
-		e.entry_timeout = fs.timeout;
+		e.entry_timeout = dir->kind == FS_SNAPS ? 0 : fs.timeout;
 		fuse_reply_entry(req, &e);
 		return;
 	}

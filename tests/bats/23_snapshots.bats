@@ -111,6 +111,63 @@ advance() {
 	assert_failure
 }
 
+@test "the current second's point is now; when the second is over it is its end" {
+	echo '{"v":"before"}' >"$MNT/Orders/x.json" 2>/dev/null || true
+	$T mkdir "$MNT/Orders/p"
+	echo '{"v":"before"}' >"$MNT/Orders/p/x.json"
+	advance 1
+	c=$(now)
+	run $T cat "$MNT/Orders/.snapshots/@$c/p/x.json"
+	assert_output '{"PK":"p","SK":"x","v":"before"}'
+	echo '{"v":"after"}' >"$MNT/Orders/p/x.json"
+	echo '{"v":"new"}' >"$MNT/Orders/p/y.json"
+	if [ "$(now)" = "$c" ]; then
+		advance 2
+		# both names of second c: its end, with what was written in it
+		run $T cat "$MNT/Orders/.snapshots/@$c/p/x.json" "$MNT/Orders/.snapshots/$(iso "$c")/p/x.json"
+		assert_output "$(printf '%s\n%s' '{"PK":"p","SK":"x","v":"after"}' '{"PK":"p","SK":"x","v":"after"}')"
+		run $T ls "$MNT/Orders/.snapshots/@$c/p"
+		assert_output "$(printf 'x.json\ny.json')"
+	fi
+	# a second in the future is ENOENT until it comes
+	f=$(($(now) + 3))
+	run $T ls "$MNT/Orders/.snapshots/@$f"
+	assert_failure
+	advance 5
+	run $T ls "$MNT/Orders/.snapshots/@$f/p"
+	assert_success
+	# the listing follows the clock
+	run $T ls "$MNT/Orders/.snapshots"
+	assert_line --index 1 "$(iso "$(now)")"
+}
+
+@test "a point's directories keep their times while read; tar and rsync see a still tree" {
+	for p in a b c; do
+		$T mkdir "$MNT/Orders/$p"
+		for i in 1 2 3; do echo "{\"v\":$i}" >"$MNT/Orders/$p/i$i.json"; done
+	done
+	t1=$(now)
+	advance 10
+	echo '{"v":9}' >"$MNT/Orders/b/i2.json"
+	P=$MNT/Orders/.snapshots/$(iso "$t1")
+	before=$(stat -c '%Y %a %i' "$P/a" "$P/b")
+	cat "$P"/*/*.json >/dev/null
+	run $T stat -c '%Y %a %i' "$P/a" "$P/b"
+	assert_output "$before"
+	run $T ls -l "$P"
+	assert_output --partial "dr-xr-xr-x"
+	run $T tar c -C "$P" -f "$TESTROOT/p.tar" .
+	assert_success
+	run $T rsync -a "$P/" "$TESTROOT/o/"
+	run $T rsync -ai "$P/" "$TESTROOT/o/"
+	assert_output ""
+	# one spelling per second: leading zeros and second 60 are not names
+	run $T ls "$MNT/Orders/.snapshots/@0$t1"
+	assert_failure
+	run $T ls "$MNT/Orders/.snapshots/$(date -u -d "@$t1" +@%Y-%m-%dT%H:%M:60Z)"
+	assert_failure
+}
+
 @test "without PITR .snapshots is empty and holds no point" {
 	new_table Plain
 	run $T ls "$MNT/Plain/.snapshots"
