@@ -562,16 +562,6 @@ static int cmd_gen(opts *o)
 	return 0;
 }
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
-
 /* op on k items of dir picked at random among the first n: microseconds
  * per op. */
 static double sample_each(const char *dir, unsigned long n, unsigned long k, op_kind op)
@@ -581,7 +571,7 @@ static double sample_each(const char *dir, unsigned long n, unsigned long k, op_
 	double t0 = bench_now();
 
 	for (i = 0; i < k; i++) {
-		unsigned long pick = (unsigned long)(rng() % n);
+		unsigned long pick = (unsigned long)(bench_rng() % n);
 
 		item_path(path, sizeof(path), dir, NULL, pick);
 		do_op(op, path, pick);

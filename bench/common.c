@@ -38,6 +38,24 @@ void bench_item_key(char part[8], char sk[16], unsigned long i)
 	snprintf(sk, 16, "i%07lu", i);
 }
 
+size_t bench_raw_key(char *out, unsigned long i)
+{
+	char part[8], sk[16];
+
+	bench_item_key(part, sk, i);
+	return (size_t)sprintf(out, "%s%c%s", part, 0, sk);
+}
+
+uint64_t bench_rng(void)
+{
+	static uint64_t state = 0x9e3779b97f4a7c15ull;
+
+	state ^= state << 13;
+	state ^= state >> 7;
+	state ^= state << 17;
+	return state;
+}
+
 int bench_result(const char *path, unsigned long n, const char *target, const char *figure,
 		 double value, const char *unit)
 {

@@ -25,6 +25,14 @@ size_t bench_item_json(char *buf, unsigned long i);
 /* Partition and sort key of item i of a spread table: "p07", "i0000107". */
 void bench_item_key(char part[8], char sk[16], unsigned long i);
 
+/* The raw LMDB key of item i (partition, NUL, sort key: the engine's
+ * order) into out (>= 32 bytes); its length. */
+size_t bench_raw_key(char *out, unsigned long i);
+
+/* The next of a fixed sequence of pseudo-random numbers (xorshift64): the
+ * same picks in every run. */
+uint64_t bench_rng(void);
+
 /*
  * Append one result line "n target figure value unit" to path (the file
  * the run script gathers; bench/report.c reads it). Also echoes it on

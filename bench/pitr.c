@@ -51,16 +51,6 @@ static int count(void *ctx, const eng_entry *e)
 	return 0;
 }
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
-
 /* us per get+render of random items of the big partition, in view req. */
 static double gets(eng_db *db, eng_req *req)
 {
@@ -76,7 +66,7 @@ static double gets(eng_db *db, eng_req *req)
 			lay_value pv = { LAY_S, 3, { "big" } }, sv;
 			lay_key key;
 
-			snprintf(sk, sizeof(sk), "i%07lu", (unsigned long)(rng() % BIG));
+			snprintf(sk, sizeof(sk), "i%07lu", (unsigned long)(bench_rng() % BIG));
 			sv = (lay_value){ LAY_S, strlen(sk), { sk } };
 			key = (lay_key){ pv, sv };
 			lay_buf_reset(&buf);
@@ -145,7 +135,7 @@ static void run(const char *base, const char *out, unsigned long n)
 	at.as_of_ns = eng_clock_now_ns(clk);
 	check(eng_clock_advance(clk, 2, &err), &err, "clock");
 	for (i = 0; i < CHANGES; i++) {
-		unsigned long k = (unsigned long)(rng() % n);
+		unsigned long k = (unsigned long)(bench_rng() % n);
 
 		snprintf(part, sizeof(part), "p%02lu", k % 100);
 		put(db, k < BIG ? "big" : part, k, 2);

@@ -38,16 +38,6 @@ static void mdb_check(int rc, const char *what)
 		bench_die("%s: %s", what, mdb_strerror(rc));
 }
 
-/* The raw key of item i: partition, NUL, sort key (the engine's keys are
- * a table id, a partition encoding and a sort-key encoding: same order). */
-static size_t raw_key(char *out, unsigned long i)
-{
-	char part[8], sk[16];
-
-	bench_item_key(part, sk, i);
-	return (size_t)sprintf(out, "%s%c%s", part, 0, sk);
-}
-
 static MDB_env *raw_open(const char *dir, unsigned flags, MDB_dbi *dbi)
 {
 	MDB_env *env;
@@ -72,7 +62,7 @@ static double raw_put(MDB_env *env, MDB_dbi dbi, unsigned long first, unsigned l
 	double t0 = bench_now();
 
 	for (i = first; i < first + count; i++) {
-		MDB_val k = { raw_key(key, i), key };
+		MDB_val k = { bench_raw_key(key, i), key };
 		MDB_val v = { bench_item_json(val, i), val };
 		MDB_txn *txn;
 
@@ -93,7 +83,7 @@ static double raw_get(MDB_env *env, MDB_dbi dbi, unsigned long first, unsigned l
 	double t0 = bench_now();
 
 	for (i = first; i < first + count; i++) {
-		MDB_val k = { raw_key(key, i), key }, v;
+		MDB_val k = { bench_raw_key(key, i), key }, v;
 		MDB_txn *txn;
 
 		mdb_check(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), "mdb_txn_begin");

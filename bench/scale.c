@@ -87,29 +87,10 @@ static unsigned long warm(eng_db *db)
 	return seen;
 }
 
-static uint64_t rng_state = 0x2545f4914f6cdd1dull;
-
-static uint64_t rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
-
 static void mdb_check(int rc, const char *what)
 {
 	if (rc != 0)
 		bench_die("%s: %s", what, mdb_strerror(rc));
-}
-
-/* The raw key of item i: partition, NUL, sort key (as rawlmdb.c's). */
-static size_t raw_key(char *out, unsigned long i)
-{
-	char part[8], sk[16];
-
-	bench_item_key(part, sk, i);
-	return (size_t)sprintf(out, "%s%c%s", part, 0, sk);
 }
 
 /* Items 0..to-1 in a raw LMDB database in dir (those missing added, in
@@ -134,7 +115,7 @@ static double raw_random_get(const char *dir, unsigned long to, unsigned long k)
 	mdb_check(mdb_dbi_open(txn, NULL, 0, &dbi), "mdb_dbi_open");
 	mdb_check(mdb_stat(txn, dbi, &st), "mdb_stat");
 	for (i = st.ms_entries; i < to; i++) {
-		MDB_val kv = { raw_key(key, i), key }, vv = { bench_item_json(val, i), val };
+		MDB_val kv = { bench_raw_key(key, i), key }, vv = { bench_item_json(val, i), val };
 
 		mdb_check(mdb_put(txn, dbi, &kv, &vv, 0), "mdb_put");
 		if ((i + 1) % 10000 == 0) {
@@ -145,7 +126,7 @@ static double raw_random_get(const char *dir, unsigned long to, unsigned long k)
 	mdb_check(mdb_txn_commit(txn), "mdb_txn_commit");
 	t0 = bench_now();
 	for (i = 0; i < k; i++) {
-		MDB_val kv = { raw_key(key, (unsigned long)(rng() % to)), key }, vv;
+		MDB_val kv = { bench_raw_key(key, (unsigned long)(bench_rng() % to)), key }, vv;
 
 		mdb_check(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), "mdb_txn_begin");
 		mdb_check(mdb_get(txn, dbi, &kv, &vv), "mdb_get");
@@ -228,7 +209,7 @@ int main(int argc, char **argv)
 	t0 = bench_now();
 	for (i = 0; i < k; i++) {
 		char part[8], sk[16];
-		lay_key key = key_of(part, sk, (unsigned long)(rng() % to));
+		lay_key key = key_of(part, sk, (unsigned long)(bench_rng() % to));
 
 		lay_buf_reset(&buf);
 		eng_check(eng_item_text(db, NULL, TABLE, &key, LAY_FMT_PLAIN, &buf, NULL, &err), &err,

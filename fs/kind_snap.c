@@ -227,14 +227,10 @@ static int point_lookup(fs_node *dir, const char *name, fs_target *t, fs_node **
 
 static int point_readdir(fs_node *dir, fs_dirh *d, lay_err *err)
 {
-	eng_table_info ti;
 	int rc;
 
-	if ((rc = eng_table_get(fs.db, NULL, dir->table, &ti, err)) < 0)
+	if ((rc = fs_table_learn_sk(dir, err)) < 0)
 		return rc;
-	pthread_mutex_lock(&fs.lock);
-	dir->has_sk = ti.schema.sk[0] != 0;
-	pthread_mutex_unlock(&fs.lock);
 	return fs_dirh_list(d, dir, NULL, err);
 }
 

@@ -41,16 +41,12 @@ static int table_lookup(fs_node *dir, const char *name, fs_target *t, fs_node **
 
 static int table_readdir(fs_node *dir, fs_dirh *d, lay_err *err)
 {
-	eng_table_info ti;
 	size_t i;
 	int rc;
 
 	/* the schema decides what its real directories are: ask it */
-	if ((rc = eng_table_get(fs.db, NULL, dir->table, &ti, err)) < 0)
+	if ((rc = fs_table_learn_sk(dir, err)) < 0)
 		return rc;
-	pthread_mutex_lock(&fs.lock);
-	dir->has_sk = ti.schema.sk[0] != 0;
-	pthread_mutex_unlock(&fs.lock);
 	for (i = 0; fs.show_magic && i < sizeof(generated) / sizeof(generated[0]); i++)
 		if ((rc = fs_dirh_add_generated(d, generated[i].name, generated[i].magic)) < 0)
 			return rc;

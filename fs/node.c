@@ -121,6 +121,19 @@ fs_node *fs_part_from_scratch(fs_node *dir, const char *name, const fs_target *t
 	return n;
 }
 
+int fs_table_learn_sk(fs_node *dir, lay_err *err)
+{
+	eng_table_info ti;
+	int rc;
+
+	if ((rc = eng_table_get(fs.db, NULL, dir->table, &ti, err)) < 0)
+		return rc;
+	pthread_mutex_lock(&fs.lock);
+	dir->has_sk = ti.schema.sk[0] != 0;
+	pthread_mutex_unlock(&fs.lock);
+	return 0;
+}
+
 /* A name in dir was made, removed or renamed: its mtime and ctime are now
  * (a scratch directory's are the real directory's own). */
 void fs_dir_changed(fs_node *dir)

@@ -48,4 +48,8 @@ void fs_path_of(lay_buf *out, const fs_node *n, const char *child);
 void fs_fail(fuse_req_t req, const char *op, fs_node *n, const char *child, int rc,
 	     const lay_err *err);
 
+/* Ask the engine whether dir's table has a sort key, and keep the answer
+ * in dir->has_sk (a table or a point of one). -ENOENT. */
+int fs_table_learn_sk(fs_node *dir, lay_err *err);
+
 #endif
