@@ -469,7 +469,8 @@ int asof_changes(MDB_txn *txn, eng_db *db, const store_table *t, const lay_value
 	rc = 0;
 	/* one entry per key, its first change after the time (whose old image
 	 * is what it was then), then its metadata */
-	qsort(out->e, out->n, sizeof(*out->e), entry_seq_cmp);
+	if (out->n > 1)
+		qsort(out->e, out->n, sizeof(*out->e), entry_seq_cmp);
 	for (i = n = 0; i < out->n; i++) {
 		if (n && entry_cmp(&out->e[n - 1], &out->e[i]) == 0) {
 			entry_free(&out->e[i]);
