@@ -21,6 +21,7 @@
 #include "../layout/describe.h"
 #include "../layout/hash.h"
 #include "../layout/keyenc.h"
+#include "expiry.h"
 
 #define IDX_LEN 28 /* tid 4, hash 8, time 8, seq 8 */
 
@@ -163,8 +164,10 @@ static int outside(const store_table *t, int64_t as_of_ns, int64_t earliest, int
 			   from, to, at);
 }
 
-/* tg's row as the old image of record rec, made after mtime_ns. */
-static int take_image(target *tg, const asof_record *rec, int64_t mtime_ns, lay_err *err)
+/* tg's row as the old image of record rec, made after mtime_ns, read as
+ * of as_of_ns (when its TTL attribute says it expires). */
+static int take_image(target *tg, const asof_record *rec, int64_t mtime_ns, int64_t as_of_ns,
+		      lay_err *err)
 {
 	lay_item view = LAY_ITEM_INIT;
 	int rc;
@@ -176,6 +179,7 @@ static int take_image(target *tg, const asof_record *rec, int64_t mtime_ns, lay_
 	if ((rc = lay_codec_view(&view, rec->old, rec->old_len, err)) < 0)
 		return rc;
 	tg->r.meta.size = lay_item_size(&view);
+	tg->r.meta.expires = store_ttl_expiry(&view, tg->t->settings.ttl_attr, as_of_ns);
 	lay_item_free(&view);
 	tg->r.meta.len = ROW_LEN_UNKNOWN;
 	tg->r.meta.mode = 0444;
@@ -238,7 +242,7 @@ int asof_find(MDB_txn *txn, eng_db *db, const store_table *t, target *tg, int64_
 	if (mdb_cursor_get(cur, &k, &v, MDB_PREV) == 0 && k.mv_size == IDX_LEN &&
 	    memcmp(k.mv_data, seek, 12) == 0)
 		mtime_ns = (int64_t)store_rd64((unsigned char *)k.mv_data + 12);
-	rc = take_image(tg, &rec, mtime_ns, err);
+	rc = take_image(tg, &rec, mtime_ns, as_of_ns, err);
 out:
 	if (cur)
 		mdb_cursor_close(cur);
@@ -408,6 +412,7 @@ static int settle(MDB_cursor *idx, const store_table *t, asof_entry *e, int64_t 
 	if ((rc = lay_codec_view(&view, e->image, e->image_len, err)) < 0)
 		return rc;
 	e->meta.size = lay_item_size(&view);
+	e->meta.expires = store_ttl_expiry(&view, t->settings.ttl_attr, as_of_ns);
 	lay_item_free(&view);
 	e->meta.len = ROW_LEN_UNKNOWN;
 	e->meta.mode = 0444;

@@ -12,6 +12,7 @@
 #include "../layout/codec.h"
 #include "../layout/json.h"
 #include "../layout/keyenc.h"
+#include "../layout/name.h"
 #include "asof.h"
 #include "expiry.h"
 #include "req.h"
@@ -213,8 +214,9 @@ static int emit_change(struct list_ctx *c, const asof_entry *a, lay_err *err)
 	eng_entry e;
 	int rc;
 
-	if (!a->existed || (c->after_enc.p && store_bytes_cmp(a->ienc.p, a->ienc.len, c->after_enc.p,
-							      c->after_enc.len) <= 0))
+	if (!a->existed || store_ttl_expired(a->meta.expires, c->as_of) ||
+	    (c->after_enc.p &&
+	     store_bytes_cmp(a->ienc.p, a->ienc.len, c->after_enc.p, c->after_enc.len) <= 0))
 		return 0;
 	memset(&e, 0, sizeof(e));
 	e.key = c->t->schema.sk_type ? &a->key.sk : &a->key.pk;
@@ -309,7 +311,7 @@ static int emit_asof_part(struct list_ctx *c, size_t first, size_t end, const pa
 	    store_bytes_cmp(a->pkenc.p, a->pkenc.len, c->after_enc.p, c->after_enc.len) <= 0)
 		return 0;
 	for (i = first; i < end && !was; i++)
-		was = c->chg.e[i].existed;
+		was = c->chg.e[i].existed && !store_ttl_expired(c->chg.e[i].meta.expires, c->as_of);
 	if (!was && live && (rc = live_unchanged(c, first, end, live, err)) < 0)
 		return rc;
 	if (!was && rc != 1)
@@ -627,7 +629,41 @@ struct resolve_ctx {
 	uint64_t hash;
 	lay_item *store;
 	lay_value *out;
+	int64_t as_of;        /* an as-of view's time, or -1 */
 };
+
+static int resolve_txn(MDB_txn *txn, void *vctx, lay_err *err);
+
+/* A long name as of a time: a key changed since is found among the changes
+ * (it may be gone now), any other among the live names; whether it was
+ * there then is the lookup's to say. */
+static int resolve_asof_txn(MDB_txn *txn, void *vctx, lay_err *err)
+{
+	struct resolve_ctx *c = vctx;
+	store_table t;
+	asof_set set;
+	size_t i;
+	int rc;
+
+	if ((rc = store_table_get(txn, c->db, c->table, &t, err)) < 0)
+		return rc;
+	rc = asof_changes(txn, c->db, &t, t.schema.sk_type ? c->pk : NULL, c->as_of,
+			  eng_clock_now_ns(c->db->clock), &set, err);
+	for (i = 0; rc == 0 && i < set.n; i++) {
+		const lay_key *k = &set.e[i].key;
+		const lay_value *v = !t.schema.sk_type || !c->pk ? &k->pk : &k->sk;
+
+		if (lay_name_hash(v) != c->hash)
+			continue;
+		rc = lay_value_copy(c->store, c->out, v) < 0
+			     ? lay_err_set(err, -ENOMEM, "out of memory")
+			     : 1;
+	}
+	asof_set_free(&set);
+	if (rc == 1)
+		return 0;
+	return rc < 0 ? rc : resolve_txn(txn, c, err);
+}
 
 static int resolve_txn(MDB_txn *txn, void *vctx, lay_err *err)
 {
@@ -682,8 +718,10 @@ out_free:
 int eng_resolve_hash(eng_db *db, eng_req *req, const char *table, const lay_value *pk,
 		     uint64_t hash, lay_item *store, lay_value *out, lay_err *err)
 {
-	struct resolve_ctx c = { db, table, pk, hash, store, out };
+	struct resolve_ctx c = { db, table, pk, hash, store, out, store_view_as_of(req) };
 
+	if (c.as_of >= 0)
+		return store_view_read_items(db, req, resolve_asof_txn, &c, err);
 	return store_view_read(db, req, resolve_txn, &c, err);
 }
 

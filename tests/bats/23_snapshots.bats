@@ -168,6 +168,42 @@ advance() {
 	assert_failure
 }
 
+@test "long (hashed) names open in a point, also when the key is gone now" {
+	run $T python3 - "$MNT/Orders" <<'PY'
+import json, os, sys
+t = sys.argv[1]
+M = (1 << 64) - 1
+def h(data):
+    x = 0xcbf29ce484222325
+    for b in b"S" + data:
+        x = ((x ^ b) * 0x100000001b3) & M
+    x = ((x ^ (x >> 30)) * 0xbf58476d1ce4e5b9) & M
+    x = ((x ^ (x >> 27)) * 0x94d049bb133111eb) & M
+    return x ^ (x >> 31)
+def long_name(text, item):
+    x = ".json" if item else ""
+    return text[:255 - 17 - len(x)] + "~%016x" % h(text.encode()) + x
+pk, sk = "p" * 600, "s" * 400
+os.mkdir(os.path.join(t, long_name(pk, False)))
+for k in (sk, sk + "2"):
+    with open(os.path.join(t, long_name(pk, False), long_name(k, True)), "w") as f:
+        json.dump({"PK": pk, "SK": k, "v": 1}, f)
+print(long_name(pk, False) + "/" + long_name(sk, True))
+print(long_name(pk, False) + "/" + long_name(sk + "2", True))
+PY
+	assert_success
+	one=${lines[0]}
+	two=${lines[1]}
+	t1=$(now)
+	advance 10
+	$T rm "$MNT/Orders/$two"
+	P=$MNT/Orders/.snapshots/$(iso "$t1")
+	run $T jq -c .v "$P/$one" "$P/$two"
+	assert_output "$(printf '1\n1')"
+	run $T ls "$P/${one%%/*}"
+	assert_output "$(printf '%s\n%s' "${one#*/}" "${two#*/}")"
+}
+
 @test "without PITR .snapshots is empty and holds no point" {
 	new_table Plain
 	run $T ls "$MNT/Plain/.snapshots"

@@ -404,6 +404,44 @@ static void test_asof__a_paged_listing_resumes_after_its_cursor(void)
 	teardown();
 }
 
+/* An item past its TTL at a time is gone at that time, as a live read
+ * then would have said, though the sweep deleted it later. */
+static void test_asof__an_item_past_its_ttl_then_is_gone_then(void)
+{
+	lay_err err = { 0, "" };
+	char json[96], got[256];
+	size_t swept = 0;
+	int64_t t0, t1;
+	struct keys ks;
+	eng_req rq = { 0 };
+
+	setup();
+	advance(1);
+	t0 = eng_clock_now_ns(clk);
+	snprintf(json, sizeof(json), "{\"id\":\"s\",\"exp\":%lld}",
+		 (long long)(t0 / SEC + 5));
+	CHECK_RC(put(json), 0);
+	CHECK_RC(put("{\"id\":\"t\",\"v\":1}"), 0);
+	advance(10);
+	t1 = eng_clock_now_ns(clk); /* s has expired, not yet swept */
+	advance(1);
+	CHECK_RC(eng_db_maintain(db, 0, &swept, &err), 0);
+	CHECK(swept == 1);
+	advance(1);
+	CHECK_RC(text_at("s", t0 + SEC, got, sizeof(got), &err), 0);
+	CHECK_RC(text_at("s", t1, got, sizeof(got), &err), -ENOENT);
+	rq.view = ENG_VIEW_AS_OF;
+	rq.as_of_ns = t1;
+	memset(&ks, 0, sizeof(ks));
+	CHECK_RC(eng_list(db, &rq, TBL, NULL, NULL, 0, 0, on_key, &ks, &err), 0);
+	CHECK_STR(ks.all, "t ");
+	rq.as_of_ns = t0 + SEC;
+	memset(&ks, 0, sizeof(ks));
+	CHECK_RC(eng_list(db, &rq, TBL, NULL, NULL, 0, 0, on_key, &ks, &err), 0);
+	CHECK_STR(ks.all, "s t ");
+	teardown();
+}
+
 int main(void)
 {
 	RUN(test_asof__each_time_reads_the_version_it_had);
@@ -412,5 +450,6 @@ int main(void)
 	RUN(test_asof__many_keys_and_versions_each_read_right);
 	RUN(test_asof__listings_at_every_time_match_a_model_of_random_changes);
 	RUN(test_asof__a_paged_listing_resumes_after_its_cursor);
+	RUN(test_asof__an_item_past_its_ttl_then_is_gone_then);
 	return check_done();
 }
