@@ -517,8 +517,8 @@ int asof_stats(MDB_txn *txn, eng_db *db, const store_table *t, int64_t as_of_ns,
 		if ((rc = target_find(txn, db, &tg, err)) == 0) {
 			/* what it was then, instead of what it is now */
 			st->count += (uint64_t)e->existed - (uint64_t)tg.exists;
-			st->size += (e->existed ? e->meta.size : 0) -
-				    (tg.exists ? tg.r.meta.size : 0);
+			st->size += (uint64_t)(e->existed ? e->meta.size : 0) -
+				    (uint64_t)(tg.exists ? tg.r.meta.size : 0);
 		}
 		target_free(&tg);
 	}

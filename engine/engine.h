@@ -94,18 +94,19 @@ typedef enum eng_source {
 /* Which state of the data a request reads. */
 typedef enum eng_view {
 	ENG_VIEW_LIVE = 0,    /* now */
-	ENG_VIEW_AS_OF,       /* as it was at as_of_ns (PITR): item reads only, see below */
+	ENG_VIEW_AS_OF,       /* as it was at as_of_ns (PITR): reads only, see below */
 } eng_view;
 
 /*
  * A request's context: the parameter after db of every public operation.
  * NULL means the live view, uid/gid 0, source ENG_SRC_FILE, cost not
- * reported. An as-of view is read by eng_item_get and eng_item_text: the
- * item as it was at the end of as_of_ns, from the change log of a table
- * with PITR on; -ENOENT with a message when the table has PITR off or
- * as_of_ns is outside [max(PITR's start, now - 35 days), now]. Listings and
- * tables as of a time are -EOPNOTSUPP (not yet); changes -EROFS. Reads in
- * an as-of view consume no units.
+ * reported. An as-of view is read by eng_item_get, eng_item_text, eng_list,
+ * eng_resolve_hash and eng_table_get (its count and size then): the data
+ * as it was at as_of_ns, from the change log of a table with PITR on;
+ * -ENOENT with a message when the table has PITR off or as_of_ns is
+ * outside eng_table_pitr_window. Partitions' metadata (eng_part_get) as of
+ * a time is -EOPNOTSUPP; changes are -EROFS. Reads in an as-of view
+ * consume no units.
  * The operation sets rcu and wcu (out) to what it consumed, in
  * DynamoDB's capacity units (strongly consistent reads), at least one:
  * a read of an item ceil(size / 4 KB) (1 for a key with no item); a

@@ -286,8 +286,17 @@ static int live_unchanged(struct list_ctx *c, size_t first, size_t end, const pa
 			return rc;
 		}
 		if (!changed(c, first, end, r.full, r.flen)) {
-			any = 1;
-			break;
+			item_row ir;
+
+			/* unchanged since, so there then, unless already expired */
+			if ((rc = row_item_parse(&ir, v.mv_data, v.mv_size, c->db->format, err)) < 0) {
+				mdb_cursor_close(cur);
+				return rc;
+			}
+			if (!store_ttl_expired(ir.meta.expires, c->as_of)) {
+				any = 1;
+				break;
+			}
 		}
 	}
 	mdb_cursor_close(cur);
@@ -491,6 +500,18 @@ out_free:
 	return rc;
 }
 
+/* The listing's cursor, encoded as the keys it is compared with; -EINVAL
+ * if it is not of the listed keys' type. */
+static int set_after(struct list_ctx *c, lay_err *err)
+{
+	if (c->after->type != c->ktype)
+		return lay_err_set(err, -EINVAL, "the listing's cursor is of type %s; keys here are %s",
+				   lay_type_name(c->after->type), lay_type_name(c->ktype));
+	if (lay_keyenc(&c->after_enc, c->after) < 0)
+		return lay_err_set(err, -ENOMEM, "out of memory listing");
+	return 0;
+}
+
 static int list_txn(MDB_txn *txn, void *vctx, lay_err *err)
 {
 	struct list_ctx *c = vctx;
@@ -529,7 +550,9 @@ static int list_txn(MDB_txn *txn, void *vctx, lay_err *err)
 			lay_err_clear(err);
 			c->parts = 0;
 			c->ktype = t.schema.sk_type;
-			rc = c->as_of >= 0 ? emit_changes_before(c, NULL, 0, err) : 0;
+			rc = c->as_of < 0 ? 0 : c->after ? set_after(c, err) : 0;
+			if (rc == 0 && c->as_of >= 0)
+				rc = emit_changes_before(c, NULL, 0, err);
 			if (rc == 1)
 				rc = 0;
 			goto out_free;
@@ -556,14 +579,8 @@ static int list_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	if (lay_buf_add(&seek, prefix, plen) < 0)
 		goto out_nomem;
 	if (c->after) {
-		if (c->after->type != c->ktype) {
-			rc = lay_err_set(err, -EINVAL,
-					 "the listing's cursor is of type %s; keys here are %s",
-					 lay_type_name(c->after->type), lay_type_name(c->ktype));
+		if ((rc = set_after(c, err)) < 0)
 			goto out_free;
-		}
-		if (lay_keyenc(&c->after_enc, c->after) < 0)
-			goto out_nomem;
 		/* seek to the cursor, or to the start of its run when it is cut:
 		 * walk() skips what is not after it */
 		cut = c->after_enc.len > STORE_KEY_CUT ? STORE_KEY_CUT : c->after_enc.len;

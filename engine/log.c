@@ -192,9 +192,6 @@ struct trim_ctx {
 	int done;
 };
 
-/* One batch of a trim: the oldest records of the table, while older than
- * before_ns. Records are in seq order, which is commit order, so the first
- * record new enough ends the trim. */
 /* Take the log record k, v of table t out of the index by key. */
 static int unindex(MDB_txn *txn, eng_db *db, const store_table *t, const MDB_val *k,
 		   const MDB_val *v, lay_err *err)
@@ -207,6 +204,9 @@ static int unindex(MDB_txn *txn, eng_db *db, const store_table *t, const MDB_val
 			    store_rd64((const unsigned char *)k->mv_data + 4), err);
 }
 
+/* One batch of a trim: the oldest records of the table, while older than
+ * before_ns. Records are in seq order, which is commit order, so the first
+ * record new enough ends the trim. */
 static int trim_txn(MDB_txn *txn, void *vctx, lay_err *err)
 {
 	struct trim_ctx *c = vctx;

@@ -337,6 +337,10 @@ static int set_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		if (st.count && (rc = store_rekey(txn, db, &t, &ns, c->source, &c->evq, err)) < 0)
 			return rc;
 		t.schema = ns;
+		/* the past has another key schema, which no point can show:
+		 * PITR's window starts again (DynamoDB cannot re-key at all) */
+		if (t.settings.pitr)
+			t.settings.pitr_since_ns = eng_clock_now_ns(db->clock);
 	}
 	if (c->settings) {
 		const lay_settings *ns = c->settings;

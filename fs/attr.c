@@ -35,7 +35,7 @@ void fs_attr_dir(struct stat *st, const eng_dirmeta *m)
 	set_times(st, m->mtime_ns, m->ctime_ns, 0);
 }
 
-void fs_attr_past_dir(struct stat *st, const fs_node *dir, const char *name)
+void fs_attr_past_dir(struct stat *st, int64_t as_of, uint64_t ino)
 {
 	eng_dirmeta dm;
 
@@ -43,9 +43,9 @@ void fs_attr_past_dir(struct stat *st, const fs_node *dir, const char *name)
 	dm.mode = 0555;
 	dm.uid = getuid();
 	dm.gid = getgid();
-	dm.mtime_ns = dm.ctime_ns = dir->as_of;
+	dm.mtime_ns = dm.ctime_ns = as_of;
 	fs_attr_dir(st, &dm);
-	st->st_ino = fs_ino_past(dir, name);
+	st->st_ino = ino;
 }
 
 void fs_attr_item(struct stat *st, const eng_meta *m)

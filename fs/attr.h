@@ -7,9 +7,10 @@
 
 void fs_attr_dir(struct stat *st, const eng_dirmeta *m);
 void fs_attr_item(struct stat *st, const eng_meta *m);
-/* A partition directory name in dir of a point: read-only, the daemon's,
- * of the point's time (one answer from listings and lookups alike). */
-void fs_attr_past_dir(struct stat *st, const fs_node *dir, const char *name);
+/* A partition directory of a point of time as_of, numbered ino:
+ * read-only, the daemon's, of the point's time (one answer from listings
+ * and lookups alike). */
+void fs_attr_past_dir(struct stat *st, int64_t as_of, uint64_t ino);
 /* st of memory object n (or the root, .ddbfs, a generated file), of file
  * type type (S_IFDIR, S_IFREG), from the node's own fields. */
 void fs_attr_mem(struct stat *st, const fs_node *n, mode_t type);

@@ -109,7 +109,7 @@ static int fill_one(void *arg, const eng_entry *ent)
 		e->timeout = fs_expire_timeout(ent->meta);
 	}
 	if (c->dir->as_of && ent->is_partition)
-		fs_attr_past_dir(&e->st, c->dir, c->name.p);
+		fs_attr_past_dir(&e->st, c->dir->as_of, fs_ino_past(c->dir, c->name.p));
 	else if (c->dir->as_of)
 		e->st.st_ino = fs_ino_past(c->dir, c->name.p);
 	return 0;

@@ -26,16 +26,32 @@ fuse_ino_t fs_ino_of(const fs_node *n)
 	return (fuse_ino_t)(uintptr_t)n;
 }
 
-uint64_t fs_ino_past(const fs_node *dir, const char *name)
+/* The number of name in a directory of time as_of (0: .snapshots' own
+ * directory) of table, in partition pk (may be NULL). */
+static uint64_t past_number(int64_t as_of, const char *table, const lay_value *pk,
+			    const char *name)
 {
-	uint64_t h = lay_fnv1a(LAY_FNV_INIT, &dir->as_of, sizeof(dir->as_of));
+	uint64_t h = lay_fnv1a(LAY_FNV_INIT, &as_of, sizeof(as_of));
 
-	if (dir->table)
-		h = lay_fnv1a(h, dir->table, strlen(dir->table) + 1);
-	if (dir->kind == FS_PART && dir->pk.type)
-		h = lay_fnv1a(h, dir->pk.u.p, dir->pk.len);
+	if (table)
+		h = lay_fnv1a(h, table, strlen(table) + 1);
+	if (pk && pk->type)
+		h = lay_fnv1a(h, pk->u.p, pk->len);
 	h = lay_hash_mix(lay_fnv1a(h, name, strlen(name)));
 	return FS_INO_PAST | (h & 0xffffffffffffull);
+}
+
+uint64_t fs_ino_past(const fs_node *dir, const char *name)
+{
+	return past_number(dir->as_of, dir->table, dir->kind == FS_PART ? &dir->pk : NULL, name);
+}
+
+uint64_t fs_ino_past_node(const fs_node *n)
+{
+	int root = n->kind == FS_POINT || n->kind == FS_SNAPS; /* in a live directory */
+
+	return past_number(root ? 0 : n->as_of, n->table,
+			   n->kind == FS_ITEM && n->has_sk ? &n->pk : NULL, n->name);
 }
 
 uint64_t fs_ino_new(void)

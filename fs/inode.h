@@ -51,8 +51,10 @@ static inline uint64_t fs_ino_scratch(uint64_t real)
 	return FS_INO_SCRATCH | (real & (FS_INO_SCRATCH - 1));
 }
 
-/* The number of the object named name in directory dir of a point. */
+/* The number of the object named name in directory dir of a point, and
+ * the same number from its node n (which may have lost its directory). */
 uint64_t fs_ino_past(const fs_node *dir, const char *name);
+uint64_t fs_ino_past_node(const fs_node *n);
 
 /* A fresh number for a memory object. Needs no lock. */
 uint64_t fs_ino_new(void);

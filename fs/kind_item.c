@@ -20,13 +20,8 @@ static int item_getattr(fs_node *n, struct stat *st, lay_err *err)
 		fs_node_item_key(n, &key);
 		rc = eng_item_get(fs.db, FS_VIEW(n), n->table, &key, NULL, &meta, err);
 		if (rc == 0 && n->as_of) {
-			fs_node *dir;
-
 			fs_attr_item(st, &meta);
-			pthread_mutex_lock(&fs.lock);
-			dir = fs_node_of(n->parent);
-			st->st_ino = dir ? fs_ino_past(dir, n->name) : n->ino;
-			pthread_mutex_unlock(&fs.lock);
+			st->st_ino = fs_ino_past_node(n);
 			return 0;
 		}
 		if (rc == -ENOENT) {

@@ -67,13 +67,8 @@ static int magic_file_getattr(fs_node *n, struct stat *st, lay_err *err)
 
 	fs_attr_mem(st, n, S_IFREG);
 	st->st_mode = S_IFREG | (n->magic == FS_M_CLOCK && fs.test_clock ? 0644 : 0444);
-	if (n->as_of) {
-		/* a point's .table.json is not the live one */
-		pthread_mutex_lock(&fs.lock);
-		if (n->parent)
-			st->st_ino = fs_ino_past(fs_node_of(n->parent), n->name);
-		pthread_mutex_unlock(&fs.lock);
-	}
+	if (n->as_of)
+		st->st_ino = fs_ino_past_node(n); /* a point's .table.json is not the live one */
 	if (n->magic == FS_M_STREAM) {
 		uint64_t size;
 

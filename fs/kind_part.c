@@ -23,33 +23,29 @@ static void remember_owner(fs_node *n, const eng_dirmeta *dm)
 	n->owner_known = 1;
 }
 
-/* A partition of a point in time: it held items then (dir/name). */
-static int past_part(fs_node *dir, const char *name, const lay_value *pk, struct stat *st,
+/* A partition of a point in time, pk, as seen from node at (its directory
+ * or itself): it held items then. Numbered ino. */
+static int past_part(const fs_node *at, const lay_value *pk, uint64_t ino, struct stat *st,
 		     lay_err *err)
 {
 	int n = 0, rc;
 
-	rc = eng_list(fs.db, FS_VIEW(dir), dir->table, pk, NULL, 1, 0, fs_count_entry, &n, err);
+	rc = eng_list(fs.db, FS_VIEW(at), at->table, pk, NULL, 1, 0, fs_count_entry, &n, err);
 	if (rc < 0)
 		return rc;
 	if (!n)
 		return lay_err_set(err, -ENOENT, "no such partition then");
-	fs_attr_past_dir(st, dir, name);
+	fs_attr_past_dir(st, at->as_of, ino);
 	return 0;
 }
 
 static int part_getattr(fs_node *n, struct stat *st, lay_err *err)
 {
 	eng_dirmeta dm;
-	fs_node *dir;
 	int rc;
 
-	if (n->as_of) {
-		pthread_mutex_lock(&fs.lock);
-		dir = fs_node_of(n->parent);
-		pthread_mutex_unlock(&fs.lock);
-		return past_part(dir, n->name, &n->pk, st, err);
-	}
+	if (n->as_of)
+		return past_part(n, &n->pk, fs_ino_past_node(n), st, err);
 	if (fs_attr_if_mem(st, n, S_IFDIR))
 		return 0;
 	if ((rc = eng_part_get(fs.db, NULL, n->table, &n->pk, &dm, err)) < 0)
@@ -78,7 +74,7 @@ static int part_lookup(fs_node *dir, const char *name, fs_target *t, fs_node **o
 	if (dir->as_of) {
 		if (!t->pk.type)
 			return -ENOENT;
-		if ((rc = past_part(dir, name, &t->pk, st, err)) < 0)
+		if ((rc = past_part(dir, &t->pk, fs_ino_past(dir, name), st, err)) < 0)
 			return rc;
 		return (*out = fs_node_lookup(dir, name, t)) ? 0 : -ENOMEM;
 	}

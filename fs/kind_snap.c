@@ -8,6 +8,7 @@
 #include "kind.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,13 +40,16 @@ static int64_t point_second(const char *name)
 	if (name[1] >= '0' && name[1] <= '9' && !strchr(name, '-')) {
 		s = strtoll(name + 1, &e, 10);
 		snprintf(canon, sizeof(canon), "@%lld", s);
-		return *e || s < 0 || strcmp(canon, name) != 0 ? -1 : s;
+		return *e || s < 0 || s > (INT64_MAX - NS) / NS || strcmp(canon, name) != 0 ? -1
+											   : s;
 	}
 	memset(&tm, 0, sizeof(tm));
 	end = strptime(name + 1, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (!end || *end)
 		return -1;
 	s = (long long)timegm(&tm);
+	if (s < 0 || s > (INT64_MAX - NS) / NS)
+		return -1;
 	point_name(canon, sizeof(canon), s);
 	return strcmp(canon, name) == 0 ? s : -1;
 }
@@ -89,9 +93,10 @@ static int point_time(const char *table, const char *name, int64_t *as_of, lay_e
 	return 0;
 }
 
-/* A read-only directory of the past: mode, owner and times of the table. */
-static int past_dir_attr(const fs_node *dir, const char *name, const char *table, int64_t t_ns,
-			 struct stat *st, lay_err *err)
+/* A read-only directory of the past, numbered ino: mode, owner and times
+ * of the table (t_ns: the times of a point). */
+static int past_dir_attr(uint64_t ino, const char *table, int64_t t_ns, struct stat *st,
+			 lay_err *err)
 {
 	eng_table_info ti;
 	int rc;
@@ -100,7 +105,7 @@ static int past_dir_attr(const fs_node *dir, const char *name, const char *table
 		return rc;
 	fs_attr_dir(st, &ti.dir);
 	st->st_mode = S_IFDIR | (st->st_mode & 0555);
-	st->st_ino = fs_ino_past(dir, name);
+	st->st_ino = ino;
 	if (t_ns) {
 		st->st_mtim.tv_sec = st->st_ctim.tv_sec = st->st_atim.tv_sec = t_ns / NS;
 		st->st_mtim.tv_nsec = st->st_ctim.tv_nsec = st->st_atim.tv_nsec = t_ns % NS;
@@ -112,12 +117,7 @@ static int past_dir_attr(const fs_node *dir, const char *name, const char *table
 
 static int snaps_getattr(fs_node *n, struct stat *st, lay_err *err)
 {
-	fs_node *table;
-
-	pthread_mutex_lock(&fs.lock);
-	table = fs_node_of(n->parent);
-	pthread_mutex_unlock(&fs.lock);
-	return past_dir_attr(table, ".snapshots", n->table, 0, st, err);
+	return past_dir_attr(fs_ino_past_node(n), n->table, 0, st, err);
 }
 
 static int snaps_lookup(fs_node *dir, const char *name, fs_target *t, fs_node **out,
@@ -126,7 +126,7 @@ static int snaps_lookup(fs_node *dir, const char *name, fs_target *t, fs_node **
 	int rc;
 
 	(void)timeout;
-	if ((rc = past_dir_attr(dir, name, dir->table, 0, st, err)) < 0)
+	if ((rc = past_dir_attr(fs_ino_past(dir, name), dir->table, 0, st, err)) < 0)
 		return rc;
 	return (*out = fs_node_lookup(dir, name, t)) ? 0 : -ENOMEM;
 }
@@ -151,7 +151,7 @@ static int snaps_readdir(fs_node *dir, fs_dirh *d, lay_err *err)
 		point_name(name, sizeof(name), s[i]);
 		if (!(e = fs_dirh_add(d, name, strlen(name), FS_POINT)))
 			return -ENOMEM;
-		if ((rc = past_dir_attr(dir, name, dir->table, 0, &e->st, err)) < 0)
+		if ((rc = past_dir_attr(fs_ino_past(dir, name), dir->table, 0, &e->st, err)) < 0)
 			return rc;
 		e->timeout = fs.timeout;
 	}
@@ -165,7 +165,7 @@ int fs_snaps_entry(fs_dirh *d, fs_node *table, lay_err *err)
 	if (!e)
 		return -ENOMEM;
 	e->timeout = fs.timeout;
-	return past_dir_attr(table, ".snapshots", table->table, 0, &e->st, err);
+	return past_dir_attr(fs_ino_past(table, ".snapshots"), table->table, 0, &e->st, err);
 }
 
 const fs_kind_ops fs_snaps_ops = {
@@ -179,7 +179,6 @@ const fs_kind_ops fs_snaps_ops = {
 static int point_getattr(fs_node *n, struct stat *st, lay_err *err)
 {
 	int64_t earliest, latest;
-	fs_node *snaps;
 	int rc;
 
 	if ((rc = window(n->table, &earliest, &latest, err)) < 0)
@@ -187,10 +186,7 @@ static int point_getattr(fs_node *n, struct stat *st, lay_err *err)
 	if (n->as_of < earliest)
 		return lay_err_set(err, -ENOENT, "%s has left table %s's window", n->name,
 				   n->table);
-	pthread_mutex_lock(&fs.lock);
-	snaps = fs_node_of(n->parent);
-	pthread_mutex_unlock(&fs.lock);
-	return past_dir_attr(snaps, n->name, n->table, n->as_of, st, err);
+	return past_dir_attr(fs_ino_past_node(n), n->table, n->as_of, st, err);
 }
 
 static int point_lookup(fs_node *dir, const char *name, fs_target *t, fs_node **out,
@@ -201,7 +197,7 @@ static int point_lookup(fs_node *dir, const char *name, fs_target *t, fs_node **
 	int rc;
 
 	if ((rc = point_time(dir->table, name, &as_of, err)) < 0 ||
-	    (rc = past_dir_attr(dir, name, dir->table, as_of, st, err)) < 0)
+	    (rc = past_dir_attr(fs_ino_past(dir, name), dir->table, as_of, st, err)) < 0)
 		return rc;
 	/* made, timed and counted at once: no thread sees it without its
 	 * time. The current second is not over: its point is now, a new

@@ -209,7 +209,8 @@ void fs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t siz
 		rc = eng_table_option_get(fs.db, FS_REQ(req), n->table, name + 9, &v, &err);
 	} else if (strncmp(name, "user.ddb.", 9) == 0 && n->kind == FS_ITEM && !n->mem) {
 		fs_node_item_key(n, &key);
-		rc = eng_item_option_get(fs.db, FS_REQ(req), n->table, &key, name + 9, &v, &err);
+		rc = eng_item_option_get(fs.db, n->as_of ? FS_VIEW(n) : FS_REQ(req), n->table, &key,
+					 name + 9, &v, &err);
 	}
 	if (rc == 0 && !v.p)
 		rc = lay_buf_add(&v, "", 0);

@@ -73,7 +73,8 @@ advance() {
 	assert_success
 	[ "${#lines[@]}" -eq 2 ]
 	[ "${lines[0]}" = "$(iso "$t0")" ] || [ "${lines[0]}" = "$(iso $((t0 - 1)))" ]
-	[ "${lines[1]}" = "$(iso "$(now)")" ]
+	n=$(now) # the latest point is the second ls ran in
+	[ "${lines[1]}" = "$(iso "$n")" ] || [ "${lines[1]}" = "$(iso $((n - 1)))" ]
 	# not listed by the table, but opens by name (SPEC §3)
 	run $T ls -A "$MNT/Orders"
 	refute_output --partial ".snapshots"
@@ -138,7 +139,8 @@ advance() {
 	assert_success
 	# the listing follows the clock
 	run $T ls "$MNT/Orders/.snapshots"
-	assert_line --index 1 "$(iso "$(now)")"
+	n=$(now)
+	[ "${lines[1]}" = "$(iso "$n")" ] || [ "${lines[1]}" = "$(iso $((n - 1)))" ]
 }
 
 @test "a point's directories keep their times while read; tar and rsync see a still tree" {
@@ -202,6 +204,29 @@ PY
 	assert_output "$(printf '1\n1')"
 	run $T ls "$P/${one%%/*}"
 	assert_output "$(printf '%s\n%s' "${one#*/}" "${two#*/}")"
+}
+
+@test "a point's xattrs are of then; a re-key starts the window again" {
+	$T mkdir "$MNT/Orders/p"
+	echo '{"v":1}' >"$MNT/Orders/p/x.json"
+	t1=$(now)
+	advance 10
+	echo '{"v":1,"longer":"and longer"}' >"$MNT/Orders/p/x.json"
+	P=$MNT/Orders/.snapshots/$(iso "$t1")
+	run $T getfattr --absolute-names --only-values -n user.ddb.size "$P/p/x.json"
+	then=$output
+	run $T getfattr --absolute-names --only-values -n user.ddb.size "$MNT/Orders/p/x.json"
+	[ "$then" -lt "$output" ]
+	# a table re-keyed has no past in its new key schema: the window
+	# starts again at the re-key
+	run $T setfattr -n user.ddb.key_schema -v "v:N" "$MNT/Orders"
+	assert_success
+	run $T cat "$MNT/Orders/1.json"
+	assert_output '{"v":1,"PK":"p","SK":"x","longer":"and longer"}'
+	run $T ls "$P"
+	assert_failure
+	run $T cat "$MNT/Orders/.snapshots/@$(now)/1.json"
+	assert_output '{"v":1,"PK":"p","SK":"x","longer":"and longer"}'
 }
 
 @test "without PITR .snapshots is empty and holds no point" {

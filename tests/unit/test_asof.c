@@ -442,6 +442,78 @@ static void test_asof__an_item_past_its_ttl_then_is_gone_then(void)
 	teardown();
 }
 
+/* The table's size then, with keys made and grown since (sizes are 32-bit
+ * in an item's metadata, 64-bit in a table's). */
+static void test_asof__the_table_size_then_is_exact(void)
+{
+	lay_err err = { 0, "" };
+	eng_table_info then, later;
+	eng_req rq = { 0 };
+
+	setup();
+	advance(1);
+	CHECK_RC(put("{\"id\":\"a\",\"v\":1}"), 0);
+	CHECK_RC(eng_table_get(db, NULL, TBL, &then, &err), 0);
+	rq.view = ENG_VIEW_AS_OF;
+	rq.as_of_ns = eng_clock_now_ns(clk);
+	advance(2);
+	CHECK_RC(put("{\"id\":\"b\",\"v\":2}"), 0);
+	CHECK_RC(put("{\"id\":\"a\",\"v\":1,\"more\":\"xxxxxxxxxxxxxxxx\"}"), 0);
+	CHECK_RC(eng_table_get(db, &rq, TBL, &later, &err), 0);
+	CHECK(later.item_count == 1 && then.item_count == 1);
+	CHECK(later.size_bytes == then.size_bytes);
+	teardown();
+}
+
+/* A paged listing of a partition that is gone now resumes after its
+ * cursor too. */
+static void test_asof__a_gone_partition_pages_after_its_cursor(void)
+{
+	lay_err err = { 0, "" };
+	lay_schema sch = { 0 };
+	lay_settings st = { 0 };
+	eng_req rq = { 0 };
+	struct keys ks;
+	lay_value pv = dbt_s("P"), after = dbt_s("b");
+	const char *sks[] = { "a", "b", "c" };
+	char json[64];
+	int i;
+
+	setup();
+	strcpy(sch.pk, "p");
+	sch.pk_type = LAY_S;
+	strcpy(sch.sk, "s");
+	sch.sk_type = LAY_S;
+	st.pitr = 1;
+	CHECK_RC(eng_table_create(db, NULL, "Comp", &sch, NULL, &err), 0);
+	CHECK_RC(eng_table_set_settings(db, NULL, "Comp", &st, &err), 0);
+	advance(1);
+	for (i = 0; i < 3; i++) {
+		lay_item it;
+		eng_event ev;
+
+		snprintf(json, sizeof(json), "{\"p\":\"P\",\"s\":\"%s\"}", sks[i]);
+		it = dbt_item(json);
+		CHECK_RC(eng_item_put(db, NULL, "Comp", &it, NULL, 0, &ev, NULL, &err), 0);
+		lay_item_free(&it);
+	}
+	rq.view = ENG_VIEW_AS_OF;
+	rq.as_of_ns = eng_clock_now_ns(clk);
+	advance(2);
+	for (i = 0; i < 3; i++) {
+		lay_key k = dbt_key(dbt_s("P"), dbt_s(sks[i]));
+
+		CHECK_RC(eng_item_delete(db, NULL, "Comp", &k, NULL, &err), 0);
+	}
+	memset(&ks, 0, sizeof(ks));
+	CHECK_RC(eng_list(db, &rq, "Comp", &pv, &after, 2, 0, on_key, &ks, &err), 0);
+	CHECK_STR(ks.all, "c ");
+	memset(&ks, 0, sizeof(ks));
+	CHECK_RC(eng_list(db, &rq, "Comp", &pv, NULL, 2, 0, on_key, &ks, &err), 0);
+	CHECK_STR(ks.all, "a b ");
+	teardown();
+}
+
 int main(void)
 {
 	RUN(test_asof__each_time_reads_the_version_it_had);
@@ -451,5 +523,7 @@ int main(void)
 	RUN(test_asof__listings_at_every_time_match_a_model_of_random_changes);
 	RUN(test_asof__a_paged_listing_resumes_after_its_cursor);
 	RUN(test_asof__an_item_past_its_ttl_then_is_gone_then);
+	RUN(test_asof__the_table_size_then_is_exact);
+	RUN(test_asof__a_gone_partition_pages_after_its_cursor);
 	return check_done();
 }
