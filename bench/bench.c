@@ -637,6 +637,32 @@ static int cmd_sample(opts *o)
 	return 0;
 }
 
+/* readback: read-only trees already holding n items (a point in time, and
+ * the live table beside it): cold reads, hot reads, and a walk of every
+ * directory, taking turns. */
+static int cmd_readback(opts *o)
+{
+	unsigned long entries;
+	int k;
+
+	for (k = 0; k < o->nt; k++)
+		bench_path(o->t[k].table, sizeof(o->t[k].table), "%s", o->t[k].dir);
+	drop(o);
+	phase(o, "cold_read", NULL, 0, o->n, OP_READ);
+	phase(o, "hot_read", NULL, 0, o->n, OP_READ);
+	for (k = 0; k < o->nt; k++) {
+		double s;
+
+		drop(o);
+		s = walk(o->t[k].table, &entries);
+		if (entries < o->n)
+			bench_die("walk of %s saw %lu entries; %lu expected", o->t[k].table, entries,
+				  o->n);
+		result(o, &o->t[k], "walk_all", s, "s");
+	}
+	return 0;
+}
+
 static const char usage[] =
 	"usage: bench run --target NAME=MNT... --n N --out FILE [--src DIR --scratch DIR]\n"
 	"                 [--pid-file NAME=FILE]... [--no-commands] [--reps R]\n"
@@ -644,6 +670,7 @@ static const char usage[] =
 	"       bench put --target NAME=TABLEDIR... --n N --out FILE [--figure NAME]\n"
 	"                 [--lmdb-durable DIR]\n"
 	"       bench reads --target NAME=MNT... --n N --out FILE\n"
+	"       bench readback --target NAME=TABLEDIR... --n N --out FILE\n"
 	"       bench gen DIR --n N\n"
 	"       bench sample --target NAME=TABLEDIR --n LOADED --k K --out FILE [--label L]\n"
 	"                 [--pid-file NAME=FILE] [--walk] [--drop 2|3]\n";
@@ -748,6 +775,8 @@ int main(int argc, char **argv)
 		return cmd_reads(&o);
 	if (strcmp(cmd, "sample") == 0)
 		return cmd_sample(&o);
+	if (strcmp(cmd, "readback") == 0)
+		return cmd_readback(&o);
 	fputs(usage, stderr);
 	return 2;
 }

@@ -202,6 +202,10 @@ static const check checks[] = {
 	  2.0, 1, 10000, 10000, 1 },
 	{ "open a point, 200k items <= 1.5x 10k", "engine", "point_open", "engine", "point_open",
 	  1.5, 1, 200000, 10000, 1 },
+	{ "point cold read >= 0.5x live (mount)", "point", "cold_read", "live", "cold_read", 0.5,
+	  0, 10000, 10000, 1 },
+	{ "point walk of 10k <= 2x live (mount)", "point", "walk_all", "live", "walk_all", 2.0, 1,
+	  10000, 10000, 1 },
 };
 
 /* Scale (make bench-scale): cost per op at 1,000,000 items over 10,000. */
@@ -447,6 +451,12 @@ int main(int argc, char **argv)
 		       get(10000, "engine", "live_list"), get(10000, "engine", "point_list"));
 		printf("  opening a point: %.3f ms among 10,000 items, %.3f ms among 200,000\n",
 		       get(10000, "engine", "point_open"), get(200000, "engine", "point_open"));
+		printf("  through the mount, 10,000 items: cold read %.0f ops/s live, %.0f at a "
+		       "point; hot read %.0f and %.0f; a walk of every partition %.1f ms and "
+		       "%.1f ms\n",
+		       get(10000, "live", "cold_read"), get(10000, "point", "cold_read"),
+		       get(10000, "live", "hot_read"), get(10000, "point", "hot_read"),
+		       get(10000, "live", "walk_all") * 1000, get(10000, "point", "walk_all") * 1000);
 	}
 
 	printf("\ntargets (issue 4)\n");

@@ -218,6 +218,19 @@ run_mounts() {
 	T 600 "$B/sweep" "$WORK/sweep" "$RES" 10000 200000 || warn "the sweep bench failed"
 	rm -rf "$WORK/sweep"
 
+	say "points in time through the mount: 10,000 items read live and at a point"
+	mount_ddbfs "$WORK/pitr-data" "$WORK/pitr-mnt" &&
+		mkdir "$WORK/pitr-mnt/Pitr" &&
+		setfattr -n user.ddb.pitr -v on "$WORK/pitr-mnt/Pitr" &&
+		T 600 "$B/bench" put --target "live=$WORK/pitr-mnt/Pitr" --n 10000 \
+			--out /dev/null >/dev/null &&
+		sleep 1.1 && at=$(date +%s) && sleep 1.1 &&
+		T 600 "$B/bench" readback --target "point=$WORK/pitr-mnt/Pitr/.snapshots/@$at" \
+			--target "live=$WORK/pitr-mnt/Pitr" --n 10000 --out "$RES" ||
+		warn "the points-in-time mount bench failed"
+	unmount_all
+	rm -rf "$WORK/pitr-data"
+
 	say "points in time: 1,000 changes after T among 10,000 and among 200,000 items (engine)"
 	mkdir -p "$WORK/pitr"
 	T 900 "$B/pitr" "$WORK/pitr" "$RES" 10000 200000 || warn "the points-in-time bench failed"
