@@ -21,7 +21,7 @@
 #include "../layout/describe.h"
 #include "../layout/hash.h"
 #include "../layout/keyenc.h"
-#include "expiry.h"
+#include "../layout/ttl.h"
 
 #define IDX_LEN 28 /* tid 4, hash 8, time 8, seq 8 */
 
@@ -164,28 +164,46 @@ static int outside(const store_table *t, int64_t as_of_ns, int64_t earliest, int
 			   from, to, at);
 }
 
-/* tg's row as the old image of record rec, made after mtime_ns, read as
- * of as_of_ns (when its TTL attribute says it expires). */
-static int take_image(target *tg, const asof_record *rec, int64_t mtime_ns, int64_t as_of_ns,
-		      lay_err *err)
+/* When the key of hash in table t got the version it had at as_of_ns: the
+ * time of its last change up to then (the index entry before its first
+ * one after), or when PITR began. idx: a cursor on the index. */
+static int written_at(MDB_cursor *idx, const store_table *t, uint64_t hash, int64_t as_of_ns,
+		      int64_t *out, lay_err *err)
+{
+	unsigned char seek[IDX_LEN];
+	MDB_val k, v;
+	int rc;
+
+	*out = t->settings.pitr_since_ns;
+	idx_key(seek, t->tid, hash, as_of_ns + 1, 0);
+	k = (MDB_val){ sizeof(seek), seek };
+	rc = mdb_cursor_get(idx, &k, &v, MDB_SET_RANGE);
+	rc = rc == 0 ? mdb_cursor_get(idx, &k, &v, MDB_PREV) : mdb_cursor_get(idx, &k, &v, MDB_LAST);
+	if (rc == 0 && k.mv_size == IDX_LEN && memcmp(k.mv_data, seek, 12) == 0)
+		*out = (int64_t)store_rd64((unsigned char *)k.mv_data + 12);
+	else if (rc != 0 && rc != MDB_NOTFOUND)
+		return store_mdb(rc, "reading the change log's index", err);
+	return 0;
+}
+
+/* The metadata of a version of an item in table t (its stored encoding,
+ * len bytes at img), read as of as_of_ns: read-only, written at mtime_ns,
+ * its text length unknown, its expiry by t's TTL attribute. */
+static int version_meta(const store_table *t, const unsigned char *img, size_t len,
+			int64_t mtime_ns, int64_t as_of_ns, eng_meta *m, lay_err *err)
 {
 	lay_item view = LAY_ITEM_INIT;
 	int rc;
 
-	memset(&tg->r, 0, sizeof(tg->r));
-	tg->exists = rec->old_len > 0;
-	if (!tg->exists)
-		return 0;
-	if ((rc = lay_codec_view(&view, rec->old, rec->old_len, err)) < 0)
+	if ((rc = lay_codec_view(&view, img, len, err)) < 0)
 		return rc;
-	tg->r.meta.size = lay_item_size(&view);
-	tg->r.meta.expires = store_ttl_expiry(&view, tg->t->settings.ttl_attr, as_of_ns);
+	memset(m, 0, sizeof(*m));
+	m->size = lay_item_size(&view);
+	m->expires = lay_ttl_expiry(&view, t->settings.ttl_attr, as_of_ns);
 	lay_item_free(&view);
-	tg->r.meta.len = ROW_LEN_UNKNOWN;
-	tg->r.meta.mode = 0444;
-	tg->r.meta.mtime_ns = tg->r.meta.ctime_ns = mtime_ns;
-	tg->r.data = rec->old;
-	tg->r.data_len = rec->old_len;
+	m->len = ROW_LEN_UNKNOWN;
+	m->mode = 0444;
+	m->mtime_ns = m->ctime_ns = mtime_ns;
 	return 0;
 }
 
@@ -237,12 +255,15 @@ int asof_find(MDB_txn *txn, eng_db *db, const store_table *t, target *tg, int64_
 		rc = store_mdb(rc, "reading the change log's index", err);
 		goto out;
 	}
-	/* the version it had then was written by the change before: when */
-	mtime_ns = t->settings.pitr_since_ns;
-	if (mdb_cursor_get(cur, &k, &v, MDB_PREV) == 0 && k.mv_size == IDX_LEN &&
-	    memcmp(k.mv_data, seek, 12) == 0)
-		mtime_ns = (int64_t)store_rd64((unsigned char *)k.mv_data + 12);
-	rc = take_image(tg, &rec, mtime_ns, as_of_ns, err);
+	/* the version it had then, from the change's old image */
+	memset(&tg->r, 0, sizeof(tg->r));
+	tg->exists = rec.old_len > 0;
+	if (tg->exists &&
+	    (rc = written_at(cur, t, asof_key_hash(enc.p, enc.len), as_of_ns, &mtime_ns, err)) == 0 &&
+	    (rc = version_meta(t, rec.old, rec.old_len, mtime_ns, as_of_ns, &tg->r.meta, err)) == 0) {
+		tg->r.data = rec.old;
+		tg->r.data_len = rec.old_len;
+	}
 out:
 	if (cur)
 		mdb_cursor_close(cur);
@@ -396,37 +417,18 @@ static int add_key(asof_set *s, const store_table *t, const lay_buf *pkenc,
 	return rc ? lay_err_set(err, -ENOMEM, "out of memory reading the change log") : 0;
 }
 
-/* Entry e's metadata then: its image's size, read-only, written at the
- * key's last change up to as_of_ns (the index entry before its first one
- * after), or when PITR began. */
+/* Entry e's metadata then (version_meta, written_at). */
 static int settle(MDB_cursor *idx, const store_table *t, asof_entry *e, int64_t as_of_ns,
 		  lay_err *err)
 {
-	unsigned char seek[IDX_LEN];
-	lay_item view = LAY_ITEM_INIT;
-	MDB_val k, v;
+	int64_t mtime_ns;
 	int rc;
 
 	if (!e->existed)
 		return 0;
-	if ((rc = lay_codec_view(&view, e->image, e->image_len, err)) < 0)
+	if ((rc = written_at(idx, t, e->hash, as_of_ns, &mtime_ns, err)) < 0)
 		return rc;
-	e->meta.size = lay_item_size(&view);
-	e->meta.expires = store_ttl_expiry(&view, t->settings.ttl_attr, as_of_ns);
-	lay_item_free(&view);
-	e->meta.len = ROW_LEN_UNKNOWN;
-	e->meta.mode = 0444;
-	e->meta.mtime_ns = e->meta.ctime_ns = t->settings.pitr_since_ns;
-	idx_key(seek, t->tid, e->hash, as_of_ns + 1, 0);
-	k = (MDB_val){ sizeof(seek), seek };
-	rc = mdb_cursor_get(idx, &k, &v, MDB_SET_RANGE);
-	rc = rc == 0 ? mdb_cursor_get(idx, &k, &v, MDB_PREV) : mdb_cursor_get(idx, &k, &v, MDB_LAST);
-	if (rc == 0 && k.mv_size == IDX_LEN && memcmp(k.mv_data, seek, 12) == 0)
-		e->meta.mtime_ns = e->meta.ctime_ns =
-			(int64_t)store_rd64((unsigned char *)k.mv_data + 12);
-	else if (rc != 0 && rc != MDB_NOTFOUND)
-		return store_mdb(rc, "reading the change log's index", err);
-	return 0;
+	return version_meta(t, e->image, e->image_len, mtime_ns, as_of_ns, &e->meta, err);
 }
 
 int asof_changes(MDB_txn *txn, eng_db *db, const store_table *t, const lay_value *pk,

@@ -1,8 +1,8 @@
-/* Expiry (SPEC §9): when an item expires, and the sweeps that delete
- * expired items as the service (a REMOVE record with ENG_CHANGE_SERVICE)
- * and re-index every item when a table's TTL attribute changes. Expired
- * items are gone for readers at once (item.c and list.c ask
- * store_ttl_expired); the sweep only frees their space. */
+/* Expiry (SPEC §9): the sweeps that delete expired items as the service (a
+ * REMOVE record with ENG_CHANGE_SERVICE) and re-index every item when a
+ * table's TTL attribute changes. When an item expires is layout/ttl.c's
+ * rule; expired items are gone for readers at once (item.c and list.c ask
+ * lay_ttl_expired); the sweep only frees their space. */
 #include "expiry.h"
 
 #include <errno.h>
@@ -14,38 +14,6 @@
 #include "evq.h"
 #include "req.h"
 #include "row.h"
-
-#define NS 1000000000ll
-#define FIVE_YEARS_S (5ll * 365 * 24 * 3600)
-
-int64_t store_ttl_expiry(const lay_item *it, const char *attr, int64_t now_ns)
-{
-	const lay_attr *a;
-	const char *p;
-	int64_t exp = 0;
-	size_t i;
-
-	if (!attr[0] || !(a = lay_item_find(it, attr, strlen(attr))) || a->v.type != LAY_N)
-		return 0;
-	p = a->v.u.p;
-	if (p[0] == '-')
-		return 0; /* before 1970: more than five years ago */
-	for (i = 0; i < a->v.len && p[i] != '.'; i++) {
-		if (i == 15)
-			return 0; /* past year 30 million: never */
-		exp = exp * 10 + (p[i] - '0');
-	}
-	/* values more than five years in the past are ignored, as DynamoDB does;
-	 * the clock only moves forward, so they never expire */
-	if (exp == 0 || exp < now_ns / NS - FIVE_YEARS_S)
-		return 0;
-	return exp;
-}
-
-int store_ttl_expired(int64_t exp, int64_t now_ns)
-{
-	return exp != 0 && exp * NS <= now_ns && exp >= now_ns / NS - FIVE_YEARS_S;
-}
 
 #define SWEEP_BATCH 256
 
@@ -158,7 +126,7 @@ static int sweep_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	c->more = nfound == c->limit;
 	rc = 0;
 	for (i = 0; i < nfound && rc >= 0; i++) {
-		rc = store_ttl_expired(exps[i], now)
+		rc = lay_ttl_expired(exps[i], now)
 			     ? sweep_one(txn, db, &t, found[i], lens[i], exps[i], now, c, err)
 			     : store_ttl_index(txn, db, found[i], lens[i], exps[i], 0, err);
 		if (rc == 1)
@@ -215,7 +183,7 @@ int store_ttl_reindex(MDB_txn *txn, eng_db *db, const store_table *t, lay_err *e
 		if ((rc = row_item_parse(&r, v.mv_data, v.mv_size, db->format, err)) < 0 ||
 		    (rc = lay_codec_decode(&it, r.data, r.data_len, err)) < 0)
 			break;
-		exp = store_ttl_expiry(&it, t->settings.ttl_attr, now);
+		exp = lay_ttl_expiry(&it, t->settings.ttl_attr, now);
 		lay_item_free(&it);
 		if (exp == r.meta.expires)
 			continue;

@@ -1,6 +1,7 @@
-/* Private to engine/: expiry (expiry.c): when an item expires, sweeping
- * expired items, and re-indexing a table whose TTL attribute changed. The
- * index entries themselves are rows (row.h, store_ttl_index). */
+/* Private to engine/: expiry (expiry.c): sweeping expired items, and
+ * re-indexing a table whose TTL attribute changed. The index entries
+ * themselves are rows (row.h, store_ttl_index); when an item expires is
+ * layout/ttl.h's rule. */
 #ifndef ENG_EXPIRY_H
 #define ENG_EXPIRY_H
 
@@ -9,15 +10,9 @@
 
 #include "../layout/err.h"
 #include "../layout/item.h"
+#include "../layout/ttl.h"
 #include "catalog.h"
 #include "store.h"
-
-/* The expiry of an item for a table whose TTL attribute is attr ("":
- * none): epoch seconds, or 0 when it never expires. */
-int64_t store_ttl_expiry(const lay_item *it, const char *attr, int64_t now_ns);
-
-/* 1 if an item expiring at exp (epoch seconds, 0: never) has expired. */
-int store_ttl_expired(int64_t exp, int64_t now_ns);
 
 /* Delete table's expired items (at most limit; 0: all), each a REMOVE by
  * the service, its event told after its transaction committed. *swept

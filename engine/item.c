@@ -154,7 +154,7 @@ static int get_txn(MDB_txn *txn, void *vctx, lay_err *err)
 			  : asof_find(txn, c->db, &t, &tg, c->as_of, now, err);
 	if (rc < 0)
 		goto out_free;
-	if (!tg.exists || store_ttl_expired(tg.r.meta.expires, c->as_of < 0 ? now : c->as_of)) {
+	if (!tg.exists || lay_ttl_expired(tg.r.meta.expires, c->as_of < 0 ? now : c->as_of)) {
 		/* looking costs, as in DynamoDB; the past is free (SPEC §10) */
 		c->rcu = c->as_of < 0 ? store_units_read(0) : 0;
 		rc = store_no_item(&t, c->key, err);
@@ -257,7 +257,7 @@ static int put_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		return store_no_item(&c->t, &tg->key, err);
 	if ((rc = store_stats_get(txn, db, c->t.tid, &st, err)) < 0)
 		return rc;
-	if (tg->exists && store_ttl_expired(tg->r.meta.expires, now)) {
+	if (tg->exists && lay_ttl_expired(tg->r.meta.expires, now)) {
 		/* it is gone for readers: the service deletes it, then this inserts */
 		if ((rc = store_log_change(txn, db, &c->fresh, now, ENG_REMOVE,
 					   store_change_flags(ENG_SRC_TTL), &tg->key, tg->r.data,
@@ -304,7 +304,7 @@ static int put_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	meta_apply(&m, c->meta, which);
 	m.len = c->e.len;
 	m.size = c->e.size;
-	m.expires = store_ttl_expiry(c->item, c->fresh.settings.ttl_attr, now);
+	m.expires = lay_ttl_expiry(c->item, c->fresh.settings.ttl_attr, now);
 	c->out = m;
 	if ((rc = store_log_change(txn, db, &c->fresh, now, c->ev, store_change_flags(c->source),
 				   &tg->key,
@@ -404,7 +404,7 @@ static int setattr_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	    (rc = target_find(txn, p->db, &p->tg, err)) < 0)
 		return rc;
 	if (!p->tg.exists ||
-	    store_ttl_expired(p->tg.r.meta.expires, eng_clock_now_ns(p->db->clock)))
+	    lay_ttl_expired(p->tg.r.meta.expires, eng_clock_now_ns(p->db->clock)))
 		return store_no_item(&p->t, &p->tg.key, err);
 	/* a run after the map grew starts over */
 	lay_item_free(&c->it);
@@ -512,7 +512,7 @@ static int del_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	if ((rc = table_check(txn, db, &c->t, &c->fresh, err)) != 0 ||
 	    (rc = target_find(txn, db, tg, err)) < 0)
 		return rc;
-	if (!tg->exists || store_ttl_expired(tg->r.meta.expires, now))
+	if (!tg->exists || lay_ttl_expired(tg->r.meta.expires, now))
 		return store_no_item(&c->t, &tg->key, err);
 	if ((rc = row_len(&tg->r, db->format, err)) < 0)
 		return rc;
@@ -603,7 +603,7 @@ static int ren_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	    (rc = target_find(txn, db, &c->from, err)) < 0 ||
 	    (rc = target_find(txn, db, &c->to, err)) < 0)
 		return rc;
-	if (!c->from.exists || store_ttl_expired(c->from.r.meta.expires, now))
+	if (!c->from.exists || lay_ttl_expired(c->from.r.meta.expires, now))
 		return store_no_item(&c->t, &c->from.key, err);
 	if (c->to.collides)
 		return store_collision(&c->t, err);

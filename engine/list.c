@@ -146,8 +146,9 @@ typedef struct lrow {
 	size_t flen;
 } lrow;
 
-/* The full key encoding of a row at key part kp (plen bytes). */
-static int lrow_full(lrow *r, const struct list_ctx *c, size_t plen, lay_err *err)
+/* The full key encoding of a row (a partition's if parts, else an item's)
+ * at key part kp (plen bytes). */
+static int lrow_full(lrow *r, const struct list_ctx *c, int parts, size_t plen, lay_err *err)
 {
 	const unsigned char *kp = (const unsigned char *)r->k.mv_data + plen;
 	size_t klen = r->k.mv_size - plen;
@@ -160,7 +161,7 @@ static int lrow_full(lrow *r, const struct list_ctx *c, size_t plen, lay_err *er
 		r->flen = klen;
 		return 0;
 	}
-	if (c->parts) {
+	if (parts) {
 		if ((rc = row_part_parse(&p, r->v.mv_data, r->v.mv_size, err)) < 0)
 			return rc;
 		r->full = p.enc;
@@ -214,7 +215,7 @@ static int emit_change(struct list_ctx *c, const asof_entry *a, lay_err *err)
 	eng_entry e;
 	int rc;
 
-	if (!a->existed || store_ttl_expired(a->meta.expires, c->as_of) ||
+	if (!a->existed || lay_ttl_expired(a->meta.expires, c->as_of) ||
 	    (c->after_enc.p &&
 	     store_bytes_cmp(a->ienc.p, a->ienc.len, c->after_enc.p, c->after_enc.len) <= 0))
 		return 0;
@@ -278,10 +279,7 @@ static int live_unchanged(struct list_ctx *c, size_t first, size_t end, const pa
 			break;
 		r.k = k;
 		r.v = v;
-		c->parts = 0; /* these are item rows */
-		rc = lrow_full(&r, c, 12, err);
-		c->parts = 1;
-		if (rc < 0) {
+		if ((rc = lrow_full(&r, c, 0, 12, err)) < 0) {
 			mdb_cursor_close(cur);
 			return rc;
 		}
@@ -293,7 +291,7 @@ static int live_unchanged(struct list_ctx *c, size_t first, size_t end, const pa
 				mdb_cursor_close(cur);
 				return rc;
 			}
-			if (!store_ttl_expired(ir.meta.expires, c->as_of)) {
+			if (!lay_ttl_expired(ir.meta.expires, c->as_of)) {
 				any = 1;
 				break;
 			}
@@ -320,7 +318,7 @@ static int emit_asof_part(struct list_ctx *c, size_t first, size_t end, const pa
 	    store_bytes_cmp(a->pkenc.p, a->pkenc.len, c->after_enc.p, c->after_enc.len) <= 0)
 		return 0;
 	for (i = first; i < end && !was; i++)
-		was = c->chg.e[i].existed && !store_ttl_expired(c->chg.e[i].meta.expires, c->as_of);
+		was = c->chg.e[i].existed && !lay_ttl_expired(c->chg.e[i].meta.expires, c->as_of);
 	if (!was && live && (rc = live_unchanged(c, first, end, live, err)) < 0)
 		return rc;
 	if (!was && rc != 1)
@@ -417,7 +415,7 @@ static int emit(struct list_ctx *c, const lrow *r, lay_err *err)
 	} else {
 		if ((rc = row_item_parse(&ir, r->v.mv_data, r->v.mv_size, c->db->format, err)) < 0)
 			goto out_free;
-		if (store_ttl_expired(ir.meta.expires, c->as_of >= 0 ? c->as_of : c->now))
+		if (lay_ttl_expired(ir.meta.expires, c->as_of >= 0 ? c->as_of : c->now))
 			goto out_free;
 		if ((rc = row_len(&ir, c->db->format, err)) < 0)
 			goto out_free;
@@ -464,7 +462,7 @@ static int walk(struct list_ctx *c, MDB_cursor *cur, const unsigned char *prefix
 		one.k = *k;
 		one.v = *v;
 		if (k->mv_size - plen <= STORE_KEY_CUT) {
-			if ((rc = lrow_full(&one, c, plen, err)) < 0 || (rc = emit(c, &one, err)))
+			if ((rc = lrow_full(&one, c, c->parts, plen, err)) < 0 || (rc = emit(c, &one, err)))
 				break;
 			mrc = mdb_cursor_get(cur, k, v, MDB_NEXT);
 			continue;
@@ -481,7 +479,7 @@ static int walk(struct list_ctx *c, MDB_cursor *cur, const unsigned char *prefix
 			}
 			run[n].k = *k;
 			run[n].v = *v;
-			if ((rc = lrow_full(&run[n], c, plen, err)) < 0)
+			if ((rc = lrow_full(&run[n], c, c->parts, plen, err)) < 0)
 				goto out_free;
 			n++;
 			mrc = mdb_cursor_get(cur, k, v, MDB_NEXT);

@@ -174,7 +174,7 @@ static int rekey_collect(MDB_txn *txn, eng_db *db, const store_table *t, struct 
 		    (rc = lay_codec_decode(&x->old, rw.data, rw.data_len, err)) < 0)
 			break;
 		x->meta = rw.meta;
-		x->expired = store_ttl_expired(rw.meta.expires, now);
+		x->expired = lay_ttl_expired(rw.meta.expires, now);
 	}
 	mdb_cursor_close(cur);
 	if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
@@ -291,7 +291,7 @@ static int rekey_insert(MDB_txn *txn, eng_db *db, const store_table *nt, struct 
 	m.ctime_ns = now;
 	m.len = x->e.len;
 	m.size = x->e.size;
-	m.expires = store_ttl_expiry(&x->it, nt->settings.ttl_attr, now);
+	m.expires = lay_ttl_expiry(&x->it, nt->settings.ttl_attr, now);
 	if ((rc = store_log_change(txn, db, nt, now, ENG_INSERT, store_change_flags(src), &tg.key,
 				   NULL, 0,
 				   x->e.enc.p, x->e.enc.len, err)) < 0)

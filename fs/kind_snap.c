@@ -64,13 +64,6 @@ static void point_name(char *out, size_t size, int64_t s)
 	strftime(out, size, "@%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* The window of table's points: the earliest and latest ns it can be read
- * as of. -ENOENT with a message if PITR is off. */
-static int window(const char *table, int64_t *earliest, int64_t *latest, lay_err *err)
-{
-	return eng_table_pitr_window(fs.db, table, earliest, latest, err);
-}
-
 /* The time point name of table shows: the end of its second, or now for
  * the current second. -ENOENT outside the window or for a bad name. */
 static int point_time(const char *table, const char *name, int64_t *as_of, lay_err *err)
@@ -81,7 +74,7 @@ static int point_time(const char *table, const char *name, int64_t *as_of, lay_e
 	if (s < 0)
 		return lay_err_set(err, -ENOENT, "\"%s\" is not a point in time: "
 				   "@YYYY-MM-DDTHH:MM:SSZ or @EPOCHSECONDS (UTC)", name);
-	if ((rc = window(table, &earliest, &latest, err)) < 0)
+	if ((rc = eng_table_pitr_window(fs.db, table, &earliest, &latest, err)) < 0)
 		return rc;
 	t = s * NS + (NS - 1);
 	if (t > latest)
@@ -138,7 +131,7 @@ static int snaps_readdir(fs_node *dir, fs_dirh *d, lay_err *err)
 	fs_dent *e;
 	int i, rc;
 
-	rc = window(dir->table, &earliest, &latest, err);
+	rc = eng_table_pitr_window(fs.db, dir->table, &earliest, &latest, err);
 	if (rc == -ENOENT) {
 		lay_err_clear(err);
 		return 0; /* no points: an empty directory */
@@ -181,7 +174,7 @@ static int point_getattr(fs_node *n, struct stat *st, lay_err *err)
 	int64_t earliest, latest;
 	int rc;
 
-	if ((rc = window(n->table, &earliest, &latest, err)) < 0)
+	if ((rc = eng_table_pitr_window(fs.db, n->table, &earliest, &latest, err)) < 0)
 		return rc;
 	if (n->as_of < earliest)
 		return lay_err_set(err, -ENOENT, "%s has left table %s's window", n->name,

@@ -171,20 +171,10 @@ advance() {
 }
 
 @test "long (hashed) names open in a point, also when the key is gone now" {
-	run $T python3 - "$MNT/Orders" <<'PY'
+	run $T env PYTHONPATH="$BATS_TEST_DIRNAME" python3 - "$MNT/Orders" <<'PY'
 import json, os, sys
 t = sys.argv[1]
-M = (1 << 64) - 1
-def h(data):
-    x = 0xcbf29ce484222325
-    for b in b"S" + data:
-        x = ((x ^ b) * 0x100000001b3) & M
-    x = ((x ^ (x >> 30)) * 0xbf58476d1ce4e5b9) & M
-    x = ((x ^ (x >> 27)) * 0x94d049bb133111eb) & M
-    return x ^ (x >> 31)
-def long_name(text, item):
-    x = ".json" if item else ""
-    return text[:255 - 17 - len(x)] + "~%016x" % h(text.encode()) + x
+from longname import long_name
 pk, sk = "p" * 600, "s" * 400
 os.mkdir(os.path.join(t, long_name(pk, False)))
 for k in (sk, sk + "2"):

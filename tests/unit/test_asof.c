@@ -48,6 +48,22 @@ static int put(const char *json)
 	return rc;
 }
 
+/* Table "Comp", keyed p (S) and s (of type sk), with PITR on. */
+static void comp_table(lay_type sk)
+{
+	lay_err err = { 0, "" };
+	lay_schema sch = { 0 };
+	lay_settings st = { 0 };
+
+	strcpy(sch.pk, "p");
+	sch.pk_type = LAY_S;
+	strcpy(sch.sk, "s");
+	sch.sk_type = sk;
+	st.pitr = 1;
+	CHECK_RC(eng_table_create(db, NULL, "Comp", &sch, NULL, &err), 0);
+	CHECK_RC(eng_table_set_settings(db, NULL, "Comp", &st, &err), 0);
+}
+
 /* The item id as of t as plain text (without its newline) in out, or the
  * error. */
 static int text_at(const char *id, int64_t t, char *out, size_t size, lay_err *err)
@@ -250,21 +266,13 @@ static int on_part(void *ctx, const eng_entry *e)
 static void test_asof__listings_at_every_time_match_a_model_of_random_changes(void)
 {
 	lay_err err = { 0, "" };
-	lay_schema sch = { 0 };
-	lay_settings st = { 0 };
 	eng_req rq = { 0 };
 	char json[96], pk[8], sk[8];
 	unsigned seed = 12345;
 	int step, p, k, bad = 0;
 
 	setup();
-	strcpy(sch.pk, "p");
-	sch.pk_type = LAY_S;
-	strcpy(sch.sk, "s");
-	sch.sk_type = LAY_N;
-	st.pitr = 1;
-	CHECK_RC(eng_table_create(db, NULL, "Comp", &sch, NULL, &err), 0);
-	CHECK_RC(eng_table_set_settings(db, NULL, "Comp", &st, &err), 0);
+	comp_table(LAY_N);
 	advance(1);
 	memset(model, -1, sizeof(model));
 	when[0] = eng_clock_now_ns(clk);
@@ -470,8 +478,6 @@ static void test_asof__the_table_size_then_is_exact(void)
 static void test_asof__a_gone_partition_pages_after_its_cursor(void)
 {
 	lay_err err = { 0, "" };
-	lay_schema sch = { 0 };
-	lay_settings st = { 0 };
 	eng_req rq = { 0 };
 	struct keys ks;
 	lay_value pv = dbt_s("P"), after = dbt_s("b");
@@ -480,13 +486,7 @@ static void test_asof__a_gone_partition_pages_after_its_cursor(void)
 	int i;
 
 	setup();
-	strcpy(sch.pk, "p");
-	sch.pk_type = LAY_S;
-	strcpy(sch.sk, "s");
-	sch.sk_type = LAY_S;
-	st.pitr = 1;
-	CHECK_RC(eng_table_create(db, NULL, "Comp", &sch, NULL, &err), 0);
-	CHECK_RC(eng_table_set_settings(db, NULL, "Comp", &st, &err), 0);
+	comp_table(LAY_S);
 	advance(1);
 	for (i = 0; i < 3; i++) {
 		lay_item it;
