@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "asof.h"
+#include "backup.h"
 #include "catalog.h"
 #include "store.h"
 
@@ -95,9 +96,10 @@ static void *sync_main(void *arg)
 static int open_dbis(eng_db *db, lay_err *err)
 {
 	static const char *names[] = { "meta", "tables", "tstats", "parts", "items",
-				       "names", "log", "stream", "ttl", "logkeys" };
+				       "names", "log", "stream", "ttl", "logkeys", "backups" };
 	MDB_dbi *dbis[] = { &db->meta, &db->tables, &db->tstats, &db->parts, &db->items,
-			    &db->names, &db->log, &db->stream, &db->ttl, &db->logkeys };
+			    &db->names, &db->log, &db->stream, &db->ttl, &db->logkeys,
+			    &db->backups };
 	MDB_txn *txn;
 	uint64_t gen;
 	size_t i;
@@ -114,6 +116,8 @@ static int open_dbis(eng_db *db, lay_err *err)
 	rc = store_counter_get(txn, db, STORE_GEN, &gen, err);
 	if (rc == 0)
 		rc = asof_backfill(txn, db, err);
+	if (rc == 0)
+		rc = store_backup_recover(txn, db, err);
 	if (rc < 0) {
 		mdb_txn_abort(txn);
 		return rc;

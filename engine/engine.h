@@ -95,6 +95,7 @@ typedef enum eng_source {
 typedef enum eng_view {
 	ENG_VIEW_LIVE = 0,    /* now */
 	ENG_VIEW_AS_OF,       /* as it was at as_of_ns (PITR): reads only, see below */
+	ENG_VIEW_BACKUP,      /* backup number backup of the table: reads only */
 } eng_view;
 
 /*
@@ -106,7 +107,9 @@ typedef enum eng_view {
  * -ENOENT with a message when the table has PITR off or as_of_ns is
  * outside eng_table_pitr_window. Partitions' metadata (eng_part_get) as of
  * a time is -EOPNOTSUPP; changes are -EROFS. Reads in an as-of view
- * consume no units.
+ * consume no units. A backup view (eng_backup_info.id, backup.c) reads
+ * the backup of the table as every live read does, for free; changes are
+ * -EROFS; -ENOENT when the table has no backup of that number.
  * The operation sets rcu and wcu (out) to what it consumed, in
  * DynamoDB's capacity units (strongly consistent reads), at least one:
  * a read of an item ceil(size / 4 KB) (1 for a key with no item); a
@@ -122,6 +125,7 @@ typedef struct eng_req {
 	uint32_t uid, gid;    /* who asks (access control later) */
 	eng_view view;
 	int64_t as_of_ns;     /* ENG_VIEW_AS_OF: the time to read as of */
+	uint32_t backup;      /* ENG_VIEW_BACKUP: the backup's number */
 	eng_source source;    /* where the change comes from */
 	double rcu, wcu;      /* out: units consumed */
 } eng_req;
@@ -312,6 +316,65 @@ int eng_table_set_settings(eng_db *db, eng_req *req, const char *name, const lay
  * ENG_META_* bits in which). -ENOENT. */
 int eng_table_set_dirmeta(eng_db *db, eng_req *req, const char *name, const eng_dirmeta *m,
 			  unsigned which, lay_err *err);
+
+/* ---- Backups and restores (backup.c) ---- */
+
+/* Backups (SPEC §12): a table's items, key schema and metadata as they were
+ * at one instant, kept under their own number until deleted (USER) or for
+ * 35 days (SYSTEM: the one deleting a table with PITR on leaves). Each is
+ * read through a backup view (eng_req) with every read of a live table,
+ * and outlives its table. Restores make a new table from a backup or a
+ * point in time, inside the engine. */
+
+typedef enum eng_backup_type { ENG_BACKUP_USER = 1, ENG_BACKUP_SYSTEM = 2 } eng_backup_type;
+
+typedef struct eng_backup_info {
+	char table[256];       /* the table it was taken of */
+	char name[256];
+	uint32_t id;           /* its number: eng_req.backup */
+	eng_backup_type type;
+	int64_t created_ns;    /* the instant it holds */
+	int64_t expires_ns;    /* when it is deleted by itself; 0: never */
+	uint64_t item_count, size_bytes;
+	lay_schema schema;
+	eng_dirmeta dir;       /* the table directory's then (id: none) */
+} eng_backup_info;
+
+/*
+ * CreateBackup: back table up as name, from one read transaction (writers
+ * go on meanwhile), into *out (may be NULL). Items past their TTL then are
+ * left out. A crash during the copy leaves no trace: the next open removes
+ * what it wrote. Errors: -EINVAL (a backup name is 3 to 255 of
+ * [A-Za-z0-9_.-]), -ENOENT (no table), -EEXIST (table has a backup of that
+ * name), -EROFS (req is not the live view).
+ */
+int eng_backup_create(eng_db *db, eng_req *req, const char *table, const char *name,
+		      eng_backup_info *out, lay_err *err);
+
+/* DeleteBackup. -ENOENT. */
+int eng_backup_delete(eng_db *db, eng_req *req, const char *table, const char *name,
+		      lay_err *err);
+
+/* DescribeBackup: table's backup named name. -ENOENT. */
+int eng_backup_get(eng_db *db, const char *table, const char *name, eng_backup_info *out,
+		   lay_err *err);
+
+/* ListBackups: the backups of table (NULL: of every table, also deleted
+ * ones), by table name, then time, into *out (the caller frees it).
+ * Returns the count, or -ENOMEM. */
+int eng_backup_list(eng_db *db, const char *table, eng_backup_info **out, lay_err *err);
+
+/*
+ * RestoreTableFromBackup and RestoreTableToPointInTime: create table to
+ * with table's key schema and items as req's view shows them (a backup
+ * view or an as-of view), inside the engine; settings are not carried
+ * over and no change record is written, as in DynamoDB. The new table's
+ * directory takes req's uid and gid. All or nothing: a crash leaves no
+ * trace. Errors: -EINVAL (a bad name; req is the live view), -EEXIST (to
+ * exists), -ENOENT (no such backup or point).
+ */
+int eng_table_restore(eng_db *db, eng_req *req, const char *table, const char *to,
+		      lay_err *err);
 
 /* ---- Items, listings, partitions and long names (item.c, list.c) ---- */
 

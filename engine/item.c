@@ -12,6 +12,7 @@
 #include "../layout/codec.h"
 #include "../layout/json.h"
 #include "asof.h"
+#include "backup.h"
 #include "change.h"
 #include "evq.h"
 #include "expiry.h"
@@ -121,6 +122,7 @@ struct get_ctx {
 	lay_format fmt;
 	eng_meta *meta;
 	int64_t as_of;       /* the time read as of, or -1: now */
+	uint32_t backup;     /* the backup read, or 0 */
 	double rcu;          /* what the read cost */
 };
 
@@ -146,7 +148,7 @@ static int get_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	target tg;
 	int rc;
 
-	if ((rc = store_table_get(txn, c->db, c->table, &t, err)) < 0 ||
+	if ((rc = store_view_table(txn, c->db, c->backup, c->table, &t, err)) < 0 ||
 	    (rc = target_init(&tg, &t, c->key, err)) < 0)
 		return rc;
 	tg.borrow = 1;
@@ -155,12 +157,13 @@ static int get_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	if (rc < 0)
 		goto out_free;
 	if (!tg.exists || lay_ttl_expired(tg.r.meta.expires, c->as_of < 0 ? now : c->as_of)) {
-		/* looking costs, as in DynamoDB; the past is free (SPEC §10) */
-		c->rcu = c->as_of < 0 ? store_units_read(0) : 0;
+		/* looking costs, as in DynamoDB; the past and backups are free
+		 * (SPEC §10) */
+		c->rcu = c->as_of < 0 && !c->backup ? store_units_read(0) : 0;
 		rc = store_no_item(&t, c->key, err);
 		goto out_free;
 	}
-	c->rcu = c->as_of < 0 ? store_units_read(tg.r.meta.size) : 0;
+	c->rcu = c->as_of < 0 && !c->backup ? store_units_read(tg.r.meta.size) : 0;
 	if (c->out && (rc = lay_codec_decode(c->out, tg.r.data, tg.r.data_len, err)) < 0)
 		goto out_free;
 	if (c->text && (rc = render_row(&tg.r, c->fmt, c->text, err)) < 0)
@@ -175,8 +178,8 @@ out_free:
 int eng_item_get(eng_db *db, eng_req *req, const char *table, const lay_key *key, lay_item *out,
 		 eng_meta *meta, lay_err *err)
 {
-	struct get_ctx c = { db, table, key, out, NULL, LAY_FMT_PLAIN, meta,
-			     store_view_as_of(req), 0 };
+	struct get_ctx c = { db,   table, key, out, NULL, LAY_FMT_PLAIN, meta, store_view_as_of(req),
+			     store_view_backup(req), 0 };
 	int rc;
 
 	rc = store_view_read_items(db, req, get_txn, &c, err);
@@ -187,7 +190,8 @@ int eng_item_get(eng_db *db, eng_req *req, const char *table, const lay_key *key
 int eng_item_text(eng_db *db, eng_req *req, const char *table, const lay_key *key,
 		  lay_format fmt, lay_buf *out, eng_meta *meta, lay_err *err)
 {
-	struct get_ctx c = { db, table, key, NULL, out, fmt, meta, store_view_as_of(req), 0 };
+	struct get_ctx c = { db,   table, key, NULL, out, fmt, meta, store_view_as_of(req),
+			     store_view_backup(req), 0 };
 	size_t at = out->len;
 	int rc;
 

@@ -14,6 +14,7 @@
 #include "../layout/keyenc.h"
 #include "../layout/name.h"
 #include "asof.h"
+#include "backup.h"
 #include "expiry.h"
 #include "req.h"
 #include "row.h"
@@ -24,6 +25,7 @@ struct part_ctx {
 	const lay_value *pk;
 	const eng_dirmeta *dm;
 	unsigned which;
+	uint32_t backup;  /* the backup read, or 0 */
 	eng_dirmeta dout;
 };
 
@@ -66,7 +68,7 @@ static int part_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	int rc;
 
 	memset(&tg, 0, sizeof(tg));
-	if ((rc = store_table_get(txn, c->db, c->table, &t, err)) < 0)
+	if ((rc = store_view_table(txn, c->db, c->backup, c->table, &t, err)) < 0)
 		return rc;
 	if ((rc = part_find(txn, c->db, &t, c->pk, &tg, err)) < 0)
 		goto out_free;
@@ -90,6 +92,7 @@ int eng_part_get(eng_db *db, eng_req *req, const char *table, const lay_value *p
 	c.db = db;
 	c.table = table;
 	c.pk = pk;
+	c.backup = store_view_backup(req);
 	if ((rc = store_view_read(db, req, part_txn, &c, err)) == 0 && out)
 		*out = c.dout;
 	return rc;
@@ -133,6 +136,7 @@ struct list_ctx {
 	/* a listing as of a time (as_of >= 0): the live rows, but where a key
 	 * changed since (chg, next ichg) what it was then */
 	int64_t as_of;
+	uint32_t backup;     /* the backup listed, or 0 */
 	asof_set chg;
 	size_t ichg;
 	MDB_txn *txn;
@@ -529,7 +533,7 @@ static int list_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	c->n_items = 0;
 	c->bytes = 0;
 	lay_buf_free(&c->after_enc);
-	if ((rc = store_table_get(txn, db, c->table, &t, err)) < 0)
+	if ((rc = store_view_table(txn, db, c->backup, c->table, &t, err)) < 0)
 		return rc;
 	c->txn = txn;
 	c->t = &t;
@@ -619,6 +623,7 @@ int eng_list(eng_db *db, eng_req *req, const char *table, const lay_value *pk,
 	c.db = db;
 	c.now = eng_clock_now_ns(db->clock);
 	c.as_of = store_view_as_of(req);
+	c.backup = store_view_backup(req);
 	c.table = table;
 	c.pk = pk;
 	c.after = after;
@@ -629,7 +634,7 @@ int eng_list(eng_db *db, eng_req *req, const char *table, const lay_value *pk,
 	rc = store_view_read_items(db, req, list_txn, &c, err);
 	/* a listing of items is one read of all of them, rounded once; the
 	 * past is free */
-	if (rc == 0 && (flags & ENG_LIST_ITEMS) && c.n_items && c.as_of < 0)
+	if (rc == 0 && (flags & ENG_LIST_ITEMS) && c.n_items && c.as_of < 0 && !c.backup)
 		store_req_charge(req, store_units_read(c.bytes), 0);
 	lay_buf_free(&c.after_enc);
 	return rc;
@@ -645,6 +650,7 @@ struct resolve_ctx {
 	lay_item *store;
 	lay_value *out;
 	int64_t as_of;        /* an as-of view's time, or -1 */
+	uint32_t backup;      /* the backup read, or 0 */
 };
 
 static int resolve_txn(MDB_txn *txn, void *vctx, lay_err *err);
@@ -693,7 +699,7 @@ static int resolve_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	int rc;
 
 	memset(&tg, 0, sizeof(tg));
-	if ((rc = store_table_get(txn, c->db, c->table, &t, err)) < 0)
+	if ((rc = store_view_table(txn, c->db, c->backup, c->table, &t, err)) < 0)
 		return rc;
 	type = t.schema.pk_type;
 	if (c->pk) {
@@ -733,7 +739,8 @@ out_free:
 int eng_resolve_hash(eng_db *db, eng_req *req, const char *table, const lay_value *pk,
 		     uint64_t hash, lay_item *store, lay_value *out, lay_err *err)
 {
-	struct resolve_ctx c = { db, table, pk, hash, store, out, store_view_as_of(req) };
+	struct resolve_ctx c = { db,  table, pk, hash, store, out, store_view_as_of(req),
+				 store_view_backup(req) };
 
 	if (c.as_of >= 0)
 		return store_view_read_items(db, req, resolve_asof_txn, &c, err);

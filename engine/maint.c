@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "backup.h"
 #include "expiry.h"
 #include "store.h"
 
@@ -49,6 +50,8 @@ int eng_db_maintain(eng_db *db, size_t limit, size_t *swept, lay_err *err)
 			rc = 0; /* deleted meanwhile */
 	}
 	eng_names_free(names);
+	if (rc == 0)
+		rc = store_backup_expire(db, err);
 	if (swept)
 		*swept = total;
 	return rc;

@@ -14,8 +14,8 @@ void store_req_start(eng_req *req)
 int store_view_read(eng_db *db, eng_req *req, store_fn fn, void *ctx, lay_err *err)
 {
 	store_req_start(req);
-	if (req && req->view != ENG_VIEW_LIVE)
-		return lay_err_set(err, -EOPNOTSUPP, "as-of reads are not available yet");
+	if (req && req->view == ENG_VIEW_AS_OF)
+		return lay_err_set(err, -EOPNOTSUPP, "this is not kept of the past");
 	return store_read(db, fn, ctx, err);
 }
 
@@ -30,11 +30,16 @@ int64_t store_view_as_of(const eng_req *req)
 	return req && req->view == ENG_VIEW_AS_OF ? req->as_of_ns : -1;
 }
 
+uint32_t store_view_backup(const eng_req *req)
+{
+	return req && req->view == ENG_VIEW_BACKUP ? req->backup : 0;
+}
+
 int store_req_writable(eng_req *req, lay_err *err)
 {
 	store_req_start(req);
 	if (req && req->view != ENG_VIEW_LIVE)
-		return lay_err_set(err, -EROFS, "an as-of view cannot be changed");
+		return lay_err_set(err, -EROFS, "the past and backups cannot be changed");
 	return 0;
 }
 

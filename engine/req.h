@@ -16,8 +16,8 @@ void store_req_start(eng_req *req);
 
 /* Start a read (zero req's units; req may be NULL) and run fn in a read
  * transaction of the view req asks for: the one place reads of items
- * choose what they see. -EOPNOTSUPP for an as-of view, which is not
- * available yet. */
+ * choose what they see: the live view or a backup's (which the
+ * table store_view_table finds says). -EOPNOTSUPP for an as-of view. */
 int store_view_read(eng_db *db, eng_req *req, store_fn fn, void *ctx, lay_err *err);
 
 /* As store_view_read, for the reads that know an as-of view (an item's
@@ -28,8 +28,12 @@ int store_view_read_items(eng_db *db, eng_req *req, store_fn fn, void *ctx, lay_
 /* The time req reads as of, or -1 for the live view (req may be NULL). */
 int64_t store_view_as_of(const eng_req *req);
 
+/* The backup req reads (its number), or 0 for the live view or an as-of
+ * one: store_view_table's argument. */
+uint32_t store_view_backup(const eng_req *req);
+
 /* Start a change: zero req's units (req may be NULL); -EROFS for an as-of
- * view, since changes are made on the live data. */
+ * or backup view, since changes are made on the live data. */
 int store_req_writable(eng_req *req, lay_err *err);
 
 /* Where req's changes come from (ENG_SRC_FILE without a req). */

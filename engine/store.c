@@ -209,7 +209,8 @@ static int map_room(MDB_txn *txn, eng_db *db, size_t map, size_t *room, size_t *
 {
 	/* 0: LMDB's free list, 1: its main database (the names of the rest) */
 	MDB_dbi dbis[] = { 0,	      1,	 db->meta, db->tables, db->tstats, db->parts,
-			   db->items, db->names, db->log,  db->stream, db->ttl, db->logkeys };
+			   db->items, db->names, db->log,  db->stream, db->ttl, db->logkeys,
+			   db->backups };
 	size_t pages = 2, i; /* the two meta pages */
 	MDB_stat st;
 	int rc;
@@ -406,6 +407,35 @@ int store_write(eng_db *db, store_fn fn, void *ctx, lay_err *err)
 int store_write_frees(eng_db *db, store_fn fn, void *ctx, lay_err *err)
 {
 	return run(db, fn, ctx, RUN_FREES, err);
+}
+
+struct room_ctx {
+	eng_db *db;
+	size_t seen, room, used;
+};
+
+static int room_txn(MDB_txn *txn, void *vctx, lay_err *err)
+{
+	struct room_ctx *c = vctx;
+
+	c->seen = atomic_load(&c->db->map_size);
+	return map_room(txn, c->db, c->seen, &c->room, &c->used, err);
+}
+
+int store_make_room(eng_db *db, size_t bytes, lay_err *err)
+{
+	struct room_ctx c = { db, 0, 0, 0 };
+	int rc, tries;
+
+	for (tries = 0; tries < 4; tries++) {
+		if ((rc = store_read(db, room_txn, &c, err)) < 0)
+			return rc;
+		if (c.room >= bytes + 2 * STORE_HEADROOM)
+			return 0;
+		if ((rc = grow(db, c.seen, c.used + bytes + 2 * STORE_HEADROOM, err)) < 0)
+			return rc == -ENOSPC ? no_room(db, c.room, err) : rc;
+	}
+	return 0;
 }
 
 int store_sync(eng_db *db)

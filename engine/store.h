@@ -37,7 +37,7 @@ struct eng_db {
 	char *dir;
 	int lock_fd;
 	MDB_env *env;
-	MDB_dbi meta, tables, tstats, parts, items, names, log, stream, ttl, logkeys;
+	MDB_dbi meta, tables, tstats, parts, items, names, log, stream, ttl, logkeys, backups;
 	/* held for reading by every transaction, for writing to resize the map */
 	pthread_rwlock_t maplock;
 	_Atomic size_t map_size;
@@ -121,6 +121,11 @@ int store_write(eng_db *db, store_fn fn, void *ctx, lay_err *err);
 /* store_write for what frees space (deletes, trims, expiry): it may use
  * the headroom, so that space can always be freed on a full disk. */
 int store_write_frees(eng_db *db, store_fn fn, void *ctx, lay_err *err);
+
+/* Grow the map, when needed, so that bytes more fit above the headroom:
+ * for work that writes while it holds a read transaction open (a backup's
+ * copy), which cannot grow the map then. 0, or -ENOSPC with a message. */
+int store_make_room(eng_db *db, size_t bytes, lay_err *err);
 
 /* mdb_env_sync under maplock: with MDB_WRITEMAP it msyncs the map, which a
  * resize unmaps. Returns LMDB's code. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "asof.h"
+#include "backup.h"
 #include "catalog.h"
 #include "expiry.h"
 #include "rekey.h"
@@ -139,6 +140,7 @@ int eng_table_create(eng_db *db, eng_req *req, const char *name, const lay_schem
 struct del_ctx {
 	eng_db *db;
 	const char *name;
+	uint32_t system; /* the SYSTEM backup it leaves, made available with it */
 };
 
 static int delete_txn(MDB_txn *txn, void *vctx, lay_err *err)
@@ -157,7 +159,8 @@ static int delete_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		return lay_err_set(err, -ENOTEMPTY, "table %s holds %llu items", c->name,
 				   (unsigned long long)st.count);
 	store_be32(k, t.tid);
-	if ((rc = store_table_del(txn, db, c->name, err)) < 0)
+	if ((rc = store_table_del(txn, db, c->name, err)) < 0 ||
+	    (c->system && (rc = store_backup_keep(txn, db, c->system, err)) < 0))
 		return rc;
 	rc = store_del(txn, db->tstats, k, 4, err);
 	if (rc < 0 && rc != -ENOENT)
@@ -174,42 +177,56 @@ static int delete_txn(MDB_txn *txn, void *vctx, lay_err *err)
 
 int eng_table_delete(eng_db *db, eng_req *req, const char *name, lay_err *err)
 {
-	struct del_ctx c = { db, name };
+	struct del_ctx c = { db, name, 0 };
+	eng_table_info ti;
+	int rc;
 
-	return table_write(db, req, delete_txn, &c, 1, err);
+	if ((rc = store_req_writable(req, err)) < 0 ||
+	    (rc = eng_table_get(db, NULL, name, &ti, err)) < 0)
+		return rc;
+	if (ti.item_count)
+		return lay_err_set(err, -ENOTEMPTY, "table %s holds %llu items", name,
+				   (unsigned long long)ti.item_count);
+	/* with PITR on, as DynamoDB: a SYSTEM backup kept 35 days */
+	if (ti.settings.pitr && (rc = store_backup_system(db, name, &c.system, err)) < 0)
+		return rc;
+	rc = table_write(db, req, delete_txn, &c, 1, err);
+	if (rc < 0 && c.system)
+		store_backup_drop(db, c.system, NULL);
+	return rc;
 }
 
-struct asof_get_ctx {
+struct get_ctx {
 	eng_db *db;
 	const char *name;
-	int64_t as_of;
+	int64_t as_of;      /* -1: now */
+	uint32_t backup;    /* 0: not a backup */
 	store_table *t;
 	store_stats *st;
 };
 
-/* The table as it is, with its count and size as they were then. */
-static int asof_get_txn(MDB_txn *txn, void *vctx, lay_err *err)
+/* The table as the view shows it; as of a time, the table as it is with
+ * its count and size as they were then. */
+static int get_txn(MDB_txn *txn, void *vctx, lay_err *err)
 {
-	struct asof_get_ctx *c = vctx;
+	struct get_ctx *c = vctx;
 	int rc;
 
-	if ((rc = store_table_get(txn, c->db, c->name, c->t, err)) < 0 ||
-	    (rc = store_stats_get(txn, c->db, c->t->tid, c->st, err)) < 0)
+	if ((rc = store_view_table(txn, c->db, c->backup, c->name, c->t, err)) < 0 ||
+	    (rc = store_stats_get(txn, c->db, c->t->tid, c->st, err)) < 0 || c->as_of < 0)
 		return rc;
 	return asof_stats(txn, c->db, c->t, c->as_of, eng_clock_now_ns(c->db->clock), c->st, err);
 }
 
 int eng_table_get(eng_db *db, eng_req *req, const char *name, eng_table_info *out, lay_err *err)
 {
-	struct asof_get_ctx c;
+	struct get_ctx c;
 	store_table t;
 	store_stats st;
 	int rc;
 
-	c = (struct asof_get_ctx){ db, name, store_view_as_of(req), &t, &st };
-	rc = c.as_of < 0 ? store_table_load(db, req, name, &t, &st, err)
-			 : store_view_read_items(db, req, asof_get_txn, &c, err);
-	if (rc < 0)
+	c = (struct get_ctx){ db, name, store_view_as_of(req), store_view_backup(req), &t, &st };
+	if ((rc = store_view_read_items(db, req, get_txn, &c, err)) < 0)
 		return rc;
 	memset(out, 0, sizeof(*out));
 	snprintf(out->name, sizeof(out->name), "%s", t.name);
@@ -444,7 +461,7 @@ static int rename_txn(MDB_txn *txn, void *vctx, lay_err *err)
 			return lay_err_set(err, -ENOTEMPTY, "table %s holds %llu items", c->to,
 					   (unsigned long long)st.count);
 		{
-			struct del_ctx d = { db, c->to };
+			struct del_ctx d = { db, c->to, 0 };
 
 			if ((rc = delete_txn(txn, &d, err)) < 0)
 				return rc;

@@ -334,16 +334,18 @@ int lay_schema_format(lay_buf *out, const lay_schema *s)
 	return rc;
 }
 
-int lay_table_name_check(const char *name, size_t len, lay_err *err)
+/* DynamoDB's rule for the names of tables and backups (what names): 3 to
+ * 255 of [A-Za-z0-9_.-]. */
+static int name_check(const char *what, const char *name, size_t len, lay_err *err)
 {
 	size_t i;
 	int q = qlen(len);
 
 	if (len < 3 || len > 255)
 		return lay_err_set(err, -EINVAL,
-				   "table name \"%.*s\" is %zu characters; names are 3 to 255 "
+				   "%s name \"%.*s\" is %zu characters; names are 3 to 255 "
 				   "characters of [A-Za-z0-9_.-]",
-				   q, name, len);
+				   what, q, name, len);
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)name[i];
 
@@ -351,13 +353,23 @@ int lay_table_name_check(const char *name, size_t len, lay_err *err)
 		    c == '_' || c == '.' || c == '-')
 			continue;
 		return lay_err_set(err, -EINVAL,
-				   "table name \"%.*s\" contains byte 0x%02X at offset %zu; names "
+				   "%s name \"%.*s\" contains byte 0x%02X at offset %zu; names "
 				   "use only [A-Za-z0-9_.-]",
-				   q, name, c, i);
+				   what, q, name, c, i);
 	}
 	if (name[0] == '.')
-		return lay_err_set(err, -EINVAL, "table name \"%.*s\" starts with '.'", q, name);
+		return lay_err_set(err, -EINVAL, "%s name \"%.*s\" starts with '.'", what, q, name);
 	return 0;
+}
+
+int lay_table_name_check(const char *name, size_t len, lay_err *err)
+{
+	return name_check("table", name, len, err);
+}
+
+int lay_backup_name_check(const char *name, size_t len, lay_err *err)
+{
+	return name_check("backup", name, len, err);
 }
 
 int lay_key_value_check(const lay_value *v, lay_type want, int is_sk, const char *attr,

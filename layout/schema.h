@@ -32,6 +32,9 @@ int lay_schema_format(lay_buf *out, const lay_schema *s);
 
 /* Table names: 3..255 of [A-Za-z0-9_.-], not starting with '.'. 0 or -EINVAL. */
 int lay_table_name_check(const char *name, size_t len, lay_err *err);
+/* A backup's name: the same rule (a leading '.' is refused too, so that
+ * no backup hides in a listing, and '@' names points in time). */
+int lay_backup_name_check(const char *name, size_t len, lay_err *err);
 
 /*
  * Check a key value against its slot: type as the schema says, not empty,

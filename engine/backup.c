@@ -1,0 +1,1232 @@
+/* Backups and restores (SPEC §12; engine.h says what each call does).
+ *
+ * Design
+ * - A backup is a copy of its table's rows (parts, items, names) under a
+ *   table number of its own that no table record names. A read in a
+ *   backup view asks store_view_table for the table and finds the backup,
+ *   so every read of a live table reads backups too. The backup's record,
+ *   in "backups" keyed by that number, holds the table's name, its own,
+ *   the key schema, the directory's metadata and its state; "tstats" its
+ *   count, size and times, as for a table.
+ * - A backup reads in one read transaction (one instant, and writers go
+ *   on) and writes in batches of transactions of its own. The map cannot
+ *   grow while the read is open, so it is grown first by what the copy
+ *   will take; should that fall short the copy starts over with more.
+ *   The record says CREATING until the copy is whole; an open
+ *   (store_backup_recover) removes what a crash left CREATING.
+ * - Copies take fresh ids (inode numbers), given in the order of the old
+ *   ones, so the copied keys stay in order and rows are appended.
+ * - A restore copies the same way into a new number (its record says
+ *   CREATING, of type RESTORE), then names it in one transaction with the
+ *   table record. From a point in time it writes the items the as-of view
+ *   lists, each as a put would, without change records.
+ */
+#include "backup.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../layout/codec.h"
+#include "../layout/ttl.h"
+#include "asof.h"
+#include "req.h"
+#include "row.h"
+
+#define BACKUP_VERSION 1
+#define NS 1000000000LL
+/* SYSTEM backups are kept as long as PITR's window */
+#define SYSTEM_KEEP_NS ASOF_WINDOW_NS
+/* bytes of rows written per transaction */
+#define BATCH_BYTES ((size_t)4 << 20)
+
+enum { BK_CREATING = 0, BK_AVAILABLE = 1 };
+enum { BK_RESTORE = 0 }; /* a record's type: a restore's rows, or eng_backup_type */
+
+/* A backup's record. */
+typedef struct bk_rec {
+	uint32_t id;
+	int status, type;
+	char table[256], name[256];
+	int64_t created_ns, expires_ns;
+	lay_schema schema;
+	uint32_t mode, uid, gid;
+} bk_rec;
+
+static int rec_put(MDB_txn *txn, eng_db *db, const bk_rec *r, lay_err *err)
+{
+	lay_buf b = LAY_BUF_INIT;
+	unsigned char k[4];
+	int rc, bad = 0;
+
+	bad |= store_add8(&b, BACKUP_VERSION);
+	bad |= store_add8(&b, (unsigned)r->status);
+	bad |= store_add8(&b, (unsigned)r->type);
+	bad |= store_addstr(&b, r->table, strlen(r->table));
+	bad |= store_addstr(&b, r->name, strlen(r->name));
+	bad |= store_add64(&b, (uint64_t)r->created_ns);
+	bad |= store_add64(&b, (uint64_t)r->expires_ns);
+	bad |= store_add8(&b, r->schema.pk_type);
+	bad |= store_addstr(&b, r->schema.pk, strlen(r->schema.pk));
+	bad |= store_add8(&b, r->schema.sk_type);
+	bad |= store_addstr(&b, r->schema.sk, strlen(r->schema.sk));
+	bad |= store_add32(&b, r->mode);
+	bad |= store_add32(&b, r->uid);
+	bad |= store_add32(&b, r->gid);
+	store_be32(k, r->id);
+	rc = bad ? lay_err_set(err, -ENOMEM, "out of memory writing backup %s", r->name)
+		 : store_put(txn, db->backups, k, 4, b.p, b.len, err);
+	lay_buf_free(&b);
+	return rc;
+}
+
+static int rec_decode(const MDB_val *k, const MDB_val *v, bk_rec *r, lay_err *err)
+{
+	store_rd rd = { v->mv_data, v->mv_size, 0 };
+
+	memset(r, 0, sizeof(*r));
+	if (k->mv_size != 4 || store_get8(&rd) != BACKUP_VERSION)
+		return lay_err_set(err, -EIO, "a backup's record is corrupt");
+	r->id = store_rd32(k->mv_data);
+	r->status = (int)store_get8(&rd);
+	r->type = (int)store_get8(&rd);
+	store_getstr(&rd, r->table, sizeof(r->table));
+	store_getstr(&rd, r->name, sizeof(r->name));
+	r->created_ns = (int64_t)store_get64(&rd);
+	r->expires_ns = (int64_t)store_get64(&rd);
+	r->schema.pk_type = (lay_type)store_get8(&rd);
+	store_getstr(&rd, r->schema.pk, sizeof(r->schema.pk));
+	r->schema.sk_type = (lay_type)store_get8(&rd);
+	store_getstr(&rd, r->schema.sk, sizeof(r->schema.sk));
+	r->mode = store_get32(&rd);
+	r->uid = store_get32(&rd);
+	r->gid = store_get32(&rd);
+	if (rd.bad)
+		return lay_err_set(err, -EIO, "backup %u's record is corrupt", r->id);
+	return 0;
+}
+
+static int rec_get(MDB_txn *txn, eng_db *db, uint32_t id, bk_rec *r, lay_err *err)
+{
+	unsigned char k[4];
+	MDB_val key = { 4, k }, v;
+	int rc;
+
+	store_be32(k, id);
+	if ((rc = store_get(txn, db->backups, k, 4, &v, err)) < 0)
+		return rc;
+	return rec_decode(&key, &v, r, err);
+}
+
+/* Call fn(ctx, r) for every record, in number order; fn returns 0 to go
+ * on, 1 to stop, < 0 to fail. */
+typedef int (*rec_fn)(void *ctx, const bk_rec *r);
+
+static int rec_each(MDB_txn *txn, eng_db *db, rec_fn fn, void *ctx, lay_err *err)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	bk_rec r;
+	int rc, frc = 0;
+
+	if ((rc = mdb_cursor_open(txn, db->backups, &cur)) != 0)
+		return store_mdb(rc, "reading backups", err);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if ((frc = rec_decode(&k, &v, &r, err)) < 0 || (frc = fn(ctx, &r)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (frc)
+		return frc < 0 ? frc : 0;
+	return rc == MDB_NOTFOUND ? 0 : store_mdb(rc, "reading backups", err);
+}
+
+struct find_ctx {
+	const char *table, *name;
+	bk_rec *out;
+	int found;
+};
+
+static int find_one(void *vctx, const bk_rec *r)
+{
+	struct find_ctx *c = vctx;
+
+	if (r->type == BK_RESTORE || strcmp(r->table, c->table) || strcmp(r->name, c->name))
+		return 0;
+	*c->out = *r;
+	c->found = 1;
+	return 1;
+}
+
+/* table's backup named name, available or being made: 1 found, 0 not. */
+static int rec_find(MDB_txn *txn, eng_db *db, const char *table, const char *name, bk_rec *out,
+		    lay_err *err)
+{
+	struct find_ctx c = { table, name, out, 0 };
+	int rc = rec_each(txn, db, find_one, &c, err);
+
+	return rc < 0 ? rc : c.found;
+}
+
+static void rec_table(const bk_rec *r, store_table *t)
+{
+	memset(t, 0, sizeof(*t));
+	snprintf(t->name, sizeof(t->name), "%s", r->table);
+	t->tid = r->id;
+	t->schema = r->schema;
+	t->created_ns = r->created_ns;
+	t->mode = r->mode;
+	t->uid = r->uid;
+	t->gid = r->gid;
+}
+
+int store_view_table(MDB_txn *txn, eng_db *db, uint32_t backup, const char *name,
+		     store_table *out, lay_err *err)
+{
+	bk_rec r;
+	int rc;
+
+	if (!backup)
+		return store_table_get(txn, db, name, out, err);
+	rc = rec_get(txn, db, backup, &r, err);
+	if (rc == -ENOENT ||
+	    (rc == 0 && (r.status != BK_AVAILABLE || r.type == BK_RESTORE || strcmp(r.table, name))))
+		return lay_err_set(err, -ENOENT, "table %s has no backup number %u", name, backup);
+	if (rc < 0)
+		return rc;
+	rec_table(&r, out);
+	return 0;
+}
+
+/* Delete the rows kept under number id, and (with record) its record. */
+static int rows_drop(MDB_txn *txn, eng_db *db, uint32_t id, int record, lay_err *err)
+{
+	unsigned char k[4];
+	int rc;
+
+	store_be32(k, id);
+	if ((rc = store_del_prefix(txn, db->items, k, 4, err)) < 0 ||
+	    (rc = store_del_prefix(txn, db->parts, k, 4, err)) < 0 ||
+	    (rc = store_del_prefix(txn, db->names, k, 4, err)) < 0)
+		return rc;
+	if ((rc = store_del(txn, db->tstats, k, 4, err)) < 0 && rc != -ENOENT)
+		return rc;
+	if (record && (rc = store_del(txn, db->backups, k, 4, err)) < 0 && rc != -ENOENT)
+		return rc;
+	lay_err_clear(err);
+	return 0;
+}
+
+struct drop_ctx {
+	eng_db *db;
+	uint32_t id;
+	int record;
+};
+
+static int drop_txn(MDB_txn *txn, void *vctx, lay_err *err)
+{
+	struct drop_ctx *c = vctx;
+
+	return rows_drop(txn, c->db, c->id, c->record, err);
+}
+
+int store_backup_drop(eng_db *db, uint32_t id, lay_err *err)
+{
+	struct drop_ctx c = { db, id, 1 };
+
+	return store_write_frees(db, drop_txn, &c, err);
+}
+
+/* Drop the rows of a copy that starts over; its record stays. */
+static int rows_clear(eng_db *db, uint32_t id, lay_err *err)
+{
+	struct drop_ctx c = { db, id, 0 };
+
+	return store_write_frees(db, drop_txn, &c, err);
+}
+
+/* ---- Copying rows ---- */
+
+/* Rows of one table number, copied under another from one read
+ * transaction. */
+struct copy {
+	eng_db *db;
+	const char *table;   /* what is copied: table in backup view backup */
+	uint32_t backup;
+	uint32_t dst;
+	store_table src;     /* as the read saw it */
+	int64_t at;          /* the instant read */
+	uint64_t next_id;    /* the next fresh id */
+	uint64_t *pids;      /* the partitions' old ids, sorted; the new id of
+	                      * pids[i] is pid_base + i */
+	size_t npids;
+	uint64_t pid_base;
+	unsigned char *used; /* pids[i] holds a copied item */
+	store_stats st;      /* of the copy */
+	/* a batch: [dbi u8][klen u16][vlen u32][key][value]... */
+	lay_buf batch;
+	lay_buf row, key;
+	size_t bytes;        /* the rows' bytes, to make room for */
+};
+
+static MDB_dbi dbi_of(eng_db *db, unsigned which)
+{
+	return which == 0 ? db->parts : which == 1 ? db->items : db->names;
+}
+
+static int batch_txn(MDB_txn *txn, void *vctx, lay_err *err)
+{
+	struct copy *c = vctx;
+	const unsigned char *p = (const unsigned char *)c->batch.p, *end = p + c->batch.len;
+	int rc;
+
+	while (p < end) {
+		unsigned which = p[0];
+		size_t klen = (size_t)p[1] << 8 | p[2], vlen = store_rd32(p + 3);
+
+		p += 7;
+		if ((rc = store_append(txn, dbi_of(c->db, which), p, klen, p + klen, vlen, err)) < 0)
+			return rc;
+		p += klen + vlen;
+	}
+	return 0;
+}
+
+static int flush(struct copy *c, lay_err *err)
+{
+	int rc;
+
+	if (!c->batch.len)
+		return 0;
+	rc = store_write(c->db, batch_txn, c, err);
+	lay_buf_reset(&c->batch);
+	return rc;
+}
+
+/* Add the row (key [dst] + tail, value v) to the batch. */
+static int add_row(struct copy *c, unsigned which, const void *tail, size_t tlen, const void *v,
+		   size_t vlen, lay_err *err)
+{
+	unsigned char h[7 + 4];
+
+	h[0] = (unsigned char)which;
+	h[1] = (unsigned char)((tlen + 4) >> 8);
+	h[2] = (unsigned char)(tlen + 4);
+	store_be32(h + 3, (uint32_t)vlen);
+	store_be32(h + 7, c->dst);
+	if (lay_buf_add(&c->batch, h, sizeof(h)) < 0 || lay_buf_add(&c->batch, tail, tlen) < 0 ||
+	    lay_buf_add(&c->batch, v, vlen) < 0)
+		return lay_err_set(err, -ENOMEM, "out of memory copying rows");
+	return c->batch.len >= BATCH_BYTES ? flush(c, err) : 0;
+}
+
+/* Call fn(c, key, value) for every row of dbi under table number tid. */
+typedef int (*row_fn)(struct copy *c, const MDB_val *k, const MDB_val *v, lay_err *err);
+
+static int rows_each(MDB_txn *txn, MDB_dbi dbi, uint32_t tid, struct copy *c, row_fn fn,
+		     lay_err *err)
+{
+	unsigned char pre[4];
+	MDB_cursor *cur;
+	MDB_val k = { 4, pre }, v;
+	int rc, frc = 0;
+
+	store_be32(pre, tid);
+	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
+		return store_mdb(rc, "copying rows", err);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	     rc == 0 && k.mv_size >= 4 && memcmp(k.mv_data, pre, 4) == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if ((frc = fn(c, &k, &v, err)) < 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (frc < 0)
+		return frc;
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_mdb(rc, "copying rows", err);
+}
+
+static int count_bytes(struct copy *c, const MDB_val *k, const MDB_val *v, lay_err *err)
+{
+	(void)err;
+	c->bytes += k->mv_size + v->mv_size + 16;
+	return 0;
+}
+
+static int collect_pid(struct copy *c, const MDB_val *k, const MDB_val *v, lay_err *err)
+{
+	part_row p;
+	uint64_t *grown;
+	int rc;
+
+	(void)k;
+	if ((rc = row_part_parse(&p, v->mv_data, v->mv_size, err)) < 0)
+		return rc;
+	if ((c->npids & (c->npids - 1)) == 0) {
+		if (!(grown = realloc(c->pids, (c->npids ? c->npids * 2 : 1) * sizeof(*grown))))
+			return lay_err_set(err, -ENOMEM, "out of memory copying partitions");
+		c->pids = grown;
+	}
+	c->pids[c->npids++] = p.dm.id;
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The index of old partition id pid, or -1. */
+static long pid_index(const struct copy *c, uint64_t pid)
+{
+	const uint64_t *p = bsearch(&pid, c->pids, c->npids, sizeof(pid), cmp_u64);
+
+	return p ? (long)(p - c->pids) : -1;
+}
+
+static int copy_item(struct copy *c, const MDB_val *k, const MDB_val *v, lay_err *err)
+{
+	const unsigned char *kp = k->mv_data;
+	unsigned char tail[8];
+	uint64_t pid, npid = 0;
+	item_row r;
+	long i = -1;
+	int rc;
+
+	if (k->mv_size < 12)
+		return lay_err_set(err, -EIO, "an item row's key is corrupt");
+	if ((rc = row_item_parse(&r, v->mv_data, v->mv_size, c->db->format, err)) < 0)
+		return rc;
+	if (lay_ttl_expired(r.meta.expires, c->at))
+		return 0; /* gone for readers at that instant */
+	pid = store_rd64(kp + 4);
+	if (pid) {
+		if ((i = pid_index(c, pid)) < 0)
+			return lay_err_set(err, -EIO, "an item of table %s has no partition",
+					   c->src.name);
+		npid = c->pid_base + (uint64_t)i;
+		c->used[i] = 1;
+	}
+	r.meta.id = c->next_id++;
+	r.meta.expires = 0; /* no TTL: settings are not copied */
+	if (row_item_build(&c->row, &r) < 0)
+		return lay_err_set(err, -ENOMEM, "out of memory copying items");
+	c->st.count++;
+	c->st.size += r.meta.size;
+	/* [dst][new pid][key part] */
+	store_be64(tail, npid);
+	lay_buf_reset(&c->key);
+	if (lay_buf_add(&c->key, tail, 8) < 0 ||
+	    lay_buf_add(&c->key, kp + 12, k->mv_size - 12) < 0)
+		return lay_err_set(err, -ENOMEM, "out of memory copying items");
+	return add_row(c, 1, c->key.p, c->key.len, c->row.p, c->row.len, err);
+}
+
+static int copy_part(struct copy *c, const MDB_val *k, const MDB_val *v, lay_err *err)
+{
+	part_row p;
+	long i;
+	int rc;
+
+	if ((rc = row_part_parse(&p, v->mv_data, v->mv_size, err)) < 0)
+		return rc;
+	if ((i = pid_index(c, p.dm.id)) < 0 || !c->used[i])
+		return 0; /* only items past their TTL: gone then */
+	p.dm.id = c->pid_base + (uint64_t)i;
+	if (row_part_build(&c->row, &p) < 0)
+		return lay_err_set(err, -ENOMEM, "out of memory copying partitions");
+	return add_row(c, 0, (const unsigned char *)k->mv_data + 4, k->mv_size - 4, c->row.p,
+		       c->row.len, err);
+}
+
+static int copy_name(struct copy *c, const MDB_val *k, const MDB_val *v, lay_err *err)
+{
+	unsigned char *tail;
+	uint64_t pid;
+	long i;
+	int rc;
+
+	if (k->mv_size < 12)
+		return lay_err_set(err, -EIO, "a names row's key is corrupt");
+	pid = store_rd64((const unsigned char *)k->mv_data + 4);
+	if (pid && ((i = pid_index(c, pid)) < 0 || !c->used[i]))
+		return 0;
+	if (!(tail = malloc(k->mv_size - 4)))
+		return lay_err_set(err, -ENOMEM, "out of memory copying names");
+	memcpy(tail, (const unsigned char *)k->mv_data + 4, k->mv_size - 4);
+	store_be64(tail, pid ? c->pid_base + (uint64_t)i : 0);
+	rc = add_row(c, 2, tail, k->mv_size - 4, v->mv_data, v->mv_size, err);
+	free(tail);
+	return rc;
+}
+
+struct ids_ctx {
+	eng_db *db;
+	uint64_t n, first;
+};
+
+static int ids_txn(MDB_txn *txn, void *vctx, lay_err *err)
+{
+	struct ids_ctx *c = vctx;
+	uint64_t last;
+	int rc;
+
+	if ((rc = store_counter_get(txn, c->db, STORE_OID, &last, err)) < 0)
+		return rc;
+	c->first = last + 1;
+	return store_counter_set(txn, c->db, STORE_OID, last + c->n, err);
+}
+
+/* The copy itself, in the read transaction txn. */
+static int copy_txn(MDB_txn *txn, void *vctx, lay_err *err)
+{
+	struct copy *c = vctx;
+	struct ids_ctx ids = { c->db, 0, 0 };
+	store_stats src;
+	int rc;
+
+	c->at = eng_clock_now_ns(c->db->clock);
+	if ((rc = store_view_table(txn, c->db, c->backup, c->table, &c->src, err)) < 0 ||
+	    (rc = store_stats_get(txn, c->db, c->src.tid, &src, err)) < 0 ||
+	    (rc = rows_each(txn, c->db->parts, c->src.tid, c, collect_pid, err)) < 0)
+		return rc;
+	qsort(c->pids, c->npids, sizeof(*c->pids), cmp_u64);
+	if (c->npids && !(c->used = calloc(c->npids, 1)))
+		return lay_err_set(err, -ENOMEM, "out of memory copying partitions");
+	ids.n = c->npids + src.count + 1;
+	if ((rc = store_write(c->db, ids_txn, &ids, err)) < 0)
+		return rc;
+	c->pid_base = ids.first;
+	c->next_id = ids.first + c->npids;
+	memset(&c->st, 0, sizeof(c->st));
+	c->st.mtime_ns = src.mtime_ns;
+	c->st.ctime_ns = src.ctime_ns;
+	if ((rc = rows_each(txn, c->db->items, c->src.tid, c, copy_item, err)) < 0 ||
+	    (rc = rows_each(txn, c->db->parts, c->src.tid, c, copy_part, err)) < 0 ||
+	    (rc = rows_each(txn, c->db->names, c->src.tid, c, copy_name, err)) < 0)
+		return rc;
+	return flush(c, err);
+}
+
+static int measure_txn(MDB_txn *txn, void *vctx, lay_err *err)
+{
+	struct copy *c = vctx;
+	store_table t;
+	int rc;
+
+	c->bytes = 0;
+	if ((rc = store_view_table(txn, c->db, c->backup, c->table, &t, err)) < 0 ||
+	    (rc = rows_each(txn, c->db->items, t.tid, c, count_bytes, err)) < 0 ||
+	    (rc = rows_each(txn, c->db->parts, t.tid, c, count_bytes, err)) < 0)
+		return rc;
+	return rows_each(txn, c->db->names, t.tid, c, count_bytes, err);
+}
+
+static void copy_reset(struct copy *c)
+{
+	free(c->pids);
+	free(c->used);
+	c->pids = NULL;
+	c->used = NULL;
+	c->npids = 0;
+	lay_buf_reset(&c->batch);
+}
+
+/* Copy table in backup view backup (0: live) under number dst, from one
+ * read transaction. On failure what was written stays for the caller to
+ * drop. */
+static int copy_rows(struct copy *c, lay_err *err)
+{
+	size_t room;
+	int rc, tries;
+
+	if ((rc = store_read(c->db, measure_txn, c, err)) < 0)
+		return rc;
+	/* the copy's rows, pages half full at worst, and the writers' meanwhile,
+	 * whose freed pages wait for the read to end */
+	room = 2 * c->bytes + c->bytes / 2 + ((size_t)8 << 20);
+	for (tries = 0;; tries++) {
+		if ((rc = store_make_room(c->db, room, err)) < 0)
+			return rc;
+		rc = store_read(c->db, copy_txn, c, err);
+		copy_reset(c);
+		if (rc != -ENOSPC || tries == 2)
+			return rc;
+		/* the map ran short during the read: start over with more */
+		lay_err_clear(err);
+		if ((rc = rows_clear(c->db, c->dst, err)) < 0)
+			return rc;
+		room *= 2;
+	}
+}
+
+/* ---- Copying items (from a point in time) ---- */
+
+/* Items listed in an as-of view, written under number dst. */
+struct icopy {
+	eng_db *db;
+	eng_req view;
+	const char *table;
+	store_table dst;     /* the new table's rows, as a table */
+	store_stats st;
+	/* a batch: [mode u32][uid u32][gid u32][mtime u64][ctime u64][len u32]
+	 * [size u32][enc len u32][encoding]... */
+	lay_buf batch;
+	size_t n;
+	encoded e;
+	lay_item pkstore;    /* the partitions' values */
+	lay_value *pks;
+	size_t npks, cap;
+};
+
+static int ibatch_txn(MDB_txn *txn, void *vctx, lay_err *err)
+{
+	struct icopy *c = vctx;
+	const unsigned char *p = (const unsigned char *)c->batch.p, *end = p + c->batch.len;
+	int64_t now = eng_clock_now_ns(c->db->clock);
+	struct ids_ctx ids = { c->db, c->n, 0 };
+	store_stats st = c->st;
+	int rc = 0;
+
+	if ((rc = ids_txn(txn, &ids, err)) < 0)
+		return rc;
+	while (p < end && rc == 0) {
+		lay_item it = LAY_ITEM_INIT;
+		eng_meta m;
+		lay_key key;
+		target tg;
+		size_t len;
+
+		memset(&m, 0, sizeof(m));
+		m.id = ids.first++;
+		m.mode = store_rd32(p);
+		m.uid = store_rd32(p + 4);
+		m.gid = store_rd32(p + 8);
+		m.mtime_ns = (int64_t)store_rd64(p + 12);
+		m.ctime_ns = (int64_t)store_rd64(p + 20);
+		m.len = store_rd32(p + 28);
+		m.size = store_rd32(p + 32);
+		len = store_rd32(p + 36);
+		p += 40;
+		memset(&tg, 0, sizeof(tg));
+		if ((rc = lay_codec_view(&it, p, len, err)) == 0 &&
+		    (rc = lay_item_key(&key, &it, &c->dst.schema, err)) == 0 &&
+		    (rc = target_init(&tg, &c->dst, &key, err)) == 0 &&
+		    (rc = target_find(txn, c->db, &tg, err)) == 0)
+			rc = target_write(txn, c->db, &tg, &m, p, len, now, &st, err);
+		target_free(&tg);
+		lay_item_free(&it);
+		p += len;
+	}
+	return rc;
+}
+
+static int iflush(struct icopy *c, lay_err *err)
+{
+	int rc;
+
+	if (!c->n)
+		return 0;
+	rc = store_write(c->db, ibatch_txn, c, err);
+	lay_buf_reset(&c->batch);
+	c->n = 0;
+	return rc;
+}
+
+static int icopy_item(struct icopy *c, const lay_item *it, const eng_meta *m, lay_err *err)
+{
+	unsigned char h[40];
+	int rc;
+
+	if ((rc = encode_item(&c->e, it, c->db->format, err)) < 0)
+		return rc;
+	/* the past is read-only; the restored table is not: its owner may write */
+	store_be32(h, (m->mode | 0200) & 07777);
+	store_be32(h + 4, m->uid);
+	store_be32(h + 8, m->gid);
+	store_be64(h + 12, (uint64_t)m->mtime_ns);
+	store_be64(h + 20, (uint64_t)m->ctime_ns);
+	store_be32(h + 28, c->e.len);
+	store_be32(h + 32, c->e.size);
+	store_be32(h + 36, (uint32_t)c->e.enc.len);
+	if (lay_buf_add(&c->batch, h, sizeof(h)) < 0 ||
+	    lay_buf_add(&c->batch, c->e.enc.p, c->e.enc.len) < 0)
+		return lay_err_set(err, -ENOMEM, "out of memory copying items");
+	c->n++;
+	c->st.count++;
+	c->st.size += c->e.size;
+	return c->batch.len >= BATCH_BYTES ? iflush(c, err) : 0;
+}
+
+struct ilist {
+	struct icopy *c;
+	lay_err *err;
+};
+
+static int ilist_cb(void *vctx, const eng_entry *e)
+{
+	struct ilist *l = vctx;
+	struct icopy *c = l->c;
+	lay_value *grown;
+
+	if (!e->is_partition)
+		return icopy_item(c, e->item, e->meta, l->err);
+	if (c->npks == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 64;
+		if (!(grown = realloc(c->pks, c->cap * sizeof(*grown))))
+			return lay_err_set(l->err, -ENOMEM, "out of memory listing partitions");
+		c->pks = grown;
+	}
+	if (lay_value_copy(&c->pkstore, &c->pks[c->npks], e->key) < 0)
+		return lay_err_set(l->err, -ENOMEM, "out of memory listing partitions");
+	c->npks++;
+	return 0;
+}
+
+/* Copy the items c->view shows of c->table into c->dst: the top level,
+ * then each partition. */
+static int copy_items(struct icopy *c, lay_err *err)
+{
+	struct ilist l = { c, err };
+	eng_table_info ti;
+	size_t i;
+	int rc;
+
+	if ((rc = eng_table_get(c->db, &c->view, c->table, &ti, err)) < 0 ||
+	    (rc = store_make_room(c->db, 3 * ti.size_bytes + 64 * ti.item_count + ((size_t)8 << 20),
+				  err)) < 0 ||
+	    (rc = eng_list(c->db, &c->view, c->table, NULL, NULL, 0, ENG_LIST_ITEMS, ilist_cb, &l,
+			   err)) < 0)
+		return rc;
+	for (i = 0; i < c->npks && rc == 0; i++)
+		rc = eng_list(c->db, &c->view, c->table, &c->pks[i], NULL, 0, ENG_LIST_ITEMS,
+			      ilist_cb, &l, err);
+	return rc < 0 ? rc : iflush(c, err);
+}
+
+static void icopy_free(struct icopy *c)
+{
+	lay_buf_free(&c->batch);
+	lay_buf_free(&c->e.enc);
+	lay_item_free(&c->pkstore);
+	free(c->pks);
+}
+
+/* ---- Backups ---- */
+
+struct begin_ctx {
+	eng_db *db;
+	const char *table, *name;
+	uint32_t backup;     /* the view the copy reads (restores) */
+	int type;
+	bk_rec rec;          /* out: the record made */
+};
+
+/* Number a new backup (or restore) and record it as being made. */
+static int begin_txn(MDB_txn *txn, void *vctx, lay_err *err)
+{
+	struct begin_ctx *c = vctx;
+	store_table t;
+	uint64_t tid;
+	int rc;
+
+	if ((rc = store_view_table(txn, c->db, c->backup, c->table, &t, err)) < 0)
+		return rc;
+	if (c->type == BK_RESTORE) {
+		rc = store_table_get(txn, c->db, c->name, &t, err);
+		if (rc == 0)
+			return lay_err_set(err, -EEXIST, "table %s exists", c->name);
+		if (rc != -ENOENT)
+			return rc;
+		lay_err_clear(err);
+		/* the restore's own table's record is made at the end */
+		if ((rc = store_view_table(txn, c->db, c->backup, c->table, &t, err)) < 0)
+			return rc;
+	} else if ((rc = rec_find(txn, c->db, c->table, c->name, &c->rec, err)) != 0) {
+		return rc < 0 ? rc
+			      : lay_err_set(err, -EEXIST, "table %s has a backup named %s",
+					    c->table, c->name);
+	}
+	if ((rc = store_counter_next(txn, c->db, STORE_TID, &tid, err)) < 0)
+		return rc;
+	if (tid > UINT32_MAX)
+		return lay_err_set(err, -ENOSPC, "table numbers are exhausted");
+	memset(&c->rec, 0, sizeof(c->rec));
+	c->rec.id = (uint32_t)tid;
+	c->rec.status = BK_CREATING;
+	c->rec.type = c->type;
+	snprintf(c->rec.table, sizeof(c->rec.table), "%s",
+		 c->type == BK_RESTORE ? c->name : c->table);
+	snprintf(c->rec.name, sizeof(c->rec.name), "%s", c->type == BK_RESTORE ? "" : c->name);
+	c->rec.created_ns = eng_clock_now_ns(c->db->clock);
+	c->rec.schema = t.schema;
+	c->rec.mode = t.mode;
+	c->rec.uid = t.uid;
+	c->rec.gid = t.gid;
+	return rec_put(txn, c->db, &c->rec, err);
+}
+
+struct done_ctx {
+	eng_db *db;
+	bk_rec rec;
+	store_stats st;
+};
+
+/* Write the record and statistics of a copy that is whole. */
+static int done_txn(MDB_txn *txn, void *vctx, lay_err *err)
+{
+	struct done_ctx *c = vctx;
+	int rc;
+
+	if ((rc = rec_put(txn, c->db, &c->rec, err)) < 0)
+		return rc;
+	return store_stats_put(txn, c->db, c->rec.id, &c->st, err);
+}
+
+static void info_of(const bk_rec *r, const store_stats *st, eng_backup_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->table, sizeof(out->table), "%s", r->table);
+	snprintf(out->name, sizeof(out->name), "%s", r->name);
+	out->id = r->id;
+	out->type = (eng_backup_type)r->type;
+	out->created_ns = r->created_ns;
+	out->expires_ns = r->expires_ns;
+	out->item_count = st->count;
+	out->size_bytes = st->size;
+	out->schema = r->schema;
+	out->dir.mode = r->mode;
+	out->dir.uid = r->uid;
+	out->dir.gid = r->gid;
+	out->dir.mtime_ns = st->mtime_ns;
+	out->dir.ctime_ns = st->ctime_ns;
+}
+
+int eng_backup_create(eng_db *db, eng_req *req, const char *table, const char *name,
+		      eng_backup_info *out, lay_err *err)
+{
+	struct begin_ctx b = { db, table, name, 0, ENG_BACKUP_USER, { 0 } };
+	struct copy c;
+	struct done_ctx d;
+	int rc;
+
+	if ((rc = store_req_writable(req, err)) < 0 ||
+	    (rc = lay_backup_name_check(name, strlen(name), err)) < 0 ||
+	    (rc = store_write(db, begin_txn, &b, err)) < 0)
+		return rc;
+	memset(&c, 0, sizeof(c));
+	c.db = db;
+	c.table = table;
+	c.dst = b.rec.id;
+	rc = copy_rows(&c, err);
+	lay_buf_free(&c.batch);
+	lay_buf_free(&c.row);
+	lay_buf_free(&c.key);
+	if (rc == 0) {
+		d.db = db;
+		d.rec = b.rec;
+		d.rec.created_ns = c.at;
+		d.rec.status = BK_AVAILABLE;
+		d.st = c.st;
+		rc = store_write(db, done_txn, &d, err);
+	}
+	if (rc < 0) {
+		store_backup_drop(db, b.rec.id, NULL);
+		return rc;
+	}
+	if (out)
+		info_of(&d.rec, &d.st, out);
+	return 0;
+}
+
+struct named_ctx {
+	eng_db *db;
+	const char *table, *name;
+	eng_backup_info *out;
+};
+
+static int delete_txn(MDB_txn *txn, void *vctx, lay_err *err)
+{
+	struct named_ctx *c = vctx;
+	bk_rec r;
+	int rc;
+
+	if ((rc = rec_find(txn, c->db, c->table, c->name, &r, err)) < 0)
+		return rc;
+	if (!rc || r.status != BK_AVAILABLE)
+		return lay_err_set(err, -ENOENT, "table %s has no backup named %s", c->table,
+				   c->name);
+	return rows_drop(txn, c->db, r.id, 1, err);
+}
+
+int eng_backup_delete(eng_db *db, eng_req *req, const char *table, const char *name,
+		      lay_err *err)
+{
+	struct named_ctx c = { db, table, name, NULL };
+	int rc;
+
+	if ((rc = store_req_writable(req, err)) < 0)
+		return rc;
+	return store_write_frees(db, delete_txn, &c, err);
+}
+
+static int get_txn(MDB_txn *txn, void *vctx, lay_err *err)
+{
+	struct named_ctx *c = vctx;
+	store_stats st;
+	bk_rec r;
+	int rc;
+
+	if ((rc = rec_find(txn, c->db, c->table, c->name, &r, err)) < 0)
+		return rc;
+	if (!rc || r.status != BK_AVAILABLE)
+		return lay_err_set(err, -ENOENT, "table %s has no backup named %s", c->table,
+				   c->name);
+	if ((rc = store_stats_get(txn, c->db, r.id, &st, err)) < 0)
+		return rc;
+	info_of(&r, &st, c->out);
+	return 0;
+}
+
+int eng_backup_get(eng_db *db, const char *table, const char *name, eng_backup_info *out,
+		   lay_err *err)
+{
+	struct named_ctx c = { db, table, name, out };
+
+	return store_read(db, get_txn, &c, err);
+}
+
+struct list_ctx {
+	eng_db *db;
+	MDB_txn *txn;
+	const char *table;
+	eng_backup_info *out;
+	size_t n, cap;
+	lay_err *err;
+};
+
+static int list_one(void *vctx, const bk_rec *r)
+{
+	struct list_ctx *c = vctx;
+	eng_backup_info *grown;
+	store_stats st;
+	int rc;
+
+	if (r->status != BK_AVAILABLE || r->type == BK_RESTORE ||
+	    (c->table && strcmp(c->table, r->table)))
+		return 0;
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 8;
+		if (!(grown = realloc(c->out, c->cap * sizeof(*grown))))
+			return lay_err_set(c->err, -ENOMEM, "out of memory listing backups");
+		c->out = grown;
+	}
+	if ((rc = store_stats_get(c->txn, c->db, r->id, &st, c->err)) < 0)
+		return rc;
+	info_of(r, &st, &c->out[c->n++]);
+	return 0;
+}
+
+static int list_txn(MDB_txn *txn, void *vctx, lay_err *err)
+{
+	struct list_ctx *c = vctx;
+
+	c->n = 0;
+	c->txn = txn;
+	c->err = err;
+	return rec_each(txn, c->db, list_one, c, err);
+}
+
+static int info_cmp(const void *a, const void *b)
+{
+	const eng_backup_info *x = a, *y = b;
+	int r = strcmp(x->table, y->table);
+
+	if (r)
+		return r;
+	if (x->created_ns != y->created_ns)
+		return x->created_ns < y->created_ns ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+int eng_backup_list(eng_db *db, const char *table, eng_backup_info **out, lay_err *err)
+{
+	struct list_ctx c = { db, NULL, table, NULL, 0, 0, err };
+	int rc;
+
+	if ((rc = store_read(db, list_txn, &c, err)) < 0) {
+		free(c.out);
+		return rc;
+	}
+	if (c.n)
+		qsort(c.out, c.n, sizeof(*c.out), info_cmp);
+	*out = c.out;
+	return (int)c.n;
+}
+
+/* ---- Restores ---- */
+
+struct name_ctx {
+	eng_db *db;
+	bk_rec rec;
+	store_stats st;
+};
+
+/* The restored rows become table rec.table, if that name is still free. */
+static int name_txn(MDB_txn *txn, void *vctx, lay_err *err)
+{
+	struct name_ctx *c = vctx;
+	int64_t now = eng_clock_now_ns(c->db->clock);
+	store_table t;
+	unsigned char k[4];
+	uint64_t oid;
+	int rc;
+
+	rc = store_table_get(txn, c->db, c->rec.table, &t, err);
+	if (rc == 0)
+		return lay_err_set(err, -EEXIST, "table %s exists", c->rec.table);
+	if (rc != -ENOENT)
+		return rc;
+	lay_err_clear(err);
+	if ((rc = store_counter_next(txn, c->db, STORE_OID, &oid, err)) < 0)
+		return rc;
+	rec_table(&c->rec, &t);
+	t.created_ns = now;
+	t.dir_id = oid;
+	c->st.mtime_ns = c->st.ctime_ns = now;
+	store_be32(k, c->rec.id);
+	if ((rc = store_table_put(txn, c->db, &t, err)) < 0 ||
+	    (rc = store_stats_put(txn, c->db, t.tid, &c->st, err)) < 0)
+		return rc;
+	return store_del(txn, c->db->backups, k, 4, err);
+}
+
+int eng_table_restore(eng_db *db, eng_req *req, const char *table, const char *to,
+		      lay_err *err)
+{
+	struct begin_ctx b = { db, table, to, 0, BK_RESTORE, { 0 } };
+	struct name_ctx n;
+	struct copy c;
+	struct icopy ic;
+	int64_t earliest, latest;
+	int rc;
+
+	store_req_start(req);
+	if ((rc = lay_table_name_check(to, strlen(to), err)) < 0)
+		return rc;
+	if (!req || req->view == ENG_VIEW_LIVE)
+		return lay_err_set(err, -EINVAL, "a restore reads a backup or a point in time");
+	if (req->view == ENG_VIEW_AS_OF &&
+	    ((rc = eng_table_pitr_window(db, table, &earliest, &latest, err)) < 0 ||
+	     req->as_of_ns < earliest || req->as_of_ns > latest))
+		return rc < 0 ? rc
+			      : lay_err_set(err, -ENOENT, "table %s cannot be read as of that time",
+					    table);
+	b.backup = req->view == ENG_VIEW_BACKUP ? req->backup : 0;
+	if ((rc = store_write(db, begin_txn, &b, err)) < 0)
+		return rc;
+	memset(&n, 0, sizeof(n));
+	n.db = db;
+	n.rec = b.rec;
+	if (req->view == ENG_VIEW_BACKUP) {
+		memset(&c, 0, sizeof(c));
+		c.db = db;
+		c.table = table;
+		c.backup = req->backup;
+		c.dst = b.rec.id;
+		rc = copy_rows(&c, err);
+		n.st = c.st;
+		lay_buf_free(&c.batch);
+		lay_buf_free(&c.row);
+		lay_buf_free(&c.key);
+	} else {
+		memset(&ic, 0, sizeof(ic));
+		ic.db = db;
+		ic.view = *req;
+		ic.table = table;
+		rec_table(&b.rec, &ic.dst);
+		rc = copy_items(&ic, err);
+		n.st = ic.st;
+		icopy_free(&ic);
+	}
+	if (rc == 0)
+		rc = store_write(db, name_txn, &n, err);
+	if (rc < 0)
+		store_backup_drop(db, b.rec.id, NULL);
+	return rc;
+}
+
+/* ---- SYSTEM backups, crashes, expiry ---- */
+
+struct last_ctx {
+	eng_db *db;
+	uint32_t tid;
+	int64_t before; /* out: the time of the first of the last deletes */
+};
+
+/* The time of the first change of the run of REMOVEs that ends table
+ * tid's change log (the table is empty: its last changes were deletes). */
+static int last_txn(MDB_txn *txn, void *vctx, lay_err *err)
+{
+	struct last_ctx *c = vctx;
+	unsigned char k[4];
+	MDB_cursor *cur;
+	MDB_val key = { 4, k }, v;
+	asof_record rec;
+	int rc, prc = 0;
+
+	if ((rc = mdb_cursor_open(txn, c->db->log, &cur)) != 0)
+		return store_mdb(rc, "reading the change log", err);
+	store_be32(k, c->tid + 1);
+	rc = c->tid == UINT32_MAX ? MDB_NOTFOUND : mdb_cursor_get(cur, &key, &v, MDB_SET_RANGE);
+	rc = mdb_cursor_get(cur, &key, &v, rc == 0 ? MDB_PREV : MDB_LAST);
+	for (; rc == 0; rc = mdb_cursor_get(cur, &key, &v, MDB_PREV)) {
+		if (key.mv_size < 4 || store_rd32(key.mv_data) != c->tid || v.mv_size < 2 ||
+		    ((const unsigned char *)v.mv_data)[1] != ENG_REMOVE)
+			break;
+		if ((prc = asof_record_parse(v.mv_data, v.mv_size, &rec, err)) < 0)
+			break;
+		c->before = rec.time_ns;
+	}
+	mdb_cursor_close(cur);
+	if (prc < 0)
+		return prc;
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_mdb(rc, "reading the change log", err);
+}
+
+int store_backup_system(eng_db *db, const char *table, uint32_t *id, lay_err *err)
+{
+	struct begin_ctx b = { db, table, NULL, 0, ENG_BACKUP_SYSTEM, { 0 } };
+	int64_t now = eng_clock_now_ns(db->clock), earliest, latest;
+	struct last_ctx l = { db, 0, now };
+	struct icopy ic;
+	store_table t;
+	struct tm tm;
+	time_t s = (time_t)(now / NS);
+	char name[64], stamp[32];
+	int rc, i;
+
+	*id = 0;
+	if ((rc = store_table_peek(db, table, 1, &t, NULL, err)) < 0)
+		return rc;
+	if (!t.settings.pitr)
+		return 0;
+	if ((rc = eng_table_pitr_window(db, table, &earliest, &latest, err)) < 0)
+		return rc;
+	l.tid = t.tid;
+	if ((rc = store_read(db, last_txn, &l, err)) < 0)
+		return rc;
+	gmtime_r(&s, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	b.name = name;
+	/* a table of that name deleted before in the same second: -2, -3 ... */
+	for (i = 1, rc = -EEXIST; rc == -EEXIST && i < 100; i++) {
+		snprintf(name, sizeof(name), i == 1 ? "deleted-%s" : "deleted-%s-%d", stamp, i);
+		lay_err_clear(err);
+		rc = store_write(db, begin_txn, &b, err);
+	}
+	if (rc < 0)
+		return rc;
+	memset(&ic, 0, sizeof(ic));
+	ic.db = db;
+	ic.view = (eng_req){ .view = ENG_VIEW_AS_OF,
+			     .as_of_ns = l.before - 1 < earliest ? earliest : l.before - 1 };
+	ic.table = table;
+	rec_table(&b.rec, &ic.dst);
+	rc = copy_items(&ic, err);
+	icopy_free(&ic);
+	if (rc == 0) {
+		struct done_ctx d = { db, b.rec, ic.st };
+
+		/* what it holds, and for how long: made available by the delete */
+		d.rec.created_ns = ic.view.as_of_ns;
+		d.rec.expires_ns = now + SYSTEM_KEEP_NS;
+		d.rec.status = BK_CREATING;
+		d.st.mtime_ns = d.st.ctime_ns = d.rec.created_ns;
+		rc = store_write(db, done_txn, &d, err);
+	}
+	if (rc < 0) {
+		store_backup_drop(db, b.rec.id, NULL);
+		return rc;
+	}
+	*id = b.rec.id;
+	return 0;
+}
+
+int store_backup_keep(MDB_txn *txn, eng_db *db, uint32_t id, lay_err *err)
+{
+	bk_rec r;
+	int rc;
+
+	if ((rc = rec_get(txn, db, id, &r, err)) < 0)
+		return rc;
+	r.status = BK_AVAILABLE;
+	return rec_put(txn, db, &r, err);
+}
+
+struct sweep_ctx {
+	eng_db *db;
+	MDB_txn *txn;
+	int64_t now;         /* expire: SYSTEM backups past it; 0: recover */
+	uint32_t ids[64];
+	size_t n;
+	lay_err *err;
+};
+
+static int sweep_one(void *vctx, const bk_rec *r)
+{
+	struct sweep_ctx *c = vctx;
+	int gone = c->now ? r->status == BK_AVAILABLE && r->expires_ns && r->expires_ns <= c->now
+			  : r->status == BK_CREATING;
+
+	if (gone)
+		c->ids[c->n++] = r->id;
+	return c->n == sizeof(c->ids) / sizeof(c->ids[0]);
+}
+
+int store_backup_recover(MDB_txn *txn, eng_db *db, lay_err *err)
+{
+	struct sweep_ctx c;
+	size_t i;
+	int rc;
+
+	do {
+		memset(&c, 0, sizeof(c));
+		c.db = db;
+		if ((rc = rec_each(txn, db, sweep_one, &c, err)) < 0)
+			return rc;
+		for (i = 0; i < c.n; i++)
+			if ((rc = rows_drop(txn, db, c.ids[i], 1, err)) < 0)
+				return rc;
+	} while (c.n == sizeof(c.ids) / sizeof(c.ids[0]));
+	return 0;
+}
+
+static int expired_txn(MDB_txn *txn, void *vctx, lay_err *err)
+{
+	struct sweep_ctx *c = vctx;
+
+	c->n = 0;
+	return rec_each(txn, c->db, sweep_one, c, err);
+}
+
+int store_backup_expire(eng_db *db, lay_err *err)
+{
+	struct sweep_ctx c;
+	size_t i;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.db = db;
+	c.now = eng_clock_now_ns(db->clock);
+	if ((rc = store_read(db, expired_txn, &c, err)) < 0)
+		return rc;
+	for (i = 0; i < c.n && rc == 0; i++)
+		rc = store_backup_drop(db, c.ids[i], err);
+	return rc;
+}

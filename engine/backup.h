@@ -1,0 +1,33 @@
+/* Private to engine/: what the rest of the engine asks of backups
+ * (backup.c): the table a view reads, the cleaning after a crash and the
+ * expiry of SYSTEM backups. */
+#ifndef ENG_BACKUP_H
+#define ENG_BACKUP_H
+
+#include <stdint.h>
+
+#include "../layout/err.h"
+#include "catalog.h"
+#include "store.h"
+
+/* The table named name as a read in backup view backup sees it (0: the
+ * live view, store_table_get): the backup's rows, key schema and
+ * directory, no settings. -ENOENT with a message. */
+int store_view_table(MDB_txn *txn, eng_db *db, uint32_t backup, const char *name,
+		     store_table *out, lay_err *err);
+
+/* At open: remove what a crash left of backups and restores being made. */
+int store_backup_recover(MDB_txn *txn, eng_db *db, lay_err *err);
+
+/* Delete the SYSTEM backups whose 35 days are over (maint.c). */
+int store_backup_expire(eng_db *db, lay_err *err);
+
+/* Before table (with PITR on, and empty) is deleted: keep it as a SYSTEM
+ * backup of how it was before its last run of deletes. *id gets the new
+ * backup's number, to be made available by store_backup_keep in the
+ * delete's transaction, or dropped by store_backup_drop if it fails. */
+int store_backup_system(eng_db *db, const char *table, uint32_t *id, lay_err *err);
+int store_backup_keep(MDB_txn *txn, eng_db *db, uint32_t id, lay_err *err);
+int store_backup_drop(eng_db *db, uint32_t id, lay_err *err);
+
+#endif
