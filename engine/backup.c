@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "../layout/codec.h"
+#include "../layout/describe.h"
 #include "../layout/ttl.h"
 #include "asof.h"
 #include "req.h"
@@ -967,6 +968,34 @@ int eng_backup_list(eng_db *db, const char *table, eng_backup_info **out, lay_er
 		qsort(c.out, c.n, sizeof(*c.out), info_cmp);
 	*out = c.out;
 	return (int)c.n;
+}
+
+int eng_backups_describe(eng_db *db, const char *table, lay_buf *out, lay_err *err)
+{
+	eng_backup_info *all = NULL;
+	lay_backup_desc *d = NULL;
+	int n, i, rc;
+
+	if ((n = eng_backup_list(db, table, &all, err)) < 0)
+		return n;
+	if (n && !(d = calloc((size_t)n, sizeof(*d)))) {
+		free(all);
+		return lay_err_set(err, -ENOMEM, "out of memory listing backups");
+	}
+	for (i = 0; i < n; i++) {
+		d[i].table = all[i].table;
+		d[i].name = all[i].name;
+		d[i].id = all[i].id;
+		d[i].system = all[i].type == ENG_BACKUP_SYSTEM;
+		d[i].created_ns = all[i].created_ns;
+		d[i].expires_ns = all[i].expires_ns;
+		d[i].item_count = all[i].item_count;
+		d[i].size_bytes = all[i].size_bytes;
+	}
+	rc = lay_describe_backups(out, d, (size_t)n);
+	free(d);
+	free(all);
+	return rc < 0 ? lay_err_set(err, rc, "out of memory listing backups") : 0;
 }
 
 /* ---- Restores ---- */

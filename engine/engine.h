@@ -364,6 +364,10 @@ int eng_backup_get(eng_db *db, const char *table, const char *name, eng_backup_i
  * Returns the count, or -ENOMEM. */
 int eng_backup_list(eng_db *db, const char *table, eng_backup_info **out, lay_err *err);
 
+/* ListBackups' response for table (NULL: every backup) appended to out as
+ * one line of JSON: {"BackupSummaries":[...]}. -ENOMEM. */
+int eng_backups_describe(eng_db *db, const char *table, lay_buf *out, lay_err *err);
+
 /*
  * RestoreTableFromBackup and RestoreTableToPointInTime: create table to
  * with table's key schema and items as req's view shows them (a backup

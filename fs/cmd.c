@@ -1,5 +1,5 @@
-/* The ddbfs subcommands (SPEC §2, §8): create-table and trigger. They act
- * through the mount itself, like any other client. */
+/* The ddbfs subcommands (SPEC §2, §8, §12): create-table, restore and
+ * trigger. They act through the mount itself, like any other client. */
 #include "cmd.h"
 
 #define FUSE_SUPER_MAGIC 0x65735546
@@ -94,11 +94,52 @@ static int create_table(int argc, char **argv)
 	return 0;
 }
 
+static const char restore_usage[] =
+	"usage: ddbfs restore SNAPSHOT_DIR NEW\n"
+	"\n"
+	"Restores a backup or a point in time (MNT/T/.snapshots/NAME, or\n"
+	"MNT/.ddbfs/backups/T/NAME) as the new table NEW, inside the database: its\n"
+	"key schema and items, every type exact; no settings. Same as\n"
+	"  setfattr -n user.ddb.restore_to -v NEW SNAPSHOT_DIR\n";
+
+static int restore(int argc, char **argv)
+{
+	struct statfs sfs;
+	lay_err err = { 0 };
+
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(restore_usage, stdout);
+		return 0;
+	}
+	if (argc != 3) {
+		fputs(restore_usage, stderr);
+		return 2;
+	}
+	if (statfs(argv[1], &sfs) < 0 || sfs.f_type != FUSE_SUPER_MAGIC) {
+		fprintf(stderr, "ddbfs restore: %s is not in a mounted ddbfs\n", argv[1]);
+		return 1;
+	}
+	if (lay_table_name_check(argv[2], strlen(argv[2]), &err) < 0) {
+		fprintf(stderr, "ddbfs restore: %s\n", err.msg);
+		return 1;
+	}
+	if (setxattr(argv[1], "user.ddb.restore_to", argv[2], strlen(argv[2]), 0) < 0) {
+		if (errno == EEXIST)
+			fprintf(stderr, "ddbfs restore: table %s already exists\n", argv[2]);
+		else
+			fprintf(stderr, "ddbfs restore: %s: %s (MNT/.ddbfs/errors says why)\n",
+				argv[1], strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } cmds[] = {
 	{ "create-table", create_table },
+	{ "restore", restore },
 	{ "trigger", fs_trigger_main },
 };
 

@@ -98,8 +98,8 @@ void fs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	n->open++;
 	pthread_mutex_unlock(&fs.lock);
 	fi->fh = (uintptr_t)d;
-	/* .ddbfs and .snapshots change with time, not with writes */
-	fi->cache_readdir = n->kind != FS_MAGIC_DIR && n->kind != FS_SNAPS;
+	/* .ddbfs, .snapshots and backups change with time, not with writes */
+	fi->cache_readdir = n->kind != FS_MAGIC_DIR && n->kind != FS_SNAPS && n->kind != FS_BACKUPS;
 	fi->keep_cache = fi->cache_readdir;
 	fuse_reply_open(req, fi);
 }
@@ -151,7 +151,7 @@ static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 			ep.attr = e->st;
 			n = NULL;
 			/* a point is made by its lookup, which gives it its time */
-			if (e->kind && e->kind != FS_POINT &&
+			if (e->kind && e->kind != FS_POINT && e->kind != FS_BACKUPS &&
 			    !(e->kind == FS_MAGIC_FILE && e->magic == FS_M_NONE)) {
 				need = fuse_add_direntry_plus(req, NULL, 0, name, &ep, 0);
 				if (need > rem)

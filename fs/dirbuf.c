@@ -110,8 +110,10 @@ static int fill_one(void *arg, const eng_entry *ent)
 	}
 	if (c->dir->as_of && ent->is_partition)
 		fs_attr_past_dir(&e->st, c->dir->as_of, fs_ino_past(c->dir, c->name.p));
-	else if (c->dir->as_of)
+	else if (c->dir->as_of) {
+		e->st.st_mode &= ~0222u; /* a backup's items are read-only */
 		e->st.st_ino = fs_ino_past(c->dir, c->name.p);
+	}
 	return 0;
 }
 

@@ -86,7 +86,8 @@ void fs_expire_clock_jumped(void)
 		for (n = fs.map[i]; n; n = n->hnext) {
 			if ((n->kind == FS_ITEM || n->kind == FS_POINT) && !n->mem && n->parent)
 				fs_notify_entry(n->parent, n->name); /* a point may leave the window */
-			else if (n->kind == FS_TABLE || n->kind == FS_PART || n->kind == FS_SNAPS)
+			else if (n->kind == FS_TABLE || n->kind == FS_PART || n->kind == FS_SNAPS ||
+				 n->kind == FS_BACKUPS)
 				fs_notify_inode(fs_ino_of(n));
 		}
 	}

@@ -328,7 +328,8 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 	}
 
 	if (n->kind == FS_TABLE || n->kind == FS_PART || n->kind == FS_ROOT ||
-	    n->kind == FS_MAGIC_DIR || n->kind == FS_SNAPS || n->kind == FS_POINT) {
+	    n->kind == FS_MAGIC_DIR || n->kind == FS_SNAPS || n->kind == FS_POINT ||
+	    n->kind == FS_BACKUPS) {
 		fs_fail(req, "open", n, NULL, -EISDIR, NULL);
 		return;
 	}

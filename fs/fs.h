@@ -26,7 +26,9 @@ typedef enum fs_kind {
 	FS_MAGIC_DIR,  /* .ddbfs */
 	FS_MAGIC_FILE, /* .table.json, .ddbfs/errors, ... */
 	FS_SNAPS,      /* a table's .snapshots (SPEC §12) */
-	FS_POINT,      /* .snapshots/@TIME: the table as of a time */
+	FS_POINT,      /* .snapshots/@TIME: the table as of a time; .snapshots/NAME
+	                * and .ddbfs/backups/T/NAME: a backup */
+	FS_BACKUPS,    /* .ddbfs/backups, and its directory of each table's backups */
 } fs_kind;
 
 typedef enum fs_magic {
@@ -34,6 +36,7 @@ typedef enum fs_magic {
 	FS_M_SNAPSHOTS, /* .snapshots is a kind (FS_SNAPS) now; the value stays
 			 * so that the generated entries keep their numbers */
 	FS_M_ERRORS, FS_M_STATS, FS_M_CLOCK,
+	FS_M_BACKUPS_JSON, /* .ddbfs/backups.json */
 } fs_magic;
 
 struct fs_fh;
@@ -81,6 +84,9 @@ typedef struct fs_node {
 	 * show the table as of this time (ns, the end of the point's second);
 	 * 0 for the live tree. Set when the node is made, never changed. */
 	int64_t as_of;
+	/* A backup (FS_POINT) and everything below it: the backup's number
+	 * (eng_req.backup), as_of its time; 0 elsewhere. Set with as_of. */
+	uint32_t backup;
 
 	struct fs_fh *dirty;    /* an open handle with uncommitted content */
 	int64_t hot_until_ns;   /* written lately: readers bypass the page cache */
@@ -158,21 +164,28 @@ static inline eng_req *fs_req(fuse_req_t r, eng_req *out)
 #define FS_REQ(r) fs_req((r), &(eng_req){ 0 })
 
 /* The engine's request context to read what node n shows: NULL for the
- * live tree (the daemon's own read), else an as-of view of n's time. */
+ * live tree (the daemon's own read), else a backup view of n's backup or an
+ * as-of view of n's time. */
 static inline eng_req *fs_view(const fs_node *n, eng_req *out)
 {
-	if (!n->as_of)
+	if (n->backup)
+		*out = (eng_req){ .view = ENG_VIEW_BACKUP, .backup = n->backup,
+				  .source = ENG_SRC_FILE };
+	else if (n->as_of)
+		*out = (eng_req){ .view = ENG_VIEW_AS_OF, .as_of_ns = n->as_of,
+				  .source = ENG_SRC_FILE };
+	else
 		return NULL;
-	*out = (eng_req){ .view = ENG_VIEW_AS_OF, .as_of_ns = n->as_of, .source = ENG_SRC_FILE };
 	return out;
 }
 #define FS_VIEW(n) fs_view((n), &(eng_req){ 0 })
 
-/* Whether n is in the past: a point, below one, or .snapshots itself,
- * where nothing can be changed (EROFS). */
+/* Whether n is in the past: a point or a backup, below one, .snapshots
+ * or .ddbfs/backups, where nothing can be changed (EROFS) but backups
+ * taken and deleted (past.c). */
 static inline int fs_in_past(const fs_node *n)
 {
-	return n->as_of != 0 || n->kind == FS_SNAPS;
+	return n->as_of != 0 || n->kind == FS_SNAPS || n->kind == FS_BACKUPS;
 }
 
 /* The whole daemon. */

@@ -28,11 +28,13 @@ fuse_ino_t fs_ino_of(const fs_node *n)
 
 /* The number of name in a directory of time as_of (0: .snapshots' own
  * directory) of table, in partition pk (may be NULL). */
-static uint64_t past_number(int64_t as_of, const char *table, const lay_value *pk,
-			    const char *name)
+static uint64_t past_number(int64_t as_of, uint32_t backup, const char *table,
+			    const lay_value *pk, const char *name)
 {
 	uint64_t h = lay_fnv1a(LAY_FNV_INIT, &as_of, sizeof(as_of));
 
+	if (backup)
+		h = lay_fnv1a(h, &backup, sizeof(backup));
 	if (table)
 		h = lay_fnv1a(h, table, strlen(table) + 1);
 	if (pk && pk->type)
@@ -43,14 +45,16 @@ static uint64_t past_number(int64_t as_of, const char *table, const lay_value *p
 
 uint64_t fs_ino_past(const fs_node *dir, const char *name)
 {
-	return past_number(dir->as_of, dir->table, dir->kind == FS_PART ? &dir->pk : NULL, name);
+	return past_number(dir->as_of, dir->backup, dir->table,
+			   dir->kind == FS_PART ? &dir->pk : NULL, name);
 }
 
 uint64_t fs_ino_past_node(const fs_node *n)
 {
-	int root = n->kind == FS_POINT || n->kind == FS_SNAPS; /* in a live directory */
+	/* in a live directory, or in .ddbfs/backups */
+	int root = n->kind == FS_POINT || n->kind == FS_SNAPS || n->kind == FS_BACKUPS;
 
-	return past_number(root ? 0 : n->as_of, n->table,
+	return past_number(root ? 0 : n->as_of, root ? 0 : n->backup, n->table,
 			   n->kind == FS_ITEM && n->has_sk ? &n->pk : NULL, n->name);
 }
 
@@ -192,6 +196,7 @@ fs_node *fs_node_new(fs_node *parent, const char *name, fs_kind kind)
 			n->has_sk = parent->has_sk;
 		}
 		n->as_of = parent->as_of; /* below a point: the same past */
+		n->backup = parent->backup;
 	}
 	return n;
 }

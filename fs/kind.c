@@ -13,6 +13,7 @@ static const fs_kind_ops *const kinds[] = {
 	[FS_MAGIC_FILE] = &fs_magic_file_ops,
 	[FS_SNAPS] = &fs_snaps_ops,
 	[FS_POINT] = &fs_point_ops,
+	[FS_BACKUPS] = &fs_backups_ops,
 };
 
 const fs_kind_ops *fs_kind_ops_of(fs_kind kind)

@@ -33,7 +33,8 @@ extern const fs_kind_ops fs_scratch_ops;    /* a scratch file, directory or syml
 extern const fs_kind_ops fs_magic_dir_ops;  /* .ddbfs */
 extern const fs_kind_ops fs_magic_file_ops; /* .table.json, .ddbfs/errors, ... */
 extern const fs_kind_ops fs_snaps_ops;      /* a table's .snapshots */
-extern const fs_kind_ops fs_point_ops;      /* .snapshots/@TIME */
+extern const fs_kind_ops fs_point_ops;      /* .snapshots/@TIME, a backup */
+extern const fs_kind_ops fs_backups_ops;    /* .ddbfs/backups and .ddbfs/backups/T */
 
 /* kind_snap.c: append table's .snapshots entry to d (-o show_magic). */
 int fs_snaps_entry(fs_dirh *d, fs_node *table, lay_err *err);

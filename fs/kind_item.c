@@ -21,6 +21,7 @@ static int item_getattr(fs_node *n, struct stat *st, lay_err *err)
 		rc = eng_item_get(fs.db, FS_VIEW(n), n->table, &key, NULL, &meta, err);
 		if (rc == 0 && n->as_of) {
 			fs_attr_item(st, &meta);
+			st->st_mode &= ~0222u; /* a backup's items are read-only */
 			st->st_ino = fs_ino_past_node(n);
 			return 0;
 		}
@@ -74,8 +75,10 @@ static int item_lookup(fs_node *dir, const char *name, fs_target *t, fs_node **o
 	if (rc < 0)
 		return rc;
 	fs_attr_item(st, &meta);
-	if (dir->as_of)
+	if (dir->as_of) {
+		st->st_mode &= ~0222u;
 		st->st_ino = fs_ino_past(dir, name);
+	}
 	*timeout = fs_expire_timeout(&meta);
 	if (!(n = fs_node_lookup(dir, name, t)))
 		return -ENOMEM;

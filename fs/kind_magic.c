@@ -4,6 +4,7 @@
 #include "kind.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "attr.h"
 #include "inode.h"
@@ -18,6 +19,7 @@ static const struct {
 	{ "errors", FS_M_ERRORS },
 	{ "stats.json", FS_M_STATS },
 	{ "clock", FS_M_CLOCK },
+	{ "backups.json", FS_M_BACKUPS_JSON },
 };
 
 static int magic_dir_getattr(fs_node *n, struct stat *st, lay_err *err)
@@ -43,14 +45,18 @@ static int magic_dir_lookup(fs_node *dir, const char *name, fs_target *t, fs_nod
 
 static int magic_dir_readdir(fs_node *dir, fs_dirh *d, lay_err *err)
 {
+	fs_dent *e;
 	size_t i;
 	int rc;
 
-	(void)dir;
 	(void)err;
 	for (i = 0; i < sizeof(ddbfs_files) / sizeof(ddbfs_files[0]); i++)
 		if ((rc = fs_dirh_add_generated(d, ddbfs_files[i].name, ddbfs_files[i].magic)) < 0)
 			return rc;
+	/* backups, also of tables deleted since */
+	if (!(e = fs_dirh_add(d, "backups", strlen("backups"), FS_BACKUPS)))
+		return -ENOMEM;
+	fs_attr_past_dir(&e->st, fs.root->mtime_ns, fs_ino_past(dir, "backups"));
 	return 0;
 }
 

@@ -1,9 +1,12 @@
 /*
- * A table's .snapshots (SPEC §12) and its points in time: with PITR on,
- * .snapshots/@2026-11-26T10:15:00Z (or @EPOCHSECONDS) is the table as of
- * the end of that second, a read-only tree in the table's own layout,
- * read through the engine's as-of view. .snapshots lists the earliest and
- * the latest point; any other second of the window opens by name.
+ * A table's .snapshots (SPEC §12): its points in time and its backups.
+ * With PITR on, .snapshots/@2026-11-26T10:15:00Z (or @EPOCHSECONDS) is the
+ * table as of the end of that second, a read-only tree in the table's own
+ * layout, read through the engine's as-of view; .snapshots lists the
+ * earliest and the latest point, and any other second of the window opens
+ * by name. .snapshots/NAME is backup NAME, read through a backup view;
+ * mkdir takes one and rmdir deletes it (past.c). .ddbfs/backups/T/NAME
+ * shows the same backups, also of tables deleted since.
  */
 #include "kind.h"
 
@@ -106,6 +109,69 @@ static int past_dir_attr(uint64_t ino, const char *table, int64_t t_ns, struct s
 	return 0;
 }
 
+/* A backup's directory, numbered ino: read-only, with the table
+ * directory's owner and mode then, and the backup's time. */
+static void backup_attr(const eng_backup_info *b, uint64_t ino, struct stat *st)
+{
+	fs_attr_dir(st, &b->dir);
+	st->st_mode = S_IFDIR | (st->st_mode & 0555);
+	st->st_ino = ino;
+	st->st_mtim.tv_sec = st->st_ctim.tv_sec = st->st_atim.tv_sec = b->created_ns / NS;
+	st->st_mtim.tv_nsec = st->st_ctim.tv_nsec = st->st_atim.tv_nsec = b->created_ns % NS;
+}
+
+/* Append table's backups to d. */
+static int backups_add(fs_node *dir, fs_dirh *d, lay_err *err)
+{
+	eng_backup_info *all = NULL;
+	fs_dent *e;
+	int n, i, rc = 0;
+
+	if ((n = eng_backup_list(fs.db, dir->table, &all, err)) < 0)
+		return n;
+	for (i = 0; i < n && rc == 0; i++) {
+		if (!(e = fs_dirh_add(d, all[i].name, strlen(all[i].name), FS_POINT))) {
+			rc = -ENOMEM;
+			break;
+		}
+		backup_attr(&all[i], fs_ino_past(dir, all[i].name), &e->st);
+		e->timeout = fs.timeout;
+	}
+	free(all);
+	return rc;
+}
+
+/* Backup name of dir's table: its node, counted as looked up. */
+static int backup_lookup(fs_node *dir, const char *name, fs_node **out, struct stat *st,
+			 lay_err *err)
+{
+	eng_backup_info b;
+	fs_node *n;
+	int rc;
+
+	if ((rc = eng_backup_get(fs.db, dir->table, name, &b, err)) < 0)
+		return rc;
+	backup_attr(&b, fs_ino_past(dir, name), st);
+	pthread_mutex_lock(&fs.lock);
+	n = fs_node_find(fs_ino_of(dir), name);
+	if (n && n->kind == FS_POINT && n->backup != b.id) {
+		/* deleted and taken again under that name, or a point's */
+		fs_node_unhash(n);
+		fs_node_maybe_free(n);
+	}
+	n = fs_node_get(dir, name, FS_POINT, FS_M_NONE, NULL, NULL, b.schema.sk[0] != 0);
+	if (n) {
+		if (!n->backup) {
+			n->backup = b.id;
+			n->as_of = b.created_ns;
+		}
+		n->has_sk = b.schema.sk[0] != 0;
+		n->nlookup++;
+	}
+	pthread_mutex_unlock(&fs.lock);
+	return (*out = n) ? 0 : -ENOMEM;
+}
+
 /* ---- .snapshots ---- */
 
 static int snaps_getattr(fs_node *n, struct stat *st, lay_err *err)
@@ -134,7 +200,7 @@ static int snaps_readdir(fs_node *dir, fs_dirh *d, lay_err *err)
 	rc = eng_table_pitr_window(fs.db, dir->table, &earliest, &latest, err);
 	if (rc == -ENOENT) {
 		lay_err_clear(err);
-		return 0; /* no points: an empty directory */
+		return backups_add(dir, d, err); /* no points */
 	}
 	if (rc < 0)
 		return rc;
@@ -148,7 +214,7 @@ static int snaps_readdir(fs_node *dir, fs_dirh *d, lay_err *err)
 			return rc;
 		e->timeout = fs.timeout;
 	}
-	return 0;
+	return backups_add(dir, d, err);
 }
 
 int fs_snaps_entry(fs_dirh *d, fs_node *table, lay_err *err)
@@ -172,8 +238,17 @@ const fs_kind_ops fs_snaps_ops = {
 static int point_getattr(fs_node *n, struct stat *st, lay_err *err)
 {
 	int64_t earliest, latest;
+	eng_backup_info b;
 	int rc;
 
+	if (n->backup) {
+		if ((rc = eng_backup_get(fs.db, n->table, n->name, &b, err)) < 0)
+			return rc;
+		if (b.id != n->backup)
+			return lay_err_set(err, -ENOENT, "backup %s was deleted", n->name);
+		backup_attr(&b, fs_ino_past_node(n), st);
+		return 0;
+	}
 	if ((rc = eng_table_pitr_window(fs.db, n->table, &earliest, &latest, err)) < 0)
 		return rc;
 	if (n->as_of < earliest)
@@ -189,6 +264,11 @@ static int point_lookup(fs_node *dir, const char *name, fs_target *t, fs_node **
 	fs_node *n;
 	int rc;
 
+	if (name[0] != '@')
+		return backup_lookup(dir, name, out, st, err);
+	if (dir->kind == FS_BACKUPS)
+		return lay_err_set(err, -ENOENT, "points in time are in MNT/%s/.snapshots",
+				   dir->table);
 	if ((rc = point_time(dir->table, name, &as_of, err)) < 0 ||
 	    (rc = past_dir_attr(fs_ino_past(dir, name), dir->table, as_of, st, err)) < 0)
 		return rc;
@@ -227,4 +307,83 @@ const fs_kind_ops fs_point_ops = {
 	.getattr = point_getattr,
 	.lookup = point_lookup,
 	.readdir = point_readdir,
+};
+
+/* ---- .ddbfs/backups ---- */
+
+/* .ddbfs/backups lists the tables with backups (also deleted ones), and
+ * .ddbfs/backups/T the backups of T. */
+
+/* ENOENT unless table has a backup. */
+static int has_backups(const char *table, lay_err *err)
+{
+	eng_backup_info *all = NULL;
+	int count = eng_backup_list(fs.db, table, &all, err);
+
+	free(all);
+	if (count == 0)
+		return lay_err_set(err, -ENOENT, "table %s has no backups", table);
+	return count < 0 ? count : 0;
+}
+
+static int backups_getattr(fs_node *n, struct stat *st, lay_err *err)
+{
+	int rc;
+
+	if (n->table && (rc = has_backups(n->table, err)) < 0)
+		return rc;
+	fs_attr_past_dir(st, fs.root->mtime_ns, fs_ino_past_node(n));
+	return 0;
+}
+
+static int backups_lookup(fs_node *dir, const char *name, fs_target *t, fs_node **out,
+			  struct stat *st, double *timeout, lay_err *err)
+{
+	fs_node *n;
+	int rc;
+
+	*timeout = 0; /* backups come and go without the kernel knowing */
+	if (dir->kind == FS_BACKUPS && (rc = has_backups(name, err)) < 0)
+		return rc;
+	pthread_mutex_lock(&fs.lock);
+	n = fs_node_for(dir, name, t);
+	if (n)
+		n->nlookup++;
+	pthread_mutex_unlock(&fs.lock);
+	if (!n)
+		return -ENOMEM;
+	fs_attr_past_dir(st, fs.root->mtime_ns, fs_ino_past_node(n));
+	*out = n;
+	return 0;
+}
+
+static int backups_readdir(fs_node *dir, fs_dirh *d, lay_err *err)
+{
+	eng_backup_info *all = NULL;
+	struct stat st;
+	fs_dent *e;
+	int n, i, rc = 0;
+
+	if (dir->table)
+		return backups_add(dir, d, err);
+	if ((n = eng_backup_list(fs.db, NULL, &all, err)) < 0)
+		return n;
+	for (i = 0; i < n && rc == 0; i++) {
+		if (i && strcmp(all[i].table, all[i - 1].table) == 0)
+			continue; /* sorted by table */
+		if (!(e = fs_dirh_add(d, all[i].table, strlen(all[i].table), FS_BACKUPS))) {
+			rc = -ENOMEM;
+			break;
+		}
+		fs_attr_past_dir(&st, fs.root->mtime_ns, fs_ino_past(dir, all[i].table));
+		e->st = st;
+	}
+	free(all);
+	return rc;
+}
+
+const fs_kind_ops fs_backups_ops = {
+	.getattr = backups_getattr,
+	.lookup = backups_lookup,
+	.readdir = backups_readdir,
 };

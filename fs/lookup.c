@@ -15,7 +15,7 @@
 /* Resolve name in dir to an existing object and its attributes; *timeout
  * gets how long the kernel may keep them. Memory objects and generated
  * entries the map holds answer first; else the kind the name has. */
-static int find_child(fs_node *dir, const char *name, fs_node **out, struct stat *st,
+int fs_find_child(fs_node *dir, const char *name, fs_node **out, struct stat *st,
 		      double *timeout, lay_err *err)
 {
 	fs_target t;
@@ -73,12 +73,12 @@ void fs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	double timeout;
 	int rc;
 
-	rc = find_child(dir, name, &n, &st, &timeout, &err);
+	rc = fs_find_child(dir, name, &n, &st, &timeout, &err);
 	if (rc == -ENOENT || rc == -EINVAL || rc == -ENOTDIR) {
 		/* a negative entry, cached like a positive one; but a point
 		 * in the future comes to be */
 		memset(&e, 0, sizeof(e));
-		e.entry_timeout = dir->kind == FS_SNAPS ? 0 : fs.timeout;
+		e.entry_timeout = dir->kind == FS_SNAPS || dir->kind == FS_BACKUPS ? 0 : fs.timeout;
 		fuse_reply_entry(req, &e);
 		return;
 	}

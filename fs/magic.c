@@ -47,6 +47,8 @@ int fs_magic_render(fs_node *n, lay_buf *out)
 		return render_stats(out);
 	case FS_M_CLOCK:
 		return render_clock(out);
+	case FS_M_BACKUPS_JSON:
+		return eng_backups_describe(fs.db, NULL, out, NULL);
 	case FS_M_STREAM:
 		return 0; /* streams arrive with their own issue */
 	default:

@@ -25,6 +25,8 @@ static fs_magic magic_of(fs_kind dir, const char *name)
 			return FS_M_STATS;
 		if (strcmp(name, "clock") == 0)
 			return FS_M_CLOCK;
+		if (strcmp(name, "backups.json") == 0)
+			return FS_M_BACKUPS_JSON;
 	}
 	return FS_M_NONE;
 }
@@ -57,8 +59,18 @@ int fs_name_resolve(fs_target *t, const fs_node *dir, const char *name, int reso
 		t->kind = FS_MAGIC_FILE;
 		return 0;
 	}
-	if (dir->kind == FS_MAGIC_DIR)
+	if (dir->kind == FS_MAGIC_DIR) {
+		if (strcmp(name, "backups") == 0) {
+			t->kind = FS_BACKUPS;
+			return 0;
+		}
 		return lay_err_set(err, -ENOENT, "no such entry in .ddbfs");
+	}
+	if (dir->kind == FS_BACKUPS) {
+		/* .ddbfs/backups/T, then T's backups by name */
+		t->kind = dir->table ? FS_POINT : FS_BACKUPS;
+		return dir->table ? 0 : lay_table_name_check(name, len, err);
+	}
 	if (dir->kind == FS_ROOT) {
 		if (strcmp(name, ".ddbfs") == 0) {
 			t->kind = FS_MAGIC_DIR;
@@ -70,16 +82,16 @@ int fs_name_resolve(fs_target *t, const fs_node *dir, const char *name, int reso
 	if (dir->kind != FS_TABLE && dir->kind != FS_PART && dir->kind != FS_SNAPS &&
 	    dir->kind != FS_POINT)
 		return lay_err_set(err, -ENOTDIR, "not a directory");
-	if ((rc = eng_table_get(fs.db, NULL, dir->table, &t->ti, err)) < 0)
+	/* a backup has the table's schema of then; the table may be gone */
+	if ((rc = eng_table_get(fs.db, dir->backup ? FS_VIEW(dir) : NULL, dir->table, &t->ti,
+				err)) < 0)
 		return rc;
 	if (dir->kind == FS_TABLE && strcmp(name, ".snapshots") == 0) {
 		t->kind = FS_SNAPS;
 		return 0;
 	}
 	if (dir->kind == FS_SNAPS) {
-		/* points in time; backups are not made yet */
-		if (name[0] != '@')
-			return lay_err_set(err, -ENOENT, "no backup named %s", name);
+		/* points in time (@...) and backups */
 		t->kind = FS_POINT;
 		return 0;
 	}
@@ -87,7 +99,7 @@ int fs_name_resolve(fs_target *t, const fs_node *dir, const char *name, int reso
 	is_item = lay_name_is_item(name, len);
 	if (dir->as_of && (name[0] == '.' ||
 			   (!is_item && !(dir->kind == FS_POINT && t->ti.schema.sk[0]))))
-		return lay_err_set(err, -ENOENT, "a point in time holds only items");
+		return lay_err_set(err, -ENOENT, "points in time and backups hold only items");
 	if (!dir->as_of &&
 	    (name[0] == '.' || (!is_item && !(dir->kind == FS_TABLE && t->ti.schema.sk[0])))) {
 		t->kind = FS_SCRATCH;

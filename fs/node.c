@@ -72,6 +72,13 @@ fs_node *fs_node_get(fs_node *dir, const char *name, fs_kind kind, fs_magic magi
 			fs_node_maybe_free(n);
 			return NULL;
 		}
+	} else if (kind == FS_BACKUPS && dir->kind == FS_BACKUPS && !dir->table) {
+		/* .ddbfs/backups/T: the backups of table T */
+		if (!(n->table = strdup(name))) {
+			fs_node_unhash(n);
+			fs_node_maybe_free(n);
+			return NULL;
+		}
 	} else if (kind == FS_MAGIC_FILE || kind == FS_MAGIC_DIR) {
 		n->mode = 0444;
 		n->ino = fs_ino_generated(magic);

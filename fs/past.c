@@ -1,12 +1,14 @@
 /* The past is read-only (SPEC §12): a change under .snapshots, or of
  * .snapshots itself, is EROFS, logged with the path like any refused
- * request; everything else goes on to its module. */
+ * request, but for what backup.c does there (mkdir and rmdir of a backup,
+ * user.ddb.restore_to); everything else goes on to its module. */
 #include "past.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 
+#include "backup.h"
 #include "dirops.h"
 #include "file.h"
 #include "inode.h"
@@ -39,13 +41,21 @@ void fs_past_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_s
 
 void fs_past_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
-	if (!refused(req, "mkdir", parent, name))
+	fs_node *dir = fs_node_of(parent);
+
+	if (dir && fs_backup_dir(dir))
+		fs_backup_mkdir(req, dir, name);
+	else if (!refused(req, "mkdir", parent, name))
 		fs_op_mkdir(req, parent, name, mode);
 }
 
 void fs_past_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	if (!refused(req, "rmdir", parent, name))
+	fs_node *dir = fs_node_of(parent);
+
+	if (dir && fs_backup_dir(dir))
+		fs_backup_rmdir(req, dir, name);
+	else if (!refused(req, "rmdir", parent, name))
 		fs_op_rmdir(req, parent, name);
 }
 
@@ -97,7 +107,16 @@ void fs_past_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 void fs_past_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
 		      size_t size, int flags)
 {
-	if (!refused(req, "setxattr", ino, NULL))
+	fs_node *n = fs_node_of(ino);
+	lay_err err = { 0 };
+	int rc;
+
+	if (n && n->kind == FS_POINT && strcmp(name, "user.ddb.restore_to") == 0) {
+		if ((rc = fs_backup_restore(req, n, value, size, &err)) < 0)
+			fs_fail(req, "setxattr", n, NULL, rc, &err);
+		else
+			fuse_reply_err(req, 0);
+	} else if (!refused(req, "setxattr", ino, NULL))
 		fs_op_setxattr(req, ino, name, value, size, flags);
 }
 

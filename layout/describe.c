@@ -104,3 +104,38 @@ int lay_describe_table(lay_buf *o, const lay_table_desc *d)
 	rc = rc || lay_buf_adds(o, "}}\n");
 	return rc ? -ENOMEM : 0;
 }
+
+int lay_describe_backups(lay_buf *o, const lay_backup_desc *b, size_t n)
+{
+	size_t i;
+	int rc = lay_buf_adds(o, "{\"BackupSummaries\":[");
+
+	for (i = 0; i < n && !rc; i++) {
+		const lay_backup_desc *d = &b[i];
+		const char *region = d->region ? d->region : "local";
+
+		rc = (i && lay_buf_addc(o, ',')) || lay_buf_adds(o, "{\"TableName\":") ||
+		     lay_json_quote(o, d->table, strlen(d->table)) ||
+		     lay_buf_addf(o, ",\"TableArn\":\"arn:aws:dynamodb:%s:000000000000:table/",
+				  region) ||
+		     lay_buf_adds(o, d->table) ||
+		     lay_buf_addf(o, "\",\"BackupArn\":\"arn:aws:dynamodb:%s:000000000000:table/",
+				  region) ||
+		     lay_buf_adds(o, d->table) ||
+		     lay_buf_addf(o, "/backup/%014" PRId64 "-%08x\",\"BackupName\":",
+				  d->created_ns / 1000000, d->id) ||
+		     lay_json_quote(o, d->name, strlen(d->name)) ||
+		     lay_buf_addf(o, ",\"BackupCreationDateTime\":%" PRId64 ".%03d",
+				  d->created_ns / 1000000000, (int)(d->created_ns / 1000000 % 1000));
+		if (!rc && d->expires_ns)
+			rc = lay_buf_addf(o, ",\"BackupExpiryDateTime\":%" PRId64 ".%03d",
+					  d->expires_ns / 1000000000,
+					  (int)(d->expires_ns / 1000000 % 1000));
+		rc = rc || lay_buf_addf(o,
+					",\"BackupStatus\":\"AVAILABLE\",\"BackupType\":\"%s\","
+					"\"BackupSizeBytes\":%" PRIu64 ",\"ItemCount\":%" PRIu64 "}",
+					d->system ? "SYSTEM" : "USER", d->size_bytes, d->item_count);
+	}
+	rc = rc || lay_buf_adds(o, "]}\n");
+	return rc ? -ENOMEM : 0;
+}

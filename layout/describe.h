@@ -25,6 +25,20 @@ typedef struct lay_table_desc {
 /* Append the Table object as one line of JSON plus "\n". 0 or -ENOMEM. */
 int lay_describe_table(lay_buf *out, const lay_table_desc *d);
 
+/* A backup, as ListBackups' BackupSummaries show it. */
+typedef struct lay_backup_desc {
+	const char *table, *name;
+	uint32_t id;                 /* the BackupArn's last digits */
+	int system;                  /* BackupType SYSTEM, else USER */
+	int64_t created_ns, expires_ns; /* expires 0: never */
+	uint64_t item_count, size_bytes;
+	const char *region;          /* in ARNs; NULL: "local" */
+} lay_backup_desc;
+
+/* Append {"BackupSummaries":[...]} for the n backups b as one line of JSON
+ * plus "\n". 0 or -ENOMEM. */
+int lay_describe_backups(lay_buf *out, const lay_backup_desc *b, size_t n);
+
 /* ns since the epoch as "2026-11-26T10:15:00.123Z" (out: >= 32 bytes). */
 void lay_time_iso(char *out, size_t size, int64_t ns);
 
