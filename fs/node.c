@@ -133,7 +133,8 @@ int fs_table_learn_sk(fs_node *dir, lay_err *err)
 	eng_table_info ti;
 	int rc;
 
-	if ((rc = eng_table_get(fs.db, NULL, dir->table, &ti, err)) < 0)
+	/* a backup's schema is its own; a point's, the live table's */
+	if ((rc = eng_table_get(fs.db, dir->backup ? FS_VIEW(dir) : NULL, dir->table, &ti, err)) < 0)
 		return rc;
 	pthread_mutex_lock(&fs.lock);
 	dir->has_sk = ti.schema.sk[0] != 0;
