@@ -663,6 +663,73 @@ static int cmd_readback(opts *o)
 	return 0;
 }
 
+/* Put item first + *puts of target t, and count it. */
+static void put_run(target *t, unsigned long first, unsigned long *puts)
+{
+	char path[4096];
+
+	item_path(path, sizeof(path), t->table, NULL, first + *puts);
+	do_op(OP_PUT, path, first + *puts);
+	(*puts)++;
+}
+
+/*
+ * during: a writer's put rate alone (the first target) and while argv runs
+ * (the second, argv started once a quarter of its n puts are done; its
+ * rate counts the puts made while argv ran), then alone again: figures
+ * put_writer (the mean of the alone runs) and during_cmd (argv's seconds).
+ */
+static int cmd_during(opts *o, char *const argv[])
+{
+	target *a = &o->t[0], *d = &o->t[1];
+	unsigned long puts = 0, at = 0;
+	double t0, c0 = 0, c1 = 0, alone = 0;
+	pid_t pid = -1;
+	int round, status;
+
+	if (o->nt != 2 || !argv[0])
+		bench_die("during: --target alone=DIR --target during=DIR ... -- COMMAND");
+	for (round = 0; round < 2; round++) {
+		bench_path(o->t[round].table, sizeof(o->t[round].table), "%s", o->t[round].dir);
+		mkparts(o->t[round].table);
+	}
+	for (round = 0; round < 2; round++) {
+		puts = 0;
+		t0 = bench_now();
+		while (puts < o->n / 2)
+			put_run(a, round * o->n, &puts);
+		alone += (double)puts / (bench_now() - t0);
+	}
+	puts = 0;
+	while (puts < o->n || pid > 0) {
+		if (puts == o->n / 4 && pid < 0) {
+			c0 = bench_now();
+			at = puts;
+			if ((pid = fork()) < 0)
+				bench_die("fork: %s", strerror(errno));
+			if (pid == 0) {
+				int null = open("/dev/null", O_WRONLY);
+
+				dup2(null, 1);
+				execvp(argv[0], argv);
+				_exit(127);
+			}
+		}
+		put_run(d, 0, &puts);
+		if (pid > 0 && waitpid(pid, &status, WNOHANG) == pid) {
+			c1 = bench_now();
+			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+				bench_die("during: %s failed", argv[0]);
+			pid = 0;
+			at = puts - at;
+		}
+	}
+	result(o, a, "put_writer", alone / 2, "ops/s");
+	result(o, d, "put_writer", (double)at / (c1 - c0), "ops/s");
+	result(o, d, "during_cmd", c1 - c0, "s");
+	return 0;
+}
+
 static const char usage[] =
 	"usage: bench run --target NAME=MNT... --n N --out FILE [--src DIR --scratch DIR]\n"
 	"                 [--pid-file NAME=FILE]... [--no-commands] [--reps R]\n"
@@ -671,6 +738,8 @@ static const char usage[] =
 	"                 [--lmdb-durable DIR]\n"
 	"       bench reads --target NAME=MNT... --n N --out FILE\n"
 	"       bench readback --target NAME=TABLEDIR... --n N --out FILE\n"
+	"       bench during --target NAME=TABLEDIR --target NAME=TABLEDIR --n N --out FILE\n"
+	"                 -- COMMAND...\n"
 	"       bench gen DIR --n N\n"
 	"       bench sample --target NAME=TABLEDIR --n LOADED --k K --out FILE [--label L]\n"
 	"                 [--pid-file NAME=FILE] [--walk] [--drop 2|3]\n";
@@ -706,6 +775,7 @@ int main(int argc, char **argv)
 		{ "dynalite", 1, NULL, 'D' }, { NULL, 0, NULL, 0 }
 	};
 	opts o = { .n = 10000, .k = 2000, .commands = 1, .drop = 3, .chunk = CHUNK, .reps = 3 };
+	char *const *during_argv = NULL;
 	const char *cmd;
 	char *value;
 	target *t;
@@ -751,6 +821,10 @@ int main(int argc, char **argv)
 	}
 	if (!o.label)
 		o.label = o.n;
+	if (strcmp(cmd, "during") == 0 && optind < argc) {
+		during_argv = argv + optind;
+		optind = argc;
+	}
 	if (o.n == 0 || o.k == 0 || o.drop < 2 || o.drop > 3 || o.reps < 1 ||
 	    o.reps > MAX_REPS || optind != argc) {
 		fputs(usage, stderr);
@@ -777,6 +851,8 @@ int main(int argc, char **argv)
 		return cmd_sample(&o);
 	if (strcmp(cmd, "readback") == 0)
 		return cmd_readback(&o);
+	if (strcmp(cmd, "during") == 0)
+		return cmd_during(&o, during_argv);
 	fputs(usage, stderr);
 	return 2;
 }

@@ -206,6 +206,13 @@ static const check checks[] = {
 	  0, 10000, 10000, 1 },
 	{ "point walk of 10k <= 2x live (mount)", "point", "walk_all", "live", "walk_all", 2.0, 1,
 	  10000, 10000, 1 },
+	/* backups (run.sh run_backups): cp -r over the backup is how much faster */
+	{ "backup 100k >= 10x faster than cp -r", "ddbfs", "cp_r_table", "ddbfs", "backup", 10.0,
+	  0, 100000, 100000, 1 },
+	{ "writer put during backups >= 0.7x alone", "during", "put_writer", "alone",
+	  "put_writer", 0.7, 0, 100000, 100000, 1 },
+	{ "restore 100k <= cp -r of 10k (time)", "ddbfs", "restore", "ddbfs", "cp_r_10k", 1.0, 1,
+	  100000, 10000, 1 },
 };
 
 /* Scale (make bench-scale): cost per op at 1,000,000 items over 10,000. */

@@ -231,6 +231,8 @@ run_mounts() {
 	unmount_all
 	rm -rf "$WORK/pitr-data"
 
+	run_backups
+
 	say "points in time: 1,000 changes after T among 10,000 and among 200,000 items (engine)"
 	mkdir -p "$WORK/pitr"
 	T 900 "$B/pitr" "$WORK/pitr" "$RES" 10000 200000 || warn "the points-in-time bench failed"
@@ -262,6 +264,52 @@ run_mounts() {
 			--out "$RES" || warn "the dynalite client failed; its figures are incomplete"
 	fi
 	stop_dynalite
+}
+
+# secs CMD...: run CMD, print the seconds it took.
+secs() {
+	local t0 t1
+	t0=$(date +%s%N)
+	"$@" >/dev/null
+	t1=$(date +%s%N)
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", (b - a) / 1e9 }'
+}
+
+# fig N TARGET FIGURE VALUE UNIT: one result line.
+fig() {
+	printf '  %-8s %-22s %14s %s\n' "$2" "$3" "$4" "$5"
+	echo "$1 $2 $3 $4 $5" >>"$RES"
+}
+
+# Backups (SPEC §12) of a 100,000-item table against cp -r of it through the
+# mount; a writer's put rate while a backup runs, against its rate without;
+# a restore of the 100,000 items against cp -r of 10,000 into the mount.
+run_backups() {
+	local m=$WORK/bk-mnt s
+	say "backups: a 100,000-item table, backed up, copied with cp -r, restored"
+	if ! mount_ddbfs "$WORK/bk-data" "$m"; then
+		warn "cannot mount ddbfs: no backup figures"
+		return 0
+	fi
+	if mkdir "$m/Big" && T 900 "$B/bench" put --target "big=$m/Big" --n 100000 \
+		--out /dev/null >/dev/null; then
+		s=$(secs T 600 mkdir "$m/Big/.snapshots/full") && fig 100000 ddbfs backup "$s" s
+		s=$(secs T 900 cp -r "$m/Big" "$m/BigCopy") && fig 100000 ddbfs cp_r_table "$s" s
+		s=$(secs T 600 setfattr -n user.ddb.restore_to -v Restored "$m/Big/.snapshots/full") &&
+			fig 100000 ddbfs restore "$s" s
+		s=$(secs T 600 cp -r "$WORK/aux/src" "$m/Cp10k") && fig 10000 ddbfs cp_r_10k "$s" s
+		[ "$(find "$m/Restored" -name '*.json' | wc -l)" = 100000 ] ||
+			warn "the restored table does not hold 100,000 items"
+		# a writer alone, then while one backup of the 100,000 items runs
+		mkdir "$m/Alone" "$m/During"
+		T 600 "$B/bench" during --target "alone=$m/Alone" --target "during=$m/During" \
+			--n 20000 --label 100000 --out "$RES" -- mkdir "$m/Big/.snapshots/during" ||
+			warn "the writer during a backup failed"
+	else
+		warn "filling the table to back up failed: no backup figures"
+	fi
+	unmount_all
+	rm -rf "$WORK/bk-data"
 }
 
 run_scale() {

@@ -9,7 +9,8 @@
  *   the key schema, the directory's metadata and its state; "tstats" its
  *   count, size and times, as for a table.
  * - A backup reads in one read transaction (one instant, and writers go
- *   on) and writes in batches of transactions of its own. The map cannot
+ *   on) and writes in batches of transactions of its own, resting between
+ *   them (it is background work: writers keep the cores). The map cannot
  *   grow while the read is open, so it is grown first by what the copy
  *   will take; should that fall short the copy starts over with more.
  *   The record says CREATING until the copy is whole; an open
@@ -40,8 +41,12 @@
 #define NS 1000000000LL
 /* SYSTEM backups are kept as long as PITR's window */
 #define SYSTEM_KEEP_NS ASOF_WINDOW_NS
-/* bytes of rows written per transaction */
-#define BATCH_BYTES ((size_t)4 << 20)
+/* bytes of rows written per transaction: the single writer's lock is
+ * held briefly, and others' writes take turns with the copy */
+#define BATCH_BYTES ((size_t)1 << 20)
+/* a backup rests this many times as long as each batch took: it is work in
+ * the background, and leaves the machine's cores to the writers */
+#define BACKUP_REST 1
 
 enum { BK_CREATING = 0, BK_AVAILABLE = 1 };
 enum { BK_RESTORE = 0 }; /* a record's type: a restore's rows, or eng_backup_type */
@@ -271,6 +276,8 @@ struct copy {
 	lay_buf batch;
 	lay_buf row, key;
 	size_t bytes;        /* the rows' bytes, to make room for */
+	int yield;           /* rest between batches (BACKUP_REST) */
+	int64_t mark;        /* when the batch began */
 };
 
 static MDB_dbi dbi_of(eng_db *db, unsigned which)
@@ -296,14 +303,33 @@ static int batch_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	return 0;
 }
 
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * NS + ts.tv_nsec;
+}
+
 static int flush(struct copy *c, lay_err *err)
 {
+	int64_t spent, rest;
 	int rc;
 
 	if (!c->batch.len)
 		return 0;
 	rc = store_write(c->db, batch_txn, c, err);
 	lay_buf_reset(&c->batch);
+	if (rc == 0 && c->yield) {
+		spent = mono_ns() - c->mark;
+		rest = spent * BACKUP_REST;
+		if (rest > 0) {
+			struct timespec ts = { rest / NS, rest % NS };
+
+			nanosleep(&ts, NULL);
+		}
+		c->mark = mono_ns();
+	}
 	return rc;
 }
 
@@ -492,6 +518,7 @@ static int copy_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	int rc;
 
 	c->at = eng_clock_now_ns(c->db->clock);
+	c->mark = mono_ns();
 	if ((rc = store_view_table(txn, c->db, c->backup, c->table, &c->src, err)) < 0 ||
 	    (rc = store_stats_get(txn, c->db, c->src.tid, &src, err)) < 0 ||
 	    (rc = rows_each(txn, c->db->parts, c->src.tid, c, collect_pid, err)) < 0)
@@ -824,6 +851,7 @@ int eng_backup_create(eng_db *db, eng_req *req, const char *table, const char *n
 	c.db = db;
 	c.table = table;
 	c.dst = b.rec.id;
+	c.yield = 1;
 	rc = copy_rows(&c, err);
 	lay_buf_free(&c.batch);
 	lay_buf_free(&c.row);
