@@ -85,6 +85,12 @@ TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp log_path=$log/tsan/report" \
 	DDBFS=$PWD/build-tsan/ddbfs timeout 1800 $aslr \
 	bats --tap $(printf 'tests/bats/%s.bats ' $tsan_suites) | tee "$log/tsan-bats"
 count_tap "$log/tsan-bats" "bats (tsan)"
+# backups copy while writers write; all but the 100,000-item crash test
+TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp log_path=$log/tsan/report" \
+	DDBFS=$PWD/build-tsan/ddbfs timeout 900 $aslr \
+	bats --tap --filter '^(mkdir|a backup|backups|deleting|restore|rsync|bad)' \
+	tests/bats/24_backups.bats | tee "$log/tsan-bats-backups"
+count_tap "$log/tsan-bats-backups" "bats (tsan, backups)"
 races=$(cat "$log"/tsan/report.* 2>/dev/null | grep -c '^WARNING: ThreadSanitizer')
 if [ "$races" -eq 0 ] && ls "$log"/tsan/report.* >/dev/null 2>&1; then
 	races=1 # not a race but TSan failing: still a failure
