@@ -53,6 +53,8 @@ static const char usage[] =
     "commands:\n"
     "  create-table MNT NAME --pk ATTR:TYPE [--sk ATTR:TYPE]\n"
     "                     create a table with a key schema (TYPE is S, N or B)\n"
+    "  restore SNAPSHOT_DIR NEW\n"
+    "                     restore a backup or a point in time as table NEW\n"
     "  trigger MNT/T -- COMMAND [ARGS...]\n"
     "                     run COMMAND on each batch of new stream records\n"
     "\n"
