@@ -37,7 +37,6 @@
 #include "req.h"
 #include "row.h"
 
-#define BACKUP_VERSION 1
 #define NS 1000000000LL
 /* SYSTEM backups are kept as long as PITR's window */
 #define SYSTEM_KEEP_NS ASOF_WINDOW_NS
@@ -47,165 +46,6 @@
 /* a backup rests this many times as long as each batch took: it is work in
  * the background, and leaves the machine's cores to the writers */
 #define BACKUP_REST 1
-
-enum { BK_CREATING = 0, BK_AVAILABLE = 1 };
-enum { BK_RESTORE = 0 }; /* a record's type: a restore's rows, or eng_backup_type */
-
-/* A backup's record. */
-typedef struct bk_rec {
-	uint32_t id;
-	int status, type;
-	char table[256], name[256];
-	int64_t created_ns, expires_ns;
-	lay_schema schema;
-	uint32_t mode, uid, gid;
-} bk_rec;
-
-static int rec_put(MDB_txn *txn, eng_db *db, const bk_rec *r, lay_err *err)
-{
-	lay_buf b = LAY_BUF_INIT;
-	unsigned char k[4];
-	int rc, bad = 0;
-
-	bad |= store_add8(&b, BACKUP_VERSION);
-	bad |= store_add8(&b, (unsigned)r->status);
-	bad |= store_add8(&b, (unsigned)r->type);
-	bad |= store_addstr(&b, r->table, strlen(r->table));
-	bad |= store_addstr(&b, r->name, strlen(r->name));
-	bad |= store_add64(&b, (uint64_t)r->created_ns);
-	bad |= store_add64(&b, (uint64_t)r->expires_ns);
-	bad |= store_add8(&b, r->schema.pk_type);
-	bad |= store_addstr(&b, r->schema.pk, strlen(r->schema.pk));
-	bad |= store_add8(&b, r->schema.sk_type);
-	bad |= store_addstr(&b, r->schema.sk, strlen(r->schema.sk));
-	bad |= store_add32(&b, r->mode);
-	bad |= store_add32(&b, r->uid);
-	bad |= store_add32(&b, r->gid);
-	store_be32(k, r->id);
-	rc = bad ? lay_err_set(err, -ENOMEM, "out of memory writing backup %s", r->name)
-		 : store_put(txn, db->backups, k, 4, b.p, b.len, err);
-	lay_buf_free(&b);
-	return rc;
-}
-
-static int rec_decode(const MDB_val *k, const MDB_val *v, bk_rec *r, lay_err *err)
-{
-	store_rd rd = { v->mv_data, v->mv_size, 0 };
-
-	memset(r, 0, sizeof(*r));
-	if (k->mv_size != 4 || store_get8(&rd) != BACKUP_VERSION)
-		return lay_err_set(err, -EIO, "a backup's record is corrupt");
-	r->id = store_rd32(k->mv_data);
-	r->status = (int)store_get8(&rd);
-	r->type = (int)store_get8(&rd);
-	store_getstr(&rd, r->table, sizeof(r->table));
-	store_getstr(&rd, r->name, sizeof(r->name));
-	r->created_ns = (int64_t)store_get64(&rd);
-	r->expires_ns = (int64_t)store_get64(&rd);
-	r->schema.pk_type = (lay_type)store_get8(&rd);
-	store_getstr(&rd, r->schema.pk, sizeof(r->schema.pk));
-	r->schema.sk_type = (lay_type)store_get8(&rd);
-	store_getstr(&rd, r->schema.sk, sizeof(r->schema.sk));
-	r->mode = store_get32(&rd);
-	r->uid = store_get32(&rd);
-	r->gid = store_get32(&rd);
-	if (rd.bad)
-		return lay_err_set(err, -EIO, "backup %u's record is corrupt", r->id);
-	return 0;
-}
-
-static int rec_get(MDB_txn *txn, eng_db *db, uint32_t id, bk_rec *r, lay_err *err)
-{
-	unsigned char k[4];
-	MDB_val key = { 4, k }, v;
-	int rc;
-
-	store_be32(k, id);
-	if ((rc = store_get(txn, db->backups, k, 4, &v, err)) < 0)
-		return rc;
-	return rec_decode(&key, &v, r, err);
-}
-
-/* Call fn(ctx, r) for every record, in number order; fn returns 0 to go
- * on, 1 to stop, < 0 to fail. */
-typedef int (*rec_fn)(void *ctx, const bk_rec *r);
-
-static int rec_each(MDB_txn *txn, eng_db *db, rec_fn fn, void *ctx, lay_err *err)
-{
-	MDB_cursor *cur;
-	MDB_val k, v;
-	bk_rec r;
-	int rc, frc = 0;
-
-	if ((rc = mdb_cursor_open(txn, db->backups, &cur)) != 0)
-		return store_mdb(rc, "reading backups", err);
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if ((frc = rec_decode(&k, &v, &r, err)) < 0 || (frc = fn(ctx, &r)) != 0)
-			break;
-	}
-	mdb_cursor_close(cur);
-	if (frc)
-		return frc < 0 ? frc : 0;
-	return rc == MDB_NOTFOUND ? 0 : store_mdb(rc, "reading backups", err);
-}
-
-struct find_ctx {
-	const char *table, *name;
-	bk_rec *out;
-	int found;
-};
-
-static int find_one(void *vctx, const bk_rec *r)
-{
-	struct find_ctx *c = vctx;
-
-	if (r->type == BK_RESTORE || strcmp(r->table, c->table) || strcmp(r->name, c->name))
-		return 0;
-	*c->out = *r;
-	c->found = 1;
-	return 1;
-}
-
-/* table's backup named name, available or being made: 1 found, 0 not. */
-static int rec_find(MDB_txn *txn, eng_db *db, const char *table, const char *name, bk_rec *out,
-		    lay_err *err)
-{
-	struct find_ctx c = { table, name, out, 0 };
-	int rc = rec_each(txn, db, find_one, &c, err);
-
-	return rc < 0 ? rc : c.found;
-}
-
-static void rec_table(const bk_rec *r, store_table *t)
-{
-	memset(t, 0, sizeof(*t));
-	snprintf(t->name, sizeof(t->name), "%s", r->table);
-	t->tid = r->id;
-	t->schema = r->schema;
-	t->created_ns = r->created_ns;
-	t->mode = r->mode;
-	t->uid = r->uid;
-	t->gid = r->gid;
-}
-
-int store_view_table(MDB_txn *txn, eng_db *db, uint32_t backup, const char *name,
-		     store_table *out, lay_err *err)
-{
-	bk_rec r;
-	int rc;
-
-	if (!backup)
-		return store_table_get(txn, db, name, out, err);
-	rc = rec_get(txn, db, backup, &r, err);
-	if (rc == -ENOENT ||
-	    (rc == 0 && (r.status != BK_AVAILABLE || r.type == BK_RESTORE || strcmp(r.table, name))))
-		return lay_err_set(err, -ENOENT, "table %s has no backup number %u", name, backup);
-	if (rc < 0)
-		return rc;
-	rec_table(&r, out);
-	return 0;
-}
 
 /* Delete the rows kept under number id, and (with record) its record. */
 static int rows_drop(MDB_txn *txn, eng_db *db, uint32_t id, int record, lay_err *err)
@@ -716,17 +556,45 @@ static int ilist_cb(void *vctx, const eng_entry *e)
 	return 0;
 }
 
+struct then_ctx {
+	eng_db *db;
+	const char *table;
+	int64_t as_of;
+	store_stats st;  /* out: the table's count and size then */
+};
+
+/* The table's count and size as of a time in its window, else -ENOENT. */
+static int then_txn(MDB_txn *txn, void *vctx, lay_err *err)
+{
+	struct then_ctx *c = vctx;
+	int64_t now = eng_clock_now_ns(c->db->clock), earliest;
+	store_table t;
+	int rc;
+
+	if ((rc = store_table_get(txn, c->db, c->table, &t, err)) < 0)
+		return rc;
+	earliest = asof_earliest(&t, now);
+	if (earliest < 0 || c->as_of < earliest || c->as_of > now)
+		return lay_err_set(err, -ENOENT, "table %s cannot be read as of that time%s",
+				   c->table, earliest < 0 ? ": its PITR is off" : "");
+	if ((rc = store_stats_get(txn, c->db, t.tid, &c->st, err)) < 0)
+		return rc;
+	return asof_stats(txn, c->db, &t, c->as_of, now, &c->st, err);
+}
+
 /* Copy the items c->view shows of c->table into c->dst: the top level,
  * then each partition. */
 static int copy_items(struct icopy *c, lay_err *err)
 {
+	struct then_ctx then = { c->db, c->table, c->view.as_of_ns, { 0 } };
 	struct ilist l = { c, err };
-	eng_table_info ti;
 	size_t i;
 	int rc;
 
-	if ((rc = eng_table_get(c->db, &c->view, c->table, &ti, err)) < 0 ||
-	    (rc = store_make_room(c->db, 3 * ti.size_bytes + 64 * ti.item_count + ((size_t)8 << 20),
+	/* the writes happen inside the listings' reads, which cannot grow the
+	 * map: room for them first */
+	if ((rc = store_read(c->db, then_txn, &then, err)) < 0 ||
+	    (rc = store_make_room(c->db, 3 * then.st.size + 64 * then.st.count + ((size_t)8 << 20),
 				  err)) < 0 ||
 	    (rc = eng_list(c->db, &c->view, c->table, NULL, NULL, 0, ENG_LIST_ITEMS, ilist_cb, &l,
 			   err)) < 0)
@@ -745,6 +613,53 @@ static void icopy_free(struct icopy *c)
 	free(c->pks);
 }
 
+/* ---- The two copies, whole ---- */
+
+/* Copy table as backup view backup (0: live) shows it under number dst,
+ * from one read transaction, resting between batches when yield; *st gets
+ * the copy's statistics, *at (may be NULL) the instant it read. On failure
+ * what was written stays for the caller to drop. */
+static int copy_table(eng_db *db, const char *table, uint32_t backup, uint32_t dst, int yield,
+		      store_stats *st, int64_t *at, lay_err *err)
+{
+	struct copy c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.db = db;
+	c.table = table;
+	c.backup = backup;
+	c.dst = dst;
+	c.yield = yield;
+	rc = copy_rows(&c, err);
+	*st = c.st;
+	if (at)
+		*at = c.at;
+	lay_buf_free(&c.batch);
+	lay_buf_free(&c.row);
+	lay_buf_free(&c.key);
+	return rc;
+}
+
+/* Copy the items of table as of as_of_ns under record r's number; *st
+ * gets the copy's statistics. As copy_table on failure. */
+static int copy_point(eng_db *db, const char *table, int64_t as_of_ns, const store_bk *r,
+		      store_stats *st, lay_err *err)
+{
+	struct icopy ic;
+	int rc;
+
+	memset(&ic, 0, sizeof(ic));
+	ic.db = db;
+	ic.view = (eng_req){ .view = ENG_VIEW_AS_OF, .as_of_ns = as_of_ns };
+	ic.table = table;
+	store_bk_table(r, &ic.dst);
+	rc = copy_items(&ic, err);
+	*st = ic.st;
+	icopy_free(&ic);
+	return rc;
+}
+
 /* ---- Backups ---- */
 
 struct begin_ctx {
@@ -752,7 +667,7 @@ struct begin_ctx {
 	const char *table, *name;
 	uint32_t backup;     /* the view the copy reads (restores) */
 	int type;
-	bk_rec rec;          /* out: the record made */
+	store_bk rec;          /* out: the record made */
 };
 
 /* Number a new backup (or restore) and record it as being made. */
@@ -765,7 +680,7 @@ static int begin_txn(MDB_txn *txn, void *vctx, lay_err *err)
 
 	if ((rc = store_view_table(txn, c->db, c->backup, c->table, &t, err)) < 0)
 		return rc;
-	if (c->type == BK_RESTORE) {
+	if (c->type == STORE_BK_RESTORE) {
 		rc = store_table_get(txn, c->db, c->name, &t, err);
 		if (rc == 0)
 			return lay_err_set(err, -EEXIST, "table %s exists", c->name);
@@ -775,7 +690,7 @@ static int begin_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		/* the restore's own table's record is made at the end */
 		if ((rc = store_view_table(txn, c->db, c->backup, c->table, &t, err)) < 0)
 			return rc;
-	} else if ((rc = rec_find(txn, c->db, c->table, c->name, &c->rec, err)) != 0) {
+	} else if ((rc = store_bk_find(txn, c->db, c->table, c->name, &c->rec, err)) != 0) {
 		return rc < 0 ? rc
 			      : lay_err_set(err, -EEXIST, "table %s has a backup named %s",
 					    c->table, c->name);
@@ -786,22 +701,23 @@ static int begin_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		return lay_err_set(err, -ENOSPC, "table numbers are exhausted");
 	memset(&c->rec, 0, sizeof(c->rec));
 	c->rec.id = (uint32_t)tid;
-	c->rec.status = BK_CREATING;
+	c->rec.status = STORE_BK_CREATING;
 	c->rec.type = c->type;
 	snprintf(c->rec.table, sizeof(c->rec.table), "%s",
-		 c->type == BK_RESTORE ? c->name : c->table);
-	snprintf(c->rec.name, sizeof(c->rec.name), "%s", c->type == BK_RESTORE ? "" : c->name);
+		 c->type == STORE_BK_RESTORE ? c->name : c->table);
+	snprintf(c->rec.name, sizeof(c->rec.name), "%s", c->type == STORE_BK_RESTORE ? "" : c->name);
 	c->rec.created_ns = eng_clock_now_ns(c->db->clock);
 	c->rec.schema = t.schema;
 	c->rec.mode = t.mode;
 	c->rec.uid = t.uid;
 	c->rec.gid = t.gid;
-	return rec_put(txn, c->db, &c->rec, err);
+	return store_bk_put(txn, c->db, &c->rec, err);
 }
 
+/* A copy that is whole: its record and statistics. */
 struct done_ctx {
 	eng_db *db;
-	bk_rec rec;
+	store_bk rec;
 	store_stats st;
 };
 
@@ -811,12 +727,12 @@ static int done_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	struct done_ctx *c = vctx;
 	int rc;
 
-	if ((rc = rec_put(txn, c->db, &c->rec, err)) < 0)
+	if ((rc = store_bk_put(txn, c->db, &c->rec, err)) < 0)
 		return rc;
 	return store_stats_put(txn, c->db, c->rec.id, &c->st, err);
 }
 
-static void info_of(const bk_rec *r, const store_stats *st, eng_backup_info *out)
+static void info_of(const store_bk *r, const store_stats *st, eng_backup_info *out)
 {
 	memset(out, 0, sizeof(*out));
 	snprintf(out->table, sizeof(out->table), "%s", r->table);
@@ -839,7 +755,6 @@ int eng_backup_create(eng_db *db, eng_req *req, const char *table, const char *n
 		      eng_backup_info *out, lay_err *err)
 {
 	struct begin_ctx b = { db, table, name, 0, ENG_BACKUP_USER, { 0 } };
-	struct copy c;
 	struct done_ctx d;
 	int rc;
 
@@ -847,21 +762,11 @@ int eng_backup_create(eng_db *db, eng_req *req, const char *table, const char *n
 	    (rc = lay_backup_name_check(name, strlen(name), err)) < 0 ||
 	    (rc = store_write(db, begin_txn, &b, err)) < 0)
 		return rc;
-	memset(&c, 0, sizeof(c));
-	c.db = db;
-	c.table = table;
-	c.dst = b.rec.id;
-	c.yield = 1;
-	rc = copy_rows(&c, err);
-	lay_buf_free(&c.batch);
-	lay_buf_free(&c.row);
-	lay_buf_free(&c.key);
+	d.db = db;
+	d.rec = b.rec;
+	rc = copy_table(db, table, 0, b.rec.id, 1, &d.st, &d.rec.created_ns, err);
 	if (rc == 0) {
-		d.db = db;
-		d.rec = b.rec;
-		d.rec.created_ns = c.at;
-		d.rec.status = BK_AVAILABLE;
-		d.st = c.st;
+		d.rec.status = STORE_BK_AVAILABLE;
 		rc = store_write(db, done_txn, &d, err);
 	}
 	if (rc < 0) {
@@ -882,12 +787,12 @@ struct named_ctx {
 static int delete_txn(MDB_txn *txn, void *vctx, lay_err *err)
 {
 	struct named_ctx *c = vctx;
-	bk_rec r;
+	store_bk r;
 	int rc;
 
-	if ((rc = rec_find(txn, c->db, c->table, c->name, &r, err)) < 0)
+	if ((rc = store_bk_find(txn, c->db, c->table, c->name, &r, err)) < 0)
 		return rc;
-	if (!rc || r.status != BK_AVAILABLE)
+	if (!rc || r.status != STORE_BK_AVAILABLE)
 		return lay_err_set(err, -ENOENT, "table %s has no backup named %s", c->table,
 				   c->name);
 	return rows_drop(txn, c->db, r.id, 1, err);
@@ -908,12 +813,12 @@ static int get_txn(MDB_txn *txn, void *vctx, lay_err *err)
 {
 	struct named_ctx *c = vctx;
 	store_stats st;
-	bk_rec r;
+	store_bk r;
 	int rc;
 
-	if ((rc = rec_find(txn, c->db, c->table, c->name, &r, err)) < 0)
+	if ((rc = store_bk_find(txn, c->db, c->table, c->name, &r, err)) < 0)
 		return rc;
-	if (!rc || r.status != BK_AVAILABLE)
+	if (!rc || r.status != STORE_BK_AVAILABLE)
 		return lay_err_set(err, -ENOENT, "table %s has no backup named %s", c->table,
 				   c->name);
 	if ((rc = store_stats_get(txn, c->db, r.id, &st, err)) < 0)
@@ -939,14 +844,14 @@ struct list_ctx {
 	lay_err *err;
 };
 
-static int list_one(void *vctx, const bk_rec *r)
+static int list_one(void *vctx, const store_bk *r)
 {
 	struct list_ctx *c = vctx;
 	eng_backup_info *grown;
 	store_stats st;
 	int rc;
 
-	if (r->status != BK_AVAILABLE || r->type == BK_RESTORE ||
+	if (r->status != STORE_BK_AVAILABLE || r->type == STORE_BK_RESTORE ||
 	    (c->table && strcmp(c->table, r->table)))
 		return 0;
 	if (c->n == c->cap) {
@@ -968,7 +873,7 @@ static int list_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	c->n = 0;
 	c->txn = txn;
 	c->err = err;
-	return rec_each(txn, c->db, list_one, c, err);
+	return store_bk_each(txn, c->db, list_one, c, err);
 }
 
 static int info_cmp(const void *a, const void *b)
@@ -1028,16 +933,10 @@ int eng_backups_describe(eng_db *db, const char *table, lay_buf *out, lay_err *e
 
 /* ---- Restores ---- */
 
-struct name_ctx {
-	eng_db *db;
-	bk_rec rec;
-	store_stats st;
-};
-
 /* The restored rows become table rec.table, if that name is still free. */
 static int name_txn(MDB_txn *txn, void *vctx, lay_err *err)
 {
-	struct name_ctx *c = vctx;
+	struct done_ctx *c = vctx;
 	int64_t now = eng_clock_now_ns(c->db->clock);
 	store_table t;
 	unsigned char k[4];
@@ -1052,7 +951,7 @@ static int name_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	lay_err_clear(err);
 	if ((rc = store_counter_next(txn, c->db, STORE_OID, &oid, err)) < 0)
 		return rc;
-	rec_table(&c->rec, &t);
+	store_bk_table(&c->rec, &t);
 	t.created_ns = now;
 	t.dir_id = oid;
 	c->st.mtime_ns = c->st.ctime_ns = now;
@@ -1066,11 +965,9 @@ static int name_txn(MDB_txn *txn, void *vctx, lay_err *err)
 int eng_table_restore(eng_db *db, eng_req *req, const char *table, const char *to,
 		      lay_err *err)
 {
-	struct begin_ctx b = { db, table, to, 0, BK_RESTORE, { 0 } };
-	struct name_ctx n;
-	struct copy c;
-	struct icopy ic;
-	int64_t earliest, latest;
+	struct begin_ctx b = { db, table, to, 0, STORE_BK_RESTORE, { 0 } };
+	struct done_ctx n;
+	struct then_ctx then = { db, table, req ? req->as_of_ns : 0, { 0 } };
 	int rc;
 
 	store_req_start(req);
@@ -1078,39 +975,17 @@ int eng_table_restore(eng_db *db, eng_req *req, const char *table, const char *t
 		return rc;
 	if (!req || req->view == ENG_VIEW_LIVE)
 		return lay_err_set(err, -EINVAL, "a restore reads a backup or a point in time");
-	if (req->view == ENG_VIEW_AS_OF &&
-	    ((rc = eng_table_pitr_window(db, table, &earliest, &latest, err)) < 0 ||
-	     req->as_of_ns < earliest || req->as_of_ns > latest))
-		return rc < 0 ? rc
-			      : lay_err_set(err, -ENOENT, "table %s cannot be read as of that time",
-					    table);
+	if (req->view == ENG_VIEW_AS_OF && (rc = store_read(db, then_txn, &then, err)) < 0)
+		return rc;
 	b.backup = req->view == ENG_VIEW_BACKUP ? req->backup : 0;
 	if ((rc = store_write(db, begin_txn, &b, err)) < 0)
 		return rc;
 	memset(&n, 0, sizeof(n));
 	n.db = db;
 	n.rec = b.rec;
-	if (req->view == ENG_VIEW_BACKUP) {
-		memset(&c, 0, sizeof(c));
-		c.db = db;
-		c.table = table;
-		c.backup = req->backup;
-		c.dst = b.rec.id;
-		rc = copy_rows(&c, err);
-		n.st = c.st;
-		lay_buf_free(&c.batch);
-		lay_buf_free(&c.row);
-		lay_buf_free(&c.key);
-	} else {
-		memset(&ic, 0, sizeof(ic));
-		ic.db = db;
-		ic.view = *req;
-		ic.table = table;
-		rec_table(&b.rec, &ic.dst);
-		rc = copy_items(&ic, err);
-		n.st = ic.st;
-		icopy_free(&ic);
-	}
+	rc = req->view == ENG_VIEW_BACKUP
+		     ? copy_table(db, table, req->backup, b.rec.id, 0, &n.st, NULL, err)
+		     : copy_point(db, table, req->as_of_ns, &b.rec, &n.st, err);
 	if (rc == 0)
 		rc = store_write(db, name_txn, &n, err);
 	if (rc < 0)
@@ -1159,9 +1034,9 @@ static int last_txn(MDB_txn *txn, void *vctx, lay_err *err)
 int store_backup_system(eng_db *db, const char *table, uint32_t *id, lay_err *err)
 {
 	struct begin_ctx b = { db, table, NULL, 0, ENG_BACKUP_SYSTEM, { 0 } };
-	int64_t now = eng_clock_now_ns(db->clock), earliest, latest;
+	int64_t now = eng_clock_now_ns(db->clock), earliest;
 	struct last_ctx l = { db, 0, now };
-	struct icopy ic;
+	struct done_ctx d = { db, { 0 }, { 0 } };
 	store_table t;
 	struct tm tm;
 	time_t s = (time_t)(now / NS);
@@ -1173,8 +1048,7 @@ int store_backup_system(eng_db *db, const char *table, uint32_t *id, lay_err *er
 		return rc;
 	if (!t.settings.pitr)
 		return 0;
-	if ((rc = eng_table_pitr_window(db, table, &earliest, &latest, err)) < 0)
-		return rc;
+	earliest = asof_earliest(&t, now);
 	l.tid = t.tid;
 	if ((rc = store_read(db, last_txn, &l, err)) < 0)
 		return rc;
@@ -1189,21 +1063,12 @@ int store_backup_system(eng_db *db, const char *table, uint32_t *id, lay_err *er
 	}
 	if (rc < 0)
 		return rc;
-	memset(&ic, 0, sizeof(ic));
-	ic.db = db;
-	ic.view = (eng_req){ .view = ENG_VIEW_AS_OF,
-			     .as_of_ns = l.before - 1 < earliest ? earliest : l.before - 1 };
-	ic.table = table;
-	rec_table(&b.rec, &ic.dst);
-	rc = copy_items(&ic, err);
-	icopy_free(&ic);
+	/* what it holds, and for how long: made available by the delete */
+	d.rec = b.rec;
+	d.rec.created_ns = l.before - 1 < earliest ? earliest : l.before - 1;
+	d.rec.expires_ns = now + SYSTEM_KEEP_NS;
+	rc = copy_point(db, table, d.rec.created_ns, &b.rec, &d.st, err);
 	if (rc == 0) {
-		struct done_ctx d = { db, b.rec, ic.st };
-
-		/* what it holds, and for how long: made available by the delete */
-		d.rec.created_ns = ic.view.as_of_ns;
-		d.rec.expires_ns = now + SYSTEM_KEEP_NS;
-		d.rec.status = BK_CREATING;
 		d.st.mtime_ns = d.st.ctime_ns = d.rec.created_ns;
 		rc = store_write(db, done_txn, &d, err);
 	}
@@ -1217,13 +1082,13 @@ int store_backup_system(eng_db *db, const char *table, uint32_t *id, lay_err *er
 
 int store_backup_keep(MDB_txn *txn, eng_db *db, uint32_t id, lay_err *err)
 {
-	bk_rec r;
+	store_bk r;
 	int rc;
 
-	if ((rc = rec_get(txn, db, id, &r, err)) < 0)
+	if ((rc = store_bk_get(txn, db, id, &r, err)) < 0)
 		return rc;
-	r.status = BK_AVAILABLE;
-	return rec_put(txn, db, &r, err);
+	r.status = STORE_BK_AVAILABLE;
+	return store_bk_put(txn, db, &r, err);
 }
 
 struct sweep_ctx {
@@ -1235,11 +1100,11 @@ struct sweep_ctx {
 	lay_err *err;
 };
 
-static int sweep_one(void *vctx, const bk_rec *r)
+static int sweep_one(void *vctx, const store_bk *r)
 {
 	struct sweep_ctx *c = vctx;
-	int gone = c->now ? r->status == BK_AVAILABLE && r->expires_ns && r->expires_ns <= c->now
-			  : r->status == BK_CREATING;
+	int gone = c->now ? r->status == STORE_BK_AVAILABLE && r->expires_ns && r->expires_ns <= c->now
+			  : r->status == STORE_BK_CREATING;
 
 	if (gone)
 		c->ids[c->n++] = r->id;
@@ -1255,7 +1120,7 @@ int store_backup_recover(MDB_txn *txn, eng_db *db, lay_err *err)
 	do {
 		memset(&c, 0, sizeof(c));
 		c.db = db;
-		if ((rc = rec_each(txn, db, sweep_one, &c, err)) < 0)
+		if ((rc = store_bk_each(txn, db, sweep_one, &c, err)) < 0)
 			return rc;
 		for (i = 0; i < c.n; i++)
 			if ((rc = rows_drop(txn, db, c.ids[i], 1, err)) < 0)
@@ -1269,7 +1134,7 @@ static int expired_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	struct sweep_ctx *c = vctx;
 
 	c->n = 0;
-	return rec_each(txn, c->db, sweep_one, c, err);
+	return store_bk_each(txn, c->db, sweep_one, c, err);
 }
 
 int store_backup_expire(eng_db *db, lay_err *err)

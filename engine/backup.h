@@ -1,6 +1,7 @@
 /* Private to engine/: what the rest of the engine asks of backups
- * (backup.c): the table a view reads, the cleaning after a crash and the
- * expiry of SYSTEM backups. */
+ * (backup.c): the cleaning after a crash, the expiry of SYSTEM backups and
+ * the SYSTEM backup of a table being deleted. Their records are the
+ * catalog's (catalog.h), where reads find the table a view reads. */
 #ifndef ENG_BACKUP_H
 #define ENG_BACKUP_H
 
@@ -9,12 +10,6 @@
 #include "../layout/err.h"
 #include "catalog.h"
 #include "store.h"
-
-/* The table named name as a read in backup view backup sees it (0: the
- * live view, store_table_get): the backup's rows, key schema and
- * directory, no settings. -ENOENT with a message. */
-int store_view_table(MDB_txn *txn, eng_db *db, uint32_t backup, const char *name,
-		     store_table *out, lay_err *err);
 
 /* At open: remove what a crash left of backups and restores being made. */
 int store_backup_recover(MDB_txn *txn, eng_db *db, lay_err *err);

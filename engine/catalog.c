@@ -322,3 +322,152 @@ void store_meta_apply(eng_dirmeta *m, const eng_dirmeta *given, unsigned which)
 	if (which & ENG_META_CTIME)
 		m->ctime_ns = given->ctime_ns;
 }
+
+/* ---- Backups' records (backup.c makes them) ---- */
+
+#define BACKUP_VERSION 1
+
+int store_bk_put(MDB_txn *txn, eng_db *db, const store_bk *r, lay_err *err)
+{
+	lay_buf b = LAY_BUF_INIT;
+	unsigned char k[4];
+	int rc, bad = 0;
+
+	bad |= store_add8(&b, BACKUP_VERSION);
+	bad |= store_add8(&b, (unsigned)r->status);
+	bad |= store_add8(&b, (unsigned)r->type);
+	bad |= store_addstr(&b, r->table, strlen(r->table));
+	bad |= store_addstr(&b, r->name, strlen(r->name));
+	bad |= store_add64(&b, (uint64_t)r->created_ns);
+	bad |= store_add64(&b, (uint64_t)r->expires_ns);
+	bad |= store_add8(&b, r->schema.pk_type);
+	bad |= store_addstr(&b, r->schema.pk, strlen(r->schema.pk));
+	bad |= store_add8(&b, r->schema.sk_type);
+	bad |= store_addstr(&b, r->schema.sk, strlen(r->schema.sk));
+	bad |= store_add32(&b, r->mode);
+	bad |= store_add32(&b, r->uid);
+	bad |= store_add32(&b, r->gid);
+	store_be32(k, r->id);
+	rc = bad ? lay_err_set(err, -ENOMEM, "out of memory writing backup %s", r->name)
+		 : store_put(txn, db->backups, k, 4, b.p, b.len, err);
+	lay_buf_free(&b);
+	return rc;
+}
+
+static int rec_decode(const MDB_val *k, const MDB_val *v, store_bk *r, lay_err *err)
+{
+	store_rd rd = { v->mv_data, v->mv_size, 0 };
+
+	memset(r, 0, sizeof(*r));
+	if (k->mv_size != 4 || store_get8(&rd) != BACKUP_VERSION)
+		return lay_err_set(err, -EIO, "a backup's record is corrupt");
+	r->id = store_rd32(k->mv_data);
+	r->status = (int)store_get8(&rd);
+	r->type = (int)store_get8(&rd);
+	store_getstr(&rd, r->table, sizeof(r->table));
+	store_getstr(&rd, r->name, sizeof(r->name));
+	r->created_ns = (int64_t)store_get64(&rd);
+	r->expires_ns = (int64_t)store_get64(&rd);
+	r->schema.pk_type = (lay_type)store_get8(&rd);
+	store_getstr(&rd, r->schema.pk, sizeof(r->schema.pk));
+	r->schema.sk_type = (lay_type)store_get8(&rd);
+	store_getstr(&rd, r->schema.sk, sizeof(r->schema.sk));
+	r->mode = store_get32(&rd);
+	r->uid = store_get32(&rd);
+	r->gid = store_get32(&rd);
+	if (rd.bad)
+		return lay_err_set(err, -EIO, "backup %u's record is corrupt", r->id);
+	return 0;
+}
+
+int store_bk_get(MDB_txn *txn, eng_db *db, uint32_t id, store_bk *r, lay_err *err)
+{
+	unsigned char k[4];
+	MDB_val key = { 4, k }, v;
+	int rc;
+
+	store_be32(k, id);
+	if ((rc = store_get(txn, db->backups, k, 4, &v, err)) < 0)
+		return rc;
+	return rec_decode(&key, &v, r, err);
+}
+
+/* Call fn(ctx, r) for every record, in number order; fn returns 0 to go
+ * on, 1 to stop, < 0 to fail. */
+
+int store_bk_each(MDB_txn *txn, eng_db *db, store_bk_fn fn, void *ctx, lay_err *err)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	store_bk r;
+	int rc, frc = 0;
+
+	if ((rc = mdb_cursor_open(txn, db->backups, &cur)) != 0)
+		return store_mdb(rc, "reading backups", err);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if ((frc = rec_decode(&k, &v, &r, err)) < 0 || (frc = fn(ctx, &r)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (frc)
+		return frc < 0 ? frc : 0;
+	return rc == MDB_NOTFOUND ? 0 : store_mdb(rc, "reading backups", err);
+}
+
+struct find_ctx {
+	const char *table, *name;
+	store_bk *out;
+	int found;
+};
+
+static int find_one(void *vctx, const store_bk *r)
+{
+	struct find_ctx *c = vctx;
+
+	if (r->type == STORE_BK_RESTORE || strcmp(r->table, c->table) || strcmp(r->name, c->name))
+		return 0;
+	*c->out = *r;
+	c->found = 1;
+	return 1;
+}
+
+/* table's backup named name, available or being made: 1 found, 0 not. */
+int store_bk_find(MDB_txn *txn, eng_db *db, const char *table, const char *name, store_bk *out,
+		    lay_err *err)
+{
+	struct find_ctx c = { table, name, out, 0 };
+	int rc = store_bk_each(txn, db, find_one, &c, err);
+
+	return rc < 0 ? rc : c.found;
+}
+
+void store_bk_table(const store_bk *r, store_table *t)
+{
+	memset(t, 0, sizeof(*t));
+	snprintf(t->name, sizeof(t->name), "%s", r->table);
+	t->tid = r->id;
+	t->schema = r->schema;
+	t->created_ns = r->created_ns;
+	t->mode = r->mode;
+	t->uid = r->uid;
+	t->gid = r->gid;
+}
+
+int store_view_table(MDB_txn *txn, eng_db *db, uint32_t backup, const char *name,
+		     store_table *out, lay_err *err)
+{
+	store_bk r;
+	int rc;
+
+	if (!backup)
+		return store_table_get(txn, db, name, out, err);
+	rc = store_bk_get(txn, db, backup, &r, err);
+	if (rc == -ENOENT ||
+	    (rc == 0 && (r.status != STORE_BK_AVAILABLE || r.type == STORE_BK_RESTORE || strcmp(r.table, name))))
+		return lay_err_set(err, -ENOENT, "table %s has no backup number %u", name, backup);
+	if (rc < 0)
+		return rc;
+	store_bk_table(&r, out);
+	return 0;
+}

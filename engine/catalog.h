@@ -62,4 +62,47 @@ int store_stats_put(MDB_txn *txn, eng_db *db, uint32_t tid, const store_stats *s
  * place the bits are read (items, partitions and tables convert to it). */
 void store_meta_apply(eng_dirmeta *m, const eng_dirmeta *given, unsigned which);
 
+/* ---- Backups' records ---- */
+
+/* A backup's record (backup.c makes them), in "backups" keyed by the
+ * number its rows are kept under; also a restore's while it copies. */
+enum { STORE_BK_CREATING = 0, STORE_BK_AVAILABLE = 1 };
+/* a record's type: eng_backup_type, or a restore's rows */
+enum { STORE_BK_RESTORE = 0 };
+
+/* A backup's record. */
+
+typedef struct store_bk {
+	uint32_t id;
+	int status, type;
+	char table[256], name[256];
+	int64_t created_ns, expires_ns;
+	lay_schema schema;
+	uint32_t mode, uid, gid;
+} store_bk;
+
+/* Write r; read record id (-ENOENT). */
+int store_bk_put(MDB_txn *txn, eng_db *db, const store_bk *r, lay_err *err);
+int store_bk_get(MDB_txn *txn, eng_db *db, uint32_t id, store_bk *r, lay_err *err);
+
+/* Call fn(ctx, r) for every record, in number order; fn returns 0 to go
+ * on, 1 to stop, < 0 to fail with it. */
+typedef int (*store_bk_fn)(void *ctx, const store_bk *r);
+int store_bk_each(MDB_txn *txn, eng_db *db, store_bk_fn fn, void *ctx, lay_err *err);
+
+/* table's backup named name, available or being made, into out: 1 found,
+ * 0 not, or < 0. */
+int store_bk_find(MDB_txn *txn, eng_db *db, const char *table, const char *name, store_bk *out,
+		  lay_err *err);
+
+/* The table record a backup's rows are read as: its table's name, its
+ * number, key schema and directory, no settings. */
+void store_bk_table(const store_bk *r, store_table *t);
+
+/* The table named name as a read in backup view backup sees it (0: the
+ * live view, store_table_get): the backup's rows as store_bk_table says.
+ * -ENOENT with a message. */
+int store_view_table(MDB_txn *txn, eng_db *db, uint32_t backup, const char *name,
+		     store_table *out, lay_err *err);
+
 #endif

@@ -12,7 +12,6 @@
 #include "../layout/codec.h"
 #include "../layout/json.h"
 #include "asof.h"
-#include "backup.h"
 #include "change.h"
 #include "evq.h"
 #include "expiry.h"

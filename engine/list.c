@@ -14,7 +14,6 @@
 #include "../layout/keyenc.h"
 #include "../layout/name.h"
 #include "asof.h"
-#include "backup.h"
 #include "expiry.h"
 #include "req.h"
 #include "row.h"

@@ -10,20 +10,6 @@ setup() {
 	$T setfattr -n user.ddb.pitr -v on "$MNT/Orders"
 }
 
-# now: the mount's clock, in UTC seconds.
-now() {
-	cut -d' ' -f2 <"$MNT/.ddbfs/clock"
-}
-
-# iso SECONDS: a point's name.
-iso() {
-	date -u -d "@$1" +@%Y-%m-%dT%H:%M:%SZ
-}
-
-advance() {
-	echo "+$1" >"$MNT/.ddbfs/clock"
-}
-
 @test "each point shows the version of its time: v1, v2, then nothing" {
 	$T mkdir "$MNT/Orders/alice"
 	echo '{"v":1}' >"$MNT/Orders/alice/o1.json"

@@ -10,18 +10,6 @@ setup() {
 	new_table Shop "id:S"
 }
 
-now() {
-	cut -d' ' -f2 <"$MNT/.ddbfs/clock"
-}
-
-iso() {
-	date -u -d "@$1" +@%Y-%m-%dT%H:%M:%SZ
-}
-
-advance() {
-	echo "+$1" >"$MNT/.ddbfs/clock"
-}
-
 # put N: items i1..iN of table Shop.
 put() {
 	local i

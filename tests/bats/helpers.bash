@@ -90,3 +90,18 @@ with open(sys.argv[1], 'a' if len(sys.argv) > 3 else 'w') as f:
 " "$@"
 	assert_failure
 }
+
+# now: the mount's clock (-o test_clock), in UTC seconds.
+now() {
+	cut -d' ' -f2 <"$MNT/.ddbfs/clock"
+}
+
+# iso SECONDS: the name of the point in time of that second.
+iso() {
+	date -u -d "@$1" +@%Y-%m-%dT%H:%M:%SZ
+}
+
+# advance SECONDS: move the test clock forward.
+advance() {
+	echo "+$1" >"$MNT/.ddbfs/clock"
+}

@@ -111,6 +111,17 @@ static inline void dbt_ttl_close(eng_db *db, eng_clock *clk, char *dir)
 	dbt_rmdir(dir);
 }
 
+/* Move test clock clk forward by seconds, or exit. */
+static inline void dbt_advance(eng_clock *clk, int64_t seconds)
+{
+	lay_err err = { 0, "" };
+
+	if (eng_clock_advance(clk, seconds, &err) < 0) {
+		fprintf(stderr, "advance: %s\n", err.msg);
+		exit(2);
+	}
+}
+
 /* An item from plain JSON text, or exit. */
 static inline lay_item dbt_item(const char *json)
 {

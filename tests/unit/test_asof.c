@@ -27,16 +27,6 @@ static void teardown(void)
 	dbt_ttl_close(db, clk, dir);
 }
 
-static void advance(int64_t seconds)
-{
-	lay_err err = { 0, "" };
-
-	if (eng_clock_advance(clk, seconds, &err) < 0) {
-		fprintf(stderr, "advance: %s\n", err.msg);
-		exit(2);
-	}
-}
-
 static int put(const char *json)
 {
 	lay_item it = dbt_item(json);
@@ -91,16 +81,16 @@ static void test_asof__each_time_reads_the_version_it_had(void)
 	char got[256];
 
 	setup();
-	advance(1);
+	dbt_advance(clk, 1);
 	CHECK_RC(put("{\"id\":\"a\",\"v\":1}"), 0);
 	t0 = eng_clock_now_ns(clk);
-	advance(60);
+	dbt_advance(clk, 60);
 	CHECK_RC(put("{\"id\":\"a\",\"v\":2,\"w\":\"x\"}"), 0);
 	t1 = eng_clock_now_ns(clk);
-	advance(60);
+	dbt_advance(clk, 60);
 	CHECK_RC(eng_item_delete(db, NULL, TBL, &k, NULL, &err), 0);
 	t2 = eng_clock_now_ns(clk);
-	advance(60);
+	dbt_advance(clk, 60);
 
 	CHECK_RC(text_at("a", t0, got, sizeof(got), &err), 0);
 	CHECK_STR(got, "{\"id\":\"a\",\"v\":1}");
@@ -127,11 +117,11 @@ static void test_asof__an_item_unchanged_since_is_the_live_one(void)
 	int64_t t;
 
 	setup();
-	advance(1);
+	dbt_advance(clk, 1);
 	CHECK_RC(put("{\"id\":\"b\",\"v\":7}"), 0);
-	advance(10);
+	dbt_advance(clk, 10);
 	t = eng_clock_now_ns(clk);
-	advance(10);
+	dbt_advance(clk, 10);
 	CHECK_RC(put("{\"id\":\"c\",\"v\":8}"), 0); /* another key changes */
 	CHECK_RC(text_at("b", t, got, sizeof(got), &err), 0);
 	CHECK_STR(got, "{\"id\":\"b\",\"v\":7}");
@@ -151,7 +141,7 @@ static void test_asof__outside_the_window_or_without_pitr_is_enoent(void)
 
 	setup();
 	start = eng_clock_now_ns(clk);
-	advance(5);
+	dbt_advance(clk, 5);
 	CHECK_RC(put("{\"id\":\"a\",\"v\":1}"), 0);
 	CHECK_RC(text_at("a", start - SEC, got, sizeof(got), &err), -ENOENT);
 	CHECK(strstr(err.msg, "can be read as of") != NULL);
@@ -159,7 +149,7 @@ static void test_asof__outside_the_window_or_without_pitr_is_enoent(void)
 	/* 35 days on, the start has left the window; what fell out is trimmed,
 	 * index entries and all, and what is left still reads */
 	CHECK_RC(put("{\"id\":\"a\",\"v\":2}"), 0);
-	advance(36LL * 24 * 3600);
+	dbt_advance(clk, 36LL * 24 * 3600);
 	CHECK_RC(eng_log_trim(db, TBL, eng_clock_now_ns(clk) - 35LL * 24 * 3600 * SEC, &trimmed,
 			      &err), 0);
 	CHECK(trimmed == 2);
@@ -186,7 +176,7 @@ static void test_asof__many_keys_and_versions_each_read_right(void)
 	int i, v, bad = 0;
 
 	setup();
-	advance(1);
+	dbt_advance(clk, 1);
 	for (v = 0; v < VERS; v++) {
 		for (i = 0; i < KEYS; i++) {
 			snprintf(json, sizeof(json), "{\"id\":\"k%d\",\"v\":%d}", i, v * 100 + i);
@@ -194,7 +184,7 @@ static void test_asof__many_keys_and_versions_each_read_right(void)
 				CHECK_RC(put(json), 0);
 		}
 		at[v] = eng_clock_now_ns(clk);
-		advance(3);
+		dbt_advance(clk, 3);
 	}
 	for (v = 0; v < VERS; v++) {
 		for (i = 0; i < KEYS; i++) {
@@ -273,7 +263,7 @@ static void test_asof__listings_at_every_time_match_a_model_of_random_changes(vo
 
 	setup();
 	comp_table(LAY_N);
-	advance(1);
+	dbt_advance(clk, 1);
 	memset(model, -1, sizeof(model));
 	when[0] = eng_clock_now_ns(clk);
 	for (step = 1; step <= STEPS; step++) {
@@ -301,7 +291,7 @@ static void test_asof__listings_at_every_time_match_a_model_of_random_changes(vo
 			model[step][p][k] = step;
 		}
 		when[step] = eng_clock_now_ns(clk);
-		advance(2);
+		dbt_advance(clk, 2);
 	}
 	rq.view = ENG_VIEW_AS_OF;
 	for (step = 0; step <= STEPS; step++) {
@@ -378,13 +368,13 @@ static void test_asof__a_paged_listing_resumes_after_its_cursor(void)
 	int64_t t;
 
 	setup();
-	advance(1);
+	dbt_advance(clk, 1);
 	for (i = 0; i < 7; i++) {
 		snprintf(json, sizeof(json), "{\"id\":\"k%d\",\"v\":%d}", i, i);
 		CHECK_RC(put(json), 0);
 	}
 	t = eng_clock_now_ns(clk);
-	advance(5);
+	dbt_advance(clk, 5);
 	for (i = 0; i < 7; i += 2) { /* half of them change; one more comes */
 		snprintf(json, sizeof(json), "{\"id\":\"k%d\",\"v\":%d}", i, 100 + i);
 		CHECK_RC(put(json), 0);
@@ -424,18 +414,18 @@ static void test_asof__an_item_past_its_ttl_then_is_gone_then(void)
 	eng_req rq = { 0 };
 
 	setup();
-	advance(1);
+	dbt_advance(clk, 1);
 	t0 = eng_clock_now_ns(clk);
 	snprintf(json, sizeof(json), "{\"id\":\"s\",\"exp\":%lld}",
 		 (long long)(t0 / SEC + 5));
 	CHECK_RC(put(json), 0);
 	CHECK_RC(put("{\"id\":\"t\",\"v\":1}"), 0);
-	advance(10);
+	dbt_advance(clk, 10);
 	t1 = eng_clock_now_ns(clk); /* s has expired, not yet swept */
-	advance(1);
+	dbt_advance(clk, 1);
 	CHECK_RC(eng_db_maintain(db, 0, &swept, &err), 0);
 	CHECK(swept == 1);
-	advance(1);
+	dbt_advance(clk, 1);
 	CHECK_RC(text_at("s", t0 + SEC, got, sizeof(got), &err), 0);
 	CHECK_RC(text_at("s", t1, got, sizeof(got), &err), -ENOENT);
 	rq.view = ENG_VIEW_AS_OF;
@@ -459,12 +449,12 @@ static void test_asof__the_table_size_then_is_exact(void)
 	eng_req rq = { 0 };
 
 	setup();
-	advance(1);
+	dbt_advance(clk, 1);
 	CHECK_RC(put("{\"id\":\"a\",\"v\":1}"), 0);
 	CHECK_RC(eng_table_get(db, NULL, TBL, &then, &err), 0);
 	rq.view = ENG_VIEW_AS_OF;
 	rq.as_of_ns = eng_clock_now_ns(clk);
-	advance(2);
+	dbt_advance(clk, 2);
 	CHECK_RC(put("{\"id\":\"b\",\"v\":2}"), 0);
 	CHECK_RC(put("{\"id\":\"a\",\"v\":1,\"more\":\"xxxxxxxxxxxxxxxx\"}"), 0);
 	CHECK_RC(eng_table_get(db, &rq, TBL, &later, &err), 0);
@@ -487,7 +477,7 @@ static void test_asof__a_gone_partition_pages_after_its_cursor(void)
 
 	setup();
 	comp_table(LAY_S);
-	advance(1);
+	dbt_advance(clk, 1);
 	for (i = 0; i < 3; i++) {
 		lay_item it;
 		eng_event ev;
@@ -499,7 +489,7 @@ static void test_asof__a_gone_partition_pages_after_its_cursor(void)
 	}
 	rq.view = ENG_VIEW_AS_OF;
 	rq.as_of_ns = eng_clock_now_ns(clk);
-	advance(2);
+	dbt_advance(clk, 2);
 	for (i = 0; i < 3; i++) {
 		lay_key k = dbt_key(dbt_s("P"), dbt_s(sks[i]));
 

@@ -29,16 +29,6 @@ static void teardown(void)
 	dbt_ttl_close(db, clk, dir);
 }
 
-static void advance(int64_t seconds)
-{
-	lay_err err = { 0, "" };
-
-	if (eng_clock_advance(clk, seconds, &err) < 0) {
-		fprintf(stderr, "advance: %s\n", err.msg);
-		exit(2);
-	}
-}
-
 static int put(const char *table, const char *json)
 {
 	lay_item it = dbt_item(json);
@@ -217,9 +207,9 @@ static void test_backup__a_point_in_time_restores(void)
 		snprintf(j, sizeof(j), "{\"id\":\"k%02d\",\"v\":%d}", i, i);
 		CHECK_RC(put(TBL, j), 0);
 	}
-	advance(10);
+	dbt_advance(clk, 10);
 	t1 = eng_clock_now_ns(clk);
-	advance(10);
+	dbt_advance(clk, 10);
 	CHECK_RC(put(TBL, "{\"id\":\"k07\",\"v\":\"changed\"}"), 0);
 	CHECK_RC(del(TBL, "k08"), 0);
 	rq.view = ENG_VIEW_AS_OF;
@@ -244,7 +234,7 @@ static void test_backup__deleting_a_pitr_table_leaves_a_system_backup(void)
 	setup();
 	CHECK_RC(put(TBL, "{\"id\":\"a\",\"v\":1}"), 0);
 	CHECK_RC(put(TBL, "{\"id\":\"b\",\"v\":2}"), 0);
-	advance(5);
+	dbt_advance(clk, 5);
 	CHECK_RC(del(TBL, "a"), 0);
 	CHECK_RC(del(TBL, "b"), 0);
 	CHECK_RC(eng_table_delete(db, NULL, TBL, &err), 0);
@@ -260,7 +250,7 @@ static void test_backup__deleting_a_pitr_table_leaves_a_system_backup(void)
 	}
 	free(all);
 	/* kept 35 days */
-	advance(36 * 24 * 3600);
+	dbt_advance(clk, 36 * 24 * 3600);
 	CHECK_RC(eng_db_maintain(db, 0, NULL, &err), 0);
 	CHECK_RC(eng_backup_list(db, TBL, &all, &err), 0);
 	free(all);
