@@ -251,7 +251,7 @@ static int cmp_u64(const void *a, const void *b)
 /* The index of old partition id pid, or -1. */
 static long pid_index(const struct copy *c, uint64_t pid)
 {
-	const uint64_t *p = bsearch(&pid, c->pids, c->npids, sizeof(pid), cmp_u64);
+	const uint64_t *p = c->npids ? bsearch(&pid, c->pids, c->npids, sizeof(pid), cmp_u64) : NULL;
 
 	return p ? (long)(p - c->pids) : -1;
 }
@@ -363,9 +363,11 @@ static int copy_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	    (rc = store_stats_get(txn, c->db, c->src.tid, &src, err)) < 0 ||
 	    (rc = rows_each(txn, c->db->parts, c->src.tid, c, collect_pid, err)) < 0)
 		return rc;
-	qsort(c->pids, c->npids, sizeof(*c->pids), cmp_u64);
-	if (c->npids && !(c->used = calloc(c->npids, 1)))
-		return lay_err_set(err, -ENOMEM, "out of memory copying partitions");
+	if (c->npids) {
+		qsort(c->pids, c->npids, sizeof(*c->pids), cmp_u64);
+		if (!(c->used = calloc(c->npids, 1)))
+			return lay_err_set(err, -ENOMEM, "out of memory copying partitions");
+	}
 	ids.n = c->npids + src.count + 1;
 	if ((rc = store_write(c->db, ids_txn, &ids, err)) < 0)
 		return rc;
