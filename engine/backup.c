@@ -619,10 +619,11 @@ static void icopy_free(struct icopy *c)
 
 /* Copy table as backup view backup (0: live) shows it under number dst,
  * from one read transaction, resting between batches when yield; *st gets
- * the copy's statistics, *at (may be NULL) the instant it read. On failure
- * what was written stays for the caller to drop. */
+ * the copy's statistics, *src the table as the read saw it and *at (may
+ * be NULL) the instant it read. On failure what was written stays for the
+ * caller to drop. */
 static int copy_table(eng_db *db, const char *table, uint32_t backup, uint32_t dst, int yield,
-		      store_stats *st, int64_t *at, lay_err *err)
+		      store_stats *st, store_table *src, int64_t *at, lay_err *err)
 {
 	struct copy c;
 	int rc;
@@ -635,6 +636,7 @@ static int copy_table(eng_db *db, const char *table, uint32_t backup, uint32_t d
 	c.yield = yield;
 	rc = copy_rows(&c, err);
 	*st = c.st;
+	*src = c.src;
 	if (at)
 		*at = c.at;
 	lay_buf_free(&c.batch);
@@ -663,6 +665,15 @@ static int copy_point(eng_db *db, const char *table, int64_t as_of_ns, const sto
 }
 
 /* ---- Backups ---- */
+
+/* A record takes the key schema and directory of the table it holds. */
+static void bk_take(store_bk *r, const store_table *t)
+{
+	r->schema = t->schema;
+	r->mode = t->mode;
+	r->uid = t->uid;
+	r->gid = t->gid;
+}
 
 struct begin_ctx {
 	eng_db *db;
@@ -709,10 +720,7 @@ static int begin_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		 c->type == STORE_BK_RESTORE ? c->name : c->table);
 	snprintf(c->rec.name, sizeof(c->rec.name), "%s", c->type == STORE_BK_RESTORE ? "" : c->name);
 	c->rec.created_ns = eng_clock_now_ns(c->db->clock);
-	c->rec.schema = t.schema;
-	c->rec.mode = t.mode;
-	c->rec.uid = t.uid;
-	c->rec.gid = t.gid;
+	bk_take(&c->rec, &t);
 	return store_bk_put(txn, c->db, &c->rec, err);
 }
 
@@ -758,6 +766,7 @@ int eng_backup_create(eng_db *db, eng_req *req, const char *table, const char *n
 {
 	struct begin_ctx b = { db, table, name, 0, ENG_BACKUP_USER, { 0 } };
 	struct done_ctx d;
+	store_table src;
 	int rc;
 
 	if ((rc = store_req_writable(req, err)) < 0 ||
@@ -766,8 +775,10 @@ int eng_backup_create(eng_db *db, eng_req *req, const char *table, const char *n
 		return rc;
 	d.db = db;
 	d.rec = b.rec;
-	rc = copy_table(db, table, 0, b.rec.id, 1, &d.st, &d.rec.created_ns, err);
+	rc = copy_table(db, table, 0, b.rec.id, 1, &d.st, &src, &d.rec.created_ns, err);
 	if (rc == 0) {
+		/* the table the copy read: it may have been made anew since */
+		bk_take(&d.rec, &src);
 		d.rec.status = STORE_BK_AVAILABLE;
 		rc = store_write(db, done_txn, &d, err);
 	}
@@ -970,12 +981,13 @@ int eng_table_restore(eng_db *db, eng_req *req, const char *table, const char *t
 	struct begin_ctx b = { db, table, to, 0, STORE_BK_RESTORE, { 0 } };
 	struct done_ctx n;
 	struct then_ctx then = { db, table, req ? req->as_of_ns : 0, { 0 } };
+	store_table src;
 	int rc;
 
 	store_req_start(req);
 	if ((rc = lay_table_name_check(to, strlen(to), err)) < 0)
 		return rc;
-	if (!req || req->view == ENG_VIEW_LIVE)
+	if (!req || req->view == ENG_VIEW_LIVE || (req->view == ENG_VIEW_BACKUP && !req->backup))
 		return lay_err_set(err, -EINVAL, "a restore reads a backup or a point in time");
 	if (req->view == ENG_VIEW_AS_OF && (rc = store_read(db, then_txn, &then, err)) < 0)
 		return rc;
@@ -985,8 +997,11 @@ int eng_table_restore(eng_db *db, eng_req *req, const char *table, const char *t
 	memset(&n, 0, sizeof(n));
 	n.db = db;
 	n.rec = b.rec;
+	/* the new table is the requester's */
+	n.rec.uid = req->uid;
+	n.rec.gid = req->gid;
 	rc = req->view == ENG_VIEW_BACKUP
-		     ? copy_table(db, table, req->backup, b.rec.id, 0, &n.st, NULL, err)
+		     ? copy_table(db, table, req->backup, b.rec.id, 0, &n.st, &src, NULL, err)
 		     : copy_point(db, table, req->as_of_ns, &b.rec, &n.st, err);
 	if (rc == 0)
 		rc = store_write(db, name_txn, &n, err);
@@ -997,10 +1012,44 @@ int eng_table_restore(eng_db *db, eng_req *req, const char *table, const char *t
 
 /* ---- SYSTEM backups, crashes, expiry ---- */
 
+/* Put cur on the last change record of table tid; MDB_NOTFOUND if it has
+ * none. */
+static int log_tail(MDB_cursor *cur, uint32_t tid, MDB_val *key, MDB_val *v)
+{
+	unsigned char k[4];
+	int rc;
+
+	store_be32(k, tid + 1);
+	key->mv_size = 4;
+	key->mv_data = k;
+	rc = tid == UINT32_MAX ? MDB_NOTFOUND : mdb_cursor_get(cur, key, v, MDB_SET_RANGE);
+	rc = mdb_cursor_get(cur, key, v, rc == 0 ? MDB_PREV : MDB_LAST);
+	if (rc == 0 && (key->mv_size < 12 || store_rd32(key->mv_data) != tid))
+		rc = MDB_NOTFOUND;
+	return rc;
+}
+
+/* The sequence number of table tid's last change (0: none) into *seq. */
+static int log_last(MDB_txn *txn, eng_db *db, uint32_t tid, uint64_t *seq, lay_err *err)
+{
+	MDB_cursor *cur;
+	MDB_val key, v;
+	int rc;
+
+	*seq = 0;
+	if ((rc = mdb_cursor_open(txn, db->log, &cur)) != 0)
+		return store_mdb(rc, "reading the change log", err);
+	if ((rc = log_tail(cur, tid, &key, &v)) == 0)
+		*seq = store_rd64((const unsigned char *)key.mv_data + 4);
+	mdb_cursor_close(cur);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_mdb(rc, "reading the change log", err);
+}
+
 struct last_ctx {
 	eng_db *db;
 	uint32_t tid;
 	int64_t before; /* out: the time of the first of the last deletes */
+	uint64_t seq;   /* out: the last change's sequence number (0: none) */
 };
 
 /* The time of the first change of the run of REMOVEs that ends table
@@ -1008,17 +1057,17 @@ struct last_ctx {
 static int last_txn(MDB_txn *txn, void *vctx, lay_err *err)
 {
 	struct last_ctx *c = vctx;
-	unsigned char k[4];
 	MDB_cursor *cur;
-	MDB_val key = { 4, k }, v;
+	MDB_val key, v;
 	asof_record rec;
 	int rc, prc = 0;
 
 	if ((rc = mdb_cursor_open(txn, c->db->log, &cur)) != 0)
 		return store_mdb(rc, "reading the change log", err);
-	store_be32(k, c->tid + 1);
-	rc = c->tid == UINT32_MAX ? MDB_NOTFOUND : mdb_cursor_get(cur, &key, &v, MDB_SET_RANGE);
-	rc = mdb_cursor_get(cur, &key, &v, rc == 0 ? MDB_PREV : MDB_LAST);
+	c->seq = 0;
+	rc = log_tail(cur, c->tid, &key, &v);
+	if (rc == 0)
+		c->seq = store_rd64((const unsigned char *)key.mv_data + 4);
 	for (; rc == 0; rc = mdb_cursor_get(cur, &key, &v, MDB_PREV)) {
 		if (key.mv_size < 4 || store_rd32(key.mv_data) != c->tid || v.mv_size < 2 ||
 		    ((const unsigned char *)v.mv_data)[1] != ENG_REMOVE)
@@ -1033,11 +1082,11 @@ static int last_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_mdb(rc, "reading the change log", err);
 }
 
-int store_backup_system(eng_db *db, const char *table, uint32_t *id, lay_err *err)
+int store_backup_system(eng_db *db, const char *table, store_system *sys, lay_err *err)
 {
 	struct begin_ctx b = { db, table, NULL, 0, ENG_BACKUP_SYSTEM, { 0 } };
 	int64_t now = eng_clock_now_ns(db->clock), earliest;
-	struct last_ctx l = { db, 0, now };
+	struct last_ctx l = { db, 0, now, 0 };
 	struct done_ctx d = { db, { 0 }, { 0 } };
 	store_table t;
 	struct tm tm;
@@ -1045,7 +1094,7 @@ int store_backup_system(eng_db *db, const char *table, uint32_t *id, lay_err *er
 	char name[64], stamp[32];
 	int rc, i;
 
-	*id = 0;
+	memset(sys, 0, sizeof(*sys));
 	if ((rc = store_table_peek(db, table, 1, &t, NULL, err)) < 0)
 		return rc;
 	if (!t.settings.pitr)
@@ -1067,6 +1116,11 @@ int store_backup_system(eng_db *db, const char *table, uint32_t *id, lay_err *er
 		return rc;
 	/* what it holds, and for how long: made available by the delete */
 	d.rec = b.rec;
+	/* deletes older than the window left the table empty throughout it:
+	 * its earliest point holds the same (a second on when the window is
+	 * 35 days long: it moves on while it is read) */
+	if (earliest == now - ASOF_WINDOW_NS)
+		earliest += NS;
 	d.rec.created_ns = l.before - 1 < earliest ? earliest : l.before - 1;
 	d.rec.expires_ns = now + SYSTEM_KEEP_NS;
 	rc = copy_point(db, table, d.rec.created_ns, &b.rec, &d.st, err);
@@ -1078,16 +1132,24 @@ int store_backup_system(eng_db *db, const char *table, uint32_t *id, lay_err *er
 		store_backup_drop(db, b.rec.id, NULL);
 		return rc;
 	}
-	*id = b.rec.id;
+	sys->id = b.rec.id;
+	sys->tid = t.tid;
+	sys->seq = l.seq;
 	return 0;
 }
 
-int store_backup_keep(MDB_txn *txn, eng_db *db, uint32_t id, lay_err *err)
+int store_backup_keep(MDB_txn *txn, eng_db *db, const store_system *sys, const store_table *t,
+		      lay_err *err)
 {
 	store_bk r;
+	uint64_t seq;
 	int rc;
 
-	if ((rc = store_bk_get(txn, db, id, &r, err)) < 0)
+	if ((rc = log_last(txn, db, t->tid, &seq, err)) < 0)
+		return rc;
+	if (t->tid != sys->tid || seq != sys->seq)
+		return lay_err_set(err, -EAGAIN, "table %s changed while being deleted", t->name);
+	if ((rc = store_bk_get(txn, db, sys->id, &r, err)) < 0)
 		return rc;
 	r.status = STORE_BK_AVAILABLE;
 	return store_bk_put(txn, db, &r, err);

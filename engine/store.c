@@ -362,11 +362,13 @@ static int run(eng_db *db, store_fn fn, void *ctx, int mode, lay_err *err)
 		 * delete, which needs fresh pages too (copy-on-write; what it frees
 		 * is reusable only a transaction later), always finds some; a
 		 * thread inside a listing cannot grow the map and keeps it as is */
-		if (rc == 0 && mode == RUN_WRITE && lock_depth == 1 &&
+		if (rc == 0 && mode == RUN_WRITE &&
 		    (rc = map_room(txn, db, seen, &room, &used, err)) == 0 &&
 		    room < STORE_HEADROOM) {
 			need = used + 2 * STORE_HEADROOM;
-			rc = STORE_MAP_FULL;
+			rc = lock_depth == 1 ? STORE_MAP_FULL
+					     : lay_err_set(err, -ENOSPC, "the map is full during a "
+							   "listing: it is grown after");
 		}
 		if (rc == 0 && write) {
 			rc = mdb_txn_commit(txn);
@@ -435,7 +437,11 @@ int store_make_room(eng_db *db, size_t bytes, lay_err *err)
 		if ((rc = grow(db, c.seen, c.used + bytes + 2 * STORE_HEADROOM, err)) < 0)
 			return rc == -ENOSPC ? no_room(db, c.room, err) : rc;
 	}
-	return 0;
+	/* others' writes took what each growth made: what there is will do
+	 * if it holds the bytes, else there is no room */
+	if ((rc = store_read(db, room_txn, &c, err)) < 0)
+		return rc;
+	return c.room >= bytes ? 0 : no_room(db, c.room, err);
 }
 
 int store_sync(eng_db *db)

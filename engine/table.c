@@ -140,7 +140,7 @@ int eng_table_create(eng_db *db, eng_req *req, const char *name, const lay_schem
 struct del_ctx {
 	eng_db *db;
 	const char *name;
-	uint32_t system; /* the SYSTEM backup it leaves, made available with it */
+	store_system system; /* the SYSTEM backup it leaves, made available with it */
 };
 
 static int delete_txn(MDB_txn *txn, void *vctx, lay_err *err)
@@ -160,7 +160,7 @@ static int delete_txn(MDB_txn *txn, void *vctx, lay_err *err)
 				   (unsigned long long)st.count);
 	store_be32(k, t.tid);
 	if ((rc = store_table_del(txn, db, c->name, err)) < 0 ||
-	    (c->system && (rc = store_backup_keep(txn, db, c->system, err)) < 0))
+	    (c->system.id && (rc = store_backup_keep(txn, db, &c->system, &t, err)) < 0))
 		return rc;
 	rc = store_del(txn, db->tstats, k, 4, err);
 	if (rc < 0 && rc != -ENOENT)
@@ -175,25 +175,40 @@ static int delete_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	return store_del_prefix(txn, db->log, k, 4, err);
 }
 
+/* Run fn, a write that deletes table name if it is empty (delete_txn):
+ * with PITR on, as DynamoDB, the table is first kept as a SYSTEM backup
+ * for 35 days, in *sys, which fn makes available or which is dropped if
+ * fn fails. A table changed between the two is tried again. */
+static int delete_keeping(eng_db *db, eng_req *req, const char *name, store_system *sys,
+			  store_fn fn, void *ctx, lay_err *err)
+{
+	eng_table_info ti;
+	int rc, tries;
+
+	for (tries = 0;; tries++) {
+		memset(sys, 0, sizeof(*sys));
+		rc = eng_table_get(db, NULL, name, &ti, err);
+		if (rc == 0 && ti.settings.pitr && !ti.item_count &&
+		    (rc = store_backup_system(db, name, sys, err)) < 0)
+			return rc;
+		if (rc < 0 && rc != -ENOENT)
+			return rc;
+		lay_err_clear(err);
+		rc = table_write(db, req, fn, ctx, 1, err);
+		/* should the drop fail too, the next open sweeps it */
+		if (rc < 0 && sys->id)
+			store_backup_drop(db, sys->id, NULL);
+		if (rc != -EAGAIN || tries == 4)
+			return rc;
+		lay_err_clear(err);
+	}
+}
+
 int eng_table_delete(eng_db *db, eng_req *req, const char *name, lay_err *err)
 {
-	struct del_ctx c = { db, name, 0 };
-	eng_table_info ti;
-	int rc;
+	struct del_ctx c = { db, name, { 0 } };
 
-	if ((rc = store_req_writable(req, err)) < 0 ||
-	    (rc = eng_table_get(db, NULL, name, &ti, err)) < 0)
-		return rc;
-	if (ti.item_count)
-		return lay_err_set(err, -ENOTEMPTY, "table %s holds %llu items", name,
-				   (unsigned long long)ti.item_count);
-	/* with PITR on, as DynamoDB: a SYSTEM backup kept 35 days */
-	if (ti.settings.pitr && (rc = store_backup_system(db, name, &c.system, err)) < 0)
-		return rc;
-	rc = table_write(db, req, delete_txn, &c, 1, err);
-	if (rc < 0 && c.system)
-		store_backup_drop(db, c.system, NULL);
-	return rc;
+	return delete_keeping(db, req, name, &c.system, delete_txn, &c, err);
 }
 
 struct get_ctx {
@@ -438,6 +453,7 @@ struct ren_ctx {
 	eng_db *db;
 	const char *from, *to;
 	int noreplace;
+	store_system system; /* the SYSTEM backup of the table replaced */
 };
 
 static int rename_txn(MDB_txn *txn, void *vctx, lay_err *err)
@@ -461,7 +477,7 @@ static int rename_txn(MDB_txn *txn, void *vctx, lay_err *err)
 			return lay_err_set(err, -ENOTEMPTY, "table %s holds %llu items", c->to,
 					   (unsigned long long)st.count);
 		{
-			struct del_ctx d = { db, c->to, 0 };
+			struct del_ctx d = { db, c->to, c->system };
 
 			if ((rc = delete_txn(txn, &d, err)) < 0)
 				return rc;
@@ -481,7 +497,7 @@ static int rename_txn(MDB_txn *txn, void *vctx, lay_err *err)
 int eng_table_rename(eng_db *db, eng_req *req, const char *from, const char *to, int noreplace,
 		     lay_err *err)
 {
-	struct ren_ctx c = { db, from, to, noreplace };
+	struct ren_ctx c = { db, from, to, noreplace, { 0 } };
 	int rc;
 
 	store_req_start(req);
@@ -489,5 +505,8 @@ int eng_table_rename(eng_db *db, eng_req *req, const char *from, const char *to,
 		return rc;
 	if (strcmp(from, to) == 0)
 		return 0;
-	return table_write(db, req, rename_txn, &c, 0, err);
+	if (noreplace)
+		return table_write(db, req, rename_txn, &c, 0, err);
+	/* an empty table replaced is deleted, as by rmdir */
+	return delete_keeping(db, req, to, &c.system, rename_txn, &c, err);
 }

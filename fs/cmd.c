@@ -115,7 +115,12 @@ static int restore(int argc, char **argv)
 		fputs(restore_usage, stderr);
 		return 2;
 	}
-	if (statfs(argv[1], &sfs) < 0 || sfs.f_type != FUSE_SUPER_MAGIC) {
+	if (statfs(argv[1], &sfs) < 0) {
+		fprintf(stderr, "ddbfs restore: %s: %s\n", argv[1],
+			errno == ENOENT ? "no such backup or point in time" : strerror(errno));
+		return 1;
+	}
+	if (sfs.f_type != FUSE_SUPER_MAGIC) {
 		fprintf(stderr, "ddbfs restore: %s is not in a mounted ddbfs\n", argv[1]);
 		return 1;
 	}
@@ -126,6 +131,12 @@ static int restore(int argc, char **argv)
 	if (setxattr(argv[1], "user.ddb.restore_to", argv[2], strlen(argv[2]), 0) < 0) {
 		if (errno == EEXIST)
 			fprintf(stderr, "ddbfs restore: table %s already exists\n", argv[2]);
+		else if (errno == EINVAL)
+			fprintf(stderr, "ddbfs restore: %s is not a backup or a point in time "
+				"(MNT/T/.snapshots/NAME, MNT/.ddbfs/backups/T/NAME)\n", argv[1]);
+		else if (errno == ENOENT)
+			fprintf(stderr, "ddbfs restore: %s: no such backup or point in time\n",
+				argv[1]);
 		else
 			fprintf(stderr, "ddbfs restore: %s: %s (MNT/.ddbfs/errors says why)\n",
 				argv[1], strerror(errno));

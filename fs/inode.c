@@ -49,10 +49,19 @@ uint64_t fs_ino_past(const fs_node *dir, const char *name)
 			   dir->kind == FS_PART ? &dir->pk : NULL, name);
 }
 
+uint64_t fs_ino_backups(const char *table)
+{
+	/* no point is at time -1 */
+	return past_number(-1, 0, NULL, NULL, table ? table : "");
+}
+
 uint64_t fs_ino_past_node(const fs_node *n)
 {
 	/* in a live directory, or in .ddbfs/backups */
-	int root = n->kind == FS_POINT || n->kind == FS_SNAPS || n->kind == FS_BACKUPS;
+	int root = n->kind == FS_POINT || n->kind == FS_SNAPS;
+
+	if (n->kind == FS_BACKUPS)
+		return fs_ino_backups(n->table);
 
 	return past_number(root ? 0 : n->as_of, root ? 0 : n->backup, n->table,
 			   n->kind == FS_ITEM && n->has_sk ? &n->pk : NULL, n->name);

@@ -55,6 +55,9 @@ static inline uint64_t fs_ino_scratch(uint64_t real)
  * the same number from its node n (which may have lost its directory). */
 uint64_t fs_ino_past(const fs_node *dir, const char *name);
 uint64_t fs_ino_past_node(const fs_node *n);
+/* The number of .ddbfs/backups (table NULL) or of .ddbfs/backups/table:
+ * not the number of any backup or point. */
+uint64_t fs_ino_backups(const char *table);
 
 /* A fresh number for a memory object. Needs no lock. */
 uint64_t fs_ino_new(void);

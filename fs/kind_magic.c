@@ -49,6 +49,7 @@ static int magic_dir_readdir(fs_node *dir, fs_dirh *d, lay_err *err)
 	size_t i;
 	int rc;
 
+	(void)dir;
 	(void)err;
 	for (i = 0; i < sizeof(ddbfs_files) / sizeof(ddbfs_files[0]); i++)
 		if ((rc = fs_dirh_add_generated(d, ddbfs_files[i].name, ddbfs_files[i].magic)) < 0)
@@ -56,7 +57,7 @@ static int magic_dir_readdir(fs_node *dir, fs_dirh *d, lay_err *err)
 	/* backups, also of tables deleted since */
 	if (!(e = fs_dirh_add(d, "backups", strlen("backups"), FS_BACKUPS)))
 		return -ENOMEM;
-	fs_attr_past_dir(&e->st, fs.root->mtime_ns, fs_ino_past(dir, "backups"));
+	fs_attr_past_dir(&e->st, fs.root->mtime_ns, fs_ino_backups(NULL));
 	return 0;
 }
 

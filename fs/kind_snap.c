@@ -89,8 +89,11 @@ static int point_time(const char *table, const char *name, int64_t *as_of, lay_e
 	return 0;
 }
 
-/* A read-only directory of the past, numbered ino: mode, owner and times
- * of the table (t_ns: the times of a point). */
+/* A directory of the past, numbered ino: mode, owner and times of the
+ * table (t_ns: the times of a point). Its mode keeps the table's write
+ * bits: the owner takes backups in .snapshots and restores a point (the
+ * kernel asks for write permission first); every other change there is
+ * EROFS (past.c). */
 static int past_dir_attr(uint64_t ino, const char *table, int64_t t_ns, struct stat *st,
 			 lay_err *err)
 {
@@ -100,7 +103,6 @@ static int past_dir_attr(uint64_t ino, const char *table, int64_t t_ns, struct s
 	if ((rc = eng_table_get(fs.db, NULL, table, &ti, err)) < 0)
 		return rc;
 	fs_attr_dir(st, &ti.dir);
-	st->st_mode = S_IFDIR | (st->st_mode & 0555);
 	st->st_ino = ino;
 	if (t_ns) {
 		st->st_mtim.tv_sec = st->st_ctim.tv_sec = st->st_atim.tv_sec = t_ns / NS;
@@ -109,12 +111,12 @@ static int past_dir_attr(uint64_t ino, const char *table, int64_t t_ns, struct s
 	return 0;
 }
 
-/* A backup's directory, numbered ino: read-only, with the table
- * directory's owner and mode then, and the backup's time. */
+/* A backup's directory, numbered ino: the table directory's owner and
+ * mode then (its owner restores and deletes it; all else is EROFS), and
+ * the backup's time. */
 static void backup_attr(const eng_backup_info *b, uint64_t ino, struct stat *st)
 {
 	fs_attr_dir(st, &b->dir);
-	st->st_mode = S_IFDIR | (st->st_mode & 0555);
 	st->st_ino = ino;
 	st->st_mtim.tv_sec = st->st_ctim.tv_sec = st->st_atim.tv_sec = b->created_ns / NS;
 	st->st_mtim.tv_nsec = st->st_ctim.tv_nsec = st->st_atim.tv_nsec = b->created_ns % NS;
@@ -154,6 +156,11 @@ static int backup_lookup(fs_node *dir, const char *name, fs_node **out, struct s
 	backup_attr(&b, fs_ino_past(dir, name), st);
 	pthread_mutex_lock(&fs.lock);
 	n = fs_node_find(fs_ino_of(dir), name);
+	if (n && n->kind == FS_POINT && n->backup > b.id) {
+		/* another lookup found a newer one: the one read is deleted */
+		pthread_mutex_unlock(&fs.lock);
+		return lay_err_set(err, -ENOENT, "backup %s was deleted", name);
+	}
 	if (n && n->kind == FS_POINT && n->backup != b.id) {
 		/* deleted and taken again under that name, or a point's */
 		fs_node_unhash(n);
@@ -314,12 +321,30 @@ const fs_kind_ops fs_point_ops = {
 /* .ddbfs/backups lists the tables with backups (also deleted ones), and
  * .ddbfs/backups/T the backups of T. */
 
-/* ENOENT unless table has a backup. */
-static int has_backups(const char *table, lay_err *err)
+/* .ddbfs/backups/T as its table's latest backup b shows it: its owner,
+ * who deletes backups there, and mode; the mount's time. */
+static void table_backups_attr(const eng_backup_info *b, struct stat *st)
+{
+	eng_dirmeta dm = b->dir;
+
+	dm.mtime_ns = dm.ctime_ns = fs.root->mtime_ns;
+	fs_attr_dir(st, &dm);
+	st->st_ino = fs_ino_backups(b->table);
+}
+
+/* .ddbfs/backups, or (table not NULL) .ddbfs/backups/table: ENOENT unless
+ * table has a backup. */
+static int backups_attr(const char *table, struct stat *st, lay_err *err)
 {
 	eng_backup_info *all = NULL;
-	int count = eng_backup_list(fs.db, table, &all, err);
+	int count;
 
+	if (!table) {
+		fs_attr_past_dir(st, fs.root->mtime_ns, fs_ino_backups(NULL));
+		return 0;
+	}
+	if ((count = eng_backup_list(fs.db, table, &all, err)) > 0)
+		table_backups_attr(&all[count - 1], st);
 	free(all);
 	if (count == 0)
 		return lay_err_set(err, -ENOENT, "table %s has no backups", table);
@@ -328,12 +353,7 @@ static int has_backups(const char *table, lay_err *err)
 
 static int backups_getattr(fs_node *n, struct stat *st, lay_err *err)
 {
-	int rc;
-
-	if (n->table && (rc = has_backups(n->table, err)) < 0)
-		return rc;
-	fs_attr_past_dir(st, fs.root->mtime_ns, fs_ino_past_node(n));
-	return 0;
+	return backups_attr(n->table, st, err);
 }
 
 static int backups_lookup(fs_node *dir, const char *name, fs_target *t, fs_node **out,
@@ -343,24 +363,19 @@ static int backups_lookup(fs_node *dir, const char *name, fs_target *t, fs_node 
 	int rc;
 
 	*timeout = 0; /* backups come and go without the kernel knowing */
-	if (dir->kind == FS_BACKUPS && (rc = has_backups(name, err)) < 0)
+	if ((rc = backups_attr(dir->kind == FS_BACKUPS ? name : NULL, st, err)) < 0)
 		return rc;
 	pthread_mutex_lock(&fs.lock);
 	n = fs_node_for(dir, name, t);
 	if (n)
 		n->nlookup++;
 	pthread_mutex_unlock(&fs.lock);
-	if (!n)
-		return -ENOMEM;
-	fs_attr_past_dir(st, fs.root->mtime_ns, fs_ino_past_node(n));
-	*out = n;
-	return 0;
+	return (*out = n) ? 0 : -ENOMEM;
 }
 
 static int backups_readdir(fs_node *dir, fs_dirh *d, lay_err *err)
 {
 	eng_backup_info *all = NULL;
-	struct stat st;
 	fs_dent *e;
 	int n, i, rc = 0;
 
@@ -369,14 +384,13 @@ static int backups_readdir(fs_node *dir, fs_dirh *d, lay_err *err)
 	if ((n = eng_backup_list(fs.db, NULL, &all, err)) < 0)
 		return n;
 	for (i = 0; i < n && rc == 0; i++) {
-		if (i && strcmp(all[i].table, all[i - 1].table) == 0)
-			continue; /* sorted by table */
+		if (i + 1 < n && strcmp(all[i].table, all[i + 1].table) == 0)
+			continue; /* sorted by table, then time: its latest */
 		if (!(e = fs_dirh_add(d, all[i].table, strlen(all[i].table), FS_BACKUPS))) {
 			rc = -ENOMEM;
 			break;
 		}
-		fs_attr_past_dir(&st, fs.root->mtime_ns, fs_ino_past(dir, all[i].table));
-		e->st = st;
+		table_backups_attr(&all[i], &e->st);
 	}
 	free(all);
 	return rc;

@@ -111,7 +111,9 @@ void fs_past_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const ch
 	lay_err err = { 0 };
 	int rc;
 
-	if (n && n->kind == FS_POINT && strcmp(name, "user.ddb.restore_to") == 0) {
+	/* a restore is asked of a backup or a point; of anything else it is
+	 * EINVAL, whatever the node */
+	if (n && strcmp(name, "user.ddb.restore_to") == 0) {
 		if ((rc = fs_backup_restore(req, n, value, size, &err)) < 0)
 			fs_fail(req, "setxattr", n, NULL, rc, &err);
 		else

@@ -207,6 +207,10 @@ void fs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t siz
 
 	if (strncmp(name, "user.ddb.", 9) == 0 && n->kind == FS_TABLE) {
 		rc = eng_table_option_get(fs.db, FS_REQ(req), n->table, name + 9, &v, &err);
+	} else if (strncmp(name, "user.ddb.", 9) == 0 && n->kind == FS_POINT) {
+		/* the table as the backup or the point shows it, so that cp -a
+		 * of one makes a table of its key schema */
+		rc = eng_table_option_get(fs.db, FS_VIEW(n), n->table, name + 9, &v, &err);
 	} else if (strncmp(name, "user.ddb.", 9) == 0 && n->kind == FS_ITEM && !n->mem) {
 		fs_node_item_key(n, &key);
 		rc = eng_item_option_get(fs.db, n->as_of ? FS_VIEW(n) : FS_REQ(req), n->table, &key,
@@ -231,7 +235,7 @@ void fs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 
 	/* only the settable names, so cp -a and rsync -X never try to set a
 	 * computed one; those are read by name (SPEC §7) */
-	if (n->kind == FS_TABLE)
+	if (n->kind == FS_TABLE || n->kind == FS_POINT)
 		for (opt = eng_table_options(); *opt; opt++)
 			if (lay_buf_adds(&v, "user.ddb.") || lay_buf_add(&v, *opt, strlen(*opt) + 1))
 				break;

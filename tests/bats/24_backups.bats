@@ -285,9 +285,20 @@ PY
 	assert_output --partial "table name"
 	run $T "$DDBFS" restore "$MNT/Shop/.snapshots/good" x
 	assert_failure
-	# restore_to is for backups and points only
-	run $T setfattr -n user.ddb.restore_to -v Copy "$MNT/Shop"
+	# restore_to is for backups and points only: one clear error
+	for dir in "$MNT/Shop" "$MNT/Shop/.snapshots" "$MNT/.ddbfs/backups/Shop"; do
+		run $T setfattr -n user.ddb.restore_to -v Copy "$dir"
+		assert_failure
+		assert_output --partial "Invalid argument"
+		run last_error
+		assert_output --partial "set on a backup or a point in time"
+		run $T "$DDBFS" restore "$dir" Copy
+		assert_failure
+		assert_output --partial "is not a backup or a point in time"
+	done
+	run $T "$DDBFS" restore "$MNT/Shop/.snapshots/nosuch" Copy
 	assert_failure
+	assert_output --partial "no such backup or point in time"
 	run $T rmdir "$MNT/Shop/.snapshots/nosuch"
 	assert_failure
 	# mkdir in .ddbfs/backups is not a backup
@@ -297,4 +308,108 @@ PY
 	assert_output "$before"
 	run $T ls "$MNT"
 	assert_output "Shop"
+}
+
+@test "the table's owner, not root, takes, restores and deletes its backups; others may not" {
+	put 2
+	unmount_ddbfs
+	# a second user must be able to reach the mount point
+	chmod 755 "$TESTROOT"
+	mount_ddbfs -o test_clock,allow_other
+	$T chown 65534:65534 "$MNT/Shop"
+	owner="$T setpriv --reuid=65534 --regid=65534 --clear-groups"
+	other="$T setpriv --reuid=65533 --regid=65533 --clear-groups"
+	run $owner mkdir "$MNT/Shop/.snapshots/mine"
+	assert_success
+	run $other mkdir "$MNT/Shop/.snapshots/theirs"
+	assert_failure
+	assert_output --partial "Permission denied"
+	# a backup is read-only for its owner too
+	run $owner touch "$MNT/Shop/.snapshots/mine/new.json"
+	assert_failure
+	assert_output --partial "Read-only file system"
+	# the restored table is the restorer's
+	run $owner "$DDBFS" restore "$MNT/Shop/.snapshots/mine" Mine
+	assert_success
+	run $T stat -c %u:%g "$MNT/Mine"
+	assert_output "65534:65534"
+	run $T ls "$MNT/Mine"
+	assert_output "$(printf 'i1.json\ni2.json')"
+	run $other "$DDBFS" restore "$MNT/Shop/.snapshots/mine" Theirs
+	assert_failure
+	run $other rmdir "$MNT/Shop/.snapshots/mine"
+	assert_failure
+	assert_output --partial "Permission denied"
+	run $owner rmdir "$MNT/Shop/.snapshots/mine"
+	assert_success
+	# and in .ddbfs/backups/T, which is its table's owner's
+	run $owner mkdir "$MNT/Shop/.snapshots/again"
+	assert_success
+	run $T stat -c %u:%g "$MNT/.ddbfs/backups/Shop"
+	assert_output "65534:65534"
+	run $owner rmdir "$MNT/.ddbfs/backups/Shop/again"
+	assert_success
+	run $T jq '.BackupSummaries | length' "$MNT/.ddbfs/backups.json"
+	assert_output 0
+	run $T ls "$MNT"
+	assert_output "$(printf 'Mine\nShop')"
+}
+
+@test "a backup root shows its table's attributes, so cp -a of it makes a table of that key schema" {
+	new_table Deep "cust:S,order:N"
+	$T mkdir "$MNT/Deep/alice"
+	echo '{"v":1}' >"$MNT/Deep/alice/7.json"
+	$T mkdir "$MNT/Deep/.snapshots/keep"
+	run $T getfattr --absolute-names --only-values -n user.ddb.key_schema "$MNT/Deep/.snapshots/keep"
+	assert_output "cust:S,order:N"
+	run $T getfattr --absolute-names -d "$MNT/Deep/.snapshots/keep"
+	assert_output --partial 'user.ddb.key_schema="cust:S,order:N"'
+	run $T cp -a "$MNT/Deep/.snapshots/keep" "$MNT/Copy"
+	assert_success
+	run $T getfattr --absolute-names --only-values -n user.ddb.key_schema "$MNT/Copy"
+	assert_output "cust:S,order:N"
+	run $T cat "$MNT/Copy/alice/7.json"
+	assert_output '{"cust":"alice","order":7,"v":1}'
+}
+
+@test "a backup named as its table, .ddbfs/backups/T and the backup have numbers of their own" {
+	put 1
+	$T mkdir "$MNT/Shop/.snapshots/Shop"
+	a=$(stat -c %i "$MNT/.ddbfs/backups/Shop")
+	b=$(stat -c %i "$MNT/Shop/.snapshots/Shop")
+	[ "$a" != "$b" ]
+	# the listing and stat agree
+	run $T ls -i "$MNT/.ddbfs/backups"
+	assert_output "$a Shop"
+	run $T ls -i "$MNT/Shop/.snapshots"
+	assert_output "$b Shop"
+	run $T find "$MNT/.ddbfs/backups" -name '*.json'
+	assert_success
+	assert_output "$MNT/.ddbfs/backups/Shop/Shop/i1.json"
+}
+
+@test "a PITR table idle for more than 35 days is deleted, and so is one replaced by a rename; each leaves its SYSTEM backup" {
+	$T setfattr -n user.ddb.pitr -v on "$MNT/Shop"
+	put 2
+	advance 30
+	$T rm "$MNT/Shop/i1.json" "$MNT/Shop/i2.json"
+	advance $((37 * 86400))
+	run $T rmdir "$MNT/Shop"
+	assert_success
+	run $T jq -c '[.BackupSummaries[] | [.TableName, .BackupType, .ItemCount]]' "$MNT/.ddbfs/backups.json"
+	assert_output '[["Shop","SYSTEM",0]]'
+	# rename onto an empty PITR table deletes it too
+	new_table Live "id:S"
+	$T setfattr -n user.ddb.pitr -v on "$MNT/Live"
+	echo '{"v":1}' >"$MNT/Live/old.json"
+	advance 30
+	$T rm "$MNT/Live/old.json"
+	new_table Next "id:S"
+	echo '{"v":2}' >"$MNT/Next/new.json"
+	run $T mv -T "$MNT/Next" "$MNT/Live"
+	assert_success
+	run $T ls "$MNT/Live"
+	assert_output "new.json"
+	run $T cat "$MNT/.ddbfs/backups/Live"/deleted-*/old.json
+	assert_output '{"id":"old","v":1}'
 }
