@@ -42,10 +42,14 @@
 #define SYSTEM_KEEP_NS ASOF_WINDOW_NS
 /* bytes of rows written per transaction: the single writer's lock is
  * held briefly, and others' writes take turns with the copy */
-#define BATCH_BYTES ((size_t)1 << 20)
-/* a backup rests this many times as long as each batch took: it is work in
- * the background, and leaves the machine's cores to the writers */
-#define BACKUP_REST 1
+#define BATCH_BYTES ((size_t)256 << 10)
+/* a backup is work in the background: when others wrote while it copied a
+ * batch, it rests this many times as long as the batch took, leaving the
+ * writer's lock and the cores to them; alone it does not rest. While it
+ * reads, the writers' commits cannot reuse the pages they free and take
+ * fresh ones from the map, which cannot grow until the read ends: when the
+ * map's room nears what the copy still needs, it rests no more */
+#define BACKUP_REST 3
 
 /* Delete the rows kept under number id, and (with record) its record. */
 static int rows_drop(MDB_txn *txn, eng_db *db, uint32_t id, int record, lay_err *err)
@@ -116,8 +120,10 @@ struct copy {
 	lay_buf batch;
 	lay_buf row, key;
 	size_t bytes;        /* the rows' bytes, to make room for */
+	size_t copied;       /* the bytes written so far */
 	int yield;           /* rest between batches (BACKUP_REST) */
 	int64_t mark;        /* when the batch began */
+	uint64_t commits;    /* the database's commits after the last batch */
 };
 
 static MDB_dbi dbi_of(eng_db *db, unsigned which)
@@ -154,15 +160,22 @@ static int64_t mono_ns(void)
 static int flush(struct copy *c, lay_err *err)
 {
 	int64_t spent, rest;
+	uint64_t others;
 	int rc;
 
 	if (!c->batch.len)
 		return 0;
+	others = atomic_load(&c->db->commits) - c->commits;
 	rc = store_write(c->db, batch_txn, c, err);
+	c->commits = atomic_load(&c->db->commits);
+	c->copied += c->batch.len;
 	lay_buf_reset(&c->batch);
 	if (rc == 0 && c->yield) {
+		size_t left = c->bytes > c->copied ? c->bytes - c->copied : 0;
+		int roomy = store_fresh_room(c->db) > 2 * left + ((size_t)32 << 20);
+
 		spent = mono_ns() - c->mark;
-		rest = spent * BACKUP_REST;
+		rest = others && roomy ? spent * BACKUP_REST : 0;
 		if (rest > 0) {
 			struct timespec ts = { rest / NS, rest % NS };
 
@@ -371,6 +384,7 @@ static int copy_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	ids.n = c->npids + src.count + 1;
 	if ((rc = store_write(c->db, ids_txn, &ids, err)) < 0)
 		return rc;
+	c->commits = atomic_load(&c->db->commits);
 	c->pid_base = ids.first;
 	c->next_id = ids.first + c->npids;
 	memset(&c->st, 0, sizeof(c->st));
@@ -399,6 +413,7 @@ static int measure_txn(MDB_txn *txn, void *vctx, lay_err *err)
 
 static void copy_reset(struct copy *c)
 {
+	c->copied = 0;
 	free(c->pids);
 	free(c->used);
 	c->pids = NULL;
@@ -419,7 +434,7 @@ static int copy_rows(struct copy *c, lay_err *err)
 		return rc;
 	/* the copy's rows, pages half full at worst, and the writers' meanwhile,
 	 * whose freed pages wait for the read to end */
-	room = 2 * c->bytes + c->bytes / 2 + ((size_t)8 << 20);
+	room = 2 * c->bytes + c->bytes / 2 + ((size_t)64 << 20);
 	for (tries = 0;; tries++) {
 		if ((rc = store_make_room(c->db, room, err)) < 0)
 			return rc;
@@ -673,6 +688,7 @@ static void bk_take(store_bk *r, const store_table *t)
 	r->mode = t->mode;
 	r->uid = t->uid;
 	r->gid = t->gid;
+	r->table_created_ns = t->created_ns;
 }
 
 struct begin_ctx {

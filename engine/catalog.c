@@ -347,6 +347,7 @@ int store_bk_put(MDB_txn *txn, eng_db *db, const store_bk *r, lay_err *err)
 	bad |= store_add32(&b, r->mode);
 	bad |= store_add32(&b, r->uid);
 	bad |= store_add32(&b, r->gid);
+	bad |= store_add64(&b, (uint64_t)r->table_created_ns);
 	store_be32(k, r->id);
 	rc = bad ? lay_err_set(err, -ENOMEM, "out of memory writing backup %s", r->name)
 		 : store_put(txn, db->backups, k, 4, b.p, b.len, err);
@@ -375,6 +376,9 @@ static int rec_decode(const MDB_val *k, const MDB_val *v, store_bk *r, lay_err *
 	r->mode = store_get32(&rd);
 	r->uid = store_get32(&rd);
 	r->gid = store_get32(&rd);
+	/* (the first records ended here) */
+	if (rd.len > 0)
+		r->table_created_ns = (int64_t)store_get64(&rd);
 	if (rd.bad)
 		return lay_err_set(err, -EIO, "backup %u's record is corrupt", r->id);
 	return 0;
@@ -448,7 +452,8 @@ void store_bk_table(const store_bk *r, store_table *t)
 	snprintf(t->name, sizeof(t->name), "%s", r->table);
 	t->tid = r->id;
 	t->schema = r->schema;
-	t->created_ns = r->created_ns;
+	/* the table's own creation, as DescribeBackup's SourceTableDetails */
+	t->created_ns = r->table_created_ns ? r->table_created_ns : r->created_ns;
 	t->mode = r->mode;
 	t->uid = r->uid;
 	t->gid = r->gid;

@@ -79,6 +79,7 @@ typedef struct store_bk {
 	int64_t created_ns, expires_ns;
 	lay_schema schema;
 	uint32_t mode, uid, gid;
+	int64_t table_created_ns; /* when the table backed up was made */
 } store_bk;
 
 /* Write r; read record id (-ENOENT). */

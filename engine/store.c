@@ -302,6 +302,18 @@ static void rtxn_put(MDB_txn *txn, int cached)
 	}
 }
 
+size_t store_fresh_room(eng_db *db)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	size_t used;
+
+	if (mdb_env_info(db->env, &info) != 0 || mdb_env_stat(db->env, &st) != 0)
+		return 0;
+	used = (info.me_last_pgno + 1) * (size_t)st.ms_psize;
+	return info.me_mapsize > used ? info.me_mapsize - used : 0;
+}
+
 void store_rtxn_close_all(eng_db *db)
 {
 	size_t i;

@@ -103,6 +103,10 @@ size_t store_grow_step(size_t size);
 /* Cached read transactions: set up at open, aborted at close. */
 void store_rtxn_init(eng_db *db);
 void store_rtxn_close_all(eng_db *db);
+/* The bytes of the map never used yet: what writers have while a long
+ * read keeps the pages they free from being reused. */
+size_t store_fresh_room(eng_db *db);
+
 
 /* A transaction's body. Runs again from the start after the map grew, so it
  * must not keep effects outside the transaction from an earlier run.

@@ -108,10 +108,12 @@ static int fill_one(void *arg, const eng_entry *ent)
 		fs_attr_item(&e->st, ent->meta);
 		e->timeout = fs_expire_timeout(ent->meta);
 	}
-	if (c->dir->as_of && ent->is_partition)
+	if (c->dir->as_of && ent->is_partition && !c->dir->backup) {
+		/* a point knows not its partitions' metadata then */
 		fs_attr_past_dir(&e->st, c->dir->as_of, fs_ino_past(c->dir, c->name.p));
-	else if (c->dir->as_of) {
-		e->st.st_mode &= ~0222u; /* a backup's items are read-only */
+	} else if (c->dir->as_of) {
+		/* a backup's partitions, and the past's items, are read-only */
+		e->st.st_mode &= ~0222u;
 		e->st.st_ino = fs_ino_past(c->dir, c->name.p);
 	}
 	return 0;

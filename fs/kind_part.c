@@ -23,12 +23,23 @@ static void remember_owner(fs_node *n, const eng_dirmeta *dm)
 	n->owner_known = 1;
 }
 
-/* A partition of a point in time, pk, as seen from node at (its directory
- * or itself): it held items then. Numbered ino. */
+/* A partition of a point in time or a backup, pk, as seen from node at
+ * (its directory or itself): it held items then. Numbered ino. A backup
+ * keeps its partitions' metadata; a point shows its own time. */
 static int past_part(const fs_node *at, const lay_value *pk, uint64_t ino, struct stat *st,
 		     lay_err *err)
 {
+	eng_dirmeta dm;
 	int n = 0, rc;
+
+	if (at->backup) {
+		if ((rc = eng_part_get(fs.db, FS_VIEW(at), at->table, pk, &dm, err)) < 0)
+			return rc;
+		fs_attr_dir(st, &dm);
+		st->st_mode &= ~0222u;
+		st->st_ino = ino;
+		return 0;
+	}
 
 	rc = eng_list(fs.db, FS_VIEW(at), at->table, pk, NULL, 1, 0, fs_count_entry, &n, err);
 	if (rc < 0)

@@ -30,6 +30,9 @@ put() {
 	assert_output "$(printf '{"id":"i2","v":2}\n{"id":"i3","v":3}')"
 	run $T jq -c '[.ItemCount, .TableName]' "$B/.table.json"
 	assert_output '[3,"Shop"]'
+	# the table's creation, as DescribeBackup's SourceTableDetails
+	run $T jq .CreationDateTime "$B/.table.json"
+	assert_output "$(jq .CreationDateTime "$MNT/Shop/.table.json")"
 	run $T ls "$MNT/Shop/.snapshots"
 	assert_output "monday"
 	run $T ls -l "$B"
