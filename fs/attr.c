@@ -48,6 +48,14 @@ void fs_attr_past_dir(struct stat *st, int64_t as_of, uint64_t ino)
 	st->st_ino = ino;
 }
 
+void fs_attr_point_part(struct stat *st, const eng_dirmeta *now, int64_t as_of, uint64_t ino)
+{
+	fs_attr_past_dir(st, as_of, ino);
+	st->st_mode = S_IFDIR | (now->mode & 07555);
+	st->st_uid = now->uid;
+	st->st_gid = now->gid;
+}
+
 void fs_attr_item(struct stat *st, const eng_meta *m)
 {
 	memset(st, 0, sizeof(*st));

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attr.h"
 #include "inode.h"
 #include "lookup.h"
 #include "node.h"
@@ -67,6 +68,35 @@ void fs_backup_rmdir(fuse_req_t req, fs_node *dir, const char *name)
 	fuse_reply_err(req, 0);
 }
 
+/* A restore makes a table, as mkdir in the mount's root does: the
+ * requester needs write and search permission there (the kernel checked
+ * only the backup's). */
+static int may_make_table(fuse_req_t req, lay_err *err)
+{
+	const struct fuse_ctx *c = fuse_req_ctx(req);
+	gid_t groups[64];
+	struct stat st;
+	mode_t need;
+	int i, n, member;
+
+	if (c->uid == 0)
+		return 0;
+	fs_attr_mem(&st, fs.root, S_IFDIR);
+	if (c->uid == st.st_uid) {
+		need = S_IWUSR | S_IXUSR;
+	} else {
+		member = c->gid == st.st_gid;
+		n = fuse_req_getgroups(req, (int)(sizeof(groups) / sizeof(groups[0])), groups);
+		for (i = 0; i < n && i < (int)(sizeof(groups) / sizeof(groups[0])) && !member; i++)
+			member = groups[i] == st.st_gid;
+		need = member ? S_IWGRP | S_IXGRP : S_IWOTH | S_IXOTH;
+	}
+	if ((st.st_mode & need) == need)
+		return 0;
+	return lay_err_set(err, -EACCES, "a restore makes a table in the mount's root, where "
+			   "uid %u may not make one", (unsigned)c->uid);
+}
+
 int fs_backup_restore(fuse_req_t req, fs_node *n, const char *value, size_t size, lay_err *err)
 {
 	eng_req rq, *view = FS_VIEW(n);
@@ -82,6 +112,8 @@ int fs_backup_restore(fuse_req_t req, fs_node *n, const char *value, size_t size
 				   "characters of [A-Za-z0-9_.-]");
 	memcpy(to, value, size);
 	to[size] = '\0';
+	if (req && (rc = may_make_table(req, err)) < 0)
+		return rc;
 	rq = *view;
 	if (req) {
 		rq.uid = fuse_req_ctx(req)->uid;

@@ -111,6 +111,10 @@ static int restore(int argc, char **argv)
 		fputs(restore_usage, stdout);
 		return 0;
 	}
+	if (argc == 4 && strcmp(argv[1], "--") == 0) {
+		argv++;
+		argc--;
+	}
 	if (argc != 3) {
 		fputs(restore_usage, stderr);
 		return 2;
@@ -137,6 +141,11 @@ static int restore(int argc, char **argv)
 		else if (errno == ENOENT)
 			fprintf(stderr, "ddbfs restore: %s: no such backup or point in time\n",
 				argv[1]);
+		else if (errno == EACCES || errno == EPERM)
+			fprintf(stderr, "ddbfs restore: %s: permission denied: a restore needs "
+				"write permission on the backup and on the mount's root\n", argv[1]);
+		else if (errno == EROFS)
+			fprintf(stderr, "ddbfs restore: %s: the mount is read-only\n", argv[1]);
 		else
 			fprintf(stderr, "ddbfs restore: %s: %s (MNT/.ddbfs/errors says why)\n",
 				argv[1], strerror(errno));

@@ -109,8 +109,9 @@ static int fill_one(void *arg, const eng_entry *ent)
 		e->timeout = fs_expire_timeout(ent->meta);
 	}
 	if (c->dir->as_of && ent->is_partition && !c->dir->backup) {
-		/* a point knows not its partitions' metadata then */
-		fs_attr_past_dir(&e->st, c->dir->as_of, fs_ino_past(c->dir, c->name.p));
+		/* a point knows its partitions' owners as they are now (the
+		 * engine's listing gives them), and their times as its own */
+		fs_attr_point_part(&e->st, ent->dir, c->dir->as_of, fs_ino_past(c->dir, c->name.p));
 	} else if (c->dir->as_of) {
 		/* a backup's partitions, and the past's items, are read-only */
 		e->st.st_mode &= ~0222u;

@@ -27,11 +27,15 @@ fuse_ino_t fs_ino_of(const fs_node *n)
 }
 
 /* The number of name in a directory of time as_of (0: .snapshots' own
- * directory) of table, in partition pk (may be NULL). */
+ * directory) of table, in partition pk (may be NULL). A point is named by
+ * its second, and so is the number: the current second's point, read as
+ * of now at each lookup, keeps its numbers while it lasts (cp and tar
+ * take a file whose number changed for one replaced). */
 static uint64_t past_number(int64_t as_of, uint32_t backup, const char *table,
 			    const lay_value *pk, const char *name)
 {
-	uint64_t h = lay_fnv1a(LAY_FNV_INIT, &as_of, sizeof(as_of));
+	int64_t second = as_of < 0 ? as_of : as_of / 1000000000;
+	uint64_t h = lay_fnv1a(LAY_FNV_INIT, &second, sizeof(second));
 
 	if (backup)
 		h = lay_fnv1a(h, &backup, sizeof(backup));

@@ -4,6 +4,7 @@
 #include "kind.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "attr.h"
 #include "dirbuf.h"
@@ -46,7 +47,12 @@ static int past_part(const fs_node *at, const lay_value *pk, uint64_t ino, struc
 		return rc;
 	if (!n)
 		return lay_err_set(err, -ENOENT, "no such partition then");
-	fs_attr_past_dir(st, at->as_of, ino);
+	/* as the point's listing shows it: a partition gone since is root's */
+	if (eng_part_get(fs.db, NULL, at->table, pk, &dm, NULL) < 0) {
+		memset(&dm, 0, sizeof(dm));
+		dm.mode = 0555;
+	}
+	fs_attr_point_part(st, &dm, at->as_of, ino);
 	return 0;
 }
 

@@ -286,3 +286,17 @@ PY
 	assert_output --partial "k4.json"
 	assert_output --partial "k6.json"
 }
+
+@test "the current second's point keeps its inode numbers, so cp -a copies it whole" {
+	$T mkdir "$MNT/Orders/p"
+	for i in $(seq 1 300); do echo "{\"v\":$i}" >"$MNT/Orders/p/$i.json"; done
+	P=$MNT/Orders/.snapshots/$(iso "$(now)")
+	a=$(stat -c %i "$P/p/1.json")
+	b=$(stat -c %i "$P/p/1.json")
+	[ "$a" = "$b" ]
+	run $T cp -a "$P" "$TESTROOT/copy"
+	assert_success
+	[ "$(ls "$TESTROOT/copy/p" | wc -l)" -eq 300 ]
+	run $T cat "$TESTROOT/copy/p/300.json"
+	assert_output '{"PK":"p","SK":"300","v":300}'
+}

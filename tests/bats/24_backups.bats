@@ -331,15 +331,22 @@ PY
 	run $owner touch "$MNT/Shop/.snapshots/mine/new.json"
 	assert_failure
 	assert_output --partial "Read-only file system"
-	# the restored table is the restorer's
+	# a restore makes a table in the mount's root, as mkdir there: only
+	# who may write the root (its mounter) restores
 	run $owner "$DDBFS" restore "$MNT/Shop/.snapshots/mine" Mine
-	assert_success
-	run $T stat -c %u:%g "$MNT/Mine"
-	assert_output "65534:65534"
-	run $T ls "$MNT/Mine"
-	assert_output "$(printf 'i1.json\ni2.json')"
+	assert_failure
+	assert_output --partial "permission denied"
+	run last_error
+	assert_output --partial "in the mount's root"
 	run $other "$DDBFS" restore "$MNT/Shop/.snapshots/mine" Theirs
 	assert_failure
+	# the restored table is the restorer's, not the backed-up table's owner's
+	run $T "$DDBFS" restore "$MNT/Shop/.snapshots/mine" Mine
+	assert_success
+	run $T stat -c %u:%g "$MNT/Mine"
+	assert_output "0:0"
+	run $T ls "$MNT/Mine"
+	assert_output "$(printf 'i1.json\ni2.json')"
 	run $other rmdir "$MNT/Shop/.snapshots/mine"
 	assert_failure
 	assert_output --partial "Permission denied"
@@ -367,6 +374,20 @@ PY
 	assert_output "cust:S,order:N"
 	run $T getfattr --absolute-names -d "$MNT/Deep/.snapshots/keep"
 	assert_output --partial 'user.ddb.key_schema="cust:S,order:N"'
+	# partitions keep their owner and mode (without write bits) in a
+	# backup, and show them in a point, in listings and lookups alike
+	$T chown 65534:65534 "$MNT/Deep/alice"
+	$T mkdir "$MNT/Deep/.snapshots/owned"
+	run $T stat -c '%u %a' "$MNT/Deep/.snapshots/owned/alice"
+	assert_output "65534 555"
+	run $T sh -c "ls -ln '$MNT/Deep/.snapshots/owned' | awk '/alice/ {print \$3, \$1}'"
+	assert_output "65534 dr-xr-xr-x"
+	$T setfattr -n user.ddb.pitr -v on "$MNT/Deep"
+	P=$MNT/Deep/.snapshots/$(iso "$(now)")
+	run $T stat -c '%u %a' "$P/alice"
+	assert_output "65534 555"
+	run $T sh -c "ls -ln '$P' | awk '/alice/ {print \$3}'"
+	assert_output "65534"
 	run $T cp -a "$MNT/Deep/.snapshots/keep" "$MNT/Copy"
 	assert_success
 	run $T getfattr --absolute-names --only-values -n user.ddb.key_schema "$MNT/Copy"
