@@ -434,7 +434,7 @@ static int copy_rows(struct copy *c, lay_err *err)
 		return rc;
 	/* the copy's rows, pages half full at worst, and the writers' meanwhile,
 	 * whose freed pages wait for the read to end */
-	room = 2 * c->bytes + c->bytes / 2 + ((size_t)64 << 20);
+	room = 2 * c->bytes + c->bytes / 2 + ((size_t)8 << 20);
 	for (tries = 0;; tries++) {
 		if ((rc = store_make_room(c->db, room, err)) < 0)
 			return rc;
@@ -1133,11 +1133,15 @@ int store_backup_system(eng_db *db, const char *table, store_system *sys, lay_er
 	/* what it holds, and for how long: made available by the delete */
 	d.rec = b.rec;
 	/* deletes older than the window left the table empty throughout it:
-	 * its earliest point holds the same (a second on when the window is
-	 * 35 days long: it moves on while it is read) */
-	if (earliest == now - ASOF_WINDOW_NS)
-		earliest += NS;
-	d.rec.created_ns = l.before - 1 < earliest ? earliest : l.before - 1;
+	 * its earliest point holds the same (a minute on when the window is
+	 * 35 days long: it moves on while it is read; should it pass a point
+	 * at its edge meanwhile, the delete starts over) */
+	if (l.before - 1 >= earliest)
+		d.rec.created_ns = l.before - 1;
+	else if (earliest == now - ASOF_WINDOW_NS)
+		d.rec.created_ns = earliest + 60 * NS < now ? earliest + 60 * NS : now;
+	else
+		d.rec.created_ns = earliest;
 	d.rec.expires_ns = now + SYSTEM_KEEP_NS;
 	rc = copy_point(db, table, d.rec.created_ns, &b.rec, &d.st, err);
 	if (rc == 0) {

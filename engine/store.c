@@ -380,7 +380,7 @@ static int run(eng_db *db, store_fn fn, void *ctx, int mode, lay_err *err)
 			need = used + 2 * STORE_HEADROOM;
 			rc = lock_depth == 1 ? STORE_MAP_FULL
 					     : lay_err_set(err, -ENOSPC, "the map is full during a "
-							   "listing: it is grown after");
+							   "long read, which it cannot grow");
 		}
 		if (rc == 0 && write) {
 			rc = mdb_txn_commit(txn);

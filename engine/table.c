@@ -158,6 +158,10 @@ static int delete_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	if (st.count)
 		return lay_err_set(err, -ENOTEMPTY, "table %s holds %llu items", c->name,
 				   (unsigned long long)st.count);
+	/* with PITR on (since), there must be a SYSTEM backup: start over */
+	if (t.settings.pitr && !c->system.id)
+		return lay_err_set(err, -EAGAIN, "table %s has PITR on: it is kept first",
+				   c->name);
 	store_be32(k, t.tid);
 	if ((rc = store_table_del(txn, db, c->name, err)) < 0 ||
 	    (c->system.id && (rc = store_backup_keep(txn, db, &c->system, &t, err)) < 0))
@@ -183,21 +187,25 @@ static int delete_keeping(eng_db *db, eng_req *req, const char *name, store_syst
 			  store_fn fn, void *ctx, lay_err *err)
 {
 	eng_table_info ti;
-	int rc, tries;
+	int rc, tries, found;
 
+	if ((rc = store_req_writable(req, err)) < 0)
+		return rc;
 	for (tries = 0;; tries++) {
 		memset(sys, 0, sizeof(*sys));
 		rc = eng_table_get(db, NULL, name, &ti, err);
-		if (rc == 0 && ti.settings.pitr && !ti.item_count &&
-		    (rc = store_backup_system(db, name, sys, err)) < 0)
-			return rc;
-		if (rc < 0 && rc != -ENOENT)
-			return rc;
-		lay_err_clear(err);
-		rc = table_write(db, req, fn, ctx, 1, err);
-		/* should the drop fail too, the next open sweeps it */
-		if (rc < 0 && sys->id)
-			store_backup_drop(db, sys->id, NULL);
+		found = rc == 0;
+		if (found && ti.settings.pitr && !ti.item_count)
+			rc = store_backup_system(db, name, sys, err);
+		/* (a table gone meanwhile, or made anew: the write tells) */
+		if (rc == 0 || rc == -ENOENT) {
+			lay_err_clear(err);
+			rc = table_write(db, req, fn, ctx, found, err);
+			/* should the drop fail too, the next open sweeps it */
+			if (rc < 0 && sys->id)
+				store_backup_drop(db, sys->id, NULL);
+		}
+		/* changed, or made anew with PITR on, meanwhile: again */
 		if (rc != -EAGAIN || tries == 4)
 			return rc;
 		lay_err_clear(err);
