@@ -187,8 +187,11 @@ static int written_at(MDB_cursor *idx, const store_table *t, uint64_t hash, int6
 }
 
 /* The metadata of a version of an item in table t (its stored encoding,
- * len bytes at img), read as of as_of_ns: read-only, written at mtime_ns,
- * its text length unknown, its expiry by t's TTL attribute. */
+ * len bytes at img), read as of as_of_ns: written at mtime_ns, its text
+ * length unknown, its expiry by t's TTL attribute. The log keeps items'
+ * contents, not their owners and modes: a version is the table owner's
+ * and readable by that owner only (an item another user could not read
+ * then must not be readable in the past). */
 static int version_meta(const store_table *t, const unsigned char *img, size_t len,
 			int64_t mtime_ns, int64_t as_of_ns, eng_meta *m, lay_err *err)
 {
@@ -202,7 +205,9 @@ static int version_meta(const store_table *t, const unsigned char *img, size_t l
 	m->expires = lay_ttl_expiry(&view, t->settings.ttl_attr, as_of_ns);
 	lay_item_free(&view);
 	m->len = ROW_LEN_UNKNOWN;
-	m->mode = 0444;
+	m->mode = 0400;
+	m->uid = t->uid;
+	m->gid = t->gid;
 	m->mtime_ns = m->ctime_ns = mtime_ns;
 	return 0;
 }

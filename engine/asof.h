@@ -49,7 +49,8 @@ int64_t asof_earliest(const store_table *t, int64_t now_ns);
  * Find tg's item (target_init'ed on t, borrowing) as it was at as_of_ns:
  * when a change after that time holds its old image, tg->exists says
  * whether it existed then and tg->r its image (data borrowed from the log
- * record, metadata made for a read-only file: mode 0444, mtime the time of
+ * record, metadata made for a read-only file: mode 0400 and the table's owner (the log
+ * keeps no owners), mtime the time of
  * the change before, length unknown); without such a change, the live row
  * is the one (target_find), without its write bits. -ENOENT with a message when t has PITR off or
  * as_of_ns is outside the window [asof_earliest, now].

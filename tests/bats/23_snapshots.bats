@@ -300,3 +300,22 @@ PY
 	run $T cat "$TESTROOT/copy/p/300.json"
 	assert_output '{"PK":"p","SK":"300","v":300}'
 }
+
+@test "a version from the change log is its table owner's alone: an item no one else could read stays so" {
+	$T mkdir "$MNT/Orders/p"
+	echo '{"secret":1}' >"$MNT/Orders/p/s.json"
+	$T chown 65534:65534 "$MNT/Orders/p/s.json"
+	$T chmod 600 "$MNT/Orders/p/s.json"
+	t1=$(now)
+	advance 5
+	# unchanged since: the item's own owner and mode, without write bits
+	run $T stat -c '%a %u' "$MNT/Orders/.snapshots/$(iso "$t1")/p/s.json"
+	assert_output "400 65534"
+	$T rm "$MNT/Orders/p/s.json"
+	advance 5
+	# from the log, which keeps no owners: the table's, and 0400
+	run $T stat -c '%a %u' "$MNT/Orders/.snapshots/@$t1/p/s.json"
+	assert_output "400 0"
+	run $T cat "$MNT/Orders/.snapshots/@$t1/p/s.json"
+	assert_output '{"PK":"p","SK":"s","secret":1}'
+}
