@@ -91,13 +91,15 @@ int64_t asof_earliest(const store_table *t, int64_t now_ns)
 int asof_record_parse(const void *p, size_t len, asof_record *out, lay_err *err)
 {
 	store_rd r = { p, len, 0 };
+	unsigned version = store_get8(&r);
 
-	store_getbytes(&r, 4); /* version, event, flags, has a sort key */
+	store_getbytes(&r, 3); /* event, flags, has a sort key */
 	out->time_ns = (int64_t)store_get64(&r);
 	out->key_len = store_get32(&r);
 	out->key = store_getbytes(&r, out->key_len);
 	out->old_len = store_get32(&r);
 	out->old = store_getbytes(&r, out->old_len);
+	out->old_meta = out->old_len && version >= 2 ? store_getbytes(&r, ASOF_META_LEN) : NULL;
 	if (r.bad)
 		return lay_err_set(err, -EIO, "a change record is corrupt");
 	return 0;
@@ -187,13 +189,15 @@ static int written_at(MDB_cursor *idx, const store_table *t, uint64_t hash, int6
 }
 
 /* The metadata of a version of an item in table t (its stored encoding,
- * len bytes at img), read as of as_of_ns: written at mtime_ns, its text
- * length unknown, its expiry by t's TTL attribute. The log keeps items'
- * contents, not their owners and modes: a version is the table owner's
- * and readable by that owner only (an item another user could not read
- * then must not be readable in the past). */
+ * len bytes at img, and the metadata kept with it, meta, ASOF_META_LEN
+ * bytes), read as of as_of_ns: its owner, mode (read-only) and times, its
+ * text length unknown, its expiry by t's TTL attribute. A record from
+ * before metadata was kept (meta NULL) gives the table owner's, 0400
+ * (an item another user could not read then must not be readable in the
+ * past), written at mtime_ns. */
 static int version_meta(const store_table *t, const unsigned char *img, size_t len,
-			int64_t mtime_ns, int64_t as_of_ns, eng_meta *m, lay_err *err)
+			const unsigned char *meta, int64_t mtime_ns, int64_t as_of_ns,
+			eng_meta *m, lay_err *err)
 {
 	lay_item view = LAY_ITEM_INIT;
 	int rc;
@@ -205,6 +209,14 @@ static int version_meta(const store_table *t, const unsigned char *img, size_t l
 	m->expires = lay_ttl_expiry(&view, t->settings.ttl_attr, as_of_ns);
 	lay_item_free(&view);
 	m->len = ROW_LEN_UNKNOWN;
+	if (meta) {
+		m->mode = store_rd32(meta) & 07555u;
+		m->uid = store_rd32(meta + 4);
+		m->gid = store_rd32(meta + 8);
+		m->mtime_ns = (int64_t)store_rd64(meta + 12);
+		m->ctime_ns = (int64_t)store_rd64(meta + 20);
+		return 0;
+	}
 	m->mode = 0400;
 	m->uid = t->uid;
 	m->gid = t->gid;
@@ -263,9 +275,12 @@ int asof_find(MDB_txn *txn, eng_db *db, const store_table *t, target *tg, int64_
 	/* the version it had then, from the change's old image */
 	memset(&tg->r, 0, sizeof(tg->r));
 	tg->exists = rec.old_len > 0;
+	mtime_ns = 0;
 	if (tg->exists &&
-	    (rc = written_at(cur, t, asof_key_hash(enc.p, enc.len), as_of_ns, &mtime_ns, err)) == 0 &&
-	    (rc = version_meta(t, rec.old, rec.old_len, mtime_ns, as_of_ns, &tg->r.meta, err)) == 0) {
+	    (rec.old_meta ||
+	     (rc = written_at(cur, t, asof_key_hash(enc.p, enc.len), as_of_ns, &mtime_ns, err)) == 0) &&
+	    (rc = version_meta(t, rec.old, rec.old_len, rec.old_meta, mtime_ns, as_of_ns,
+			       &tg->r.meta, err)) == 0) {
 		tg->r.data = rec.old;
 		tg->r.data_len = rec.old_len;
 	}
@@ -416,6 +431,7 @@ static int add_key(asof_set *s, const store_table *t, const lay_buf *pkenc,
 	e->existed = rec.old_len > 0;
 	e->image = rec.old;
 	e->image_len = rec.old_len;
+	e->image_meta = rec.old_meta;
 	rc = lay_buf_add(&e->pkenc, tg.pkenc.p, tg.pkenc.len) < 0 ||
 	     lay_buf_add(&e->ienc, tg.ienc->p, tg.ienc->len) < 0;
 	target_free(&tg);
@@ -426,14 +442,15 @@ static int add_key(asof_set *s, const store_table *t, const lay_buf *pkenc,
 static int settle(MDB_cursor *idx, const store_table *t, asof_entry *e, int64_t as_of_ns,
 		  lay_err *err)
 {
-	int64_t mtime_ns;
+	int64_t mtime_ns = 0;
 	int rc;
 
 	if (!e->existed)
 		return 0;
-	if ((rc = written_at(idx, t, e->hash, as_of_ns, &mtime_ns, err)) < 0)
+	if (!e->image_meta && (rc = written_at(idx, t, e->hash, as_of_ns, &mtime_ns, err)) < 0)
 		return rc;
-	return version_meta(t, e->image, e->image_len, mtime_ns, as_of_ns, &e->meta, err);
+	return version_meta(t, e->image, e->image_len, e->image_meta, mtime_ns, as_of_ns,
+			    &e->meta, err);
 }
 
 int asof_changes(MDB_txn *txn, eng_db *db, const store_table *t, const lay_value *pk,

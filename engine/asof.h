@@ -31,7 +31,13 @@ typedef struct asof_record {
 	int64_t time_ns;
 	const unsigned char *key, *old;
 	size_t key_len, old_len;
+	const unsigned char *old_meta; /* ASOF_META_LEN bytes: mode, uid, gid
+					* (u32), mtime, ctime (u64); NULL in a
+					* record from before they were kept */
 } asof_record;
+
+/* The bytes of the old item's metadata in a change record (log.c) */
+#define ASOF_META_LEN 28
 
 /* Parse the change record of len bytes at p (log.c's layout). -EIO if it is
  * corrupt. */
@@ -49,11 +55,11 @@ int64_t asof_earliest(const store_table *t, int64_t now_ns);
  * Find tg's item (target_init'ed on t, borrowing) as it was at as_of_ns:
  * when a change after that time holds its old image, tg->exists says
  * whether it existed then and tg->r its image (data borrowed from the log
- * record, metadata made for a read-only file: mode 0400 and the table's owner (the log
- * keeps no owners), mtime the time of
- * the change before, length unknown); without such a change, the live row
- * is the one (target_find), without its write bits. -ENOENT with a message when t has PITR off or
- * as_of_ns is outside the window [asof_earliest, now].
+ * record, its metadata there made read-only, length unknown; records from
+ * before the log kept metadata: mode 0400, the table's owner, mtime the
+ * time of the change before); without such a change, the live row is the
+ * one (target_find), without its write bits. -ENOENT with a message when
+ * t has PITR off or as_of_ns is outside the window [asof_earliest, now].
  */
 int asof_find(MDB_txn *txn, eng_db *db, const store_table *t, target *tg, int64_t as_of_ns,
 	      int64_t now_ns, lay_err *err);
@@ -69,6 +75,7 @@ typedef struct asof_entry {
 	eng_meta meta;       /* its metadata (as asof_find makes it) */
 	const unsigned char *image; /* its stored encoding, in the log record */
 	size_t image_len;    /* (LMDB's: valid in the set's transaction) */
+	const unsigned char *image_meta; /* its metadata there (may be NULL) */
 } asof_entry;
 
 /* The keys changed after a time, ordered by (pkenc, ienc). */

@@ -17,12 +17,14 @@
  * Take the next sequence number and append the records of one change of
  * table t (as the transaction sees it): event with flags (ENG_CHANGE_*) of
  * key at time_ns; old/new are lay_codec encodings of the images (len 0:
- * none). Changes told in one transaction get increasing numbers in the
- * order they are told.
+ * none), old_meta the old item's metadata (its owner, mode and times, kept
+ * with the old image: what a point in time shows of it). Changes told in
+ * one transaction get increasing numbers in the order they are told.
  */
 int store_log_change(MDB_txn *txn, eng_db *db, const store_table *t, int64_t time_ns,
 		     eng_event event, unsigned flags, const lay_key *key, const void *old,
-		     size_t old_len, const void *new_img, size_t new_len, lay_err *err);
+		     size_t old_len, const eng_meta *old_meta, const void *new_img,
+		     size_t new_len, lay_err *err);
 
 /* stream.c: render and append the stream record of change seq (the rest
  * as store_log_change's). */

@@ -59,7 +59,7 @@ static int sweep_one(MDB_txn *txn, eng_db *db, const store_table *t, const void 
 	}
 	if ((rc = store_stats_get(txn, db, t->tid, &st, err)) < 0 ||
 	    (rc = store_log_change(txn, db, t, now, ENG_REMOVE, store_change_flags(ENG_SRC_TTL),
-				   &tg.key, tg.r.data, tg.r.data_len, NULL, 0, err)) < 0 ||
+				   &tg.key, tg.r.data, tg.r.data_len, &tg.r.meta, NULL, 0, err)) < 0 ||
 	    (rc = target_remove(txn, db, &tg, now, &st, err)) < 0)
 		goto out_target;
 	st.count--;

@@ -264,7 +264,7 @@ static int put_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		/* it is gone for readers: the service deletes it, then this inserts */
 		if ((rc = store_log_change(txn, db, &c->fresh, now, ENG_REMOVE,
 					   store_change_flags(ENG_SRC_TTL), &tg->key, tg->r.data,
-					   tg->r.data_len, NULL, 0, err)) < 0 ||
+					   tg->r.data_len, &tg->r.meta, NULL, 0, err)) < 0 ||
 		    (rc = target_remove(txn, db, tg, now, &st, err)) < 0 ||
 		    (rc = note(&c->evq, &tg->key, ENG_REMOVE, ENG_SRC_TTL, err)) < 0)
 			return rc;
@@ -312,7 +312,7 @@ static int put_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	if ((rc = store_log_change(txn, db, &c->fresh, now, c->ev, store_change_flags(c->source),
 				   &tg->key,
 				   tg->exists ? tg->r.data : NULL, tg->exists ? tg->r.data_len : 0,
-				   c->e.enc.p, c->e.enc.len, err)) < 0 ||
+				   &tg->r.meta, c->e.enc.p, c->e.enc.len, err)) < 0 ||
 	    (rc = note(&c->evq, &tg->key, c->ev, c->source, err)) < 0)
 		return rc;
 	if ((rc = target_write(txn, db, tg, &m, c->e.enc.p, c->e.enc.len, now, &st, err)) < 0)
@@ -523,7 +523,7 @@ static int del_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	if ((rc = store_stats_get(txn, db, c->t.tid, &st, err)) < 0 ||
 	    (rc = store_log_change(txn, db, &c->fresh, now, ENG_REMOVE,
 				   store_change_flags(c->source), &tg->key, tg->r.data,
-				   tg->r.data_len, NULL, 0, err)) < 0 ||
+				   tg->r.data_len, &tg->r.meta, NULL, 0, err)) < 0 ||
 	    (rc = target_remove(txn, db, tg, now, &st, err)) < 0)
 		return rc;
 	st.count--;
@@ -632,11 +632,12 @@ static int ren_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	ev = c->to.exists ? ENG_MODIFY : ENG_INSERT;
 	/* told in order: REMOVE of from, then to */
 	if ((rc = store_log_change(txn, db, &c->fresh, now, ENG_REMOVE, flags, &c->from.key,
-				   c->from.r.data, c->from.r.data_len, NULL, 0, err)) < 0 ||
+				   c->from.r.data, c->from.r.data_len, &c->from.r.meta, NULL, 0,
+				   err)) < 0 ||
 	    (rc = store_log_change(txn, db, &c->fresh, now, ev, flags, &c->to.key,
 				   c->to.exists ? c->to.r.data : NULL,
-				   c->to.exists ? c->to.r.data_len : 0, c->e.enc.p, c->e.enc.len,
-				   err)) < 0)
+				   c->to.exists ? c->to.r.data_len : 0, &c->to.r.meta, c->e.enc.p,
+				   c->e.enc.len, err)) < 0)
 		goto out_free;
 	/* to first: when both share a partition, removing from must not take
 	 * the partition away */

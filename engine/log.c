@@ -17,15 +17,18 @@
 #include "asof.h"
 #include "change.h"
 
-#define LOG_VERSION 1
+/* 2: the old image is followed by the old item's metadata */
+#define LOG_VERSION 2
 /* records deleted per transaction by a trim, so a huge trim never makes a
  * transaction too large for LMDB */
 #define TRIM_BATCH 10000
 
 int store_log_change(MDB_txn *txn, eng_db *db, const store_table *t, int64_t time_ns,
 		     eng_event event, unsigned flags, const lay_key *key, const void *old,
-		     size_t old_len, const void *new_img, size_t new_len, lay_err *err)
+		     size_t old_len, const eng_meta *old_meta, const void *new_img,
+		     size_t new_len, lay_err *err)
 {
+	static const eng_meta none;
 	uint32_t tid = t->tid;
 	lay_buf b = LAY_BUF_INIT;
 	unsigned char k[12];
@@ -51,8 +54,16 @@ int store_log_change(MDB_txn *txn, eng_db *db, const store_table *t, int64_t tim
 	if (!bad)
 		store_be32((unsigned char *)b.p + klen_at, (uint32_t)(b.len - klen_at - 4));
 	bad |= store_add32(&b, (uint32_t)old_len);
-	if (old_len)
+	if (old_len) {
+		if (!old_meta)
+			old_meta = &none;
 		bad |= lay_buf_add(&b, old, old_len);
+		bad |= store_add32(&b, old_meta->mode);
+		bad |= store_add32(&b, old_meta->uid);
+		bad |= store_add32(&b, old_meta->gid);
+		bad |= store_add64(&b, (uint64_t)old_meta->mtime_ns);
+		bad |= store_add64(&b, (uint64_t)old_meta->ctime_ns);
+	}
 	if (new_len)
 		bad |= lay_buf_add(&b, new_img, new_len);
 	if (bad) {
@@ -97,11 +108,13 @@ static int deliver(struct read_ctx *c, const MDB_val *k, const MDB_val *v, lay_e
 	lay_key key;
 	eng_change ch;
 	int has_sk, rc;
+	unsigned version;
 
 	memset(&ch, 0, sizeof(ch));
 	memset(&key, 0, sizeof(key));
 	ch.seq = store_rd64((unsigned char *)k->mv_data + 4);
-	if (store_get8(&r) != LOG_VERSION)
+	version = store_get8(&r);
+	if (version < 1 || version > LOG_VERSION)
 		return lay_err_set(err, -EIO, "change record %llu has an unknown version",
 				   (unsigned long long)ch.seq);
 	ch.event = (eng_event)store_get8(&r);
@@ -112,6 +125,8 @@ static int deliver(struct read_ctx *c, const MDB_val *k, const MDB_val *v, lay_e
 	kp = store_getbytes(&r, klen);
 	olen = store_get32(&r);
 	op = store_getbytes(&r, olen);
+	if (olen && version >= 2)
+		store_getbytes(&r, ASOF_META_LEN); /* the old item's metadata */
 	if (r.bad)
 		goto out_corrupt;
 	if ((rc = lay_codec_decode_value(&keys, &key.pk, &used, kp, klen, err)) < 0)

@@ -237,7 +237,7 @@ static int rekey_remove(MDB_txn *txn, eng_db *db, const store_table *t, struct r
 	}
 	if ((rc = store_log_change(txn, db, t, now, ENG_REMOVE,
 				   store_change_flags(x->expired ? ENG_SRC_TTL : src), &tg.key,
-				   tg.r.data, tg.r.data_len, NULL, 0, err)) < 0 ||
+				   tg.r.data, tg.r.data_len, &tg.r.meta, NULL, 0, err)) < 0 ||
 	    (rc = target_remove(txn, db, &tg, now, &st, err)) < 0)
 		goto out_free;
 	if (store_evq_add(q, &x->okey, ENG_REMOVE, x->expired ? ENG_SRC_TTL : src) < 0)
@@ -293,7 +293,7 @@ static int rekey_insert(MDB_txn *txn, eng_db *db, const store_table *nt, struct 
 	m.size = x->e.size;
 	m.expires = lay_ttl_expiry(&x->it, nt->settings.ttl_attr, now);
 	if ((rc = store_log_change(txn, db, nt, now, ENG_INSERT, store_change_flags(src), &tg.key,
-				   NULL, 0,
+				   NULL, 0, NULL,
 				   x->e.enc.p, x->e.enc.len, err)) < 0)
 		goto out_free;
 	if (store_evq_add(q, &x->nkey, ENG_INSERT, src) < 0) {

@@ -301,7 +301,7 @@ PY
 	assert_output '{"PK":"p","SK":"300","v":300}'
 }
 
-@test "a version from the change log is its table owner's alone: an item no one else could read stays so" {
+@test "a version from the change log keeps its owner, mode (without write bits) and times" {
 	$T mkdir "$MNT/Orders/p"
 	echo '{"secret":1}' >"$MNT/Orders/p/s.json"
 	$T chown 65534:65534 "$MNT/Orders/p/s.json"
@@ -311,11 +311,20 @@ PY
 	# unchanged since: the item's own owner and mode, without write bits
 	run $T stat -c '%a %u' "$MNT/Orders/.snapshots/$(iso "$t1")/p/s.json"
 	assert_output "400 65534"
+	$T touch -d 2020-01-02T03:04:05Z "$MNT/Orders/p/s.json"
+	t2=$(now)
+	advance 5
+	echo '{"secret":2}' >"$MNT/Orders/p/s.json"
 	$T rm "$MNT/Orders/p/s.json"
 	advance 5
-	# from the log, which keeps no owners: the table's, and 0400
-	run $T stat -c '%a %u' "$MNT/Orders/.snapshots/@$t1/p/s.json"
-	assert_output "400 0"
-	run $T cat "$MNT/Orders/.snapshots/@$t1/p/s.json"
+	# from the log, which keeps each old image's metadata
+	run $T stat -c '%a %u %Y' "$MNT/Orders/.snapshots/@$t2/p/s.json"
+	assert_output "400 65534 1577934245"
+	run $T cat "$MNT/Orders/.snapshots/@$t2/p/s.json"
 	assert_output '{"PK":"p","SK":"s","secret":1}'
+	# and so does a restore, with the owner's write bit back
+	run $T "$DDBFS" restore "$MNT/Orders/.snapshots/@$t2" Again
+	assert_success
+	run $T stat -c '%a %u' "$MNT/Again/p/s.json"
+	assert_output "600 65534"
 }
