@@ -22,6 +22,7 @@
 #include "../layout/hash.h"
 #include "../layout/keyenc.h"
 #include "../layout/ttl.h"
+#include "change.h"
 
 #define IDX_LEN 28 /* tid 4, hash 8, time 8, seq 8 */
 
@@ -93,13 +94,27 @@ int asof_record_parse(const void *p, size_t len, asof_record *out, lay_err *err)
 	store_rd r = { p, len, 0 };
 	unsigned version = store_get8(&r);
 
-	store_getbytes(&r, 3); /* event, flags, has a sort key */
+	memset(out, 0, sizeof(*out));
+	if (version < 1 || version > STORE_LOG_VERSION)
+		return lay_err_set(err, -EIO, "a change record has an unknown version");
+	out->event = store_get8(&r);
+	out->flags = store_get8(&r);
+	out->has_sk = (int)store_get8(&r);
 	out->time_ns = (int64_t)store_get64(&r);
 	out->key_len = store_get32(&r);
 	out->key = store_getbytes(&r, out->key_len);
 	out->old_len = store_get32(&r);
 	out->old = store_getbytes(&r, out->old_len);
-	out->old_meta = out->old_len && version >= 2 ? store_getbytes(&r, ASOF_META_LEN) : NULL;
+	if (out->old_len && version >= 2) {
+		out->has_old_meta = 1;
+		out->old_meta.mode = store_get32(&r);
+		out->old_meta.uid = store_get32(&r);
+		out->old_meta.gid = store_get32(&r);
+		out->old_meta.mtime_ns = (int64_t)store_get64(&r);
+		out->old_meta.ctime_ns = (int64_t)store_get64(&r);
+	}
+	out->new_img = r.p;
+	out->new_len = r.len;
 	if (r.bad)
 		return lay_err_set(err, -EIO, "a change record is corrupt");
 	return 0;
@@ -189,15 +204,15 @@ static int written_at(MDB_cursor *idx, const store_table *t, uint64_t hash, int6
 }
 
 /* The metadata of a version of an item in table t (its stored encoding,
- * len bytes at img, and the metadata kept with it, meta, ASOF_META_LEN
- * bytes), read as of as_of_ns: its owner, mode (read-only) and times, its
- * text length unknown, its expiry by t's TTL attribute. A record from
- * before metadata was kept (meta NULL) gives the table owner's, 0400
- * (an item another user could not read then must not be readable in the
- * past), written at mtime_ns. */
+ * len bytes at img, and the metadata kept with it, kept), read as of
+ * as_of_ns: its owner, mode (read-only) and times, its text length
+ * unknown, its expiry by t's TTL attribute. A record from before metadata
+ * was kept (kept NULL) gives the table owner's, 0400 (an item another user
+ * could not read then must not be readable in the past), written at
+ * mtime_ns. */
 static int version_meta(const store_table *t, const unsigned char *img, size_t len,
-			const unsigned char *meta, int64_t mtime_ns, int64_t as_of_ns,
-			eng_meta *m, lay_err *err)
+			const eng_meta *kept, int64_t mtime_ns, int64_t as_of_ns, eng_meta *m,
+			lay_err *err)
 {
 	lay_item view = LAY_ITEM_INIT;
 	int rc;
@@ -209,12 +224,12 @@ static int version_meta(const store_table *t, const unsigned char *img, size_t l
 	m->expires = lay_ttl_expiry(&view, t->settings.ttl_attr, as_of_ns);
 	lay_item_free(&view);
 	m->len = ROW_LEN_UNKNOWN;
-	if (meta) {
-		m->mode = store_rd32(meta) & 07555u;
-		m->uid = store_rd32(meta + 4);
-		m->gid = store_rd32(meta + 8);
-		m->mtime_ns = (int64_t)store_rd64(meta + 12);
-		m->ctime_ns = (int64_t)store_rd64(meta + 20);
+	if (kept) {
+		m->mode = kept->mode & 07555u;
+		m->uid = kept->uid;
+		m->gid = kept->gid;
+		m->mtime_ns = kept->mtime_ns;
+		m->ctime_ns = kept->ctime_ns;
 		return 0;
 	}
 	m->mode = 0400;
@@ -277,10 +292,10 @@ int asof_find(MDB_txn *txn, eng_db *db, const store_table *t, target *tg, int64_
 	tg->exists = rec.old_len > 0;
 	mtime_ns = 0;
 	if (tg->exists &&
-	    (rec.old_meta ||
+	    (rec.has_old_meta ||
 	     (rc = written_at(cur, t, asof_key_hash(enc.p, enc.len), as_of_ns, &mtime_ns, err)) == 0) &&
-	    (rc = version_meta(t, rec.old, rec.old_len, rec.old_meta, mtime_ns, as_of_ns,
-			       &tg->r.meta, err)) == 0) {
+	    (rc = version_meta(t, rec.old, rec.old_len, rec.has_old_meta ? &rec.old_meta : NULL,
+			       mtime_ns, as_of_ns, &tg->r.meta, err)) == 0) {
 		tg->r.data = rec.old;
 		tg->r.data_len = rec.old_len;
 	}
@@ -388,7 +403,6 @@ void asof_set_free(asof_set *s)
 static int add_key(asof_set *s, const store_table *t, const lay_buf *pkenc,
 		   const lay_buf *pkcodec, uint64_t seq, const MDB_val *v, lay_err *err)
 {
-	const unsigned char *b = v->mv_data;
 	asof_record rec;
 	asof_entry *e;
 	target tg;
@@ -403,7 +417,7 @@ static int add_key(asof_set *s, const store_table *t, const lay_buf *pkenc,
 		return 0;
 	memset(&key, 0, sizeof(key));
 	if (lay_codec_decode_value(&s->arena, &key.pk, &used, rec.key, rec.key_len, NULL) < 0 ||
-	    (b[3] && lay_codec_decode_value(&s->arena, &key.sk, &used_sk, rec.key + used,
+	    (rec.has_sk && lay_codec_decode_value(&s->arena, &key.sk, &used_sk, rec.key + used,
 					    rec.key_len - used, NULL) < 0))
 		return 0;
 	if (target_init(&tg, t, &key, NULL) < 0)
@@ -431,7 +445,8 @@ static int add_key(asof_set *s, const store_table *t, const lay_buf *pkenc,
 	e->existed = rec.old_len > 0;
 	e->image = rec.old;
 	e->image_len = rec.old_len;
-	e->image_meta = rec.old_meta;
+	e->has_kept = rec.has_old_meta;
+	e->kept = rec.old_meta;
 	rc = lay_buf_add(&e->pkenc, tg.pkenc.p, tg.pkenc.len) < 0 ||
 	     lay_buf_add(&e->ienc, tg.ienc->p, tg.ienc->len) < 0;
 	target_free(&tg);
@@ -447,10 +462,10 @@ static int settle(MDB_cursor *idx, const store_table *t, asof_entry *e, int64_t 
 
 	if (!e->existed)
 		return 0;
-	if (!e->image_meta && (rc = written_at(idx, t, e->hash, as_of_ns, &mtime_ns, err)) < 0)
+	if (!e->has_kept && (rc = written_at(idx, t, e->hash, as_of_ns, &mtime_ns, err)) < 0)
 		return rc;
-	return version_meta(t, e->image, e->image_len, e->image_meta, mtime_ns, as_of_ns,
-			    &e->meta, err);
+	return version_meta(t, e->image, e->image_len, e->has_kept ? &e->kept : NULL, mtime_ns,
+			    as_of_ns, &e->meta, err);
 }
 
 int asof_changes(MDB_txn *txn, eng_db *db, const store_table *t, const lay_value *pk,

@@ -28,19 +28,17 @@ int asof_unindex(MDB_txn *txn, eng_db *db, uint32_t tid, const void *enc, size_t
 
 /* A change record's fields the index needs (pointers into its bytes). */
 typedef struct asof_record {
+	unsigned event, flags;
+	int has_sk;          /* the key holds a sort key after the partition key */
 	int64_t time_ns;
-	const unsigned char *key, *old;
-	size_t key_len, old_len;
-	const unsigned char *old_meta; /* ASOF_META_LEN bytes: mode, uid, gid
-					* (u32), mtime, ctime (u64); NULL in a
-					* record from before they were kept */
+	const unsigned char *key, *old, *new_img;
+	size_t key_len, old_len, new_len;
+	int has_old_meta;    /* old_meta was kept (not in records from before) */
+	eng_meta old_meta;   /* the old item's owner, mode and times */
 } asof_record;
 
-/* The bytes of the old item's metadata in a change record (log.c) */
-#define ASOF_META_LEN 28
-
-/* Parse the change record of len bytes at p (log.c's layout). -EIO if it is
- * corrupt. */
+/* Parse the change record of len bytes at p (log.c's layout: the one
+ * reader of it). -EIO if it is corrupt or of an unknown version. */
 int asof_record_parse(const void *p, size_t len, asof_record *out, lay_err *err);
 
 /* Index every record of the change log when the index is empty and the log
@@ -75,7 +73,8 @@ typedef struct asof_entry {
 	eng_meta meta;       /* its metadata (as asof_find makes it) */
 	const unsigned char *image; /* its stored encoding, in the log record */
 	size_t image_len;    /* (LMDB's: valid in the set's transaction) */
-	const unsigned char *image_meta; /* its metadata there (may be NULL) */
+	int has_kept;        /* its metadata was kept there: */
+	eng_meta kept;
 } asof_entry;
 
 /* The keys changed after a time, ordered by (pkenc, ienc). */

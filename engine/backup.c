@@ -634,8 +634,8 @@ static void icopy_free(struct icopy *c)
 
 /* Copy table as backup view backup (0: live) shows it under number dst,
  * from one read transaction, resting between batches when yield; *st gets
- * the copy's statistics, *src the table as the read saw it and *at (may
- * be NULL) the instant it read. On failure what was written stays for the
+ * the copy's statistics, *src (may be NULL) the table as the read saw it
+ * and *at (may be NULL) the instant it read. On failure what was written stays for the
  * caller to drop. */
 static int copy_table(eng_db *db, const char *table, uint32_t backup, uint32_t dst, int yield,
 		      store_stats *st, store_table *src, int64_t *at, lay_err *err)
@@ -651,7 +651,8 @@ static int copy_table(eng_db *db, const char *table, uint32_t backup, uint32_t d
 	c.yield = yield;
 	rc = copy_rows(&c, err);
 	*st = c.st;
-	*src = c.src;
+	if (src)
+		*src = c.src;
 	if (at)
 		*at = c.at;
 	lay_buf_free(&c.batch);
@@ -997,7 +998,6 @@ int eng_table_restore(eng_db *db, eng_req *req, const char *table, const char *t
 	struct begin_ctx b = { db, table, to, 0, STORE_BK_RESTORE, { 0 } };
 	struct done_ctx n;
 	struct then_ctx then = { db, table, req ? req->as_of_ns : 0, { 0 } };
-	store_table src;
 	int rc;
 
 	store_req_start(req);
@@ -1017,7 +1017,7 @@ int eng_table_restore(eng_db *db, eng_req *req, const char *table, const char *t
 	n.rec.uid = req->uid;
 	n.rec.gid = req->gid;
 	rc = req->view == ENG_VIEW_BACKUP
-		     ? copy_table(db, table, req->backup, b.rec.id, 0, &n.st, &src, NULL, err)
+		     ? copy_table(db, table, req->backup, b.rec.id, 0, &n.st, NULL, NULL, err)
 		     : copy_point(db, table, req->as_of_ns, &b.rec, &n.st, err);
 	if (rc == 0)
 		rc = store_write(db, name_txn, &n, err);
@@ -1085,10 +1085,9 @@ static int last_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	if (rc == 0)
 		c->seq = store_rd64((const unsigned char *)key.mv_data + 4);
 	for (; rc == 0; rc = mdb_cursor_get(cur, &key, &v, MDB_PREV)) {
-		if (key.mv_size < 4 || store_rd32(key.mv_data) != c->tid || v.mv_size < 2 ||
-		    ((const unsigned char *)v.mv_data)[1] != ENG_REMOVE)
-			break;
-		if ((prc = asof_record_parse(v.mv_data, v.mv_size, &rec, err)) < 0)
+		if (key.mv_size < 4 || store_rd32(key.mv_data) != c->tid ||
+		    (prc = asof_record_parse(v.mv_data, v.mv_size, &rec, err)) < 0 ||
+		    rec.event != ENG_REMOVE)
 			break;
 		c->before = rec.time_ns;
 	}

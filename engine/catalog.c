@@ -376,9 +376,8 @@ static int rec_decode(const MDB_val *k, const MDB_val *v, store_bk *r, lay_err *
 	r->mode = store_get32(&rd);
 	r->uid = store_get32(&rd);
 	r->gid = store_get32(&rd);
-	/* (the first records ended here) */
-	if (rd.len > 0)
-		r->table_created_ns = (int64_t)store_get64(&rd);
+	/* (the first records ended here: their table's creation is unknown) */
+	r->table_created_ns = rd.len > 0 ? (int64_t)store_get64(&rd) : r->created_ns;
 	if (rd.bad)
 		return lay_err_set(err, -EIO, "backup %u's record is corrupt", r->id);
 	return 0;
@@ -453,7 +452,7 @@ void store_bk_table(const store_bk *r, store_table *t)
 	t->tid = r->id;
 	t->schema = r->schema;
 	/* the table's own creation, as DescribeBackup's SourceTableDetails */
-	t->created_ns = r->table_created_ns ? r->table_created_ns : r->created_ns;
+	t->created_ns = r->table_created_ns;
 	t->mode = r->mode;
 	t->uid = r->uid;
 	t->gid = r->gid;

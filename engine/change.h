@@ -21,6 +21,10 @@
  * with the old image: what a point in time shows of it). Changes told in
  * one transaction get increasing numbers in the order they are told.
  */
+/* The change records' layout (log.c writes it, asof_record_parse reads
+ * it): version 2 keeps the old item's metadata after its old image. */
+#define STORE_LOG_VERSION 2
+
 int store_log_change(MDB_txn *txn, eng_db *db, const store_table *t, int64_t time_ns,
 		     eng_event event, unsigned flags, const lay_key *key, const void *old,
 		     size_t old_len, const eng_meta *old_meta, const void *new_img,

@@ -105,8 +105,9 @@ typedef enum eng_view {
  * eng_resolve_hash and eng_table_get (its count and size then): the data
  * as it was at as_of_ns, from the change log of a table with PITR on;
  * -ENOENT with a message when the table has PITR off or as_of_ns is
- * outside eng_table_pitr_window. Partitions' metadata (eng_part_get) as of
- * a time is -EOPNOTSUPP; changes are -EROFS. Reads in an as-of view
+ * outside eng_table_pitr_window. No record keeps partitions' metadata of
+ * the past: eng_part_get as of a time gives a partition's of now, as the
+ * as-of listing does; changes are -EROFS. Reads in an as-of view
  * consume no units. A backup view (eng_backup_info.id, backup.c) reads
  * the backup of the table as every live read does, for free; changes are
  * -EROFS; -ENOENT when the table has no backup of that number.
@@ -492,7 +493,9 @@ int eng_list(eng_db *db, eng_req *req, const char *table, const lay_value *pk,
 	     const lay_value *after, size_t max, unsigned flags, eng_list_cb cb, void *ctx,
 	     lay_err *err);
 
-/* A partition's directory metadata. -ENOENT if it holds no item. */
+/* A partition's directory metadata. -ENOENT if it holds no item. As of a
+ * time: -ENOENT if it held none then, else its metadata now without write
+ * bits (one gone since: root's, 0555), as eng_list lists it. */
 int eng_part_get(eng_db *db, eng_req *req, const char *table, const lay_value *pk, eng_dirmeta *out,
 		 lay_err *err);
 

@@ -81,20 +81,54 @@ out_free:
 	return rc;
 }
 
+/* A partition as the past shows it: its metadata now (live, may be NULL)
+ * without write bits, or root's, 0555, for one gone since. */
+static void part_then_meta(const eng_dirmeta *live, eng_dirmeta *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (live) {
+		*out = *live;
+		out->mode &= ~0222u;
+	} else {
+		out->mode = 0555;
+	}
+}
+
+static int count_one(void *ctx, const eng_entry *e)
+{
+	(void)e;
+	(*(int *)ctx)++;
+	return 0;
+}
+
 int eng_part_get(eng_db *db, eng_req *req, const char *table, const lay_value *pk, eng_dirmeta *out,
 		 lay_err *err)
 {
 	struct part_ctx c;
-	int rc;
+	int n = 0, rc;
 
 	memset(&c, 0, sizeof(c));
 	c.db = db;
 	c.table = table;
 	c.pk = pk;
 	c.backup = store_view_backup(req);
-	if ((rc = store_view_read(db, req, part_txn, &c, err)) == 0 && out)
-		*out = c.dout;
-	return rc;
+	if (store_view_as_of(req) < 0) {
+		if ((rc = store_view_read(db, req, part_txn, &c, err)) == 0 && out)
+			*out = c.dout;
+		return rc;
+	}
+	/* as of a time: it held an item then, and is as it is now */
+	if ((rc = eng_list(db, req, table, pk, NULL, 1, 0, count_one, &n, err)) < 0)
+		return rc;
+	if (!n)
+		return lay_err_set(err, -ENOENT, "table %s had no such partition then", table);
+	rc = store_read(db, part_txn, &c, err);
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
+	lay_err_clear(err);
+	if (out)
+		part_then_meta(rc == 0 ? &c.dout : NULL, out);
+	return 0;
 }
 
 int eng_part_set_meta(eng_db *db, eng_req *req, const char *table, const lay_value *pk,
@@ -327,12 +361,9 @@ static int emit_asof_part(struct list_ctx *c, size_t first, size_t end, const pa
 	if (!was && rc != 1)
 		return 0;
 	rc = 0;
-	memset(&dm, 0, sizeof(dm));
-	if (live)
-		dm = live->dm;
-	else
+	part_then_meta(live ? &live->dm : NULL, &dm);
+	if (!live)
 		dm.mtime_ns = dm.ctime_ns = a->meta.mtime_ns;
-	dm.mode = live ? dm.mode & ~0222u : 0555;
 	memset(&e, 0, sizeof(e));
 	e.key = &a->key.pk;
 	e.is_partition = 1;

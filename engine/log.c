@@ -17,8 +17,6 @@
 #include "asof.h"
 #include "change.h"
 
-/* 2: the old image is followed by the old item's metadata */
-#define LOG_VERSION 2
 /* records deleted per transaction by a trim, so a huge trim never makes a
  * transaction too large for LMDB */
 #define TRIM_BATCH 10000
@@ -41,7 +39,7 @@ int store_log_change(MDB_txn *txn, eng_db *db, const store_table *t, int64_t tim
 	if (!t->settings.pitr)
 		goto out_stream;
 
-	bad |= store_add8(&b, LOG_VERSION);
+	bad |= store_add8(&b, STORE_LOG_VERSION);
 	bad |= store_add8(&b, event);
 	bad |= store_add8(&b, flags);
 	bad |= store_add8(&b, key->sk.type != 0);
@@ -101,54 +99,39 @@ struct read_ctx {
 /* Decode one record and hand it to the callback. */
 static int deliver(struct read_ctx *c, const MDB_val *k, const MDB_val *v, lay_err *err)
 {
-	store_rd r = { v->mv_data, v->mv_size, 0 };
 	lay_item keys = LAY_ITEM_INIT, old = LAY_ITEM_INIT, new_img = LAY_ITEM_INIT;
-	const unsigned char *kp, *op;
-	size_t klen, olen, used, used_sk;
+	size_t used, used_sk;
+	asof_record rec;
 	lay_key key;
 	eng_change ch;
-	int has_sk, rc;
-	unsigned version;
+	int rc;
 
 	memset(&ch, 0, sizeof(ch));
 	memset(&key, 0, sizeof(key));
 	ch.seq = store_rd64((unsigned char *)k->mv_data + 4);
-	version = store_get8(&r);
-	if (version < 1 || version > LOG_VERSION)
-		return lay_err_set(err, -EIO, "change record %llu has an unknown version",
-				   (unsigned long long)ch.seq);
-	ch.event = (eng_event)store_get8(&r);
-	ch.flags = store_get8(&r);
-	has_sk = (int)store_get8(&r);
-	ch.time_ns = (int64_t)store_get64(&r);
-	klen = store_get32(&r);
-	kp = store_getbytes(&r, klen);
-	olen = store_get32(&r);
-	op = store_getbytes(&r, olen);
-	if (olen && version >= 2)
-		store_getbytes(&r, ASOF_META_LEN); /* the old item's metadata */
-	if (r.bad)
-		goto out_corrupt;
-	if ((rc = lay_codec_decode_value(&keys, &key.pk, &used, kp, klen, err)) < 0)
+	if (asof_record_parse(v->mv_data, v->mv_size, &rec, NULL) < 0)
+		return lay_err_set(err, -EIO, "change record %llu is corrupt or of an unknown "
+				   "version", (unsigned long long)ch.seq);
+	ch.event = (eng_event)rec.event;
+	ch.flags = rec.flags;
+	ch.time_ns = rec.time_ns;
+	if ((rc = lay_codec_decode_value(&keys, &key.pk, &used, rec.key, rec.key_len, err)) < 0)
 		goto out_free;
-	if (has_sk && (rc = lay_codec_decode_value(&keys, &key.sk, &used_sk, kp + used,
-						  klen - used, err)) < 0)
+	if (rec.has_sk && (rc = lay_codec_decode_value(&keys, &key.sk, &used_sk, rec.key + used,
+						      rec.key_len - used, err)) < 0)
 		goto out_free;
 	ch.key = &key;
-	if (olen) {
-		if ((rc = lay_codec_decode(&old, op, olen, err)) < 0)
+	if (rec.old_len) {
+		if ((rc = lay_codec_decode(&old, rec.old, rec.old_len, err)) < 0)
 			goto out_free;
 		ch.old_image = &old;
 	}
-	if (r.len) {
-		if ((rc = lay_codec_decode(&new_img, r.p, r.len, err)) < 0)
+	if (rec.new_len) {
+		if ((rc = lay_codec_decode(&new_img, rec.new_img, rec.new_len, err)) < 0)
 			goto out_free;
 		ch.new_image = &new_img;
 	}
 	rc = c->cb(c->ctx, &ch);
-	goto out_free;
-out_corrupt:
-	rc = lay_err_set(err, -EIO, "change record %llu is corrupt", (unsigned long long)ch.seq);
 out_free:
 	lay_item_free(&keys);
 	lay_item_free(&old);

@@ -48,12 +48,9 @@ void fs_attr_past_dir(struct stat *st, int64_t as_of, uint64_t ino)
 	st->st_ino = ino;
 }
 
-void fs_attr_point_part(struct stat *st, const eng_dirmeta *now, int64_t as_of, uint64_t ino)
+void fs_attr_times(struct stat *st, int64_t t_ns)
 {
-	fs_attr_past_dir(st, as_of, ino);
-	st->st_mode = S_IFDIR | (now->mode & 07555);
-	st->st_uid = now->uid;
-	st->st_gid = now->gid;
+	set_times(st, t_ns, t_ns, t_ns);
 }
 
 void fs_attr_item(struct stat *st, const eng_meta *m)

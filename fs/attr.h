@@ -7,13 +7,12 @@
 
 void fs_attr_dir(struct stat *st, const eng_dirmeta *m);
 void fs_attr_item(struct stat *st, const eng_meta *m);
-/* A partition directory of a point of time as_of, numbered ino:
- * read-only, the daemon's, of the point's time (one answer from listings
- * and lookups alike). */
+/* A read-only directory of the daemon's of time t (.ddbfs/backups),
+ * numbered ino. */
 void fs_attr_past_dir(struct stat *st, int64_t as_of, uint64_t ino);
-/* The same with the owner and mode (without write bits) of now, the
- * partition's metadata now (as the engine's as-of listing gives it). */
-void fs_attr_point_part(struct stat *st, const eng_dirmeta *now, int64_t as_of, uint64_t ino);
+/* Set st's access, change and modification times to t_ns: a point's, or
+ * a backup's, own time. */
+void fs_attr_times(struct stat *st, int64_t t_ns);
 /* st of memory object n (or the root, .ddbfs, a generated file), of file
  * type type (S_IFDIR, S_IFREG), from the node's own fields. */
 void fs_attr_mem(struct stat *st, const fs_node *n, mode_t type);

@@ -108,22 +108,13 @@ static int fill_one(void *arg, const eng_entry *ent)
 		fs_attr_item(&e->st, ent->meta);
 		e->timeout = fs_expire_timeout(ent->meta);
 	}
-	if (c->dir->as_of && ent->is_partition && !c->dir->backup) {
-		/* a point knows its partitions' owners as they are now (the
-		 * engine's listing gives them), and their times as its own */
-		fs_attr_point_part(&e->st, ent->dir, c->dir->as_of, fs_ino_past(c->dir, c->name.p));
-	} else if (c->dir->as_of) {
-		/* a backup's partitions, and the past's items, are read-only */
+	if (c->dir->as_of) {
+		/* the past is read-only; a point's partitions are of its time */
 		e->st.st_mode &= ~0222u;
 		e->st.st_ino = fs_ino_past(c->dir, c->name.p);
+		if (ent->is_partition && !c->dir->backup)
+			fs_attr_times(&e->st, c->dir->as_of);
 	}
-	return 0;
-}
-
-int fs_count_entry(void *ctx, const eng_entry *e)
-{
-	(void)e;
-	(*(int *)ctx)++;
 	return 0;
 }
 

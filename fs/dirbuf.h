@@ -34,8 +34,6 @@ void fs_dirh_clear(fs_dirh *d);
 fs_dent *fs_dirh_add(fs_dirh *d, const char *name, size_t len, fs_kind kind);
 /* Append generated file name of kind magic. -ENOMEM. */
 int fs_dirh_add_generated(fs_dirh *d, const char *name, fs_magic magic);
-/* An eng_list callback counting entries into the int at ctx. */
-int fs_count_entry(void *ctx, const eng_entry *e);
 /* Append the engine's partitions (pk NULL) or items (of partition pk) of
  * table dir or partition dir, in key order, but items whose delete is
  * deferred (hide.c). Returns eng_list's result. */

@@ -4,7 +4,6 @@
 #include "kind.h"
 
 #include <errno.h>
-#include <string.h>
 
 #include "attr.h"
 #include "dirbuf.h"
@@ -25,34 +24,21 @@ static void remember_owner(fs_node *n, const eng_dirmeta *dm)
 }
 
 /* A partition of a point in time or a backup, pk, as seen from node at
- * (its directory or itself): it held items then. Numbered ino. A backup
- * keeps its partitions' metadata; a point shows its own time. */
+ * (its directory or itself), numbered ino: read-only; a point's is of its
+ * time (the engine gives the rest, as its listing does). */
 static int past_part(const fs_node *at, const lay_value *pk, uint64_t ino, struct stat *st,
 		     lay_err *err)
 {
 	eng_dirmeta dm;
-	int n = 0, rc;
+	int rc;
 
-	if (at->backup) {
-		if ((rc = eng_part_get(fs.db, FS_VIEW(at), at->table, pk, &dm, err)) < 0)
-			return rc;
-		fs_attr_dir(st, &dm);
-		st->st_mode &= ~0222u;
-		st->st_ino = ino;
-		return 0;
-	}
-
-	rc = eng_list(fs.db, FS_VIEW(at), at->table, pk, NULL, 1, 0, fs_count_entry, &n, err);
-	if (rc < 0)
+	if ((rc = eng_part_get(fs.db, FS_VIEW(at), at->table, pk, &dm, err)) < 0)
 		return rc;
-	if (!n)
-		return lay_err_set(err, -ENOENT, "no such partition then");
-	/* as the point's listing shows it: a partition gone since is root's */
-	if (eng_part_get(fs.db, NULL, at->table, pk, &dm, NULL) < 0) {
-		memset(&dm, 0, sizeof(dm));
-		dm.mode = 0555;
-	}
-	fs_attr_point_part(st, &dm, at->as_of, ino);
+	fs_attr_dir(st, &dm);
+	st->st_mode &= ~0222u;
+	st->st_ino = ino;
+	if (!at->backup)
+		fs_attr_times(st, at->as_of);
 	return 0;
 }
 

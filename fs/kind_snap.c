@@ -104,10 +104,8 @@ static int past_dir_attr(uint64_t ino, const char *table, int64_t t_ns, struct s
 		return rc;
 	fs_attr_dir(st, &ti.dir);
 	st->st_ino = ino;
-	if (t_ns) {
-		st->st_mtim.tv_sec = st->st_ctim.tv_sec = st->st_atim.tv_sec = t_ns / NS;
-		st->st_mtim.tv_nsec = st->st_ctim.tv_nsec = st->st_atim.tv_nsec = t_ns % NS;
-	}
+	if (t_ns)
+		fs_attr_times(st, t_ns);
 	return 0;
 }
 
@@ -118,8 +116,7 @@ static void backup_attr(const eng_backup_info *b, uint64_t ino, struct stat *st)
 {
 	fs_attr_dir(st, &b->dir);
 	st->st_ino = ino;
-	st->st_mtim.tv_sec = st->st_ctim.tv_sec = st->st_atim.tv_sec = b->created_ns / NS;
-	st->st_mtim.tv_nsec = st->st_ctim.tv_nsec = st->st_atim.tv_nsec = b->created_ns % NS;
+	fs_attr_times(st, b->created_ns);
 }
 
 /* Append table's backups to d. */
