@@ -6,7 +6,7 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS ?= -O2 -g
 SANITIZE ?=
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -MMD -MP $(PKG_CFLAGS) $(SANITIZE)
-LDLIBS += $(PKG_LIBS) -lpthread
+LDLIBS += $(PKG_LIBS) -lpthread -lm
 
 BUILD ?= build
 LAYOUT_SRC := $(wildcard layout/*.c)

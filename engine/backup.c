@@ -25,6 +25,7 @@
 #include "backup.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@
 #include "../layout/describe.h"
 #include "../layout/ttl.h"
 #include "asof.h"
+#include "journal.h"
 #include "req.h"
 #include "row.h"
 
@@ -803,6 +805,10 @@ int eng_backup_create(eng_db *db, eng_req *req, const char *table, const char *n
 		store_backup_drop(db, b.rec.id, NULL);
 		return rc;
 	}
+	store_journal_add(db, eng_clock_now_ns(db->clock), "Backup", table,
+			  ",\"BackupName\":\"%s\",\"BackupType\":\"USER\",\"ItemCount\":%" PRIu64
+			  ",\"BackupSizeBytes\":%" PRIu64,
+			  name, d.st.count, d.st.size);
 	if (out)
 		info_of(&d.rec, &d.st, out);
 	return 0;
@@ -834,9 +840,12 @@ int eng_backup_delete(eng_db *db, eng_req *req, const char *table, const char *n
 	struct named_ctx c = { db, table, name, NULL };
 	int rc;
 
-	if ((rc = store_req_writable(req, err)) < 0)
+	if ((rc = store_req_writable(req, err)) < 0 ||
+	    (rc = store_write_frees(db, delete_txn, &c, err)) < 0)
 		return rc;
-	return store_write_frees(db, delete_txn, &c, err);
+	store_journal_add(db, eng_clock_now_ns(db->clock), "BackupDeleted", table,
+			  ",\"BackupName\":\"%s\"", name);
+	return 0;
 }
 
 static int get_txn(MDB_txn *txn, void *vctx, lay_err *err)
@@ -1021,9 +1030,13 @@ int eng_table_restore(eng_db *db, eng_req *req, const char *table, const char *t
 		     : copy_point(db, table, req->as_of_ns, &b.rec, &n.st, err);
 	if (rc == 0)
 		rc = store_write(db, name_txn, &n, err);
-	if (rc < 0)
+	if (rc < 0) {
 		store_backup_drop(db, b.rec.id, NULL);
-	return rc;
+		return rc;
+	}
+	store_journal_add(db, eng_clock_now_ns(db->clock), "Restore", to,
+			  ",\"SourceTable\":\"%s\",\"ItemCount\":%" PRIu64, table, n.st.count);
+	return 0;
 }
 
 /* ---- SYSTEM backups, crashes, expiry ---- */

@@ -114,6 +114,8 @@ static int table_encode(lay_buf *b, const store_table *t)
 	bad |= store_add64(b, (uint64_t)s->stream_created_ns);
 	bad |= store_add8(b, s->pitr != 0);
 	bad |= store_add64(b, (uint64_t)s->pitr_since_ns);
+	bad |= store_add64(b, (uint64_t)s->class_changed_ns[0]);
+	bad |= store_add64(b, (uint64_t)s->class_changed_ns[1]);
 	return bad ? -ENOMEM : 0;
 }
 
@@ -149,6 +151,10 @@ static int table_decode(store_table *t, const char *name, const MDB_val *v, lay_
 	s->stream_created_ns = (int64_t)store_get64(&r);
 	s->pitr = (int)store_get8(&r);
 	s->pitr_since_ns = (int64_t)store_get64(&r);
+	if (r.len) { /* records written before class changes were kept end here */
+		s->class_changed_ns[0] = (int64_t)store_get64(&r);
+		s->class_changed_ns[1] = (int64_t)store_get64(&r);
+	}
 	if (r.bad)
 		return lay_err_set(err, -EIO, "table %s: the record is corrupt", name);
 	return 0;

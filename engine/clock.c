@@ -11,7 +11,16 @@
 struct eng_clock {
 	int test;
 	_Atomic int64_t offset_ns;
+	_Atomic int64_t frozen_ns;  /* real time it stands at; 0: it runs */
 };
+
+static int64_t real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 int eng_clock_new(eng_clock **out, int test)
 {
@@ -21,6 +30,7 @@ int eng_clock_new(eng_clock **out, int test)
 		return -ENOMEM;
 	c->test = test != 0;
 	atomic_init(&c->offset_ns, 0);
+	atomic_init(&c->frozen_ns, 0);
 	*out = c;
 	return 0;
 }
@@ -32,11 +42,28 @@ void eng_clock_free(eng_clock *c)
 
 int64_t eng_clock_now_ns(const eng_clock *c)
 {
-	struct timespec ts;
+	eng_clock *m = (eng_clock *)c;
+	int64_t frozen = atomic_load(&m->frozen_ns);
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec +
-	       atomic_load(&((eng_clock *)c)->offset_ns);
+	return (frozen ? frozen : real_ns()) + atomic_load(&m->offset_ns);
+}
+
+int eng_clock_freeze(eng_clock *c, int frozen, lay_err *err)
+{
+	int64_t at;
+
+	if (!c->test)
+		return lay_err_set(err, -EPERM,
+				   "the clock is real; mount with -o test_clock to stop it");
+	at = atomic_load(&c->frozen_ns);
+	if (frozen && !at) {
+		atomic_store(&c->frozen_ns, real_ns());
+	} else if (!frozen && at) {
+		/* it goes on from where it stood: never backwards */
+		atomic_fetch_add(&c->offset_ns, at - real_ns());
+		atomic_store(&c->frozen_ns, 0);
+	}
+	return 0;
 }
 
 int eng_clock_is_test(const eng_clock *c)

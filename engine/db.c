@@ -16,7 +16,9 @@
 
 #include "asof.h"
 #include "backup.h"
+#include "capacity.h"
 #include "catalog.h"
+#include "journal.h"
 #include "store.h"
 
 /* the map starts small and grows by steps (store.c): a fresh DATA_DIR
@@ -261,6 +263,11 @@ int eng_db_open(eng_db **out, const char *dir, const eng_db_opts *opts, lay_err 
 		}
 		db->clock = db->own_clock;
 	}
+	if (store_cap_open(db, opts) < 0 ||
+	    store_journal_open(db) < 0) {
+		rc = lay_err_set(err, -ENOMEM, "out of memory opening %s", dir);
+		goto out_close;
+	}
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
 		rc = lay_err_set(err, -errno, "cannot create DATA_DIR %s: %s", dir,
 				 strerror(errno));
@@ -289,6 +296,7 @@ void eng_db_close(eng_db *db)
 {
 	if (!db)
 		return;
+	eng_capacity_release(db);
 	store_maint_stop(db);
 	if (db->sync_started) {
 		pthread_mutex_lock(&db->sync_mu);
@@ -305,6 +313,8 @@ void eng_db_close(eng_db *db)
 	if (db->lock_fd >= 0)
 		close(db->lock_fd); /* releases the flock */
 	store_cache_clear(db);
+	store_cap_close(db);
+	store_journal_close(db);
 	pthread_mutex_destroy(&db->cache_mu);
 	pthread_cond_destroy(&db->maint_cv);
 	pthread_mutex_destroy(&db->maint_mu);

@@ -154,6 +154,11 @@ void eng_clock_free(eng_clock *c);
 /* Now, in nanoseconds since the epoch (real time + the offset). Thread-safe. */
 int64_t eng_clock_now_ns(const eng_clock *c);
 
+/* Stop a test clock (frozen != 0): it then moves only by
+ * eng_clock_advance; or let it run on from where it stands. -EPERM on a
+ * real clock. */
+int eng_clock_freeze(eng_clock *c, int frozen, lay_err *err);
+
 /* 1 for a test clock. */
 int eng_clock_is_test(const eng_clock *c);
 
@@ -169,6 +174,12 @@ int eng_clock_advance(eng_clock *c, int64_t seconds, lay_err *err);
 
 typedef struct eng_db eng_db;
 
+/* What a request finds when its PROVISIONED table's bucket is empty. */
+typedef enum eng_throttle {
+	ENG_THROTTLE_DELAY = 0, /* it waits for capacity, as an SDK's retries would */
+	ENG_THROTTLE_ERROR,     /* it fails with -EAGAIN */
+} eng_throttle;
+
 typedef struct eng_db_opts {
 	int sync_always;   /* each commit durable before it returns */
 	int sync_ms;       /* group-commit interval; 0 means 1000 */
@@ -182,6 +193,11 @@ typedef struct eng_db_opts {
 	lay_format format; /* the text format eng_meta.len is the length in (an
 	                    * item's file size); rows cache it, other formats'
 	                    * lengths are computed when asked */
+	eng_throttle throttle; /* what an empty bucket does (Capacity below) */
+	/* asked while a request waits for capacity: nonzero lets it through
+	 * (a daemon shutting down); NULL: never */
+	int (*stop_waiting)(void *ctx);
+	void *stop_ctx;
 } eng_db_opts;
 
 /*
@@ -317,6 +333,45 @@ int eng_table_set_settings(eng_db *db, eng_req *req, const char *name, const lay
  * ENG_META_* bits in which). -ENOENT. */
 int eng_table_set_dirmeta(eng_db *db, eng_req *req, const char *name, const eng_dirmeta *m,
 			  unsigned which, lay_err *err);
+
+/* ---- Capacity, cost and the journal (capacity.c, cost.c, journal.c) ---- */
+
+/* Capacity (SPEC §10). Every item read and write of the live view asked by
+ * a user (ENG_SRC_FILE or ENG_SRC_API) is metered: its units (eng_req)
+ * count towards its table's totals, and on a PROVISIONED table they come
+ * out of token buckets holding up to 300 seconds of the provisioned rate.
+ * A request finding its bucket empty is throttled (eng_db_opts.throttle).
+ * TTL deletes, imports, backups and reads of the past are free. Auto-
+ * scaling's target tracking runs in the maintenance round; its changes,
+ * throttling bursts, backups and TTL sweeps are told in the journal. All
+ * of it is counted from when the db opened. */
+
+typedef struct eng_capacity {
+	double read_units, write_units;         /* consumed */
+	uint64_t reads_throttled, writes_throttled;
+	double read_tokens, write_tokens;       /* PROVISIONED: left in the buckets */
+	int64_t last_increase_ns, last_decrease_ns; /* auto-scaling's; 0: none */
+} eng_capacity;
+
+/* table's counters into *out (zeros before its first request). 0. */
+int eng_table_capacity(eng_db *db, const char *table, eng_capacity *out);
+
+/* Let every request waiting for capacity through, now and from now on:
+ * for a daemon that is shutting down. */
+void eng_capacity_release(eng_db *db);
+
+/* The estimated monthly cost of table (layout/price.h) as a JSON object
+ * (no newline) appended to out. -ENOENT, -ENOMEM. */
+int eng_table_cost(eng_db *db, const char *table, lay_buf *out, lay_err *err);
+
+/* Every table's estimate, one JSON document: {"Currency":"USD","Tables":
+ * {"T":{...},...},"TotalUSD":N} and a newline. -ENOMEM. */
+int eng_cost_describe(eng_db *db, lay_buf *out, lay_err *err);
+
+/* The journal: its size in bytes (it never shrinks), and len bytes of it
+ * from off appended to out (lines gone read as whitespace). -ENOMEM. */
+uint64_t eng_events_size(eng_db *db);
+int eng_events_read(eng_db *db, uint64_t off, size_t len, lay_buf *out);
 
 /* ---- Backups and restores (backup.c) ---- */
 

@@ -12,6 +12,7 @@
 #include "../layout/codec.h"
 #include "../layout/json.h"
 #include "asof.h"
+#include "capacity.h"
 #include "change.h"
 #include "evq.h"
 #include "expiry.h"
@@ -181,8 +182,11 @@ int eng_item_get(eng_db *db, eng_req *req, const char *table, const lay_key *key
 			     store_view_backup(req), 0 };
 	int rc;
 
+	/* metadata alone (stat, lookup) reads no item: free */
+	if (out && (rc = store_cap_admit(db, req, table, CAP_READ, err)) < 0)
+		return rc;
 	rc = store_view_read_items(db, req, get_txn, &c, err);
-	store_req_charge(req, c.rcu, 0);
+	store_cap_charge(db, req, table, out ? c.rcu : 0, 0);
 	return rc;
 }
 
@@ -194,8 +198,10 @@ int eng_item_text(eng_db *db, eng_req *req, const char *table, const lay_key *ke
 	size_t at = out->len;
 	int rc;
 
+	if ((rc = store_cap_admit(db, req, table, CAP_READ, err)) < 0)
+		return rc;
 	rc = store_view_read_items(db, req, get_txn, &c, err);
-	store_req_charge(req, c.rcu, 0);
+	store_cap_charge(db, req, table, c.rcu, 0);
 	if (rc < 0 && out->len > at) {
 		/* a run over again, or a failure after rendering: as it was */
 		out->len = at;
@@ -352,7 +358,7 @@ static void put_release(void *vctx)
 static void put_done(struct put_ctx *c, eng_req *req, const char *table, eng_event *ev,
 		     eng_meta *meta_out)
 {
-	store_req_charge(req, 0, c->wcu);
+	store_cap_charge(c->db, req, table, 0, c->wcu);
 	if (ev)
 		*ev = c->ev;
 	if (meta_out)
@@ -368,7 +374,8 @@ int eng_item_put(eng_db *db, eng_req *req, const char *table, const lay_item *it
 	struct op op = { db, table, &c.t, &c.fresh, &c, put_prepare, put_commit, put_release };
 	int rc;
 
-	if ((rc = store_req_writable(req, err)) < 0)
+	if ((rc = store_req_writable(req, err)) < 0 ||
+	    (rc = store_cap_admit(db, req, table, CAP_WRITE, err)) < 0)
 		return rc;
 	memset(&c, 0, sizeof(c));
 	c.db = db;
@@ -473,7 +480,8 @@ int eng_item_set_attr(eng_db *db, eng_req *req, const char *table, const lay_key
 			 &c,	  setattr_prepare, setattr_commit, setattr_release };
 	int rc;
 
-	if ((rc = store_req_writable(req, err)) < 0)
+	if ((rc = store_req_writable(req, err)) < 0 ||
+	    (rc = store_cap_admit(db, req, table, CAP_WRITE, err)) < 0)
 		return rc;
 	memset(&c, 0, sizeof(c));
 	c.put.db = db;
@@ -559,7 +567,8 @@ int eng_item_delete(eng_db *db, eng_req *req, const char *table, const lay_key *
 	struct op op = { db, table, &c.t, &c.fresh, &c, del_prepare, del_commit, del_release };
 	int rc;
 
-	if ((rc = store_req_writable(req, err)) < 0)
+	if ((rc = store_req_writable(req, err)) < 0 ||
+	    (rc = store_cap_admit(db, req, table, CAP_WRITE, err)) < 0)
 		return rc;
 	memset(&c, 0, sizeof(c));
 	c.db = db;
@@ -569,7 +578,7 @@ int eng_item_delete(eng_db *db, eng_req *req, const char *table, const lay_key *
 		return rc;
 	if (old_meta)
 		*old_meta = c.old;
-	store_req_charge(req, 0, store_units_write(c.old.size));
+	store_cap_charge(db, req, table, 0, store_units_write(c.old.size));
 	store_emit(db, table, key, ENG_REMOVE, c.source);
 	return 0;
 }
@@ -712,7 +721,8 @@ int eng_item_rename(eng_db *db, eng_req *req, const char *table, const lay_key *
 	struct op op = { db, table, &c.t, &c.fresh, &c, ren_prepare, ren_commit, ren_release };
 	int rc;
 
-	if ((rc = store_req_writable(req, err)) < 0)
+	if ((rc = store_req_writable(req, err)) < 0 ||
+	    (rc = store_cap_admit(db, req, table, CAP_WRITE, err)) < 0)
 		return rc;
 	memset(&c, 0, sizeof(c));
 	c.db = db;
@@ -723,7 +733,7 @@ int eng_item_rename(eng_db *db, eng_req *req, const char *table, const lay_key *
 	rc = op_run(&op, 0, err);
 	lay_buf_free(&c.e.enc);
 	if (rc == 0 && c.moved) {
-		store_req_charge(req, 0, c.wcu);
+		store_cap_charge(db, req, table, 0, c.wcu);
 		store_emit(db, table, from, ENG_REMOVE, c.source);
 		store_emit(db, table, to, c.to_ev, c.source);
 	}
@@ -790,9 +800,7 @@ int eng_item_set_meta(eng_db *db, eng_req *req, const char *table, const lay_key
 	c.which = which & ENG_META_ALL;
 	if ((rc = store_write(db, set_meta_txn, &c, err)) < 0)
 		return rc;
-	/* the row is written again, as by a put that changes nothing */
-	if (c.which)
-		store_req_charge(req, 0, store_units_write(c.out.size));
+	/* metadata is no attribute: chmod, chown and touch are free */
 	if (meta_out)
 		*meta_out = c.out;
 	return 0;

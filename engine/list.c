@@ -14,6 +14,7 @@
 #include "../layout/keyenc.h"
 #include "../layout/name.h"
 #include "asof.h"
+#include "capacity.h"
 #include "expiry.h"
 #include "req.h"
 #include "row.h"
@@ -661,11 +662,13 @@ int eng_list(eng_db *db, eng_req *req, const char *table, const lay_value *pk,
 	c.flags = flags;
 	c.cb = cb;
 	c.cbctx = ctx;
+	if ((flags & ENG_LIST_ITEMS) && (rc = store_cap_admit(db, req, table, CAP_READ, err)) < 0)
+		return rc;
 	rc = store_view_read_items(db, req, list_txn, &c, err);
 	/* a listing of items is one read of all of them, rounded once; the
 	 * past is free */
 	if (rc == 0 && (flags & ENG_LIST_ITEMS) && c.n_items && c.as_of < 0 && !c.backup)
-		store_req_charge(req, store_units_read(c.bytes), 0);
+		store_cap_charge(db, req, table, store_units_read(c.bytes), 0);
 	lay_buf_free(&c.after_enc);
 	return rc;
 }

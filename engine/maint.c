@@ -11,7 +11,9 @@
 #include <time.h>
 
 #include "backup.h"
+#include "capacity.h"
 #include "expiry.h"
+#include "journal.h"
 #include "store.h"
 
 #define NS 1000000000ll
@@ -37,6 +39,9 @@ int eng_db_maintain(eng_db *db, size_t limit, size_t *swept, lay_err *err)
 			rc =
 			    store_ttl_sweep(db, names[i], limit ? limit : SWEEP_PER_ROUND, &n, err);
 			total += n;
+			if (n)
+				store_journal_add(db, now, "TtlSweep", names[i],
+						  ",\"ItemsDeleted\":%zu", n);
 		}
 		if (rc == 0)
 			rc = eng_stream_trim(db, names[i], now - STREAM_KEEP_NS, err);
@@ -52,6 +57,8 @@ int eng_db_maintain(eng_db *db, size_t limit, size_t *swept, lay_err *err)
 	eng_names_free(names);
 	if (rc == 0)
 		rc = store_backup_expire(db, err);
+	if (rc == 0)
+		rc = store_cap_tick(db, err);
 	if (swept)
 		*swept = total;
 	return rc;

@@ -11,6 +11,7 @@
 
 #include "../layout/describe.h"
 #include "../layout/settings.h"
+#include "cost.h"
 
 static const char *table_options[] = {
 	"key_schema", "billing_mode", "rcu", "wcu", "autoscaling", "table_class",
@@ -26,11 +27,26 @@ int eng_table_describe(eng_db *db, eng_req *req, const char *table, lay_buf *out
 {
 	eng_table_info ti;
 	lay_table_desc d;
+	eng_capacity cap;
+	lay_cost cost;
 	int rc;
 
 	if ((rc = eng_table_get(db, req, table, &ti, err)) < 0)
 		return rc;
 	memset(&d, 0, sizeof(d));
+	/* the live table's; a backup's or a point's describe the data only */
+	if (!req || req->view == ENG_VIEW_LIVE) {
+		eng_table_capacity(db, table, &cap);
+		d.read_units = cap.read_units;
+		d.write_units = cap.write_units;
+		d.reads_throttled = cap.reads_throttled;
+		d.writes_throttled = cap.writes_throttled;
+		d.last_increase_ns = cap.last_increase_ns;
+		d.last_decrease_ns = cap.last_decrease_ns;
+		if ((rc = store_table_cost(db, &ti, &cap, &cost, err)) < 0)
+			return rc;
+		d.cost = &cost;
+	}
 	d.name = ti.name;
 	d.id = ti.id;
 	d.schema = &ti.schema;
@@ -46,14 +62,24 @@ int eng_table_describe(eng_db *db, eng_req *req, const char *table, lay_buf *out
 
 static int is_read_only(const char *name)
 {
-	return strcmp(name, "item_count") == 0 || strcmp(name, "size_bytes") == 0;
+	return strcmp(name, "item_count") == 0 || strcmp(name, "size_bytes") == 0 ||
+	       strcmp(name, "consumed") == 0;
 }
 
 /* The value of option name of the table described by ti. */
-static int table_value(const eng_table_info *ti, const char *name, lay_buf *out)
+static int table_value(eng_db *db, const eng_table_info *ti, const char *name, lay_buf *out)
 {
+	eng_capacity cap;
 	int rc;
 
+	if (strcmp(name, "consumed") == 0) {
+		eng_table_capacity(db, ti->name, &cap);
+		return lay_buf_addf(out,
+				    "rcu=%.10g,wcu=%.10g,throttled_reads=%" PRIu64
+				    ",throttled_writes=%" PRIu64,
+				    cap.read_units, cap.write_units, cap.reads_throttled,
+				    cap.writes_throttled);
+	}
 	if (strcmp(name, "key_schema") == 0)
 		return lay_schema_format(out, &ti->schema);
 	if (strcmp(name, "item_count") == 0)
@@ -72,7 +98,7 @@ int eng_table_option_get(eng_db *db, eng_req *req, const char *table, const char
 
 	if ((rc = eng_table_get(db, req, table, &ti, err)) < 0)
 		return rc;
-	return table_value(&ti, name, out);
+	return table_value(db, &ti, name, out);
 }
 
 /* 1 if cur holds exactly the len bytes of value. */
@@ -102,7 +128,7 @@ int eng_table_option_set(eng_db *db, eng_req *req, const char *table, const char
 
 	if ((rc = eng_table_get(db, req, table, &ti, err)) < 0)
 		return rc;
-	rc = table_value(&ti, name, &cur);
+	rc = table_value(db, &ti, name, &cur);
 	if (rc == -ENODATA)
 		rc = lay_err_set(err, -ENOTSUP, "%s is no table option", name);
 	if (rc < 0 || same_text(&cur, value, len))

@@ -28,6 +28,8 @@
 #define STORE_STALE (-100002)    /* the table changed under a caller's validation */
 
 struct store_cache_ent;
+struct store_cap;
+struct store_journal;
 
 /* threads that may keep a read transaction each (more read uncached) */
 #define STORE_MAX_RTXNS 64
@@ -75,6 +77,8 @@ struct eng_db {
 		eng_change_fn fn;
 		void *ctx;
 	} subs[ENG_MAX_SUBSCRIBERS];
+	struct store_cap *cap;         /* capacity (capacity.c) */
+	struct store_journal *journal; /* the journal (journal.c) */
 	/* read transactions cached by threads (store.c) */
 	uint64_t serial;
 	pthread_mutex_t rtxn_mu;

@@ -7,13 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../layout/describe.h"
 #include "asof.h"
 #include "backup.h"
+#include "capacity.h"
 #include "catalog.h"
 #include "expiry.h"
+#include "journal.h"
 #include "rekey.h"
 #include "req.h"
 #include "store.h"
+
+/* DynamoDB allows two table class changes in this long */
+#define CLASS_WINDOW_NS (30ll * 24 * 3600 * 1000000000)
 
 
 static int schema_check(const lay_schema *s, lay_err *err)
@@ -215,8 +221,16 @@ static int delete_keeping(eng_db *db, eng_req *req, const char *name, store_syst
 int eng_table_delete(eng_db *db, eng_req *req, const char *name, lay_err *err)
 {
 	struct del_ctx c = { db, name, { 0 } };
+	int rc = delete_keeping(db, req, name, &c.system, delete_txn, &c, err);
 
-	return delete_keeping(db, req, name, &c.system, delete_txn, &c, err);
+	if (rc == 0) {
+		store_cap_drop(db, name);
+		if (c.system.id)
+			store_journal_add(db, eng_clock_now_ns(db->clock), "Backup", name,
+					  ",\"BackupType\":\"SYSTEM\",\"Reason\":\"the table was "
+					  "deleted with PITR on\"");
+	}
+	return rc;
 }
 
 struct get_ctx {
@@ -343,6 +357,26 @@ void eng_names_free(char **names)
 	free(names);
 }
 
+/* A change of s's table class at now: DynamoDB allows two in 30 days.
+ * Records it in s, or -EINVAL naming when the next one may be made. */
+static int class_change(lay_settings *s, int64_t now, lay_err *err)
+{
+	int64_t *when = s->class_changed_ns; /* the last two, newest first */
+
+	if (when[1] && now - when[1] < CLASS_WINDOW_NS) {
+		char next[40];
+
+		lay_time_iso(next, sizeof(next), when[1] + CLASS_WINDOW_NS);
+		return lay_err_set(err, -EINVAL,
+				   "the table class changes at most twice in 30 days; the next "
+				   "change can be made at %s",
+				   next);
+	}
+	when[1] = when[0];
+	when[0] = now;
+	return 0;
+}
+
 /* One change of a table record: set_schema, set_settings, set_dirmeta. */
 struct set_ctx {
 	eng_db *db;
@@ -392,13 +426,17 @@ static int set_txn(MDB_txn *txn, void *vctx, lay_err *err)
 			t.settings.stream_created_ns = eng_clock_now_ns(db->clock);
 		if (ns->pitr && !t.settings.pitr)
 			t.settings.pitr_since_ns = eng_clock_now_ns(db->clock);
+		if (ns->table_class != t.settings.table_class &&
+		    (rc = class_change(&t.settings, eng_clock_now_ns(db->clock), err)) < 0)
+			return rc;
 		{
-			int64_t stream_created = t.settings.stream_created_ns;
-			int64_t pitr_since = t.settings.pitr_since_ns;
+			lay_settings kept = t.settings;
 
 			t.settings = *ns;
-			t.settings.stream_created_ns = stream_created;
-			t.settings.pitr_since_ns = pitr_since;
+			t.settings.stream_created_ns = kept.stream_created_ns;
+			t.settings.pitr_since_ns = kept.pitr_since_ns;
+			memcpy(t.settings.class_changed_ns, kept.class_changed_ns,
+			       sizeof(kept.class_changed_ns));
 		}
 		if (ttl_changed && (rc = store_ttl_reindex(txn, db, &t, err)) < 0)
 			return rc;
@@ -446,7 +484,9 @@ int eng_table_set_settings(eng_db *db, eng_req *req, const char *name, const lay
 	store_req_start(req);
 	if ((rc = lay_settings_check(s, err)) < 0)
 		return rc;
-	return table_write(db, req, set_txn, &c, 0, err);
+	if ((rc = table_write(db, req, set_txn, &c, 0, err)) == 0)
+		store_cap_settings(db, name, s);
+	return rc;
 }
 
 int eng_table_set_dirmeta(eng_db *db, eng_req *req, const char *name, const eng_dirmeta *m,
@@ -513,8 +553,10 @@ int eng_table_rename(eng_db *db, eng_req *req, const char *from, const char *to,
 		return rc;
 	if (strcmp(from, to) == 0)
 		return 0;
-	if (noreplace)
-		return table_write(db, req, rename_txn, &c, 0, err);
 	/* an empty table replaced is deleted, as by rmdir */
-	return delete_keeping(db, req, to, &c.system, rename_txn, &c, err);
+	rc = noreplace ? table_write(db, req, rename_txn, &c, 0, err)
+		       : delete_keeping(db, req, to, &c.system, rename_txn, &c, err);
+	if (rc == 0)
+		store_cap_rename(db, from, to);
+	return rc;
 }

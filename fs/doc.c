@@ -94,7 +94,7 @@ int fs_file_put_scratch(fs_node *s, fs_node *dir, const char *name, fs_target *t
 		goto out;
 	/* a name renamed away is free, though its row waits (SPEC §6) */
 	hidden = fs_is_hidden(dir->table, &key);
-	rc = eng_item_put(fs.db, NULL, dir->table, &item, &meta,
+	rc = eng_item_put(fs.db, FS_REQ(NULL), dir->table, &item, &meta,
 			  ENG_META_MODE | ENG_META_UID | ENG_META_GID | ENG_META_MTIME |
 			      (noreplace && !hidden ? ENG_PUT_EXCL : 0),
 			  &ev, NULL, err);

@@ -131,7 +131,7 @@ static int load_item(fs_node *n, lay_buf *out, lay_err *err)
 	lay_key key;
 
 	fs_node_item_key(n, &key);
-	return eng_item_text(fs.db, FS_VIEW(n), n->table, &key, fs.format, out, NULL, err);
+	return eng_item_text(fs.db, FS_READ(n), n->table, &key, fs.format, out, NULL, err);
 }
 
 /* Forget a created item whose first commit failed: it never existed. */
@@ -206,7 +206,8 @@ static int commit(fs_fh *fh, lay_err *err)
 	}
 	if (rc < 0 || (rc = fs_place_learn(&pl, n, &key)) < 0)
 		goto out;
-	rc = eng_item_put(fs.db, NULL, n->table, &item, &meta, which, &ev, &stored, err);
+	/* a user's write: metered (SPEC §10) */
+	rc = eng_item_put(fs.db, FS_REQ(NULL), n->table, &item, &meta, which, &ev, &stored, err);
 	if (rc < 0)
 		goto out;
 	fs_unhide_key(n->table, &key);
@@ -383,7 +384,7 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 			rc = lay_err_set(&err, -EROFS, "%s is read-only", n->name);
 			break;
 		}
-		if (!fh->writable && n->magic != FS_M_STREAM)
+		if (!fh->writable && !FS_MAGIC_GROWS(n->magic))
 			rc = fs_magic_render(n, &fh->buf);
 		fi->direct_io = 1;
 		break;
@@ -640,11 +641,13 @@ void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct f
 	const lay_buf *b;
 	pthread_mutex_t *lock;
 
-	if (n->kind == FS_MAGIC_FILE && n->magic == FS_M_STREAM) {
+	if (n->kind == FS_MAGIC_FILE && FS_MAGIC_GROWS(n->magic)) {
 		/* read at the offset, live: records never move (SPEC §8) */
 		lay_buf text = LAY_BUF_INIT;
 		lay_err err = { 0 };
-		int rc = eng_stream_read(fs.db, n->table, (uint64_t)off, size, &text, &err);
+		int rc = n->magic == FS_M_EVENTS
+				 ? eng_events_read(fs.db, (uint64_t)off, size, &text)
+				 : eng_stream_read(fs.db, n->table, (uint64_t)off, size, &text, &err);
 
 		if (rc < 0) {
 			lay_buf_free(&text);

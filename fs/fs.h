@@ -37,7 +37,13 @@ typedef enum fs_magic {
 			 * so that the generated entries keep their numbers */
 	FS_M_ERRORS, FS_M_STATS, FS_M_CLOCK,
 	FS_M_BACKUPS_JSON, /* .ddbfs/backups.json */
+	FS_M_EVENTS,       /* .ddbfs/events: the engine's journal */
+	FS_M_COST,         /* .ddbfs/cost.json */
 } fs_magic;
+
+/* A generated file read at offsets that never move, as it grows (a stream,
+ * the journal), not rendered whole at open. */
+#define FS_MAGIC_GROWS(m) ((m) == FS_M_STREAM || (m) == FS_M_EVENTS)
 
 struct fs_fh;
 
@@ -179,6 +185,14 @@ static inline eng_req *fs_view(const fs_node *n, eng_req *out)
 	return out;
 }
 #define FS_VIEW(n) fs_view((n), &(eng_req){ 0 })
+
+/* The request context of a user's read of what node n shows: n's view, or
+ * for the live tree a request of the files, which the engine meters. */
+static inline eng_req *fs_read_req(const fs_node *n, eng_req *out)
+{
+	return fs_view(n, out) ? out : fs_req(NULL, out);
+}
+#define FS_READ(n) fs_read_req((n), &(eng_req){ 0 })
 
 /* Whether n is in the past: a point or a backup, below one, .snapshots
  * or .ddbfs/backups, where nothing can be changed (EROFS) but backups

@@ -20,6 +20,8 @@ static const struct {
 	{ "stats.json", FS_M_STATS },
 	{ "clock", FS_M_CLOCK },
 	{ "backups.json", FS_M_BACKUPS_JSON },
+	{ "events", FS_M_EVENTS },
+	{ "cost.json", FS_M_COST },
 };
 
 static int magic_dir_getattr(fs_node *n, struct stat *st, lay_err *err)
@@ -76,10 +78,11 @@ static int magic_file_getattr(fs_node *n, struct stat *st, lay_err *err)
 	st->st_mode = S_IFREG | (n->magic == FS_M_CLOCK && fs.test_clock ? 0644 : 0444);
 	if (n->as_of)
 		st->st_ino = fs_ino_past_node(n); /* a point's .table.json is not the live one */
-	if (n->magic == FS_M_STREAM) {
-		uint64_t size;
+	if (FS_MAGIC_GROWS(n->magic)) {
+		uint64_t size = eng_events_size(fs.db);
 
-		if ((rc = eng_stream_size(fs.db, n->table, &size, err)) < 0)
+		if (n->magic == FS_M_STREAM &&
+		    (rc = eng_stream_size(fs.db, n->table, &size, err)) < 0)
 			return rc;
 		st->st_size = (off_t)size;
 		st->st_blocks = (st->st_size + 511) / 512;

@@ -49,6 +49,8 @@ int fs_magic_render(fs_node *n, lay_buf *out)
 		return render_clock(out);
 	case FS_M_BACKUPS_JSON:
 		return eng_backups_describe(fs.db, NULL, out, NULL);
+	case FS_M_COST:
+		return eng_cost_describe(fs.db, out, NULL);
 	case FS_M_STREAM:
 		return 0; /* streams arrive with their own issue */
 	default:
@@ -68,16 +70,23 @@ int fs_magic_write(fuse_req_t req, fs_node *n, const char *buf, size_t len)
 		return fs_errlog_add(req, "write", n->name, -EROFS, "read-only");
 	if (len == 0 || len >= sizeof(text))
 		return fs_errlog_add(req, "write", "/.ddbfs/clock", -EINVAL,
-				     "write +SECONDS to move the test clock forward");
+				     "write +SECONDS to move the test clock forward, freeze to "
+				     "stop it or run to let it go on");
 	memcpy(text, buf, len);
 	text[len] = '\0';
 	if (text[len - 1] == '\n')
 		text[len - 1] = '\0';
+	if (strcmp(text, "freeze") == 0 || strcmp(text, "run") == 0) {
+		if ((rc = eng_clock_freeze(eng_db_clock(fs.db), text[0] == 'f', &err)) < 0)
+			return fs_errlog_add(req, "write", "/.ddbfs/clock", rc, err.msg);
+		return 0;
+	}
 	errno = 0;
 	secs = strtoll(text + 1, &end, 10);
 	if (text[0] != '+' || *end || end == text + 1 || errno)
 		return fs_errlog_add(req, "write", "/.ddbfs/clock", -EINVAL,
-				     "write +SECONDS to move the test clock forward");
+				     "write +SECONDS to move the test clock forward, freeze to "
+				     "stop it or run to let it go on");
 	if ((rc = eng_clock_advance(eng_db_clock(fs.db), secs, &err)) < 0)
 		return fs_errlog_add(req, "write", "/.ddbfs/clock", rc, err.msg);
 	fs_expire_clock_jumped();

@@ -45,6 +45,9 @@ static const char usage[] =
     "  format=plain|ddb   item rendering: native JSON (default) or DynamoDB JSON\n"
     "  sync=always|MS     make each commit durable before close() returns, or\n"
     "                     sync committed data every MS milliseconds (default 1000)\n"
+    "  throttle=delay|error\n"
+    "                     a PROVISIONED table out of capacity makes a request\n"
+    "                     wait for it (default) or fail with EAGAIN\n"
     "  test_clock         .ddbfs/clock accepts +SECONDS to move time forward\n"
     "  show_magic         list .ddbfs, .table.json and .stream in directories\n"
     "  ro, allow_other, allow_root, auto_unmount, ...\n"
@@ -71,6 +74,7 @@ typedef struct mount_opts {
 	int test_clock;
 	int show_magic;
 	int ro;
+	eng_throttle throttle;
 	lay_buf fuse_opts; /* options passed on to libfuse */
 } mount_opts;
 
@@ -78,8 +82,7 @@ typedef struct mount_opts {
  * what it does not know. */
 static int mount_opt(mount_opts *o, const char *opt)
 {
-	static const char *later[] = { "cache",	   "cache_ttl", "cache_mb",
-				       "throttle", "policy",	"region" };
+	static const char *later[] = { "cache", "cache_ttl", "cache_mb", "policy", "region" };
 	const char *eq = strchr(opt, '=');
 	size_t klen = eq ? (size_t)(eq - opt) : strlen(opt);
 	const char *val = eq ? eq + 1 : NULL;
@@ -108,6 +111,15 @@ static int mount_opt(mount_opts *o, const char *opt)
 		if (*end || ms < 1 || ms > 3600000)
 			goto bad;
 		o->sync_ms = (int)ms;
+		return 0;
+	}
+	if (klen == 8 && strncmp(opt, "throttle", 8) == 0) {
+		if (val && strcmp(val, "delay") == 0)
+			o->throttle = ENG_THROTTLE_DELAY;
+		else if (val && strcmp(val, "error") == 0)
+			o->throttle = ENG_THROTTLE_ERROR;
+		else
+			goto bad;
 		return 0;
 	}
 	if (strcmp(opt, "test_clock") == 0) {
@@ -268,6 +280,14 @@ static int open_db(const char *data_dir, const eng_db_opts *dbo, lay_err *err)
 	}
 }
 
+/* Requests waiting for capacity go on when the daemon is told to stop:
+ * the loop joins every worker before it ends. */
+static int session_ending(void *ctx)
+{
+	(void)ctx;
+	return fs.se && fuse_session_exited(fs.se);
+}
+
 static int run_mount(mount_opts *o)
 {
 	char data_dir[PATH_MAX], mnt[PATH_MAX], msg[LAY_ERR_MSG + 64];
@@ -348,6 +368,8 @@ static int run_mount(mount_opts *o)
 		dbo.maint_ms = -1; /* read-only: no sweeping or trimming either */
 	dbo.clock = clock;
 	dbo.format = o->format; /* file sizes are of this format's text */
+	dbo.throttle = o->throttle;
+	dbo.stop_waiting = session_ending;
 	fs.format = o->format;
 	fs.show_magic = o->show_magic;
 	fs.test_clock = o->test_clock;

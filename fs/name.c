@@ -27,6 +27,10 @@ static fs_magic magic_of(fs_kind dir, const char *name)
 			return FS_M_CLOCK;
 		if (strcmp(name, "backups.json") == 0)
 			return FS_M_BACKUPS_JSON;
+		if (strcmp(name, "events") == 0)
+			return FS_M_EVENTS;
+		if (strcmp(name, "cost.json") == 0)
+			return FS_M_COST;
 	}
 	return FS_M_NONE;
 }

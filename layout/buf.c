@@ -63,25 +63,34 @@ int lay_buf_adds(lay_buf *b, const char *s)
 	return lay_buf_add(b, s, strlen(s));
 }
 
+int lay_buf_vaddf(lay_buf *b, const char *fmt, va_list ap)
+{
+	va_list again;
+	int n;
+
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	if (n >= 0 && b->count) {
+		b->len += (size_t)n;
+	} else if (n < 0 || lay_buf_grow(b, (size_t)n) < 0) {
+		n = -1;
+	} else {
+		vsnprintf(b->p + b->len, (size_t)n + 1, fmt, again);
+		b->len += (size_t)n;
+	}
+	va_end(again);
+	return n < 0 ? -ENOMEM : 0;
+}
+
 int lay_buf_addf(lay_buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
+	int rc;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	rc = lay_buf_vaddf(b, fmt, ap);
 	va_end(ap);
-	if (n >= 0 && b->count) {
-		b->len += (size_t)n;
-		return 0;
-	}
-	if (n < 0 || lay_buf_grow(b, (size_t)n) < 0)
-		return -ENOMEM;
-	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-	return 0;
+	return rc;
 }
 
 void lay_buf_reset(lay_buf *b)

@@ -3,6 +3,7 @@
 #ifndef LAY_BUF_H
 #define LAY_BUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 typedef struct lay_buf {
@@ -32,6 +33,8 @@ int lay_buf_adds(lay_buf *b, const char *s);
 
 /* Append printf-formatted text. Returns 0 or -ENOMEM. */
 int lay_buf_addf(lay_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* lay_buf_addf with a va_list (ap is used up). */
+int lay_buf_vaddf(lay_buf *b, const char *fmt, va_list ap);
 
 /* Forget the contents, keep the allocation. */
 void lay_buf_reset(lay_buf *b);

@@ -19,6 +19,15 @@ void lay_time_iso(char *out, size_t size, int64_t ns)
 	snprintf(out + strlen(out), size - strlen(out), ".%03dZ", (int)(ns / 1000000 % 1000));
 }
 
+/* "name":seconds.millis, for a time that is set. */
+static int add_time(lay_buf *o, const char *name, int64_t ns)
+{
+	if (!ns)
+		return 0;
+	return lay_buf_addf(o, "\"%s\":%" PRId64 ".%03d,", name, ns / 1000000000,
+			    (int)(ns / 1000000 % 1000));
+}
+
 static int add_key_def(lay_buf *o, const char *name, lay_type t)
 {
 	return lay_buf_adds(o, "{\"AttributeName\":") || lay_json_quote(o, name, strlen(name)) ||
@@ -53,11 +62,15 @@ int lay_describe_table(lay_buf *o, const lay_table_desc *d)
 	rc = rc ||
 	     lay_buf_addf(o,
 			  "],\"TableStatus\":\"ACTIVE\",\"CreationDateTime\":%" PRId64 ".%03d"
-			  ",\"ProvisionedThroughput\":{\"NumberOfDecreasesToday\":0,"
+			  ",\"ProvisionedThroughput\":{",
+			  d->created_ns / 1000000000, (int)(d->created_ns / 1000000 % 1000)) ||
+	     add_time(o, "LastIncreaseDateTime", d->last_increase_ns) ||
+	     add_time(o, "LastDecreaseDateTime", d->last_decrease_ns) ||
+	     lay_buf_addf(o,
+			  "\"NumberOfDecreasesToday\":0,"
 			  "\"ReadCapacityUnits\":%u,\"WriteCapacityUnits\":%u}"
 			  ",\"TableSizeBytes\":%" PRIu64 ",\"ItemCount\":%" PRIu64
 			  ",\"TableArn\":\"arn:aws:dynamodb:%s:000000000000:table/",
-			  d->created_ns / 1000000000, (int)(d->created_ns / 1000000 % 1000),
 			  s->billing == LAY_PROVISIONED ? s->rcu : 0,
 			  s->billing == LAY_PROVISIONED ? s->wcu : 0, d->size_bytes, d->item_count,
 			  region) ||
@@ -92,15 +105,23 @@ int lay_describe_table(lay_buf *o, const lay_table_desc *d)
 				  d->pitr_to_ns / 1000000000, (int)(d->pitr_to_ns / 1000000 % 1000));
 	else
 		rc = rc || lay_buf_adds(o, "\"DISABLED\"}}");
-	rc = rc || lay_buf_addf(o,
-				",\"DeletionProtectionEnabled\":false"
-				",\"Ddbfs\":{\"Created\":\"%s\",\"Autoscaling\":",
-				created);
+	rc = rc || lay_buf_adds(o, ",\"DeletionProtectionEnabled\":false"
+				   ",\"ConsumedCapacity\":{\"TableName\":") ||
+	     lay_json_quote(o, d->name, strlen(d->name)) ||
+	     lay_buf_addf(o,
+			  ",\"CapacityUnits\":%.10g,\"ReadCapacityUnits\":%.10g,"
+			  "\"WriteCapacityUnits\":%.10g,\"ThrottledReadRequests\":%" PRIu64
+			  ",\"ThrottledWriteRequests\":%" PRIu64 "}",
+			  d->read_units + d->write_units, d->read_units, d->write_units,
+			  d->reads_throttled, d->writes_throttled) ||
+	     lay_buf_addf(o, ",\"Ddbfs\":{\"Created\":\"%s\",\"Autoscaling\":", created);
 	if (!rc && s->autoscaling)
 		rc = lay_buf_addf(o, "{\"Min\":%u,\"Max\":%u,\"TargetUtilization\":%u}", s->as_min,
 				  s->as_max, s->as_target);
 	else
 		rc = rc || lay_buf_adds(o, "null");
+	if (!rc && d->cost)
+		rc = lay_buf_adds(o, ",\"EstimatedMonthlyCost\":") || lay_cost_render(o, d->cost);
 	rc = rc || lay_buf_adds(o, "}}\n");
 	return rc ? -ENOMEM : 0;
 }

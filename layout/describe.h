@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "schema.h"
+#include "price.h"
 #include "settings.h"
 
 /* What a description says; everything borrowed. */
@@ -20,6 +21,12 @@ typedef struct lay_table_desc {
 	const lay_settings *settings;
 	const char *region;          /* in ARNs; NULL: "local" */
 	int64_t pitr_from_ns, pitr_to_ns; /* PITR's window (settings->pitr) */
+	/* capacity (SPEC §10): consumed units, throttled requests, auto-scaling's
+	 * last changes (0: none) */
+	double read_units, write_units;
+	uint64_t reads_throttled, writes_throttled;
+	int64_t last_increase_ns, last_decrease_ns;
+	const lay_cost *cost;        /* the monthly estimate; NULL: none shown */
 } lay_table_desc;
 
 /* Append the Table object as one line of JSON plus "\n". 0 or -ENOMEM. */

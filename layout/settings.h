@@ -26,6 +26,8 @@ typedef struct lay_settings {
 	                            * the engine when the view changes) */
 	int pitr;                /* 0 off */
 	int64_t pitr_since_ns;   /* when PITR was last turned on (the engine's) */
+	int64_t class_changed_ns[2]; /* the last two table class changes, newest
+	                              * first; 0: none (the engine's) */
 } lay_settings;
 
 /* "PROVISIONED" / "PAY_PER_REQUEST"; "STANDARD" / "STANDARD_INFREQUENT_ACCESS". */

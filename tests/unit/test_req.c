@@ -106,8 +106,12 @@ static void test_req__reads_cost_a_unit_per_started_4kb_and_a_listing_rounds_onc
 	CHECK(rq.rcu == 1 && rq.wcu == 0);
 	lay_item_free(&out);
 	put_sized(&rq, "a", 4097);
-	CHECK_RC(eng_item_get(db, &rq, "Tab", &k, NULL, NULL, &err), 0);
+	CHECK_RC(eng_item_get(db, &rq, "Tab", &k, &out, NULL, &err), 0);
 	CHECK(rq.rcu == 2);
+	lay_item_free(&out);
+	/* metadata alone (stat) reads no item */
+	CHECK_RC(eng_item_get(db, &rq, "Tab", &k, NULL, NULL, &err), 0);
+	CHECK(rq.rcu == 0 && rq.wcu == 0);
 	/* 4097 + 2000 + 2000 bytes: 2 units as one read, not 2 + 1 + 1 */
 	CHECK_RC(eng_list(db, &rq, "Tab", NULL, NULL, 0, ENG_LIST_ITEMS, count_cb, &n, &err), 0);
 	CHECK(n == 3 && rq.rcu == 2 && rq.wcu == 0);

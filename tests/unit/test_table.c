@@ -263,6 +263,10 @@ static void test_table__settings_round_trip_and_survive_reopen(void)
 	CHECK(ti.settings.pitr_since_ns > 1000000000ll * 1000000000ll);
 	s.stream_created_ns = ti.settings.stream_created_ns;
 	s.pitr_since_ns = ti.settings.pitr_since_ns;
+	/* and the class change, which DynamoDB allows twice in 30 days */
+	CHECK(ti.settings.class_changed_ns[0] > 1000000000ll * 1000000000ll &&
+	      !ti.settings.class_changed_ns[1]);
+	memcpy(s.class_changed_ns, ti.settings.class_changed_ns, sizeof(s.class_changed_ns));
 	CHECK(memcmp(&ti.settings, &s, sizeof(s)) == 0);
 	CHECK_STR(ti.settings.ttl_attr, "expiresAt");
 	CHECK(ti.settings.rcu == 5 && ti.settings.wcu == 7 && ti.settings.pitr == 1);

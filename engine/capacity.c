@@ -1,0 +1,500 @@
+/* Capacity (SPEC §10): consumed and throttled units per table, DynamoDB's
+ * token buckets for PROVISIONED tables, and auto-scaling's target
+ * tracking. All in memory: a table's state starts at its first request
+ * after the db opened, with full buckets.
+ *
+ * A bucket holds up to 300 seconds of its provisioned rate (DynamoDB's
+ * burst capacity) and refills at that rate by the db's clock. A request is
+ * let through while its bucket holds more than nothing and then takes what
+ * it consumed, so a large item may leave the bucket in debt, which later
+ * requests wait out: the rate is kept over time, as DynamoDB keeps it. */
+#include "capacity.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "journal.h"
+#include "req.h"
+#include "store.h"
+
+#define NS 1000000000ll
+#define BURST_S 300              /* seconds of unused capacity a bucket keeps */
+#define MINUTE_NS (60 * NS)
+#define SCALE_OUT_MIN 2          /* minutes above the target before scaling out */
+#define SCALE_IN_MIN 15          /* minutes below it before scaling in */
+#define BURST_GAP_NS (60 * NS)   /* throttles this close together are one burst */
+#define WAIT_SLICE_MS 50         /* how often a waiting request looks at the clock */
+#define NBUCKETS 64
+
+typedef struct cap_dir {
+	double tokens;           /* PROVISIONED: units in the bucket (may be < 0) */
+	double consumed;         /* units consumed since the db opened */
+	uint64_t throttled;      /* requests throttled */
+	double window;           /* units consumed in the scaling window */
+	int high, low;           /* minutes in a row above / below the target */
+	int64_t last_throttle_ns;
+} cap_dir;
+
+typedef struct cap_table {
+	struct cap_table *next;
+	char name[256];
+	lay_settings s;          /* the table's settings, as last told */
+	int64_t refill_ns;       /* the buckets are up to date until here */
+	int64_t window_ns;       /* the scaling window's start */
+	int64_t last_increase_ns, last_decrease_ns;
+	cap_dir d[2];            /* CAP_READ, CAP_WRITE */
+} cap_table;
+
+struct store_cap {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;       /* waiting requests; signalled on release */
+	eng_throttle mode;
+	int (*stop_waiting)(void *ctx);
+	void *stop_ctx;
+	int released;            /* the db closes: nobody waits any more */
+	cap_table *b[NBUCKETS];
+};
+
+static unsigned bucket_of(const char *name)
+{
+	unsigned h = 5381;
+
+	while (*name)
+		h = h * 33 + (unsigned char)*name++;
+	return h % NBUCKETS;
+}
+
+static cap_table **find(struct store_cap *c, const char *name)
+{
+	cap_table **p = &c->b[bucket_of(name)];
+
+	while (*p && strcmp((*p)->name, name) != 0)
+		p = &(*p)->next;
+	return p;
+}
+
+static uint32_t units_of(const lay_settings *s, cap_kind k)
+{
+	return k == CAP_READ ? s->rcu : s->wcu;
+}
+
+static void fill(cap_table *t)
+{
+	cap_kind k;
+
+	for (k = CAP_READ; k <= CAP_WRITE; k++)
+		t->d[k].tokens = (double)units_of(&t->s, k) * BURST_S;
+}
+
+/* Bring the buckets up to now. */
+static void refill(cap_table *t, int64_t now)
+{
+	double secs;
+	cap_kind k;
+
+	if (now <= t->refill_ns)
+		return;
+	secs = (double)(now - t->refill_ns) / NS;
+	t->refill_ns = now;
+	if (t->s.billing != LAY_PROVISIONED)
+		return;
+	for (k = CAP_READ; k <= CAP_WRITE; k++) {
+		double units = units_of(&t->s, k), full = units * BURST_S;
+
+		t->d[k].tokens = fmin(full, t->d[k].tokens + units * secs);
+	}
+}
+
+int store_cap_open(eng_db *db, const eng_db_opts *opts)
+{
+	struct store_cap *c = calloc(1, sizeof(*c));
+	pthread_condattr_t ca;
+
+	if (!c)
+		return -ENOMEM;
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	if (opts) {
+		c->mode = opts->throttle;
+		c->stop_waiting = opts->stop_waiting;
+		c->stop_ctx = opts->stop_ctx;
+	}
+	db->cap = c;
+	return 0;
+}
+
+void store_cap_close(eng_db *db)
+{
+	struct store_cap *c = db->cap;
+	cap_table *t, *next;
+	unsigned i;
+
+	if (!c)
+		return;
+	for (i = 0; i < NBUCKETS; i++)
+		for (t = c->b[i]; t; t = next) {
+			next = t->next;
+			free(t);
+		}
+	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+	db->cap = NULL;
+}
+
+void eng_capacity_release(eng_db *db)
+{
+	struct store_cap *c = db->cap;
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->mu);
+	c->released = 1;
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+}
+
+int store_cap_metered(const eng_req *req)
+{
+	return req && req->view == ENG_VIEW_LIVE &&
+	       (req->source == ENG_SRC_FILE || req->source == ENG_SRC_API);
+}
+
+/* The state of table, made from its record if it has none yet; NULL when
+ * there is no such table. Called and returns with c->mu held. */
+static cap_table *state(eng_db *db, const char *table)
+{
+	struct store_cap *c = db->cap;
+	cap_table **p = find(c, table), *t;
+	eng_table_info ti;
+
+	if (*p)
+		return *p;
+	pthread_mutex_unlock(&c->mu);
+	if (eng_table_get(db, NULL, table, &ti, NULL) < 0) {
+		pthread_mutex_lock(&c->mu);
+		return NULL;
+	}
+	pthread_mutex_lock(&c->mu);
+	if (*(p = find(c, table)))
+		return *p; /* made meanwhile */
+	if (!(t = calloc(1, sizeof(*t))))
+		return NULL;
+	snprintf(t->name, sizeof(t->name), "%s", table);
+	t->s = ti.settings;
+	t->refill_ns = t->window_ns = eng_clock_now_ns(db->clock);
+	fill(t);
+	t->next = c->b[bucket_of(table)];
+	c->b[bucket_of(table)] = t;
+	return t;
+}
+
+static void wait_slice(struct store_cap *c)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += WAIT_SLICE_MS * 1000000l;
+	if (until.tv_nsec >= NS) {
+		until.tv_sec++;
+		until.tv_nsec -= NS;
+	}
+	pthread_cond_timedwait(&c->cv, &c->mu, &until);
+}
+
+int store_cap_admit(eng_db *db, eng_req *req, const char *table, cap_kind k, lay_err *err)
+{
+	static const char *what[] = { "read", "write" };
+	struct store_cap *c = db->cap;
+	int counted = 0, rc = 0;
+	cap_table *t;
+
+	if (!c || !store_cap_metered(req))
+		return 0;
+	pthread_mutex_lock(&c->mu);
+	while ((t = state(db, table)) && t->s.billing == LAY_PROVISIONED && !c->released) {
+		int64_t now = eng_clock_now_ns(db->clock);
+		cap_dir *d = &t->d[k];
+
+		refill(t, now);
+		if (d->tokens > 0)
+			break;
+		if (!counted) {
+			counted = 1;
+			d->throttled++;
+			if (!d->last_throttle_ns || now - d->last_throttle_ns > BURST_GAP_NS)
+				store_journal_add(db, now, "Throttling", table,
+						  ",\"Kind\":\"%s\",\"Provisioned\":%u,"
+						  "\"Mode\":\"%s\"",
+						  what[k], units_of(&t->s, k),
+						  c->mode == ENG_THROTTLE_ERROR ? "error" : "delay");
+			d->last_throttle_ns = now;
+		}
+		if (c->mode == ENG_THROTTLE_ERROR) {
+			rc = lay_err_set(err, -EAGAIN,
+					 "ProvisionedThroughputExceededException: table %s used its "
+					 "%u provisioned %s capacity units per second and its burst",
+					 table, units_of(&t->s, k), what[k]);
+			break;
+		}
+		wait_slice(c);
+		if (c->stop_waiting && c->stop_waiting(c->stop_ctx))
+			c->released = 1;
+	}
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+void store_cap_charge(eng_db *db, eng_req *req, const char *table, double rcu, double wcu)
+{
+	struct store_cap *c = db->cap;
+	cap_table *t;
+
+	store_req_charge(req, rcu, wcu);
+	if (!c || !store_cap_metered(req) || (rcu == 0 && wcu == 0))
+		return;
+	pthread_mutex_lock(&c->mu);
+	if ((t = state(db, table))) {
+		refill(t, eng_clock_now_ns(db->clock));
+		t->d[CAP_READ].consumed += rcu;
+		t->d[CAP_WRITE].consumed += wcu;
+		t->d[CAP_READ].window += rcu;
+		t->d[CAP_WRITE].window += wcu;
+		if (t->s.billing == LAY_PROVISIONED) {
+			t->d[CAP_READ].tokens -= rcu;
+			t->d[CAP_WRITE].tokens -= wcu;
+		}
+	}
+	pthread_mutex_unlock(&c->mu);
+}
+
+void store_cap_settings(eng_db *db, const char *table, const lay_settings *s)
+{
+	struct store_cap *c = db->cap;
+	cap_table *t;
+	cap_kind k;
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->mu);
+	if ((t = *find(c, table))) {
+		int was_provisioned = t->s.billing == LAY_PROVISIONED;
+
+		refill(t, eng_clock_now_ns(db->clock));
+		t->s = *s;
+		if (s->billing == LAY_PROVISIONED && !was_provisioned)
+			fill(t); /* a table switched to PROVISIONED starts with its burst */
+		for (k = CAP_READ; k <= CAP_WRITE; k++)
+			t->d[k].tokens = fmin(t->d[k].tokens, (double)units_of(s, k) * BURST_S);
+	}
+	pthread_cond_broadcast(&c->cv); /* more capacity may let waiters through */
+	pthread_mutex_unlock(&c->mu);
+}
+
+void store_cap_drop(eng_db *db, const char *table)
+{
+	struct store_cap *c = db->cap;
+	cap_table **p, *t;
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->mu);
+	if ((t = *(p = find(c, table)))) {
+		*p = t->next;
+		free(t);
+	}
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+}
+
+void store_cap_rename(eng_db *db, const char *from, const char *to)
+{
+	struct store_cap *c = db->cap;
+	cap_table **p, *t;
+
+	if (!c)
+		return;
+	store_cap_drop(db, to);
+	pthread_mutex_lock(&c->mu);
+	if ((t = *(p = find(c, from)))) {
+		*p = t->next;
+		snprintf(t->name, sizeof(t->name), "%s", to);
+		t->next = c->b[bucket_of(to)];
+		c->b[bucket_of(to)] = t;
+	}
+	pthread_mutex_unlock(&c->mu);
+}
+
+int eng_table_capacity(eng_db *db, const char *table, eng_capacity *out)
+{
+	struct store_cap *c = db->cap;
+	cap_table *t;
+
+	memset(out, 0, sizeof(*out));
+	if (!c)
+		return 0;
+	pthread_mutex_lock(&c->mu);
+	if ((t = *find(c, table))) {
+		refill(t, eng_clock_now_ns(db->clock));
+		out->read_units = t->d[CAP_READ].consumed;
+		out->write_units = t->d[CAP_WRITE].consumed;
+		out->reads_throttled = t->d[CAP_READ].throttled;
+		out->writes_throttled = t->d[CAP_WRITE].throttled;
+		out->read_tokens = t->d[CAP_READ].tokens;
+		out->write_tokens = t->d[CAP_WRITE].tokens;
+		out->last_increase_ns = t->last_increase_ns;
+		out->last_decrease_ns = t->last_decrease_ns;
+	}
+	pthread_mutex_unlock(&c->mu);
+	return 0;
+}
+
+/* ---- auto-scaling ---- */
+
+/* One change auto-scaling decided, made after the lock is let go. */
+typedef struct scale {
+	char table[256];
+	uint32_t units[2];
+	double utilization[2];
+} scale;
+
+/* Target tracking of one direction over a window of minutes whole
+ * minutes: the capacity it asks for, or 0 to keep what there is. */
+static uint32_t track(const lay_settings *s, cap_dir *d, uint32_t units, double secs,
+		      int minutes, double *utilization)
+{
+	double rate = d->window / secs;
+	double want = ceil(rate * 100.0 / s->as_target - 1e-9);
+	uint32_t n;
+
+	*utilization = units ? rate * 100.0 / units : 0;
+	if (*utilization > s->as_target) {
+		d->high += minutes;
+		d->low = 0;
+	} else {
+		d->low += minutes;
+		d->high = 0;
+	}
+	n = want < s->as_min ? s->as_min : want > s->as_max ? s->as_max : (uint32_t)want;
+	if (units < s->as_min || units > s->as_max)
+		return n == units ? 0 : n; /* bring it inside min and max at once */
+	if (d->high >= SCALE_OUT_MIN && n > units) {
+		d->high = 0;
+		return n;
+	}
+	if (d->low >= SCALE_IN_MIN && n < units) {
+		d->low = 0;
+		return n;
+	}
+	return 0;
+}
+
+/* The changes the windows ending now ask for, into out (at most max). */
+static size_t decide(struct store_cap *c, int64_t now, scale *out, size_t max)
+{
+	size_t n = 0;
+	unsigned i;
+	cap_table *t;
+
+	for (i = 0; i < NBUCKETS; i++)
+		for (t = c->b[i]; t; t = t->next) {
+			int64_t span = now - t->window_ns;
+			int minutes = (int)(span / MINUTE_NS), change = 0;
+			scale sc;
+			cap_kind k;
+
+			if (!t->s.autoscaling || t->s.billing != LAY_PROVISIONED) {
+				t->window_ns = now;
+				t->d[0].window = t->d[1].window = 0;
+				continue;
+			}
+			if (minutes < 1)
+				continue;
+			memset(&sc, 0, sizeof(sc));
+			for (k = CAP_READ; k <= CAP_WRITE; k++) {
+				uint32_t units = units_of(&t->s, k);
+
+				sc.units[k] = track(&t->s, &t->d[k], units, (double)span / NS,
+						    minutes, &sc.utilization[k]);
+				change |= sc.units[k] != 0;
+				t->d[k].window = 0;
+			}
+			t->window_ns = now;
+			if (change && n < max) {
+				snprintf(sc.table, sizeof(sc.table), "%s", t->name);
+				out[n++] = sc;
+			}
+		}
+	return n;
+}
+
+/* Apply one decision: the table's rcu and wcu, and a line in the journal
+ * for each that changed. */
+static int apply(eng_db *db, const scale *sc, int64_t now, lay_err *err)
+{
+	static const char *what[] = { "ReadCapacityUnits", "WriteCapacityUnits" };
+	eng_table_info ti;
+	uint32_t from[2];
+	cap_table *t;
+	cap_kind k;
+	int rc;
+
+	if ((rc = eng_table_get(db, NULL, sc->table, &ti, err)) < 0)
+		return rc == -ENOENT ? 0 : rc;
+	from[CAP_READ] = ti.settings.rcu;
+	from[CAP_WRITE] = ti.settings.wcu;
+	if (sc->units[CAP_READ])
+		ti.settings.rcu = sc->units[CAP_READ];
+	if (sc->units[CAP_WRITE])
+		ti.settings.wcu = sc->units[CAP_WRITE];
+	if (ti.settings.rcu == from[CAP_READ] && ti.settings.wcu == from[CAP_WRITE])
+		return 0;
+	if ((rc = eng_table_set_settings(db, NULL, sc->table, &ti.settings, err)) < 0)
+		return rc == -ENOENT ? 0 : rc;
+	for (k = CAP_READ; k <= CAP_WRITE; k++) {
+		uint32_t to = units_of(&ti.settings, k);
+
+		if (to == from[k])
+			continue;
+		pthread_mutex_lock(&db->cap->mu);
+		if ((t = *find(db->cap, sc->table))) {
+			if (to > from[k])
+				t->last_increase_ns = now;
+			else
+				t->last_decrease_ns = now;
+		}
+		pthread_mutex_unlock(&db->cap->mu);
+		store_journal_add(db, now, "Scaling", sc->table,
+				  ",\"Dimension\":\"%s\",\"From\":%u,\"To\":%u,"
+				  "\"Utilization\":%.1f,\"Target\":%u",
+				  what[k], from[k], to, sc->utilization[k], ti.settings.as_target);
+	}
+	return 0;
+}
+
+int store_cap_tick(eng_db *db, lay_err *err)
+{
+	struct store_cap *c = db->cap;
+	int64_t now = eng_clock_now_ns(db->clock);
+	scale todo[64];
+	size_t n, i;
+	int rc = 0;
+
+	if (!c)
+		return 0;
+	pthread_mutex_lock(&c->mu);
+	n = decide(c, now, todo, sizeof(todo) / sizeof(todo[0]));
+	pthread_mutex_unlock(&c->mu);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = apply(db, &todo[i], now, err);
+	return rc;
+}
