@@ -49,6 +49,8 @@ typedef struct cap_table {
 	int64_t window_ns;       /* the scaling window's start */
 	int64_t last_increase_ns, last_decrease_ns;
 	cap_dir d[2];            /* CAP_READ, CAP_WRITE */
+	uint32_t pending[2];     /* capacity auto-scaling decided on, not yet set (0: none) */
+	double utilization[2];   /* what it decided on, in % of the capacity */
 } cap_table;
 
 struct store_cap {
@@ -60,6 +62,8 @@ struct store_cap {
 	int released;            /* the db closes: nobody waits any more */
 	cap_table *b[NBUCKETS];
 };
+
+static void close_window(cap_table *t, int64_t now); /* auto-scaling, below */
 
 static unsigned bucket_of(const char *name)
 {
@@ -264,7 +268,10 @@ void store_cap_charge(eng_db *db, eng_req *req, const char *table, double rcu, d
 		return;
 	pthread_mutex_lock(&c->mu);
 	if ((t = state(db, table))) {
-		refill(t, eng_clock_now_ns(db->clock));
+		int64_t now = eng_clock_now_ns(db->clock);
+
+		refill(t, now);
+		close_window(t, now);
 		t->d[CAP_READ].consumed += rcu;
 		t->d[CAP_WRITE].consumed += wcu;
 		t->d[CAP_READ].window += rcu;
@@ -398,7 +405,35 @@ static uint32_t track(const lay_settings *s, cap_dir *d, uint32_t units, double 
 	return 0;
 }
 
-/* The changes the windows ending now ask for, into out (at most max). */
+/* Close t's scaling window if a minute or more of it passed by now: what
+ * it consumed is judged, and a change it calls for is left pending for the
+ * maintenance round. Called before a charge adds to the window, so that
+ * units count in the minute they were consumed in. */
+static void close_window(cap_table *t, int64_t now)
+{
+	int64_t span = now - t->window_ns;
+	int minutes = (int)(span / MINUTE_NS);
+	cap_kind k;
+
+	if (!t->s.autoscaling || t->s.billing != LAY_PROVISIONED) {
+		t->window_ns = now;
+		t->d[0].window = t->d[1].window = 0;
+		return;
+	}
+	if (minutes < 1)
+		return;
+	for (k = CAP_READ; k <= CAP_WRITE; k++) {
+		uint32_t want = track(&t->s, &t->d[k], units_of(&t->s, k), (double)span / NS,
+				      minutes, &t->utilization[k]);
+
+		if (want)
+			t->pending[k] = want;
+		t->d[k].window = 0;
+	}
+	t->window_ns = now;
+}
+
+/* The changes pending now, into out (at most max). */
 static size_t decide(struct store_cap *c, int64_t now, scale *out, size_t max)
 {
 	size_t n = 0;
@@ -407,32 +442,14 @@ static size_t decide(struct store_cap *c, int64_t now, scale *out, size_t max)
 
 	for (i = 0; i < NBUCKETS; i++)
 		for (t = c->b[i]; t; t = t->next) {
-			int64_t span = now - t->window_ns;
-			int minutes = (int)(span / MINUTE_NS), change = 0;
-			scale sc;
-			cap_kind k;
-
-			if (!t->s.autoscaling || t->s.billing != LAY_PROVISIONED) {
-				t->window_ns = now;
-				t->d[0].window = t->d[1].window = 0;
+			close_window(t, now);
+			if (!(t->pending[0] || t->pending[1]) || n == max)
 				continue;
-			}
-			if (minutes < 1)
-				continue;
-			memset(&sc, 0, sizeof(sc));
-			for (k = CAP_READ; k <= CAP_WRITE; k++) {
-				uint32_t units = units_of(&t->s, k);
-
-				sc.units[k] = track(&t->s, &t->d[k], units, (double)span / NS,
-						    minutes, &sc.utilization[k]);
-				change |= sc.units[k] != 0;
-				t->d[k].window = 0;
-			}
-			t->window_ns = now;
-			if (change && n < max) {
-				snprintf(sc.table, sizeof(sc.table), "%s", t->name);
-				out[n++] = sc;
-			}
+			snprintf(out[n].table, sizeof(out[n].table), "%s", t->name);
+			memcpy(out[n].units, t->pending, sizeof(t->pending));
+			memcpy(out[n].utilization, t->utilization, sizeof(t->utilization));
+			t->pending[0] = t->pending[1] = 0;
+			n++;
 		}
 	return n;
 }

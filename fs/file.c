@@ -125,13 +125,16 @@ void fs_fh_note_meta(fs_fh *fh, const eng_meta *m, unsigned which)
 	fh->meta_set |= which & ~ENG_META_CTIME;
 }
 
-/* Render the committed item of n into out. */
-static int load_item(fs_node *n, lay_buf *out, lay_err *err)
+/* Render the committed item of n into out: a user's read when read is set
+ * (metered, SPEC §10), else the daemon's own (a writer's starting text:
+ * the put it commits is what costs). */
+static int load_item(fs_node *n, lay_buf *out, int read, lay_err *err)
 {
 	lay_key key;
 
 	fs_node_item_key(n, &key);
-	return eng_item_text(fs.db, FS_READ(n), n->table, &key, fs.format, out, NULL, err);
+	return eng_item_text(fs.db, read ? FS_READ(n) : FS_VIEW(n), n->table, &key, fs.format,
+			     out, NULL, err);
 }
 
 /* Forget a created item whose first commit failed: it never existed. */
@@ -256,6 +259,13 @@ static int commit_logged(fuse_req_t req, fs_fh *fh, const char *op)
 	pthread_mutex_lock(&fh->lock);
 	if (fh->dirty)
 		rc = commit(fh, &err);
+	if (rc == -EAGAIN && !fh->werr) {
+		/* throttled (throttle=error): the writer was told, as an SDK is
+		 * told; release does not try again behind its back */
+		fh->werr = rc;
+		free(fh->werr_msg);
+		fh->werr_msg = strdup(err.msg);
+	}
 	/* one line per failure: the same content failing again (at close,
 	 * then at release) is not logged again */
 	log = rc < 0 && !fh->fail_logged;
@@ -358,7 +368,7 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 			if (fh->snapshot) {
 				fi->direct_io = 1;
 				if (!n->mem)
-					rc = load_item(n, &fh->buf, &err);
+					rc = load_item(n, &fh->buf, 1, &err);
 			} else {
 				fi->keep_cache = 1;
 			}
@@ -370,7 +380,7 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 		if (created || trunc) {
 			mark_dirty(fh);
 		} else if (!n->mem) {
-			rc = load_item(n, &fh->buf, &err);
+			rc = load_item(n, &fh->buf, 0, &err);
 		}
 		break;
 	case FS_SCRATCH:
@@ -663,7 +673,7 @@ void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct f
 	if (n->kind == FS_ITEM && !fh->writable && !fh->snapshot) {
 		lay_buf text = LAY_BUF_INIT;
 		lay_err err = { 0 };
-		int rc = n->mem ? 0 : load_item(n, &text, &err);
+		int rc = n->mem ? 0 : load_item(n, &text, 1, &err);
 
 		if (rc < 0) {
 			lay_buf_free(&text);
@@ -936,7 +946,7 @@ int fs_file_truncate(fuse_req_t req, fs_node *n, fs_fh *fh, off_t size, lay_err 
 		fh_free(dirty);
 	}
 	if (rc == 0 && !n->mem && !tmp.buf.len)
-		rc = load_item(n, &tmp.buf, err);
+		rc = load_item(n, &tmp.buf, 0, err);
 	if (rc == 0 && (size_t)size > tmp.buf.len)
 		rc = buf_write(&tmp.buf, "", 0, size, 0, MAX_ITEM_FILE);
 	else if (rc == 0 && tmp.buf.p)
