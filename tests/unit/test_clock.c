@@ -77,6 +77,32 @@ static void test_clock__negative_step_is_einval_and_changes_nothing(void)
 	eng_clock_free(c);
 }
 
+static void test_clock__a_frozen_clock_moves_only_when_advanced(void)
+{
+	struct timespec ms20 = { 0, 20000000 };
+	lay_err err = { 0, "" };
+	eng_clock *c, *real;
+	int64_t a, b;
+
+	CHECK_RC(eng_clock_new(&c, 1), 0);
+	CHECK_RC(eng_clock_freeze(c, 1, &err), 0);
+	a = eng_clock_now_ns(c);
+	nanosleep(&ms20, NULL);
+	CHECK(eng_clock_now_ns(c) == a);
+	CHECK_RC(eng_clock_advance(c, 5, &err), 0);
+	CHECK(eng_clock_now_ns(c) == a + 5000000000ll);
+	/* running again, it goes on from where it stood, never back */
+	CHECK_RC(eng_clock_freeze(c, 0, &err), 0);
+	b = eng_clock_now_ns(c);
+	CHECK(b >= a + 5000000000ll && b < a + 6000000000ll);
+	nanosleep(&ms20, NULL);
+	CHECK(eng_clock_now_ns(c) > b);
+	eng_clock_free(c);
+	CHECK_RC(eng_clock_new(&real, 0), 0);
+	CHECK_RC(eng_clock_freeze(real, 1, &err), -EPERM);
+	eng_clock_free(real);
+}
+
 static void test_clock__free_accepts_null(void)
 {
 	eng_clock_free(NULL);
@@ -89,6 +115,7 @@ int main(void)
 	RUN(test_clock__test_clock_advance_moves_now_forward);
 	RUN(test_clock__real_clock_refuses_to_advance);
 	RUN(test_clock__negative_step_is_einval_and_changes_nothing);
+	RUN(test_clock__a_frozen_clock_moves_only_when_advanced);
 	RUN(test_clock__free_accepts_null);
 	return check_done();
 }
