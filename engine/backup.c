@@ -35,6 +35,7 @@
 #include "../layout/describe.h"
 #include "../layout/ttl.h"
 #include "asof.h"
+#include "capacity.h"
 #include "journal.h"
 #include "req.h"
 #include "row.h"
@@ -784,6 +785,7 @@ int eng_backup_create(eng_db *db, eng_req *req, const char *table, const char *n
 		      eng_backup_info *out, lay_err *err)
 {
 	struct begin_ctx b = { db, table, name, 0, ENG_BACKUP_USER, { 0 } };
+	lay_buf q = LAY_BUF_INIT;
 	struct done_ctx d;
 	store_table src;
 	int rc;
@@ -806,9 +808,10 @@ int eng_backup_create(eng_db *db, eng_req *req, const char *table, const char *n
 		return rc;
 	}
 	store_journal_add(db, eng_clock_now_ns(db->clock), "Backup", table,
-			  ",\"BackupName\":\"%s\",\"BackupType\":\"USER\",\"ItemCount\":%" PRIu64
+			  ",\"BackupName\":%s,\"BackupType\":\"USER\",\"ItemCount\":%" PRIu64
 			  ",\"BackupSizeBytes\":%" PRIu64,
-			  name, d.st.count, d.st.size);
+			  store_journal_quote(&q, name), d.st.count, d.st.size);
+	lay_buf_free(&q);
 	if (out)
 		info_of(&d.rec, &d.st, out);
 	return 0;
@@ -838,13 +841,15 @@ int eng_backup_delete(eng_db *db, eng_req *req, const char *table, const char *n
 		      lay_err *err)
 {
 	struct named_ctx c = { db, table, name, NULL };
+	lay_buf q = LAY_BUF_INIT;
 	int rc;
 
 	if ((rc = store_req_writable(req, err)) < 0 ||
 	    (rc = store_write_frees(db, delete_txn, &c, err)) < 0)
 		return rc;
 	store_journal_add(db, eng_clock_now_ns(db->clock), "BackupDeleted", table,
-			  ",\"BackupName\":\"%s\"", name);
+			  ",\"BackupName\":%s", store_journal_quote(&q, name));
+	lay_buf_free(&q);
 	return 0;
 }
 
@@ -1007,6 +1012,7 @@ int eng_table_restore(eng_db *db, eng_req *req, const char *table, const char *t
 	struct begin_ctx b = { db, table, to, 0, STORE_BK_RESTORE, { 0 } };
 	struct done_ctx n;
 	struct then_ctx then = { db, table, req ? req->as_of_ns : 0, { 0 } };
+	lay_buf q = LAY_BUF_INIT;
 	int rc;
 
 	store_req_start(req);
@@ -1034,8 +1040,11 @@ int eng_table_restore(eng_db *db, eng_req *req, const char *table, const char *t
 		store_backup_drop(db, b.rec.id, NULL);
 		return rc;
 	}
+	store_cap_drop(db, to);
 	store_journal_add(db, eng_clock_now_ns(db->clock), "Restore", to,
-			  ",\"SourceTable\":\"%s\",\"ItemCount\":%" PRIu64, table, n.st.count);
+			  ",\"SourceTable\":%s,\"ItemCount\":%" PRIu64, store_journal_quote(&q, table),
+			  n.st.count);
+	lay_buf_free(&q);
 	return 0;
 }
 

@@ -22,6 +22,7 @@
 #include "journal.h"
 #include "req.h"
 #include "store.h"
+#include "table.h"
 
 #define NS 1000000000ll
 #define BURST_S 300              /* seconds of unused capacity a bucket keeps */
@@ -48,6 +49,7 @@ typedef struct cap_table {
 	int64_t refill_ns;       /* the buckets are up to date until here */
 	int64_t window_ns;       /* the scaling window's start */
 	int64_t last_increase_ns, last_decrease_ns;
+	int stale;               /* the settings changed: read them again */
 	cap_dir d[2];            /* CAP_READ, CAP_WRITE */
 	uint32_t pending[2];     /* capacity auto-scaling decided on, not yet set (0: none) */
 	double utilization[2];   /* what it decided on, in % of the capacity */
@@ -60,6 +62,10 @@ struct store_cap {
 	int (*stop_waiting)(void *ctx);
 	void *stop_ctx;
 	int released;            /* the db closes: nobody waits any more */
+	unsigned waiting, max_waiting; /* requests waiting for capacity */
+	uint64_t version;        /* moves at every change of a table's settings,
+	                          * name or existence: a state read from a
+	                          * record meanwhile is read again */
 	cap_table *b[NBUCKETS];
 };
 
@@ -127,6 +133,7 @@ int store_cap_open(eng_db *db, const eng_db_opts *opts)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&c->cv, &ca);
 	pthread_condattr_destroy(&ca);
+	c->max_waiting = opts && opts->max_waiting ? opts->max_waiting : 8;
 	if (opts) {
 		c->mode = opts->throttle;
 		c->stop_waiting = opts->stop_waiting;
@@ -173,33 +180,63 @@ int store_cap_metered(const eng_req *req)
 	       (req->source == ENG_SRC_FILE || req->source == ENG_SRC_API);
 }
 
-/* The state of table, made from its record if it has none yet; NULL when
- * there is no such table. Called and returns with c->mu held. */
+/* Settings s read for t, as a table's settings take effect. */
+static void take_settings(cap_table *t, const lay_settings *s, int64_t now)
+{
+	int was_provisioned = t->s.billing == LAY_PROVISIONED;
+	cap_kind k;
+
+	refill(t, now);
+	t->s = *s;
+	if (s->billing == LAY_PROVISIONED && !was_provisioned)
+		fill(t); /* a table switched to PROVISIONED starts with its burst */
+	for (k = CAP_READ; k <= CAP_WRITE; k++)
+		t->d[k].tokens = fmin(t->d[k].tokens, (double)units_of(s, k) * BURST_S);
+	if (!s->autoscaling || s->billing != LAY_PROVISIONED)
+		t->pending[0] = t->pending[1] = 0;
+	t->stale = 0;
+}
+
+/*
+ * The state of table, made from its record if it has none yet, or brought
+ * up to date when its settings changed; NULL when there is no such table.
+ * Called and returns with c->mu held, which it lets go of while it reads
+ * the record: a change meanwhile (version moved) makes it read again.
+ */
 static cap_table *state(eng_db *db, const char *table)
 {
 	struct store_cap *c = db->cap;
-	cap_table **p = find(c, table), *t;
+	cap_table **p, *t;
 	eng_table_info ti;
+	uint64_t version;
 
-	if (*p)
-		return *p;
-	pthread_mutex_unlock(&c->mu);
-	if (eng_table_get(db, NULL, table, &ti, NULL) < 0) {
+	for (;;) {
+		p = find(c, table);
+		if (*p && !(*p)->stale)
+			return *p;
+		version = c->version;
+		pthread_mutex_unlock(&c->mu);
+		if (eng_table_get(db, NULL, table, &ti, NULL) < 0) {
+			pthread_mutex_lock(&c->mu);
+			return NULL;
+		}
 		pthread_mutex_lock(&c->mu);
-		return NULL;
+		if (c->version != version)
+			continue;
+		if ((t = *find(c, table))) {
+			take_settings(t, &ti.settings, eng_clock_now_ns(db->clock));
+			return t;
+		}
+		if (!(t = calloc(1, sizeof(*t))))
+			return NULL;
+		snprintf(t->name, sizeof(t->name), "%s", table);
+		t->s = ti.settings;
+		t->refill_ns = t->window_ns = eng_clock_now_ns(db->clock);
+		fill(t);
+		t->next = c->b[bucket_of(table)];
+		c->b[bucket_of(table)] = t;
+		return t;
 	}
-	pthread_mutex_lock(&c->mu);
-	if (*(p = find(c, table)))
-		return *p; /* made meanwhile */
-	if (!(t = calloc(1, sizeof(*t))))
-		return NULL;
-	snprintf(t->name, sizeof(t->name), "%s", table);
-	t->s = ti.settings;
-	t->refill_ns = t->window_ns = eng_clock_now_ns(db->clock);
-	fill(t);
-	t->next = c->b[bucket_of(table)];
-	c->b[bucket_of(table)] = t;
-	return t;
 }
 
 static void wait_slice(struct store_cap *c)
@@ -215,13 +252,30 @@ static void wait_slice(struct store_cap *c)
 	pthread_cond_timedwait(&c->cv, &c->mu, &until);
 }
 
+/* Ask the front, without our lock, whether waiters should go on. */
+static void ask_stop(struct store_cap *c)
+{
+	int stop;
+
+	if (!c->stop_waiting)
+		return;
+	pthread_mutex_unlock(&c->mu);
+	stop = c->stop_waiting(c->stop_ctx);
+	pthread_mutex_lock(&c->mu);
+	if (stop) {
+		c->released = 1;
+		pthread_cond_broadcast(&c->cv);
+	}
+}
+
 int store_cap_admit(eng_db *db, eng_req *req, const char *table, cap_kind k, lay_err *err)
 {
 	static const char *what[] = { "read", "write" };
 	struct store_cap *c = db->cap;
-	int counted = 0, rc = 0;
+	int counted = 0, waits = 0, rc = 0;
 	cap_table *t;
 
+	store_req_start(req);
 	if (!c || !store_cap_metered(req))
 		return 0;
 	pthread_mutex_lock(&c->mu);
@@ -243,17 +297,28 @@ int store_cap_admit(eng_db *db, eng_req *req, const char *table, cap_kind k, lay
 						  c->mode == ENG_THROTTLE_ERROR ? "error" : "delay");
 			d->last_throttle_ns = now;
 		}
-		if (c->mode == ENG_THROTTLE_ERROR) {
+		/* a waiter holds one of the front's threads: past max_waiting,
+		 * waiting would stop the front answering anything else */
+		if (c->mode == ENG_THROTTLE_ERROR || (!waits && c->waiting >= c->max_waiting)) {
 			rc = lay_err_set(err, -EAGAIN,
 					 "ProvisionedThroughputExceededException: table %s used its "
-					 "%u provisioned %s capacity units per second and its burst",
-					 table, units_of(&t->s, k), what[k]);
+					 "%u provisioned %s capacity units per second and its burst%s",
+					 table, units_of(&t->s, k), what[k],
+					 c->mode == ENG_THROTTLE_ERROR
+						 ? ""
+						 : " (and as many requests as may wait already wait)");
+			req->throttled = 1;
 			break;
 		}
+		if (!waits) {
+			waits = 1;
+			c->waiting++;
+		}
 		wait_slice(c);
-		if (c->stop_waiting && c->stop_waiting(c->stop_ctx))
-			c->released = 1;
+		ask_stop(c);
 	}
+	if (waits)
+		c->waiting--;
 	pthread_mutex_unlock(&c->mu);
 	return rc;
 }
@@ -284,41 +349,41 @@ void store_cap_charge(eng_db *db, eng_req *req, const char *table, double rcu, d
 	pthread_mutex_unlock(&c->mu);
 }
 
-void store_cap_settings(eng_db *db, const char *table, const lay_settings *s)
+void store_cap_settings(eng_db *db, const char *table)
 {
 	struct store_cap *c = db->cap;
 	cap_table *t;
-	cap_kind k;
 
 	if (!c)
 		return;
 	pthread_mutex_lock(&c->mu);
-	if ((t = *find(c, table))) {
-		int was_provisioned = t->s.billing == LAY_PROVISIONED;
-
-		refill(t, eng_clock_now_ns(db->clock));
-		t->s = *s;
-		if (s->billing == LAY_PROVISIONED && !was_provisioned)
-			fill(t); /* a table switched to PROVISIONED starts with its burst */
-		for (k = CAP_READ; k <= CAP_WRITE; k++)
-			t->d[k].tokens = fmin(t->d[k].tokens, (double)units_of(s, k) * BURST_S);
-	}
+	c->version++;
+	if ((t = *find(c, table)))
+		t->stale = 1; /* read at its next use, whatever order changes commit in */
 	pthread_cond_broadcast(&c->cv); /* more capacity may let waiters through */
 	pthread_mutex_unlock(&c->mu);
+}
+
+/* Forget table's state; c->mu held. */
+static void forget(struct store_cap *c, const char *table)
+{
+	cap_table **p, *t;
+
+	c->version++;
+	if ((t = *(p = find(c, table)))) {
+		*p = t->next;
+		free(t);
+	}
 }
 
 void store_cap_drop(eng_db *db, const char *table)
 {
 	struct store_cap *c = db->cap;
-	cap_table **p, *t;
 
 	if (!c)
 		return;
 	pthread_mutex_lock(&c->mu);
-	if ((t = *(p = find(c, table)))) {
-		*p = t->next;
-		free(t);
-	}
+	forget(c, table);
 	pthread_cond_broadcast(&c->cv);
 	pthread_mutex_unlock(&c->mu);
 }
@@ -330,14 +395,15 @@ void store_cap_rename(eng_db *db, const char *from, const char *to)
 
 	if (!c)
 		return;
-	store_cap_drop(db, to);
 	pthread_mutex_lock(&c->mu);
+	forget(c, to);
 	if ((t = *(p = find(c, from)))) {
 		*p = t->next;
 		snprintf(t->name, sizeof(t->name), "%s", to);
 		t->next = c->b[bucket_of(to)];
 		c->b[bucket_of(to)] = t;
 	}
+	pthread_cond_broadcast(&c->cv);
 	pthread_mutex_unlock(&c->mu);
 }
 
@@ -454,37 +520,28 @@ static size_t decide(struct store_cap *c, int64_t now, scale *out, size_t max)
 	return n;
 }
 
-/* Apply one decision: the table's rcu and wcu, and a line in the journal
- * for each that changed. */
+/* Apply one decision: the table's rcu and wcu, if auto-scaling is still on,
+ * and a line in the journal for each that changed. */
 static int apply(eng_db *db, const scale *sc, int64_t now, lay_err *err)
 {
 	static const char *what[] = { "ReadCapacityUnits", "WriteCapacityUnits" };
-	eng_table_info ti;
-	uint32_t from[2];
+	eng_table_info before, after;
 	cap_table *t;
 	cap_kind k;
 	int rc;
 
-	if ((rc = eng_table_get(db, NULL, sc->table, &ti, err)) < 0)
-		return rc == -ENOENT ? 0 : rc;
-	from[CAP_READ] = ti.settings.rcu;
-	from[CAP_WRITE] = ti.settings.wcu;
-	if (sc->units[CAP_READ])
-		ti.settings.rcu = sc->units[CAP_READ];
-	if (sc->units[CAP_WRITE])
-		ti.settings.wcu = sc->units[CAP_WRITE];
-	if (ti.settings.rcu == from[CAP_READ] && ti.settings.wcu == from[CAP_WRITE])
-		return 0;
-	if ((rc = eng_table_set_settings(db, NULL, sc->table, &ti.settings, err)) < 0)
-		return rc == -ENOENT ? 0 : rc;
+	if ((rc = eng_table_get(db, NULL, sc->table, &before, err)) < 0 ||
+	    (rc = store_table_scale(db, sc->table, sc->units, err)) < 0 ||
+	    (rc = eng_table_get(db, NULL, sc->table, &after, err)) < 0)
+		return rc == -ENOENT ? 0 : rc; /* deleted meanwhile */
 	for (k = CAP_READ; k <= CAP_WRITE; k++) {
-		uint32_t to = units_of(&ti.settings, k);
+		uint32_t from = units_of(&before.settings, k), to = units_of(&after.settings, k);
 
-		if (to == from[k])
+		if (to == from || to != sc->units[k])
 			continue;
 		pthread_mutex_lock(&db->cap->mu);
 		if ((t = *find(db->cap, sc->table))) {
-			if (to > from[k])
+			if (to > from)
 				t->last_increase_ns = now;
 			else
 				t->last_decrease_ns = now;
@@ -493,9 +550,38 @@ static int apply(eng_db *db, const scale *sc, int64_t now, lay_err *err)
 		store_journal_add(db, now, "Scaling", sc->table,
 				  ",\"Dimension\":\"%s\",\"From\":%u,\"To\":%u,"
 				  "\"Utilization\":%.1f,\"Target\":%u",
-				  what[k], from[k], to, sc->utilization[k], ti.settings.as_target);
+				  what[k], from, to, sc->utilization[k], after.settings.as_target);
 	}
 	return 0;
+}
+
+/* Read again the settings of tables whose settings changed, so that a
+ * window is judged against the capacity the table has; c->mu held. */
+static void refresh(eng_db *db)
+{
+	struct store_cap *c = db->cap;
+	char (*names)[256] = NULL;
+	size_t n = 0, cap = 0, i;
+	unsigned b;
+	cap_table *t;
+
+	for (b = 0; b < NBUCKETS; b++)
+		for (t = c->b[b]; t; t = t->next) {
+			if (!t->stale)
+				continue;
+			if (n == cap) {
+				void *more = realloc(names, (cap = cap ? cap * 2 : 8) * sizeof(*names));
+
+				if (!more)
+					goto out; /* the next round tries again */
+				names = more;
+			}
+			snprintf(names[n++], sizeof(names[0]), "%s", t->name);
+		}
+out:
+	for (i = 0; i < n; i++)
+		state(db, names[i]);
+	free(names);
 }
 
 int store_cap_tick(eng_db *db, lay_err *err)
@@ -509,6 +595,7 @@ int store_cap_tick(eng_db *db, lay_err *err)
 	if (!c)
 		return 0;
 	pthread_mutex_lock(&c->mu);
+	refresh(db);
 	n = decide(c, now, todo, sizeof(todo) / sizeof(todo[0]));
 	pthread_mutex_unlock(&c->mu);
 	for (i = 0; i < n && rc == 0; i++)

@@ -33,8 +33,9 @@ int store_cap_admit(eng_db *db, eng_req *req, const char *table, cap_kind k, lay
  * and, when it is metered, to the table's counters and buckets. */
 void store_cap_charge(eng_db *db, eng_req *req, const char *table, double rcu, double wcu);
 
-/* A table's settings changed (after the commit): its buckets follow. */
-void store_cap_settings(eng_db *db, const char *table, const lay_settings *s);
+/* A table's settings changed (after the commit): its state reads them
+ * again at its next use, and its buckets follow. */
+void store_cap_settings(eng_db *db, const char *table);
 
 /* A table was renamed (its state goes with it) or deleted. */
 void store_cap_rename(eng_db *db, const char *from, const char *to);

@@ -4,12 +4,17 @@
 #include "engine.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
 
 struct eng_clock {
 	int test;
+	/* a seqlock: writers (advance, freeze) hold mu and make seq odd while
+	 * they change offset_ns and frozen_ns; readers retry across a change */
+	pthread_mutex_t mu;
+	_Atomic unsigned seq;
 	_Atomic int64_t offset_ns;
 	_Atomic int64_t frozen_ns;  /* real time it stands at; 0: it runs */
 };
@@ -29,6 +34,8 @@ int eng_clock_new(eng_clock **out, int test)
 	if (!c)
 		return -ENOMEM;
 	c->test = test != 0;
+	pthread_mutex_init(&c->mu, NULL);
+	atomic_init(&c->seq, 0);
 	atomic_init(&c->offset_ns, 0);
 	atomic_init(&c->frozen_ns, 0);
 	*out = c;
@@ -37,15 +44,38 @@ int eng_clock_new(eng_clock **out, int test)
 
 void eng_clock_free(eng_clock *c)
 {
+	if (!c)
+		return;
+	pthread_mutex_destroy(&c->mu);
 	free(c);
 }
 
 int64_t eng_clock_now_ns(const eng_clock *c)
 {
 	eng_clock *m = (eng_clock *)c;
-	int64_t frozen = atomic_load(&m->frozen_ns);
+	int64_t frozen, offset;
+	unsigned s;
 
-	return (frozen ? frozen : real_ns()) + atomic_load(&m->offset_ns);
+	do {
+		while ((s = atomic_load(&m->seq)) & 1)
+			; /* a writer is changing it: a few instructions */
+		frozen = atomic_load(&m->frozen_ns);
+		offset = atomic_load(&m->offset_ns);
+	} while (atomic_load(&m->seq) != s);
+	return (frozen ? frozen : real_ns()) + offset;
+}
+
+/* Change the clock's state under the seqlock. */
+static void write_begin(eng_clock *c)
+{
+	pthread_mutex_lock(&c->mu);
+	atomic_fetch_add(&c->seq, 1);
+}
+
+static void write_end(eng_clock *c)
+{
+	atomic_fetch_add(&c->seq, 1);
+	pthread_mutex_unlock(&c->mu);
 }
 
 int eng_clock_freeze(eng_clock *c, int frozen, lay_err *err)
@@ -55,6 +85,7 @@ int eng_clock_freeze(eng_clock *c, int frozen, lay_err *err)
 	if (!c->test)
 		return lay_err_set(err, -EPERM,
 				   "the clock is real; mount with -o test_clock to stop it");
+	write_begin(c);
 	at = atomic_load(&c->frozen_ns);
 	if (frozen && !at) {
 		atomic_store(&c->frozen_ns, real_ns());
@@ -63,6 +94,7 @@ int eng_clock_freeze(eng_clock *c, int frozen, lay_err *err)
 		atomic_fetch_add(&c->offset_ns, at - real_ns());
 		atomic_store(&c->frozen_ns, 0);
 	}
+	write_end(c);
 	return 0;
 }
 
@@ -85,6 +117,8 @@ int eng_clock_advance(eng_clock *c, int64_t seconds, lay_err *err)
 		return lay_err_set(err, -EINVAL,
 				   "%lld seconds is more than a century; move the clock in "
 				   "smaller steps", (long long)seconds);
+	write_begin(c);
 	atomic_fetch_add(&c->offset_ns, seconds * 1000000000);
+	write_end(c);
 	return 0;
 }

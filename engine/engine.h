@@ -129,6 +129,8 @@ typedef struct eng_req {
 	uint32_t backup;      /* ENG_VIEW_BACKUP: the backup's number */
 	eng_source source;    /* where the change comes from */
 	double rcu, wcu;      /* out: units consumed */
+	int throttled;        /* out: it failed with -EAGAIN for want of capacity
+	                       * (not for any other reason) */
 } eng_req;
 
 /* Flags of a change record (eng_change, The change log below) */
@@ -198,6 +200,10 @@ typedef struct eng_db_opts {
 	 * (a daemon shutting down); NULL: never */
 	int (*stop_waiting)(void *ctx);
 	void *stop_ctx;
+	unsigned max_waiting; /* requests that may wait for capacity at once (each
+	                       * holds a thread of the front's); a throttled
+	                       * request past them fails as with
+	                       * ENG_THROTTLE_ERROR. 0: 8 */
 } eng_db_opts;
 
 /*

@@ -89,6 +89,14 @@ void store_journal_add(eng_db *db, int64_t now_ns, const char *event, const char
 	lay_buf_free(&line);
 }
 
+const char *store_journal_quote(lay_buf *b, const char *s)
+{
+	lay_buf_reset(b);
+	if (lay_json_quote(b, s, strlen(s)) < 0 || !b->p)
+		return "\"\"";
+	return b->p;
+}
+
 uint64_t eng_events_size(eng_db *db)
 {
 	struct store_journal *j = db->journal;

@@ -17,4 +17,8 @@ void store_journal_close(eng_db *db);
 void store_journal_add(eng_db *db, int64_t now_ns, const char *event, const char *table,
 		       const char *fields, ...) __attribute__((format(printf, 5, 6)));
 
+/* s as a JSON string, quotes included, in b (reset first), for a %s of
+ * store_journal_add's fields; "\"\"" when out of memory. The caller frees b. */
+const char *store_journal_quote(lay_buf *b, const char *s);
+
 #endif

@@ -12,6 +12,7 @@
 #include "../layout/describe.h"
 #include "../layout/settings.h"
 #include "cost.h"
+#include "table.h"
 
 static const char *table_options[] = {
 	"key_schema", "billing_mode", "rcu", "wcu", "autoscaling", "table_class",
@@ -75,7 +76,7 @@ static int table_value(eng_db *db, const eng_table_info *ti, const char *name, l
 	if (strcmp(name, "consumed") == 0) {
 		eng_table_capacity(db, ti->name, &cap);
 		return lay_buf_addf(out,
-				    "rcu=%.10g,wcu=%.10g,throttled_reads=%" PRIu64
+				    "rcu=%.15g,wcu=%.15g,throttled_reads=%" PRIu64
 				    ",throttled_writes=%" PRIu64,
 				    cap.read_units, cap.write_units, cap.reads_throttled,
 				    cap.writes_throttled);
@@ -145,8 +146,8 @@ int eng_table_option_set(eng_db *db, eng_req *req, const char *table, const char
 		if ((rc = lay_schema_parse(&ks, v, len, err)) == 0 &&
 		    (rc = eng_table_set_schema(db, req, table, &ks, err)) == 0)
 			rc = 1;
-	} else if ((rc = lay_settings_set(&ti.settings, name, v, err)) == 0) {
-		rc = eng_table_set_settings(db, req, table, &ti.settings, err);
+	} else {
+		rc = store_table_set_option(db, req, table, name, v, err);
 	}
 out:
 	free(v);

@@ -7,8 +7,10 @@
 
 void store_req_start(eng_req *req)
 {
-	if (req)
+	if (req) {
 		req->rcu = req->wcu = 0;
+		req->throttled = 0;
+	}
 }
 
 int store_view_read(eng_db *db, eng_req *req, store_fn fn, void *ctx, lay_err *err)

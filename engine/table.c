@@ -17,6 +17,7 @@
 #include "rekey.h"
 #include "req.h"
 #include "store.h"
+#include "table.h"
 
 /* DynamoDB allows two table class changes in this long */
 #define CLASS_WINDOW_NS (30ll * 24 * 3600 * 1000000000)
@@ -140,7 +141,9 @@ int eng_table_create(eng_db *db, eng_req *req, const char *name, const lay_schem
 	} else {
 		c.dir.mode = 0755;
 	}
-	return table_write(db, req, create_txn, &c, 0, err);
+	if ((rc = table_write(db, req, create_txn, &c, 0, err)) == 0)
+		store_cap_drop(db, name); /* a table of that name before it is no more */
+	return rc;
 }
 
 struct del_ctx {
@@ -383,10 +386,15 @@ struct set_ctx {
 	const char *name;
 	const lay_schema *schema;
 	const lay_settings *settings;
+	const char *opt, *value;   /* or one setting by name, applied to the settings
+	                            * the transaction reads */
+	const uint32_t *scale;     /* or auto-scaling's rcu and wcu (0: kept), set
+	                            * only while auto-scaling is on */
 	const eng_dirmeta *dir;
 	unsigned which;
 	store_evq evq;   /* a re-key's changes, told after the commit */
 	eng_source source;
+	lay_settings named; /* the settings opt and value make */
 };
 
 static int set_txn(MDB_txn *txn, void *vctx, lay_err *err)
@@ -415,6 +423,24 @@ static int set_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		 * PITR's window starts again (DynamoDB cannot re-key at all) */
 		if (t.settings.pitr)
 			t.settings.pitr_since_ns = eng_clock_now_ns(db->clock);
+	}
+	if (c->scale) {
+		lay_settings *s = &t.settings;
+
+		if (!s->autoscaling || s->billing != LAY_PROVISIONED)
+			return 0; /* turned off meanwhile: nothing to do */
+		s->rcu = c->scale[0] ? c->scale[0] : s->rcu;
+		s->wcu = c->scale[1] ? c->scale[1] : s->wcu;
+		return store_table_put(txn, db, &t, err);
+	}
+	if (c->opt) {
+		lay_settings *ns = &c->named;
+
+		*ns = t.settings;
+		if ((rc = lay_settings_set(ns, c->opt, c->value, err)) < 0 ||
+		    (rc = lay_settings_check(ns, err)) < 0)
+			return rc;
+		c->settings = ns;
 	}
 	if (c->settings) {
 		const lay_settings *ns = c->settings;
@@ -462,8 +488,8 @@ static int set_txn(MDB_txn *txn, void *vctx, lay_err *err)
 int eng_table_set_schema(eng_db *db, eng_req *req, const char *name, const lay_schema *schema,
 			 lay_err *err)
 {
-	struct set_ctx c = { db,	     name, schema, NULL, NULL, 0, STORE_EVQ_INIT,
-			     store_req_source(req) };
+	struct set_ctx c = { .db = db, .name = name, .schema = schema, .evq = STORE_EVQ_INIT,
+			     .source = store_req_source(req) };
 	int rc;
 
 	store_req_start(req);
@@ -475,24 +501,50 @@ int eng_table_set_schema(eng_db *db, eng_req *req, const char *name, const lay_s
 	return rc;
 }
 
+/* A change of settings: its capacity state follows after the commit. */
+static int settings_write(eng_db *db, eng_req *req, struct set_ctx *c, lay_err *err)
+{
+	int rc;
+
+	if ((rc = table_write(db, req, set_txn, c, 0, err)) == 0)
+		store_cap_settings(db, c->name);
+	return rc;
+}
+
 int eng_table_set_settings(eng_db *db, eng_req *req, const char *name, const lay_settings *s,
 			   lay_err *err)
 {
-	struct set_ctx c = { db, name, NULL, s, NULL, 0, STORE_EVQ_INIT, ENG_SRC_FILE };
+	struct set_ctx c = { .db = db, .name = name, .settings = s, .evq = STORE_EVQ_INIT };
 	int rc;
 
 	store_req_start(req);
 	if ((rc = lay_settings_check(s, err)) < 0)
 		return rc;
-	if ((rc = table_write(db, req, set_txn, &c, 0, err)) == 0)
-		store_cap_settings(db, name, s);
-	return rc;
+	return settings_write(db, req, &c, err);
+}
+
+int store_table_set_option(eng_db *db, eng_req *req, const char *name, const char *opt,
+			   const char *value, lay_err *err)
+{
+	struct set_ctx c = { .db = db, .name = name, .opt = opt, .value = value,
+			     .evq = STORE_EVQ_INIT };
+
+	store_req_start(req);
+	return settings_write(db, req, &c, err);
+}
+
+int store_table_scale(eng_db *db, const char *name, const uint32_t units[2], lay_err *err)
+{
+	struct set_ctx c = { .db = db, .name = name, .scale = units, .evq = STORE_EVQ_INIT };
+
+	return settings_write(db, NULL, &c, err);
 }
 
 int eng_table_set_dirmeta(eng_db *db, eng_req *req, const char *name, const eng_dirmeta *m,
 			  unsigned which, lay_err *err)
 {
-	struct set_ctx c = { db, name, NULL, NULL, m, which, STORE_EVQ_INIT, ENG_SRC_FILE };
+	struct set_ctx c = { .db = db, .name = name, .dir = m, .which = which,
+			     .evq = STORE_EVQ_INIT };
 
 	return table_write(db, req, set_txn, &c, 0, err);
 }

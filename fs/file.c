@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,6 +165,7 @@ static int commit(fs_fh *fh, lay_err *err)
 	unsigned which = fh->meta_set;
 	lay_key key;
 	eng_event ev;
+	eng_req rq;
 	int rc, pending, taken;
 
 	fh->dirty = 0;
@@ -209,8 +211,11 @@ static int commit(fs_fh *fh, lay_err *err)
 	}
 	if (rc < 0 || (rc = fs_place_learn(&pl, n, &key)) < 0)
 		goto out;
-	/* a user's write: metered (SPEC §10) */
-	rc = eng_item_put(fs.db, FS_REQ(NULL), n->table, &item, &meta, which, &ev, &stored, err);
+	/* a user's write: metered (SPEC §10); throttled, the writer is told
+	 * (and may try again: fsync, close), release does not try behind it */
+	rc = eng_item_put(fs.db, fs_req(NULL, &rq), n->table, &item, &meta, which, &ev, &stored,
+			  err);
+	fh->throttled = rc == -EAGAIN && rq.throttled;
 	if (rc < 0)
 		goto out;
 	fs_unhide_key(n->table, &key);
@@ -259,13 +264,6 @@ static int commit_logged(fuse_req_t req, fs_fh *fh, const char *op)
 	pthread_mutex_lock(&fh->lock);
 	if (fh->dirty)
 		rc = commit(fh, &err);
-	if (rc == -EAGAIN && !fh->werr) {
-		/* throttled (throttle=error): the writer was told, as an SDK is
-		 * told; release does not try again behind its back */
-		fh->werr = rc;
-		free(fh->werr_msg);
-		fh->werr_msg = strdup(err.msg);
-	}
 	/* one line per failure: the same content failing again (at close,
 	 * then at release) is not logged again */
 	log = rc < 0 && !fh->fail_logged;
@@ -673,9 +671,13 @@ void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct f
 	if (n->kind == FS_ITEM && !fh->writable && !fh->snapshot) {
 		lay_buf text = LAY_BUF_INIT;
 		lay_err err = { 0 };
-		int rc = n->mem ? 0 : load_item(n, &text, 1, &err);
+		/* each read request renders the item; one open is one read */
+		int first = !atomic_exchange(&fh->metered, 1);
+		int rc = n->mem ? 0 : load_item(n, &text, first, &err);
 
 		if (rc < 0) {
+			if (first)
+				atomic_store(&fh->metered, 0); /* not read: the next try is */
 			lay_buf_free(&text);
 			{
 				fs_fail(req, "read", n, NULL, rc, &err);
@@ -871,7 +873,8 @@ void fs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fs_fh *fh = (fs_fh *)(uintptr_t)fi->fh;
 	fs_node *n = fs_node_of(ino);
 
-	if (n->kind == FS_ITEM && fh->dirty && commit_logged(req, fh, "release") < 0) {
+	if (n->kind == FS_ITEM && fh->dirty &&
+	    (fh->throttled || commit_logged(req, fh, "release") < 0)) {
 		/* the last chance failed (logged): a created file never existed */
 		pthread_mutex_lock(&fs.lock);
 		if (n->dirty == fh)

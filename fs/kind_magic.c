@@ -79,10 +79,11 @@ static int magic_file_getattr(fs_node *n, struct stat *st, lay_err *err)
 	if (n->as_of)
 		st->st_ino = fs_ino_past_node(n); /* a point's .table.json is not the live one */
 	if (FS_MAGIC_GROWS(n->magic)) {
-		uint64_t size = eng_events_size(fs.db);
+		uint64_t size = 0;
 
-		if (n->magic == FS_M_STREAM &&
-		    (rc = eng_stream_size(fs.db, n->table, &size, err)) < 0)
+		if (n->magic == FS_M_EVENTS)
+			size = eng_events_size(fs.db);
+		else if ((rc = eng_stream_size(fs.db, n->table, &size, err)) < 0)
 			return rc;
 		st->st_size = (off_t)size;
 		st->st_blocks = (st->st_size + 511) / 512;

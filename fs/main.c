@@ -468,6 +468,7 @@ out_signals:
 	fuse_remove_signal_handlers(fs.se);
 out_session:
 	fuse_session_destroy(fs.se);
+	fs.se = NULL;
 out_db:
 	fs_scratch_close();
 	eng_db_close(fs.db);

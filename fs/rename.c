@@ -155,7 +155,8 @@ static int item_to_scratch(fuse_req_t req, fs_node *dir, const char *name, fs_no
 	fs_target_key(st, &from);
 	if (fs_is_hidden(dir->table, &from))
 		return -ENOENT;
-	rc = eng_item_get(fs.db, FS_REQ(req), dir->table, &from, &item, &meta, err);
+	/* the daemon's own read (free): the item moves, no user reads it */
+	rc = eng_item_get(fs.db, NULL, dir->table, &from, &item, &meta, err);
 	if (rc == 0 && (rc = lay_json_render(&text, &item, fs.format)) == 0)
 		rc = lay_json_render(&ddb, &item, LAY_FMT_DDB);
 	if (rc == 0)

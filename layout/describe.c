@@ -105,16 +105,18 @@ int lay_describe_table(lay_buf *o, const lay_table_desc *d)
 				  d->pitr_to_ns / 1000000000, (int)(d->pitr_to_ns / 1000000 % 1000));
 	else
 		rc = rc || lay_buf_adds(o, "\"DISABLED\"}}");
-	rc = rc || lay_buf_adds(o, ",\"DeletionProtectionEnabled\":false"
-				   ",\"ConsumedCapacity\":{\"TableName\":") ||
-	     lay_json_quote(o, d->name, strlen(d->name)) ||
-	     lay_buf_addf(o,
-			  ",\"CapacityUnits\":%.10g,\"ReadCapacityUnits\":%.10g,"
-			  "\"WriteCapacityUnits\":%.10g,\"ThrottledReadRequests\":%" PRIu64
-			  ",\"ThrottledWriteRequests\":%" PRIu64 "}",
-			  d->read_units + d->write_units, d->read_units, d->write_units,
-			  d->reads_throttled, d->writes_throttled) ||
-	     lay_buf_addf(o, ",\"Ddbfs\":{\"Created\":\"%s\",\"Autoscaling\":", created);
+	rc = rc || lay_buf_adds(o, ",\"DeletionProtectionEnabled\":false");
+	/* the live table's use (a backup or a point has none) */
+	if (!rc && d->cost)
+		rc = lay_buf_adds(o, ",\"ConsumedCapacity\":{\"TableName\":") ||
+		     lay_json_quote(o, d->name, strlen(d->name)) ||
+		     lay_buf_addf(o,
+				  ",\"CapacityUnits\":%.15g,\"ReadCapacityUnits\":%.15g,"
+				  "\"WriteCapacityUnits\":%.15g,\"ThrottledReadRequests\":%" PRIu64
+				  ",\"ThrottledWriteRequests\":%" PRIu64 "}",
+				  d->read_units + d->write_units, d->read_units, d->write_units,
+				  d->reads_throttled, d->writes_throttled);
+	rc = rc || lay_buf_addf(o, ",\"Ddbfs\":{\"Created\":\"%s\",\"Autoscaling\":", created);
 	if (!rc && s->autoscaling)
 		rc = lay_buf_addf(o, "{\"Min\":%u,\"Max\":%u,\"TargetUtilization\":%u}", s->as_min,
 				  s->as_max, s->as_target);

@@ -26,7 +26,8 @@ typedef struct lay_table_desc {
 	double read_units, write_units;
 	uint64_t reads_throttled, writes_throttled;
 	int64_t last_increase_ns, last_decrease_ns;
-	const lay_cost *cost;        /* the monthly estimate; NULL: none shown */
+	const lay_cost *cost;        /* the monthly estimate; NULL: neither it nor the
+	                              * capacity fields are shown (a backup, a point) */
 } lay_table_desc;
 
 /* Append the Table object as one line of JSON plus "\n". 0 or -ENOMEM. */

@@ -309,3 +309,93 @@ wait_for_wcu() {
 	run $T bash -c "echo x > '$MNT/.ddbfs/events'"
 	assert_failure
 }
+
+@test "one open is one read: a large quiet item costs its 4 KB units once, however the kernel splits the reads" {
+	mount_ddbfs
+	new_table Tab "id:S"
+	python3 -c 'import json; print(json.dumps({"d": "x" * 350000}))' >"$TESTROOT/big.json"
+	$T cp "$TESTROOT/big.json" "$MNT/Tab/a.json"
+	size=$($T getfattr --absolute-names --only-values -n user.ddb.size "$MNT/Tab/a.json")
+	units=$(((size + 4095) / 4096))
+	# a written item is read at open for 5 s; after that through the page
+	# cache, one FUSE read request per 128 KB or less
+	sleep 6
+	echo 3 >/proc/sys/vm/drop_caches
+	$T cat "$MNT/Tab/a.json" >/dev/null
+	[ "$(consumed rcu)" = "$units" ]
+	echo 3 >/proc/sys/vm/drop_caches
+	$T dd if="$MNT/Tab/a.json" of=/dev/null bs=4k iflag=direct status=none
+	[ "$(consumed rcu)" = "$((units * 2))" ]
+}
+
+@test "throttle=error: a writer told EAGAIN may try again (fsync), and release never commits behind its back" {
+	mount_ddbfs -o test_clock,throttle=error
+	echo freeze >"$MNT/.ddbfs/clock"
+	provisioned_table 1
+	run put_many 0 300
+	assert_output "ok=300 "
+	# a close that failed: the file never was, also once capacity returns
+	run $T python3 -c '
+import sys
+f = open(sys.argv[1], "w"); f.write("{\"v\":1}")
+try:
+    f.close()
+except OSError as e:
+    print(e.strerror)' "$MNT/Tab/gone.json"
+	assert_output "Resource temporarily unavailable"
+	advance 10
+	sleep 0.5
+	[ ! -e "$MNT/Tab/gone.json" ]
+	# used up again; fsync fails, the clock moves, fsync succeeds
+	run put_many 1000 10
+	assert_output "ok=10 "
+	run $T python3 -c '
+import os, sys, subprocess
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+os.write(fd, b"{\"v\":2}")
+try:
+    os.fsync(fd)
+    print("fsync ok")
+except OSError as e:
+    print("fsync", e.strerror)
+with open(sys.argv[2], "w") as c:
+    c.write("+1\n")
+os.fsync(fd)
+os.close(fd)
+print("then ok")' "$MNT/Tab/kept.json" "$MNT/.ddbfs/clock"
+	assert_output "$(printf 'fsync Resource temporarily unavailable\nthen ok')"
+	run $T jq -r .v "$MNT/Tab/kept.json"
+	assert_output 2
+}
+
+@test "throttle=delay: at most 8 requests wait; the rest fail with EAGAIN and the mount keeps answering" {
+	mount_ddbfs -o test_clock
+	echo freeze >"$MNT/.ddbfs/clock"
+	provisioned_table 1
+	new_table Other "id:S"
+	echo '{"v":1}' >"$MNT/Other/x.json"
+	run put_many 0 300
+	assert_output "ok=300 "
+	for i in $(seq 1 12); do
+		timeout 60 python3 -c '
+import sys
+try:
+    with open(sys.argv[1], "w") as f:
+        f.write("{}")
+    print("ok")
+except OSError as e:
+    print(e.strerror)' "$MNT/Tab/w$i.json" >"$TESTROOT/w$i.out" &
+	done
+	sleep 2
+	# the other table, the clock and listings still answer
+	run $T jq -r .v "$MNT/Other/x.json"
+	assert_output 1
+	$T ls "$MNT/Tab" >/dev/null
+	run cat "$TESTROOT"/w*.out
+	[ "$(grep -c 'Resource temporarily unavailable' <<<"$output")" = 4 ]
+	advance 60
+	wait
+	run cat "$TESTROOT"/w*.out
+	[ "$(grep -c '^ok$' <<<"$output")" = 8 ]
+	[ "$(consumed throttled_writes)" = 12 ]
+}
