@@ -31,6 +31,8 @@
 #define SCALE_IN_MIN 15          /* minutes below it before scaling in */
 #define BURST_GAP_NS (60 * NS)   /* throttles this close together are one burst */
 #define WAIT_SLICE_MS 50         /* how often a waiting request looks at the clock */
+#define WAIT_MAX_S 60            /* real seconds a request waits at most, as an
+                                  * SDK's retries give up */
 #define NBUCKETS 64
 
 typedef struct cap_dir {
@@ -273,6 +275,7 @@ int store_cap_admit(eng_db *db, eng_req *req, const char *table, cap_kind k, lay
 	static const char *what[] = { "read", "write" };
 	struct store_cap *c = db->cap;
 	int counted = 0, waits = 0, rc = 0;
+	struct timespec since, now_mono;
 	cap_table *t;
 
 	store_req_start(req);
@@ -298,20 +301,24 @@ int store_cap_admit(eng_db *db, eng_req *req, const char *table, cap_kind k, lay
 			d->last_throttle_ns = now;
 		}
 		/* a waiter holds one of the front's threads: past max_waiting,
-		 * waiting would stop the front answering anything else */
-		if (c->mode == ENG_THROTTLE_ERROR || (!waits && c->waiting >= c->max_waiting)) {
+		 * waiting would stop the front answering anything else; and it
+		 * waits no longer than an SDK retries */
+		clock_gettime(CLOCK_MONOTONIC, &now_mono);
+		if (c->mode == ENG_THROTTLE_ERROR || (!waits && c->waiting >= c->max_waiting) ||
+		    (waits && now_mono.tv_sec - since.tv_sec >= WAIT_MAX_S)) {
 			rc = lay_err_set(err, -EAGAIN,
 					 "ProvisionedThroughputExceededException: table %s used its "
 					 "%u provisioned %s capacity units per second and its burst%s",
 					 table, units_of(&t->s, k), what[k],
-					 c->mode == ENG_THROTTLE_ERROR
-						 ? ""
+					 c->mode == ENG_THROTTLE_ERROR ? ""
+					 : waits ? " (waited 60 seconds)"
 						 : " (and as many requests as may wait already wait)");
 			req->throttled = 1;
 			break;
 		}
 		if (!waits) {
 			waits = 1;
+			since = now_mono;
 			c->waiting++;
 		}
 		wait_slice(c);

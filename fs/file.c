@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -367,6 +366,15 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 				fi->direct_io = 1;
 				if (!n->mem)
 					rc = load_item(n, &fh->buf, 1, &err);
+			} else if (!n->mem) {
+				/* one open for reading is one read (SPEC §10), however
+				 * the kernel splits it and whatever its page cache
+				 * holds; the daemon's cache answers it for free */
+				lay_buf once = LAY_BUF_INIT;
+
+				fi->keep_cache = 1;
+				rc = load_item(n, &once, 1, &err);
+				lay_buf_free(&once);
 			} else {
 				fi->keep_cache = 1;
 			}
@@ -671,13 +679,10 @@ void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct f
 	if (n->kind == FS_ITEM && !fh->writable && !fh->snapshot) {
 		lay_buf text = LAY_BUF_INIT;
 		lay_err err = { 0 };
-		/* each read request renders the item; one open is one read */
-		int first = !atomic_exchange(&fh->metered, 1);
-		int rc = n->mem ? 0 : load_item(n, &text, first, &err);
+		/* each read request renders the item: the open was the read */
+		int rc = n->mem ? 0 : load_item(n, &text, 0, &err);
 
 		if (rc < 0) {
-			if (first)
-				atomic_store(&fh->metered, 0); /* not read: the next try is */
 			lay_buf_free(&text);
 			{
 				fs_fail(req, "read", n, NULL, rc, &err);

@@ -114,8 +114,6 @@ typedef struct fs_fh {
 	int fail_logged;        /* the content's commit failure is in the log */
 	int throttled;          /* its last commit found no capacity (throttle=error):
 	                         * the writer was told; release does not try again */
-	_Atomic int metered;    /* a reader's first render was charged: later
-	                         * reads of this open are the same read (SPEC §10) */
 	char *werr_msg;         /* owned, may be NULL: why */
 	_Atomic int idle;       /* a flush came with nothing written: the
 	                         * commit waits for release (or a reader)

@@ -58,12 +58,15 @@ static int set_autoscaling(lay_settings *s, const char *v, lay_err *err)
 {
 	uint32_t mn, mx, tg;
 	char a[16], b[16], c[16];
+	int end = -1;
 
 	if (strcmp(v, "off") == 0) {
 		s->autoscaling = 0;
 		return 0;
 	}
-	if (sscanf(v, "min=%15[0-9],max=%15[0-9],target=%15[0-9]", a, b, c) != 3 ||
+	/* the whole value, nothing after it */
+	if (sscanf(v, "min=%15[0-9],max=%15[0-9],target=%15[0-9]%n", a, b, c, &end) != 3 ||
+	    end < 0 || v[end] != '\0' ||
 	    parse_u32(a, 1, 40000, &mn) < 0 || parse_u32(b, 1, 40000, &mx) < 0 ||
 	    parse_u32(c, 20, 90, &tg) < 0 || mn > mx)
 		return lay_err_set(err, -EINVAL,

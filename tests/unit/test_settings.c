@@ -73,7 +73,11 @@ static void test_settings__bad_values_are_einval_naming_the_value_and_change_not
 		{ "billing_mode", "provisioned" }, { "rcu", "0" }, { "rcu", "40001" },
 		{ "wcu", "-1" }, { "wcu", "+5" }, { "wcu", " 5" }, { "rcu", "" }, { "rcu", "5x" },
 		{ "autoscaling", "min=5,max=4,target=70" }, { "autoscaling", "min=5,max=9,target=91" },
-		{ "autoscaling", "on" }, { "table_class", "GLACIER" }, { "stream", "ON" },
+		{ "autoscaling", "on" }, { "autoscaling", "min=6,max=100,target=70.5" },
+		{ "autoscaling", "min=6,max=100,target=70junk" },
+		{ "autoscaling", "min=6,max=100,target=70,min=50" },
+		{ "autoscaling", "min=6,max=100,target=70 " },
+		{ "table_class", "GLACIER" }, { "stream", "ON" },
 		{ "pitr", "yes" },
 	};
 	lay_settings s = { 0 }, before;
