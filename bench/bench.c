@@ -527,6 +527,27 @@ static int cmd_reads(opts *o)
 	return 0;
 }
 
+/* cachereads: put n items, read each once (the daemon's cache fills),
+ * drop the kernel's caches, and read them again: a cold read with a warm
+ * daemon cache (SPEC §11), beside a mount with cache=off. */
+static int cmd_cachereads(opts *o)
+{
+	int k;
+
+	for (k = 0; k < o->nt; k++) {
+		bench_path(o->t[k].table, sizeof(o->t[k].table), "%s/Bench", o->t[k].dir);
+		mkparts(o->t[k].table);
+	}
+	phase(o, "put", NULL, 0, o->n, OP_PUT);
+	drop(o);
+	phase(o, NULL, NULL, 0, o->n, OP_READ);
+	drop(o);
+	phase(o, "cold_read_warm", NULL, 0, o->n, OP_READ);
+	for (k = 0; k < o->nt; k++)
+		report_rss(o, &o->t[k], "rss_cached");
+	return 0;
+}
+
 /* put: n items into each target's table directory (made if missing);
  * with --lmdb-durable, raw durable LMDB commits take turns with them. */
 static int cmd_put(opts *o)
@@ -737,6 +758,7 @@ static const char usage[] =
 	"       bench put --target NAME=TABLEDIR... --n N --out FILE [--figure NAME]\n"
 	"                 [--lmdb-durable DIR]\n"
 	"       bench reads --target NAME=MNT... --n N --out FILE\n"
+	"       bench cachereads --target NAME=MNT... --n N --out FILE\n"
 	"       bench readback --target NAME=TABLEDIR... --n N --out FILE\n"
 	"       bench during --target NAME=TABLEDIR --target NAME=TABLEDIR --n N --out FILE\n"
 	"                 -- COMMAND...\n"
@@ -847,6 +869,8 @@ int main(int argc, char **argv)
 		return cmd_put(&o);
 	if (strcmp(cmd, "reads") == 0)
 		return cmd_reads(&o);
+	if (strcmp(cmd, "cachereads") == 0)
+		return cmd_cachereads(&o);
 	if (strcmp(cmd, "sample") == 0)
 		return cmd_sample(&o);
 	if (strcmp(cmd, "readback") == 0)

@@ -249,6 +249,17 @@ run_mounts() {
 	fi
 	unmount_all
 
+	say "the cache: a cold read with the daemon's cache warm, beside cache=off"
+	if mount_ddbfs "$WORK/data-cache" "$WORK/dd-cache" &&
+		mount_ddbfs "$WORK/data-nocache" "$WORK/dd-nocache" -o cache=off; then
+		T 600 "$B/bench" cachereads --target "ddbfs=$WORK/dd-cache" \
+			--pid-file "ddbfs=$WORK/data-cache/ddbfs.lock" \
+			--target "ddbfs_nocache=$WORK/dd-nocache" \
+			--pid-file "ddbfs_nocache=$WORK/data-nocache/ddbfs.lock" \
+			--n "$FIRST" --label "$FIRST" --out "$RES" || warn "the cache run failed"
+	fi
+	unmount_all
+
 	say "ddbfs -o sync=always: 1,000 puts, taking turns with raw durable LMDB commits"
 	if mount_ddbfs "$WORK/data-sync" "$WORK/dd-sync" -o sync=always; then
 		T 600 "$B/bench" put --target "ddbfs=$WORK/dd-sync/Durable" --n 1000 \
