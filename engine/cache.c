@@ -37,8 +37,13 @@
 /* stripes of generations (a power of two), picked by the hash's top bits */
 #define NSTRIPES 4096
 #define STRIPE(h) ((size_t)((h) >> 52) & (NSTRIPES - 1))
-/* buckets at first; the table doubles when entries outnumber buckets */
-#define MIN_BUCKETS 1024
+/* buckets at first: one per BYTES_PER_BUCKET of the limit (an item of
+ * about 1 KB takes 1.2 KB), between these, so that a filling cache seldom
+ * rehashes (each rehash reads every entry); the table doubles when entries
+ * outnumber buckets */
+#define BYTES_PER_BUCKET 2048
+#define MIN_BUCKETS ((size_t)1024)
+#define MAX_FIRST_BUCKETS ((size_t)1 << 20)
 /* an entry larger than this part of the limit is not kept: one item must
  * not empty the cache */
 #define LARGEST_PART 8
@@ -74,13 +79,16 @@ void *store_icache_before_put_arg;
 int store_icache_new(store_icache **out, size_t limit, int64_t ttl_ns)
 {
 	store_icache *c = calloc(1, sizeof(*c));
+	size_t nb = MIN_BUCKETS;
 
-	if (!c || !(c->tab = calloc(MIN_BUCKETS, sizeof(*c->tab)))) {
+	while (nb < MAX_FIRST_BUCKETS && nb < limit / BYTES_PER_BUCKET)
+		nb *= 2;
+	if (!c || !(c->tab = calloc(nb, sizeof(*c->tab)))) {
 		free(c);
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&c->mu, NULL);
-	c->nb = MIN_BUCKETS;
+	c->nb = nb;
 	c->limit = limit;
 	c->ttl_ns = ttl_ns;
 	c->lru.newer = c->lru.older = &c->lru;
