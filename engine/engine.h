@@ -494,8 +494,10 @@ int eng_item_get(eng_db *db, eng_req *req, const char *table, const lay_key *key
 /*
  * eng_item_get as JSON text: the item with key key appended to out in
  * format fmt (lay_json_render's text), rendered where the database keeps
- * it, without a copy of the item. meta as for eng_item_get. On failure out
- * is as it was. Errors: those of eng_item_get, -ENOMEM.
+ * it, without a copy of the item. meta as for eng_item_get. In the live
+ * view, with the item cache on, from the cache when it holds the item (no
+ * units consumed), else read and kept there. On failure out is as it was.
+ * Errors: those of eng_item_get, -ENOMEM.
  */
 int eng_item_text(eng_db *db, eng_req *req, const char *table, const lay_key *key,
 		  lay_format fmt, lay_buf *out, eng_meta *meta, lay_err *err);

@@ -203,7 +203,7 @@ int eng_item_text(eng_db *db, eng_req *req, const char *table, const lay_key *ke
 
 	/* the live view only: the past and backups never change, and are
 	 * free already */
-	if (db->icache && (!req || req->view == ENG_VIEW_LIVE) &&
+	if (db->icache && (!req || req->view == ENG_VIEW_LIVE) && !out->count &&
 	    store_icache_key_make(&ck, table, key, fmt) == 0) {
 		/* looked up before the read begins (cache.c says why) */
 		rc = store_icache_get(db->icache, &ck, eng_clock_now_ns(db->clock), out, meta);
