@@ -50,6 +50,29 @@ with open(sys.argv[1]) as f:
 	[ "$(stat_of Hits)" -gt "$hits" ]
 }
 
+@test "a hit consumes no read capacity; a miss consumes as without the cache" {
+	mount_ddbfs
+	new_table Tab "id:S"
+	python3 -c 'import json; print(json.dumps({"d": "x" * 10000}))' >"$TESTROOT/big.json"
+	$T cp "$TESTROOT/big.json" "$MNT/Tab/a.json"
+	consumed_rcu() {
+		$T getfattr --absolute-names --only-values -n user.ddb.consumed "$MNT/Tab" |
+			tr ',' '\n' | sed -n 's/^rcu=//p'
+	}
+	before=$(consumed_rcu)
+	misses=$(stat_of Misses)
+	fresh_cat "$MNT/Tab/a.json" >/dev/null
+	[ "$(stat_of Misses)" -gt "$misses" ]
+	# 10 KB: 3 units of 4 KB, once for the open
+	[ "$(consumed_rcu)" = "$((before + 3))" ]
+	hits=$(stat_of Hits)
+	for i in 1 2 3; do
+		fresh_cat "$MNT/Tab/a.json" >/dev/null
+	done
+	[ "$(stat_of Hits)" -gt "$hits" ]
+	[ "$(consumed_rcu)" = "$((before + 3))" ]
+}
+
 @test "a read after a write by another process always sees the write" {
 	mount_ddbfs
 	new_table Orders
