@@ -187,6 +187,8 @@ static const check checks[] = {
 	{ "engine put >= 0.3x raw LMDB", "lmdb", "eng_put", "lmdb", "raw_put", 0.3, 0, 0, 0, 0 },
 	{ "engine get+render >= 0.3x raw LMDB", "lmdb", "eng_get_render", "lmdb", "raw_get", 0.3,
 	  0, 0, 0, 0 },
+	{ "engine get+render, warm cache >= 1.0x raw", "lmdb", "eng_get_cached", "lmdb",
+	  "raw_get_warm", 1.0, 0, 0, 0, 0 },
 	{ "put >= 2x dynalite PutItem", "ddbfs", "put", "dynalite", "put_item_paired", 2.0, 0, 0,
 	  0, 1 },
 	{ "cold read >= 3x dynalite GetItem", "ddbfs", "cold_read", "dynalite", "get_item_paired",
@@ -315,6 +317,8 @@ int main(int argc, char **argv)
 	static const char *const lmdb_pairs[] = {
 		"lmdb", "eng_put", "lmdb", "raw_put",
 		"lmdb", "eng_get_render", "lmdb", "raw_get",
+		"lmdb", "eng_get_fill", "lmdb", "raw_get_fill",
+		"lmdb", "eng_get_cached", "lmdb", "raw_get_warm",
 		"lmdb", "eng_put_durable", "lmdb", "raw_put_durable",
 		"ddbfs", "put_sync_always", "lmdb", "raw_put_durable_paired",
 		NULL

@@ -35,6 +35,7 @@
 #include "../layout/describe.h"
 #include "../layout/ttl.h"
 #include "asof.h"
+#include "cache.h"
 #include "capacity.h"
 #include "journal.h"
 #include "req.h"
@@ -1040,6 +1041,8 @@ int eng_table_restore(eng_db *db, eng_req *req, const char *table, const char *t
 		store_backup_drop(db, b.rec.id, NULL);
 		return rc;
 	}
+	/* a new table, as every create: nothing cached stands for it */
+	store_icache_drop_table(db->icache, to);
 	store_cap_drop(db, to);
 	store_journal_add(db, eng_clock_now_ns(db->clock), "Restore", to,
 			  ",\"SourceTable\":%s,\"ItemCount\":%" PRIu64, store_journal_quote(&q, table),

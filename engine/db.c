@@ -16,6 +16,7 @@
 
 #include "asof.h"
 #include "backup.h"
+#include "cache.h"
 #include "capacity.h"
 #include "catalog.h"
 #include "journal.h"
@@ -25,6 +26,8 @@
  * takes a few MB, so it mounts on a small disk */
 #define MIN_MAP_SIZE ((size_t)64 << 10)
 #define MAX_READERS 1024
+/* how long an item cache entry lives unless told (SPEC §11: as DAX) */
+#define DEFAULT_CACHE_TTL_NS (300 * 1000000000LL)
 /* leaves room in a 4096-byte path for "/ddbfs.lock" */
 #define PATH_MAX_DIR 4000
 
@@ -275,6 +278,12 @@ int eng_db_open(eng_db **out, const char *dir, const eng_db_opts *opts, lay_err 
 	}
 	if ((rc = lock_dir(db, err)) < 0 || (rc = open_env(db, map_size, err)) < 0)
 		goto out_close;
+	if (opts && opts->cache_bytes &&
+	    store_icache_new(&db->icache, opts->cache_bytes,
+			     opts->cache_ttl_ns > 0 ? opts->cache_ttl_ns : DEFAULT_CACHE_TTL_NS) < 0) {
+		rc = lay_err_set(err, -ENOMEM, "out of memory opening %s", dir);
+		goto out_close;
+	}
 	if (!db->sync_always) {
 		if ((rc = pthread_create(&db->sync_thread, NULL, sync_main, db)) != 0) {
 			rc = lay_err_set(err, -rc, "cannot start the sync thread: %s",
@@ -315,6 +324,7 @@ void eng_db_close(eng_db *db)
 	store_cache_clear(db);
 	store_cap_close(db);
 	store_journal_close(db);
+	store_icache_free(db->icache);
 	pthread_mutex_destroy(&db->cache_mu);
 	pthread_cond_destroy(&db->maint_cv);
 	pthread_mutex_destroy(&db->maint_mu);

@@ -204,6 +204,10 @@ typedef struct eng_db_opts {
 	                       * holds a thread of the front's); a throttled
 	                       * request past them fails as with
 	                       * ENG_THROTTLE_ERROR. 0: 8 */
+	size_t cache_bytes;   /* the item cache's bound (SPEC §11; see The item
+	                       * cache below); 0: no cache */
+	int64_t cache_ttl_ns; /* how long, on the db's clock, an entry lives;
+	                       * 0 means 300 s */
 } eng_db_opts;
 
 /*
@@ -227,6 +231,29 @@ eng_clock *eng_db_clock(eng_db *db);
 
 /* The data directory's path (borrowed). */
 const char *eng_db_dir(const eng_db *db);
+
+/* ---- The item cache (cache.c) ---- */
+
+/* The item cache (SPEC §11, the DAX analogue), on when eng_db_opts'
+ * cache_bytes is not 0: eng_item_text in the live view keeps what it
+ * rendered, with the item's metadata, by table, key and format, at most
+ * cache_bytes of it (the least recently used goes first), each entry for
+ * cache_ttl_ns of the db's clock, none past its item's TTL. A hit reads
+ * nothing and consumes no units (req's rcu stays 0). Never stale: every
+ * change of an item, of its metadata or of its table, from any source,
+ * drops what it changed before the call that made it returns. */
+
+typedef struct eng_cache_stats_t {
+	uint64_t hits, misses;
+	uint64_t evictions;  /* entries dropped to stay within the bound */
+	uint64_t entries;
+	size_t bytes;        /* held: texts, keys and each entry's overhead */
+	size_t limit;        /* cache_bytes; 0: no cache */
+	int64_t ttl_ns;      /* how long an entry lives */
+} eng_cache_stats_t;
+
+/* The item cache's counters now (all 0 without a cache). Thread-safe. */
+void eng_cache_stats(eng_db *db, eng_cache_stats_t *out);
 
 /* ---- Change events (events.c) ---- */
 
@@ -467,8 +494,10 @@ int eng_item_get(eng_db *db, eng_req *req, const char *table, const lay_key *key
 /*
  * eng_item_get as JSON text: the item with key key appended to out in
  * format fmt (lay_json_render's text), rendered where the database keeps
- * it, without a copy of the item. meta as for eng_item_get. On failure out
- * is as it was. Errors: those of eng_item_get, -ENOMEM.
+ * it, without a copy of the item. meta as for eng_item_get. In the live
+ * view, with the item cache on, from the cache when it holds the item (no
+ * units consumed), else read and kept there. On failure out is as it was.
+ * Errors: those of eng_item_get, -ENOMEM.
  */
 int eng_item_text(eng_db *db, eng_req *req, const char *table, const lay_key *key,
 		  lay_format fmt, lay_buf *out, eng_meta *meta, lay_err *err);

@@ -1,11 +1,14 @@
 /* Change events (events.h): the subscribers of a db and telling them of
- * committed changes. The list is copied under subs_mu and called without
- * it, so a subscriber may (un)subscribe or call the engine. */
+ * committed changes, after the item cache forgot the items changed. The
+ * list is copied under subs_mu and called without it, so a subscriber may
+ * (un)subscribe or call the engine. */
 #include "evq.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "cache.h"
 
 int eng_subscribe(eng_db *db, eng_change_fn fn, void *ctx)
 {
@@ -51,6 +54,11 @@ void store_evq_emit(eng_db *db, const char *table, const store_evq *q)
 	void *ctxs[ENG_MAX_SUBSCRIBERS];
 	size_t i, j, n;
 
+	/* first what the item cache holds of them, so that no reader, told or
+	 * not, finds an item older than this change once its writer returns */
+	if (db->icache)
+		for (i = 0; i < q->n; i++)
+			store_icache_drop(db->icache, table, &q->v[i].key);
 	/* no subscriber: no lock, the common case of every write */
 	if (!q->n || !atomic_load(&db->nsubs))
 		return;
@@ -63,6 +71,8 @@ void store_evq_emit(eng_db *db, const char *table, const store_evq *q)
 	pthread_mutex_unlock(&db->subs_mu);
 	ev.table = table;
 	for (i = 0; i < q->n; i++) {
+		if (q->v[i].event == ENG_UNCHANGED)
+			continue; /* only metadata: for the cache above */
 		ev.key = &q->v[i].key;
 		ev.event = q->v[i].event;
 		ev.source = q->v[i].source;

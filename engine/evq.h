@@ -24,14 +24,16 @@ typedef struct store_evq {
 
 #define STORE_EVQ_INIT { LAY_ITEM_INIT, NULL, 0, 0 }
 
-/* Append a change of key (copied): 0 or -ENOMEM. */
+/* Append a change of key (copied): 0 or -ENOMEM. ENG_UNCHANGED: only the
+ * item's metadata changed; the cache forgets it, no subscriber is told. */
 int store_evq_add(store_evq *q, const lay_key *key, eng_event event, eng_source source);
 
 /* Forget what the queue holds (a transaction runs again). */
 void store_evq_reset(store_evq *q);
 void store_evq_free(store_evq *q);
 
-/* Tell every subscriber of each change of q, in order, for table. */
+/* Drop each item of q from the item cache, then tell every subscriber of
+ * each change of q, in order, for table. */
 void store_evq_emit(eng_db *db, const char *table, const store_evq *q);
 
 /* Tell every subscriber of one change (key borrowed for the call). */

@@ -12,6 +12,7 @@
 #include "../layout/codec.h"
 #include "../layout/json.h"
 #include "asof.h"
+#include "cache.h"
 #include "capacity.h"
 #include "change.h"
 #include "evq.h"
@@ -196,16 +197,44 @@ int eng_item_text(eng_db *db, eng_req *req, const char *table, const lay_key *ke
 	struct get_ctx c = { db,   table, key, NULL, out, fmt, meta, store_view_as_of(req),
 			     store_view_backup(req), 0 };
 	size_t at = out->len;
-	int rc;
+	store_icache_key ck;
+	eng_meta m;
+	int rc, keep = 0;
 
-	if ((rc = store_cap_admit(db, req, table, CAP_READ, err)) < 0)
+	/* the live view only: the past and backups never change, and are
+	 * free already */
+	if (db->icache && (!req || req->view == ENG_VIEW_LIVE) && !out->count &&
+	    store_icache_key_make(&ck, table, key, fmt) == 0) {
+		/* looked up before the read begins (cache.c says why) */
+		rc = store_icache_get(db->icache, &ck, eng_clock_now_ns(db->clock), out, meta);
+		if (rc == 1) {
+			store_icache_key_free(&ck);
+			/* a hit reads no table: no units, never throttled (as DAX) */
+			store_req_start(req);
+			return 0;
+		}
+		keep = rc == 0;
+		if (!meta)
+			c.meta = &m; /* an entry keeps the metadata too */
+		if (!keep)
+			store_icache_key_free(&ck);
+	}
+	if ((rc = store_cap_admit(db, req, table, CAP_READ, err)) < 0) {
+		if (keep)
+			store_icache_key_free(&ck);
 		return rc;
+	}
 	rc = store_view_read_items(db, req, get_txn, &c, err);
 	store_cap_charge(db, req, table, c.rcu, 0);
 	if (rc < 0 && out->len > at) {
 		/* a run over again, or a failure after rendering: as it was */
 		out->len = at;
 		out->p[at] = '\0';
+	}
+	if (keep) {
+		if (rc == 0)
+			store_icache_put(db->icache, &ck, out->p + at, out->len - at, c.meta);
+		store_icache_key_free(&ck);
 	}
 	return rc;
 }
@@ -294,6 +323,9 @@ static int put_txn(MDB_txn *txn, void *vctx, lay_err *err)
 			c->out = m;
 			if (!which)
 				return 0;
+			/* told to no subscriber, but a cached copy goes (events.c) */
+			if ((rc = note(&c->evq, &tg->key, ENG_UNCHANGED, c->source, err)) < 0)
+				return rc;
 			return target_write(txn, db, tg, &m, tg->r.data, tg->r.data_len, now, &st,
 					    err);
 		}
@@ -800,6 +832,8 @@ int eng_item_set_meta(eng_db *db, eng_req *req, const char *table, const lay_key
 	c.which = which & ENG_META_ALL;
 	if ((rc = store_write(db, set_meta_txn, &c, err)) < 0)
 		return rc;
+	/* no event tells of it: the cached copy goes here */
+	store_icache_drop(db->icache, table, key);
 	/* metadata is no attribute: chmod, chown and touch are free */
 	if (meta_out)
 		*meta_out = c.out;

@@ -30,6 +30,7 @@
 struct store_cache_ent;
 struct store_cap;
 struct store_journal;
+struct store_icache;
 
 /* threads that may keep a read transaction each (more read uncached) */
 #define STORE_MAX_RTXNS 64
@@ -79,6 +80,7 @@ struct eng_db {
 	} subs[ENG_MAX_SUBSCRIBERS];
 	struct store_cap *cap;         /* capacity (capacity.c) */
 	struct store_journal *journal; /* the journal (journal.c) */
+	struct store_icache *icache;   /* rendered items (cache.c); NULL: none */
 	/* read transactions cached by threads (store.c) */
 	uint64_t serial;
 	pthread_mutex_t rtxn_mu;

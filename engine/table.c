@@ -10,6 +10,7 @@
 #include "../layout/describe.h"
 #include "asof.h"
 #include "backup.h"
+#include "cache.h"
 #include "capacity.h"
 #include "catalog.h"
 #include "expiry.h"
@@ -141,8 +142,10 @@ int eng_table_create(eng_db *db, eng_req *req, const char *name, const lay_schem
 	} else {
 		c.dir.mode = 0755;
 	}
-	if ((rc = table_write(db, req, create_txn, &c, 0, err)) == 0)
+	if ((rc = table_write(db, req, create_txn, &c, 0, err)) == 0) {
 		store_cap_drop(db, name); /* a table of that name before it is no more */
+		store_icache_drop_table(db->icache, name);
+	}
 	return rc;
 }
 
@@ -227,6 +230,7 @@ int eng_table_delete(eng_db *db, eng_req *req, const char *name, lay_err *err)
 	int rc = delete_keeping(db, req, name, &c.system, delete_txn, &c, err);
 
 	if (rc == 0) {
+		store_icache_drop_table(db->icache, name);
 		store_cap_drop(db, name);
 		if (c.system.id)
 			store_journal_add(db, eng_clock_now_ns(db->clock), "Backup", name,
@@ -395,6 +399,7 @@ struct set_ctx {
 	store_evq evq;   /* a re-key's changes, told after the commit */
 	eng_source source;
 	lay_settings named; /* the settings opt and value make */
+	int reindexed;   /* out: the TTL attribute changed, and each item's expiry */
 };
 
 static int set_txn(MDB_txn *txn, void *vctx, lay_err *err)
@@ -466,6 +471,7 @@ static int set_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		}
 		if (ttl_changed && (rc = store_ttl_reindex(txn, db, &t, err)) < 0)
 			return rc;
+		c->reindexed = ttl_changed;
 	}
 	if (c->dir) {
 		eng_dirmeta dm = { t.dir_id, t.mode, t.uid, t.gid, st.mtime_ns, st.ctime_ns };
@@ -495,19 +501,27 @@ int eng_table_set_schema(eng_db *db, eng_req *req, const char *name, const lay_s
 	store_req_start(req);
 	if ((rc = schema_check(schema, err)) < 0)
 		return rc;
-	if ((rc = table_write(db, req, set_txn, &c, 0, err)) == 0)
+	if ((rc = table_write(db, req, set_txn, &c, 0, err)) == 0) {
+		store_icache_drop_table(db->icache, name);
 		store_evq_emit(db, name, &c.evq);
+	}
 	store_evq_free(&c.evq);
 	return rc;
 }
 
-/* A change of settings: its capacity state follows after the commit. */
+/* A change of settings: its capacity state, and the item cache after a new
+ * TTL attribute, follow after the commit. */
 static int settings_write(eng_db *db, eng_req *req, struct set_ctx *c, lay_err *err)
 {
 	int rc;
 
-	if ((rc = table_write(db, req, set_txn, c, 0, err)) == 0)
+	c->reindexed = 0;
+	if ((rc = table_write(db, req, set_txn, c, 0, err)) == 0) {
+		/* items expire at other times: what the cache keeps of them goes */
+		if (c->reindexed)
+			store_icache_drop_table(db->icache, c->name);
 		store_cap_settings(db, c->name);
+	}
 	return rc;
 }
 
@@ -608,7 +622,10 @@ int eng_table_rename(eng_db *db, eng_req *req, const char *from, const char *to,
 	/* an empty table replaced is deleted, as by rmdir */
 	rc = noreplace ? table_write(db, req, rename_txn, &c, 0, err)
 		       : delete_keeping(db, req, to, &c.system, rename_txn, &c, err);
-	if (rc == 0)
+	if (rc == 0) {
+		store_icache_drop_table(db->icache, from);
+		store_icache_drop_table(db->icache, to);
 		store_cap_rename(db, from, to);
+	}
 	return rc;
 }

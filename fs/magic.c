@@ -24,14 +24,23 @@ static int render_clock(lay_buf *o)
 	return lay_buf_addf(o, "%s %" PRId64 "\n", when, now / 1000000000);
 }
 
+/* The item cache's counters (SPEC §11), then the daemon's own. */
 static int render_stats(lay_buf *o)
 {
+	eng_cache_stats_t c;
 	size_t nodes;
 
+	eng_cache_stats(fs.db, &c);
 	pthread_mutex_lock(&fs.lock);
 	nodes = fs.map_count;
 	pthread_mutex_unlock(&fs.lock);
-	return lay_buf_addf(o, "{\"nodes\":%zu,\"format\":\"%s\",\"test_clock\":%s}\n", nodes,
+	return lay_buf_addf(o,
+			    "{\"Cache\":{\"Enabled\":%s,\"Hits\":%" PRIu64 ",\"Misses\":%" PRIu64
+			    ",\"Evictions\":%" PRIu64 ",\"Entries\":%" PRIu64 ",\"Bytes\":%zu,"
+			    "\"LimitBytes\":%zu,\"TtlSeconds\":%" PRId64 "},"
+			    "\"nodes\":%zu,\"format\":\"%s\",\"test_clock\":%s}\n",
+			    c.limit ? "true" : "false", c.hits, c.misses, c.evictions, c.entries,
+			    c.bytes, c.limit, c.ttl_ns / 1000000000, nodes,
 			    fs.format == LAY_FMT_DDB ? "ddb" : "plain",
 			    fs.test_clock ? "true" : "false");
 }

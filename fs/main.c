@@ -28,6 +28,13 @@
 
 /* how long a mount waits for an exiting daemon to let go of DATA_DIR */
 #define EXIT_WAIT_MS 5000
+/* the item cache (SPEC §11): its bound in MB and its entries' life in
+ * seconds, by default (as DAX's) and at most (a century keeps the
+ * nanoseconds far from overflow) */
+#define DEFAULT_CACHE_MB 64
+#define MAX_CACHE_MB 65536
+#define DEFAULT_CACHE_TTL 300
+#define MAX_CACHE_TTL (100LL * 366 * 86400)
 
 
 static const char usage[] =
@@ -48,6 +55,10 @@ static const char usage[] =
     "  throttle=delay|error\n"
     "                     a PROVISIONED table out of capacity makes a request\n"
     "                     wait for it (default) or fail with EAGAIN\n"
+    "  cache=on|off       the daemon's cache of rendered items (default on);\n"
+    "                     every change invalidates it, so it is never stale\n"
+    "  cache_mb=N         the cache's bound in MB, 1 to 65536 (default 64)\n"
+    "  cache_ttl=S        seconds an item stays cached, at least 1 (default 300)\n"
     "  test_clock         .ddbfs/clock accepts +SECONDS to move time forward\n"
     "  show_magic         list .ddbfs, .table.json and .stream in directories\n"
     "  ro, allow_other, allow_root, auto_unmount, ...\n"
@@ -75,14 +86,29 @@ typedef struct mount_opts {
 	int show_magic;
 	int ro;
 	eng_throttle throttle;
+	int cache_off;
+	long cache_mb;        /* 0: DEFAULT_CACHE_MB */
+	long long cache_ttl;  /* seconds; 0: DEFAULT_CACHE_TTL */
 	lay_buf fuse_opts; /* options passed on to libfuse */
 } mount_opts;
+
+/* A whole number in [min, max] into *out: 0, or -EINVAL. */
+static int parse_num(const char *val, long long min, long long max, long long *out)
+{
+	char *end;
+
+	if (!val || *val < '0' || *val > '9')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoll(val, &end, 10);
+	return *end || errno || *out < min || *out > max ? -EINVAL : 0;
+}
 
 /* One -o option: ours are consumed, the rest go to libfuse, which refuses
  * what it does not know. */
 static int mount_opt(mount_opts *o, const char *opt)
 {
-	static const char *later[] = { "cache", "cache_ttl", "cache_mb", "policy", "region" };
+	static const char *later[] = { "policy", "region" };
 	const char *eq = strchr(opt, '=');
 	size_t klen = eq ? (size_t)(eq - opt) : strlen(opt);
 	const char *val = eq ? eq + 1 : NULL;
@@ -119,6 +145,28 @@ static int mount_opt(mount_opts *o, const char *opt)
 		else if (val && strcmp(val, "error") == 0)
 			o->throttle = ENG_THROTTLE_ERROR;
 		else
+			goto bad;
+		return 0;
+	}
+	if (klen == 5 && strncmp(opt, "cache", 5) == 0) {
+		if (val && strcmp(val, "on") == 0)
+			o->cache_off = 0;
+		else if (val && strcmp(val, "off") == 0)
+			o->cache_off = 1;
+		else
+			goto bad;
+		return 0;
+	}
+	if (klen == 8 && strncmp(opt, "cache_mb", 8) == 0) {
+		long long mb;
+
+		if (parse_num(val, 1, MAX_CACHE_MB, &mb) < 0)
+			goto bad;
+		o->cache_mb = (long)mb;
+		return 0;
+	}
+	if (klen == 9 && strncmp(opt, "cache_ttl", 9) == 0) {
+		if (parse_num(val, 1, MAX_CACHE_TTL, &o->cache_ttl) < 0)
 			goto bad;
 		return 0;
 	}
@@ -370,6 +418,9 @@ static int run_mount(mount_opts *o)
 	dbo.format = o->format; /* file sizes are of this format's text */
 	dbo.throttle = o->throttle;
 	dbo.stop_waiting = session_ending;
+	if (!o->cache_off)
+		dbo.cache_bytes = (size_t)(o->cache_mb ? o->cache_mb : DEFAULT_CACHE_MB) << 20;
+	dbo.cache_ttl_ns = (o->cache_ttl ? o->cache_ttl : DEFAULT_CACHE_TTL) * 1000000000LL;
 	fs.format = o->format;
 	fs.show_magic = o->show_magic;
 	fs.test_clock = o->test_clock;
