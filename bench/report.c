@@ -189,6 +189,13 @@ static const check checks[] = {
 	  0, 0, 0, 0 },
 	{ "engine get+render, warm cache >= 1.0x raw", "lmdb", "eng_get_cached", "lmdb",
 	  "raw_get_warm", 1.0, 0, 0, 0, 0 },
+	/* capacity accounting costs at most 3% (SPEC §10) */
+	{ "metered put >= 0.97x unmetered", "lmdb", "eng_put_metered", "lmdb",
+	  "eng_put_unmetered", 0.97, 0, 0, 0, 0 },
+	{ "metered get+render >= 0.97x unmetered", "lmdb", "eng_get_metered", "lmdb",
+	  "eng_get_unmetered", 0.97, 0, 0, 0, 0 },
+	{ "cold read, daemon cache warm >= 1.2x cache=off", "ddbfs_cache", "cold_read_warm",
+	  "ddbfs_nocache", "cold_read_warm", 1.2, 0, 0, 0, 0 },
 	{ "put >= 2x dynalite PutItem", "ddbfs", "put", "dynalite", "put_item_paired", 2.0, 0, 0,
 	  0, 1 },
 	{ "cold read >= 3x dynalite GetItem", "ddbfs", "cold_read", "dynalite", "get_item_paired",
@@ -319,6 +326,8 @@ int main(int argc, char **argv)
 		"lmdb", "eng_get_render", "lmdb", "raw_get",
 		"lmdb", "eng_get_fill", "lmdb", "raw_get_fill",
 		"lmdb", "eng_get_cached", "lmdb", "raw_get_warm",
+		"lmdb", "eng_put_metered", "lmdb", "eng_put_unmetered",
+		"lmdb", "eng_get_metered", "lmdb", "eng_get_unmetered",
 		"lmdb", "eng_put_durable", "lmdb", "raw_put_durable",
 		"ddbfs", "put_sync_always", "lmdb", "raw_put_durable_paired",
 		NULL
@@ -405,6 +414,18 @@ int main(int argc, char **argv)
 		cell(get(n, "tmpfs", "hot_read"), 0);
 		printf("\n  open-less hot read / tmpfs hot read (earlier in the run): %.2f\n",
 		       get(n, "ceiling_noopen", "hot_read") / get(n, "tmpfs", "hot_read"));
+	}
+	if (nns && !isnan(get(ns[0], "ddbfs_cache", "cold_read_warm"))) {
+		unsigned long n = ns[0];
+
+		printf("\nthe cache, N = %lu: a cold read (kernel caches dropped) with the daemon's "
+		       "cache warm\n  cache on %.0f ops/s, cache=off %.0f ops/s (%.2fx); daemon "
+		       "VmRSS then %.0f MB and %.0f MB\n",
+		       n, get(n, "ddbfs_cache", "cold_read_warm"),
+		       get(n, "ddbfs_nocache", "cold_read_warm"),
+		       get(n, "ddbfs_cache", "cold_read_warm") /
+			       get(n, "ddbfs_nocache", "cold_read_warm"),
+		       get(n, "ddbfs_cache", "rss_cached"), get(n, "ddbfs_nocache", "rss_cached"));
 	}
 	if (!isnan(get(1000000, "ddbfs", "sample_put")) || !isnan(get(1000000, "engine", "eng_put"))) {
 		printf("\nscale: cost per operation at 10,000 and 1,000,000 items (us/op)\n");

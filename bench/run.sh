@@ -252,8 +252,8 @@ run_mounts() {
 	say "the cache: a cold read with the daemon's cache warm, beside cache=off"
 	if mount_ddbfs "$WORK/data-cache" "$WORK/dd-cache" &&
 		mount_ddbfs "$WORK/data-nocache" "$WORK/dd-nocache" -o cache=off; then
-		T 600 "$B/bench" cachereads --target "ddbfs=$WORK/dd-cache" \
-			--pid-file "ddbfs=$WORK/data-cache/ddbfs.lock" \
+		T 600 "$B/bench" cachereads --target "ddbfs_cache=$WORK/dd-cache" \
+			--pid-file "ddbfs_cache=$WORK/data-cache/ddbfs.lock" \
 			--target "ddbfs_nocache=$WORK/dd-nocache" \
 			--pid-file "ddbfs_nocache=$WORK/data-nocache/ddbfs.lock" \
 			--n "$FIRST" --label "$FIRST" --out "$RES" || warn "the cache run failed"
