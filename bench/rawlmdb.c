@@ -216,15 +216,23 @@ static void meter_duel(eng_db *db, kind k, unsigned long count, unsigned long ch
 {
 	eng_req user = { .view = ENG_VIEW_LIVE, .source = ENG_SRC_FILE };
 	double off = 0, on = 0;
-	unsigned long base, m;
+	unsigned long base, m, turn;
 	char figure[64];
 
-	for (base = 0; base < count; base += chunk) {
+	for (base = 0, turn = 0; base < count; base += chunk, turn++) {
+		int metered_first = turn & 1; /* who goes first takes turns too */
+		int j;
+
 		m = count - base < chunk ? count - base : chunk;
-		req_now = NULL;
-		off += k == PUT ? eng_put(db, base, m) : eng_get(db, base, m);
-		req_now = &user;
-		on += k == PUT ? eng_put(db, count + base, m) : eng_get(db, base, m);
+		for (j = 0; j < 2; j++) {
+			int metered = j ^ !metered_first;
+			unsigned long first = k == PUT && metered ? count + base : base;
+			double t;
+
+			req_now = metered ? &user : NULL;
+			t = k == PUT ? eng_put(db, first, m) : eng_get(db, first, m);
+			*(metered ? &on : &off) += t;
+		}
 	}
 	req_now = NULL;
 	snprintf(figure, sizeof(figure), "%s_unmetered", name);

@@ -340,10 +340,14 @@ void store_cap_charge(eng_db *db, eng_req *req, const char *table, double rcu, d
 		return;
 	pthread_mutex_lock(&c->mu);
 	if ((t = state(db, table))) {
-		int64_t now = eng_clock_now_ns(db->clock);
+		/* buckets and windows only where they matter: on-demand tables
+		 * just count (its cost is the figure make bench checks) */
+		if (t->s.billing == LAY_PROVISIONED) {
+			int64_t now = eng_clock_now_ns(db->clock);
 
-		refill(t, now);
-		close_window(t, now);
+			refill(t, now);
+			close_window(t, now);
+		}
 		t->d[CAP_READ].consumed += rcu;
 		t->d[CAP_WRITE].consumed += wcu;
 		t->d[CAP_READ].window += rcu;
