@@ -512,7 +512,8 @@ static int cmd_run(opts *o)
 
 /* reads: put n items, then cold and hot reads (the hot-read lever: an
  * open-less ceiling beside the ordinary one). */
-static int cmd_reads(opts *o)
+/* Each target's table Bench with its partitions, and n items put in it. */
+static void bench_table_loaded(opts *o)
 {
 	int k;
 
@@ -521,6 +522,11 @@ static int cmd_reads(opts *o)
 		mkparts(o->t[k].table);
 	}
 	phase(o, "put", NULL, 0, o->n, OP_PUT);
+}
+
+static int cmd_reads(opts *o)
+{
+	bench_table_loaded(o);
 	drop(o);
 	phase(o, "cold_read", NULL, 0, o->n, OP_READ);
 	phase(o, "hot_read", NULL, 0, o->n, OP_READ);
@@ -534,11 +540,7 @@ static int cmd_cachereads(opts *o)
 {
 	int k;
 
-	for (k = 0; k < o->nt; k++) {
-		bench_path(o->t[k].table, sizeof(o->t[k].table), "%s/Bench", o->t[k].dir);
-		mkparts(o->t[k].table);
-	}
-	phase(o, "put", NULL, 0, o->n, OP_PUT);
+	bench_table_loaded(o);
 	drop(o);
 	phase(o, NULL, NULL, 0, o->n, OP_READ);
 	drop(o);

@@ -22,7 +22,7 @@
 #include "journal.h"
 #include "req.h"
 #include "store.h"
-#include "table.h"
+#include "catalog.h"
 
 #define NS 1000000000ll
 #define BURST_S 300              /* seconds of unused capacity a bucket keeps */
@@ -199,6 +199,31 @@ static void take_settings(cap_table *t, const lay_settings *s, int64_t now)
 	t->stale = 0;
 }
 
+/* The settings of table's record, read in a transaction of their own. */
+struct rec_ctx {
+	eng_db *db;
+	const char *table;
+	lay_settings *out;
+};
+
+static int rec_txn(MDB_txn *txn, void *vctx, lay_err *err)
+{
+	struct rec_ctx *c = vctx;
+	store_table t;
+	int rc;
+
+	if ((rc = store_table_get(txn, c->db, c->table, &t, err)) == 0)
+		*c->out = t.settings;
+	return rc;
+}
+
+static int settings_of(eng_db *db, const char *table, lay_settings *out)
+{
+	struct rec_ctx c = { db, table, out };
+
+	return store_read(db, rec_txn, &c, NULL);
+}
+
 /*
  * The state of table, made from its record if it has none yet, or brought
  * up to date when its settings changed; NULL when there is no such table.
@@ -209,7 +234,7 @@ static cap_table *state(eng_db *db, const char *table)
 {
 	struct store_cap *c = db->cap;
 	cap_table **p, *t;
-	eng_table_info ti;
+	lay_settings ti;
 	uint64_t version;
 
 	for (;;) {
@@ -218,7 +243,7 @@ static cap_table *state(eng_db *db, const char *table)
 			return *p;
 		version = c->version;
 		pthread_mutex_unlock(&c->mu);
-		if (eng_table_get(db, NULL, table, &ti, NULL) < 0) {
+		if (settings_of(db, table, &ti) < 0) {
 			pthread_mutex_lock(&c->mu);
 			return NULL;
 		}
@@ -226,13 +251,13 @@ static cap_table *state(eng_db *db, const char *table)
 		if (c->version != version)
 			continue;
 		if ((t = *find(c, table))) {
-			take_settings(t, &ti.settings, eng_clock_now_ns(db->clock));
+			take_settings(t, &ti, eng_clock_now_ns(db->clock));
 			return t;
 		}
 		if (!(t = calloc(1, sizeof(*t))))
 			return NULL;
 		snprintf(t->name, sizeof(t->name), "%s", table);
-		t->s = ti.settings;
+		t->s = ti;
 		t->refill_ns = t->window_ns = eng_clock_now_ns(db->clock);
 		fill(t);
 		t->next = c->b[bucket_of(table)];
@@ -444,12 +469,6 @@ int eng_table_capacity(eng_db *db, const char *table, eng_capacity *out)
 
 /* ---- auto-scaling ---- */
 
-/* One change auto-scaling decided, made after the lock is let go. */
-typedef struct scale {
-	char table[256];
-	uint32_t units[2];
-	double utilization[2];
-} scale;
 
 /* Target tracking of one direction over a window of minutes whole
  * minutes: the capacity it asks for, or 0 to keep what there is. */
@@ -511,7 +530,7 @@ static void close_window(cap_table *t, int64_t now)
 }
 
 /* The changes pending now, into out (at most max). */
-static size_t decide(struct store_cap *c, int64_t now, scale *out, size_t max)
+static size_t decide(struct store_cap *c, int64_t now, store_scale *out, size_t max)
 {
 	size_t n = 0;
 	unsigned i;
@@ -531,25 +550,18 @@ static size_t decide(struct store_cap *c, int64_t now, scale *out, size_t max)
 	return n;
 }
 
-/* Apply one decision: the table's rcu and wcu, if auto-scaling is still on,
- * and a line in the journal for each that changed. */
-static int apply(eng_db *db, const scale *sc, int64_t now, lay_err *err)
+void store_cap_scaled(eng_db *db, const store_scale *sc, const lay_settings *before,
+		      const lay_settings *after, int64_t now)
 {
 	static const char *what[] = { "ReadCapacityUnits", "WriteCapacityUnits" };
-	eng_table_info before, after;
 	cap_table *t;
 	cap_kind k;
-	int rc;
 
-	if ((rc = eng_table_get(db, NULL, sc->table, &before, err)) < 0 ||
-	    (rc = store_table_scale(db, sc->table, sc->units, err)) < 0 ||
-	    (rc = eng_table_get(db, NULL, sc->table, &after, err)) < 0)
-		return rc == -ENOENT ? 0 : rc; /* deleted meanwhile */
 	for (k = CAP_READ; k <= CAP_WRITE; k++) {
-		uint32_t from = units_of(&before.settings, k), to = units_of(&after.settings, k);
+		uint32_t from = units_of(before, k), to = units_of(after, k);
 
 		if (to == from || to != sc->units[k])
-			continue;
+			continue; /* not auto-scaling's change */
 		pthread_mutex_lock(&db->cap->mu);
 		if ((t = *find(db->cap, sc->table))) {
 			if (to > from)
@@ -561,9 +573,8 @@ static int apply(eng_db *db, const scale *sc, int64_t now, lay_err *err)
 		store_journal_add(db, now, "Scaling", sc->table,
 				  ",\"Dimension\":\"%s\",\"From\":%u,\"To\":%u,"
 				  "\"Utilization\":%.1f,\"Target\":%u",
-				  what[k], from, to, sc->utilization[k], after.settings.as_target);
+				  what[k], from, to, sc->utilization[k], after->as_target);
 	}
-	return 0;
 }
 
 /* Read again the settings of tables whose settings changed, so that a
@@ -595,21 +606,16 @@ out:
 	free(names);
 }
 
-int store_cap_tick(eng_db *db, lay_err *err)
+size_t store_cap_decide(eng_db *db, int64_t now, store_scale *out, size_t max)
 {
 	struct store_cap *c = db->cap;
-	int64_t now = eng_clock_now_ns(db->clock);
-	scale todo[64];
-	size_t n, i;
-	int rc = 0;
+	size_t n;
 
 	if (!c)
 		return 0;
 	pthread_mutex_lock(&c->mu);
 	refresh(db);
-	n = decide(c, now, todo, sizeof(todo) / sizeof(todo[0]));
+	n = decide(c, now, out, max);
 	pthread_mutex_unlock(&c->mu);
-	for (i = 0; i < n && rc == 0; i++)
-		rc = apply(db, &todo[i], now, err);
-	return rc;
+	return n;
 }

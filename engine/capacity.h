@@ -41,7 +41,22 @@ void store_cap_settings(eng_db *db, const char *table);
 void store_cap_rename(eng_db *db, const char *from, const char *to);
 void store_cap_drop(eng_db *db, const char *table);
 
-/* Auto-scaling's target tracking, from the maintenance round. */
-int store_cap_tick(eng_db *db, lay_err *err);
+/* A change auto-scaling decided on. */
+typedef struct store_scale {
+	char table[256];
+	uint32_t units[2];       /* rcu, wcu; 0: kept */
+	double utilization[2];   /* what it decided on, in % of the capacity */
+} store_scale;
+
+/* Auto-scaling's target tracking as of now: the windows that ended are
+ * judged, and the changes they call for go to out (at most max; the rest
+ * are asked again next round). Returns how many. The maintenance round
+ * makes them (store_table_scale) and tells store_cap_scaled. */
+size_t store_cap_decide(eng_db *db, int64_t now, store_scale *out, size_t max);
+
+/* Auto-scaling's change sc was made: the table's settings went from before
+ * to after. Notes the times and tells the journal. */
+void store_cap_scaled(eng_db *db, const store_scale *sc, const lay_settings *before,
+		      const lay_settings *after, int64_t now);
 
 #endif

@@ -34,21 +34,6 @@ int store_table_cost(eng_db *db, const eng_table_info *ti, const eng_capacity *c
 	return 0;
 }
 
-int eng_table_cost(eng_db *db, const char *table, lay_buf *out, lay_err *err)
-{
-	eng_table_info ti;
-	eng_capacity cap;
-	lay_cost c;
-	int rc;
-
-	if ((rc = eng_table_get(db, NULL, table, &ti, err)) < 0)
-		return rc;
-	eng_table_capacity(db, table, &cap);
-	if ((rc = store_table_cost(db, &ti, &cap, &c, err)) < 0)
-		return rc;
-	return lay_cost_render(out, &c);
-}
-
 int eng_cost_describe(eng_db *db, lay_buf *out, lay_err *err)
 {
 	double total = 0;

@@ -393,10 +393,6 @@ int eng_table_capacity(eng_db *db, const char *table, eng_capacity *out);
  * for a daemon that is shutting down. */
 void eng_capacity_release(eng_db *db);
 
-/* The estimated monthly cost of table (layout/price.h) as a JSON object
- * (no newline) appended to out. -ENOENT, -ENOMEM. */
-int eng_table_cost(eng_db *db, const char *table, lay_buf *out, lay_err *err);
-
 /* Every table's estimate, one JSON document: {"Currency":"USD","Tables":
  * {"T":{...},...},"TotalUSD":N} and a newline. -ENOMEM. */
 int eng_cost_describe(eng_db *db, lay_buf *out, lay_err *err);

@@ -14,6 +14,7 @@
 #include "capacity.h"
 #include "expiry.h"
 #include "journal.h"
+#include "table.h"
 #include "store.h"
 
 #define NS 1000000000ll
@@ -21,6 +22,25 @@
 #define LOG_KEEP_NS (35ll * 24 * 3600 * NS)
 /* items deleted per table per round, so one table cannot starve the rest */
 #define SWEEP_PER_ROUND 10000
+
+/* Auto-scaling: make the changes capacity's target tracking decided on. */
+static int autoscale(eng_db *db, int64_t now, lay_err *err)
+{
+	store_scale todo[64];
+	size_t n = store_cap_decide(db, now, todo, sizeof(todo) / sizeof(todo[0])), i;
+	eng_table_info before, after;
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++) {
+		if ((rc = eng_table_get(db, NULL, todo[i].table, &before, err)) == 0 &&
+		    (rc = store_table_scale(db, todo[i].table, todo[i].units, err)) == 0 &&
+		    (rc = eng_table_get(db, NULL, todo[i].table, &after, err)) == 0)
+			store_cap_scaled(db, &todo[i], &before.settings, &after.settings, now);
+		if (rc == -ENOENT)
+			rc = 0; /* deleted meanwhile */
+	}
+	return rc;
+}
 
 int eng_db_maintain(eng_db *db, size_t limit, size_t *swept, lay_err *err)
 {
@@ -58,7 +78,7 @@ int eng_db_maintain(eng_db *db, size_t limit, size_t *swept, lay_err *err)
 	if (rc == 0)
 		rc = store_backup_expire(db, err);
 	if (rc == 0)
-		rc = store_cap_tick(db, err);
+		rc = autoscale(db, now, err);
 	if (swept)
 		*swept = total;
 	return rc;
