@@ -747,7 +747,7 @@ out_over:
  * as eng_list does: 0 (also when it stops), or its failure. */
 static int rec_replay(const char *p, size_t len, eng_list_cb cb, void *ctx)
 {
-	const char *end = p + len;
+	const char *end;
 	eng_dirmeta dm;
 	lay_value kv;
 	eng_meta m;
@@ -755,6 +755,9 @@ static int rec_replay(const char *p, size_t len, eng_list_cb cb, void *ctx)
 	uint32_t klen;
 	int rc;
 
+	if (!len)
+		return 0; /* nothing listed: p may be NULL */
+	end = p + len;
 	while (p < end) {
 		memset(&e, 0, sizeof(e));
 		memset(&kv, 0, sizeof(kv));
