@@ -1,6 +1,7 @@
 /* The item cache (SPEC §11): rendered items and their metadata by (table
- * name, item key, format) in a hash table with an LRU list, bounded in
- * bytes, each entry living ttl_ns of the db's clock.
+ * name, item key, format), and whole listings of one directory level by
+ * (table name, partition or none), in a hash table with an LRU list,
+ * bounded in bytes, each entry living ttl_ns of the db's clock.
  *
  * Never stale. Writers invalidate after their commit and before they
  * return (events.c, item.c's set_meta, table.c, backup.c). A reader that
@@ -18,6 +19,12 @@
  *   moved and keeps nothing;
  * - it came after the put: it removes the entry.
  * A lookup therefore happens before the read transaction begins.
+ * A listing is an entry like an item's, under a name no item has (the
+ * table name, then a 0 byte where an item's key has its type): every
+ * invalidation of an item also drops, and bumps the stripes of, the
+ * listing of its partition and the table's top level; a listing's meta
+ * holds the soonest expiry of the items it lists, so that it goes stale
+ * with the first of them.
  *
  * Lock order: mu is a leaf. Nothing is called out while it is held (no
  * engine call, no callback); only malloc and memcpy.
@@ -156,6 +163,39 @@ int store_icache_key_make(store_icache_key *k, const char *table, const lay_key 
 	k->now = 0;
 	k->sgen = k->ggen = 0;
 	return 0;
+}
+
+int store_icache_list_key_make(store_icache_key *k, const char *table, const lay_value *pk)
+{
+	size_t nlen = strlen(table), len;
+	unsigned char *p;
+
+	k->p = NULL;
+	if (pk && !key_value_ok(pk))
+		return -EINVAL;
+	len = nlen + 1 + 1 + (pk ? 5 + pk->len : 1);
+	k->p = len <= sizeof(k->small) ? k->small : malloc(len);
+	if (!k->p)
+		return -ENOMEM;
+	memcpy(k->p, table, nlen + 1);
+	p = k->p + nlen + 1;
+	*p++ = 0; /* no item key starts so: a listing */
+	if (pk)
+		p = put_value(p, pk);
+	else
+		*p++ = 0;
+	k->len = (size_t)(p - k->p);
+	k->name_len = nlen;
+	k->hash = lay_hash64(k->p, k->len);
+	k->fmt = LAY_FMT_PLAIN;
+	k->now = 0;
+	k->sgen = k->ggen = 0;
+	return 0;
+}
+
+size_t store_icache_largest(const store_icache *c)
+{
+	return c->limit / LARGEST_PART;
 }
 
 void store_icache_key_free(store_icache_key *k)
@@ -339,34 +379,72 @@ static void drop_all(store_icache *c)
 	c->ggen++;
 }
 
-void store_icache_drop(store_icache *c, const char *table, const lay_key *key)
+/* Drop every entry named k (every format of an item) and bump its
+ * stripe. Needs mu. */
+static void drop_key(store_icache *c, const store_icache_key *k)
 {
-	store_icache_key k;
 	struct ent **pp, *e;
-	int rc;
 
-	if (!c)
-		return;
-	rc = store_icache_key_make(&k, table, key, LAY_FMT_PLAIN);
-	if (rc == -EINVAL)
-		return; /* no such key is ever kept */
-	pthread_mutex_lock(&c->mu);
-	if (rc < 0) {
-		drop_all(c);
-		pthread_mutex_unlock(&c->mu);
-		return;
-	}
-	c->sgen[STRIPE(k.hash)]++;
-	/* every format of the item */
-	for (pp = bucket(c, k.hash); (e = *pp);) {
-		if (same_key(e, &k)) {
+	c->sgen[STRIPE(k->hash)]++;
+	for (pp = bucket(c, k->hash); (e = *pp);) {
+		if (same_key(e, k)) {
 			remove_ent(c, e);
 			continue; /* *pp is the next one now */
 		}
 		pp = &e->chain;
 	}
+}
+
+/* Drop the listing of table's partition pk (NULL: its top level); memory
+ * too short to name it drops everything. Needs mu. */
+static void drop_list(store_icache *c, const char *table, const lay_value *pk)
+{
+	store_icache_key k;
+	int rc = store_icache_list_key_make(&k, table, pk);
+
+	if (rc == -EINVAL)
+		return; /* no such listing is ever kept */
+	if (rc < 0) {
+		drop_all(c);
+		return;
+	}
+	drop_key(c, &k);
+	store_icache_key_free(&k);
+}
+
+void store_icache_drop(store_icache *c, const char *table, const lay_key *key)
+{
+	store_icache_key k;
+	int rc;
+
+	if (!c)
+		return;
+	rc = store_icache_key_make(&k, table, key, LAY_FMT_PLAIN);
+	pthread_mutex_lock(&c->mu);
+	if (rc == -ENOMEM) {
+		drop_all(c);
+		pthread_mutex_unlock(&c->mu);
+		return;
+	}
+	if (rc == 0)
+		drop_key(c, &k); /* -EINVAL: no such item is ever kept */
+	/* the listings that show it: its partition's, and the top level,
+	 * where its partition (or, without sort key, itself) is listed */
+	if (key->sk.type)
+		drop_list(c, table, &key->pk);
+	drop_list(c, table, NULL);
 	pthread_mutex_unlock(&c->mu);
 	store_icache_key_free(&k);
+}
+
+void store_icache_drop_part(store_icache *c, const char *table, const lay_value *pk)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->mu);
+	drop_list(c, table, pk);
+	drop_list(c, table, NULL);
+	pthread_mutex_unlock(&c->mu);
 }
 
 void store_icache_drop_table(store_icache *c, const char *table)

@@ -1,7 +1,7 @@
 /* Private to engine/: the item cache (cache.c, SPEC §11), the DAX
  * analogue: items as eng_item_text renders them, with their metadata, by
- * table name, key and format, LRU-bounded in bytes, each entry living a
- * while on the db's clock. Every change invalidates before its writer
+ * table name, key and format, and whole listings as eng_list reads them,
+ * LRU-bounded in bytes, each entry living a while on the db's clock. Every change invalidates before its writer
  * returns; see cache.c for why a reader never inserts what a writer
  * invalidated meanwhile. */
 #ifndef ENG_CACHE_H
@@ -45,6 +45,16 @@ int store_icache_key_make(store_icache_key *k, const char *table, const lay_key 
 			  lay_format fmt);
 void store_icache_key_free(store_icache_key *k);
 
+/* Name the listing of table's partition pk (NULL: the table's top level)
+ * in k, for store_icache_get and store_icache_put: the text is what the
+ * caller serialises; meta.expires the soonest expiry of what it lists (0:
+ * none), after which it is not served. 0, -EINVAL, -ENOMEM as above. */
+int store_icache_list_key_make(store_icache_key *k, const char *table, const lay_value *pk);
+
+/* The largest text store_icache_put may keep (a listing larger is not
+ * worth serialising). */
+size_t store_icache_largest(const store_icache *c);
+
 /*
  * Look k up at now (the db clock). A hit (1) appends the text to out and
  * fills *meta (may be NULL). A miss (0) notes in k the generations a put
@@ -61,11 +71,17 @@ int store_icache_get(store_icache *c, store_icache_key *k, int64_t now, lay_buf 
 void store_icache_put(store_icache *c, const store_icache_key *k, const char *text, size_t len,
 		      const eng_meta *meta);
 
-/* Invalidate the item key of table in every format, after the commit that
- * changed it and before its writer returns. c may be NULL (no cache). */
+/* Invalidate the item key of table in every format, with the listings
+ * that show it (its partition's and the table's top level), after the
+ * commit that changed it and before its writer returns. c may be NULL (no
+ * cache). */
 void store_icache_drop(store_icache *c, const char *table, const lay_key *key);
 
-/* Invalidate every item of table (its name): a table created, deleted,
+/* Invalidate the listings partition pk of table shows in: its own and the
+ * table's top level (its metadata changed). c may be NULL. */
+void store_icache_drop_part(store_icache *c, const char *table, const lay_value *pk);
+
+/* Invalidate every item and listing of table (its name): a table created, deleted,
  * renamed (both names), re-keyed, restored, or its TTL attribute changed.
  * c may be NULL. */
 void store_icache_drop_table(store_icache *c, const char *table);

@@ -572,6 +572,9 @@ typedef int (*eng_list_cb)(void *ctx, const eng_entry *e);
  * a table without), else the items of partition pk. after (may be NULL)
  * resumes strictly after that key value (the cursor of a paged listing;
  * it need not exist any more). Stops after max entries (0: no limit).
+ * A whole level (after NULL, max 0) of the live view without
+ * ENG_LIST_ITEMS goes through the cache (§11, cache.c): the callback is
+ * then called after the read transaction, with the same entries.
  * Errors: -ENOENT (no table; or pk given for a table without sort key),
  * -EINVAL (a key of the wrong type), or the callback's.
  */

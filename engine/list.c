@@ -1,7 +1,7 @@
-/* Listings (SPEC §5, §6): the items and partitions of a table in key
- * order, a partition's directory metadata, and resolving a long, hashed
- * name to its key. Each is one read transaction (or one write, to set a
- * partition's metadata). */
+/* Listings (SPEC §5, §6, §11): the items and partitions of a table in key
+ * order, whole listings of one level kept in the cache, a partition's
+ * directory metadata, and resolving a long, hashed name to its key. Each
+ * is one read transaction (or one write, to set a partition's metadata). */
 #include "engine.h"
 
 #include <errno.h>
@@ -13,7 +13,9 @@
 #include "../layout/json.h"
 #include "../layout/keyenc.h"
 #include "../layout/name.h"
+#include "../layout/ttl.h"
 #include "asof.h"
+#include "cache.h"
 #include "capacity.h"
 #include "expiry.h"
 #include "req.h"
@@ -146,7 +148,11 @@ int eng_part_set_meta(eng_db *db, eng_req *req, const char *table, const lay_val
 	c.pk = pk;
 	c.dm = m;
 	c.which = which & ENG_META_ALL;
-	return store_write(db, part_txn, &c, err);
+	if ((rc = store_write(db, part_txn, &c, err)) < 0)
+		return rc;
+	/* no event tells of it: the listings that show it go here */
+	store_icache_drop_part(db->icache, table, pk);
+	return 0;
 }
 
 /* ---- listing ---- */
@@ -545,6 +551,9 @@ static int set_after(struct list_ctx *c, lay_err *err)
 	return 0;
 }
 
+static void rec_reset(void *ctx);
+static int rec_entry(void *ctx, const eng_entry *e);
+
 static int list_txn(MDB_txn *txn, void *vctx, lay_err *err)
 {
 	struct list_ctx *c = vctx;
@@ -560,6 +569,8 @@ static int list_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	int rc, mrc;
 
 	memset(&tg, 0, sizeof(tg));
+	if (c->cb == rec_entry)
+		rec_reset(c->cbctx); /* a run over again records from the start */
 	c->n = 0;
 	c->n_items = 0;
 	c->bytes = 0;
@@ -643,9 +654,10 @@ out_free:
 	return rc;
 }
 
-int eng_list(eng_db *db, eng_req *req, const char *table, const lay_value *pk,
-	     const lay_value *after, size_t max, unsigned flags, eng_list_cb cb, void *ctx,
-	     lay_err *err)
+/* eng_list without the cache. */
+static int list_read(eng_db *db, eng_req *req, const char *table, const lay_value *pk,
+		     const lay_value *after, size_t max, unsigned flags, eng_list_cb cb,
+		     void *ctx, lay_err *err)
 {
 	struct list_ctx c;
 	int rc;
@@ -671,6 +683,166 @@ int eng_list(eng_db *db, eng_req *req, const char *table, const lay_value *pk,
 		store_cap_charge(db, req, table, store_units_read(c.bytes), 0);
 	lay_buf_free(&c.after_enc);
 	return rc;
+}
+
+/* ---- listings in the cache ---- */
+
+/*
+ * A whole listing of one level, as the cache keeps it: per entry, in key
+ * order, is_partition (1 byte), the key value (type 1 byte, length 4
+ * bytes, the bytes and their NUL), then the entry's eng_dirmeta or
+ * eng_meta as it is in memory (the cache lives only as long as the
+ * process).
+ */
+struct list_rec {
+	lay_buf buf;
+	size_t largest;     /* a recording larger is not kept: stop */
+	int64_t expires;    /* the soonest expiry of the items, 0 none */
+	int over;           /* stopped for being too large */
+};
+
+static void rec_reset(void *ctx)
+{
+	struct list_rec *r = ctx;
+
+	lay_buf_reset(&r->buf);
+	r->expires = 0;
+	r->over = 0;
+}
+
+/* The eng_list_cb that records a listing. */
+static int rec_entry(void *ctx, const eng_entry *e)
+{
+	struct list_rec *r = ctx;
+	unsigned char head[6];
+	uint32_t len = (uint32_t)e->key->len;
+	int rc;
+
+	head[0] = (unsigned char)e->is_partition;
+	head[1] = (unsigned char)e->key->type;
+	memcpy(head + 2, &len, 4);
+	if (e->key->len > UINT32_MAX)
+		goto out_over;
+	/* memory short: not kept, read again without the cache */
+	if (lay_buf_add(&r->buf, head, sizeof(head)) < 0 ||
+	    lay_buf_add(&r->buf, e->key->u.p, e->key->len) < 0 || lay_buf_addc(&r->buf, '\0') < 0)
+		goto out_over;
+	if (e->is_partition)
+		rc = lay_buf_add(&r->buf, e->dir, sizeof(*e->dir));
+	else
+		rc = lay_buf_add(&r->buf, e->meta, sizeof(*e->meta));
+	if (rc < 0)
+		goto out_over;
+	if (!e->is_partition && e->meta->expires &&
+	    (!r->expires || e->meta->expires < r->expires))
+		r->expires = e->meta->expires;
+	if (r->buf.len <= r->largest)
+		return 0;
+out_over:
+	r->over = 1;
+	return 1;
+}
+
+/* Hand the callback the entries of a recorded listing (len bytes at p),
+ * as eng_list does: 0 (also when it stops), or its failure. */
+static int rec_replay(const char *p, size_t len, eng_list_cb cb, void *ctx)
+{
+	const char *end;
+	eng_dirmeta dm;
+	lay_value kv;
+	eng_meta m;
+	eng_entry e;
+	uint32_t klen;
+	int rc;
+
+	if (!len)
+		return 0; /* nothing listed: p may be NULL */
+	end = p + len;
+	while (p < end) {
+		memset(&e, 0, sizeof(e));
+		memset(&kv, 0, sizeof(kv));
+		e.is_partition = (unsigned char)p[0];
+		kv.type = (lay_type)(unsigned char)p[1];
+		memcpy(&klen, p + 2, 4);
+		kv.len = klen;
+		kv.u.p = (char *)p + 6;
+		p += 6 + klen + 1;
+		e.key = &kv;
+		if (e.is_partition) {
+			memcpy(&dm, p, sizeof(dm));
+			p += sizeof(dm);
+			e.dir = &dm;
+		} else {
+			memcpy(&m, p, sizeof(m));
+			p += sizeof(m);
+			e.meta = &m;
+		}
+		if ((rc = cb(ctx, &e)) != 0)
+			return rc < 0 ? rc : 0;
+	}
+	return 0;
+}
+
+/*
+ * A whole live listing of one level through the cache: a hit replays what
+ * it keeps; a miss records the listing in its own read (looked up before
+ * it begins: cache.c says why), keeps it and replays it. Costs nothing
+ * either way, as a listing without items does. A listing too large to keep
+ * is read as if there were no cache.
+ */
+static int list_cached(eng_db *db, eng_req *req, const char *table, const lay_value *pk,
+		       eng_list_cb cb, void *ctx, lay_err *err)
+{
+	struct list_rec r;
+	store_icache_key ck;
+	eng_meta m;
+	lay_buf hit = LAY_BUF_INIT;
+	int rc;
+
+	if ((rc = store_icache_list_key_make(&ck, table, pk)) < 0)
+		return rc == -EINVAL ? 1 : lay_err_set(err, rc, "out of memory listing");
+	rc = store_icache_get(db->icache, &ck, eng_clock_now_ns(db->clock), &hit, &m);
+	if (rc == 1) {
+		store_icache_key_free(&ck);
+		store_req_start(req);
+		rc = rec_replay(hit.p, hit.len, cb, ctx);
+		lay_buf_free(&hit);
+		return rc;
+	}
+	lay_buf_free(&hit);
+	if (rc < 0) {
+		store_icache_key_free(&ck);
+		return 1;
+	}
+	memset(&r, 0, sizeof(r));
+	r.largest = store_icache_largest(db->icache);
+	rc = list_read(db, req, table, pk, NULL, 0, 0, rec_entry, &r, err);
+	if (rc == 0 && !r.over) {
+		memset(&m, 0, sizeof(m));
+		m.expires = r.expires;
+		store_icache_put(db->icache, &ck, r.buf.p ? r.buf.p : "", r.buf.len, &m);
+	}
+	store_icache_key_free(&ck);
+	if (rc == 0 && !r.over)
+		rc = rec_replay(r.buf.p, r.buf.len, cb, ctx);
+	else if (rc == 0)
+		rc = 1; /* too large: read it again, straight to the callback */
+	lay_buf_free(&r.buf);
+	return rc;
+}
+
+int eng_list(eng_db *db, eng_req *req, const char *table, const lay_value *pk,
+	     const lay_value *after, size_t max, unsigned flags, eng_list_cb cb, void *ctx,
+	     lay_err *err)
+{
+	int rc;
+
+	/* a whole level, live, keys and metadata only: through the cache */
+	if (db->icache && !(flags & ENG_LIST_ITEMS) && !after && !max &&
+	    (!req || req->view == ENG_VIEW_LIVE) &&
+	    (rc = list_cached(db, req, table, pk, cb, ctx, err)) != 1)
+		return rc;
+	return list_read(db, req, table, pk, after, max, flags, cb, ctx, err);
 }
 
 /* ---- long names ---- */

@@ -271,3 +271,75 @@ for i in range(300):
 	fresh_cat "$MNT/Blobs/i000.json" >/dev/null
 	[ "$(stat_of Misses)" -eq $((misses + 1)) ]
 }
+
+@test "listings are cached: ls after a write from another process shows it" {
+	mount_ddbfs
+	new_table Orders
+	$T mkdir "$MNT/Orders/p"
+	echo '{"v":1}' >"$MNT/Orders/p/x.json"
+	entries=$(stat_of Entries)
+	run $T ls "$MNT/Orders/p"
+	assert_output "x.json"
+	run $T ls "$MNT/Orders"
+	assert_output "p"
+	[ "$(stat_of Entries)" -ge $((entries + 2)) ]
+	$T bash -c "echo '{\"v\":2}' > '$MNT/Orders/p/y.json'"
+	run $T ls "$MNT/Orders/p"
+	assert_output "$(printf 'x.json\ny.json')"
+	$T bash -c "mkdir '$MNT/Orders/q' && echo '{}' > '$MNT/Orders/q/z.json'"
+	run $T ls "$MNT/Orders"
+	assert_output "$(printf 'p\nq')"
+	$T bash -c "mv '$MNT/Orders/p/x.json' '$MNT/Orders/q/w.json'"
+	run $T ls "$MNT/Orders/p"
+	assert_output "y.json"
+	run $T ls "$MNT/Orders/q"
+	assert_output "$(printf 'w.json\nz.json')"
+}
+
+@test "listings are cached: ls -l after chmod shows the new mode" {
+	mount_ddbfs
+	new_table Orders
+	$T mkdir "$MNT/Orders/p"
+	echo '{"v":1}' >"$MNT/Orders/p/x.json"
+	run $T bash -c "ls -l '$MNT/Orders/p' | awk '/x.json/ { print \$1 }'"
+	assert_output "-rw-r--r--"
+	$T chmod 600 "$MNT/Orders/p/x.json"
+	run $T bash -c "ls -l '$MNT/Orders/p' | awk '/x.json/ { print \$1 }'"
+	assert_output "-rw-------"
+	run $T bash -c "ls -l '$MNT/Orders' | awk '\$NF == \"p\" { print \$1 }'"
+	assert_output "drwxr-xr-x"
+	$T chmod 700 "$MNT/Orders/p"
+	run $T bash -c "ls -l '$MNT/Orders' | awk '\$NF == \"p\" { print \$1 }'"
+	assert_output "drwx------"
+}
+
+@test "listings are cached: ls after rm no longer shows it" {
+	mount_ddbfs
+	new_table Users "id:S"
+	echo '{"v":1}' >"$MNT/Users/a.json"
+	echo '{"v":2}' >"$MNT/Users/b.json"
+	run $T ls "$MNT/Users"
+	assert_output "$(printf 'a.json\nb.json')"
+	$T rm "$MNT/Users/a.json"
+	run $T ls "$MNT/Users"
+	assert_output "b.json"
+	$T bash -c "rm '$MNT/Users/b.json'"
+	run $T ls "$MNT/Users"
+	assert_output ""
+}
+
+@test "listings are cached: an expired item vanishes from ls on the clock" {
+	mount_ddbfs -o test_clock
+	new_table Sess "id:S"
+	$T setfattr -n user.ddb.ttl_attribute -v expiresAt "$MNT/Sess"
+	now=$(now)
+	echo "{\"expiresAt\":$((now + 60))}" >"$MNT/Sess/gone.json"
+	echo '{"v":1}' >"$MNT/Sess/stays.json"
+	run $T ls "$MNT/Sess"
+	assert_output "$(printf 'gone.json\nstays.json')"
+	run $T ls "$MNT/Sess"
+	assert_output "$(printf 'gone.json\nstays.json')"
+	advance 61
+	run $T ls "$MNT/Sess"
+	assert_output "stays.json"
+}

@@ -1,7 +1,8 @@
-/* Unit tests of engine/cache.c (SPEC §11): eng_item_text from the item
- * cache, hits that cost nothing, its bound and its times, and that no
- * change from any path leaves a reader an older item: item changes, metadata,
- * table changes, and a read whose put races a write (by a test hook). */
+/* Unit tests of engine/cache.c (SPEC §11): eng_item_text and whole
+ * listings from the cache, hits that cost nothing, its bound and its
+ * times, and that no change from any path leaves a reader an older item or
+ * listing: item changes, metadata, table changes, and a read whose put
+ * races a write (by a test hook). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -668,6 +669,288 @@ static void test_cache__readers_racing_a_writer_never_read_the_past(void)
 	teardown();
 }
 
+/* ---- listings ---- */
+
+struct lsout {
+	char s[1024];
+	int stop_after;     /* return 1 after this many (0: never) */
+	int fail;           /* return -EIO at once */
+	int n;
+};
+
+static int ls_one(void *ctx, const eng_entry *e)
+{
+	struct lsout *o = ctx;
+	size_t at = strlen(o->s);
+
+	if (o->fail)
+		return -EIO;
+	if (e->is_partition)
+		snprintf(o->s + at, sizeof(o->s) - at, "%s/:%o:%llu:%lld,", e->key->u.p,
+			 e->dir->mode, (unsigned long long)e->dir->id, (long long)e->dir->mtime_ns);
+	else
+		snprintf(o->s + at, sizeof(o->s) - at, "%s:%o:%u:%u:%llu:%lld:%lld,", e->key->u.p,
+			 e->meta->mode, e->meta->len, e->meta->size,
+			 (unsigned long long)e->meta->id, (long long)e->meta->mtime_ns,
+			 (long long)e->meta->expires);
+	return ++o->n == o->stop_after;
+}
+
+/* The whole listing of partition p of table t (NULL: its top level) into
+ * o: the listing's result. max (not 0) reads it without the cache. */
+static int ls_of(const char *t, const char *p, size_t max, struct lsout *o)
+{
+	lay_value pk = dbt_s(p ? p : "");
+	lay_err err = { 0, "" };
+
+	o->s[0] = '\0';
+	o->n = 0;
+	return eng_list(db, NULL, t, p ? &pk : NULL, NULL, max, 0, ls_one, o, &err);
+}
+
+/* The listing of p (NULL: the top level) of TBL, in a static buffer; the
+ * same as one read without the cache. */
+static const char *ls(const char *p)
+{
+	static struct lsout o, u;
+
+	memset(&o, 0, sizeof(o));
+	memset(&u, 0, sizeof(u));
+	CHECK_RC(ls_of(TBL, p, 0, &o), 0);
+	CHECK_RC(ls_of(TBL, p, 1000, &u), 0);
+	CHECK_STR(o.s, u.s);
+	return o.s;
+}
+
+static void test_cache__a_listing_read_again_is_a_hit_with_the_same_entries(void)
+{
+	eng_cache_stats_t st;
+	char first[1024];
+
+	setup();
+	CHECK_RC(put("{\"PK\":\"p\",\"SK\":\"a\",\"v\":1}"), 0);
+	CHECK_RC(put("{\"PK\":\"p\",\"SK\":\"b\",\"v\":22}"), 0);
+	CHECK_RC(put("{\"PK\":\"q\",\"SK\":\"c\"}"), 0);
+	snprintf(first, sizeof(first), "%s", ls(NULL));
+	CHECK(strncmp(first, "p/:", 3) == 0 && strstr(first, ",q/:") != NULL);
+	st = stats();
+	CHECK(st.misses == 1 && st.hits == 0 && st.entries == 1 && st.bytes > 0);
+	CHECK_STR(ls(NULL), first);
+	CHECK(stats().hits == 1);
+	snprintf(first, sizeof(first), "%s", ls("p"));
+	CHECK(strncmp(first, "a:", 2) == 0 && strstr(first, ",b:") != NULL);
+	CHECK_STR(ls("p"), first);
+	st = stats();
+	CHECK(st.hits == 2 && st.misses == 2 && st.entries == 2);
+	/* a partition without items lists nothing, and is kept so */
+	CHECK_STR(ls("none"), "");
+	CHECK_STR(ls("none"), "");
+	CHECK(stats().hits == 3);
+	teardown();
+}
+
+static void test_cache__a_listing_stops_and_fails_as_its_callback_says(void)
+{
+	struct lsout o = { 0 };
+	int pass;
+
+	setup();
+	CHECK_RC(put("{\"PK\":\"p\",\"SK\":\"a\"}"), 0);
+	CHECK_RC(put("{\"PK\":\"p\",\"SK\":\"b\"}"), 0);
+	/* the miss, then the hit */
+	for (pass = 0; pass < 2; pass++) {
+		memset(&o, 0, sizeof(o));
+		o.stop_after = 1;
+		CHECK_RC(ls_of(TBL, "p", 0, &o), 0);
+		CHECK(o.n == 1 && strncmp(o.s, "a:", 2) == 0);
+		memset(&o, 0, sizeof(o));
+		o.fail = 1;
+		CHECK_RC(ls_of(TBL, "p", 0, &o), -EIO);
+	}
+	CHECK(stats().hits == 3);
+	/* no table: an error, nothing kept */
+	CHECK_RC(ls_of("Nope", NULL, 0, &o), -ENOENT);
+	CHECK(stats().entries == 1);
+	teardown();
+}
+
+static void test_cache__every_change_drops_the_listings_that_show_it(void)
+{
+	lay_item it = dbt_item("{\"PK\":\"p\",\"SK\":\"a\"}");
+	lay_key a = dbt_key(dbt_s("p"), dbt_s("a")), b = dbt_key(dbt_s("s"), dbt_s("b"));
+	lay_value p = dbt_s("p");
+	lay_err err = { 0, "" };
+	eng_dirmeta dm = { 0 };
+	eng_meta m = { 0 };
+	struct lsout o = { 0 };
+
+	setup();
+	CHECK_RC(eng_item_put(db, NULL, TBL, &it, NULL, 0, NULL, NULL, &err), 0);
+	CHECK(strncmp(ls(NULL), "p/:", 3) == 0);
+	CHECK(strncmp(ls("p"), "a:644:", 6) == 0);
+	/* a new item, a new partition */
+	CHECK_RC(put("{\"PK\":\"p\",\"SK\":\"z\"}"), 0);
+	CHECK_RC(put("{\"PK\":\"q\",\"SK\":\"c\"}"), 0);
+	CHECK(strstr(ls("p"), ",z:") != NULL);
+	CHECK(strstr(ls(NULL), ",q/:") != NULL);
+	/* a modification: its length */
+	CHECK_RC(put("{\"PK\":\"p\",\"SK\":\"z\",\"longer\":\"value\"}"), 0);
+	ls("p");
+	/* a put that changes only metadata */
+	m.mode = 0600;
+	CHECK_RC(eng_item_put(db, NULL, TBL, &it, &m, ENG_META_MODE, NULL, NULL, &err), 0);
+	CHECK(strncmp(ls("p"), "a:600:", 6) == 0);
+	/* set_meta */
+	m.mode = 0640;
+	CHECK_RC(eng_item_set_meta(db, NULL, TBL, &a, &m, ENG_META_MODE, NULL, &err), 0);
+	CHECK(strncmp(ls("p"), "a:640:", 6) == 0);
+	/* a delete: the partition's last item takes it along */
+	CHECK_RC(eng_item_delete(db, NULL, TBL, &(lay_key){ dbt_s("q"), dbt_s("c") }, NULL, &err),
+		 0);
+	CHECK(strstr(ls(NULL), "q/") == NULL);
+	/* a rename into a new partition */
+	CHECK_RC(eng_item_rename(db, NULL, TBL, &a, &b, 0, &err), 0);
+	CHECK(strncmp(ls("p"), "z:", 2) == 0);
+	CHECK(strncmp(ls("s"), "b:640:", 6) == 0);
+	CHECK(strstr(ls(NULL), ",s/:") != NULL);
+	/* a partition's metadata */
+	dm.mode = 0700;
+	CHECK_RC(eng_part_set_meta(db, NULL, TBL, &p, &dm, ENG_META_MODE, &err), 0);
+	CHECK(strncmp(ls(NULL), "p/:700:", 7) == 0);
+	/* the table renamed: its listings go with the name */
+	CHECK(stats().entries > 0);
+	CHECK_RC(eng_table_rename(db, NULL, TBL, "Other", 0, &err), 0);
+	CHECK_RC(ls_of(TBL, NULL, 0, &o), -ENOENT);
+	CHECK_RC(ls_of(TBL, "p", 0, &o), -ENOENT);
+	CHECK(stats().entries == 0);
+	CHECK_RC(ls_of("Other", "p", 0, &o), 0);
+	CHECK(strncmp(o.s, "z:", 2) == 0);
+	lay_item_free(&it);
+	teardown();
+}
+
+static void test_cache__a_table_without_sort_key_lists_its_items_afresh(void)
+{
+	lay_schema s;
+	lay_err err = { 0, "" };
+	struct lsout o = { 0 };
+
+	setup();
+	CHECK_RC(lay_schema_parse(&s, "PK:S", strlen("PK:S"), &err), 0);
+	CHECK_RC(eng_table_create(db, NULL, "Flat", &s, NULL, &err), 0);
+	CHECK_RC(put_in("Flat", "{\"PK\":\"a\"}"), 0);
+	CHECK_RC(ls_of("Flat", NULL, 0, &o), 0);
+	CHECK(strncmp(o.s, "a:", 2) == 0);
+	CHECK_RC(put_in("Flat", "{\"PK\":\"b\"}"), 0);
+	CHECK_RC(ls_of("Flat", NULL, 0, &o), 0);
+	CHECK(strstr(o.s, ",b:") != NULL);
+	CHECK(stats().hits == 0);
+	CHECK_RC(ls_of("Flat", NULL, 0, &o), 0);
+	CHECK(stats().hits == 1);
+	teardown();
+}
+
+static void test_cache__an_expired_item_is_never_listed(void)
+{
+	lay_settings s = { 0 };
+	lay_err err = { 0, "" };
+	eng_table_info ti;
+	char json[128];
+	long long now;
+
+	setup();
+	CHECK_RC(eng_table_get(db, NULL, TBL, &ti, &err), 0);
+	s = ti.settings;
+	strcpy(s.ttl_attr, "exp");
+	CHECK_RC(eng_table_set_settings(db, NULL, TBL, &s, &err), 0);
+	now = eng_clock_now_ns(clk) / 1000000000;
+	snprintf(json, sizeof(json), "{\"PK\":\"p\",\"SK\":\"a\",\"exp\":%lld}", now + 10);
+	CHECK_RC(put(json), 0);
+	snprintf(json, sizeof(json), "{\"PK\":\"p\",\"SK\":\"b\",\"exp\":%lld}", now + 20);
+	CHECK_RC(put(json), 0);
+	CHECK_RC(put("{\"PK\":\"p\",\"SK\":\"c\"}"), 0);
+	CHECK(strncmp(ls("p"), "a:", 2) == 0);
+	ls("p");
+	CHECK(stats().hits == 1);
+	/* no sweep runs (maint_ms < 0): the rows are there, a expired */
+	dbt_advance(clk, 11);
+	CHECK(strncmp(ls("p"), "b:", 2) == 0);
+	CHECK(stats().hits == 1);
+	dbt_advance(clk, 10);
+	CHECK(strncmp(ls("p"), "c:", 2) == 0);
+	/* nothing expires any more: kept */
+	ls("p");
+	CHECK(stats().hits == 2);
+	teardown();
+}
+
+/* The listing of partition p, with write running between its read and its
+ * put: what the read saw, and nothing kept. */
+static void race_list(struct race *r, const char *p, const char *want)
+{
+	struct lsout o = { 0 };
+	eng_cache_stats_t before = stats();
+
+	memset(&o, 0, sizeof(o));
+	r->ran = 0;
+	store_icache_before_put_arg = r;
+	store_icache_before_put = race_hook;
+	CHECK_RC(ls_of(TBL, p, 0, &o), 0);
+	store_icache_before_put = NULL;
+	CHECK(r->ran == 1);
+	CHECK_RC(r->rc, 0);
+	CHECK_STR(o.s[0] ? strtok(o.s, ":") : "", want);
+	CHECK(stats().entries == before.entries);
+}
+
+static int write_pz(void)
+{
+	return put("{\"PK\":\"p\",\"SK\":\"z\"}");
+}
+
+static int write_part_chmod(void)
+{
+	lay_value p = dbt_s("p");
+	eng_dirmeta dm = { 0 };
+
+	dm.mode = 0700;
+	return eng_part_set_meta(db, NULL, TBL, &p, &dm, ENG_META_MODE, NULL);
+}
+
+/* The listing of p (NULL: the top level) of TBL without the cache. */
+static const char *ls_uncached(const char *p)
+{
+	static struct lsout o;
+
+	memset(&o, 0, sizeof(o));
+	CHECK_RC(ls_of(TBL, p, 1000, &o), 0);
+	return o.s;
+}
+
+static void test_cache__a_listing_put_after_a_racing_change_keeps_nothing(void)
+{
+	struct race r = { write_pz, 0, 0 };
+
+	setup();
+	CHECK_RC(put("{\"PK\":\"p\",\"SK\":\"a\"}"), 0);
+	race_list(&r, "p", "a");
+	CHECK(strstr(ls_uncached("p"), ",z:") != NULL);
+	r.write = write_delete;
+	race_list(&r, "p", "a");
+	CHECK(strncmp(ls_uncached("p"), "z:", 2) == 0);
+	r.write = write_part_chmod;
+	race_list(&r, NULL, "p/");
+	CHECK(strncmp(ls_uncached(NULL), "p/:700:", 7) == 0);
+	r.write = write_chmod;
+	CHECK_RC(put("{\"PK\":\"p\",\"SK\":\"a\"}"), 0);
+	race_list(&r, "p", "a");
+	CHECK(strncmp(ls_uncached("p"), "a:600:", 6) == 0);
+	r.write = write_rename_table;
+	race_list(&r, "p", "a");
+	CHECK(stats().entries == 0);
+	teardown();
+}
+
 int main(void)
 {
 	RUN(test_cache__second_read_is_a_hit_that_costs_nothing);
@@ -693,5 +976,11 @@ int main(void)
 	RUN(test_cache__a_put_after_a_racing_table_rename_keeps_nothing);
 	RUN(test_cache__a_put_after_an_unrelated_write_is_kept);
 	RUN(test_cache__readers_racing_a_writer_never_read_the_past);
+	RUN(test_cache__a_listing_read_again_is_a_hit_with_the_same_entries);
+	RUN(test_cache__a_listing_stops_and_fails_as_its_callback_says);
+	RUN(test_cache__every_change_drops_the_listings_that_show_it);
+	RUN(test_cache__a_table_without_sort_key_lists_its_items_afresh);
+	RUN(test_cache__an_expired_item_is_never_listed);
+	RUN(test_cache__a_listing_put_after_a_racing_change_keeps_nothing);
 	return check_done();
 }
