@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,10 @@ struct store_cap {
 	void *stop_ctx;
 	int released;            /* the db closes: nobody waits any more */
 	unsigned waiting, max_waiting; /* requests waiting for capacity */
+	_Atomic unsigned provisioned;  /* states of PROVISIONED tables: while
+	                                * there are none, admitting takes no lock
+	                                * (a table's first request after it became
+	                                * PROVISIONED finds a full bucket anyway) */
 	uint64_t version;        /* moves at every change of a table's settings,
 	                          * name or existence: a state read from a
 	                          * record meanwhile is read again */
@@ -183,12 +188,18 @@ int store_cap_metered(const eng_req *req)
 }
 
 /* Settings s read for t, as a table's settings take effect. */
-static void take_settings(cap_table *t, const lay_settings *s, int64_t now)
+static void take_settings(struct store_cap *c, cap_table *t, const lay_settings *s, int64_t now)
 {
 	int was_provisioned = t->s.billing == LAY_PROVISIONED;
 	cap_kind k;
 
 	refill(t, now);
+	if (was_provisioned != (s->billing == LAY_PROVISIONED)) {
+		if (was_provisioned)
+			atomic_fetch_sub(&c->provisioned, 1);
+		else
+			atomic_fetch_add(&c->provisioned, 1);
+	}
 	t->s = *s;
 	if (s->billing == LAY_PROVISIONED && !was_provisioned)
 		fill(t); /* a table switched to PROVISIONED starts with its burst */
@@ -251,13 +262,15 @@ static cap_table *state(eng_db *db, const char *table)
 		if (c->version != version)
 			continue;
 		if ((t = *find(c, table))) {
-			take_settings(t, &ti, eng_clock_now_ns(db->clock));
+			take_settings(c, t, &ti, eng_clock_now_ns(db->clock));
 			return t;
 		}
 		if (!(t = calloc(1, sizeof(*t))))
 			return NULL;
 		snprintf(t->name, sizeof(t->name), "%s", table);
 		t->s = ti;
+		if (ti.billing == LAY_PROVISIONED)
+			atomic_fetch_add(&c->provisioned, 1);
 		t->refill_ns = t->window_ns = eng_clock_now_ns(db->clock);
 		fill(t);
 		t->next = c->b[bucket_of(table)];
@@ -304,7 +317,7 @@ int store_cap_admit(eng_db *db, eng_req *req, const char *table, cap_kind k, lay
 	cap_table *t;
 
 	store_req_start(req);
-	if (!c || !store_cap_metered(req))
+	if (!c || !store_cap_metered(req) || !atomic_load(&c->provisioned))
 		return 0;
 	pthread_mutex_lock(&c->mu);
 	while ((t = state(db, table)) && t->s.billing == LAY_PROVISIONED && !c->released) {
@@ -408,6 +421,8 @@ static void forget(struct store_cap *c, const char *table)
 	c->version++;
 	if ((t = *(p = find(c, table)))) {
 		*p = t->next;
+		if (t->s.billing == LAY_PROVISIONED)
+			atomic_fetch_sub(&c->provisioned, 1);
 		free(t);
 	}
 }
