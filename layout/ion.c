@@ -870,12 +870,15 @@ static int top(struct parse *p)
 			p->x.pos += n;
 			if ((rc = skip_ws(p)) < 0)
 				return rc;
+			if (peek(p, 0) == ':' && peek(p, 1) == -1)
+				return more(p);
 			if (peek(p, 0) != ':' || peek(p, 1) != ':') {
 				p->x.pos = start;
 				goto not_struct;
 			}
 			p->x.pos += 2;
-			if ((rc = skip_ws(p)) < 0)
+			/* an annotation is followed by its value */
+			if ((rc = skip_ws_more(p)) < 0)
 				return rc;
 			if (symtab && (rc = skip_value(p)) < 0)
 				return rc;

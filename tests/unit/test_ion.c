@@ -377,6 +377,9 @@ static void test_ion_parse__text_ending_inside_a_value_wants_more(void)
 	CHECK(wants_more("{Item:{a:1}} /* open"));
 	CHECK(wants_more("{Item:{a:1}, Meta:(a b"));
 	CHECK(wants_more("{\n  Item: {\n    a: [1, 2]\n"));
+	CHECK(wants_more("$ion_1_0 rec::"));
+	CHECK(wants_more("rec :"));
+	CHECK(wants_more("$ion_symbol_table::{symbols:["));
 	/* each prefix of a complete record wants more, never EINVAL */
 	{
 		static const char rec[] = "{Item:{s:\"x\",n:-1.5d3,b:{{AA==}},l:[null.int,true],"
