@@ -19,6 +19,7 @@
 #include "cache.h"
 #include "capacity.h"
 #include "catalog.h"
+#include "job.h"
 #include "journal.h"
 #include "store.h"
 
@@ -267,7 +268,7 @@ int eng_db_open(eng_db **out, const char *dir, const eng_db_opts *opts, lay_err 
 		db->clock = db->own_clock;
 	}
 	if (store_cap_open(db, opts) < 0 ||
-	    store_journal_open(db) < 0) {
+	    store_journal_open(db) < 0 || store_jobs_open(db) < 0) {
 		rc = lay_err_set(err, -ENOMEM, "out of memory opening %s", dir);
 		goto out_close;
 	}
@@ -305,6 +306,7 @@ void eng_db_close(eng_db *db)
 {
 	if (!db)
 		return;
+	store_jobs_close(db); /* they use everything below */
 	eng_capacity_release(db);
 	store_maint_stop(db);
 	if (db->sync_started) {

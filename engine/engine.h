@@ -35,6 +35,7 @@
 
 #include "../layout/buf.h"
 #include "../layout/err.h"
+#include "../layout/export.h"
 #include "../layout/item.h"
 #include "../layout/jscan.h"
 #include "../layout/json.h"
@@ -517,6 +518,18 @@ int eng_item_put(eng_db *db, eng_req *req, const char *table, const lay_item *it
 		 lay_err *err);
 
 /*
+ * n unconditional puts (no metadata, no flags) of items in table in one
+ * write transaction, for imports: the source of req must be one that is
+ * not metered (ENG_SRC_IMPORT). rcs[i] and errs[i] get each item's outcome
+ * (0, or what eng_item_put would have failed it with); such an item is
+ * left out and the others are written. Returns 0, or a failure of the
+ * whole (-ENOENT no table, -ENOSPC, -EAGAIN the table changed meanwhile,
+ * -EIO): then nothing was written.
+ */
+int eng_item_put_many(eng_db *db, eng_req *req, const char *table, const lay_item *items,
+		      size_t n, int *rcs, lay_err *errs, lay_err *err);
+
+/*
  * UpdateItem of one attribute in one write transaction: set attribute name
  * of the existing item with key key to value v (borrowed; added last if
  * the item lacks it), validate and write it with its change record, as
@@ -822,5 +835,124 @@ int eng_item_option_get(eng_db *db, eng_req *req, const char *table, const lay_k
 			lay_buf *out, lay_err *err);
 int eng_item_option_set(eng_db *db, eng_req *req, const char *table, const lay_key *key, const char *name,
 			const char *value, size_t len, lay_err *err);
+
+/* ---- Export and import (export.c, import.c; SPEC §13) ---- */
+
+/* How far a long operation has come, read by another thread meanwhile. */
+typedef struct eng_progress {
+	_Atomic uint64_t items, bytes;             /* done so far */
+	_Atomic uint64_t total_items, total_bytes; /* what there is (0: unknown) */
+	_Atomic int cancel;                        /* set: stop with -ECANCELED */
+} eng_progress;
+
+typedef struct eng_export_opts {
+	const char *table;
+	const char *dir;          /* the "bucket": an existing directory */
+	const char *prefix;       /* the prefix inside it (NULL: none) */
+	lay_export_format format;
+	int64_t time_ns;          /* a full export's time (0: now) */
+	int incremental;          /* export the changes in (from_ns, to_ns] */
+	int64_t from_ns, to_ns;
+	int new_image_only;       /* incremental: NEW_IMAGE, not NEW_AND_OLD_IMAGES */
+	int level;                /* gzip level 1..9 (0: 6) */
+} eng_export_opts;
+
+typedef struct eng_export_result {
+	char id[40];              /* ExportId (set by the caller: kept) */
+	char arn[400];            /* ExportArn */
+	char path[4096];          /* DIR/[PREFIX/]AWSDynamoDB/ExportId */
+	uint64_t items, bytes;    /* itemCount, billedSizeBytes */
+	uint64_t files;           /* data files */
+	int64_t start_ns, end_ns, export_ns;
+} eng_export_result;
+
+/*
+ * Export a table (ExportTableToPointInTime) into o->dir as DynamoDB writes
+ * to S3: AWSDynamoDB/<ExportId>/ with _started, data/<name>.json.gz or
+ * .ion.gz (items split over files by partition key hash), then
+ * manifest-files.json, manifest-summary.json and their .checksum (hex
+ * MD5). A full export holds the items as of o->time_ns, an incremental one
+ * the last change of each item changed in (from, to]. The table's PITR
+ * must be on; reads cost no capacity. prog (may be NULL) follows it.
+ * On failure nothing of the export is left.
+ * Errors: -ENOENT (no table or directory), -EINVAL (PITR off; a time
+ * outside the PITR window; an incremental window shorter than 15 minutes
+ * or longer than 24 hours), -EEXIST, -ENOSPC, -EIO.
+ */
+int eng_export(eng_db *db, eng_req *req, const eng_export_opts *o, eng_export_result *out,
+	       eng_progress *prog, lay_err *err);
+
+/* The checks eng_export makes before it writes anything; its errors. */
+int eng_export_check(eng_db *db, const eng_export_opts *o, lay_err *err);
+
+/* A fresh id for an export or import made at now_ns: DynamoDB's shape,
+ * 14 digits of milliseconds, '-', 8 hex digits. */
+void eng_job_id(char out[40], int64_t now_ns);
+
+typedef enum eng_import_format {
+	ENG_IMPORT_DDB = 0,       /* DYNAMODB_JSON: {"Item":{...}} per line */
+	ENG_IMPORT_ION,           /* ION: {Item:{...}} per value */
+	ENG_IMPORT_CSV,           /* CSV */
+} eng_import_format;
+
+typedef struct eng_import_opts {
+	const char *src;          /* a file, a directory of files (walked in name
+	                           * order), or an export's directory */
+	const char *table;
+	const lay_schema *schema; /* create table with this key schema; NULL:
+	                           * put into the existing table */
+	eng_import_format format;
+	const char *csv_header;   /* CSV: the columns, comma-separated (NULL: each
+	                           * file's first line) */
+	char csv_delim;           /* CSV: the delimiter (0: ',') */
+	const char *one_file;     /* NULL, or: import only this file of src */
+} eng_import_opts;
+
+typedef struct eng_import_result {
+	char id[40];              /* the import's id (set by the caller: kept) */
+	char arn[400];            /* ImportArn */
+	char log[4400];           /* DATA_DIR/imports/<id>.log ("" if no error) */
+	uint64_t processed_items, imported_items, errors, processed_bytes;
+	int64_t start_ns, end_ns;
+	int table_created;        /* the table exists now because of it */
+	char first_errors[2048];  /* the log's first lines */
+} eng_import_result;
+
+/*
+ * Import (ImportTable) the items of o->src: each file plain, gzip or zstd
+ * (by its first bytes), each record a put in o->table, made first with
+ * o->schema (-EEXIST if it exists). req's source says whose puts they are
+ * (NULL: ENG_SRC_IMPORT, which costs no capacity). A bad record, a bad
+ * line or the rest of a corrupt file is skipped, counted in errors and
+ * logged with its file and line in DATA_DIR/imports/<id>.log; the journal
+ * gets one Import line. An import that made its table but imported no
+ * item deletes the table again and fails. prog (may be NULL) follows it.
+ * Errors: -ENOENT (no source or table), -EEXIST, -EINVAL (nothing
+ * importable; a manifest whose checksum does not match), -ENOSPC, -EIO.
+ */
+int eng_import(eng_db *db, eng_req *req, const eng_import_opts *o, eng_import_result *out,
+	       eng_progress *prog, lay_err *err);
+
+/* The checks eng_import makes before it creates or writes anything (the
+ * source, an export's manifests, the table); its errors. */
+int eng_import_check(eng_db *db, const eng_import_opts *o, lay_err *err);
+
+/* ---- Requests in DynamoDB's API (api.c; SPEC §14) ---- */
+
+/* Who sends a request, and through which front. */
+typedef struct eng_api_ctx {
+	uint32_t uid, gid;
+	eng_source source;        /* ENG_SRC_FILE (.ddbfs/api) or ENG_SRC_API */
+} eng_api_ctx;
+
+/*
+ * Serve one request of DynamoDB's API: body is its JSON; action names it
+ * (NULL: the body's member "Action", as .ddbfs/api takes it). The response
+ * is appended to out: the action's JSON, or DynamoDB's error
+ * {"__type":"com.amazonaws.dynamodb.v20120810#Name","message":"..."}.
+ * Returns the HTTP status: 200, 400 (the request's fault) or 500.
+ */
+int eng_api_call(eng_db *db, const eng_api_ctx *ctx, const char *action, const char *body,
+		 size_t len, lay_buf *out);
 
 #endif

@@ -422,6 +422,88 @@ int eng_item_put(eng_db *db, eng_req *req, const char *table, const lay_item *it
 	return rc;
 }
 
+/* ---- many puts in one transaction (imports) ---- */
+
+struct many_ctx {
+	struct put_ctx *c;
+	size_t n;
+	int *rcs;          /* per item: 0, or its failure (then left out) */
+	size_t failed;     /* the item whose put failed the transaction */
+};
+
+static int many_txn(MDB_txn *txn, void *vctx, lay_err *err)
+{
+	struct many_ctx *m = vctx;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < m->n; i++) {
+		if (m->rcs[i])
+			continue;
+		if ((rc = put_txn(txn, &m->c[i], err)) != 0) {
+			m->failed = i;
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int eng_item_put_many(eng_db *db, eng_req *req, const char *table, const lay_item *items,
+		      size_t n, int *rcs, lay_err *errs, lay_err *err)
+{
+	struct many_ctx m = { .n = n, .rcs = rcs };
+	store_table t;
+	size_t i, left = n;
+	int rc;
+
+	if ((rc = store_req_writable(req, err)) < 0)
+		return rc;
+	if (store_req_source(req) == ENG_SRC_FILE || store_req_source(req) == ENG_SRC_API)
+		return lay_err_set(err, -EINVAL, "eng_item_put_many is for unmetered writes");
+	if ((rc = store_table_peek(db, table, 1, &t, NULL, err)) < 0)
+		return rc;
+	if (!(m.c = calloc(n ? n : 1, sizeof(*m.c))))
+		return lay_err_set(err, -ENOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		struct put_ctx *c = &m.c[i];
+
+		lay_err_clear(&errs[i]);
+		c->db = db;
+		c->t = t;
+		c->source = store_req_source(req);
+		c->item = &items[i];
+		if ((rcs[i] = put_prepare(c, &errs[i])) < 0)
+			left--;
+	}
+	/* an item the transaction refuses is left out and the rest tried again */
+	while (left) {
+		m.failed = n;
+		rc = store_write(db, many_txn, &m, err);
+		if (rc == 0 || m.failed == n)
+			break;
+		if (rc == STORE_STALE) {
+			rc = lay_err_set(err, -EAGAIN, "table %s changed during the puts", table);
+			break;
+		}
+		if (rc != -EINVAL && rc != -EFBIG)
+			break; /* the database's failure, not the item's */
+		rcs[m.failed] = rc;
+		errs[m.failed] = *err;
+		lay_err_clear(err);
+		left--;
+		rc = 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (rc == 0 && rcs[i] == 0)
+			put_done(&m.c[i], req, table, NULL, NULL);
+		put_release(&m.c[i]);
+		lay_buf_free(&m.c[i].e.enc);
+		store_evq_free(&m.c[i].evq);
+	}
+	free(m.c);
+	return rc;
+}
+
 /* ---- update of one attribute ---- */
 
 struct setattr_ctx {

@@ -81,6 +81,7 @@ struct eng_db {
 	struct store_cap *cap;         /* capacity (capacity.c) */
 	struct store_journal *journal; /* the journal (journal.c) */
 	struct store_icache *icache;   /* rendered items (cache.c); NULL: none */
+	struct store_jobs *jobs;       /* exports and imports running (job.c) */
 	/* read transactions cached by threads (store.c) */
 	uint64_t serial;
 	pthread_mutex_t rtxn_mu;

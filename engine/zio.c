@@ -391,6 +391,11 @@ uint64_t eng_zin_bytes_out(const eng_zin *r)
 	return r->bytes_out;
 }
 
+int eng_zin_failed(const eng_zin *r)
+{
+	return r->fail.code != 0;
+}
+
 const char *eng_zin_kind(const eng_zin *r)
 {
 	return kind_name[r->kind];
@@ -641,18 +646,6 @@ void eng_md5_buf(const void *p, size_t len, unsigned char md5[16])
 
 	EVP_Digest(p, len, dig, &dlen, EVP_md5(), NULL);
 	memcpy(md5, dig, 16);
-}
-
-void eng_md5_hex(const unsigned char md5[16], char out[33])
-{
-	static const char hex[] = "0123456789abcdef";
-	int i;
-
-	for (i = 0; i < 16; i++) {
-		out[2 * i] = hex[md5[i] >> 4];
-		out[2 * i + 1] = hex[md5[i] & 15];
-	}
-	out[32] = '\0';
 }
 
 void eng_md5_b64(const unsigned char md5[16], char out[25])

@@ -53,6 +53,9 @@ uint64_t eng_zin_line_no(const eng_zin *r);
 uint64_t eng_zin_bytes_in(const eng_zin *r);
 /* Decompressed bytes produced so far. */
 uint64_t eng_zin_bytes_out(const eng_zin *r);
+/* 1 once the reader is finished by an error (every later call returns
+ * it), else 0: tells a bomb's -EFBIG from a long line's. */
+int eng_zin_failed(const eng_zin *r);
 /* "plain", "gzip" or "zstd". Static storage. */
 const char *eng_zin_kind(const eng_zin *r);
 /* Close the file and free r. Accepts NULL. */
@@ -90,7 +93,6 @@ int eng_md5_file(const char *path, unsigned char md5[16], lay_err *err);
 /* MD5 of len bytes at p. */
 void eng_md5_buf(const void *p, size_t len, unsigned char md5[16]);
 /* Lower-case hex: 32 characters and a NUL. */
-void eng_md5_hex(const unsigned char md5[16], char out[33]);
 /* Base64 with padding: 24 characters and a NUL ("" if memory ran out). */
 void eng_md5_b64(const unsigned char md5[16], char out[25]);
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../layout/schema.h"
+#include "transfer.h"
 #include "trigger.h"
 
 static const char create_table_usage[] =
@@ -161,6 +162,8 @@ static const struct {
 	{ "create-table", create_table },
 	{ "restore", restore },
 	{ "trigger", fs_trigger_main },
+	{ "export", fs_export_main },
+	{ "import", fs_import_main },
 };
 
 int fs_cmd_known(const char *name)

@@ -20,6 +20,7 @@
 #include "inode.h"
 #include "kind.h"
 #include "magic.h"
+#include "api.h"
 #include "name.h"
 #include "node.h"
 #include "notify.h"
@@ -104,6 +105,7 @@ static void fh_free(fs_fh *fh)
 	pthread_mutex_lock(&fh->lock);
 	pthread_mutex_unlock(&fh->lock);
 	lay_buf_free(&fh->buf);
+	lay_buf_free(&fh->resp);
 	if (fh->fd >= 0)
 		close(fh->fd);
 	free(fh->werr_msg);
@@ -396,6 +398,12 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 			rc = scratch_open(n, fh, fi->flags & (O_ACCMODE | O_TRUNC));
 		break;
 	case FS_MAGIC_FILE:
+		if (n->magic == FS_M_API) {
+			if (fs.ro && fh->writable)
+				rc = lay_err_set(&err, -EROFS, "the mount is read-only");
+			fi->direct_io = 1;
+			break;
+		}
 		if (fh->writable && !(n->magic == FS_M_CLOCK && fs.test_clock)) {
 			rc = lay_err_set(&err, -EROFS, "%s is read-only", n->name);
 			break;
@@ -657,6 +665,10 @@ void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct f
 	const lay_buf *b;
 	pthread_mutex_t *lock;
 
+	if (n->kind == FS_MAGIC_FILE && n->magic == FS_M_API) {
+		fs_api_read(req, fh, size, off);
+		return;
+	}
 	if (n->kind == FS_MAGIC_FILE && FS_MAGIC_GROWS(n->magic)) {
 		/* read at the offset, live: records never move (SPEC §8) */
 		lay_buf text = LAY_BUF_INIT;
@@ -761,6 +773,13 @@ void fs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, o
 	size_t old_len;
 	int rc, again = 0;
 
+	if (n->kind == FS_MAGIC_FILE && n->magic == FS_M_API) {
+		if ((rc = fs_api_write(fh, buf, size)) < 0)
+			fs_fail(req, "write", n, NULL, rc, NULL);
+		else
+			fuse_reply_write(req, size);
+		return;
+	}
 	if (n->kind == FS_MAGIC_FILE) {
 		rc = fs_magic_write(req, n, buf, size);
 		if (rc < 0) {

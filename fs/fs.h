@@ -39,6 +39,7 @@ typedef enum fs_magic {
 	FS_M_BACKUPS_JSON, /* .ddbfs/backups.json */
 	FS_M_EVENTS,       /* .ddbfs/events: the engine's journal */
 	FS_M_COST,         /* .ddbfs/cost.json */
+	FS_M_API,          /* .ddbfs/api: requests in DynamoDB's API (api.c) */
 } fs_magic;
 
 /* A generated file read at offsets that never move, as it grows (a stream,
@@ -128,6 +129,9 @@ typedef struct fs_fh {
 	unsigned meta_set;      /* ENG_META_* */
 	eng_meta meta;
 	eng_draft early;        /* its content as written in order (early.c) */
+	/* .ddbfs/api (api.c): buf holds the request, resp its response */
+	lay_buf resp;
+	int answered;           /* resp is the answer to buf */
 } fs_fh;
 
 /*

@@ -22,6 +22,7 @@ static const struct {
 	{ "backups.json", FS_M_BACKUPS_JSON },
 	{ "events", FS_M_EVENTS },
 	{ "cost.json", FS_M_COST },
+	{ "api", FS_M_API },
 };
 
 static int magic_dir_getattr(fs_node *n, struct stat *st, lay_err *err)
@@ -75,9 +76,13 @@ static int magic_file_getattr(fs_node *n, struct stat *st, lay_err *err)
 	int rc;
 
 	fs_attr_mem(st, n, S_IFREG);
-	st->st_mode = S_IFREG | (n->magic == FS_M_CLOCK && fs.test_clock ? 0644 : 0444);
+	st->st_mode = S_IFREG | (n->magic == FS_M_CLOCK && fs.test_clock ? 0644
+				 : n->magic == FS_M_API			   ? 0666
+									   : 0444);
 	if (n->as_of)
 		st->st_ino = fs_ino_past_node(n); /* a point's .table.json is not the live one */
+	if (n->magic == FS_M_API)
+		return 0; /* each open has its own answer */
 	if (FS_MAGIC_GROWS(n->magic)) {
 		uint64_t size = 0;
 

@@ -31,6 +31,8 @@ static fs_magic magic_of(fs_kind dir, const char *name)
 			return FS_M_EVENTS;
 		if (strcmp(name, "cost.json") == 0)
 			return FS_M_COST;
+		if (strcmp(name, "api") == 0)
+			return FS_M_API;
 	}
 	return FS_M_NONE;
 }

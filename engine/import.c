@@ -1,0 +1,670 @@
+/* Import (SPEC §13): files of DynamoDB JSON, Ion or CSV records, plain,
+ * gzip or zstd, put into a new table (ImportTable) or an existing one (a
+ * watched directory). Bad records are skipped and logged with file and
+ * line; nothing is left of an import that imported nothing. */
+#include "engine.h"
+
+#include <cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../layout/csv.h"
+#include "../layout/export.h"
+#include "../layout/ion.h"
+#include "../layout/schema.h"
+#include "journal.h"
+#include "zio.h"
+
+/* The longest line read; a longer one is a bad record. Twice an item's
+ * limit, for JSON's quotes and braces around 400 KB of attributes. */
+#define IMPORT_MAX_LINE ((size_t)2 * LAY_MAX_ITEM_SIZE)
+
+/* Unmetered puts go in transactions of at most this many items or bytes. */
+#define IMPORT_BATCH 512
+#define IMPORT_BATCH_BYTES ((size_t)4 << 20)
+
+/* One file to import, with the MD5 an export's manifest gives it. */
+struct src_file {
+	char *path;
+	int has_md5;
+	unsigned char md5[16];
+};
+
+struct import {
+	eng_db *db;
+	eng_req rq;
+	const eng_import_opts *o;
+	eng_import_result *res;
+	eng_progress *prog;
+	lay_err *err;
+	lay_schema ks;
+	struct src_file *files;
+	size_t nfiles, cap;
+	FILE *log;
+	/* puts waiting to be written in one transaction (unmetered imports) */
+	lay_item *batch;         /* IMPORT_BATCH of each */
+	uint64_t *batch_line;
+	int *batch_rc;
+	lay_err *batch_err;
+	size_t nbatch, batch_bytes;
+	int batched;
+	lay_buf acc;             /* a record that spans lines */
+	uint64_t acc_line;       /* its first line */
+	lay_csv_row header, row;
+	int have_header;
+	uint64_t bytes_done;     /* of the files done */
+};
+
+static int add_file(struct import *im, const char *path)
+{
+	if (im->nfiles == im->cap) {
+		size_t cap = im->cap ? im->cap * 2 : 16;
+		struct src_file *f = realloc(im->files, cap * sizeof(*f));
+
+		if (!f)
+			return -ENOMEM;
+		im->files = f;
+		im->cap = cap;
+	}
+	memset(&im->files[im->nfiles], 0, sizeof(im->files[0]));
+	if (!(im->files[im->nfiles].path = strdup(path)))
+		return -ENOMEM;
+	im->nfiles++;
+	return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every regular file under dir whose name does not start with '.', in name
+ * order, depth first. */
+static int walk(struct import *im, const char *dir, int depth)
+{
+	char **names = NULL, path[4096];
+	size_t n = 0, cap = 0, i;
+	struct dirent *d;
+	struct stat st;
+	DIR *dh;
+	int rc = 0;
+
+	if (depth > 16)
+		return 0;
+	if (!(dh = opendir(dir)))
+		return lay_err_set(im->err, -errno, "cannot read %s: %s", dir, strerror(errno));
+	while ((d = readdir(dh))) {
+		if (d->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			char **nn = realloc(names, (cap = cap ? cap * 2 : 64) * sizeof(*nn));
+
+			if (!nn) {
+				rc = -ENOMEM;
+				break;
+			}
+			names = nn;
+		}
+		if (!(names[n] = strdup(d->d_name))) {
+			rc = -ENOMEM;
+			break;
+		}
+		n++;
+	}
+	closedir(dh);
+	if (n)
+		qsort(names, n, sizeof(*names), name_cmp);
+	for (i = 0; i < n && rc == 0; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if (stat(path, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			rc = walk(im, path, depth + 1);
+		else if (S_ISREG(st.st_mode))
+			rc = add_file(im, path);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (rc == -ENOMEM)
+		lay_err_set(im->err, rc, "out of memory");
+	return rc;
+}
+
+/* Read a small whole file (at most max bytes). */
+static int slurp(const char *path, size_t max, lay_buf *out, lay_err *err)
+{
+	char buf[8192];
+	size_t n;
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return lay_err_set(err, -errno, "cannot read %s: %s", path, strerror(errno));
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		if (out->len + n > max || lay_buf_add(out, buf, n) < 0) {
+			fclose(f);
+			return lay_err_set(err, -EFBIG, "%s is too large for a manifest", path);
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+/* Read file name of the export at dir and check it against its .checksum. */
+static int manifest(const char *dir, const char *name, lay_buf *out, lay_err *err)
+{
+	lay_buf sum = LAY_BUF_INIT;
+	char path[4200];
+	unsigned char md5[16], want[16];
+	size_t len;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s.json", dir, name);
+	if ((rc = slurp(path, (size_t)64 << 20, out, err)) < 0)
+		return rc;
+	snprintf(path, sizeof(path), "%s/%s.checksum", dir, name);
+	if ((rc = slurp(path, 4096, &sum, err)) < 0)
+		return rc;
+	for (len = sum.len; len && (sum.p[len - 1] == '\n' || sum.p[len - 1] == ' '); len--)
+		;
+	eng_md5_buf(out->p, out->len, md5);
+	if (lay_md5_unhex(want, sum.p, len) < 0)
+		rc = lay_err_set(err, -EINVAL, "%s holds no MD5 checksum", path);
+	else if (memcmp(md5, want, 16) != 0)
+		rc = lay_err_set(err, -EINVAL, "%s/%s.json does not match its checksum %s: "
+				 "the export is damaged", dir, name, path);
+	lay_buf_free(&sum);
+	return rc;
+}
+
+/* The files of a whole export at dir (its manifests checked). */
+static int export_files(struct import *im, const char *dir)
+{
+	lay_buf sum = LAY_BUF_INIT, files = LAY_BUF_INIT;
+	const cJSON *fmt, *type;
+	char path[4400];
+	cJSON *j = NULL;
+	size_t at, end;
+	int rc;
+
+	if ((rc = manifest(dir, "manifest-summary", &sum, im->err)) < 0 ||
+	    (rc = manifest(dir, "manifest-files", &files, im->err)) < 0)
+		goto out;
+	if (!(j = cJSON_ParseWithLength(sum.p, sum.len))) {
+		rc = lay_err_set(im->err, -EINVAL, "%s/manifest-summary.json is not JSON", dir);
+		goto out;
+	}
+	fmt = cJSON_GetObjectItemCaseSensitive(j, "outputFormat");
+	type = cJSON_GetObjectItemCaseSensitive(j, "exportType");
+	if (cJSON_IsString(type) && strcmp(type->valuestring, "INCREMENTAL_EXPORT") == 0) {
+		rc = lay_err_set(im->err, -EINVAL, "%s is an incremental export: only a full export "
+				 "makes a table", dir);
+		goto out;
+	}
+	if (cJSON_IsString(fmt) &&
+	    strcmp(fmt->valuestring, im->o->format == ENG_IMPORT_ION ? "ION" : "DYNAMODB_JSON") != 0) {
+		rc = lay_err_set(im->err, -EINVAL, "the export at %s is in %s, not the format asked for",
+				 dir, fmt->valuestring);
+		goto out;
+	}
+	for (at = 0; at < files.len; at = end + 1) {
+		lay_export_file f;
+		const char *base;
+
+		for (end = at; end < files.len && files.p[end] != '\n'; end++)
+			;
+		if (end == at)
+			continue;
+		if ((rc = lay_export_file_parse(&f, files.p + at, end - at, im->err)) < 0)
+			goto out;
+		base = strrchr(f.key, '/');
+		snprintf(path, sizeof(path), "%s/data/%s", dir, base ? base + 1 : f.key);
+		if ((rc = add_file(im, path)) < 0) {
+			lay_err_set(im->err, rc, "out of memory");
+			goto out;
+		}
+		im->files[im->nfiles - 1].has_md5 = 1;
+		memcpy(im->files[im->nfiles - 1].md5, f.md5, 16);
+	}
+out:
+	cJSON_Delete(j);
+	lay_buf_free(&sum);
+	lay_buf_free(&files);
+	return rc;
+}
+
+static int is_export(const char *dir)
+{
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/manifest-summary.json", dir);
+	return access(path, F_OK) == 0;
+}
+
+/* The files to import, all found (and an export's manifests checked)
+ * before anything is created. */
+static int find_files(struct import *im)
+{
+	const char *src = im->o->src;
+	char sub[4200];
+	struct dirent *d;
+	struct stat st;
+	DIR *dh;
+	int found = 0, rc;
+
+	if (stat(src, &st) < 0)
+		return lay_err_set(im->err, -ENOENT, "%s: %s", src, strerror(errno));
+	if (im->o->one_file)
+		return add_file(im, im->o->one_file) < 0 ? lay_err_set(im->err, -ENOMEM, "out of memory")
+							 : 0;
+	if (!S_ISDIR(st.st_mode))
+		return add_file(im, src) < 0 ? lay_err_set(im->err, -ENOMEM, "out of memory") : 0;
+	if (is_export(src))
+		return export_files(im, src);
+	/* DIR/AWSDynamoDB/<id>/ holding one export */
+	snprintf(sub, sizeof(sub), "%s/AWSDynamoDB", src);
+	if ((dh = opendir(sub))) {
+		char one[4500] = "";
+
+		while ((d = readdir(dh)))
+			if (d->d_name[0] != '.') {
+				snprintf(one, sizeof(one), "%s/%s", sub, d->d_name);
+				found += is_export(one);
+			}
+		closedir(dh);
+		if (found == 1 && is_export(one))
+			return export_files(im, one);
+		if (found > 1)
+			return lay_err_set(im->err, -EINVAL, "%s holds %d exports: name one of them "
+					   "(%s/ExportId)", sub, found, sub);
+	}
+	if ((rc = walk(im, src, 0)) < 0)
+		return rc;
+	if (!im->nfiles)
+		return lay_err_set(im->err, -ENOENT, "%s holds no file to import", src);
+	return 0;
+}
+
+/* Log a bad record or file: FILE:LINE: message. */
+static void bad(struct import *im, const char *file, uint64_t line, const char *msg)
+{
+	char dir[4300], text[1024];
+	size_t used;
+
+	im->res->errors++;
+	if (!im->log) {
+		snprintf(dir, sizeof(dir), "%s/imports", eng_db_dir(im->db));
+		mkdir(dir, 0755);
+		snprintf(im->res->log, sizeof(im->res->log), "%s/%s.log", dir, im->res->id);
+		if (!(im->log = fopen(im->res->log, "a")))
+			im->res->log[0] = '\0';
+	}
+	if (line)
+		snprintf(text, sizeof(text), "%s:%" PRIu64 ": %s\n", file, line, msg);
+	else
+		snprintf(text, sizeof(text), "%s: %s\n", file, msg);
+	used = strlen(im->res->first_errors);
+	if (used + strlen(text) < sizeof(im->res->first_errors))
+		memcpy(im->res->first_errors + used, text, strlen(text) + 1);
+	if (im->log)
+		fputs(text, im->log);
+}
+
+static int csv_header_opt(struct import *im)
+{
+	const char *h = im->o->csv_header;
+	lay_err e = { 0 };
+
+	if (!h)
+		return 0;
+	if (lay_csv_split(&im->header, h, strlen(h), ',', &e) < 0)
+		return lay_err_set(im->err, -EINVAL, "--csv-header: %s", e.msg);
+	im->have_header = 1;
+	return 0;
+}
+
+/* Turn one record's text into an item: 0, 1 (nothing: a blank line or a
+ * CSV header), -EAGAIN (it goes on on the next line), < 0 (bad, in e). */
+static int record(struct import *im, const char *text, size_t len, lay_item *out, lay_err *e)
+{
+	char delim = im->o->csv_delim ? im->o->csv_delim : ',';
+	int rc;
+
+	switch (im->o->format) {
+	case ENG_IMPORT_DDB:
+		return lay_export_parse_ddb(out, text, len, e);
+	case ENG_IMPORT_ION:
+		return lay_ion_parse_record(out, text, len, e);
+	case ENG_IMPORT_CSV:
+		if (len == 0)
+			return 1;
+		if ((rc = lay_csv_split(&im->row, text, len, delim, e)) < 0)
+			return rc;
+		if (!im->have_header) {
+			lay_csv_row t = im->header;
+
+			im->header = im->row;
+			im->row = t;
+			im->have_header = 1;
+			return 1;
+		}
+		return lay_csv_item(out, &im->header, &im->row, &im->ks, e);
+	}
+	return lay_err_set(e, -EINVAL, "unknown format");
+}
+
+static void progress(struct import *im, eng_zin *z)
+{
+	if (!im->prog)
+		return;
+	im->prog->items = im->res->processed_items;
+	im->prog->bytes = im->bytes_done + eng_zin_bytes_in(z);
+}
+
+/* The database's own failures (or the table's going) end an import; an
+ * item's do not. */
+static int fatal(int rc)
+{
+	return rc == -ENOSPC || rc == -EIO || rc == -ENOMEM || rc == -ENOENT || rc == -EAGAIN ||
+	       rc == -ECANCELED;
+}
+
+/* Write the batch: each item imported or logged as bad. */
+static int flush(struct import *im, const char *file)
+{
+	eng_req rq = im->rq;
+	size_t i;
+	int rc;
+
+	if (!im->nbatch)
+		return 0;
+	rc = eng_item_put_many(im->db, &rq, im->o->table, im->batch, im->nbatch, im->batch_rc,
+			       im->batch_err, im->err);
+	for (i = 0; i < im->nbatch; i++) {
+		if (rc == 0 && im->batch_rc[i] == 0)
+			im->res->imported_items++;
+		else if (rc == 0)
+			bad(im, file, im->batch_line[i], im->batch_err[i].msg);
+		lay_item_free(&im->batch[i]);
+	}
+	im->nbatch = 0;
+	im->batch_bytes = 0;
+	return rc;
+}
+
+/* Put one item (taken: freed here): into the batch, or at once when the
+ * puts are metered. < 0 only for a failure that ends the import. */
+static int put(struct import *im, lay_item *it, const char *file, uint64_t line)
+{
+	eng_req rq = im->rq;
+	lay_err e = { 0 };
+	int rc;
+
+	if (im->batched) {
+		im->batch_bytes += lay_item_size(it);
+		im->batch_line[im->nbatch] = line;
+		im->batch[im->nbatch++] = *it;
+		*it = (lay_item)LAY_ITEM_INIT;
+		if (im->nbatch == IMPORT_BATCH || im->batch_bytes >= IMPORT_BATCH_BYTES)
+			return flush(im, file);
+		return 0;
+	}
+	rc = eng_item_put(im->db, &rq, im->o->table, it, NULL, 0, NULL, NULL, &e);
+	lay_item_free(it);
+	if (rc == 0) {
+		im->res->imported_items++;
+		return 0;
+	}
+	bad(im, file, line, e.msg);
+	if (fatal(rc)) {
+		*im->err = e;
+		return rc;
+	}
+	return 0;
+}
+
+/* Import one file. Only a failure of the database ends the import: the
+ * file's own faults are logged and counted. */
+static int import_file(struct import *im, const struct src_file *f)
+{
+	eng_zin *z = NULL;
+	const char *line, *text;
+	size_t len, tlen;
+	lay_err e = { 0 };
+	uint64_t lno;
+	int rc;
+
+	if (f->has_md5) {
+		unsigned char md5[16];
+
+		if ((rc = eng_md5_file(f->path, md5, &e)) < 0 ||
+		    (memcmp(md5, f->md5, 16) != 0 &&
+		     lay_err_set(&e, -EINVAL, "the file does not match the MD5 checksum "
+				 "manifest-files.json gives it") < 0)) {
+			bad(im, f->path, 0, e.msg);
+			return 0;
+		}
+	}
+	if ((rc = eng_zin_open(&z, f->path, IMPORT_MAX_LINE, &e)) < 0) {
+		bad(im, f->path, 0, e.msg);
+		return 0;
+	}
+	if (!im->o->csv_header)
+		im->have_header = 0; /* each CSV file opens with its header */
+	im->acc.len = 0;
+	for (;;) {
+		lay_item it = LAY_ITEM_INIT;
+
+		if (im->prog && im->prog->cancel) {
+			rc = lay_err_set(im->err, -ECANCELED, "the import was stopped");
+			goto out;
+		}
+		if ((rc = eng_zin_line(z, &line, &len, &e)) == 0) {
+			if (im->acc.len) {
+				im->res->processed_items++;
+				bad(im, f->path, im->acc_line, "the file ends inside a record");
+			}
+			break;
+		}
+		lno = eng_zin_line_no(z);
+		if (rc == -EFBIG && !eng_zin_failed(z)) {
+			/* a line over the limit: one bad record */
+			if (im->acc.len) {
+				im->res->processed_items++;
+				bad(im, f->path, im->acc_line, "the record goes on into a line over "
+				    "the limit");
+				im->acc.len = 0;
+			}
+			im->res->processed_items++;
+			bad(im, f->path, lno, e.msg);
+			continue;
+		}
+		if (rc < 0) {
+			if (im->acc.len)
+				im->res->processed_items++;
+			bad(im, f->path, im->acc.len ? im->acc_line : lno, e.msg);
+			break;
+		}
+		text = line;
+		tlen = len;
+		if (im->acc.len) {
+			if (im->acc.len + 1 + len > IMPORT_MAX_LINE ||
+			    lay_buf_addc(&im->acc, '\n') < 0 || lay_buf_add(&im->acc, line, len) < 0) {
+				im->res->processed_items++;
+				bad(im, f->path, im->acc_line, "a record is longer than the limit");
+				im->acc.len = 0;
+				continue;
+			}
+			text = im->acc.p;
+			tlen = im->acc.len;
+		}
+		rc = record(im, text, tlen, &it, &e);
+		if (rc == -EAGAIN) {
+			if (!im->acc.len) {
+				im->acc_line = lno;
+				if (lay_buf_add(&im->acc, line, len) < 0) {
+					lay_item_free(&it);
+					rc = lay_err_set(im->err, -ENOMEM, "out of memory");
+					goto out;
+				}
+			}
+			lay_item_free(&it);
+			continue;
+		}
+		lno = im->acc.len ? im->acc_line : lno;
+		im->acc.len = 0;
+		if (rc == 1) {
+			lay_item_free(&it);
+			continue;
+		}
+		im->res->processed_items++;
+		if (rc == 0) {
+			if ((rc = put(im, &it, f->path, lno)) < 0)
+				goto out;
+		} else {
+			lay_item_free(&it);
+			bad(im, f->path, lno, e.msg);
+		}
+		if ((im->res->processed_items & 1023) == 0)
+			progress(im, z);
+	}
+	rc = flush(im, f->path);
+out:
+	if (rc < 0) {
+		size_t i;
+
+		for (i = 0; i < im->nbatch; i++)
+			lay_item_free(&im->batch[i]);
+		im->nbatch = 0;
+	}
+	im->res->processed_bytes += eng_zin_bytes_out(z);
+	progress(im, z);
+	im->bytes_done += eng_zin_bytes_in(z);
+	eng_zin_close(z);
+	return rc;
+}
+
+/* The table must not exist when it is to be made, and must exist else. */
+static int check_table(eng_db *db, const eng_import_opts *o, lay_err *err)
+{
+	eng_table_info info;
+	int rc = eng_table_get(db, NULL, o->table, &info, err);
+
+	if (o->schema && rc == 0)
+		return lay_err_set(err, -EEXIST, "table %s already exists", o->table);
+	if (o->schema && rc == -ENOENT) {
+		lay_err_clear(err);
+		return lay_table_name_check(o->table, strlen(o->table), err);
+	}
+	return rc;
+}
+
+int eng_import_check(eng_db *db, const eng_import_opts *o, lay_err *err)
+{
+	struct import im = { .db = db, .o = o, .err = err };
+	size_t i;
+	int rc;
+
+	if ((rc = check_table(db, o, err)) == 0)
+		rc = find_files(&im);
+	for (i = 0; i < im.nfiles; i++)
+		free(im.files[i].path);
+	free(im.files);
+	return rc;
+}
+
+int eng_import(eng_db *db, eng_req *req, const eng_import_opts *o, eng_import_result *out,
+	       eng_progress *prog, lay_err *err)
+{
+	struct import im = { .db = db, .o = o, .res = out, .prog = prog, .err = err,
+			     .acc = LAY_BUF_INIT, .header = LAY_CSV_ROW_INIT,
+			     .row = LAY_CSV_ROW_INIT };
+	eng_table_info info;
+	lay_buf q1 = LAY_BUF_INIT, q2 = LAY_BUF_INIT;
+	uint64_t total = 0;
+	struct stat st;
+	size_t i;
+	int rc;
+
+	char id[sizeof(out->id)];
+
+	memcpy(id, out->id, sizeof(id));
+	memset(out, 0, sizeof(*out));
+	out->start_ns = eng_clock_now_ns(eng_db_clock(db));
+	if (id[0])
+		memcpy(out->id, id, sizeof(id));
+	else
+		eng_job_id(out->id, out->start_ns);
+	snprintf(out->arn, sizeof(out->arn), "arn:aws:dynamodb:local:000000000000:table/%s/import/%s",
+		 o->table, out->id);
+	im.rq = req ? *req : (eng_req){ .source = ENG_SRC_IMPORT };
+	im.rq.view = ENG_VIEW_LIVE;
+	im.batched = im.rq.source != ENG_SRC_FILE && im.rq.source != ENG_SRC_API;
+	if (im.batched &&
+	    (!(im.batch = calloc(IMPORT_BATCH, sizeof(*im.batch))) ||
+	     !(im.batch_line = calloc(IMPORT_BATCH, sizeof(*im.batch_line))) ||
+	     !(im.batch_rc = calloc(IMPORT_BATCH, sizeof(*im.batch_rc))) ||
+	     !(im.batch_err = calloc(IMPORT_BATCH, sizeof(*im.batch_err))))) {
+		rc = lay_err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = check_table(db, o, err)) < 0 || (rc = csv_header_opt(&im)) < 0 ||
+	    (rc = find_files(&im)) < 0)
+		goto out;
+	if (o->schema) {
+		if ((rc = eng_table_create(db, &im.rq, o->table, o->schema, NULL, err)) < 0)
+			goto out;
+		out->table_created = 1;
+	}
+	if ((rc = eng_table_get(db, NULL, o->table, &info, err)) < 0)
+		goto out;
+	im.ks = info.schema;
+	for (i = 0; i < im.nfiles; i++)
+		if (stat(im.files[i].path, &st) == 0)
+			total += (uint64_t)st.st_size;
+	if (prog)
+		prog->total_bytes = total;
+	for (i = 0; i < im.nfiles && rc == 0; i++)
+		rc = import_file(&im, &im.files[i]);
+	if (rc == 0 && out->imported_items == 0 && out->errors)
+		rc = lay_err_set(err, -EINVAL, "no item imported: %" PRIu64 " error%s (see %s)",
+				 out->errors, out->errors == 1 ? "" : "s", out->log);
+	else if (rc == 0 && out->imported_items == 0 && out->table_created)
+		rc = lay_err_set(err, -EINVAL, "%s holds no item to import", o->src);
+	if (rc < 0 && out->table_created && out->imported_items == 0) {
+		lay_err e = { 0 };
+
+		if (eng_table_delete(db, &im.rq, o->table, &e) == 0)
+			out->table_created = 0;
+	}
+	out->end_ns = eng_clock_now_ns(eng_db_clock(db));
+	store_journal_add(db, out->end_ns, "Import", o->table,
+			  ",\"ImportId\":\"%s\",\"Source\":%s,\"Status\":\"%s\","
+			  "\"ProcessedItemCount\":%" PRIu64 ",\"ImportedItemCount\":%" PRIu64
+			  ",\"ErrorCount\":%" PRIu64 ",\"Log\":%s",
+			  out->id, store_journal_quote(&q1, o->src), rc < 0 ? "FAILED" : "COMPLETED",
+			  out->processed_items, out->imported_items, out->errors,
+			  store_journal_quote(&q2, out->log));
+out:
+	if (im.log)
+		fclose(im.log);
+	for (i = 0; i < im.nfiles; i++)
+		free(im.files[i].path);
+	free(im.files);
+	free(im.batch);
+	free(im.batch_line);
+	free(im.batch_rc);
+	free(im.batch_err);
+	lay_buf_free(&im.acc);
+	lay_buf_free(&q1);
+	lay_buf_free(&q2);
+	lay_csv_row_free(&im.header);
+	lay_csv_row_free(&im.row);
+	return rc;
+}
