@@ -104,7 +104,7 @@ clean:
 # in-memory FUSE file system, raw LMDB and dynalite; prints ops/s and ratios
 # and writes bench/results.json.
 .PHONY: bench-quick bench-scale bench-tools
-BENCH_BIN := $(addprefix $(BUILD)/bench/,bench ceilingfs rawlmdb dynaclient report scale space sweep pitr)
+BENCH_BIN := $(addprefix $(BUILD)/bench/,bench ceilingfs rawlmdb rawbatch dynaclient report scale space sweep pitr)
 bench-tools: $(BUILD)/ddbfs $(BENCH_BIN)
 $(BUILD)/bench/bench: $(BUILD)/bench/bench.o $(BUILD)/bench/common.o \
 		$(BUILD)/bench/dynclient.o $(BUILD)/liblayout.a
@@ -113,7 +113,7 @@ $(BUILD)/bench/bench: $(BUILD)/bench/bench.o $(BUILD)/bench/common.o \
 $(BUILD)/bench/ceilingfs: $(BUILD)/bench/ceilingfs.o
 	$(CC) $(CFLAGS) -o $@ $^ $(shell pkg-config --libs fuse3) -lpthread
 $(BUILD)/bench/rawlmdb $(BUILD)/bench/scale $(BUILD)/bench/space $(BUILD)/bench/sweep \
-		$(BUILD)/bench/pitr: \
+		$(BUILD)/bench/pitr $(BUILD)/bench/rawbatch: \
 		$(BUILD)/bench/%: $(BUILD)/bench/%.o \
 		$(BUILD)/bench/common.o $(BUILD)/libengine.a $(BUILD)/liblayout.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)

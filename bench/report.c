@@ -222,6 +222,17 @@ static const check checks[] = {
 	  "put_writer", 0.7, 0, 100000, 100000, 1 },
 	{ "restore 100k <= cp -r of 10k (time)", "ddbfs", "restore", "ddbfs", "cp_r_10k", 1.0, 1,
 	  100000, 10000, 1 },
+	/* export and import (run.sh run_transfer): times, so rsync's over ours */
+	{ "export 100k >= 5x faster than rsync -a out", "ddbfs", "rsync_out_table", "ddbfs",
+	  "export", 5.0, 0, 100000, 100000, 1 },
+	{ "import 100k >= 5x faster than rsync -a in", "ddbfs", "rsync_in_table", "ddbfs", "import",
+	  5.0, 0, 100000, 100000, 1 },
+	{ "import 100k >= 0.3x raw LMDB batched puts", "lmdb", "raw_put_batched", "ddbfs", "import",
+	  0.3, 0, 100000, 100000, 1 },
+	{ "import RSS growth <= 64 MB", "ddbfs", "import_rss_growth", "ddbfs", "import_rss_limit",
+	  1.0, 1, 100000, 100000, 1 },
+	{ "import 1M: RSS growth <= 64 MB", "ddbfs", "import_rss_growth", "ddbfs",
+	  "import_rss_limit", 1.0, 1, 1000000, 1000000, 1 },
 };
 
 /* Scale (make bench-scale): cost per op at 1,000,000 items over 10,000. */

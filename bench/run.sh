@@ -232,6 +232,7 @@ run_mounts() {
 	rm -rf "$WORK/pitr-data"
 
 	run_backups
+	run_transfer 100000
 
 	say "points in time: 1,000 changes after T among 10,000 and among 200,000 items (engine)"
 	mkdir -p "$WORK/pitr"
@@ -323,6 +324,62 @@ run_backups() {
 	rm -rf "$WORK/bk-data"
 }
 
+# Export and import (SPEC §13) of XN items of 1 KB (DynamoDB JSON, varied
+# text so gzip has work): ddbfs export against rsync -a of the table out
+# through the mount, ddbfs import against rsync -a of those files into a
+# table and against raw LMDB batched puts of the same lines; the daemon's
+# RSS during the import against its RSS idle (only this past 100,000 items).
+run_transfer() {
+	local m=$WORK/xf-mnt d=$WORK/xf-data src=$WORK/xf-items.json n=$1 s pid idle peak
+	say "export and import: $n items of 1 KB; rsync -a out and in; raw LMDB batched puts"
+	python3 -c '
+import random, sys
+random.seed(1)
+words = ["%x" % random.getrandbits(40) for _ in range(4096)]
+for i in range(int(sys.argv[1])):
+    pad = " ".join(random.choice(words) for _ in range(95))
+    print("{\"Item\":{\"id\":{\"S\":\"k%07d\"},\"n\":{\"N\":\"%d\"},\"pad\":{\"S\":\"%s\"}}}" % (i, i, pad[:980]))
+' "$n" >"$src" || { warn "cannot make the items to import"; return 0; }
+	if ! mount_ddbfs "$d" "$m"; then
+		warn "cannot mount ddbfs: no export or import figures"
+		return 0
+	fi
+	pid=$(tr -dc 0-9 <"$d/ddbfs.lock")
+	idle=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
+	: >"$WORK/xf-rss"
+	( while kill -0 "$pid" 2>/dev/null; do
+		awk '/^VmRSS/ { print $2 }' "/proc/$pid/status" >>"$WORK/xf-rss" 2>/dev/null
+		sleep 0.05
+	done ) &
+	local sampler=$!
+	if s=$(secs T 900 "$ROOT/$BUILD/ddbfs" import "$src" "$m" Xfer --format ddb --pk id:S --quiet); then
+		fig "$n" ddbfs import "$s" s
+	else
+		warn "ddbfs import failed"
+	fi
+	kill "$sampler" 2>/dev/null || true
+	wait "$sampler" 2>/dev/null || true
+	peak=$(sort -n "$WORK/xf-rss" | tail -1)
+	[ -n "$peak" ] && fig "$n" ddbfs import_rss_growth "$(awk -v a="$peak" -v b="$idle" 'BEGIN { printf "%.1f", (a - b) / 1024 }')" MB
+	fig "$n" ddbfs import_rss_limit 64 MB
+	if [ "$n" -gt 100000 ]; then # the memory figure only: rsync would take long
+		unmount_all
+		rm -rf "$d" "$src" "$WORK/xf-rss"
+		return 0
+	fi
+	T 900 "$B/rawbatch" "$WORK/xf-raw" "$src" --label "$n" --out "$RES" || warn "rawbatch failed"
+	rm -rf "$WORK/xf-raw"
+	setfattr -n user.ddb.pitr -v on "$m/Xfer"
+	s=$(secs T 900 "$ROOT/$BUILD/ddbfs" export "$m/Xfer" "$WORK/xf-export" --quiet) &&
+		fig "$n" ddbfs export "$s" s
+	s=$(secs T 1800 rsync -a "$m/Xfer/" "$WORK/xf-rsync/") && fig "$n" ddbfs rsync_out_table "$s" s
+	mkdir "$m/Xfer2" && setfattr -n user.ddb.key_schema -v id:S "$m/Xfer2"
+	s=$(secs T 1800 rsync -a "$WORK/xf-rsync/" "$m/Xfer2/") && fig "$n" ddbfs rsync_in_table "$s" s
+	[ "$(find "$m/Xfer2" -name '*.json' | wc -l)" = "$n" ] || warn "rsync in did not copy $n items"
+	unmount_all
+	rm -rf "$d" "$src" "$WORK/xf-export" "$WORK/xf-rsync" "$WORK/xf-rss"
+}
+
 run_scale() {
 	local n data=$WORK/scale-data mnt=$WORK/scale-mnt
 	for n in $NS; do
@@ -361,6 +418,7 @@ run_space() {
 if [ "$MODE" = scale ]; then
 	run_space
 	run_scale
+	run_transfer 1000000
 else
 	run_mounts
 fi

@@ -854,7 +854,7 @@ typedef struct eng_export_opts {
 	int incremental;          /* export the changes in (from_ns, to_ns] */
 	int64_t from_ns, to_ns;
 	int new_image_only;       /* incremental: NEW_IMAGE, not NEW_AND_OLD_IMAGES */
-	int level;                /* gzip level 1..9 (0: 6) */
+	int level;                /* gzip level 1..9 (0: 1, the fastest) */
 } eng_export_opts;
 
 typedef struct eng_export_result {

@@ -529,7 +529,7 @@ static int open_files(struct export *x)
 		file_name(x->f[i].name, x->res->id, i);
 		snprintf(path, sizeof(path), "%s/%s.%s", x->data_dir, x->f[i].name,
 			 lay_export_ext(x->o->format));
-		if ((rc = eng_zout_open(&x->f[i].z, path, x->o->level ? x->o->level : 6, x->err)) < 0)
+		if ((rc = eng_zout_open(&x->f[i].z, path, x->o->level ? x->o->level : 1, x->err)) < 0)
 			return rc;
 	}
 	return 0;

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,16 @@
 #define IMPORT_BATCH 512
 #define IMPORT_BATCH_BYTES ((size_t)4 << 20)
 
+/* A batch of items and where each came from. */
+struct batch {
+	lay_item *items;
+	uint64_t *lines;
+	const char **files;
+	int *rcs;
+	lay_err *errs;
+	size_t n, bytes;
+};
+
 /* One file to import, with the MD5 an export's manifest gives it. */
 struct src_file {
 	char *path;
@@ -47,13 +58,19 @@ struct import {
 	struct src_file *files;
 	size_t nfiles, cap;
 	FILE *log;
-	/* puts waiting to be written in one transaction (unmetered imports) */
-	lay_item *batch;         /* IMPORT_BATCH of each */
-	uint64_t *batch_line;
-	int *batch_rc;
-	lay_err *batch_err;
-	size_t nbatch, batch_bytes;
+	/* unmetered imports: items parsed go in batches, each written in one
+	 * transaction by the writer thread while the next one is parsed */
 	int batched;
+	struct batch b[2];
+	struct batch *cur;       /* being filled */
+	pthread_t writer;
+	int writer_started;
+	pthread_mutex_t mu;      /* the log and the counters; the hand-over */
+	pthread_cond_t cv;
+	struct batch *full;      /* handed to the writer, until it is written */
+	int stop;                /* no more batches */
+	int wrc;                 /* the writer's failure: the import ends */
+	lay_err werr;
 	lay_buf acc;             /* a record that spans lines */
 	uint64_t acc_line;       /* its first line */
 	lay_csv_row header, row;
@@ -292,7 +309,7 @@ static int find_files(struct import *im)
 }
 
 /* Log a bad record or file: FILE:LINE: message. */
-static void bad(struct import *im, const char *file, uint64_t line, const char *msg)
+static void bad_locked(struct import *im, const char *file, uint64_t line, const char *msg)
 {
 	char dir[4300], text[1024];
 	size_t used;
@@ -314,6 +331,13 @@ static void bad(struct import *im, const char *file, uint64_t line, const char *
 		memcpy(im->res->first_errors + used, text, strlen(text) + 1);
 	if (im->log)
 		fputs(text, im->log);
+}
+
+static void bad(struct import *im, const char *file, uint64_t line, const char *msg)
+{
+	pthread_mutex_lock(&im->mu);
+	bad_locked(im, file, line, msg);
+	pthread_mutex_unlock(&im->mu);
 }
 
 static int csv_header_opt(struct import *im)
@@ -375,26 +399,90 @@ static int fatal(int rc)
 	       rc == -ECANCELED;
 }
 
-/* Write the batch: each item imported or logged as bad. */
-static int flush(struct import *im, const char *file)
+/* Write batch b: each item imported or logged as bad. The writer's. */
+static int write_batch(struct import *im, struct batch *b, lay_err *err)
 {
 	eng_req rq = im->rq;
 	size_t i;
 	int rc;
 
-	if (!im->nbatch)
-		return 0;
-	rc = eng_item_put_many(im->db, &rq, im->o->table, im->batch, im->nbatch, im->batch_rc,
-			       im->batch_err, im->err);
-	for (i = 0; i < im->nbatch; i++) {
-		if (rc == 0 && im->batch_rc[i] == 0)
+	rc = eng_item_put_many(im->db, &rq, im->o->table, b->items, b->n, b->rcs, b->errs, err);
+	pthread_mutex_lock(&im->mu);
+	for (i = 0; i < b->n; i++) {
+		if (rc == 0 && b->rcs[i] == 0)
 			im->res->imported_items++;
 		else if (rc == 0)
-			bad(im, file, im->batch_line[i], im->batch_err[i].msg);
-		lay_item_free(&im->batch[i]);
+			bad_locked(im, b->files[i], b->lines[i], b->errs[i].msg);
+		lay_item_free(&b->items[i]);
 	}
-	im->nbatch = 0;
-	im->batch_bytes = 0;
+	pthread_mutex_unlock(&im->mu);
+	b->n = 0;
+	b->bytes = 0;
+	return rc;
+}
+
+static void *writer_main(void *arg)
+{
+	struct import *im = arg;
+	struct batch *b;
+	lay_err err = { 0 };
+	int rc;
+
+	for (;;) {
+		pthread_mutex_lock(&im->mu);
+		while (!im->full && !im->stop)
+			pthread_cond_wait(&im->cv, &im->mu);
+		b = im->full;
+		pthread_mutex_unlock(&im->mu);
+		if (!b)
+			return NULL;
+		rc = im->wrc ? 0 : write_batch(im, b, &err);
+		pthread_mutex_lock(&im->mu);
+		if (rc < 0 && !im->wrc) {
+			im->wrc = rc;
+			im->werr = err;
+		}
+		im->full = NULL;
+		pthread_cond_broadcast(&im->cv);
+		pthread_mutex_unlock(&im->mu);
+	}
+}
+
+/* Hand the batch being filled to the writer (once it is done with the one
+ * before) and go on with the other. The writer's failure, if any. */
+static int hand_over(struct import *im)
+{
+	int rc;
+
+	pthread_mutex_lock(&im->mu);
+	while (im->full)
+		pthread_cond_wait(&im->cv, &im->mu);
+	if (im->cur->n && !im->wrc) {
+		im->full = im->cur;
+		im->cur = im->cur == &im->b[0] ? &im->b[1] : &im->b[0];
+		pthread_cond_broadcast(&im->cv);
+	}
+	rc = im->wrc;
+	if (rc)
+		*im->err = im->werr;
+	pthread_mutex_unlock(&im->mu);
+	return rc;
+}
+
+/* Wait until every batch handed over is written. */
+static int drain(struct import *im)
+{
+	int rc;
+
+	if ((rc = hand_over(im)) < 0)
+		return rc;
+	pthread_mutex_lock(&im->mu);
+	while (im->full)
+		pthread_cond_wait(&im->cv, &im->mu);
+	rc = im->wrc;
+	if (rc)
+		*im->err = im->werr;
+	pthread_mutex_unlock(&im->mu);
 	return rc;
 }
 
@@ -403,22 +491,26 @@ static int flush(struct import *im, const char *file)
 static int put(struct import *im, lay_item *it, const char *file, uint64_t line)
 {
 	eng_req rq = im->rq;
+	struct batch *b = im->cur;
 	lay_err e = { 0 };
 	int rc;
 
 	if (im->batched) {
-		im->batch_bytes += lay_item_size(it);
-		im->batch_line[im->nbatch] = line;
-		im->batch[im->nbatch++] = *it;
+		b->bytes += lay_item_size(it);
+		b->lines[b->n] = line;
+		b->files[b->n] = file;
+		b->items[b->n++] = *it;
 		*it = (lay_item)LAY_ITEM_INIT;
-		if (im->nbatch == IMPORT_BATCH || im->batch_bytes >= IMPORT_BATCH_BYTES)
-			return flush(im, file);
+		if (b->n == IMPORT_BATCH || b->bytes >= IMPORT_BATCH_BYTES)
+			return hand_over(im);
 		return 0;
 	}
 	rc = eng_item_put(im->db, &rq, im->o->table, it, NULL, 0, NULL, NULL, &e);
 	lay_item_free(it);
 	if (rc == 0) {
+		pthread_mutex_lock(&im->mu);
 		im->res->imported_items++;
+		pthread_mutex_unlock(&im->mu);
 		return 0;
 	}
 	bad(im, file, line, e.msg);
@@ -427,6 +519,31 @@ static int put(struct import *im, lay_item *it, const char *file, uint64_t line)
 		return rc;
 	}
 	return 0;
+}
+
+static int batch_new(struct batch *b)
+{
+	memset(b, 0, sizeof(*b));
+	return (b->items = calloc(IMPORT_BATCH, sizeof(*b->items))) &&
+		       (b->lines = calloc(IMPORT_BATCH, sizeof(*b->lines))) &&
+		       (b->files = calloc(IMPORT_BATCH, sizeof(*b->files))) &&
+		       (b->rcs = calloc(IMPORT_BATCH, sizeof(*b->rcs))) &&
+		       (b->errs = calloc(IMPORT_BATCH, sizeof(*b->errs)))
+		       ? 0
+		       : -ENOMEM;
+}
+
+static void batch_free(struct batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		lay_item_free(&b->items[i]);
+	free(b->items);
+	free(b->lines);
+	free(b->files);
+	free(b->rcs);
+	free(b->errs);
 }
 
 /* Import one file. Only a failure of the database ends the import: the
@@ -534,15 +651,8 @@ static int import_file(struct import *im, const struct src_file *f)
 		if ((im->res->processed_items & 1023) == 0)
 			progress(im, z);
 	}
-	rc = flush(im, f->path);
+	rc = 0;
 out:
-	if (rc < 0) {
-		size_t i;
-
-		for (i = 0; i < im->nbatch; i++)
-			lay_item_free(&im->batch[i]);
-		im->nbatch = 0;
-	}
 	im->res->processed_bytes += eng_zin_bytes_out(z);
 	progress(im, z);
 	im->bytes_done += eng_zin_bytes_in(z);
@@ -594,6 +704,8 @@ int eng_import(eng_db *db, eng_req *req, const eng_import_opts *o, eng_import_re
 
 	char id[sizeof(out->id)];
 
+	pthread_mutex_init(&im.mu, NULL);
+	pthread_cond_init(&im.cv, NULL);
 	memcpy(id, out->id, sizeof(id));
 	memset(out, 0, sizeof(*out));
 	out->start_ns = eng_clock_now_ns(eng_db_clock(db));
@@ -606,13 +718,17 @@ int eng_import(eng_db *db, eng_req *req, const eng_import_opts *o, eng_import_re
 	im.rq = req ? *req : (eng_req){ .source = ENG_SRC_IMPORT };
 	im.rq.view = ENG_VIEW_LIVE;
 	im.batched = im.rq.source != ENG_SRC_FILE && im.rq.source != ENG_SRC_API;
-	if (im.batched &&
-	    (!(im.batch = calloc(IMPORT_BATCH, sizeof(*im.batch))) ||
-	     !(im.batch_line = calloc(IMPORT_BATCH, sizeof(*im.batch_line))) ||
-	     !(im.batch_rc = calloc(IMPORT_BATCH, sizeof(*im.batch_rc))) ||
-	     !(im.batch_err = calloc(IMPORT_BATCH, sizeof(*im.batch_err))))) {
-		rc = lay_err_set(err, -ENOMEM, "out of memory");
-		goto out;
+	if (im.batched) {
+		if (batch_new(&im.b[0]) < 0 || batch_new(&im.b[1]) < 0) {
+			rc = lay_err_set(err, -ENOMEM, "out of memory");
+			goto out;
+		}
+		im.cur = &im.b[0];
+		if ((rc = pthread_create(&im.writer, NULL, writer_main, &im)) != 0) {
+			rc = lay_err_set(err, -rc, "cannot start a thread: %s", strerror(rc));
+			goto out;
+		}
+		im.writer_started = 1;
 	}
 	if ((rc = check_table(db, o, err)) < 0 || (rc = csv_header_opt(&im)) < 0 ||
 	    (rc = find_files(&im)) < 0)
@@ -632,6 +748,11 @@ int eng_import(eng_db *db, eng_req *req, const eng_import_opts *o, eng_import_re
 		prog->total_bytes = total;
 	for (i = 0; i < im.nfiles && rc == 0; i++)
 		rc = import_file(&im, &im.files[i]);
+	if (im.batched) {
+		int wrc = drain(&im);
+
+		rc = rc < 0 ? rc : wrc;
+	}
 	if (rc == 0 && out->imported_items == 0 && out->errors)
 		rc = lay_err_set(err, -EINVAL, "no item imported: %" PRIu64 " error%s (see %s)",
 				 out->errors, out->errors == 1 ? "" : "s", out->log);
@@ -657,10 +778,17 @@ out:
 	for (i = 0; i < im.nfiles; i++)
 		free(im.files[i].path);
 	free(im.files);
-	free(im.batch);
-	free(im.batch_line);
-	free(im.batch_rc);
-	free(im.batch_err);
+	if (im.writer_started) {
+		pthread_mutex_lock(&im.mu);
+		im.stop = 1;
+		pthread_cond_broadcast(&im.cv);
+		pthread_mutex_unlock(&im.mu);
+		pthread_join(im.writer, NULL);
+	}
+	batch_free(&im.b[0]);
+	batch_free(&im.b[1]);
+	pthread_mutex_destroy(&im.mu);
+	pthread_cond_destroy(&im.cv);
 	lay_buf_free(&im.acc);
 	lay_buf_free(&q1);
 	lay_buf_free(&q2);

@@ -2,7 +2,8 @@
  * request {"Action":"...", ...}, read the response from the same open
  * file. Answers belong to their open file: two processes never see each
  * other's. The request is served at the first read after it was written,
- * as the reader who asks is the uid and gid of the request. */
+ * as the reader who asks is the uid and gid of the request; the answer
+ * is read from that first read's offset on. */
 #include "api.h"
 
 #include <errno.h>
@@ -43,7 +44,11 @@ void fs_api_read(fuse_req_t req, fs_fh *fh, size_t size, off_t off)
 		if (fh->resp.len && lay_buf_addc(&fh->resp, '\n') < 0)
 			fh->resp.len = 0;
 		fh->answered = 1;
+		fh->resp_at = off;
 	}
+	/* the answer starts where its first read did: a shell's `cat <&3`
+	 * reads on from the end of the request it wrote */
+	off = off >= fh->resp_at ? off - fh->resp_at : 0;
 	if ((size_t)off >= b->len)
 		size = 0;
 	else if (size > b->len - (size_t)off)

@@ -180,7 +180,7 @@ cJSON *fs_client_follow(const char *cmd, const char *root, const char *describe,
 		}
 		cJSON_Delete(d);
 		nanosleep(&nap, NULL);
-		if (nap.tv_nsec < 200 * 1000000)
-			nap.tv_nsec *= 2;
+		if (nap.tv_nsec < 50 * 1000000)
+			nap.tv_nsec *= 2; /* at most 80 ms between questions */
 	}
 }

@@ -132,6 +132,7 @@ typedef struct fs_fh {
 	/* .ddbfs/api (api.c): buf holds the request, resp its response */
 	lay_buf resp;
 	int answered;           /* resp is the answer to buf */
+	off_t resp_at;          /* the offset of the first read of it: its byte 0 */
 } fs_fh;
 
 /*

@@ -290,3 +290,41 @@ for i in range(3000):
 	assert_output --partial "--view is for an incremental export"
 	[ -z "$(ls -A "$OUT")" ]
 }
+
+@test ".ddbfs/api: one request per open file, its answer read back, DynamoDB's errors" {
+	pitr_table Tab
+	fill Tab
+	run $T "$DDBFS" export "$MNT/Tab" "$OUT"
+	assert_success
+	arn=$(echo "$output" | jq -r .ExportArn)
+	# a shell session: the answer is read from where the request ended
+	run $T bash -c "exec 3<>'$MNT/.ddbfs/api'; echo '{\"Action\":\"ListExports\"}' >&3; cat <&3"
+	assert_success
+	[ "$(echo "$output" | jq -r '.ExportSummaries[0].ExportArn, .ExportSummaries[0].ExportStatus' | tr '\n' ' ')" = "$arn COMPLETED " ]
+	run $T bash -c "exec 3<>'$MNT/.ddbfs/api'; echo '{\"Action\":\"DescribeExport\",\"ExportArn\":\"$arn\"}' >&3; cat <&3"
+	[ "$(echo "$output" | jq -r .ExportDescription.ItemCount)" = 6 ]
+	# DynamoDB's error shapes
+	run $T bash -c "exec 3<>'$MNT/.ddbfs/api'; echo '{\"Action\":\"NoSuchThing\"}' >&3; cat <&3"
+	[ "$(echo "$output" | jq -r .__type)" = "com.amazonaws.dynamodb.v20120810#UnknownOperationException" ]
+	run $T bash -c "exec 3<>'$MNT/.ddbfs/api'; echo '{\"Action\":' >&3; cat <&3"
+	[ "$(echo "$output" | jq -r .__type)" = "com.amazonaws.dynamodb.v20120810#SerializationException" ]
+	run $T bash -c "exec 3<>'$MNT/.ddbfs/api'; echo '{\"Action\":\"DescribeExport\",\"ExportArn\":\"x/01234567890123-00000000\"}' >&3; cat <&3"
+	[ "$(echo "$output" | jq -r .__type)" = "com.amazonaws.dynamodb.v20120810#ExportNotFoundException" ]
+	run $T bash -c "exec 3<>'$MNT/.ddbfs/api'; echo '{\"Action\":\"ExportTableToPointInTime\",\"TableArn\":\"Tab\",\"S3Bucket\":\"relative/dir\"}' >&3; cat <&3"
+	[ "$(echo "$output" | jq -r .__type)" = "com.amazonaws.dynamodb.v20120810#ValidationException" ]
+	# two sessions at once each read their own answer
+	exec 4<>"$MNT/.ddbfs/api" 5<>"$MNT/.ddbfs/api"
+	echo '{"Action":"ListImports"}' >&4
+	echo '{"Action":"ListExports"}' >&5
+	a=$($T cat <&5)
+	b=$($T cat <&4)
+	exec 4>&- 5>&-
+	[ "$(echo "$a" | jq -r 'keys[0]')" = ExportSummaries ]
+	[ "$(echo "$b" | jq -r 'keys[0]')" = ImportSummaryList ]
+	# the file is empty to stat, and the exports' descriptions outlive a remount
+	[ "$(stat -c %s "$MNT/.ddbfs/api")" = 0 ]
+	unmount_ddbfs
+	mount_ddbfs -o test_clock
+	run $T bash -c "exec 3<>'$MNT/.ddbfs/api'; echo '{\"Action\":\"DescribeExport\",\"ExportArn\":\"$arn\"}' >&3; cat <&3"
+	[ "$(echo "$output" | jq -r .ExportDescription.ExportStatus)" = COMPLETED ]
+}
