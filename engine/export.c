@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,11 +32,37 @@
 #define INCR_MIN_NS (15 * 60 * (int64_t)1000000000)
 #define INCR_MAX_NS (24 * 3600 * (int64_t)1000000000)
 
+/* Lines go to a file's stage; a full stage is compressed by the file's
+ * compressor thread (file i's is i % ncomp), so files are compressed on
+ * every core while the listing goes on, each file's lines in order. */
+#define STAGE_BYTES ((size_t)256 << 10)
+#define MAX_COMPRESSORS 4
+#define QUEUE_LEN 4 /* stages waiting per compressor */
+
 struct data_file {
 	eng_zout *z;
 	char name[32];
 	uint64_t items;
 	unsigned char md5[16];
+	lay_buf stage;
+};
+
+struct chunk {
+	size_t fi;
+	lay_buf buf;
+};
+
+struct compressor {
+	struct export *x;
+	pthread_t thread;
+	int started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct chunk q[QUEUE_LEN];
+	size_t head, n;
+	int stop;
+	int rc;              /* its first failure: the export's */
+	lay_err err;
 };
 
 struct export {
@@ -49,6 +76,8 @@ struct export {
 	char key_dir[900];         /* [prefix/]AWSDynamoDB/ExportId, as S3 keys start */
 	struct data_file f[EXPORT_MAX_FILES];
 	size_t nfiles;
+	struct compressor comp[MAX_COMPRESSORS];
+	size_t ncomp;
 	lay_buf line, kbuf;
 	lay_err *err;
 };
@@ -153,13 +182,129 @@ static int pick_file(struct export *x, const lay_value *pk, size_t *out)
 	return 0;
 }
 
+static void *compressor_main(void *arg)
+{
+	struct compressor *c = arg;
+	struct chunk ch;
+	int rc;
+
+	for (;;) {
+		pthread_mutex_lock(&c->mu);
+		while (!c->n && !c->stop)
+			pthread_cond_wait(&c->cv, &c->mu);
+		if (!c->n) {
+			pthread_mutex_unlock(&c->mu);
+			return NULL;
+		}
+		ch = c->q[c->head];
+		pthread_mutex_unlock(&c->mu);
+		rc = c->rc ? 0 : eng_zout_write(c->x->f[ch.fi].z, ch.buf.p, ch.buf.len, &c->err);
+		lay_buf_free(&ch.buf);
+		pthread_mutex_lock(&c->mu);
+		if (rc < 0 && !c->rc)
+			c->rc = rc;
+		c->head = (c->head + 1) % QUEUE_LEN;
+		c->n--;
+		pthread_cond_broadcast(&c->cv);
+		pthread_mutex_unlock(&c->mu);
+	}
+}
+
+/* Hand file fi's stage to its compressor (waiting for room). */
+static int submit(struct export *x, size_t fi)
+{
+	struct compressor *c = &x->comp[fi % x->ncomp];
+	int rc;
+
+	if (!x->f[fi].stage.len)
+		return 0;
+	pthread_mutex_lock(&c->mu);
+	while (c->n == QUEUE_LEN && !c->rc)
+		pthread_cond_wait(&c->cv, &c->mu);
+	if (!(rc = c->rc)) {
+		c->q[(c->head + c->n) % QUEUE_LEN] = (struct chunk){ fi, x->f[fi].stage };
+		c->n++;
+		x->f[fi].stage = (lay_buf)LAY_BUF_INIT;
+		pthread_cond_broadcast(&c->cv);
+	} else {
+		*x->err = c->err;
+	}
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+static int start_compressors(struct export *x)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t i;
+	int rc;
+
+	x->ncomp = cpus < 1 ? 1 : cpus > MAX_COMPRESSORS ? MAX_COMPRESSORS : (size_t)cpus;
+	if (x->ncomp > x->nfiles)
+		x->ncomp = x->nfiles;
+	for (i = 0; i < x->ncomp; i++) {
+		struct compressor *c = &x->comp[i];
+
+		c->x = x;
+		pthread_mutex_init(&c->mu, NULL);
+		pthread_cond_init(&c->cv, NULL);
+		if ((rc = pthread_create(&c->thread, NULL, compressor_main, c)) != 0)
+			return lay_err_set(x->err, -rc, "cannot start a thread: %s", strerror(rc));
+		c->started = 1;
+	}
+	return 0;
+}
+
+/* Stop the compressors once their queues are empty; the first failure. */
+static int stop_compressors(struct export *x)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < x->ncomp; i++) {
+		struct compressor *c = &x->comp[i];
+
+		if (!c->started)
+			continue;
+		pthread_mutex_lock(&c->mu);
+		c->stop = 1;
+		pthread_cond_broadcast(&c->cv);
+		pthread_mutex_unlock(&c->mu);
+		pthread_join(c->thread, NULL);
+		c->started = 0;
+		if (c->rc && !rc) {
+			rc = c->rc;
+			*x->err = c->err;
+		}
+		pthread_mutex_destroy(&c->mu);
+		pthread_cond_destroy(&c->cv);
+	}
+	return rc;
+}
+
+/* Every stage to its compressor, and wait for them all. */
+static int finish_compressors(struct export *x)
+{
+	size_t i;
+	int rc = 0;
+
+	int stopped;
+
+	for (i = 0; i < x->nfiles && rc == 0; i++)
+		rc = submit(x, i);
+	stopped = stop_compressors(x);
+	return rc < 0 ? rc : stopped;
+}
+
 static int emit(struct export *x, size_t fi, uint64_t size)
 {
 	int rc;
 
 	if (x->prog && x->prog->cancel)
 		return lay_err_set(x->err, -ECANCELED, "the export was stopped");
-	if ((rc = eng_zout_write(x->f[fi].z, x->line.p, x->line.len, x->err)) < 0)
+	if (lay_buf_add(&x->f[fi].stage, x->line.p, x->line.len) < 0)
+		return lay_err_set(x->err, -ENOMEM, "out of memory");
+	if (x->f[fi].stage.len >= STAGE_BYTES && (rc = submit(x, fi)) < 0)
 		return rc;
 	x->f[fi].items++;
 	x->res->items++;
@@ -600,11 +745,17 @@ int eng_export(eng_db *db, eng_req *req, const eng_export_opts *o, eng_export_re
 		rc = lay_err_set(err, -errno, "cannot create %s: %s", x->data_dir, strerror(errno));
 		goto fail;
 	}
-	if ((rc = write_file(out->path, "_started", "", 0, err)) < 0 || (rc = open_files(x)) < 0)
+	if ((rc = write_file(out->path, "_started", "", 0, err)) < 0 || (rc = open_files(x)) < 0 ||
+	    (rc = start_compressors(x)) < 0)
 		goto fail;
 	rc = o->incremental ? export_changes(x) : export_level(x, NULL);
 	if (rc == 1)
 		rc = 0;
+	{
+		int finished = finish_compressors(x);
+
+		rc = rc < 0 ? rc : finished;
+	}
 	if ((rc = rc < 0 ? rc : close_files(x)) < 0)
 		goto fail;
 	out->files = x->nfiles;
@@ -612,10 +763,13 @@ int eng_export(eng_db *db, eng_req *req, const eng_export_opts *o, eng_export_re
 		goto fail;
 	goto out;
 fail:
+	stop_compressors(x);
 	for (i = 0; i < x->nfiles; i++)
 		eng_zout_abort(x->f[i].z);
 	remove_export(out->path);
 out:
+	for (i = 0; i < x->nfiles; i++)
+		lay_buf_free(&x->f[i].stage);
 	lay_buf_free(&x->line);
 	lay_buf_free(&x->kbuf);
 	free(x);
