@@ -343,94 +343,20 @@ static void *grow(struct parse *p, void *arr, size_t n, size_t *cap, size_t size
 	return bigger;
 }
 
-static int cmp_bytes(const char *a, size_t alen, const char *b, size_t blen)
-{
-	int c = memcmp(a, b, alen < blen ? alen : blen);
-
-	if (c)
-		return c;
-	return alen < blen ? -1 : alen > blen;
-}
-
-static int cmp_attr_ptr(const void *x, const void *y)
-{
-	const lay_attr *a = *(const lay_attr *const *)x, *b = *(const lay_attr *const *)y;
-
-	return cmp_bytes(a->name, a->name_len, b->name, b->name_len);
-}
-
-static int cmp_value_ptr(const void *x, const void *y)
-{
-	const lay_value *a = *(const lay_value *const *)x, *b = *(const lay_value *const *)y;
-
-	return cmp_bytes(a->u.p, a->len, b->u.p, b->len);
-}
-
 /* A repeated name among the n fails naming it. */
 static int check_unique_names(struct parse *p, lay_attr *a, size_t n, const char *where)
 {
-	const lay_attr **s;
-	size_t i;
-	int rc = 0;
+	size_t d;
+	int rc;
 
-	if (n < 2)
-		return 0;
-	if (!(s = malloc(n * sizeof(*s))))
+	if (lay_attrs_find_dup(&d, a, n) < 0)
 		return nomem(p);
-	for (i = 0; i < n; i++)
-		s[i] = &a[i];
-	qsort(s, n, sizeof(*s), cmp_attr_ptr);
-	for (i = 1; i < n; i++) {
-		if (cmp_attr_ptr(&s[i - 1], &s[i]) == 0) {
-			if ((rc = path_name(p, s[i]->name, s[i]->name_len)) == 0)
-				rc = fail(p, -EINVAL,
-					  "duplicate attribute name: it appears more "
-					  "than once in the same %s",
-					  where);
-			break;
-		}
-	}
-	free(s);
-	return rc;
-}
-
-/* Set members are unique: canonical number text makes 1 and 1.0 equal bytes. */
-static int check_unique_members(struct parse *p, const lay_value *set)
-{
-	const lay_value **s;
-	size_t i;
-	int rc = 0;
-
-	if (set->len < 2)
+	if (d == n)
 		return 0;
-	if (!(s = malloc(set->len * sizeof(*s))))
-		return nomem(p);
-	for (i = 0; i < set->len; i++)
-		s[i] = &set->u.v[i];
-	qsort(s, set->len, sizeof(*s), cmp_value_ptr);
-	for (i = 1; i < set->len; i++) {
-		const lay_value *d = s[i];
-		lay_buf shown = LAY_BUF_INIT;
-
-		if (cmp_value_ptr(&s[i - 1], &s[i]) != 0)
-			continue;
-		if (set->type == LAY_BS)
-			rc = lay_b64_encode(&shown, d->u.p, d->len);
-		else
-			rc = lay_buf_add(&shown, d->u.p, d->len);
-		if (rc == 0)
-			rc = fail(p, -EINVAL,
-				  "One or more parameter values were invalid: Input "
-				  "collection contains duplicates: %.*s%s appears more than once",
-				  (int)(shown.len > SHOWN ? SHOWN : shown.len),
-				  shown.p ? shown.p : "", shown.len > SHOWN ? "..." : "");
-		else
-			rc = nomem(p);
-		lay_buf_free(&shown);
-		break;
-	}
-	free(s);
-	return rc;
+	if ((rc = path_name(p, a[d].name, a[d].name_len)) < 0)
+		return rc;
+	return fail(p, -EINVAL, "duplicate attribute name: it appears more than once in the "
+		    "same %s", where);
 }
 
 static int value(struct parse *p, lay_value *out, int level);
@@ -535,6 +461,16 @@ static int fields(struct parse *p, lay_attr **out, size_t *n_out, int level)
 static const char *type_phrase(lay_type t)
 {
 	return t == LAY_SS ? "strings" : t == LAY_NS ? "numbers" : "blobs";
+}
+
+/* Set members are unique (item.c checks, in DynamoDB's words); the
+ * failure names the set's path. */
+static int check_unique_members(struct parse *p, const lay_value *set)
+{
+	lay_err e;
+	int rc = lay_set_check_unique(&e, set, SHOWN);
+
+	return rc == -EINVAL ? fail(p, rc, "%s", e.msg) : rc < 0 ? nomem(p) : 0;
 }
 
 /* A list at pos, or a set when set is SS, NS or BS. */

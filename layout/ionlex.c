@@ -12,6 +12,7 @@
 
 #include "b64.h"
 #include "num.h"
+#include "text.h"
 #include "utf8.h"
 
 #define SHOWN LAY_ION_SHOWN
@@ -20,30 +21,13 @@
  * beyond DynamoDB's largest number anyway. */
 #define MAX_RADIX_DIGITS 512
 
-/* 1-based line and byte column of offset off. */
-static void line_col(const char *text, size_t off, size_t *line, size_t *col)
-{
-	size_t i, l = 1, c = 1;
-
-	for (i = 0; i < off; i++) {
-		if (text[i] == '\n') {
-			l++;
-			c = 1;
-		} else {
-			c++;
-		}
-	}
-	*line = l;
-	*col = c;
-}
-
 int lay_ion_vfail(lay_ion_lex *p, int code, const char *fmt, va_list ap)
 {
 	char why[LAY_ERR_MSG];
 	size_t n = p->path.len, line, col;
 
 	vsnprintf(why, sizeof(why), fmt, ap);
-	line_col(p->s, p->pos < p->len ? p->pos : p->len, &line, &col);
+	lay_text_line_col(&line, &col, p->s, p->pos < p->len ? p->pos : p->len);
 	if (n == 0)
 		return lay_err_set(p->err, code, "%s (line %zu, column %zu)", why, line, col);
 	if (n > SHOWN) {

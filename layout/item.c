@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "b64.h"
 #include "num.h"
 
 /*
@@ -265,6 +266,85 @@ static int scalar_ptr_cmp(const void *x, const void *y)
 	const lay_value *a = *(const lay_value *const *)x, *b = *(const lay_value *const *)y;
 
 	return bytes_cmp(a->u.p, a->len, b->u.p, b->len);
+}
+
+/* Comparators of pointers to elements, held as const char * by find_dup. */
+static int attr_at_cmp(const void *x, const void *y)
+{
+	const lay_attr *a = (const void *)*(const char *const *)x;
+	const lay_attr *b = (const void *)*(const char *const *)y;
+
+	return bytes_cmp(a->name, a->name_len, b->name, b->name_len);
+}
+
+static int scalar_at_cmp(const void *x, const void *y)
+{
+	const lay_value *a = (const void *)*(const char *const *)x;
+	const lay_value *b = (const void *)*(const char *const *)y;
+
+	return bytes_cmp(a->u.p, a->len, b->u.p, b->len);
+}
+
+/* Sort pointers to the n elements of size bytes at base with cmp, so equal
+ * ones become neighbours (n log n, whatever n is); *out is the index of one
+ * that has an equal, or n. */
+static int find_dup(size_t *out, const void *base, size_t n, size_t size,
+		    int (*cmp)(const void *, const void *))
+{
+	const char **s;
+	size_t i;
+
+	*out = n;
+	if (n < 2)
+		return 0;
+	if (!(s = malloc(n * sizeof(*s))))
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		s[i] = (const char *)base + i * size;
+	qsort(s, n, sizeof(*s), cmp);
+	for (i = 1; i < n; i++) {
+		if (cmp(&s[i - 1], &s[i]) == 0) {
+			*out = (size_t)(s[i] - (const char *)base) / size;
+			break;
+		}
+	}
+	free(s);
+	return 0;
+}
+
+int lay_attrs_find_dup(size_t *out, const lay_attr *a, size_t n)
+{
+	return find_dup(out, a, n, sizeof(*a), attr_at_cmp);
+}
+
+int lay_values_find_dup(size_t *out, const lay_value *v, size_t n)
+{
+	return find_dup(out, v, n, sizeof(*v), scalar_at_cmp);
+}
+
+int lay_set_check_unique(lay_err *err, const lay_value *set, size_t shown)
+{
+	lay_buf text = LAY_BUF_INIT;
+	const lay_value *d;
+	size_t i;
+	int rc;
+
+	if ((rc = lay_values_find_dup(&i, set->u.v, set->len)) < 0 || i == set->len)
+		return rc;
+	d = &set->u.v[i];
+	if (set->type == LAY_BS)
+		rc = lay_b64_encode(&text, d->u.p, d->len);
+	else
+		rc = lay_buf_add(&text, d->u.p, d->len);
+	if (rc == 0)
+		rc = lay_err_set(err, -EINVAL, "One or more parameter values were invalid: Input "
+				 "collection contains duplicates: %.*s%s appears more than once",
+				 (int)(text.len > shown ? shown : text.len),
+				 text.p ? text.p : "", text.len > shown ? "..." : "");
+	else
+		rc = -ENOMEM;
+	lay_buf_free(&text);
+	return rc;
 }
 
 static int scalar_eq(const lay_value *a, const lay_value *b)

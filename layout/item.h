@@ -88,6 +88,31 @@ int lay_value_equal(const lay_value *a, const lay_value *b);
  * as DynamoDB orders them: <0, 0, >0. */
 int lay_value_cmp(const lay_value *a, const lay_value *b);
 
+/*
+ * Find a repeated name among the n attributes at a (an item's or a map's).
+ * Sets *out to the index in a of an attribute whose name another one also
+ * has, or to n when all the names differ. a is only read. Returns 0, or
+ * -ENOMEM when the sort's scratch cannot be allocated (*out is then n).
+ */
+int lay_attrs_find_dup(size_t *out, const lay_attr *a, size_t n);
+
+/*
+ * Find a repeated member among the n members at v of one SS, NS or BS,
+ * comparing their bytes: an NS's members are canonical number text (SPEC
+ * §5), so equal numbers (1 and 1.0) are equal bytes. Sets *out to the index
+ * in v of a member another one equals, or to n when all differ. v is only
+ * read. Returns 0, or -ENOMEM (*out is then n).
+ */
+int lay_values_find_dup(size_t *out, const lay_value *v, size_t n);
+
+/*
+ * Check that the members of set (an SS, NS or BS) are unique, by
+ * lay_values_find_dup. Returns 0; -EINVAL with DynamoDB's message in err
+ * naming a repeated member (a BS one in base64), its first shown bytes
+ * then "..."; or -ENOMEM, err untouched. err may be NULL.
+ */
+int lay_set_check_unique(lay_err *err, const lay_value *set, size_t shown);
+
 /* "S", "N", ... for a type; "?" otherwise. */
 const char *lay_type_name(lay_type t);
 

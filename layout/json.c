@@ -15,6 +15,7 @@
 #include "b64.h"
 #include "jscan.h"
 #include "num.h"
+#include "text.h"
 #include "utf8.h"
 #include "word8.h"
 
@@ -68,28 +69,11 @@ static int has_bom(const char *s, size_t len)
 	return len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0;
 }
 
-/* 1-based line and byte column of offset off in text. */
-static void line_col(const char *text, size_t off, size_t *line, size_t *col)
-{
-	size_t i, l = 1, c = 1;
-
-	for (i = 0; i < off; i++) {
-		if (text[i] == '\n') {
-			l++;
-			c = 1;
-		} else {
-			c++;
-		}
-	}
-	*line = l;
-	*col = c;
-}
-
 static int at_error(lay_err *err, const char *text, size_t off, const char *what)
 {
 	size_t line, col;
 
-	line_col(text, off, &line, &col);
+	lay_text_line_col(&line, &col, text, off);
 	return lay_err_set(err, -EINVAL, "%s at line %zu, column %zu", what, line, col);
 }
 
@@ -430,91 +414,20 @@ static size_t count_children(const cJSON *j)
 	return n;
 }
 
-static int cmp_bytes(const char *a, size_t alen, const char *b, size_t blen)
-{
-	int c = memcmp(a, b, alen < blen ? alen : blen);
-
-	if (c)
-		return c;
-	return alen < blen ? -1 : alen > blen;
-}
-
-static int cmp_attr_ptr(const void *x, const void *y)
-{
-	const lay_attr *a = *(const lay_attr *const *)x, *b = *(const lay_attr *const *)y;
-
-	return cmp_bytes(a->name, a->name_len, b->name, b->name_len);
-}
-
-static int cmp_value_ptr(const void *x, const void *y)
-{
-	const lay_value *a = *(const lay_value *const *)x, *b = *(const lay_value *const *)y;
-
-	return cmp_bytes(a->u.p, a->len, b->u.p, b->len);
-}
-
-/* Sort pointers to the n names; a repeated one fails naming it. */
+/* A repeated name among the n fails naming it. */
 static int check_unique_names(struct parse *p, lay_attr *a, size_t n, const char *where)
 {
-	const lay_attr **s;
-	size_t i;
-	int rc = 0;
+	size_t d;
+	int rc;
 
-	if (n < 2)
-		return 0;
-	if (!(s = malloc(n * sizeof(*s))))
+	if (lay_attrs_find_dup(&d, a, n) < 0)
 		return nomem(p);
-	for (i = 0; i < n; i++)
-		s[i] = &a[i];
-	qsort(s, n, sizeof(*s), cmp_attr_ptr);
-	for (i = 1; i < n; i++) {
-		if (cmp_attr_ptr(&s[i - 1], &s[i]) == 0) {
-			if ((rc = path_name(p, s[i]->name, s[i]->name_len)) == 0)
-				rc = fail(p, -EINVAL, "duplicate attribute name: it appears more "
-					  "than once in the same %s", where);
-			break;
-		}
-	}
-	free(s);
-	return rc;
-}
-
-/* Set members are unique: canonical number text makes 1 and 1.0 equal bytes. */
-static int check_unique_members(struct parse *p, const lay_value *set)
-{
-	const lay_value **s;
-	size_t i;
-	int rc = 0;
-
-	if (set->len < 2)
+	if (d == n)
 		return 0;
-	if (!(s = malloc(set->len * sizeof(*s))))
-		return nomem(p);
-	for (i = 0; i < set->len; i++)
-		s[i] = &set->u.v[i];
-	qsort(s, set->len, sizeof(*s), cmp_value_ptr);
-	for (i = 1; i < set->len; i++) {
-		const lay_value *d = s[i];
-		lay_buf shown = LAY_BUF_INIT;
-
-		if (cmp_value_ptr(&s[i - 1], &s[i]) != 0)
-			continue;
-		if (set->type == LAY_BS)
-			rc = lay_b64_encode(&shown, d->u.p, d->len);
-		else
-			rc = lay_buf_add(&shown, d->u.p, d->len);
-		if (rc == 0)
-			rc = fail(p, -EINVAL, "One or more parameter values were invalid: Input "
-				  "collection contains duplicates: %.*s%s appears more than once",
-				  (int)(shown.len > SHOWN ? SHOWN : shown.len),
-				  shown.p ? shown.p : "", shown.len > SHOWN ? "..." : "");
-		else
-			rc = nomem(p);
-		lay_buf_free(&shown);
-		break;
-	}
-	free(s);
-	return rc;
+	if ((rc = path_name(p, a[d].name, a[d].name_len)) < 0)
+		return rc;
+	return fail(p, -EINVAL, "duplicate attribute name: it appears more than once in the "
+		    "same %s", where);
 }
 
 static int value(struct parse *p, lay_value *out, const cJSON *j, int level);
@@ -610,6 +523,16 @@ static int set_member(struct parse *p, lay_value *out, lay_type t, const cJSON *
 	if (t == LAY_NS)
 		return set_num(p, out, c->valuestring, len);
 	return set_bytes(p, out, LAY_S, c->valuestring, len);
+}
+
+/* Set members are unique (item.c checks, in DynamoDB's words); the
+ * failure names the set's path. */
+static int check_unique_members(struct parse *p, const lay_value *set)
+{
+	lay_err e;
+	int rc = lay_set_check_unique(&e, set, SHOWN);
+
+	return rc == -EINVAL ? fail(p, rc, "%s", e.msg) : rc < 0 ? nomem(p) : 0;
 }
 
 static int set_value(struct parse *p, lay_value *out, lay_type t, const cJSON *arr)

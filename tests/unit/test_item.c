@@ -596,6 +596,51 @@ static void test_type_parse__unknown_names_are_0(void)
 	CHECK(lay_type_parse("S\0", 2) == 0);
 }
 
+static void test_attrs_find_dup__finds_a_repeated_name_or_gives_n(void)
+{
+	lay_attr a[4] = {{"b", 1, NUL()}, {"a", 1, NUL()}, {"ab", 2, NUL()}, {"a", 1, BOOL(1)}};
+	size_t d = 99;
+
+	CHECK_RC(lay_attrs_find_dup(&d, a, 3), 0);
+	CHECK(d == 3);
+	CHECK_RC(lay_attrs_find_dup(&d, a, 4), 0);
+	CHECK(d == 1 || d == 3);
+	CHECK_RC(lay_attrs_find_dup(&d, a, 1), 0);
+	CHECK(d == 1);
+	CHECK_RC(lay_attrs_find_dup(&d, NULL, 0), 0);
+	CHECK(d == 0);
+}
+
+static void test_values_find_dup__compares_member_bytes(void)
+{
+	lay_value v[3] = {{LAY_B, 2, {.p = "a\0"}}, {LAY_B, 1, {.p = "a"}}, {LAY_B, 2, {.p = "a\1"}}};
+	size_t d = 99;
+
+	CHECK_RC(lay_values_find_dup(&d, v, 3), 0);
+	CHECK(d == 3);
+	v[2].u.p = "a\0";
+	CHECK_RC(lay_values_find_dup(&d, v, 3), 0);
+	CHECK(d == 0 || d == 2);
+}
+
+static void test_set_check_unique__names_the_repeat_in_dynamodbs_words(void)
+{
+	lay_value ns[3] = {{LAY_N, 1, {.p = "1"}}, {LAY_N, 1, {.p = "2"}}, {LAY_N, 1, {.p = "1"}}};
+	lay_value bs[2] = {{LAY_B, 3, {.p = "abc"}}, {LAY_B, 3, {.p = "abc"}}};
+	lay_value set = {LAY_NS, 2, {.v = ns}};
+	lay_err e;
+
+	CHECK_RC(lay_set_check_unique(&e, &set, 160), 0);
+	set.len = 3;
+	CHECK_RC(lay_set_check_unique(&e, &set, 160), -EINVAL);
+	CHECK_STR(e.msg, "One or more parameter values were invalid: Input collection contains "
+		  "duplicates: 1 appears more than once");
+	set = (lay_value){LAY_BS, 2, {.v = bs}};
+	CHECK_RC(lay_set_check_unique(&e, &set, 2), -EINVAL);
+	CHECK_STR(e.msg, "One or more parameter values were invalid: Input collection contains "
+		  "duplicates: YW... appears more than once");
+}
+
 int main(void)
 {
 	RUN(test_item_alloc__memory_is_zeroed_and_8_byte_aligned);
@@ -625,5 +670,8 @@ int main(void)
 	RUN(test_value_cmp__numbers_order_numerically);
 	RUN(test_type_name__names_every_type_and_parse_inverts_it);
 	RUN(test_type_parse__unknown_names_are_0);
+	RUN(test_attrs_find_dup__finds_a_repeated_name_or_gives_n);
+	RUN(test_values_find_dup__compares_member_bytes);
+	RUN(test_set_check_unique__names_the_repeat_in_dynamodbs_words);
 	return check_done();
 }
