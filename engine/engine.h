@@ -274,7 +274,9 @@ void eng_cache_stats(eng_db *db, eng_cache_stats_t *out);
 /* One change as a subscriber sees it; everything is borrowed for the call. */
 typedef struct eng_item_event {
 	const char *table;
-	const lay_key *key;  /* sk.type 0 in a table without sort key */
+	const lay_key *key;  /* sk.type 0 in a table without sort key; NULL: the
+	                      * table itself was made (ENG_INSERT) or deleted
+	                      * (ENG_REMOVE) */
 	eng_event event;     /* ENG_INSERT, ENG_MODIFY or ENG_REMOVE */
 	eng_source source;   /* who made it (ENG_SRC_TTL: the service) */
 } eng_item_event;

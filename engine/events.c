@@ -81,6 +81,26 @@ void store_evq_emit(eng_db *db, const char *table, const store_evq *q)
 	}
 }
 
+void store_table_emit(eng_db *db, const char *table, eng_event event, eng_source source)
+{
+	eng_item_event ev = { table, NULL, event, source };
+	eng_change_fn fns[ENG_MAX_SUBSCRIBERS];
+	void *ctxs[ENG_MAX_SUBSCRIBERS];
+	size_t j, n;
+
+	if (!atomic_load(&db->nsubs))
+		return;
+	pthread_mutex_lock(&db->subs_mu);
+	n = atomic_load(&db->nsubs);
+	for (j = 0; j < n; j++) {
+		fns[j] = db->subs[j].fn;
+		ctxs[j] = db->subs[j].ctx;
+	}
+	pthread_mutex_unlock(&db->subs_mu);
+	for (j = 0; j < n; j++)
+		fns[j](ctxs[j], &ev);
+}
+
 void store_emit(eng_db *db, const char *table, const lay_key *key, eng_event event,
 		eng_source source)
 {

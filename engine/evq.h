@@ -36,6 +36,10 @@ void store_evq_free(store_evq *q);
  * each change of q, in order, for table. */
 void store_evq_emit(eng_db *db, const char *table, const store_evq *q);
 
+/* Tell subscribers that table was made (ENG_INSERT) or deleted
+ * (ENG_REMOVE): an event without key. */
+void store_table_emit(eng_db *db, const char *table, eng_event event, eng_source source);
+
 /* Tell every subscriber of one change (key borrowed for the call). */
 void store_emit(eng_db *db, const char *table, const lay_key *key, eng_event event,
 		eng_source source);

@@ -13,6 +13,7 @@
 #include "cache.h"
 #include "capacity.h"
 #include "catalog.h"
+#include "evq.h"
 #include "expiry.h"
 #include "journal.h"
 #include "rekey.h"
@@ -145,6 +146,7 @@ int eng_table_create(eng_db *db, eng_req *req, const char *name, const lay_schem
 	if ((rc = table_write(db, req, create_txn, &c, 0, err)) == 0) {
 		store_cap_drop(db, name); /* a table of that name before it is no more */
 		store_icache_drop_table(db->icache, name);
+		store_table_emit(db, name, ENG_INSERT, store_req_source(req));
 	}
 	return rc;
 }
@@ -232,6 +234,7 @@ int eng_table_delete(eng_db *db, eng_req *req, const char *name, lay_err *err)
 	if (rc == 0) {
 		store_icache_drop_table(db->icache, name);
 		store_cap_drop(db, name);
+		store_table_emit(db, name, ENG_REMOVE, store_req_source(req));
 		if (c.system.id)
 			store_journal_add(db, eng_clock_now_ns(db->clock), "Backup", name,
 					  ",\"BackupType\":\"SYSTEM\",\"Reason\":\"the table was "

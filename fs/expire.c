@@ -23,8 +23,9 @@ double fs_expire_timeout(const eng_meta *m)
 	return left < fs.timeout ? left : fs.timeout;
 }
 
-/* The engine deleted an expired item: forget its name and its directory's
- * listing; a partition it emptied goes too. */
+/* The engine changed an item by itself (TTL) or for another front (an
+ * import, a request): forget its name and its directory's listing; a
+ * partition it emptied goes too. A table made or deleted so: the root's. */
 static void hook(void *ctx, const eng_item_event *ev)
 {
 	const char *table = ev->table;
@@ -36,6 +37,11 @@ static void hook(void *ctx, const eng_item_event *ev)
 	(void)ctx;
 	if (ev->source == ENG_SRC_FILE)
 		return; /* what fs did itself, it knows */
+	if (!key) { /* a table made or deleted by an import or a request */
+		fs_notify_entry(FUSE_ROOT_ID, table);
+		fs_notify_inode(FUSE_ROOT_ID);
+		return;
+	}
 	if ((key->sk.type && lay_name_from_key(&pname, &key->pk, 0) < 0) ||
 	    lay_name_from_key(&iname, key->sk.type ? &key->sk : &key->pk, 1) < 0)
 		goto out;

@@ -479,8 +479,10 @@ static void watch_one(const char *root, const char *dir, const char *table, cons
 		return;
 	}
 	rc = run_import(root, rq.p, 1, &d);
-	if (d && !ia->quiet)
+	if (d && !ia->quiet) {
 		print_json(d);
+		fflush(stdout); /* one line per file, as it is done */
+	}
 	if (rc == 0) {
 		note_done(dir, name, &st);
 	} else {
