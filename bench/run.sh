@@ -328,7 +328,9 @@ run_backups() {
 # text so gzip has work): ddbfs export against rsync -a of the table out
 # through the mount, ddbfs import against rsync -a of those files into a
 # table and against raw LMDB batched puts of the same lines; the daemon's
-# RSS during the import against its RSS idle (only this past 100,000 items).
+# own memory (RssAnon: its heap and stacks, not the pages of the LMDB map,
+# which are the file's page cache) during the import against idle (only
+# this past 100,000 items).
 run_transfer() {
 	local m=$WORK/xf-mnt d=$WORK/xf-data src=$WORK/xf-items.json n=$1 s pid idle peak
 	say "export and import: $n items of 1 KB; rsync -a out and in; raw LMDB batched puts"
@@ -345,10 +347,10 @@ for i in range(int(sys.argv[1])):
 		return 0
 	fi
 	pid=$(tr -dc 0-9 <"$d/ddbfs.lock")
-	idle=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
+	idle=$(awk '/^RssAnon/ { print $2 }' "/proc/$pid/status")
 	: >"$WORK/xf-rss"
 	( while kill -0 "$pid" 2>/dev/null; do
-		awk '/^VmRSS/ { print $2 }' "/proc/$pid/status" >>"$WORK/xf-rss" 2>/dev/null
+		awk '/^RssAnon/ { print $2 }' "/proc/$pid/status" >>"$WORK/xf-rss" 2>/dev/null
 		sleep 0.05
 	done ) &
 	local sampler=$!
