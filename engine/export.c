@@ -82,12 +82,13 @@ struct export {
 	lay_err *err;
 };
 
-/* A data file's name: 26 letters of base32 made from the export's id and
- * the file's number, the shape of DynamoDB's. */
-static void file_name(char out[27], const char *id, size_t i)
+/* A data file's name: 26 letters of base32 made from seed (the table and
+ * the time exported) and the file's number, the shape of DynamoDB's: the
+ * same table and time give the same names. */
+static void file_name(char out[27], const char *seed, size_t i)
 {
 	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
-	uint64_t h = lay_hash_mix(lay_fnv1a(lay_fnv1a(LAY_FNV_INIT, id, strlen(id)), &i, sizeof(i)));
+	uint64_t h = lay_hash_mix(lay_fnv1a(lay_fnv1a(LAY_FNV_INIT, seed, strlen(seed)), &i, sizeof(i)));
 	uint64_t g = lay_hash_mix(h ^ 0x9e3779b97f4a7c15ULL);
 	int k;
 
@@ -662,16 +663,19 @@ static int open_files(struct export *x)
 {
 	uint64_t size = x->info.size_bytes;
 	char path[4400];
+	char seed[400];
 	size_t i;
 	int rc;
 
+	snprintf(seed, sizeof(seed), "%s/%" PRId64 "/%" PRId64 "/%d", x->o->table,
+		 x->res->export_ns, x->o->incremental ? x->o->from_ns : 0, (int)x->o->format);
 	x->nfiles = (size_t)((size + EXPORT_FILE_BYTES - 1) / EXPORT_FILE_BYTES);
 	if (x->nfiles < 1)
 		x->nfiles = 1;
 	if (x->nfiles > EXPORT_MAX_FILES)
 		x->nfiles = EXPORT_MAX_FILES;
 	for (i = 0; i < x->nfiles; i++) {
-		file_name(x->f[i].name, x->res->id, i);
+		file_name(x->f[i].name, seed, i);
 		snprintf(path, sizeof(path), "%s/%s.%s", x->data_dir, x->f[i].name,
 			 lay_export_ext(x->o->format));
 		if ((rc = eng_zout_open(&x->f[i].z, path, x->o->level ? x->o->level : 1, x->err)) < 0)
