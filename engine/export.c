@@ -88,10 +88,11 @@ struct export {
 static void file_name(char out[27], const char *seed, size_t i)
 {
 	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
-	uint64_t h = lay_hash_mix(lay_fnv1a(lay_fnv1a(LAY_FNV_INIT, seed, strlen(seed)), &i, sizeof(i)));
-	uint64_t g = lay_hash_mix(h ^ 0x9e3779b97f4a7c15ULL);
+	uint64_t h = lay_fnv1a(LAY_FNV_INIT, seed, strlen(seed)), g;
 	int k;
 
+	h = lay_hash_mix(lay_fnv1a(h, &i, sizeof(i)));
+	g = lay_hash_mix(h ^ 0x9e3779b97f4a7c15ULL);
 	for (k = 0; k < 26; k++) {
 		out[k] = b32[(k < 13 ? h : g) & 31];
 		if (k < 13)
