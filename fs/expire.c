@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../layout/name.h"
+#include "file.h"
 #include "inode.h"
 #include "notify.h"
 
@@ -31,8 +32,8 @@ static void hook(void *ctx, const eng_item_event *ev)
 	const char *table = ev->table;
 	const lay_key *key = ev->key;
 	lay_buf pname = LAY_BUF_INIT, iname = LAY_BUF_INIT;
-	fs_node *t, *p = NULL;
-	fuse_ino_t tino = 0, pino = 0;
+	fs_node *t, *p = NULL, *it = NULL;
+	fuse_ino_t tino = 0, pino = 0, iino = 0;
 
 	(void)ctx;
 	if (ev->source == ENG_SRC_FILE)
@@ -51,10 +52,18 @@ static void hook(void *ctx, const eng_item_event *ev)
 		tino = fs_ino_of(t);
 		if (key->sk.type && (p = fs_node_find(tino, pname.p)))
 			pino = fs_ino_of(p);
+		/* an item the kernel may hold: its pages and size go, and its
+		 * readers read directly for a while, as after a write here */
+		if ((it = fs_node_find(key->sk.type ? pino : tino, iname.p)))
+			iino = fs_ino_of(it);
+		if (key->sk.type ? pino != 0 : 1)
+			fs_file_heat_locked(it ? it : p ? p : t);
 	}
 	pthread_mutex_unlock(&fs.lock);
 	if (!tino)
 		goto out;
+	if (iino)
+		fs_notify_inode(iino);
 	if (key->sk.type) {
 		if (pino) {
 			fs_notify_entry(pino, iname.p);

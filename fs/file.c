@@ -53,16 +53,21 @@ static int64_t now_ns(void)
  * before, so while a table is being written its readers read directly. */
 void fs_file_heat(fs_node *n)
 {
+	pthread_mutex_lock(&fs.lock);
+	fs_file_heat_locked(n);
+	pthread_mutex_unlock(&fs.lock);
+}
+
+void fs_file_heat_locked(fs_node *n)
+{
 	int64_t until = now_ns() + HOT_NS;
 	int depth;
 
-	pthread_mutex_lock(&fs.lock);
 	for (depth = 0; n && depth < 3; depth++) {
 		if (n->hot_until_ns < until)
 			n->hot_until_ns = until;
 		n = n->parent && n->parent != FUSE_ROOT_ID ? fs_node_of(n->parent) : NULL;
 	}
-	pthread_mutex_unlock(&fs.lock);
 }
 
 /* Whether n or its directories were written lately. Needs fs.lock. */

@@ -525,3 +525,48 @@ for i in range(400000):
 	[ -z "$(tables)" ]
 	[ "$(ls "$SRC")" = a.json ]
 }
+
+# api_import_into TABLE FILE: import FILE into TABLE through .ddbfs/api, as
+# the watcher does, and wait until it is done.
+api_import_into() {
+	local arn st i
+	arn=$($T bash -c "exec 3<>'$MNT/.ddbfs/api'; printf '%s' '{\"Action\":\"ImportTable\",\"InputFormat\":\"DYNAMODB_JSON\",\"S3BucketSource\":{\"S3Bucket\":\"$(dirname "$2")\"},\"DdbfsTargetTable\":\"$1\",\"DdbfsFile\":\"$2\"}' >&3; cat <&3" |
+		jq -r .ImportTableDescription.ImportArn)
+	[ -n "$arn" ] && [ "$arn" != null ]
+	for i in $(seq 1 100); do
+		st=$($T bash -c "exec 3<>'$MNT/.ddbfs/api'; printf '%s' '{\"Action\":\"DescribeImport\",\"ImportArn\":\"$arn\"}' >&3; cat <&3" |
+			jq -r .ImportTableDescription.ImportStatus)
+		[ "$st" = IN_PROGRESS ] || break
+		sleep 0.1
+	done
+	[ "$st" = COMPLETED ]
+}
+
+@test "an item changed by an import into its table is read new at once, whatever was cached" {
+	new_table Hot "id:S"
+	echo '{"v":"old"}' >"$MNT/Hot/k.json"
+	sleep 6 # no longer hot: cat reads through the page cache
+	run $T cat "$MNT/Hot/k.json"
+	assert_output '{"id":"k","v":"old"}'
+	ls "$MNT/Hot" >/dev/null
+	for v in new-and-much-longer s x-$(printf 'y%.0s' $(seq 1 300)); do
+		echo "{\"Item\":{\"id\":{\"S\":\"k\"},\"v\":{\"S\":\"$v\"}}}" >"$TESTROOT/up.json"
+		api_import_into Hot "$TESTROOT/up.json"
+		run $T cat "$MNT/Hot/k.json"
+		assert_output "{\"id\":\"k\",\"v\":\"$v\"}"
+		[ "$(stat -c %s "$MNT/Hot/k.json")" = "$(printf '%s\n' "$output" | wc -c)" ]
+	done
+	# a new item and a new table are listed at once
+	echo '{"Item":{"id":{"S":"n"}}}' >"$TESTROOT/new.json"
+	api_import_into Hot "$TESTROOT/new.json"
+	run $T ls "$MNT/Hot"
+	assert_output "$(printf 'k.json\nn.json')"
+	ls "$MNT" >/dev/null
+	ls "$MNT/Fresh" 2>/dev/null || true
+	run $T "$DDBFS" import "$TESTROOT/new.json" "$MNT" Fresh --format ddb --pk id:S
+	assert_success
+	run $T ls "$MNT"
+	assert_output --partial Fresh
+	run $T ls "$MNT/Fresh"
+	assert_output n.json
+}
