@@ -88,11 +88,25 @@ static int need_abs_dir(struct call *c, const char *name, const char *dir)
 	return 0;
 }
 
+/* A prefix as S3 keys hold it: no leading, trailing or doubled '/'. */
+static void clean_prefix(char *out, size_t size, const char *p)
+{
+	size_t n = 0;
+
+	for (; *p && n + 1 < size; p++)
+		if (*p != '/' || (n && out[n - 1] != '/'))
+			out[n++] = *p;
+	while (n && out[n - 1] == '/')
+		n--;
+	out[n] = '\0';
+}
+
 static int export_table(struct call *c)
 {
 	const cJSON *rq = c->rq, *inc;
 	store_export_req r = { .o = { .format = LAY_EXPORT_DDB } };
 	const char *arn, *fmt, *type, *view;
+	char prefix[1024];
 	int rc;
 
 	if ((rc = need_str(c, rq, "TableArn", &arn)) < 0 ||
@@ -101,9 +115,10 @@ static int export_table(struct call *c)
 	    (rc = get_time(c, rq, "ExportTime", &r.o.time_ns)) < 0)
 		return rc;
 	r.o.table = table_of(arn);
-	r.o.prefix = str(rq, "S3Prefix");
-	if (r.o.prefix && !r.o.prefix[0])
-		r.o.prefix = NULL;
+	if ((r.o.prefix = str(rq, "S3Prefix"))) {
+		clean_prefix(prefix, sizeof(prefix), r.o.prefix);
+		r.o.prefix = prefix[0] ? prefix : NULL;
+	}
 	r.client_token = str(rq, "ClientToken");
 	if ((fmt = str(rq, "ExportFormat")) && strcmp(fmt, "DYNAMODB_JSON") != 0) {
 		if (strcmp(fmt, "ION") != 0)
@@ -201,10 +216,13 @@ static int import_table(struct call *c)
 	const cJSON *rq = c->rq, *src, *tp, *opts, *csv, *hl, *h;
 	store_import_req r = { .o = { 0 } };
 	const char *fmt, *bucket, *delim;
-	lay_buf path = LAY_BUF_INIT, header = LAY_BUF_INIT;
+	lay_buf path = LAY_BUF_INIT, header = LAY_BUF_INIT, one = LAY_BUF_INIT;
 	lay_schema ks;
 	int rc;
 
+	if (c->ctx && c->ctx->read_only)
+		return invalid(c, "ValidationException", "%s: the mount is read-only (-o ro)",
+			       "ImportTable");
 	src = cJSON_GetObjectItemCaseSensitive(rq, "S3BucketSource");
 	if (!cJSON_IsObject(src))
 		return invalid(c, "ValidationException",
@@ -286,12 +304,21 @@ static int import_table(struct call *c)
 			goto out;
 		r.o.schema = &ks;
 	}
-	r.o.one_file = str(rq, "DdbfsFile");
+	if ((r.o.one_file = str(rq, "DdbfsFile")) && r.o.one_file[0] != '/') {
+		/* a file of the bucket */
+		if (lay_buf_adds(&one, bucket) < 0 || lay_buf_addc(&one, '/') < 0 ||
+		    lay_buf_adds(&one, r.o.one_file) < 0) {
+			rc = lay_err_set(c->err, -ENOMEM, "out of memory");
+			goto out;
+		}
+		r.o.one_file = one.p;
+	}
 	if ((rc = store_job_import(c->db, &r, c->out, c->err)) == -EEXIST)
 		c->type = "ResourceInUseException";
 out:
 	lay_buf_free(&path);
 	lay_buf_free(&header);
+	lay_buf_free(&one);
 	return rc;
 }
 

@@ -944,7 +944,8 @@ int eng_import_check(eng_db *db, const eng_import_opts *o, lay_err *err);
 /* Who sends a request, and through which front. */
 typedef struct eng_api_ctx {
 	uint32_t uid, gid;
-	eng_source source;        /* ENG_SRC_FILE (.ddbfs/api) or ENG_SRC_API */
+	eng_source source;        /* ENG_SRC_API */
+	int read_only;            /* the front is read-only: requests that write fail */
 } eng_api_ctx;
 
 /*

@@ -258,10 +258,32 @@ out:
 
 static int is_export(const char *dir)
 {
-	char path[4200];
+	char path[4600];
 
 	snprintf(path, sizeof(path), "%s/manifest-summary.json", dir);
 	return access(path, F_OK) == 0;
+}
+
+/* How many exports dir holds as subdirectories; one's path in one. */
+static int exports_in(const char *dir, char *one, size_t size)
+{
+	char path[4500];
+	struct dirent *d;
+	DIR *dh;
+	int found = 0;
+
+	if (!(dh = opendir(dir)))
+		return 0;
+	while ((d = readdir(dh)))
+		if (d->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+			if (is_export(path)) {
+				found++;
+				snprintf(one, size, "%s", path);
+			}
+		}
+	closedir(dh);
+	return found;
 }
 
 /* The files to import, all found (and an export's manifests checked)
@@ -269,11 +291,9 @@ static int is_export(const char *dir)
 static int find_files(struct import *im)
 {
 	const char *src = im->o->src;
-	char sub[4200];
-	struct dirent *d;
+	char sub[4200], one[4500];
 	struct stat st;
-	DIR *dh;
-	int found = 0, rc;
+	int found, i, rc;
 
 	if (stat(src, &st) < 0)
 		return lay_err_set(im->err, -ENOENT, "%s: %s", src, strerror(errno));
@@ -284,18 +304,10 @@ static int find_files(struct import *im)
 		return add_file(im, src) < 0 ? lay_err_set(im->err, -ENOMEM, "out of memory") : 0;
 	if (is_export(src))
 		return export_files(im, src);
-	/* DIR/AWSDynamoDB/<id>/ holding one export */
-	snprintf(sub, sizeof(sub), "%s/AWSDynamoDB", src);
-	if ((dh = opendir(sub))) {
-		char one[4500] = "";
-
-		while ((d = readdir(dh)))
-			if (d->d_name[0] != '.') {
-				snprintf(one, sizeof(one), "%s/%s", sub, d->d_name);
-				found += is_export(one);
-			}
-		closedir(dh);
-		if (found == 1 && is_export(one))
+	/* DIR/AWSDynamoDB/<id>/, or AWSDynamoDB/<id>/ itself, holding one export */
+	for (i = 0; i < 2; i++) {
+		snprintf(sub, sizeof(sub), i ? "%s" : "%s/AWSDynamoDB", src);
+		if ((found = exports_in(sub, one, sizeof(one))) == 1)
 			return export_files(im, one);
 		if (found > 1)
 			return lay_err_set(im->err, -EINVAL, "%s holds %d exports: name one of them "
@@ -353,8 +365,29 @@ static int csv_header_opt(struct import *im)
 	return 0;
 }
 
+/* A CSV header that cannot make items is the file's fault: -EBADMSG, with
+ * the header as found (a stray byte order mark or space shows there). */
+static int check_header(struct import *im, lay_err *e)
+{
+	lay_buf names = LAY_BUF_INIT;
+	lay_err why = { 0 };
+	size_t i;
+
+	if (lay_csv_header_check(&im->header, &im->ks, &why) == 0)
+		return 0;
+	for (i = 0; i < im->header.n && names.len < 200; i++)
+		if ((i && lay_buf_addc(&names, ',') < 0) ||
+		    lay_buf_adds(&names, lay_csv_field(&im->header, i)) < 0)
+			break;
+	lay_err_set(e, -EBADMSG, "%s; the header is \"%.200s\": no row of the file can be imported",
+		    why.msg, names.p ? names.p : "");
+	lay_buf_free(&names);
+	return -EBADMSG;
+}
+
 /* Turn one record's text into an item: 0, 1 (nothing: a blank line or a
- * CSV header), -EAGAIN (it goes on on the next line), < 0 (bad, in e). */
+ * CSV header), -EAGAIN (it goes on on the next line), -EBADMSG (the file
+ * cannot be imported: a bad CSV header), < 0 (bad, in e). */
 static int record(struct import *im, const char *text, size_t len, lay_item *out, lay_err *e)
 {
 	char delim = im->o->csv_delim ? im->o->csv_delim : ',';
@@ -376,7 +409,7 @@ static int record(struct import *im, const char *text, size_t len, lay_item *out
 			im->header = im->row;
 			im->row = t;
 			im->have_header = 1;
-			return 1;
+			return check_header(im, e) < 0 ? -EBADMSG : 1;
 		}
 		return lay_csv_item(out, &im->header, &im->row, &im->ks, e);
 	}
@@ -574,6 +607,11 @@ static int import_file(struct import *im, const struct src_file *f)
 	}
 	if (!im->o->csv_header)
 		im->have_header = 0; /* each CSV file opens with its header */
+	else if (im->o->format == ENG_IMPORT_CSV && (rc = check_header(im, &e)) < 0) {
+		bad(im, f->path, 0, e.msg);
+		eng_zin_close(z);
+		return 0;
+	}
 	im->acc.len = 0;
 	for (;;) {
 		lay_item it = LAY_ITEM_INIT;
@@ -608,6 +646,10 @@ static int import_file(struct import *im, const struct src_file *f)
 			bad(im, f->path, im->acc.len ? im->acc_line : lno, e.msg);
 			break;
 		}
+		if (lno == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+			line += 3; /* a UTF-8 byte order mark, as spreadsheets write */
+			len -= 3;
+		}
 		text = line;
 		tlen = len;
 		if (im->acc.len) {
@@ -636,6 +678,11 @@ static int import_file(struct import *im, const struct src_file *f)
 		}
 		lno = im->acc.len ? im->acc_line : lno;
 		im->acc.len = 0;
+		if (rc == -EBADMSG) {
+			lay_item_free(&it);
+			bad(im, f->path, lno, e.msg);
+			break;
+		}
 		if (rc == 1) {
 			lay_item_free(&it);
 			continue;

@@ -33,7 +33,8 @@ int fs_api_write(fs_fh *fh, const char *buf, size_t size)
 void fs_api_read(fuse_req_t req, fs_fh *fh, size_t size, off_t off)
 {
 	const struct fuse_ctx *fc = fuse_req_ctx(req);
-	eng_api_ctx ctx = { .uid = fc->uid, .gid = fc->gid, .source = ENG_SRC_API };
+	eng_api_ctx ctx = { .uid = fc->uid, .gid = fc->gid, .source = ENG_SRC_API,
+			    .read_only = fs.ro };
 	const lay_buf *b = &fh->resp;
 
 	pthread_mutex_lock(&fh->lock);

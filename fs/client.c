@@ -48,8 +48,29 @@ int fs_client_locate(const char *cmd, const char *path, char *root, char *table,
 			return 0;
 		}
 	}
-	fprintf(stderr, "ddbfs %s: %s is not a table of a mounted ddbfs (MNT/TABLE)\n", cmd, path);
+	if (strcmp(cmd, "import") == 0)
+		fprintf(stderr, "ddbfs %s: %s is not a mounted ddbfs (MNT) or a table of one "
+			"(MNT/TABLE)\n", cmd, path);
+	else
+		fprintf(stderr, "ddbfs %s: %s is not a table of a mounted ddbfs (MNT/TABLE)\n", cmd,
+			path);
 	return -1;
+}
+
+int fs_client_in_mount(const char *path)
+{
+	char real[PATH_MAX], *slash;
+	struct statfs sfs;
+
+	if (!realpath(path, real) || statfs(real, &sfs) < 0 || sfs.f_type != FUSE_SUPER_MAGIC)
+		return 0;
+	for (;;) {
+		if (is_root(real))
+			return 1;
+		if (!(slash = strrchr(real, '/')) || slash == real)
+			return is_root("/");
+		*slash = '\0';
+	}
 }
 
 int fs_client_call(const char *cmd, const char *root, const char *body, cJSON **out)
@@ -64,7 +85,14 @@ int fs_client_call(const char *cmd, const char *root, const char *body, cJSON **
 	*out = NULL;
 	snprintf(path, sizeof(path), "%s/.ddbfs/api", root);
 	if ((fd = open(path, O_RDWR | O_CLOEXEC)) < 0) {
-		fprintf(stderr, "ddbfs %s: %s: %s\n", cmd, path, strerror(errno));
+		if (errno == EROFS)
+			fprintf(stderr, "ddbfs %s: %s is mounted read-only: requests go through "
+				"its request file .ddbfs/api, which needs a writable mount\n", cmd,
+				root);
+		else if (errno == ENOENT || errno == ENOTCONN)
+			fprintf(stderr, "ddbfs %s: %s is no longer mounted\n", cmd, root);
+		else
+			fprintf(stderr, "ddbfs %s: %s: %s\n", cmd, path, strerror(errno));
 		return -1;
 	}
 	while (done < len) {

@@ -12,6 +12,9 @@
  * (both size bytes). 0, or -1 with a message on stderr prefixed by cmd. */
 int fs_client_locate(const char *cmd, const char *path, char *root, char *table, size_t size);
 
+/* 1 if path (which exists) is in a mounted ddbfs, else 0. */
+int fs_client_in_mount(const char *path);
+
 /*
  * Send request body to the mount at root; *out gets the parsed answer
  * (cJSON_Delete). Returns 0 (an answer that is not an error), 1 (DynamoDB's

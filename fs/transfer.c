@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -76,8 +78,10 @@ static int parse_time(const char *s, char *out, size_t size)
 
 		v += frac;
 	}
-	if (*end == 'Z')
+	if (*end == 'Z' || *end == 'z')
 		end++;
+	else if (strcmp(end, "+00:00") == 0 || strcmp(end, "-00:00") == 0)
+		end += 6;
 	if (*end)
 		return -1;
 	snprintf(out, size, "%.3f", v);
@@ -106,7 +110,7 @@ int fs_export_main(int argc, char **argv)
 	lay_buf rq = LAY_BUF_INIT;
 	cJSON *a = NULL, *d = NULL;
 	const cJSON *arn, *st;
-	int quiet = 0, i, rc = 1;
+	int quiet = 0, made = 0, i, rc = 1;
 
 	for (i = 1; i < argc; i++) {
 		const char *o = argv[i];
@@ -170,13 +174,20 @@ int fs_export_main(int argc, char **argv)
 		fprintf(stderr, "ddbfs export: %s is the mount, not a table (MNT/TABLE)\n", src);
 		return 1;
 	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+	if (mkdir(dir, 0755) == 0) {
+		made = 1;
+	} else if (errno != EEXIST) {
 		fprintf(stderr, "ddbfs export: cannot create %s: %s\n", dir, strerror(errno));
 		return 1;
 	}
 	if (!realpath(dir, real)) {
 		fprintf(stderr, "ddbfs export: %s: %s\n", dir, strerror(errno));
-		return 1;
+		goto out;
+	}
+	if (fs_client_in_mount(real)) {
+		fprintf(stderr, "ddbfs export: %s is in a mounted ddbfs, where files are items: "
+			"export to a directory outside it\n", dir);
+		goto out;
 	}
 	if (lay_buf_adds(&rq, "{\"Action\":\"ExportTableToPointInTime\"") ||
 	    add_str(&rq, "TableArn", table) || add_str(&rq, "S3Bucket", real) ||
@@ -217,6 +228,8 @@ int fs_export_main(int argc, char **argv)
 			cJSON_IsString(m) ? m->valuestring : "(no reason given)");
 	}
 out:
+	if (rc != 0 && made)
+		rmdir(dir); /* made for this export, and empty: a failed one leaves nothing */
 	cJSON_Delete(a);
 	cJSON_Delete(d);
 	lay_buf_free(&rq);
@@ -321,8 +334,9 @@ static void tell_errors(const cJSON *d, int rc)
 	if (rc == 1 && cJSON_IsString(m))
 		fprintf(stderr, "ddbfs import: the import failed: %s\n", m->valuestring);
 	if (cJSON_IsNumber(n) && n->valuedouble > 0) {
-		fprintf(stderr, "ddbfs import: %.0f record%s failed%s%s:\n", n->valuedouble,
-			n->valuedouble == 1 ? "" : "s", cJSON_IsString(log) ? "; all in " : "",
+		fprintf(stderr, "ddbfs import: %.0f error%s (bad records, or files)%s%s:\n",
+			n->valuedouble, n->valuedouble == 1 ? "" : "s",
+			cJSON_IsString(log) ? "; all in " : "",
 			cJSON_IsString(log) ? log->valuestring : "");
 		if (cJSON_IsString(first))
 			fputs(first->valuestring, stderr);
@@ -434,18 +448,30 @@ static void note_done(const char *dir, const char *name, const struct stat *st)
 /* Move a bad file to DIR/.failed/ with NAME.log beside it. */
 static void move_failed(const char *dir, const char *name, const cJSON *d, const char *why)
 {
-	char from[PATH_MAX + 64], to[PATH_MAX + 64], log[PATH_MAX + 64];
+	char from[PATH_MAX + 64], to[PATH_MAX + 64], log[PATH_MAX + 80];
 	const cJSON *dd = cJSON_GetObjectItemCaseSensitive(d, "Ddbfs");
 	const cJSON *first = cJSON_GetObjectItemCaseSensitive(dd, "FirstErrors");
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(d, "FailureMessage");
 	FILE *f;
 
+	struct stat st;
+	int k;
+
 	snprintf(to, sizeof(to), "%s/.failed", dir);
 	mkdir(to, 0755);
 	snprintf(from, sizeof(from), "%s/%s", dir, name);
-	snprintf(to, sizeof(to), "%s/.failed/%s", dir, name);
-	snprintf(log, sizeof(log), "%s/.failed/%s.log", dir, name);
-	rename(from, to);
+	/* never over an earlier failed file of that name: NAME, NAME.1, ... */
+	for (k = 0;; k++) {
+		if (k)
+			snprintf(to, sizeof(to), "%s/.failed/%s.%d", dir, name, k);
+		else
+			snprintf(to, sizeof(to), "%s/.failed/%s", dir, name);
+		if (lstat(to, &st) < 0 || k == 10000)
+			break;
+	}
+	snprintf(log, sizeof(log), "%s.log", to);
+	if (rename(from, to) < 0)
+		return;
 	if ((f = fopen(log, "w"))) {
 		if (why)
 			fprintf(f, "%s\n", why);
@@ -552,6 +578,20 @@ static int watch(const char *dir_arg, const char *target, const struct import_ar
 		fprintf(stderr, "ddbfs import: %s: %s\n", dir_arg, strerror(errno));
 		return 1;
 	}
+	{
+		char lock[PATH_MAX + 64];
+		int lfd;
+
+		snprintf(lock, sizeof(lock), "%s/.ddbfs-import.lock", dir);
+		if ((lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0 ||
+		    flock(lfd, LOCK_EX | LOCK_NB) < 0) {
+			fprintf(stderr, "ddbfs import: %s\n",
+				lfd < 0 ? strerror(errno) : "another ddbfs import --watch watches "
+							    "this directory");
+			return 1;
+		}
+		/* held until the process ends */
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
@@ -615,6 +655,8 @@ int fs_import_main(int argc, char **argv)
 			ia.header = argv[++i];
 		} else if (i + 1 < argc && strcmp(o, "--csv-delimiter") == 0) {
 			ia.delim = argv[++i];
+			if (strcmp(ia.delim, "\\t") == 0 || strcmp(ia.delim, "tab") == 0)
+				ia.delim = "\t";
 		} else if (i + 1 < argc && strcmp(o, "--watch") == 0) {
 			watch_dir = argv[++i];
 		} else if (o[0] == '-' && o[1]) {
@@ -637,7 +679,7 @@ int fs_import_main(int argc, char **argv)
 		return 2;
 	}
 	if (ia.delim && strlen(ia.delim) != 1) {
-		fprintf(stderr, "ddbfs import: --csv-delimiter is one character\n");
+		fprintf(stderr, "ddbfs import: --csv-delimiter is one character (or \\t, or tab)\n");
 		return 2;
 	}
 	if (watch_dir) {
@@ -648,8 +690,13 @@ int fs_import_main(int argc, char **argv)
 		}
 		return watch(watch_dir, pos[0], &ia);
 	}
-	if (n != 3 || !pk) {
-		fputs(import_usage, stderr);
+	if (n != 3) {
+		fprintf(stderr, "ddbfs import: SRC, MNT and NEWTABLE are needed\n%s", import_usage);
+		return 2;
+	}
+	if (!pk) {
+		fprintf(stderr, "ddbfs import: --pk ATTR:TYPE (the new table's partition key) is "
+			"needed\n");
 		return 2;
 	}
 	return import_once(pos[0], pos[1], pos[2], pk, sk, &ia);

@@ -343,9 +343,9 @@ static int name_check(const char *what, const char *name, size_t len, lay_err *e
 
 	if (len < 3 || len > 255)
 		return lay_err_set(err, -EINVAL,
-				   "%s name \"%.*s\" is %zu characters; names are 3 to 255 "
+				   "%s name \"%.*s\" is %zu character%s; names are 3 to 255 "
 				   "characters of [A-Za-z0-9_.-]",
-				   what, q, name, len);
+				   what, q, name, len, len == 1 ? "" : "s");
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)name[i];
 

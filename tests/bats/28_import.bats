@@ -570,3 +570,70 @@ api_import_into() {
 	run $T ls "$MNT/Fresh"
 	assert_output n.json
 }
+
+@test "a spreadsheet's CSV with a byte order mark imports; a header without the key is one error naming it" {
+	printf '\xef\xbb\xbfid,name\r\n1,n1\r\n2,n2\r\n' >"$SRC/bom.csv"
+	imp "$SRC/bom.csv" Bom --format csv --pk id:N
+	assert_success
+	[ "$(desc .ImportedItemCount .ErrorCount)" = "2 0" ]
+	run $T cat "$MNT/Bom/1.json"
+	assert_output '{"id":1,"name":"n1"}'
+	# the key column is missing: one error for the file, the header shown
+	printf '%s\n' ' id,name' 1,a 2,b 3,c >"$SRC/nokey.csv"
+	imp "$SRC/nokey.csv" NoKey --format csv --pk id:N
+	assert_failure 1
+	[ "$(desc .ErrorCount)" = 1 ]
+	echo "$D" | jq -r .Ddbfs.FirstErrors | grep -q 'nokey.csv:1: .*the header is " id,name"'
+	[ ! -e "$MNT/NoKey" ]
+}
+
+@test "an export goes outside the mount; a refused one leaves no directory; AWSDynamoDB/ itself imports as its export" {
+	$T mkdir "$MNT/Tab"
+	$T setfattr -n user.ddb.pitr -v on "$MNT/Tab"
+	$T mkdir "$MNT/Tab/p"
+	echo '{"v":1}' >"$MNT/Tab/p/s.json"
+	run $T "$DDBFS" export "$MNT/Tab" "$MNT"
+	assert_failure
+	assert_output --partial "export to a directory outside it"
+	run $T "$DDBFS" export "$MNT/Tab" "$MNT/Tab"
+	assert_failure
+	[ "$(ls "$MNT")" = Tab ]
+	$T mkdir "$MNT/NoPitr"
+	run $T "$DDBFS" export "$MNT/NoPitr" "$TESTROOT/never"
+	assert_failure
+	[ ! -e "$TESTROOT/never" ]
+	run $T "$DDBFS" export "$MNT/Tab" "$TESTROOT/exp" --prefix '/a//b/'
+	assert_success
+	[ -d "$TESTROOT/exp/a/b/AWSDynamoDB" ]
+	jq -r .manifestFilesS3Key "$TESTROOT"/exp/a/b/AWSDynamoDB/*/manifest-summary.json | grep -q '^a/b/AWSDynamoDB/[^/]*/manifest-files.json$'
+	imp "$TESTROOT/exp/a/b/AWSDynamoDB" Back --format ddb --pk PK:S --sk SK:S
+	assert_success
+	[ "$(desc .ImportedItemCount .ErrorCount)" = "1 0" ]
+	# two exports there: name one
+	run $T "$DDBFS" export "$MNT/Tab" "$TESTROOT/exp" --prefix a/b
+	assert_success
+	imp "$TESTROOT/exp/a/b/AWSDynamoDB" Back2 --format ddb --pk PK:S --sk SK:S
+	assert_failure
+	[[ "$stderr" == *"holds 2 exports: name one of them"* ]]
+	[ ! -e "$MNT/Back2" ]
+}
+
+@test "the watcher: one per directory; a failed file never replaces an earlier one of its name" {
+	new_table Wtab "id:S"
+	W=$TESTROOT/w
+	mkdir -p "$W"
+	start_watch "$W" Wtab
+	sleep 0.5
+	run $T "$DDBFS" import --watch "$W" "$MNT/Wtab" --format ddb
+	assert_failure
+	assert_output --partial "another ddbfs import --watch watches this directory"
+	printf '%s\n' '{"Item":{"id":{"S":"good"}}}' '{bad' >"$W/bad.json"
+	wait_for "$W/.failed/bad.json.log"
+	printf '%s\n' '{worse' >"$W/bad.json"
+	wait_for "$W/.failed/bad.json.1.log"
+	[ "$(head -1 "$W/.failed/bad.json")" = '{"Item":{"id":{"S":"good"}}}' ]
+	[ "$(cat "$W/.failed/bad.json.1")" = '{worse' ]
+	grep -q 'bad.json:2:' "$W/.failed/bad.json.log"
+	grep -q 'bad.json:1:' "$W/.failed/bad.json.1.log"
+	stop_watch
+}
