@@ -397,6 +397,9 @@ static int record(struct import *im, const char *text, size_t len, lay_item *out
 	case ENG_IMPORT_DDB:
 		return lay_export_parse_ddb(out, text, len, e);
 	case ENG_IMPORT_ION:
+		if (len >= 4 && memcmp(text, "\xe0\x01\x00\xea", 4) == 0)
+			return lay_err_set(e, -EBADMSG, "the file is binary Ion: ddbfs reads Ion "
+					   "text, as DynamoDB's exports write it");
 		return lay_ion_parse_record(out, text, len, e);
 	case ENG_IMPORT_CSV:
 		if (len == 0)

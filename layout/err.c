@@ -42,6 +42,7 @@ const char *lay_errno_name(int code)
 		{ ENAMETOOLONG, "ENAMETOOLONG" },                 { ENOSYS, "ENOSYS" },
 		{ ENOTEMPTY, "ENOTEMPTY" },                       { ENODATA, "ENODATA" },
 		{ ENOTSUP, "ENOTSUP" },   { ESTALE, "ESTALE" },   { EOVERFLOW, "EOVERFLOW" },
+		{ ECANCELED, "ECANCELED" }, { EBADMSG, "EBADMSG" }, { ENOTCONN, "ENOTCONN" },
 	};
 	size_t i;
 

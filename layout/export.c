@@ -87,12 +87,20 @@ int lay_export_parse_ddb(lay_item *out, const char *text, size_t len, lay_err *e
 		end--;
 	if (i == end)
 		return 1;
-	if (text[i] != '{' || text[end - 1] != '}')
-		return lay_err_set(err, -EINVAL, "a record must be a JSON object {\"Item\":{...}}");
+	if (text[i] != '{')
+		return lay_err_set(err, -EINVAL, "a record is one JSON object {\"Item\":{...}} per "
+				   "line; this line does not start with '{'");
+	if (text[end - 1] != '}')
+		return lay_err_set(err, -EINVAL, "the line ends before its JSON object does: a "
+				   "record is one JSON object {\"Item\":{...}} per line");
 	for (i++; i < end && is_space(text[i]); i++)
 		;
+	if (end - i >= 7 && memcmp(text + i, "\"Items\"", 7) == 0)
+		return lay_err_set(err, -EINVAL, "a record is {\"Item\":{...}}, one per line; "
+				   "{\"Items\":[...]} (a Scan's answer) is not one");
 	if (end - i < sizeof(head) - 1 || memcmp(text + i, head, sizeof(head) - 1) != 0)
-		return lay_err_set(err, -EINVAL, "a record must be {\"Item\":{...}}: no \"Item\" first");
+		return lay_err_set(err, -EINVAL, "a record is {\"Item\":{...}}: this object does "
+				   "not start with \"Item\"");
 	for (i += sizeof(head) - 1; i < end && is_space(text[i]); i++)
 		;
 	if (i == end || text[i] != ':')

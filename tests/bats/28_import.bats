@@ -290,7 +290,7 @@ stop_watch() {
 		grep -Eq "bad\.json:$n: .+" "$log"
 	done
 	! grep -Eq "bad\.json:(1|4|8):" "$log"
-	[[ $stderr == *"5 records failed"* ]]
+	[[ $stderr == *"5 errors"* ]]
 	# one line in the events journal, with the same counts
 	run grep '"Event":"Import"' "$MNT/.ddbfs/events"
 	assert_success
