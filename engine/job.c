@@ -348,6 +348,24 @@ static int running(struct store_jobs *j)
 	return n;
 }
 
+/* Forget the finished jobs: their descriptions are kept on disk by then
+ * (the join waits for that), so a watcher's thousands of imports do not
+ * pile up in memory. Needs j->mu. */
+static void reap(struct store_jobs *j)
+{
+	struct job **pp = &j->list, *jb;
+
+	while ((jb = *pp)) {
+		if (!jb->done) {
+			pp = &jb->next;
+			continue;
+		}
+		*pp = jb->next;
+		pthread_join(jb->thread, NULL); /* it only writes its file after done */
+		job_free(jb);
+	}
+}
+
 static int start(eng_db *db, struct job *jb, lay_buf *out, lay_err *err)
 {
 	struct store_jobs *j = db->jobs;
@@ -356,6 +374,7 @@ static int start(eng_db *db, struct job *jb, lay_buf *out, lay_err *err)
 	snprintf(jb->table_arn, sizeof(jb->table_arn), "arn:aws:dynamodb:local:000000000000:table/%s",
 		 jb->import ? jb->io.table : jb->xo.table);
 	pthread_mutex_lock(&j->mu);
+	reap(j);
 	if (running(j) >= MAX_RUNNING) {
 		pthread_mutex_unlock(&j->mu);
 		return lay_err_set(err, -EAGAIN, "%d exports and imports are running already: "
@@ -564,10 +583,11 @@ int store_job_list(eng_db *db, int import, const char *table, lay_buf *out, lay_
 	DIR *dh;
 
 	rc = lay_buf_addf(out, "{\"%s\":[", import ? "ImportSummaryList" : "ExportSummaries");
-	/* the running ones, then the finished ones kept on disk */
+	/* the ones in memory (running, or done a moment ago), then the ones
+	 * kept on disk that are not among them */
 	pthread_mutex_lock(&j->mu);
 	for (jb = j->list; jb && rc == 0; jb = jb->next)
-		if (jb->import == import && !jb->done) {
+		if (jb->import == import) {
 			lay_buf one = LAY_BUF_INIT;
 
 			rc = describe(&one, jb) || add_summary(out, import, one.p, one.len, table, &first);
@@ -585,6 +605,14 @@ int store_job_list(eng_db *db, int import, const char *table, lay_buf *out, lay_
 				continue;
 			memcpy(id, d->d_name, n - 5);
 			id[n - 5] = '\0';
+			pthread_mutex_lock(&j->mu);
+			for (jb = j->list; jb; jb = jb->next)
+				if (jb->import == import &&
+				    strcmp(import ? jb->ir.id : jb->xr.id, id) == 0)
+					break;
+			pthread_mutex_unlock(&j->mu);
+			if (jb)
+				continue; /* listed above */
 			if (read_kept(db, import ? "import" : "export", id, &one, NULL) == 0)
 				rc = add_summary(out, import, one.p, one.len, table, &first);
 			lay_buf_free(&one);
