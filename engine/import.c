@@ -20,6 +20,7 @@
 #include "../layout/ion.h"
 #include "../layout/schema.h"
 #include "journal.h"
+#include "store.h"
 #include "zio.h"
 
 /* The longest line read; a longer one is a bad record. Twice an item's
@@ -435,6 +436,17 @@ static int fatal(int rc)
 	       rc == -ECANCELED;
 }
 
+/* Free a batch's items: one written, or given up. */
+static void batch_clear(struct batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		lay_item_free(&b->items[i]);
+	b->n = 0;
+	b->bytes = 0;
+}
+
 /* Write batch b: each item imported or logged as bad. The writer's. */
 static int write_batch(struct import *im, struct batch *b, lay_err *err)
 {
@@ -449,11 +461,9 @@ static int write_batch(struct import *im, struct batch *b, lay_err *err)
 			im->res->imported_items++;
 		else if (rc == 0)
 			bad_locked(im, b->files[i], b->lines[i], b->errs[i].msg);
-		lay_item_free(&b->items[i]);
 	}
 	pthread_mutex_unlock(&im->mu);
-	b->n = 0;
-	b->bytes = 0;
+	/* the items are freed by the parser, which waits less */
 	return rc;
 }
 
@@ -502,6 +512,7 @@ static int hand_over(struct import *im)
 	if (rc)
 		*im->err = im->werr;
 	pthread_mutex_unlock(&im->mu);
+	batch_clear(im->cur); /* written before, or never handed over */
 	return rc;
 }
 
@@ -571,10 +582,7 @@ static int batch_new(struct batch *b)
 
 static void batch_free(struct batch *b)
 {
-	size_t i;
-
-	for (i = 0; i < b->n; i++)
-		lay_item_free(&b->items[i]);
+	batch_clear(b);
 	free(b->items);
 	free(b->lines);
 	free(b->files);
@@ -796,6 +804,14 @@ int eng_import(eng_db *db, eng_req *req, const eng_import_opts *o, eng_import_re
 			total += (uint64_t)st.st_size;
 	if (prog)
 		prog->total_bytes = total;
+	/* the map grown once for about what comes, not step by step under the
+	 * writer (a guess: the files' size, at most 1 GiB; if the disk cannot
+	 * hold it, the writes grow the map as they go) */
+	{
+		lay_err e = { 0 };
+
+		store_make_room(db, total < ((uint64_t)1 << 30) ? (size_t)total : (size_t)1 << 30, &e);
+	}
 	for (i = 0; i < im.nfiles && rc == 0; i++)
 		rc = import_file(&im, &im.files[i]);
 	if (im.batched) {

@@ -254,6 +254,8 @@ struct put_ctx {
 	eng_meta out;
 	store_evq evq;       /* what the transaction changed */
 	double wcu;          /* what it cost */
+	int table_checked;   /* fresh is the table as this transaction sees it
+	                      * (a put after the first of eng_item_put_many's) */
 };
 
 /* 1 if the stored encoding old holds the same attributes as the new item. */
@@ -284,7 +286,7 @@ static int put_txn(MDB_txn *txn, void *vctx, lay_err *err)
 
 	/* a run after the map grew starts over: its events too */
 	store_evq_reset(&c->evq);
-	if ((rc = table_check(txn, db, &c->t, &c->fresh, err)) != 0 ||
+	if ((!c->table_checked && (rc = table_check(txn, db, &c->t, &c->fresh, err)) != 0) ||
 	    (rc = target_find(txn, db, tg, err)) < 0)
 		return rc;
 	if (tg->collides)
@@ -437,13 +439,20 @@ static int many_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	size_t i;
 	int rc;
 
+	const store_table *seen = NULL;
+
 	for (i = 0; i < m->n; i++) {
 		if (m->rcs[i])
 			continue;
+		/* the table cannot change inside this transaction: checked once */
+		m->c[i].table_checked = seen != NULL;
+		if (seen)
+			m->c[i].fresh = *seen;
 		if ((rc = put_txn(txn, &m->c[i], err)) != 0) {
 			m->failed = i;
 			return rc;
 		}
+		seen = &m->c[i].fresh;
 	}
 	return 0;
 }

@@ -43,6 +43,11 @@ static void hook(void *ctx, const eng_item_event *ev)
 		fs_notify_inode(FUSE_ROOT_ID);
 		return;
 	}
+	pthread_mutex_lock(&fs.lock);
+	t = fs_node_find(FUSE_ROOT_ID, table);
+	pthread_mutex_unlock(&fs.lock);
+	if (!t)
+		return; /* the kernel knows nothing of the table (an import's) */
 	if ((key->sk.type && lay_name_from_key(&pname, &key->pk, 0) < 0) ||
 	    lay_name_from_key(&iname, key->sk.type ? &key->sk : &key->pk, 1) < 0)
 		goto out;
