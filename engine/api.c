@@ -322,6 +322,17 @@ out:
 	return rc;
 }
 
+/* DdbfsWaitMs: a Describe* of a running job waits up to this long (at
+ * most 2 s) for it to finish, so a follower learns of the end at once. */
+static int wait_ms(struct call *c)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(c->rq, "DdbfsWaitMs");
+
+	if (!cJSON_IsNumber(v) || v->valuedouble <= 0)
+		return 0;
+	return v->valuedouble > 2000 ? 2000 : (int)v->valuedouble;
+}
+
 static int describe_export(struct call *c)
 {
 	const char *arn;
@@ -329,7 +340,7 @@ static int describe_export(struct call *c)
 
 	if ((rc = need_str(c, c->rq, "ExportArn", &arn)) < 0)
 		return rc;
-	if ((rc = store_job_describe(c->db, 0, arn, c->out, c->err)) == -ENOENT)
+	if ((rc = store_job_describe(c->db, 0, arn, wait_ms(c), c->out, c->err)) == -ENOENT)
 		c->type = "ExportNotFoundException";
 	return rc;
 }
@@ -341,7 +352,7 @@ static int describe_import(struct call *c)
 
 	if ((rc = need_str(c, c->rq, "ImportArn", &arn)) < 0)
 		return rc;
-	if ((rc = store_job_describe(c->db, 1, arn, c->out, c->err)) == -ENOENT)
+	if ((rc = store_job_describe(c->db, 1, arn, wait_ms(c), c->out, c->err)) == -ENOENT)
 		c->type = "ImportNotFoundException";
 	return rc;
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../layout/json.h"
@@ -53,6 +54,7 @@ struct job {
 
 struct store_jobs {
 	pthread_mutex_t mu;
+	pthread_cond_t done;  /* broadcast when a job is done */
 	struct job *list;
 };
 
@@ -67,7 +69,13 @@ int store_jobs_open(eng_db *db)
 
 	if (!j)
 		return -ENOMEM;
+	pthread_condattr_t ca;
+
 	pthread_mutex_init(&j->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&j->done, &ca);
+	pthread_condattr_destroy(&ca);
 	db->jobs = j;
 	return 0;
 }
@@ -101,6 +109,7 @@ void store_jobs_close(eng_db *db)
 		job_free(jb);
 	}
 	pthread_mutex_destroy(&j->mu);
+	pthread_cond_destroy(&j->done);
 	free(j);
 	db->jobs = NULL;
 }
@@ -333,6 +342,7 @@ static void *job_main(void *arg)
 	jb->rc = rc;
 	jb->err = err;
 	jb->done = 1;
+	pthread_cond_broadcast(&j->done);
 	pthread_mutex_unlock(&j->mu);
 	persist(jb);
 	return NULL;
@@ -514,19 +524,38 @@ static int read_kept(eng_db *db, const char *kind, const char *id, lay_buf *out,
 	return 0;
 }
 
-int store_job_describe(eng_db *db, int import, const char *arn, lay_buf *out, lay_err *err)
+int store_job_describe(eng_db *db, int import, const char *arn, int wait_ms, lay_buf *out,
+		       lay_err *err)
 {
 	struct store_jobs *j = db->jobs;
 	const char *id = arn_id(arn);
+	struct timespec until;
 	struct job *jb;
-	int rc = 1;
+	int rc = 1, timed_out = 0;
 
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += wait_ms / 1000;
+	until.tv_nsec += (long)(wait_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
 	pthread_mutex_lock(&j->mu);
-	for (jb = j->list; jb; jb = jb->next)
-		if (jb->import == import && strcmp(import ? jb->ir.id : jb->xr.id, id) == 0) {
-			rc = describe(out, jb) < 0 ? lay_err_set(err, -ENOMEM, "out of memory") : 0;
+	for (;;) {
+		/* found anew after each wait: it may be forgotten meanwhile */
+		for (jb = j->list; jb; jb = jb->next)
+			if (jb->import == import && strcmp(import ? jb->ir.id : jb->xr.id, id) == 0)
+				break;
+		if (!jb || jb->done || wait_ms <= 0 || timed_out) {
+			if (jb)
+				rc = describe(out, jb) < 0 ? lay_err_set(err, -ENOMEM, "out of memory")
+							   : 0;
 			break;
 		}
+		/* a running one is waited for, up to wait_ms */
+		if (pthread_cond_timedwait(&j->done, &j->mu, &until) == ETIMEDOUT)
+			timed_out = 1;
+	}
 	pthread_mutex_unlock(&j->mu);
 	if (rc <= 0)
 		return rc;

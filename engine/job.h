@@ -31,8 +31,10 @@ int store_job_export(eng_db *db, const store_export_req *r, lay_buf *out, lay_er
 int store_job_import(eng_db *db, const store_import_req *r, lay_buf *out, lay_err *err);
 
 /* Describe one by its ARN or id: {"ExportDescription":{...}} or
- * {"ImportTableDescription":{...}}. -ENOENT. */
-int store_job_describe(eng_db *db, int import, const char *arn, lay_buf *out, lay_err *err);
+ * {"ImportTableDescription":{...}}; one still running is first waited
+ * for, up to wait_ms. -ENOENT. */
+int store_job_describe(eng_db *db, int import, const char *arn, int wait_ms, lay_buf *out,
+		       lay_err *err);
 
 /* List them: {"ExportSummaries":[...]} or {"ImportSummaryList":[...]},
  * of table (NULL: all). */

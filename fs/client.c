@@ -175,7 +175,6 @@ cJSON *fs_client_follow(const char *cmd, const char *root, const char *describe,
 {
 	int tty = !quiet && isatty(2), shown = 0;
 	double t0 = now_s();
-	struct timespec nap = { 0, 20 * 1000000 };
 
 	for (;;) {
 		cJSON *a = NULL, *d;
@@ -207,8 +206,5 @@ cJSON *fs_client_follow(const char *cmd, const char *root, const char *describe,
 			shown = 1;
 		}
 		cJSON_Delete(d);
-		nanosleep(&nap, NULL);
-		if (nap.tv_nsec < 50 * 1000000)
-			nap.tv_nsec *= 2; /* at most 80 ms between questions */
 	}
 }

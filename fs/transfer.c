@@ -212,7 +212,7 @@ int fs_export_main(int argc, char **argv)
 		goto out;
 	}
 	rq.len = 0;
-	if (lay_buf_adds(&rq, "{\"Action\":\"DescribeExport\"") ||
+	if (lay_buf_adds(&rq, "{\"Action\":\"DescribeExport\",\"DdbfsWaitMs\":250") ||
 	    add_str(&rq, "ExportArn", arn->valuestring) || lay_buf_addc(&rq, '}'))
 		goto out;
 	if (!(d = fs_client_follow("export", root, rq.p, "ExportDescription", quiet)))
@@ -306,7 +306,7 @@ static int run_import(const char *root, const char *body, int quiet, cJSON **des
 		fprintf(stderr, "ddbfs import: the mount's answer names no import\n");
 		goto out;
 	}
-	if (lay_buf_adds(&rq, "{\"Action\":\"DescribeImport\"") ||
+	if (lay_buf_adds(&rq, "{\"Action\":\"DescribeImport\",\"DdbfsWaitMs\":250") ||
 	    add_str(&rq, "ImportArn", arn->valuestring) || lay_buf_addc(&rq, '}'))
 		goto out;
 	if (!(d = fs_client_follow("import", root, rq.p, "ImportTableDescription", quiet)))
