@@ -91,6 +91,13 @@ TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp log_path=$log/tsan/report" \
 	bats --tap --filter '^(mkdir|a backup|backups|deleting|restore|rsync|bad)' \
 	tests/bats/24_backups.bats | tee "$log/tsan-bats-backups"
 count_tap "$log/tsan-bats-backups" "bats (tsan, backups)"
+# imports: parser and writer threads, jobs, the watcher; all but the
+# 400,000-item progress test, too slow under TSan
+TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp log_path=$log/tsan/report" \
+	DDBFS=$PWD/build-tsan/ddbfs timeout 900 $aslr \
+	bats --tap --filter '^(CSV|DynamoDB JSON|an |importing|bad|nothing|--watch|a spreadsheet|the watcher)' \
+	tests/bats/28_import.bats | tee "$log/tsan-bats-import"
+count_tap "$log/tsan-bats-import" "bats (tsan, import)"
 races=$(cat "$log"/tsan/report.* 2>/dev/null | grep -c '^WARNING: ThreadSanitizer')
 if [ "$races" -eq 0 ] && ls "$log"/tsan/report.* >/dev/null 2>&1; then
 	races=1 # not a race but TSan failing: still a failure
