@@ -4,7 +4,9 @@
 #include "engine.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
@@ -121,4 +123,9 @@ int eng_clock_advance(eng_clock *c, int64_t seconds, lay_err *err)
 	atomic_fetch_add(&c->offset_ns, seconds * 1000000000);
 	write_end(c);
 	return 0;
+}
+
+void eng_clock_id(char out[40], int64_t now_ns)
+{
+	snprintf(out, 40, "%014" PRId64 "-%08x", now_ns / 1000000, arc4random());
 }

@@ -154,6 +154,10 @@ int eng_clock_new(eng_clock **out, int test);
 /* Accepts NULL. */
 void eng_clock_free(eng_clock *c);
 
+/* A fresh id of a thing made at now_ns (an export, an import): DynamoDB's
+ * shape, 14 digits of milliseconds, '-', 8 random hex digits. */
+void eng_clock_id(char out[40], int64_t now_ns);
+
 /* Now, in nanoseconds since the epoch (real time + the offset). Thread-safe. */
 int64_t eng_clock_now_ns(const eng_clock *c);
 
@@ -887,9 +891,7 @@ int eng_export(eng_db *db, eng_req *req, const eng_export_opts *o, eng_export_re
 /* The checks eng_export makes before it writes anything; its errors. */
 int eng_export_check(eng_db *db, const eng_export_opts *o, lay_err *err);
 
-/* A fresh id for an export or import made at now_ns: DynamoDB's shape,
- * 14 digits of milliseconds, '-', 8 hex digits. */
-void eng_job_id(char out[40], int64_t now_ns);
+
 
 typedef enum eng_import_format {
 	ENG_IMPORT_DDB = 0,       /* DYNAMODB_JSON: {"Item":{...}} per line */

@@ -20,6 +20,7 @@
 #include "../layout/hash.h"
 #include "../layout/keyenc.h"
 #include "../layout/schema.h"
+#include "store.h"
 #include "zio.h"
 
 /* A data file per this many bytes of items, as DynamoDB writes one per
@@ -603,7 +604,7 @@ int eng_export_check(eng_db *db, const eng_export_opts *o, lay_err *err)
 	eng_table_info info;
 	int64_t when;
 
-	return check(db, o, &info, eng_clock_now_ns(eng_db_clock(db)), &when, err);
+	return check(db, o, &info, eng_clock_now_ns(db->clock), &when, err);
 }
 
 /* Write the manifests and their checksums, the files last. */
@@ -629,7 +630,7 @@ static int write_manifests(struct export *x)
 	snprintf(files_key, sizeof(files_key), "%s/manifest-files.json", x->key_dir);
 	snprintf(arn, sizeof(arn), "arn:aws:dynamodb:local:000000000000:table/%s", o->table);
 	snprintf(tid, sizeof(tid), "00000000-0000-4000-8000-%012x", x->info.id);
-	r->end_ns = eng_clock_now_ns(eng_db_clock(x->db));
+	r->end_ns = eng_clock_now_ns(x->db->clock);
 	s = (lay_export_summary){ .export_arn = r->arn, .table_arn = arn, .table_id = tid,
 				  .bucket = o->dir, .prefix = o->prefix, .files_key = files_key,
 				  .start_ns = r->start_ns, .end_ns = r->end_ns,
@@ -705,7 +706,7 @@ int eng_export(eng_db *db, eng_req *req, const eng_export_opts *o, eng_export_re
 	       eng_progress *prog, lay_err *err)
 {
 	struct export *x;
-	int64_t now = eng_clock_now_ns(eng_db_clock(db));
+	int64_t now = eng_clock_now_ns(db->clock);
 	char top[3900];
 	size_t i;
 	int rc;
@@ -730,7 +731,7 @@ int eng_export(eng_db *db, eng_req *req, const eng_export_opts *o, eng_export_re
 	if (id[0])
 		memcpy(out->id, id, sizeof(id));
 	else
-		eng_job_id(out->id, now);
+		eng_clock_id(out->id, now);
 	snprintf(out->arn, sizeof(out->arn), "arn:aws:dynamodb:local:000000000000:table/%s/export/%s",
 		 o->table, out->id);
 	snprintf(x->key_dir, sizeof(x->key_dir), "%s%sAWSDynamoDB/%s", o->prefix ? o->prefix : "",

@@ -318,6 +318,15 @@ static int find_files(struct import *im)
 		return rc;
 	if (!im->nfiles)
 		return lay_err_set(im->err, -ENOENT, "%s holds no file to import", src);
+	/* an export deeper down (under a prefix) is not data: name it */
+	for (i = 0; i < (int)im->nfiles; i++) {
+		const char *base = strrchr(im->files[i].path, '/');
+
+		if (base && strcmp(base + 1, "manifest-summary.json") == 0)
+			return lay_err_set(im->err, -EINVAL, "%s holds a DynamoDB export at %.*s: "
+					   "import that directory", src,
+					   (int)(base - im->files[i].path), im->files[i].path);
+	}
 	return 0;
 }
 
@@ -329,7 +338,7 @@ static void bad_locked(struct import *im, const char *file, uint64_t line, const
 
 	im->res->errors++;
 	if (!im->log) {
-		snprintf(dir, sizeof(dir), "%s/imports", eng_db_dir(im->db));
+		snprintf(dir, sizeof(dir), "%s/imports", im->db->dir);
 		mkdir(dir, 0755);
 		snprintf(im->res->log, sizeof(im->res->log), "%s/%s.log", dir, im->res->id);
 		if (!(im->log = fopen(im->res->log, "a")))
@@ -405,8 +414,16 @@ static int record(struct import *im, const char *text, size_t len, lay_item *out
 	case ENG_IMPORT_CSV:
 		if (len == 0)
 			return 1;
-		if ((rc = lay_csv_split(&im->row, text, len, delim, e)) < 0)
+		if ((rc = lay_csv_split(&im->row, text, len, delim, e)) < 0) {
+			if (rc == -EINVAL && !im->have_header) {
+				lay_err why = *e;
+
+				lay_err_set(e, -EBADMSG, "the CSV header cannot be read (%s): no row "
+					    "of the file can be imported", why.msg);
+				return -EBADMSG;
+			}
 			return rc;
+		}
 		if (!im->have_header) {
 			lay_csv_row t = im->header;
 
@@ -766,11 +783,11 @@ int eng_import(eng_db *db, eng_req *req, const eng_import_opts *o, eng_import_re
 	pthread_cond_init(&im.cv, NULL);
 	memcpy(id, out->id, sizeof(id));
 	memset(out, 0, sizeof(*out));
-	out->start_ns = eng_clock_now_ns(eng_db_clock(db));
+	out->start_ns = eng_clock_now_ns(db->clock);
 	if (id[0])
 		memcpy(out->id, id, sizeof(id));
 	else
-		eng_job_id(out->id, out->start_ns);
+		eng_clock_id(out->id, out->start_ns);
 	snprintf(out->arn, sizeof(out->arn), "arn:aws:dynamodb:local:000000000000:table/%s/import/%s",
 		 o->table, out->id);
 	im.rq = req ? *req : (eng_req){ .source = ENG_SRC_IMPORT };
@@ -830,7 +847,7 @@ int eng_import(eng_db *db, eng_req *req, const eng_import_opts *o, eng_import_re
 		if (eng_table_delete(db, &im.rq, o->table, &e) == 0)
 			out->table_created = 0;
 	}
-	out->end_ns = eng_clock_now_ns(eng_db_clock(db));
+	out->end_ns = eng_clock_now_ns(db->clock);
 	store_journal_add(db, out->end_ns, "Import", o->table,
 			  ",\"ImportId\":\"%s\",\"Source\":%s,\"Status\":\"%s\","
 			  "\"ProcessedItemCount\":%" PRIu64 ",\"ImportedItemCount\":%" PRIu64

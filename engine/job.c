@@ -58,11 +58,6 @@ struct store_jobs {
 	struct job *list;
 };
 
-void eng_job_id(char out[40], int64_t now_ns)
-{
-	snprintf(out, 40, "%014" PRId64 "-%08x", now_ns / 1000000, arc4random());
-}
-
 int store_jobs_open(eng_db *db)
 {
 	struct store_jobs *j = calloc(1, sizeof(*j));
@@ -284,9 +279,9 @@ static void persist(const struct job *jb)
 	char path[4400], tmp[4500];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", eng_db_dir(jb->db), kind);
+	snprintf(path, sizeof(path), "%s/%s", jb->db->dir, kind);
 	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/%s/%s.json", eng_db_dir(jb->db), kind, id);
+	snprintf(path, sizeof(path), "%s/%s/%s.json", jb->db->dir, kind, id);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if (describe(&d, jb) == 0 && lay_buf_addc(&d, '\n') == 0 && (f = fopen(tmp, "w"))) {
 		if (fwrite(d.p, 1, d.len, f) == d.len && fclose(f) == 0)
@@ -315,7 +310,7 @@ static void *job_main(void *arg)
 
 		memcpy(r.id, jb->ir.id, sizeof(r.id));
 		rc = eng_import(jb->db, jb->into ? &jb->req : NULL, &jb->io, &r, &jb->prog, &err);
-		now = eng_clock_now_ns(eng_db_clock(jb->db));
+		now = eng_clock_now_ns(jb->db->clock);
 		if (eng_table_get(jb->db, NULL, jb->io.table, &info, NULL) == 0)
 			tid = info.id;
 		pthread_mutex_lock(&j->mu);
@@ -328,7 +323,7 @@ static void *job_main(void *arg)
 
 		memcpy(r.id, jb->xr.id, sizeof(r.id));
 		rc = eng_export(jb->db, NULL, &jb->xo, &r, &jb->prog, &err);
-		now = eng_clock_now_ns(eng_db_clock(jb->db));
+		now = eng_clock_now_ns(jb->db->clock);
 		pthread_mutex_lock(&j->mu);
 		if (rc < 0) { /* what the request said, kept */
 			memcpy(r.arn, jb->xr.arn, sizeof(r.arn));
@@ -438,12 +433,12 @@ int store_job_export(eng_db *db, const store_export_req *r, lay_buf *out, lay_er
 		return rc;
 	}
 	jb->table_id = info.id;
-	jb->xr.start_ns = eng_clock_now_ns(eng_db_clock(db));
+	jb->xr.start_ns = eng_clock_now_ns(db->clock);
 	jb->xr.export_ns = jb->xo.incremental ? jb->xo.to_ns
 				: jb->xo.time_ns ? jb->xo.time_ns : jb->xr.start_ns;
 	if (!jb->xo.incremental && !jb->xo.time_ns)
 		jb->xo.time_ns = jb->xr.export_ns; /* the time of the request, not of the thread */
-	eng_job_id(jb->xr.id, jb->xr.start_ns);
+	eng_clock_id(jb->xr.id, jb->xr.start_ns);
 	snprintf(jb->xr.arn, sizeof(jb->xr.arn),
 		 "arn:aws:dynamodb:local:000000000000:table/%s/export/%s", jb->xo.table, jb->xr.id);
 	if ((rc = start(db, jb, out, err)) < 0)
@@ -485,8 +480,8 @@ int store_job_import(eng_db *db, const store_import_req *r, lay_buf *out, lay_er
 	}
 	if (!jb->io.schema && eng_table_get(db, NULL, jb->io.table, &info, NULL) == 0)
 		jb->table_id = info.id;
-	jb->ir.start_ns = eng_clock_now_ns(eng_db_clock(db));
-	eng_job_id(jb->ir.id, jb->ir.start_ns);
+	jb->ir.start_ns = eng_clock_now_ns(db->clock);
+	eng_clock_id(jb->ir.id, jb->ir.start_ns);
 	snprintf(jb->ir.arn, sizeof(jb->ir.arn),
 		 "arn:aws:dynamodb:local:000000000000:table/%s/import/%s", jb->io.table, jb->ir.id);
 	if ((rc = start(db, jb, out, err)) < 0)
@@ -510,7 +505,7 @@ static int read_kept(eng_db *db, const char *kind, const char *id, lay_buf *out,
 
 	if (!id[0] || strchr(id, '/') || strchr(id, '.'))
 		return lay_err_set(err, -ENOENT, "no %s %s", kind, id);
-	snprintf(path, sizeof(path), "%s/%ss/%s.json", eng_db_dir(db), kind, id);
+	snprintf(path, sizeof(path), "%s/%ss/%s.json", db->dir, kind, id);
 	if (!(f = fopen(path, "r")))
 		return lay_err_set(err, -ENOENT, "no %s %s", kind, id);
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
@@ -623,7 +618,7 @@ int store_job_list(eng_db *db, int import, const char *table, lay_buf *out, lay_
 			lay_buf_free(&one);
 		}
 	pthread_mutex_unlock(&j->mu);
-	snprintf(path, sizeof(path), "%s/%s", eng_db_dir(db), kind);
+	snprintf(path, sizeof(path), "%s/%s", db->dir, kind);
 	if (rc == 0 && (dh = opendir(path))) {
 		while (rc == 0 && (d = readdir(dh))) {
 			size_t n = strlen(d->d_name);

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "../layout/name.h"
-#include "file.h"
+#include "hot.h"
 #include "inode.h"
 #include "notify.h"
 
@@ -62,7 +62,7 @@ static void hook(void *ctx, const eng_item_event *ev)
 		if ((it = fs_node_find(key->sk.type ? pino : tino, iname.p)))
 			iino = fs_ino_of(it);
 		if (key->sk.type ? pino != 0 : 1)
-			fs_file_heat_locked(it ? it : p ? p : t);
+			fs_hot_mark_locked(it ? it : p ? p : t);
 	}
 	pthread_mutex_unlock(&fs.lock);
 	if (!tino)

@@ -19,6 +19,7 @@
 #include "hide.h"
 #include "inode.h"
 #include "kind.h"
+#include "hot.h"
 #include "magic.h"
 #include "api.h"
 #include "name.h"
@@ -37,51 +38,6 @@ void fs_op_init(void *userdata, struct fuse_conn_info *conn)
 	/* the kernel would own size and mtime: never */
 	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
 	conn->want &= ~FUSE_CAP_POSIX_ACL;
-}
-
-static int64_t now_ns(void)
-{
-	return eng_clock_now_ns(eng_db_clock(fs.db));
-}
-
-/* How long after a write readers bypass the page cache: well past the time
- * the kernel takes to act on our invalidation. */
-#define HOT_NS (5 * 1000000000ll)
-
-/* The item, its partition and its table get hot: a writer's O_TRUNC can
- * shrink the size the kernel keeps of an item a reader opened a moment
- * before, so while a table is being written its readers read directly. */
-void fs_file_heat(fs_node *n)
-{
-	pthread_mutex_lock(&fs.lock);
-	fs_file_heat_locked(n);
-	pthread_mutex_unlock(&fs.lock);
-}
-
-void fs_file_heat_locked(fs_node *n)
-{
-	int64_t until = now_ns() + HOT_NS;
-	int depth;
-
-	for (depth = 0; n && depth < 3; depth++) {
-		if (n->hot_until_ns < until)
-			n->hot_until_ns = until;
-		n = n->parent && n->parent != FUSE_ROOT_ID ? fs_node_of(n->parent) : NULL;
-	}
-}
-
-/* Whether n or its directories were written lately. Needs fs.lock. */
-static int is_hot(fs_node *n)
-{
-	int64_t now = now_ns();
-	int depth;
-
-	for (depth = 0; n && depth < 3; depth++) {
-		if (n->hot_until_ns > now)
-			return 1;
-		n = n->parent && n->parent != FUSE_ROOT_ID ? fs_node_of(n->parent) : NULL;
-	}
-	return 0;
 }
 
 static fs_fh *fh_new(fs_node *n, fuse_req_t req, int flags)
@@ -238,7 +194,7 @@ static int commit(fs_fh *fh, lay_err *err)
 	fs_attr_item(&st, &stored);
 	fs_attr_remember(n, &st);
 	/* what the kernel cached is the tool's text; ours is re-rendered */
-	fs_file_heat(n);
+	fs_hot_mark(n);
 	fs_notify_inode(fs_ino_of(n));
 out:
 	lay_item_free(&item);
@@ -367,7 +323,7 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 			 * reader bypasses the cache and reads the commit it opened. */
 			fi->noflush = 1;
 			pthread_mutex_lock(&fs.lock);
-			fh->snapshot = n->dirty || is_hot(n);
+			fh->snapshot = n->dirty || fs_hot_is(n);
 			pthread_mutex_unlock(&fs.lock);
 			if (fh->snapshot) {
 				fi->direct_io = 1;
@@ -389,7 +345,7 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 		}
 		/* uncommitted bytes must not reach the page cache readers share */
 		fi->direct_io = 1;
-		fs_file_heat(n);
+		fs_hot_mark(n);
 		if (created || trunc) {
 			mark_dirty(fh);
 		} else if (!n->mem) {

@@ -23,11 +23,6 @@ int fs_file_truncate(fuse_req_t req, fs_node *n, fs_fh *fh, off_t size, lay_err 
  * `: > f`) is committed now rather than at its release. */
 void fs_file_settle(fuse_req_t req, fs_node *n);
 
-/* Mark n as being written: for a while its readers bypass the page cache. */
-void fs_file_heat(fs_node *n);
-/* The same, with fs.lock held. */
-void fs_file_heat_locked(fs_node *n);
-
 /* Remember metadata set while fh holds uncommitted content. Needs fs.lock. */
 void fs_fh_note_meta(fs_fh *fh, const eng_meta *m, unsigned which);
 

@@ -15,6 +15,7 @@
 #include "errlog.h"
 #include "file.h"
 #include "hide.h"
+#include "hot.h"
 #include "inode.h"
 #include "name.h"
 #include "node.h"
@@ -338,12 +339,12 @@ void fs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_
 			rc = 0; /* the item makes the partition real */
 		/* readers opening either name from now on bypass cached pages */
 		if (n)
-			fs_file_heat(n);
+			fs_hot_mark(n);
 		pthread_mutex_lock(&fs.lock);
 		old = fs_node_find(newparent, newname);
 		pthread_mutex_unlock(&fs.lock);
 		if (old)
-			fs_file_heat(old);
+			fs_hot_mark(old);
 		if (rc == 0)
 			rc = eng_item_rename(fs.db, FS_REQ(req), dir->table, &from, &to,
 					     noreplace && !fs_is_hidden(dir->table, &to), &err);
@@ -359,7 +360,7 @@ void fs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_
 			rc = fs_node_set_key(n, n->has_sk ? &dt.pk : NULL, &dt.key);
 		pthread_mutex_unlock(&fs.lock);
 		if (n) {
-			fs_file_heat(n);
+			fs_hot_mark(n);
 			fs_notify_inode(fs_ino_of(n)); /* its key attributes were rewritten */
 		}
 		goto out;
@@ -392,7 +393,7 @@ void fs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_
 		clear_name(ndir, newname, n);
 		rc = become_item(n, ndir, newname, &dt);
 		pthread_mutex_unlock(&fs.lock);
-		fs_file_heat(n);
+		fs_hot_mark(n);
 		fs_notify_inode(fs_ino_of(n));
 		fs_dir_changed(dir);
 		fs_scratch_tidy(dir);

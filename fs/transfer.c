@@ -88,6 +88,24 @@ static int parse_time(const char *s, char *out, size_t size)
 	return 0;
 }
 
+/* mkdir -p of path's parents (not path itself). 0 or -1 with errno. */
+static int mkdir_parents(const char *path)
+{
+	char p[PATH_MAX], *s;
+
+	if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (s = p + 1; (s = strchr(s, '/')); s++) {
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return -1;
+		*s = '/';
+	}
+	return 0;
+}
+
 static int add_str(lay_buf *b, const char *name, const char *v)
 {
 	return lay_buf_addf(b, ",\"%s\":", name) || lay_json_quote(b, v, strlen(v));
@@ -172,6 +190,24 @@ int fs_export_main(int argc, char **argv)
 		return 1;
 	if (!table[0]) {
 		fprintf(stderr, "ddbfs export: %s is the mount, not a table (MNT/TABLE)\n", src);
+		return 1;
+	}
+	{
+		/* DIR and its missing parents, unless the nearest existing one
+		 * is in a mount */
+		char up[PATH_MAX], *slash;
+
+		snprintf(up, sizeof(up), "%s", dir);
+		while (access(up, F_OK) < 0 && (slash = strrchr(up, '/')) && slash != up)
+			*slash = '\0';
+		if (access(up, F_OK) == 0 && fs_client_in_mount(up)) {
+			fprintf(stderr, "ddbfs export: %s is in a mounted ddbfs, where files are "
+				"items: export to a directory outside it\n", dir);
+			return 1;
+		}
+	}
+	if (mkdir_parents(dir) < 0) {
+		fprintf(stderr, "ddbfs export: cannot create %s: %s\n", dir, strerror(errno));
 		return 1;
 	}
 	if (mkdir(dir, 0755) == 0) {

@@ -637,3 +637,21 @@ api_import_into() {
 	grep -q 'bad.json:1:' "$W/.failed/bad.json.1.log"
 	stop_watch
 }
+
+@test "an export under a prefix is named, not read as data; an unreadable CSV header is one error" {
+	$T mkdir "$MNT/Tab"
+	$T setfattr -n user.ddb.pitr -v on "$MNT/Tab"
+	$T mkdir "$MNT/Tab/p"
+	echo '{"v":1}' >"$MNT/Tab/p/s.json"
+	run $T "$DDBFS" export "$MNT/Tab" "$TESTROOT/deep/er/exp" --prefix a/b
+	assert_success
+	imp "$TESTROOT/deep" Whole --format ddb --pk PK:S --sk SK:S
+	assert_failure
+	[[ "$stderr" == *"holds a DynamoDB export at $TESTROOT/deep/er/exp/a/b/AWSDynamoDB/"*": import that directory"* ]]
+	[ ! -e "$MNT/Whole" ]
+	printf '"id"x;"name"\r\n1;Ann\r\n2;Bob\r\n' >"$SRC/semi.csv"
+	imp "$SRC/semi.csv" Semi --format csv --pk id:N --csv-delimiter ';'
+	assert_failure 1
+	[ "$(desc .ErrorCount)" = 1 ]
+	echo "$D" | jq -r .Ddbfs.FirstErrors | grep -q 'semi.csv:1: the CSV header cannot be read'
+}
