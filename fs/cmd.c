@@ -164,6 +164,7 @@ static const struct {
 	{ "trigger", fs_trigger_main },
 	{ "export", fs_export_main },
 	{ "import", fs_import_main },
+	{ "api", fs_api_main },
 };
 
 int fs_cmd_known(const char *name)

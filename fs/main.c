@@ -71,6 +71,12 @@ static const char usage[] =
     "                     restore a backup or a point in time as table NEW\n"
     "  trigger MNT/T -- COMMAND [ARGS...]\n"
     "                     run COMMAND on each batch of new stream records\n"
+    "  export MNT/T DIR [--time T] [--format ddb|ion] [--from T1 --to T2]\n"
+    "                     write DynamoDB's S3 export layout of T into DIR\n"
+    "  import SRC MNT NEW --format csv|ddb|ion --pk ATTR:TYPE [--sk ATTR:TYPE]\n"
+    "                     make table NEW from files; --watch DIR MNT/T keeps importing\n"
+    "  api MNT ACTION [< REQUEST.json]\n"
+    "                     send one request of DynamoDB's API (MNT/.ddbfs/api)\n"
     "\n"
     "Errors of failed operations: MOUNTPOINT/.ddbfs/errors and DATA_DIR/ddbfs.log.\n";
 
@@ -201,7 +207,8 @@ static int unknown_command(const char *name)
 {
 	fprintf(stderr,
 		"ddbfs: unknown command %s\n"
-		"(commands: create-table, trigger; to mount: ddbfs DATA_DIR MOUNTPOINT; "
+		"(commands: create-table, restore, trigger, export, import, api; to mount: "
+		"ddbfs DATA_DIR MOUNTPOINT; "
 		"see ddbfs --help)\n",
 		name);
 	return -EINVAL;

@@ -737,3 +737,67 @@ int fs_import_main(int argc, char **argv)
 	}
 	return import_once(pos[0], pos[1], pos[2], pk, sk, &ia);
 }
+
+static const char api_usage[] =
+	"usage: ddbfs api MNT ACTION [< REQUEST.json]\n"
+	"\n"
+	"Sends one request of DynamoDB's API to the mounted ddbfs MNT through its\n"
+	"request file MNT/.ddbfs/api: ACTION (ExportTableToPointInTime, DescribeExport,\n"
+	"ListExports, ImportTable, DescribeImport, ListImports) with the request's\n"
+	"JSON body read from stdin ({} when stdin is a terminal). Prints the answer\n"
+	"as JSON; exits 1 on DynamoDB's error (its type and message on stderr).\n";
+
+int fs_api_main(int argc, char **argv)
+{
+	char root[PATH_MAX], table[PATH_MAX], buf[65536];
+	lay_buf body = LAY_BUF_INIT, rq = LAY_BUF_INIT;
+	cJSON *a = NULL, *in = NULL;
+	size_t n;
+	int rc = 1;
+
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(api_usage, stdout);
+		return 0;
+	}
+	if (argc != 3 || argv[2][0] == '-') {
+		fputs(api_usage, stderr);
+		return 2;
+	}
+	if (fs_client_locate("api", argv[1], root, table, sizeof(root)) < 0)
+		return 1;
+	if (!isatty(0))
+		while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0)
+			if (lay_buf_add(&body, buf, n) < 0)
+				goto out;
+	if (!(in = cJSON_ParseWithLength(body.len ? body.p : "{}", body.len ? body.len : 2)) ||
+	    !cJSON_IsObject(in)) {
+		fprintf(stderr, "ddbfs api: the request on stdin is not a JSON object\n");
+		goto out;
+	}
+	/* the action named on the command line wins over one in the body */
+	cJSON_DeleteItemFromObjectCaseSensitive(in, "Action");
+	{
+		char *text = cJSON_PrintUnformatted(in);
+
+		if (!text || lay_buf_adds(&rq, "{\"Action\":") ||
+		    lay_json_quote(&rq, argv[2], strlen(argv[2])) ||
+		    (strcmp(text, "{}") != 0 && (lay_buf_addc(&rq, ',') ||
+						 lay_buf_add(&rq, text + 1, strlen(text) - 2))) ||
+		    lay_buf_addc(&rq, '}')) {
+			free(text);
+			fprintf(stderr, "ddbfs api: out of memory\n");
+			goto out;
+		}
+		free(text);
+	}
+	rc = fs_client_call("api", root, rq.p, &a);
+	if (rc == 0)
+		print_json(a);
+	rc = rc == 0 ? 0 : 1;
+out:
+	cJSON_Delete(a);
+	cJSON_Delete(in);
+	lay_buf_free(&body);
+	lay_buf_free(&rq);
+	return rc;
+}

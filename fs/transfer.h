@@ -5,5 +5,7 @@
 /* The commands; argv[0] is the command's name. Return the exit status. */
 int fs_export_main(int argc, char **argv);
 int fs_import_main(int argc, char **argv);
+/* ddbfs api MNT ACTION: one request through MNT/.ddbfs/api (SPEC §14). */
+int fs_api_main(int argc, char **argv);
 
 #endif

@@ -4,6 +4,7 @@
 # real DynamoDB exports, exactly.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 setup() {
 	mount_ddbfs -o test_clock
@@ -327,4 +328,28 @@ for i in range(3000):
 	mount_ddbfs -o test_clock
 	run $T bash -c "exec 3<>'$MNT/.ddbfs/api'; echo '{\"Action\":\"DescribeExport\",\"ExportArn\":\"$arn\"}' >&3; cat <&3"
 	[ "$(echo "$output" | jq -r .ExportDescription.ExportStatus)" = COMPLETED ]
+}
+
+@test "ddbfs api sends one request from stdin and exits non-zero on DynamoDB's error" {
+	pitr_table Tab
+	fill Tab
+	run $T "$DDBFS" export "$MNT/Tab" "$OUT"
+	arn=$(echo "$output" | jq -r .ExportArn)
+	run $T "$DDBFS" api "$MNT" ListExports </dev/null
+	assert_success
+	[ "$(echo "$output" | jq -r '.ExportSummaries | length')" = 1 ]
+	run $T sh -c "echo '{\"ExportArn\":\"$arn\",\"Action\":\"Ignored\"}' | '$DDBFS' api '$MNT/Tab' DescribeExport"
+	assert_success
+	[ "$(echo "$output" | jq -r .ExportDescription.ExportStatus)" = COMPLETED ]
+	run --separate-stderr $T sh -c "echo '{\"ExportArn\":\"nope\"}' | '$DDBFS' api '$MNT' DescribeExport"
+	assert_failure 1
+	[ -z "$output" ]
+	[[ "$stderr" == *"ExportNotFoundException"* ]]
+	run $T sh -c "echo '[1]' | '$DDBFS' api '$MNT' ListExports"
+	assert_failure
+	assert_output --partial "not a JSON object"
+	run $T "$DDBFS" api "$MNT"
+	assert_failure 2
+	run $T "$DDBFS" api /tmp ListExports
+	assert_failure 1
 }
