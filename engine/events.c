@@ -47,6 +47,22 @@ void eng_unsubscribe(eng_db *db, eng_change_fn fn, void *ctx)
 	pthread_mutex_unlock(&db->subs_mu);
 }
 
+/* A copy of the subscribers, taken under the lock (so none is called with
+ * it held); their count. */
+static size_t subscribers(eng_db *db, eng_change_fn *fns, void **ctxs)
+{
+	size_t j, n;
+
+	pthread_mutex_lock(&db->subs_mu);
+	n = atomic_load(&db->nsubs);
+	for (j = 0; j < n; j++) {
+		fns[j] = db->subs[j].fn;
+		ctxs[j] = db->subs[j].ctx;
+	}
+	pthread_mutex_unlock(&db->subs_mu);
+	return n;
+}
+
 void store_evq_emit(eng_db *db, const char *table, const store_evq *q)
 {
 	eng_item_event ev;
@@ -62,13 +78,7 @@ void store_evq_emit(eng_db *db, const char *table, const store_evq *q)
 	/* no subscriber: no lock, the common case of every write */
 	if (!q->n || !atomic_load(&db->nsubs))
 		return;
-	pthread_mutex_lock(&db->subs_mu);
-	n = atomic_load(&db->nsubs);
-	for (j = 0; j < n; j++) {
-		fns[j] = db->subs[j].fn;
-		ctxs[j] = db->subs[j].ctx;
-	}
-	pthread_mutex_unlock(&db->subs_mu);
+	n = subscribers(db, fns, ctxs);
 	ev.table = table;
 	for (i = 0; i < q->n; i++) {
 		if (q->v[i].event == ENG_UNCHANGED)
@@ -90,13 +100,7 @@ void store_table_emit(eng_db *db, const char *table, eng_event event, eng_source
 
 	if (!atomic_load(&db->nsubs))
 		return;
-	pthread_mutex_lock(&db->subs_mu);
-	n = atomic_load(&db->nsubs);
-	for (j = 0; j < n; j++) {
-		fns[j] = db->subs[j].fn;
-		ctxs[j] = db->subs[j].ctx;
-	}
-	pthread_mutex_unlock(&db->subs_mu);
+	n = subscribers(db, fns, ctxs);
 	for (j = 0; j < n; j++)
 		fns[j](ctxs[j], &ev);
 }

@@ -647,13 +647,3 @@ void eng_md5_buf(const void *p, size_t len, unsigned char md5[16])
 	EVP_Digest(p, len, dig, &dlen, EVP_md5(), NULL);
 	memcpy(md5, dig, 16);
 }
-
-void eng_md5_b64(const unsigned char md5[16], char out[25])
-{
-	lay_buf b = LAY_BUF_INIT;
-
-	out[0] = '\0';
-	if (lay_b64_encode(&b, md5, 16) == 0 && b.len == 24)
-		memcpy(out, b.p, 25);
-	lay_buf_free(&b);
-}

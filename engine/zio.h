@@ -92,8 +92,6 @@ void eng_zout_abort(eng_zout *w);
 int eng_md5_file(const char *path, unsigned char md5[16], lay_err *err);
 /* MD5 of len bytes at p. */
 void eng_md5_buf(const void *p, size_t len, unsigned char md5[16]);
-/* Lower-case hex: 32 characters and a NUL. */
-/* Base64 with padding: 24 characters and a NUL ("" if memory ran out). */
-void eng_md5_b64(const unsigned char md5[16], char out[25]);
+/* (Its hex and base64 texts: lay_md5_hex, lay_b64_encode.) */
 
 #endif
