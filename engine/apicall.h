@@ -1,0 +1,61 @@
+/* Private to engine/: a request of DynamoDB's API being served (api.c),
+ * what every action's file (api_*.c) shares: the request, its response,
+ * its error, and the helpers that read DynamoDB's request shapes. */
+#ifndef ENG_APICALL_H
+#define ENG_APICALL_H
+
+#include <cJSON.h>
+#include <stdint.h>
+
+#include "../layout/buf.h"
+#include "../layout/err.h"
+#include "../layout/item.h"
+#include "engine.h"
+
+#define API_ERR_PREFIX "com.amazonaws.dynamodb.v20120810#"
+
+/* A request being served. */
+struct call {
+	eng_db *db;
+	const eng_api_ctx *ctx;
+	const cJSON *rq;     /* the request's JSON object */
+	const char *body;    /* its text (len bytes), for readers that keep
+	                      * numbers exact (items) */
+	size_t len;
+	lay_buf *out;        /* the response: an action appends its JSON */
+	lay_err *err;        /* an action's failure: its message */
+	const char *type;    /* the error's __type, when not the errno's */
+	eng_req req;         /* the engine's context of the request */
+};
+
+/* One action: its name in DynamoDB's API and what serves it (0 or a
+ * failure with c->err set). */
+struct api_action {
+	const char *name;
+	int (*fn)(struct call *c);
+};
+
+/* The actions of each file, each list ended by { NULL, NULL }. */
+extern const struct api_action api_job_actions[];
+
+/* Fail c with DynamoDB's error type and a message (fmt has one %s, arg). */
+int api_invalid(struct call *c, const char *type, const char *fmt, const char *arg);
+
+/* The string member name of o, or NULL. */
+const char *api_str(const cJSON *o, const char *name);
+
+/* A string member that must be there: *out, or a ValidationException
+ * ("Value null at 'name'...") or SerializationException (not a string). */
+int api_need_str(struct call *c, const cJSON *o, const char *name, const char **out);
+
+/* A time in epoch seconds (a number, fractions allowed) as ns; *out is
+ * left alone when the member is absent. */
+int api_get_time(struct call *c, const cJSON *o, const char *name, int64_t *out);
+
+/* The table an ARN (arn:...:table/NAME[/...]) or a plain name names. */
+const char *api_table_of(const char *arn);
+
+/* Fail writes on a read-only front: 0, or a failure naming the action. */
+int api_writable(struct call *c, const char *action);
+
+#endif
