@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../layout/json.h"
 #include "apicall.h"
+#include "catalog.h"
 
 int api_invalid(struct call *c, const char *type, const char *fmt, const char *arg)
 {
@@ -69,6 +71,172 @@ int api_writable(struct call *c, const char *action)
 		return api_invalid(c, "ValidationException", "%s: the mount is read-only (-o ro)",
 				   action);
 	return 0;
+}
+
+int api_nomem(struct call *c)
+{
+	return lay_err_set(c->err, -ENOMEM, "out of memory");
+}
+
+int api_schema(struct call *c, const char *table, lay_schema *out)
+{
+	store_table t;
+	lay_err e = { 0 };
+	int rc;
+
+	if ((rc = store_table_peek(c->db, api_table_of(table), 0, &t, NULL, &e)) < 0) {
+		if (rc != -ENOENT) {
+			*c->err = e;
+			return rc;
+		}
+		c->type = "ResourceNotFoundException";
+		return lay_err_set(c->err, -ENOENT, "Requested resource not found");
+	}
+	*out = t.schema;
+	return 0;
+}
+
+int api_item(struct call *c, const cJSON *o, const char *name, lay_item *out, int *present)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+	char *text;
+	int rc;
+
+	if (present)
+		*present = v != NULL;
+	if (!v)
+		return 0;
+	if (!cJSON_IsObject(v))
+		return api_invalid(c, "SerializationException", "%s must be a map of attributes",
+				   name);
+	if (!(text = cJSON_PrintUnformatted(v)))
+		return api_nomem(c);
+	rc = lay_json_parse(out, text, strlen(text), LAY_FMT_DDB, c->err);
+	free(text);
+	if (rc == -EINVAL) {
+		char msg[LAY_ERR_MSG];
+
+		snprintf(msg, sizeof(msg), "%s", c->err->msg);
+		c->type = "ValidationException";
+		lay_err_set(c->err, -EINVAL, "One or more parameter values were invalid: %s", msg);
+	}
+	return rc;
+}
+
+int api_key(struct call *c, const cJSON *o, const char *name, const lay_schema *s,
+	    lay_item *store, lay_key *out)
+{
+	int rc, present;
+	lay_err e = { 0 };
+
+	if ((rc = api_item(c, o, name, store, &present)) < 0)
+		return rc;
+	if (!present)
+		return api_invalid(c, "ValidationException",
+				   "1 validation error detected: Value null at '%s' failed to "
+				   "satisfy constraint: Member must not be null", name);
+	if (store->n != (s->sk[0] ? 2u : 1u) || lay_item_key(out, store, s, &e) < 0)
+		return api_invalid(c, "ValidationException", "%s",
+				   "The provided key element does not match the schema");
+	return 0;
+}
+
+int api_add_item(struct call *c, const lay_item *it)
+{
+	if (lay_json_render(c->out, it, LAY_FMT_DDB) < 0)
+		return api_nomem(c);
+	c->out->len--; /* its newline */
+	c->out->p[c->out->len] = '\0';
+	return 0;
+}
+
+int api_env(struct call *c, lay_item *names, lay_item *values, lay_expr_env *env)
+{
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(c->rq, "ExpressionAttributeNames");
+	const cJSON *m;
+	int rc;
+
+	memset(env, 0, sizeof(*env));
+	if (n) {
+		if (!cJSON_IsObject(n))
+			return api_invalid(c, "SerializationException", "%s must be a map of strings",
+					   "ExpressionAttributeNames");
+		cJSON_ArrayForEach(m, n)
+			if (!cJSON_IsString(m))
+				return api_invalid(c, "SerializationException",
+						   "%s must be a map of strings",
+						   "ExpressionAttributeNames");
+		{
+			char *text = cJSON_PrintUnformatted(n);
+
+			if (!text)
+				return api_nomem(c);
+			rc = lay_json_parse(names, text, strlen(text), LAY_FMT_PLAIN, c->err);
+			free(text);
+			if (rc < 0) {
+				c->type = "ValidationException";
+				return rc;
+			}
+		}
+	}
+	if ((rc = api_item(c, c->rq, "ExpressionAttributeValues", values, NULL)) < 0)
+		return rc;
+	if ((rc = lay_expr_env_init(env, n ? names : NULL,
+				    cJSON_GetObjectItemCaseSensitive(c->rq, "ExpressionAttributeValues")
+					    ? values
+					    : NULL,
+				    c->err)) < 0)
+		c->type = "ValidationException";
+	return rc;
+}
+
+int api_expr(struct call *c, lay_expr_env *env, const char *name, lay_expr_kind kind,
+	     lay_expr **out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(c->rq, name);
+	int rc;
+
+	*out = NULL;
+	if (!v)
+		return 0;
+	if (!cJSON_IsString(v))
+		return api_invalid(c, "SerializationException", "%s must be a string", name);
+	if ((rc = lay_expr_parse(out, kind, v->valuestring, strlen(v->valuestring), env,
+				 c->err)) < 0)
+		c->type = "ValidationException";
+	return rc;
+}
+
+int api_add_capacity(struct call *c, const char *table, double rcu, double wcu)
+{
+	if (lay_buf_adds(c->out, "{\"TableName\":") < 0 ||
+	    lay_json_quote(c->out, table, strlen(table)) < 0 ||
+	    lay_buf_addf(c->out, ",\"CapacityUnits\":%g", rcu + wcu) < 0 ||
+	    (rcu > 0 && lay_buf_addf(c->out, ",\"ReadCapacityUnits\":%g", rcu) < 0) ||
+	    (wcu > 0 && lay_buf_addf(c->out, ",\"WriteCapacityUnits\":%g", wcu) < 0) ||
+	    lay_buf_adds(c->out, ",\"Table\":{") < 0 ||
+	    lay_buf_addf(c->out, "\"CapacityUnits\":%g", rcu + wcu) < 0 ||
+	    (rcu > 0 && lay_buf_addf(c->out, ",\"ReadCapacityUnits\":%g", rcu) < 0) ||
+	    (wcu > 0 && lay_buf_addf(c->out, ",\"WriteCapacityUnits\":%g", wcu) < 0) ||
+	    lay_buf_adds(c->out, "}}") < 0)
+		return api_nomem(c);
+	return 0;
+}
+
+int api_add_consumed(struct call *c, const char *table, double rcu, double wcu)
+{
+	const char *r = api_str(c->rq, "ReturnConsumedCapacity");
+
+	if (!r || strcmp(r, "NONE") == 0)
+		return 0;
+	if (strcmp(r, "TOTAL") != 0 && strcmp(r, "INDEXES") != 0)
+		return api_invalid(c, "ValidationException",
+				   "1 validation error detected: Value '%s' at "
+				   "'returnConsumedCapacity' failed to satisfy constraint: Member "
+				   "must satisfy enum value set: [INDEXES, TOTAL, NONE]", r);
+	if (lay_buf_adds(c->out, ",\"ConsumedCapacity\":") < 0)
+		return api_nomem(c);
+	return api_add_capacity(c, table, rcu, wcu);
 }
 
 /* Every action, by file. */

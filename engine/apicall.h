@@ -9,7 +9,9 @@
 
 #include "../layout/buf.h"
 #include "../layout/err.h"
+#include "../layout/expr.h"
 #include "../layout/item.h"
+#include "../layout/schema.h"
 #include "engine.h"
 
 #define API_ERR_PREFIX "com.amazonaws.dynamodb.v20120810#"
@@ -57,5 +59,45 @@ const char *api_table_of(const char *arn);
 
 /* Fail writes on a read-only front: 0, or a failure naming the action. */
 int api_writable(struct call *c, const char *action);
+
+/* The key schema of table (an ARN or a name): 0, or DynamoDB's
+ * ResourceNotFoundException "Requested resource not found". */
+int api_schema(struct call *c, const char *table, lay_schema *out);
+
+/* The item in DynamoDB JSON at member name of o into out (LAY_ITEM_INIT):
+ * 0 (an absent member is an empty item: *present says which), or a
+ * ValidationException with lay_json_parse's message. */
+int api_item(struct call *c, const cJSON *o, const char *name, lay_item *out, int *present);
+
+/* The primary key at member name of o (a Key: exactly the key attributes
+ * of schema s, of their types) into *out, its values in store (LAY_ITEM_INIT).
+ * ValidationException "The provided key element does not match the
+ * schema" otherwise. */
+int api_key(struct call *c, const cJSON *o, const char *name, const lay_schema *s,
+	    lay_item *store, lay_key *out);
+
+/* Append it as DynamoDB JSON's attribute map {"a":{"S":"x"},...}. */
+int api_add_item(struct call *c, const lay_item *it);
+
+/* The request's ExpressionAttributeNames and ExpressionAttributeValues
+ * into names and values (LAY_ITEM_INIT) and env. Free env, names and
+ * values after every expression made with them. */
+int api_env(struct call *c, lay_item *names, lay_item *values, lay_expr_env *env);
+
+/* The expression at member name of the request, of kind kind, into *out
+ * (NULL when absent). A ValidationException on any error. */
+int api_expr(struct call *c, lay_expr_env *env, const char *name, lay_expr_kind kind,
+	     lay_expr **out);
+
+/* ReturnConsumedCapacity TOTAL or INDEXES: append
+ * ,"ConsumedCapacity":{"TableName":..,"CapacityUnits":..,...} (rcu and
+ * wcu as consumed); NONE or absent: nothing. */
+int api_add_consumed(struct call *c, const char *table, double rcu, double wcu);
+
+/* Append DynamoDB's ConsumedCapacity object of table (no member name). */
+int api_add_capacity(struct call *c, const char *table, double rcu, double wcu);
+
+/* Fail with -ENOMEM. */
+int api_nomem(struct call *c);
 
 #endif
