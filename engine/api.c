@@ -141,13 +141,28 @@ int api_key(struct call *c, const cJSON *o, const char *name, const lay_schema *
 	return 0;
 }
 
+int api_item_json(lay_buf *b, const lay_item *it)
+{
+	if (lay_json_render(b, it, LAY_FMT_DDB) < 0)
+		return -ENOMEM;
+	b->p[--b->len] = '\0'; /* its newline */
+	return 0;
+}
+
 int api_add_item(struct call *c, const lay_item *it)
 {
-	if (lay_json_render(c->out, it, LAY_FMT_DDB) < 0)
-		return api_nomem(c);
-	c->out->len--; /* its newline */
-	c->out->p[c->out->len] = '\0';
-	return 0;
+	return api_item_json(c->out, it) < 0 ? api_nomem(c) : 0;
+}
+
+int api_close(struct call *c, size_t at)
+{
+	lay_buf *b = c->out;
+
+	if (b->len > at + 1 && b->p[at + 1] == ',') {
+		memmove(b->p + at + 1, b->p + at + 2, b->len - at - 2);
+		b->len--;
+	}
+	return lay_buf_addc(b, '}') < 0 ? api_nomem(c) : 0;
 }
 
 int api_env(struct call *c, lay_item *names, lay_item *values, lay_expr_env *env)
@@ -242,6 +257,7 @@ int api_add_consumed(struct call *c, const char *table, double rcu, double wcu)
 /* Every action, by file. */
 static const struct api_action *const lists[] = {
 	api_job_actions,
+	api_item_actions,
 };
 
 static const struct api_action *find_action(const char *name)
@@ -315,10 +331,13 @@ fail:
 		if (c.type)
 			status = 400;
 		if (lay_buf_addf(out, "{\"__type\":\"" API_ERR_PREFIX "%s\",\"message\":", type) < 0 ||
-		    lay_json_quote(out, err.msg, strlen(err.msg)) < 0 || lay_buf_addc(out, '}') < 0)
+		    lay_json_quote(out, err.msg, strlen(err.msg)) < 0 ||
+		    (c.err_extra.len && lay_buf_add(out, c.err_extra.p, c.err_extra.len) < 0) ||
+		    lay_buf_addc(out, '}') < 0)
 			status = 500;
 	}
 out:
+	lay_buf_free(&c.err_extra);
 	cJSON_Delete(rq);
 	return status;
 }

@@ -27,6 +27,7 @@ struct call {
 	lay_buf *out;        /* the response: an action appends its JSON */
 	lay_err *err;        /* an action's failure: its message */
 	const char *type;    /* the error's __type, when not the errno's */
+	lay_buf err_extra;   /* more members of the error (",\"Item\":{...}") */
 	eng_req req;         /* the engine's context of the request */
 };
 
@@ -39,6 +40,7 @@ struct api_action {
 
 /* The actions of each file, each list ended by { NULL, NULL }. */
 extern const struct api_action api_job_actions[];
+extern const struct api_action api_item_actions[];
 
 /* Fail c with DynamoDB's error type and a message (fmt has one %s, arg). */
 int api_invalid(struct call *c, const char *type, const char *fmt, const char *arg);
@@ -76,8 +78,14 @@ int api_item(struct call *c, const cJSON *o, const char *name, lay_item *out, in
 int api_key(struct call *c, const cJSON *o, const char *name, const lay_schema *s,
 	    lay_item *store, lay_key *out);
 
-/* Append it as DynamoDB JSON's attribute map {"a":{"S":"x"},...}. */
+/* Append it as DynamoDB JSON's attribute map {"a":{"S":"x"},...}, to
+ * the response or to b. 0 or -ENOMEM. */
 int api_add_item(struct call *c, const lay_item *it);
+int api_item_json(lay_buf *b, const lay_item *it);
+
+/* Close the object the response opened at offset at ('{'), whose members
+ * were each appended with a leading comma. 0 or -ENOMEM. */
+int api_close(struct call *c, size_t at);
 
 /* The request's ExpressionAttributeNames and ExpressionAttributeValues
  * into names and values (LAY_ITEM_INIT) and env. Free env, names and

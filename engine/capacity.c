@@ -373,6 +373,8 @@ void store_cap_charge(eng_db *db, eng_req *req, const char *table, double rcu, d
 	struct store_cap *c = db->cap;
 	cap_table *t;
 
+	if (req && req->eventual)
+		rcu /= 2;
 	store_req_charge(req, rcu, wcu);
 	if (!c || !store_cap_metered(req) || (rcu == 0 && wcu == 0))
 		return;

@@ -22,6 +22,7 @@
 #include "job.h"
 #include "journal.h"
 #include "store.h"
+#include "token.h"
 
 /* the map starts small and grows by steps (store.c): a fresh DATA_DIR
  * takes a few MB, so it mounts on a small disk */
@@ -250,6 +251,7 @@ int eng_db_open(eng_db **out, const char *dir, const eng_db_opts *opts, lay_err 
 	pthread_mutex_init(&db->cache_mu, NULL);
 	pthread_mutex_init(&db->maint_mu, NULL);
 	pthread_mutex_init(&db->subs_mu, NULL);
+	pthread_mutex_init(&db->tokens_mu, NULL);
 	pthread_mutex_init(&db->rtxn_mu, NULL);
 	store_rtxn_init(db);
 	pthread_condattr_init(&ca);
@@ -331,6 +333,8 @@ void eng_db_close(eng_db *db)
 	pthread_cond_destroy(&db->maint_cv);
 	pthread_mutex_destroy(&db->maint_mu);
 	pthread_mutex_destroy(&db->subs_mu);
+	store_tokens_free(db);
+	pthread_mutex_destroy(&db->tokens_mu);
 	pthread_mutex_destroy(&db->rtxn_mu);
 	pthread_cond_destroy(&db->sync_cv);
 	pthread_mutex_destroy(&db->sync_mu);

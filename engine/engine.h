@@ -129,6 +129,8 @@ typedef struct eng_req {
 	int64_t as_of_ns;     /* ENG_VIEW_AS_OF: the time to read as of */
 	uint32_t backup;      /* ENG_VIEW_BACKUP: the backup's number */
 	eng_source source;    /* where the change comes from */
+	int eventual;         /* reads are eventually consistent: half the
+	                       * read units (DynamoDB's ConsistentRead false) */
 	double rcu, wcu;      /* out: units consumed */
 	int throttled;        /* out: it failed with -EAGAIN for want of capacity
 	                       * (not for any other reason) */
@@ -568,6 +570,77 @@ int eng_item_rename(eng_db *db, eng_req *req, const char *table, const lay_key *
  * meta_out (may be NULL) gets the result. -ENOENT. */
 int eng_item_set_meta(eng_db *db, eng_req *req, const char *table, const lay_key *key,
 		      const eng_meta *meta, unsigned which, eng_meta *meta_out, lay_err *err);
+
+/*
+ * Writes decided in their transaction (DynamoDB's conditional writes,
+ * UpdateItem and transactions): the engine finds each item, the caller's
+ * decide function says what to do with it, and every write of the call
+ * commits together or none does.
+ */
+
+/* What a decided write does. */
+typedef enum eng_decision {
+	ENG_DO_PUT = 0,  /* put the item decide built */
+	ENG_DO_DELETE,   /* delete the item (none: nothing) */
+	ENG_DO_NOTHING,  /* write nothing (a condition check) */
+} eng_decision;
+
+/*
+ * Decide a write from the item found, inside the write transaction: old
+ * is the stored item (NULL: none, or one expired by TTL). Build the item
+ * to put in *put (LAY_ITEM_INIT; its key must be the write's key) and
+ * return ENG_DO_PUT, or return ENG_DO_DELETE or ENG_DO_NOTHING; return
+ * < 0 with err set to fail the write, and with it the whole call
+ * (-ECANCELED: a condition failed). It runs again if the transaction
+ * does: it must not keep state between runs.
+ */
+typedef int (*eng_decide_fn)(void *ctx, const lay_item *old, lay_item *put, lay_err *err);
+
+typedef struct eng_write {
+	const char *table;
+	lay_key key;            /* borrowed */
+	eng_decide_fn decide;
+	void *ctx;
+	/* out */
+	int rc;                 /* 0, or what failed this write (its err) */
+	lay_err err;
+	eng_event ev;           /* INSERT, MODIFY, REMOVE; ENG_UNCHANGED: nothing written */
+	lay_item old;           /* the item found (LAY_ITEM_INIT: none) */
+	lay_item put;           /* the item put (LAY_ITEM_INIT: none) */
+	double wcu;             /* its units (twice DynamoDB's for a transaction) */
+} eng_write;
+
+#define ENG_WRITE_TXN 0x1u  /* a transaction: twice the units (DynamoDB's TransactWriteItems) */
+
+/*
+ * Run the n writes w (their out fields zeroed first) in one write
+ * transaction: all commit, or, when one fails, none. Admits and charges
+ * each table's units; tells subscribers after the commit. Returns 0, the
+ * failed write's rc (the first; others that failed have theirs), or a
+ * failure of the whole (-ENOSPC, -EIO, -EAGAIN throttled). Each write's
+ * key is checked against its table (-EINVAL, -ENOENT no table). Free each
+ * w[i].old and .put with lay_item_free.
+ */
+int eng_items_write(eng_db *db, eng_req *req, eng_write *w, size_t n, unsigned flags,
+		    lay_err *err);
+
+/* A read of several items in one read transaction (TransactGetItems):
+ * table and key in, item (LAY_ITEM_INIT; stays empty if none) out. */
+typedef struct eng_read {
+	const char *table;
+	lay_key key;            /* borrowed */
+	lay_item item;          /* out; free with lay_item_free */
+	int found;
+	double rcu;
+} eng_read;
+
+/*
+ * Read the n items of r in one read transaction of the live view, as one
+ * consistent state; units charged per table (twice strongly consistent
+ * reads' with ENG_WRITE_TXN). Returns 0 or the first failure (-ENOENT no
+ * table, -EINVAL key of the wrong type, -EAGAIN throttled).
+ */
+int eng_items_read(eng_db *db, eng_req *req, eng_read *r, size_t n, unsigned flags, lay_err *err);
 
 /* One entry of a listing; everything is borrowed for the callback only. */
 typedef struct eng_entry {

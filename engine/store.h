@@ -71,6 +71,9 @@ struct eng_db {
 	int maint_stop;
 	pthread_mutex_t maint_mu;
 	pthread_cond_t maint_cv;
+	/* the ClientRequestTokens of transactions (token.c) */
+	pthread_mutex_t tokens_mu;
+	struct store_token *tokens;
 	/* told of every committed change (events.c) */
 	pthread_mutex_t subs_mu;
 	_Atomic size_t nsubs;
