@@ -21,8 +21,9 @@ if [ -n "$missing" ]; then
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
-# ion-js, the independent Ion reader the export tests compare with
-# (tests/tools/package.json pins it; package-lock.json fixes the tree).
+# ion-js, the independent Ion reader the export tests compare with, and
+# the JavaScript SDK the endpoint's tests drive (tests/tools/package.json
+# pins them; package-lock.json fixes the tree).
 tools="$(dirname "$0")/../tests/tools"
 if ! command -v node >/dev/null 2>&1; then
 	echo "install-deps: installing: nodejs npm"
@@ -30,8 +31,8 @@ if ! command -v node >/dev/null 2>&1; then
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
-if [ ! -d "$tools/node_modules/ion-js" ]; then
-	echo "install-deps: installing ion-js in tests/tools"
+if [ ! -d "$tools/node_modules/ion-js" ] || [ ! -d "$tools/node_modules/@aws-sdk/client-dynamodb" ]; then
+	echo "install-deps: installing ion-js and @aws-sdk/client-dynamodb in tests/tools"
 	(cd "$tools" && npm ci --silent --no-audit --no-fund)
 fi
 if [ ! -e /dev/fuse ]; then
