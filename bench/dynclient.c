@@ -206,6 +206,22 @@ void dyn_get_item(dyn_conn *c, unsigned long i)
 		bench_die("GetItem %s/%s found nothing", part, sk);
 }
 
+void dyn_update_item(dyn_conn *c, unsigned long i)
+{
+	char part[8], sk[16];
+
+	bench_item_key(part, sk, i);
+	lay_buf_reset(&c->work);
+	if (lay_buf_addf(&c->work,
+			 "{\"TableName\":\"" DYN_TABLE "\",\"Key\":{\"PK\":{\"S\":\"%s\"},"
+			 "\"SK\":{\"S\":\"%s\"}},\"UpdateExpression\":\"SET n = n + :one\","
+			 "\"ConditionExpression\":\"attribute_exists(PK)\","
+			 "\"ExpressionAttributeValues\":{\":one\":{\"N\":\"1\"}}}",
+			 part, sk) < 0)
+		bench_die("out of memory");
+	call_ok(c, "UpdateItem", c->work.p, c->work.len);
+}
+
 unsigned long dyn_query_all(dyn_conn *c, const char *part)
 {
 	unsigned long seen = 0;

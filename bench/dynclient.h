@@ -39,6 +39,9 @@ void dyn_put_item(dyn_conn *c, const char *part, unsigned long i);
 /* GetItem of item i; dies if it is not there. */
 void dyn_get_item(dyn_conn *c, unsigned long i);
 
+/* UpdateItem of item i: n = n + 1 on the condition that it exists. */
+void dyn_update_item(dyn_conn *c, unsigned long i);
+
 /* Query partition part to the end, page after page: the items seen. */
 unsigned long dyn_query_all(dyn_conn *c, const char *part);
 

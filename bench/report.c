@@ -233,6 +233,31 @@ static const check checks[] = {
 	  1.0, 1, 100000, 100000, 1 },
 	{ "import 1M: RSS growth <= 64 MB", "ddbfs", "import_rss_growth", "ddbfs",
 	  "import_rss_limit", 1.0, 1, 1000000, 1000000, 1 },
+	/* the endpoint (run.sh run_endpoint): the same client on both */
+	{ "endpoint PutItem >= 5x dynalite", "ddbfs_api", "put_item", "dynalite", "put_item", 5.0,
+	  0, 0, 0, 1 },
+	{ "endpoint GetItem >= 5x dynalite", "ddbfs_api", "get_item", "dynalite", "get_item", 5.0,
+	  0, 0, 0, 1 },
+	{ "endpoint UpdateItem >= 5x dynalite", "ddbfs_api", "update_item", "dynalite",
+	  "update_item", 5.0, 0, 0, 0, 1 },
+	{ "endpoint PutItem, 8 in flight >= 5x", "ddbfs_api", "put_item_8", "dynalite",
+	  "put_item_8", 5.0, 0, 0, 0, 1 },
+	{ "endpoint GetItem, 8 in flight >= 5x", "ddbfs_api", "get_item_8", "dynalite",
+	  "get_item_8", 5.0, 0, 0, 0, 1 },
+	{ "endpoint UpdateItem, 8 in flight >= 5x", "ddbfs_api", "update_item_8", "dynalite",
+	  "update_item_8", 5.0, 0, 0, 0, 1 },
+	{ "endpoint Query 1k time <= 0.2x dynalite", "ddbfs_api", "query_1k", "dynalite",
+	  "query_1k", 0.2, 1, 0, 0, 1 },
+	{ "endpoint Query 1k, 8 in flight <= 0.2x", "ddbfs_api", "query_1k_8", "dynalite",
+	  "query_1k_8", 0.2, 1, 0, 0, 1 },
+	{ "endpoint GetItem p50 <= 0.1 ms", "ddbfs_api", "get_item_p50", "ddbfs_api",
+	  "p50_limit", 1.0, 1, 0, 0, 1 },
+	{ "endpoint PutItem p50 <= 0.1 ms", "ddbfs_api", "put_item_p50", "ddbfs_api",
+	  "p50_limit", 1.0, 1, 0, 0, 1 },
+	{ "ddbfs serve first answer <= 50 ms", "ddbfs_api", "first_answer", "ddbfs_api",
+	  "first_answer_limit", 1.0, 1, 0, 0, 1 },
+	{ "endpoint GetItem p50, 1M <= 1.5x 10k", "ddbfs_api", "get_item_p50", "ddbfs_api",
+	  "get_item_p50", 1.5, 1, 1000000, 10000, 1 },
 };
 
 /* Scale (make bench-scale): cost per op at 1,000,000 items over 10,000. */
@@ -353,6 +378,15 @@ int main(int argc, char **argv)
 		"ddbfs", "cold_read", "dynalite", "get_item_8",
 		NULL
 	};
+	static const char *const api_pairs[] = {
+		"ddbfs_api", "put_item", "dynalite", "put_item",
+		"ddbfs_api", "get_item", "dynalite", "get_item",
+		"ddbfs_api", "update_item", "dynalite", "update_item",
+		"ddbfs_api", "put_item_8", "dynalite", "put_item_8",
+		"ddbfs_api", "get_item_8", "dynalite", "get_item_8",
+		"ddbfs_api", "update_item_8", "dynalite", "update_item_8",
+		NULL
+	};
 	const char *json_path = NULL, *command = "?", *results = NULL, *load_avg = NULL;
 	cJSON *root, *arr, *checks_arr;
 	char stamp[64], *text;
@@ -408,6 +442,26 @@ int main(int argc, char **argv)
 			       get(ns[0], "ceiling", "cat_1k") * 1000,
 			       get(ns[0], "dynalite", "query_1k") * 1000,
 			       get(ns[0], "dynalite", "query_1k_8") * 1000);
+	}
+	if (nns && !isnan(get(ns[0], "ddbfs_api", "get_item"))) {
+		static const char *const lat[] = { "put_item", "get_item", "update_item" };
+		char f50[64], f99[64];
+
+		print_pairs("the endpoint (ddbfs serve) and dynalite, one client, same requests "
+			    "(ops/s; _8: 8 in flight)", ns[0], api_pairs);
+		printf("  latency (ms)        ddbfs p50   p99   dynalite p50   p99\n");
+		for (i = 0; i < sizeof(lat) / sizeof(lat[0]); i++) {
+			snprintf(f50, sizeof(f50), "%s_p50", lat[i]);
+			snprintf(f99, sizeof(f99), "%s_p99", lat[i]);
+			printf("  %-18s %9.3f %7.3f %12.3f %7.3f\n", lat[i],
+			       get(ns[0], "ddbfs_api", f50), get(ns[0], "ddbfs_api", f99),
+			       get(ns[0], "dynalite", f50), get(ns[0], "dynalite", f99));
+		}
+		printf("  Query of 1,000 items: ddbfs %.2f ms, dynalite %.2f ms; ddbfs serve's "
+		       "first answer %.1f ms after start\n",
+		       get(ns[0], "ddbfs_api", "query_1k") * 1000,
+		       get(ns[0], "dynalite", "query_1k") * 1000,
+		       get(ns[0], "ddbfs_api", "first_answer"));
 	}
 	if (nns && !isnan(get(ns[0], "ceiling_noopen", "hot_read"))) {
 		unsigned long n = ns[0];

@@ -80,6 +80,7 @@ cleanup() {
 		kill "$DYN_PID" 2>/dev/null
 		wait "$DYN_PID" 2>/dev/null
 	fi
+	stop_serve
 	unmount_all
 	[ -z "$AUX" ] || unmount_one tmpfs "$AUX" ""
 	if awk -v w="$WORK/" 'index($2, w) == 1 { found = 1 } END { exit !found }' /proc/mounts
@@ -271,11 +272,61 @@ run_mounts() {
 	unmount_all
 
 	if [ -n "$DYN_PORT" ]; then
-		say "dynalite on its own: PutItem, GetItem, Query, sequential and 8 in flight"
+		say "dynalite on its own: PutItem, GetItem, UpdateItem, Query, sequential and 8 in flight"
 		T 600 "$B/dynaclient" --port "$DYN_PORT" --n 2000 --no-create --label "$FIRST" \
 			--out "$RES" || warn "the dynalite client failed; its figures are incomplete"
 	fi
 	stop_dynalite
+	run_endpoint
+}
+
+# free_port: a loopback port nothing listens on now.
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_serve DATA PORT: ddbfs serve in the background (SERVE_PID).
+start_serve() {
+	"$ROOT/$BUILD/ddbfs" serve "$1" --listen "127.0.0.1:$2" 2>>"$WORK/serve.log" &
+	SERVE_PID=$!
+}
+
+stop_serve() {
+	if [ -n "${SERVE_PID:-}" ]; then
+		kill "$SERVE_PID" 2>/dev/null || true
+		wait "$SERVE_PID" 2>/dev/null || true
+	fi
+	SERVE_PID=
+}
+
+# The endpoint (SPEC §14): ddbfs serve measured by the client that measures
+# dynalite, with the same requests; its first answer after it starts.
+run_endpoint() {
+	local port data=$WORK/api-data i since
+	echo "$FIRST ddbfs_api p50_limit 0.1 ms" >>"$RES"
+	echo "$FIRST ddbfs_api first_answer_limit 50 ms" >>"$RES"
+	say "ddbfs serve: the first answer after start (5 starts)"
+	for i in 1 2 3 4 5; do
+		rm -rf "$data"
+		mkdir -p "$data"
+		port=$(free_port)
+		since=$(date +%s%N)
+		start_serve "$data" "$port"
+		T 30 "$B/dynaclient" --port "$port" --n 1 --system ddbfs_api --first-since "$since" \
+			--label "$FIRST" --out "$WORK/first.res" || warn "ddbfs serve did not answer"
+		stop_serve
+	done
+	# the median of the five
+	sort -g -k4 "$WORK/first.res" | sed -n 3p >>"$RES"
+	rm -rf "$data"
+	mkdir -p "$data"
+	port=$(free_port)
+	start_serve "$data" "$port"
+	say "ddbfs serve: PutItem, GetItem, UpdateItem, Query, sequential and 8 in flight"
+	T 600 "$B/dynaclient" --port "$port" --n 2000 --system ddbfs_api --label "$FIRST" \
+		--out "$RES" || warn "the endpoint client failed; its figures are incomplete"
+	stop_serve
+	rm -rf "$data"
 }
 
 # secs CMD...: run CMD, print the seconds it took.
@@ -383,7 +434,7 @@ for i in range(int(sys.argv[1])):
 }
 
 run_scale() {
-	local n data=$WORK/scale-data mnt=$WORK/scale-mnt
+	local n port data=$WORK/scale-data mnt=$WORK/scale-mnt
 	for n in $NS; do
 		say "scale: engine load to $n items, then cost per operation"
 		T 3600 "$B/scale" "$data" --to "$n" --k 5000 --raw "$WORK/scale-raw" --out "$RES"
@@ -397,6 +448,12 @@ run_scale() {
 			--pid-file "ddbfs=$data/ddbfs.lock" --n "$n" --k 2000 --walk --drop 2 \
 			--out "$RES" || warn "the mount-level sample at $n failed"
 		unmount_all
+		say "scale: GetItem through ddbfs serve among $n items"
+		port=$(free_port)
+		start_serve "$data" "$port"
+		T 600 "$B/dynaclient" --port "$port" --n 5000 --gets-among "$n" --system ddbfs_api \
+			--label "$n" --out "$RES" || warn "the endpoint at $n failed"
+		stop_serve
 	done
 }
 
