@@ -57,6 +57,27 @@ int fs_client_locate(const char *cmd, const char *path, char *root, char *table,
 	return -1;
 }
 
+int fs_client_root(const char *cmd, const char *path, char *root, size_t size)
+{
+	char real[PATH_MAX], *slash;
+
+	if (!realpath(path, real)) {
+		fprintf(stderr, "ddbfs %s: %s: %s\n", cmd, path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		if (is_root(real)) {
+			snprintf(root, size, "%s", real);
+			return 0;
+		}
+		if (!(slash = strrchr(real, '/')) || slash == real)
+			break;
+		*slash = '\0';
+	}
+	fprintf(stderr, "ddbfs %s: %s is not in a mounted ddbfs\n", cmd, path);
+	return -1;
+}
+
 int fs_client_in_mount(const char *path)
 {
 	char real[PATH_MAX], *slash;

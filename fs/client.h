@@ -12,6 +12,10 @@
  * (both size bytes). 0, or -1 with a message on stderr prefixed by cmd. */
 int fs_client_locate(const char *cmd, const char *path, char *root, char *table, size_t size);
 
+/* The root of the mounted ddbfs path is in (path itself or a directory
+ * above it) into root: 0, or -1 with a message naming cmd on stderr. */
+int fs_client_root(const char *cmd, const char *path, char *root, size_t size);
+
 /* 1 if path (which exists) is in a mounted ddbfs, else 0. */
 int fs_client_in_mount(const char *path);
 

@@ -739,17 +739,18 @@ int fs_import_main(int argc, char **argv)
 }
 
 static const char api_usage[] =
-	"usage: ddbfs api MNT ACTION [< REQUEST.json]\n"
+	"usage: ddbfs api [MNT] ACTION [< REQUEST.json]\n"
 	"\n"
-	"Sends one request of DynamoDB's API to the mounted ddbfs MNT through its\n"
-	"request file MNT/.ddbfs/api: ACTION (ExportTableToPointInTime, DescribeExport,\n"
-	"ListExports, ImportTable, DescribeImport, ListImports) with the request's\n"
-	"JSON body read from stdin ({} when stdin is a terminal). Prints the answer\n"
-	"as JSON; exits 1 on DynamoDB's error (its type and message on stderr).\n";
+	"Sends one request of DynamoDB's API (PutItem, Query, TransactWriteItems,\n"
+	"CreateTable, GetRecords, ...) to the mounted ddbfs MNT (default: the mount\n"
+	"the current directory is in) through its request file MNT/.ddbfs/api, with\n"
+	"the request's JSON body read from stdin ({} when stdin is a terminal).\n"
+	"Prints the answer as JSON; exits 1 on DynamoDB's error (its type and\n"
+	"message on stderr).\n";
 
 int fs_api_main(int argc, char **argv)
 {
-	char root[PATH_MAX], table[PATH_MAX], buf[65536];
+	char root[PATH_MAX], buf[65536];
 	lay_buf body = LAY_BUF_INIT, rq = LAY_BUF_INIT;
 	cJSON *a = NULL, *in = NULL;
 	size_t n;
@@ -759,11 +760,12 @@ int fs_api_main(int argc, char **argv)
 		fputs(api_usage, stdout);
 		return 0;
 	}
-	if (argc != 3 || argv[2][0] == '-') {
+	/* an ACTION is a word (PutItem): a path alone is a missing action */
+	if (argc < 2 || argc > 3 || argv[argc - 1][0] == '-' || strchr(argv[argc - 1], '/')) {
 		fputs(api_usage, stderr);
 		return 2;
 	}
-	if (fs_client_locate("api", argv[1], root, table, sizeof(root)) < 0)
+	if (fs_client_root("api", argc == 3 ? argv[1] : ".", root, sizeof(root)) < 0)
 		return 1;
 	if (!isatty(0))
 		while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0)
@@ -780,7 +782,7 @@ int fs_api_main(int argc, char **argv)
 		char *text = cJSON_PrintUnformatted(in);
 
 		if (!text || lay_buf_adds(&rq, "{\"Action\":") ||
-		    lay_json_quote(&rq, argv[2], strlen(argv[2])) ||
+		    lay_json_quote(&rq, argv[argc - 1], strlen(argv[argc - 1])) ||
 		    (strcmp(text, "{}") != 0 && (lay_buf_addc(&rq, ',') ||
 						 lay_buf_add(&rq, text + 1, strlen(text) - 2))) ||
 		    lay_buf_addc(&rq, '}')) {

@@ -216,3 +216,17 @@ setup() {
 	run api TransactGetItems <<<'{"TransactItems":[{"Get":{"TableName":"Orders","Key":{"PK":{"S":"o1"},"SK":{"S":"-"}},"ProjectionExpression":"what"}},{"Get":{"TableName":"Stock","Key":{"PK":{"S":"nothing"},"SK":{"S":"-"}}}}]}'
 	assert_output '{"Responses":[{"Item":{"what":{"S":"widget"}}},{}]}'
 }
+
+@test "ddbfs api without MNT finds the mount the current directory is in" {
+	$T mkdir -p "$MNT/Orders/deep"
+	run bash -c "cd '$MNT/Orders/deep' && echo '{\"TableName\":\"Orders\",\"Item\":{\"PK\":{\"S\":\"here\"},\"SK\":{\"S\":\"1\"}}}' | $T '$DDBFS' api PutItem"
+	assert_success
+	assert_output '{}'
+	[ -e "$MNT/Orders/here/1.json" ]
+	run bash -c "cd /tmp && $T '$DDBFS' api GetItem </dev/null"
+	assert_failure
+	assert_output 'ddbfs api: . is not in a mounted ddbfs'
+	run $T "$DDBFS" api "$MNT" --nope
+	assert_failure
+	assert_output --partial 'usage: ddbfs api [MNT] ACTION'
+}
