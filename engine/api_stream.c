@@ -1,8 +1,12 @@
 /* The DynamoDB Streams API (SPEC §8, §14): ListStreams, DescribeStream,
  * GetShardIterator and GetRecords on the stream each table keeps
  * (stream.c), one shard per stream, its records the very lines
- * MNT/T/.stream shows. A shard iterator is the stream's ARN, a byte offset
- * in the stream, the time it was handed out and a check, as text. */
+ * MNT/T/.stream shows. Only a table's latest stream is served: enabling
+ * a new one replaces the one before (DynamoDB keeps that readable for 24
+ * hours). A disabled stream stays, DISABLED with a closed shard, while
+ * its records are kept. A shard iterator is the stream's ARN, a byte
+ * offset in the stream, the time it was handed out and a check, as text;
+ * the check catches a damaged or edited iterator, not a forger. */
 #include "engine.h"
 
 #include <cJSON.h>
