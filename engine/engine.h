@@ -749,6 +749,34 @@ int eng_stream_size(eng_db *db, const char *table, uint64_t *out, lay_err *err);
 int eng_stream_read(eng_db *db, const char *table, uint64_t off, size_t len, lay_buf *out,
 		    lay_err *err);
 
+/* One record of a stream as eng_stream_scan gives it; borrowed for the
+ * callback only. */
+typedef struct eng_stream_rec {
+	uint64_t off;        /* its byte offset in the stream: never moves; the
+	                      * next record starts at off + len */
+	int64_t time_ns;     /* the db clock when its change committed */
+	const char *text;    /* the record, one line of JSON with its '\n'
+	                      * (lay_stream_render's text) */
+	size_t len;
+} eng_stream_rec;
+
+/* Return 0 to go on, 1 to stop (eng_stream_scan then returns 0), < 0 to
+ * fail with it. */
+typedef int (*eng_stream_cb)(void *ctx, const eng_stream_rec *r);
+
+/*
+ * The kept records of table's stream, in order, from the one holding byte
+ * off (or, when off lies in a trimmed stretch, the first kept one after
+ * it), in one read transaction: what the DynamoDB Streams API reads
+ * (GetShardIterator, GetRecords). end (may be NULL) gets the stream's size
+ * in that transaction; first (may be NULL) the offset of its first kept
+ * record (its size when none is kept). Scanning from off = size - 1 gives
+ * the last record at once. -ENOENT if there is no such table, -EIO (a
+ * corrupt record), or the callback's.
+ */
+int eng_stream_scan(eng_db *db, const char *table, uint64_t off, eng_stream_cb cb, void *ctx,
+		    uint64_t *end, uint64_t *first, lay_err *err);
+
 /* Delete records older than before_ns; offsets of later ones stay. */
 int eng_stream_trim(eng_db *db, const char *table, int64_t before_ns, lay_err *err);
 

@@ -234,6 +234,101 @@ int eng_stream_read(eng_db *db, const char *table, uint64_t off, size_t len, lay
 	return store_read(db, read_txn, &c, err);
 }
 
+struct sscan {
+	eng_db *db;
+	const char *table;
+	uint64_t off;
+	eng_stream_cb cb;
+	void *ctx;
+	uint64_t end, first;
+};
+
+/* Whether the cursor's row is a record of the stream whose key prefix is k. */
+static int ours(const MDB_val *key, const unsigned char *k)
+{
+	return key->mv_size == 12 && memcmp(key->mv_data, k, 4) == 0;
+}
+
+static int scan_txn(MDB_txn *txn, void *vctx, lay_err *err)
+{
+	struct sscan *c = vctx;
+	unsigned char k[12];
+	MDB_cursor *cur;
+	MDB_val key = { sizeof(k), k }, val;
+	store_table t;
+	char name[32];
+	int rc, mrc;
+
+	if ((rc = store_table_get(txn, c->db, c->table, &t, err)) < 0)
+		return rc;
+	end_name(name, sizeof(name), t.tid);
+	if ((rc = store_counter_get(txn, c->db, name, &c->end, err)) < 0)
+		return rc;
+	if ((rc = mdb_cursor_open(txn, c->db->stream, &cur)) != 0)
+		return store_mdb(rc, "reading a stream", err);
+	store_be32(k, t.tid);
+	memset(k + 4, 0, 8);
+	mrc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+	c->first = mrc == 0 && ours(&key, k) ? store_rd64((unsigned char *)key.mv_data + 4) : c->end;
+	/* the record holding off: the last one starting at or before it */
+	store_be64(k + 4, c->off);
+	key.mv_size = sizeof(k);
+	key.mv_data = k;
+	mrc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+	if (mrc == 0 && ours(&key, k) && store_rd64((unsigned char *)key.mv_data + 4) == c->off) {
+		/* a record starts at off */
+	} else {
+		MDB_val pk, pv;
+		int prc = mdb_cursor_get(cur, &pk, &pv, mrc == MDB_NOTFOUND ? MDB_LAST : MDB_PREV);
+
+		if (prc == 0 && ours(&pk, k) && pv.mv_size >= 8 &&
+		    store_rd64((unsigned char *)pk.mv_data + 4) + (pv.mv_size - 8) > c->off) {
+			key = pk;
+			val = pv;
+			mrc = 0;
+		} else if (mrc == 0 && ours(&key, k)) {
+			/* back to the first record after off */
+			key.mv_size = sizeof(k);
+			key.mv_data = k;
+			mrc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+		} else {
+			mrc = MDB_NOTFOUND;
+		}
+	}
+	rc = 0;
+	for (; mrc == 0 && ours(&key, k); mrc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+		eng_stream_rec r;
+
+		if (val.mv_size < 8) {
+			rc = lay_err_set(err, -EIO, "a stream record is corrupt");
+			break;
+		}
+		r.off = store_rd64((unsigned char *)key.mv_data + 4);
+		r.time_ns = (int64_t)store_rd64(val.mv_data);
+		r.text = (const char *)val.mv_data + 8;
+		r.len = val.mv_size - 8;
+		if ((rc = c->cb(c->ctx, &r)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (mrc != 0 && mrc != MDB_NOTFOUND)
+		return store_mdb(mrc, "reading a stream", err);
+	return rc < 0 ? rc : 0;
+}
+
+int eng_stream_scan(eng_db *db, const char *table, uint64_t off, eng_stream_cb cb, void *ctx,
+		    uint64_t *end, uint64_t *first, lay_err *err)
+{
+	struct sscan c = { db, table, off, cb, ctx, 0, 0 };
+	int rc = store_read(db, scan_txn, &c, err);
+
+	if (rc == 0 && end)
+		*end = c.end;
+	if (rc == 0 && first)
+		*first = c.first;
+	return rc;
+}
+
 struct strim {
 	eng_db *db;
 	const char *table;

@@ -3,7 +3,10 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "json.h"
 
@@ -91,4 +94,77 @@ int lay_stream_render(lay_buf *out, const lay_stream_rec *r)
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+void lay_stream_label(char out[LAY_STREAM_LABEL_MAX], int64_t created_ns)
+{
+	time_t s = (time_t)(created_ns / 1000000000);
+	struct tm tm;
+
+	gmtime_r(&s, &tm);
+	strftime(out, LAY_STREAM_LABEL_MAX, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + strlen(out), LAY_STREAM_LABEL_MAX - strlen(out), ".%03d",
+		 (int)(created_ns / 1000000 % 1000));
+}
+
+int lay_stream_arn(lay_buf *out, const char *region, const char *table, int64_t created_ns)
+{
+	char label[LAY_STREAM_LABEL_MAX];
+
+	lay_stream_label(label, created_ns);
+	if (lay_buf_addf(out, "arn:aws:dynamodb:%s:000000000000:table/", region) < 0 ||
+	    lay_buf_adds(out, table) < 0 || lay_buf_addf(out, "/stream/%s", label) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* The string value of member name, which the renderer writes after the
+ * images: the last "name":" in the text is it, since an attribute's name
+ * inside an image is followed by '{', and a quote inside a string value
+ * is escaped. */
+static const char *member(const char *text, size_t len, const char *name, size_t *vlen)
+{
+	size_t n = strlen(name), i;
+	const char *v, *e;
+
+	for (i = len; i-- > n + 3;) {
+		if (text[i] != '"' || text[i - 1] != ':' || text[i - 2] != '"' ||
+		    memcmp(text + i - 2 - n, name, n) != 0 || text[i - 3 - n] != '"')
+			continue;
+		v = text + i + 1;
+		if (!(e = memchr(v, '"', len - (size_t)(v - text))))
+			return NULL;
+		*vlen = (size_t)(e - v);
+		return v;
+	}
+	return NULL;
+}
+
+int lay_stream_seq(const char *text, size_t len, uint64_t *out)
+{
+	char digits[24], *end;
+	size_t n;
+	const char *v = member(text, len, "SequenceNumber", &n);
+
+	if (!v || !n || n >= sizeof(digits))
+		return -EINVAL;
+	memcpy(digits, v, n);
+	digits[n] = '\0';
+	if (digits[0] < '0' || digits[0] > '9')
+		return -EINVAL;
+	*out = strtoull(digits, &end, 10);
+	return *end ? -EINVAL : 0;
+}
+
+lay_view lay_stream_view(const char *text, size_t len)
+{
+	static const lay_view views[] = { LAY_VIEW_KEYS_ONLY, LAY_VIEW_NEW_IMAGE,
+					  LAY_VIEW_OLD_IMAGE, LAY_VIEW_NEW_AND_OLD };
+	size_t n, i;
+	const char *v = member(text, len, "StreamViewType", &n);
+
+	for (i = 0; v && i < sizeof(views) / sizeof(views[0]); i++)
+		if (strlen(lay_view_name(views[i])) == n && memcmp(v, lay_view_name(views[i]), n) == 0)
+			return views[i];
+	return LAY_VIEW_OFF;
 }

@@ -4,6 +4,7 @@
 #ifndef LAY_STREAM_H
 #define LAY_STREAM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "buf.h"
@@ -38,5 +39,23 @@ const char *lay_view_name(lay_view v);
  * Deterministic. Returns 0 or -ENOMEM.
  */
 int lay_stream_render(lay_buf *out, const lay_stream_rec *r);
+
+/* A stream's label: when it was enabled (ns since the epoch), as DynamoDB
+ * writes it, "2026-11-26T10:15:00.123" (UTC, milliseconds, no zone). */
+#define LAY_STREAM_LABEL_MAX 32
+void lay_stream_label(char out[LAY_STREAM_LABEL_MAX], int64_t created_ns);
+
+/* Append the ARN of table's stream enabled at created_ns:
+ * "arn:aws:dynamodb:REGION:000000000000:table/TABLE/stream/LABEL", the
+ * LatestStreamArn DescribeTable shows. Returns 0 or -ENOMEM. */
+int lay_stream_arn(lay_buf *out, const char *region, const char *table, int64_t created_ns);
+
+/* Read back from a record's text (len bytes, as lay_stream_render wrote
+ * it) its SequenceNumber into *out: 0, or -EINVAL if it has none. */
+int lay_stream_seq(const char *text, size_t len, uint64_t *out);
+
+/* Read back from a record's text its StreamViewType: the view, or
+ * LAY_VIEW_OFF if it names none. */
+lay_view lay_stream_view(const char *text, size_t len);
 
 #endif
