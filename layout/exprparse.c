@@ -235,9 +235,13 @@ static int is_word(struct ps *p, const char *w)
 	return t->t == T_IDENT && word_eq(p->s + t->pos, t->len, w);
 }
 
+static int clause_at(struct ps *p);
+
 /* The words of the grammar itself: never a name. */
 static int is_keyword(struct ps *p)
 {
+	if (p->e->kind == LAY_EXPR_UPDATE)
+		return clause_at(p) >= 0;
 	return is_word(p, "AND") || is_word(p, "OR") || is_word(p, "NOT") ||
 	       is_word(p, "BETWEEN") || is_word(p, "IN");
 }

@@ -310,6 +310,15 @@ static void test_expr_parse__syntax_errors_quote_token_and_neighbours(void)
 	CHECK(syntax_error(LAY_EXPR_UPDATE, "add a b"));
 	CHECK(syntax_error(LAY_EXPR_UPDATE, "set a = (b.c).d + e"));
 	CHECK(syntax_error(LAY_EXPR_CONDITION, "a = \"x\""));
+	CHECK(fails(LAY_EXPR_UPDATE, "set a=set", NULL,
+		    "Invalid UpdateExpression: Syntax error; token: \"set\", near: \"=set\""));
+	CHECK(fails(LAY_EXPR_CONDITION, "a[99999999999] = b", NULL,
+		    "Invalid ConditionExpression: List index is not within the allowable range; "
+		    "index: [99999999999]"));
+	CHECK(fails(LAY_EXPR_PROJECTION,
+		    "a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a", NULL,
+		    "Invalid ProjectionExpression: The document path has too many nesting levels; "
+		    "nesting levels: 33"));
 	CHECK(fails(LAY_EXPR_CONDITION, "   ", NULL,
 		    "Invalid ConditionExpression: The expression can not be empty;"));
 	CHECK(fails(LAY_EXPR_CONDITION, "((a = b))", NULL,
