@@ -73,4 +73,30 @@ struct lay_expr {
 	size_t nkey;
 };
 
+/* A parse, as the checks see it (exprparse.c fills it, exprcheck.c reads
+ * it). */
+struct xctx {
+	lay_expr *e;
+	lay_expr_env *env;
+	lay_err *err;
+	const char *what; /* "ConditionExpression", ... */
+	int redundant;    /* a "((x))" was seen */
+	int dup_clause;   /* the first section repeated, or -1 */
+};
+
+/* -EINVAL with "Invalid <what>: " and the formatted message. */
+int lay_xt_fail(const struct xctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int lay_xt_nomem(const struct xctx *c);
+
+/* Every check of exprcheck.c on a parsed expression, in DynamoDB's order:
+ * 0 or the first error. Resolves names and values, marks them used, and
+ * fills a key condition's e->key. */
+int lay_xt_check(struct xctx *c);
+
+/* A function by its name (case matters), F_UNKNOWN if none. */
+enum xfunc lay_xt_func(const char *name, size_t len);
+
+const char *lay_xt_clause(int clause); /* "SET", ... */
+const char *lay_xt_cmp(int op);        /* "=", "<>", ... */
+
 #endif
