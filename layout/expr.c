@@ -26,17 +26,20 @@ int lay_expr_env_init(lay_expr_env *env, const lay_item *names, const lay_item *
 		if (names->a[i].name[0] != '#')
 			return lay_err_set(err, -EINVAL,
 					   "ExpressionAttributeNames contains invalid key: Syntax "
-					   "error; key: \"%s\"", names->a[i].name);
+					   "error; key: \"%s\"",
+					   names->a[i].name);
 		if (names->a[i].v.type != LAY_S || names->a[i].v.len == 0)
 			return lay_err_set(err, -EINVAL,
 					   "ExpressionAttributeNames contains invalid value: Empty "
-					   "attribute name; key: \"%s\"", names->a[i].name);
+					   "attribute name; key: \"%s\"",
+					   names->a[i].name);
 	}
 	for (i = 0; values && i < values->n; i++)
 		if (values->a[i].name[0] != ':')
 			return lay_err_set(err, -EINVAL,
 					   "ExpressionAttributeValues contains invalid key: Syntax "
-					   "error; key: \"%s\"", values->a[i].name);
+					   "error; key: \"%s\"",
+					   values->a[i].name);
 	return 0;
 }
 
@@ -69,19 +72,21 @@ int lay_expr_env_unused(const lay_expr_env *env, lay_err *err)
 	int n, rc = 0;
 
 	if ((n = unused_list(&b, env->names, env->names_used)) > 0)
-		rc = lay_err_set(err, -EINVAL,
-				 "Value provided in ExpressionAttributeNames unused in expressions: "
-				 "keys: %s", b.p);
+		rc =
+		    lay_err_set(err, -EINVAL,
+				"Value provided in ExpressionAttributeNames unused in expressions: "
+				"keys: %s",
+				b.p);
 	else if (n == 0 && (n = unused_list(&b, env->values, env->values_used)) > 0)
 		rc = lay_err_set(err, -EINVAL,
 				 "Value provided in ExpressionAttributeValues unused in "
-				 "expressions: keys: %s", b.p);
+				 "expressions: keys: %s",
+				 b.p);
 	if (n < 0)
 		rc = lay_err_set(err, -ENOMEM, "out of memory");
 	lay_buf_free(&b);
 	return rc;
 }
-
 
 /* ---- Paths on items ---- */
 
@@ -165,10 +170,14 @@ static int compare(int op, const lay_value *a, const lay_value *b)
 		return 0;
 	c = lay_value_cmp(a, b);
 	switch (op) {
-	case C_LT: return c < 0;
-	case C_LE: return c <= 0;
-	case C_GT: return c > 0;
-	default: return c >= 0;
+	case C_LT:
+		return c < 0;
+	case C_LE:
+		return c <= 0;
+	case C_GT:
+		return c > 0;
+	default:
+		return c >= 0;
 	}
 }
 
@@ -266,8 +275,9 @@ static int bad_type(lay_err *err)
 
 static int bad_path(lay_err *err)
 {
-	return lay_err_set(err, -EINVAL,
-			   "The document path provided in the update expression is invalid for update");
+	return lay_err_set(
+	    err, -EINVAL,
+	    "The document path provided in the update expression is invalid for update");
 }
 
 static int no_mem(lay_err *err)
@@ -291,7 +301,8 @@ static int eval_value(const struct xnode *n, const lay_item *old, lay_item *dst,
 		return 0;
 	case X_PATH:
 		if (!(v = get_path(old, &n->path)))
-			return lay_err_set(err, -EINVAL, "The provided expression refers to an "
+			return lay_err_set(err, -EINVAL,
+					   "The provided expression refers to an "
 					   "attribute that does not exist in the item");
 		*res = *v;
 		return 0;
@@ -311,7 +322,8 @@ static int eval_value(const struct xnode *n, const lay_item *old, lay_item *dst,
 			return bad_type(err);
 		res->type = LAY_L;
 		res->len = a.len + b.len;
-		if (!(res->u.v = lay_item_alloc(dst, (res->len ? res->len : 1) * sizeof(lay_value))))
+		if (!(res->u.v =
+			  lay_item_alloc(dst, (res->len ? res->len : 1) * sizeof(lay_value))))
 			return no_mem(err);
 		if (a.len)
 			memcpy(res->u.v, a.u.v, a.len * sizeof(lay_value));
@@ -325,7 +337,8 @@ static int eval_value(const struct xnode *n, const lay_item *old, lay_item *dst,
 			return rc;
 		if (a.type != LAY_N || b.type != LAY_N)
 			return bad_type(err);
-		if ((rc = lay_num_add(&sum, a.u.p, a.len, b.u.p, b.len, n->kind == X_MINUS, err)) < 0)
+		if ((rc = lay_num_add(&sum, a.u.p, a.len, b.u.p, b.len, n->kind == X_MINUS, err)) <
+		    0)
 			return rc;
 		res->type = LAY_N;
 		res->len = sum.len;
@@ -362,7 +375,8 @@ static int locate(lay_item *it, const struct xpath *path, lay_value **parent, la
 		} else if (el->idx >= 0) {
 			v = v->type == LAY_L && (size_t)el->idx < v->len ? &v->u.v[el->idx] : NULL;
 		} else {
-			v = v->type == LAY_M ? (lay_value *)find_member(v, el->name, el->len) : NULL;
+			v = v->type == LAY_M ? (lay_value *)find_member(v, el->name, el->len)
+					     : NULL;
 		}
 		if (!v || v->type == 0)
 			return bad_path(err);
@@ -651,8 +665,9 @@ static const struct xpath *first_key_path(const struct xnode *n, const lay_schem
 
 	if (n->kind == X_PATH)
 		return path_head_is(&n->path, s->pk, strlen(s->pk)) ||
-		       (s->sk[0] && path_head_is(&n->path, s->sk, strlen(s->sk)))
-		       ? &n->path : NULL;
+			       (s->sk[0] && path_head_is(&n->path, s->sk, strlen(s->sk)))
+			   ? &n->path
+			   : NULL;
 	for (k = 0; k < n->narg; k++)
 		if ((hit = first_key_path(n->arg[k], s)) != NULL)
 			return hit;
@@ -665,9 +680,10 @@ int lay_expr_filter_check(const lay_expr *e, const lay_schema *s, lay_err *err)
 
 	if (!e || !e->root || !(p = first_key_path(e->root, s)))
 		return 0;
-	return lay_err_set(err, -EINVAL, "Filter Expression can only contain non-primary key "
-			   "attributes: Primary key attribute: %.*s", (int)p->el[0].len,
-			   p->el[0].name);
+	return lay_err_set(err, -EINVAL,
+			   "Filter Expression can only contain non-primary key "
+			   "attributes: Primary key attribute: %.*s",
+			   (int)p->el[0].len, p->el[0].name);
 }
 
 /* ---- Projections ---- */
@@ -708,9 +724,10 @@ static int project_value(lay_item *dst, lay_value *out, const lay_value *src,
 		for (k = 0, m = 0; k < n; k++) {
 			const struct xel *el = &paths[k]->el[depth];
 
-			if (src->type == LAY_M ? el->idx < 0 && el->len == src->u.a[i].name_len &&
-							 memcmp(el->name, src->u.a[i].name, el->len) == 0
-					       : el->idx >= 0 && (size_t)el->idx == i)
+			if (src->type == LAY_M
+				? el->idx < 0 && el->len == src->u.a[i].name_len &&
+				      memcmp(el->name, src->u.a[i].name, el->len) == 0
+				: el->idx >= 0 && (size_t)el->idx == i)
 				sub[m++] = paths[k];
 		}
 		if (m == 0)
@@ -725,7 +742,7 @@ static int project_value(lay_item *dst, lay_value *out, const lay_value *src,
 		}
 		out->u.a[out->len].name_len = src->u.a[i].name_len;
 		if (!(out->u.a[out->len].name =
-			      lay_item_strdup(dst, src->u.a[i].name, src->u.a[i].name_len)))
+			  lay_item_strdup(dst, src->u.a[i].name, src->u.a[i].name_len)))
 			rc = -ENOMEM;
 		out->u.a[out->len++].v = part;
 	}
@@ -786,7 +803,8 @@ int lay_expr_key(const lay_expr *e, const lay_schema *s, lay_key_cond *out, lay_
 	if (!s->sk[0] && e->nkey > 1)
 		return lay_err_set(err, -EINVAL, "Query key condition not supported");
 	for (i = 0; i < e->nkey; i++)
-		if (e->key[i].len == strlen(s->pk) && memcmp(e->key[i].name, s->pk, e->key[i].len) == 0)
+		if (e->key[i].len == strlen(s->pk) &&
+		    memcmp(e->key[i].name, s->pk, e->key[i].len) == 0)
 			pk = &e->key[i];
 		else
 			sk = &e->key[i];
@@ -798,7 +816,8 @@ int lay_expr_key(const lay_expr *e, const lay_schema *s, lay_key_cond *out, lay_
 				   s->sk);
 	if (pk->lo->type != s->pk_type || (sk && sk->lo->type != s->sk_type) ||
 	    (sk && sk->hi && sk->hi->type != s->sk_type))
-		return lay_err_set(err, -EINVAL, "One or more parameter values were invalid: "
+		return lay_err_set(err, -EINVAL,
+				   "One or more parameter values were invalid: "
 				   "Condition parameter type does not match schema type");
 	if (pk->op != LAY_KEY_EQ)
 		return lay_err_set(err, -EINVAL, "Query key condition not supported");

@@ -150,7 +150,8 @@ static int check_func_name(struct xctx *p, struct xnode *n, int in_cond)
 {
 	(void)in_cond;
 	if (n->kind == X_FUNC && n->op == F_UNKNOWN)
-		return lay_xt_fail(p, "Invalid function name; function: %.*s", (int)n->tlen, n->text);
+		return lay_xt_fail(p, "Invalid function name; function: %.*s", (int)n->tlen,
+				   n->text);
 	return 0;
 }
 
@@ -163,16 +164,22 @@ static int check_func_place(struct xctx *p, struct xnode *n, int in_cond)
 	f = func_at(n->op);
 	if (p->e->kind == LAY_EXPR_UPDATE) {
 		if (funcs[f].where != W_UPDATE)
-			return lay_xt_fail(p, "The function is not allowed in an update expression; "
-				    "function: %s", funcs[f].name);
+			return lay_xt_fail(p,
+					   "The function is not allowed in an update expression; "
+					   "function: %s",
+					   funcs[f].name);
 		return 0;
 	}
 	if (funcs[f].where == W_UPDATE)
-		return lay_xt_fail(p, "The function is not allowed in a condition expression; function: %s",
-			    funcs[f].name);
+		return lay_xt_fail(
+		    p, "The function is not allowed in a condition expression; function: %s",
+		    funcs[f].name);
 	if ((funcs[f].where == W_COND) != (in_cond != 0))
-		return lay_xt_fail(p, "The function is not allowed to be used this way in an expression; "
-			    "function: %s", funcs[f].name);
+		return lay_xt_fail(
+		    p,
+		    "The function is not allowed to be used this way in an expression; "
+		    "function: %s",
+		    funcs[f].name);
 	return 0;
 }
 
@@ -190,15 +197,18 @@ static int check_reserved(struct xctx *p, struct xpath *path)
 		const struct xel *el = &path->el[k];
 
 		if (el->idx < 0 && el->text[0] != '#' && lay_expr_reserved(el->text, el->tlen))
-			return lay_xt_fail(p, "Attribute name is a reserved keyword; reserved keyword: %.*s",
-				    (int)el->tlen, el->text);
+			return lay_xt_fail(
+			    p, "Attribute name is a reserved keyword; reserved keyword: %.*s",
+			    (int)el->tlen, el->text);
 		if (el->idx > INT_MAX)
-			return lay_xt_fail(p, "List index is not within the allowable range; index: [%.*s]",
-				    (int)el->tlen, el->text);
+			return lay_xt_fail(
+			    p, "List index is not within the allowable range; index: [%.*s]",
+			    (int)el->tlen, el->text);
 	}
 	if (path->n > LAY_MAX_DEPTH)
-		return lay_xt_fail(p, "The document path has too many nesting levels; nesting levels: %zu",
-			    path->n);
+		return lay_xt_fail(
+		    p, "The document path has too many nesting levels; nesting levels: %zu",
+		    path->n);
 	return 0;
 }
 
@@ -218,8 +228,11 @@ static int resolve_names(struct xctx *p, struct xpath *path)
 			    memcmp(names->a[i].name, el->text, el->tlen) == 0)
 				break;
 		if (!names || i == names->n)
-			return lay_xt_fail(p, "An expression attribute name used in the document path is "
-				    "not defined; attribute name: %.*s", (int)el->tlen, el->text);
+			return lay_xt_fail(
+			    p,
+			    "An expression attribute name used in the document path is "
+			    "not defined; attribute name: %.*s",
+			    (int)el->tlen, el->text);
 		p->env->names_used[i] = 1;
 		el->name = names->a[i].v.u.p;
 		el->len = names->a[i].v.len;
@@ -240,8 +253,11 @@ static int resolve_value(struct xctx *p, struct xnode *n, int in_cond)
 		    memcmp(values->a[i].name, n->text, n->tlen) == 0)
 			break;
 	if (!values || i == values->n)
-		return lay_xt_fail(p, "An expression attribute value used in expression is not defined; "
-			    "attribute value: %.*s", (int)n->tlen, n->text);
+		return lay_xt_fail(
+		    p,
+		    "An expression attribute value used in expression is not defined; "
+		    "attribute value: %.*s",
+		    (int)n->tlen, n->text);
 	p->env->values_used[i] = 1;
 	n->value = &values->a[i].v;
 	return 0;
@@ -279,17 +295,21 @@ static int check_overlaps(struct xctx *p, struct xpath *const *paths, size_t n)
 						break;
 				}
 				if (pass == 0 && !conflict && (k == a->n || k == b->n))
-					return lay_xt_fail(p, "Two document paths overlap with each other; "
-						    "must remove or rewrite one of these paths; "
-						    "path one: %s, path two: %s",
-						    path_str(one, sizeof(one), a),
-						    path_str(two, sizeof(two), b));
+					return lay_xt_fail(
+					    p,
+					    "Two document paths overlap with each other; "
+					    "must remove or rewrite one of these paths; "
+					    "path one: %s, path two: %s",
+					    path_str(one, sizeof(one), a),
+					    path_str(two, sizeof(two), b));
 				if (pass == 1 && conflict)
-					return lay_xt_fail(p, "Two document paths conflict with each other; "
-						    "must remove or rewrite one of these paths; "
-						    "path one: %s, path two: %s",
-						    path_str(one, sizeof(one), a),
-						    path_str(two, sizeof(two), b));
+					return lay_xt_fail(
+					    p,
+					    "Two document paths conflict with each other; "
+					    "must remove or rewrite one of these paths; "
+					    "path one: %s, path two: %s",
+					    path_str(one, sizeof(one), a),
+					    path_str(two, sizeof(two), b));
 			}
 	return 0;
 }
@@ -320,8 +340,10 @@ static lay_type static_type(const struct xnode *n)
 
 static int type_fail(struct xctx *p, const char *op, lay_type t)
 {
-	return lay_xt_fail(p, "Incorrect operand type for operator or function; operator or function: "
-		    "%s, operand type: %s", op, lay_type_name(t));
+	return lay_xt_fail(p,
+			   "Incorrect operand type for operator or function; operator or function: "
+			   "%s, operand type: %s",
+			   op, lay_type_name(t));
 }
 
 /* The first operand, a path, may not be repeated among the others. */
@@ -334,9 +356,11 @@ static int check_distinct(struct xctx *p, const char *op, struct xnode *n)
 		return 0;
 	for (k = 1; k < n->narg; k++)
 		if (n->arg[k]->kind == X_PATH && path_eq(&n->arg[0]->path, &n->arg[k]->path))
-			return lay_xt_fail(p, "The first operand must be distinct from the remaining operands "
-				    "for this operator or function; operator: %s, first operand: %s",
-				    op, path_str(buf, sizeof(buf), &n->arg[0]->path));
+			return lay_xt_fail(
+			    p,
+			    "The first operand must be distinct from the remaining operands "
+			    "for this operator or function; operator: %s, first operand: %s",
+			    op, path_str(buf, sizeof(buf), &n->arg[0]->path));
 	return 0;
 }
 
@@ -353,8 +377,8 @@ static const char *bound_str(char *buf, size_t sz, const lay_value *v)
 	if (v->type == LAY_B && lay_b64_encode(&b64, v->u.p, v->len) == 0)
 		snprintf(buf, sz, "AttributeValue: {B:%s}", b64.p ? b64.p : "");
 	else
-		snprintf(buf, sz, "AttributeValue: {%s:%.*s}", lay_type_name(v->type),
-			 (int)v->len, v->u.p);
+		snprintf(buf, sz, "AttributeValue: {%s:%.*s}", lay_type_name(v->type), (int)v->len,
+			 v->u.p);
 	lay_buf_free(&b64);
 	return buf;
 }
@@ -373,13 +397,17 @@ static int check_between(struct xctx *p, struct xnode *n)
 	a = n->arg[1]->value;
 	b = n->arg[2]->value;
 	if (a->type != b->type)
-		return lay_xt_fail(p, "The BETWEEN operator requires same data type for lower and upper "
-			    "bounds; lower bound operand: %s, upper bound operand: %s",
-			    bound_str(lo, sizeof(lo), a), bound_str(hi, sizeof(hi), b));
+		return lay_xt_fail(
+		    p,
+		    "The BETWEEN operator requires same data type for lower and upper "
+		    "bounds; lower bound operand: %s, upper bound operand: %s",
+		    bound_str(lo, sizeof(lo), a), bound_str(hi, sizeof(hi), b));
 	if (lay_value_cmp(a, b) > 0)
-		return lay_xt_fail(p, "The BETWEEN operator requires upper bound to be greater than or "
-			    "equal to lower bound; lower bound operand: %s, upper bound operand: %s",
-			    bound_str(lo, sizeof(lo), a), bound_str(hi, sizeof(hi), b));
+		return lay_xt_fail(
+		    p,
+		    "The BETWEEN operator requires upper bound to be greater than or "
+		    "equal to lower bound; lower bound operand: %s, upper bound operand: %s",
+		    bound_str(lo, sizeof(lo), a), bound_str(hi, sizeof(hi), b));
 	return 0;
 }
 
@@ -392,12 +420,18 @@ static int check_func(struct xctx *p, struct xnode *n)
 	int rc;
 
 	if (n->narg != funcs[f].nargs)
-		return lay_xt_fail(p, "Incorrect number of operands for operator or function; operator or "
-			    "function: %s, number of operands: %zu", funcs[f].name, n->narg);
+		return lay_xt_fail(
+		    p,
+		    "Incorrect number of operands for operator or function; operator or "
+		    "function: %s, number of operands: %zu",
+		    funcs[f].name, n->narg);
 	if ((n->op == F_EXISTS || n->op == F_NOT_EXISTS || n->op == F_TYPE ||
-	     n->op == F_IF_NOT_EXISTS) && n->arg[0]->kind != X_PATH)
-		return lay_xt_fail(p, "Operator or function requires a document path; operator or "
-			    "function: %s", funcs[f].name);
+	     n->op == F_IF_NOT_EXISTS) &&
+	    n->arg[0]->kind != X_PATH)
+		return lay_xt_fail(p,
+				   "Operator or function requires a document path; operator or "
+				   "function: %s",
+				   funcs[f].name);
 	if (n->op != F_SIZE && n->op != F_LIST_APPEND &&
 	    (rc = check_distinct(p, funcs[f].name, n)) < 0)
 		return rc;
@@ -414,17 +448,19 @@ static int check_func(struct xctx *p, struct xnode *n)
 		break;
 	case F_TYPE:
 		if (n->arg[1]->kind != X_VALUE)
-			return lay_xt_fail(p, "Incorrect operand type for operator or function; operator or "
-				    "function: attribute_type, operand type: %s",
-				    static_type(n->arg[1]) ? lay_type_name(static_type(n->arg[1]))
-							   : "{NS,SS,L,BS,N,M,B,BOOL,NULL,S}");
+			return lay_xt_fail(
+			    p,
+			    "Incorrect operand type for operator or function; operator or "
+			    "function: attribute_type, operand type: %s",
+			    static_type(n->arg[1]) ? lay_type_name(static_type(n->arg[1]))
+						   : "{NS,SS,L,BS,N,M,B,BOOL,NULL,S}");
 		t = n->arg[1]->value->type;
 		if (t != LAY_S)
 			return type_fail(p, "attribute_type", t);
 		if (!lay_type_parse(n->arg[1]->value->u.p, n->arg[1]->value->len))
-			return lay_xt_fail(p, "Invalid attribute type name found; type: %.*s, valid types: %s",
-				    (int)n->arg[1]->value->len, n->arg[1]->value->u.p,
-				    type_names_valid);
+			return lay_xt_fail(
+			    p, "Invalid attribute type name found; type: %.*s, valid types: %s",
+			    (int)n->arg[1]->value->len, n->arg[1]->value->u.p, type_names_valid);
 		break;
 	case F_LIST_APPEND:
 		for (k = 0; k < 2; k++)
@@ -459,8 +495,11 @@ static int check_operands(struct xctx *p, struct xnode *n, int in_cond)
 		return check_between(p, n);
 	case X_IN:
 		if (n->narg - 1 > LAY_EXPR_MAX_IN)
-			return lay_xt_fail(p, "The IN operator is provided with too many operands; number of "
-				    "operands: %zu", n->narg - 1);
+			return lay_xt_fail(
+			    p,
+			    "The IN operator is provided with too many operands; number of "
+			    "operands: %zu",
+			    n->narg - 1);
 		return check_distinct(p, "IN", n);
 	case X_FUNC:
 		return check_func(p, n);
@@ -478,16 +517,26 @@ static int check_operands(struct xctx *p, struct xnode *n, int in_cond)
 static const char *long_type(lay_type t)
 {
 	switch (t) {
-	case LAY_S: return "STRING";
-	case LAY_N: return "NUMBER";
-	case LAY_B: return "BINARY";
-	case LAY_BOOL: return "BOOLEAN";
-	case LAY_NULL: return "NULL";
-	case LAY_M: return "MAP";
-	case LAY_L: return "LIST";
-	case LAY_SS: return "STRING_SET";
-	case LAY_NS: return "NUMBER_SET";
-	case LAY_BS: return "BINARY_SET";
+	case LAY_S:
+		return "STRING";
+	case LAY_N:
+		return "NUMBER";
+	case LAY_B:
+		return "BINARY";
+	case LAY_BOOL:
+		return "BOOLEAN";
+	case LAY_NULL:
+		return "NULL";
+	case LAY_M:
+		return "MAP";
+	case LAY_L:
+		return "LIST";
+	case LAY_SS:
+		return "STRING_SET";
+	case LAY_NS:
+		return "NUMBER_SET";
+	case LAY_BS:
+		return "BINARY_SET";
 	}
 	return "?";
 }
@@ -509,9 +558,11 @@ static int check_actions(struct xctx *p)
 		t = a->value->value->type;
 		if (t == LAY_SS || t == LAY_NS || t == LAY_BS || (a->clause == A_ADD && t == LAY_N))
 			continue;
-		return lay_xt_fail(p, "Incorrect operand type for operator or function; operator: %s, "
-			    "operand type: %s, typeSet: ALLOWED_FOR_%s_OPERAND",
-			    lay_xt_clause(a->clause), long_type(t), lay_xt_clause(a->clause));
+		return lay_xt_fail(p,
+				   "Incorrect operand type for operator or function; operator: %s, "
+				   "operand type: %s, typeSet: ALLOWED_FOR_%s_OPERAND",
+				   lay_xt_clause(a->clause), long_type(t),
+				   lay_xt_clause(a->clause));
 	}
 	return 0;
 }
@@ -526,52 +577,67 @@ static int key_fail(struct xctx *p, const char *msg, const char *arg)
 static const char *node_op_name(const struct xnode *n)
 {
 	switch (n->kind) {
-	case X_OR: return "OR";
-	case X_NOT: return "NOT";
-	case X_IN: return "IN";
-	case X_CMP: return lay_xt_cmp(n->op);
-	case X_FUNC: return funcs[func_at(n->op)].name;
-	default: return "?";
+	case X_OR:
+		return "OR";
+	case X_NOT:
+		return "NOT";
+	case X_IN:
+		return "IN";
+	case X_CMP:
+		return lay_xt_cmp(n->op);
+	case X_FUNC:
+		return funcs[func_at(n->op)].name;
+	default:
+		return "?";
 	}
 }
 
 static int key_leaf(struct xctx *p, struct xnode *n, size_t *count)
 {
-	static const lay_key_op ops[] = { 0, LAY_KEY_EQ, 0, LAY_KEY_LT, LAY_KEY_LE, LAY_KEY_GT,
-					  LAY_KEY_GE };
-	static const lay_key_op flipped[] = { 0, LAY_KEY_EQ, 0, LAY_KEY_GT, LAY_KEY_GE,
-					      LAY_KEY_LT, LAY_KEY_LE };
+	static const lay_key_op ops[] = { 0,	      LAY_KEY_EQ, 0,	     LAY_KEY_LT,
+					  LAY_KEY_LE, LAY_KEY_GT, LAY_KEY_GE };
+	static const lay_key_op flipped[] = { 0,	  LAY_KEY_EQ, 0,	 LAY_KEY_GT,
+					      LAY_KEY_GE, LAY_KEY_LT, LAY_KEY_LE };
 	struct xkey k;
 	struct xnode *path = NULL;
 	size_t i;
 
 	if (n->kind == X_OR || n->kind == X_NOT || n->kind == X_IN ||
 	    (n->kind == X_CMP && n->op == C_NE) || (n->kind == X_FUNC && n->op != F_BEGINS))
-		return key_fail(p, "Invalid operator used in KeyConditionExpression: ",
-				node_op_name(n));
+		return key_fail(
+		    p, "Invalid operator used in KeyConditionExpression: ", node_op_name(n));
 	if ((n->kind == X_BETWEEN || n->kind == X_FUNC) && n->arg[0]->kind != X_PATH)
-		return key_fail(p, n->kind == X_BETWEEN
-				? "Invalid condition in KeyConditionExpression: BETWEEN operator "
-				  "must have the key attribute as its first operand"
-				: "Invalid condition in KeyConditionExpression: begins_with operator "
-				  "must have the key attribute as its first operand", NULL);
+		return key_fail(
+		    p,
+		    n->kind == X_BETWEEN
+			? "Invalid condition in KeyConditionExpression: BETWEEN operator "
+			  "must have the key attribute as its first operand"
+			: "Invalid condition in KeyConditionExpression: begins_with operator "
+			  "must have the key attribute as its first operand",
+		    NULL);
 	for (i = 0; i < n->narg; i++) {
 		if (n->arg[i]->kind == X_FUNC)
-			return key_fail(p, "KeyConditionExpressions cannot contain nested operations",
-					NULL);
+			return key_fail(
+			    p, "KeyConditionExpressions cannot contain nested operations", NULL);
 		if (n->arg[i]->kind != X_PATH)
 			continue;
 		if (n->arg[i]->path.n > 1)
-			return key_fail(p, "KeyConditionExpressions cannot have conditions on nested "
-					"attributes", NULL);
+			return key_fail(p,
+					"KeyConditionExpressions cannot have conditions on nested "
+					"attributes",
+					NULL);
 		if (path)
-			return key_fail(p, "Invalid condition in KeyConditionExpression: Multiple "
-					"attribute names used in one condition", NULL);
+			return key_fail(p,
+					"Invalid condition in KeyConditionExpression: Multiple "
+					"attribute names used in one condition",
+					NULL);
 		path = n->arg[i];
 	}
 	if (!path)
-		return key_fail(p, "Invalid condition in KeyConditionExpression: No key attribute "
-				"specified", NULL);
+		return key_fail(p,
+				"Invalid condition in KeyConditionExpression: No key attribute "
+				"specified",
+				NULL);
 	memset(&k, 0, sizeof(k));
 	k.name = path->path.el[0].name;
 	k.len = path->path.el[0].len;
@@ -588,8 +654,10 @@ static int key_leaf(struct xctx *p, struct xnode *n, size_t *count)
 	}
 	for (i = 0; i < p->e->nkey; i++)
 		if (p->e->key[i].len == k.len && memcmp(p->e->key[i].name, k.name, k.len) == 0)
-			return key_fail(p, "KeyConditionExpressions must only contain one condition "
-					"per key", NULL);
+			return key_fail(p,
+					"KeyConditionExpressions must only contain one condition "
+					"per key",
+					NULL);
 	if (++*count > 2)
 		return key_fail(p, "Conditions can be of length 1 or 2 only", NULL);
 	p->e->key[p->e->nkey++] = k;
@@ -630,8 +698,9 @@ int lay_xt_check(struct xctx *p)
 	    (rc = walk_paths(p, check_reserved)) < 0)
 		return rc;
 	if (p->dup_clause >= 0)
-		return lay_xt_fail(p, "The \"%s\" section can only be used once in an update expression;",
-			    lay_xt_clause(p->dup_clause));
+		return lay_xt_fail(
+		    p, "The \"%s\" section can only be used once in an update expression;",
+		    lay_xt_clause(p->dup_clause));
 	if ((rc = walk_paths(p, resolve_names)) < 0)
 		return rc;
 	if (p->e->nact || p->e->npaths) {

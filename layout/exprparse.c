@@ -23,7 +23,7 @@ struct tok {
 };
 
 struct ps {
-	struct xctx c;    /* what the checks read */
+	struct xctx c; /* what the checks read */
 	const char *s;
 	size_t len;
 	struct tok *t;
@@ -32,8 +32,12 @@ struct ps {
 };
 
 static const char *const kind_names[] = {
-	"", "ConditionExpression", "FilterExpression", "UpdateExpression",
-	"ProjectionExpression", "KeyConditionExpression",
+	"",
+	"ConditionExpression",
+	"FilterExpression",
+	"UpdateExpression",
+	"ProjectionExpression",
+	"KeyConditionExpression",
 };
 
 static const char *const clause_names[] = { "SET", "REMOVE", "ADD", "DELETE" };
@@ -67,14 +71,14 @@ static int syntax_at(struct ps *p, size_t k)
 {
 	const struct tok *t = &p->t[k];
 	size_t from = k > 0 ? p->t[k - 1].pos : t->pos;
-	size_t to = t->t != T_EOF && k + 1 < p->nt ? p->t[k + 1].pos + p->t[k + 1].len
-						  : t->pos + t->len;
+	size_t to =
+	    t->t != T_EOF && k + 1 < p->nt ? p->t[k + 1].pos + p->t[k + 1].len : t->pos + t->len;
 
 	if (t->t == T_EOF)
-		return lay_xt_fail(&p->c, "Syntax error; token: \"<EOF>\", near: \"%.*s\"", (int)(to - from),
-			    p->s + from);
-	return lay_xt_fail(&p->c, "Syntax error; token: \"%.*s\", near: \"%.*s\"", (int)t->len, p->s + t->pos,
-		    (int)(to - from), p->s + from);
+		return lay_xt_fail(&p->c, "Syntax error; token: \"<EOF>\", near: \"%.*s\"",
+				   (int)(to - from), p->s + from);
+	return lay_xt_fail(&p->c, "Syntax error; token: \"%.*s\", near: \"%.*s\"", (int)t->len,
+			   p->s + t->pos, (int)(to - from), p->s + from);
 }
 
 static int syntax(struct ps *p)
@@ -236,8 +240,9 @@ static int push(struct ps *p, void *arr, size_t *n, const void *x, size_t size)
 static int count_op(struct ps *p)
 {
 	if (++p->ops > LAY_EXPR_MAX_OPERATORS)
-		return lay_xt_fail(&p->c, "The expression contains too many operators; operator count: %d",
-			    p->ops);
+		return lay_xt_fail(&p->c,
+				   "The expression contains too many operators; operator count: %d",
+				   p->ops);
 	return 0;
 }
 
@@ -389,8 +394,8 @@ static int parse_or(struct ps *p, struct xnode **out);
 static const struct {
 	const char *s;
 	enum xcmp op;
-} comparators[] = { { "=", C_EQ }, { "<>", C_NE }, { "<", C_LT },
-		    { "<=", C_LE }, { ">", C_GT }, { ">=", C_GE } };
+} comparators[] = { { "=", C_EQ },  { "<>", C_NE }, { "<", C_LT },
+		    { "<=", C_LE }, { ">", C_GT },  { ">=", C_GE } };
 
 const char *lay_xt_cmp(int op)
 {
@@ -689,7 +694,8 @@ static int parse_all(struct ps *p)
 	case LAY_EXPR_PROJECTION:
 		return parse_projection(p);
 	default:
-		if ((rc = parse_or(p, &p->c.e->root)) < 0 || (rc = need_condition(p, p->c.e->root)) < 0)
+		if ((rc = parse_or(p, &p->c.e->root)) < 0 ||
+		    (rc = need_condition(p, p->c.e->root)) < 0)
 			return rc;
 		return cur(p)->t == T_EOF ? 0 : syntax(p);
 	}
@@ -709,10 +715,14 @@ int lay_expr_parse(lay_expr **out, lay_expr_kind kind, const char *text, size_t 
 	p.c.env = env;
 	p.c.err = err;
 	p.c.dup_clause = -1;
-	p.c.what = kind >= LAY_EXPR_CONDITION && kind <= LAY_EXPR_KEY ? kind_names[kind] : "Expression";
+	p.c.what =
+	    kind >= LAY_EXPR_CONDITION && kind <= LAY_EXPR_KEY ? kind_names[kind] : "Expression";
 	if (len > LAY_EXPR_MAX_LEN)
-		return lay_xt_fail(&p.c, "Expression size has exceeded the maximum allowed size; expression "
-			    "size: %zu", len);
+		return lay_xt_fail(
+		    &p.c,
+		    "Expression size has exceeded the maximum allowed size; expression "
+		    "size: %zu",
+		    len);
 	for (i = 0; i < len && is_space(text[i]); i++)
 		;
 	if (i == len)

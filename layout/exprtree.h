@@ -9,13 +9,33 @@
 #include "expr.h"
 #include "item.h"
 
-enum xkind { X_PATH = 1, X_VALUE, X_CMP, X_BETWEEN, X_IN, X_AND, X_OR, X_NOT, X_FUNC, X_PLUS,
-	     X_MINUS };
+enum xkind {
+	X_PATH = 1,
+	X_VALUE,
+	X_CMP,
+	X_BETWEEN,
+	X_IN,
+	X_AND,
+	X_OR,
+	X_NOT,
+	X_FUNC,
+	X_PLUS,
+	X_MINUS
+};
 
 enum xcmp { C_EQ = 1, C_NE, C_LT, C_LE, C_GT, C_GE };
 
-enum xfunc { F_UNKNOWN = 0, F_EXISTS, F_NOT_EXISTS, F_TYPE, F_BEGINS, F_CONTAINS, F_SIZE,
-	     F_IF_NOT_EXISTS, F_LIST_APPEND };
+enum xfunc {
+	F_UNKNOWN = 0,
+	F_EXISTS,
+	F_NOT_EXISTS,
+	F_TYPE,
+	F_BEGINS,
+	F_CONTAINS,
+	F_SIZE,
+	F_IF_NOT_EXISTS,
+	F_LIST_APPEND
+};
 
 enum xclause { A_SET = 0, A_REMOVE, A_ADD, A_DELETE };
 
@@ -26,7 +46,7 @@ struct xel {
 	long idx;
 	const char *text; /* as written ("#n" or the bare name), for messages */
 	size_t tlen;
-	size_t tok;       /* its token, for messages */
+	size_t tok; /* its token, for messages */
 };
 
 struct xpath {
@@ -36,15 +56,15 @@ struct xpath {
 
 struct xnode {
 	enum xkind kind;
-	int op;               /* enum xcmp for X_CMP, enum xfunc for X_FUNC */
-	struct xnode **arg;   /* operands, in the order written */
+	int op;		    /* enum xcmp for X_CMP, enum xfunc for X_FUNC */
+	struct xnode **arg; /* operands, in the order written */
 	size_t narg;
-	struct xpath path;    /* X_PATH */
+	struct xpath path;	/* X_PATH */
 	const lay_value *value; /* X_VALUE, once resolved */
-	const char *text;     /* X_VALUE ":v", X_FUNC its name, as written */
+	const char *text;	/* X_VALUE ":v", X_FUNC its name, as written */
 	size_t tlen;
-	int paren;            /* parentheses directly around it */
-	size_t tok;           /* its first token */
+	int paren;  /* parentheses directly around it */
+	size_t tok; /* its first token */
 };
 
 struct xaction {
@@ -63,13 +83,13 @@ struct xkey {
 
 struct lay_expr {
 	lay_expr_kind kind;
-	lay_item arena;       /* every allocation of the expression */
-	struct xnode *root;   /* conditions, filters and key conditions */
-	struct xaction *act;  /* updates */
+	lay_item arena;	     /* every allocation of the expression */
+	struct xnode *root;  /* conditions, filters and key conditions */
+	struct xaction *act; /* updates */
 	size_t nact;
-	struct xpath *paths;  /* projections */
+	struct xpath *paths; /* projections */
 	size_t npaths;
-	struct xkey key[2];   /* key conditions, in the order written */
+	struct xkey key[2]; /* key conditions, in the order written */
 	size_t nkey;
 };
 
@@ -80,8 +100,8 @@ struct xctx {
 	lay_expr_env *env;
 	lay_err *err;
 	const char *what; /* "ConditionExpression", ... */
-	int redundant;    /* a "((x))" was seen */
-	int dup_clause;   /* the first section repeated, or -1 */
+	int redundant;	  /* a "((x))" was seen */
+	int dup_clause;	  /* the first section repeated, or -1 */
 };
 
 /* -EINVAL with "Invalid <what>: " and the formatted message. */
@@ -97,6 +117,6 @@ int lay_xt_check(struct xctx *c);
 enum xfunc lay_xt_func(const char *name, size_t len);
 
 const char *lay_xt_clause(int clause); /* "SET", ... */
-const char *lay_xt_cmp(int op);        /* "=", "<>", ... */
+const char *lay_xt_cmp(int op);	       /* "=", "<>", ... */
 
 #endif

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <string.h>
 
+/* clang-format off */
 static const char *const reserved[] = {
 	"ABORT", "ABSOLUTE", "ACTION", "ADD", "AFTER", "AGENT",
 	"AGGREGATE", "ALL", "ALLOCATE", "ALTER", "ANALYZE", "AND",
@@ -104,6 +105,7 @@ static const char *const reserved[] = {
 	"WINDOW", "WITH", "WITHIN", "WITHOUT", "WORK", "WRAPPED",
 	"WRITE", "YEAR", "ZONE",
 };
+/* clang-format on */
 
 #define NRESERVED (sizeof(reserved) / sizeof(reserved[0]))
 

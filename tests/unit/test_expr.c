@@ -62,7 +62,8 @@ static int fails(lay_expr_kind kind, const char *text, const char *values, const
 	int ok = rc == -EINVAL && strcmp(c.err.msg, msg) == 0;
 
 	if (!ok)
-		fprintf(stderr, "  \"%s\": rc %d \"%s\"\n  wanted \"%s\"\n", text, rc, c.err.msg, msg);
+		fprintf(stderr, "  \"%s\": rc %d \"%s\"\n  wanted \"%s\"\n", text, rc, c.err.msg,
+			msg);
 	ctx_free(&c);
 	return ok;
 }
@@ -168,14 +169,15 @@ static int projects(lay_expr_kind kind, const char *text, const char *values, co
 }
 
 static const char *const ITEM =
-	"{\"s\":\"hello\",\"n\":10,\"b\":{\"B\":\"AQID\"},\"t\":true,\"z\":null,"
-	"\"m\":{\"x\":1,\"y\":{\"z\":\"deep\"}},\"l\":[\"a\",2,{\"k\":\"v\"}],"
-	"\"ss\":{\"SS\":[\"a\",\"b\"]},\"ns\":{\"NS\":[1,2]},\"status\":\"on\"}";
+    "{\"s\":\"hello\",\"n\":10,\"b\":{\"B\":\"AQID\"},\"t\":true,\"z\":null,"
+    "\"m\":{\"x\":1,\"y\":{\"z\":\"deep\"}},\"l\":[\"a\",2,{\"k\":\"v\"}],"
+    "\"ss\":{\"SS\":[\"a\",\"b\"]},\"ns\":{\"NS\":[1,2]},\"status\":\"on\"}";
 
 static const char *const VALS =
-	"{\":five\":5,\":ten\":10,\":twenty\":20,\":h\":\"he\",\":hello\":\"hello\","
-	"\":a\":\"a\",\":two\":2,\":l\":[\"a\",2,{\"k\":\"v\"}],\":S\":\"S\",\":N\":\"N\","
-	"\":M\":\"M\",\":XX\":\"XX\",\":b\":{\"B\":\"AQ==\"},\":ell\":\"ell\",\":ssx\":{\"SS\":[\"b\",\"a\"]}}";
+    "{\":five\":5,\":ten\":10,\":twenty\":20,\":h\":\"he\",\":hello\":\"hello\","
+    "\":a\":\"a\",\":two\":2,\":l\":[\"a\",2,{\"k\":\"v\"}],\":S\":\"S\",\":N\":\"N\","
+    "\":M\":\"M\",\":XX\":\"XX\",\":b\":{\"B\":\"AQ==\"},\":ell\":\"ell\",\":ssx\":{\"SS\":[\"b\","
+    "\"a\"]}}";
 
 static void test_expr_condition__comparisons_between_same_types(void)
 {
@@ -300,8 +302,9 @@ static void test_expr_parse__syntax_errors_quote_token_and_neighbours(void)
 		    "Invalid FilterExpression: Syntax error; token: \"<EOF>\", near: \")\""));
 	CHECK(fails(LAY_EXPR_CONDITION, "a = :v = :v", "{\":v\":1}",
 		    "Invalid ConditionExpression: Syntax error; token: \"=\", near: \":v = :v\""));
-	CHECK(fails(LAY_EXPR_CONDITION, "a AND b", NULL,
-		    "Invalid ConditionExpression: Syntax error; token: \"AND\", near: \"a AND b\""));
+	CHECK(
+	    fails(LAY_EXPR_CONDITION, "a AND b", NULL,
+		  "Invalid ConditionExpression: Syntax error; token: \"AND\", near: \"a AND b\""));
 	CHECK(fails(LAY_EXPR_PROJECTION, "l[a]", NULL,
 		    "Invalid ProjectionExpression: Syntax error; token: \"a\", near: \"[a]\""));
 	/* DynamoDB's update grammar: one + or - at most, no literals */
@@ -360,9 +363,10 @@ static void test_expr_parse__substitutions_must_be_defined_and_used(void)
 	CHECK(fails(LAY_EXPR_UPDATE, "SET a = :x", "{\":v\":1}",
 		    "Invalid UpdateExpression: An expression attribute value used in expression is "
 		    "not defined; attribute value: :x"));
-	CHECK(fails(LAY_EXPR_CONDITION, "#q = :v", "{\":v\":1}",
-		    "Invalid ConditionExpression: An expression attribute name used in the document "
-		    "path is not defined; attribute name: #q"));
+	CHECK(
+	    fails(LAY_EXPR_CONDITION, "#q = :v", "{\":v\":1}",
+		  "Invalid ConditionExpression: An expression attribute name used in the document "
+		  "path is not defined; attribute name: #q"));
 	CHECK(fails(LAY_EXPR_UPDATE, "SET a = :v", NULL,
 		    "Invalid UpdateExpression: An expression attribute value used in expression is "
 		    "not defined; attribute value: :v"));
@@ -371,12 +375,12 @@ static void test_expr_parse__substitutions_must_be_defined_and_used(void)
 	      0);
 	CHECK_RC(lay_expr_env_unused(&c.env, &err), -EINVAL);
 	CHECK_STR(err.msg, "Value provided in ExpressionAttributeNames unused in expressions: "
-		  "keys: {#s, #d, #c}");
+			   "keys: {#s, #d, #c}");
 	lay_expr_free(c.e);
 	CHECK(lay_expr_parse(&c.e, LAY_EXPR_PROJECTION, "#s, #d, #c", 10, &c.env, &err) == 0);
 	CHECK_RC(lay_expr_env_unused(&c.env, &err), -EINVAL);
 	CHECK_STR(err.msg, "Value provided in ExpressionAttributeValues unused in expressions: "
-		  "keys: {:b, :c}");
+			   "keys: {:b, :c}");
 	ctx_free(&c);
 }
 
@@ -393,9 +397,10 @@ static void test_expr_parse__functions_in_their_places(void)
 	CHECK(fails(LAY_EXPR_CONDITION, "begins_with(a, :v) = :w", "{\":v\":\"x\",\":w\":1}",
 		    "Invalid ConditionExpression: The function is not allowed to be used this way "
 		    "in an expression; function: begins_with"));
-	CHECK(fails(LAY_EXPR_UPDATE, "SET a = begins_with(a, :v)", "{\":v\":\"x\"}",
-		    "Invalid UpdateExpression: The function is not allowed in an update expression; "
-		    "function: begins_with"));
+	CHECK(
+	    fails(LAY_EXPR_UPDATE, "SET a = begins_with(a, :v)", "{\":v\":\"x\"}",
+		  "Invalid UpdateExpression: The function is not allowed in an update expression; "
+		  "function: begins_with"));
 	CHECK(fails(LAY_EXPR_CONDITION, "if_not_exists(a, :v) = :v", "{\":v\":1}",
 		    "Invalid ConditionExpression: The function is not allowed in a condition "
 		    "expression; function: if_not_exists"));
@@ -442,7 +447,8 @@ static void test_expr_parse__limits(void)
 	m = (size_t)snprintf(vals, sizeof(vals), "{");
 	for (i = 0; i < 101; i++) {
 		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s:v%d", i ? "," : "", i);
-		m += (size_t)snprintf(vals + m, sizeof(vals) - m, "%s\":v%d\":%d", i ? "," : "", i, i);
+		m += (size_t)snprintf(vals + m, sizeof(vals) - m, "%s\":v%d\":%d", i ? "," : "", i,
+				      i);
 	}
 	snprintf(text + n, sizeof(text) - n, ")");
 	snprintf(vals + m, sizeof(vals) - m, "}");
@@ -489,8 +495,9 @@ static void test_expr_update__set_on_nested_maps_and_lists(void)
 		      "{\"m\":{\"x\":1,\"y\":{\"z\":\"deep\"}},\"l\":[\"a\",\"b\",\"c\",7]}"));
 	/* values come from the item as it was */
 	CHECK(UPDATES("SET a = :n, b = a", "{\":n\":7}", "{\"a\":1}", "{\"a\":7,\"b\":1}"));
-	CHECK(UPDATES("SET #c = m.x", NULL, old,
-		      "{\"m\":{\"x\":1,\"y\":{\"z\":\"deep\"}},\"l\":[\"a\",\"b\",\"c\"],\"c\":1}"));
+	CHECK(
+	    UPDATES("SET #c = m.x", NULL, old,
+		    "{\"m\":{\"x\":1,\"y\":{\"z\":\"deep\"}},\"l\":[\"a\",\"b\",\"c\"],\"c\":1}"));
 	/* a new item */
 	CHECK(UPDATES("set a = :n", v, NULL, "{\"a\":7}"));
 	CHECK(UPDATE_FAILS("SET m.q.r = :n", v, old,
@@ -552,8 +559,8 @@ static void test_expr_update__if_not_exists_and_list_append(void)
 		      "{\"a\":5}", "{\"a\":5,\"b\":0}"));
 	CHECK(UPDATES("SET l = list_append(l, :v)", "{\":v\":[3,4]}", "{\"l\":[1,2]}",
 		      "{\"l\":[1,2,3,4]}"));
-	CHECK(UPDATES("SET l = list_append(:v, l)", "{\":v\":[0]}", "{\"l\":[1]}",
-		      "{\"l\":[0,1]}"));
+	CHECK(
+	    UPDATES("SET l = list_append(:v, l)", "{\":v\":[0]}", "{\"l\":[1]}", "{\"l\":[0,1]}"));
 	CHECK(UPDATES("SET l = list_append(if_not_exists(l, :e), :v)", "{\":v\":[1],\":e\":[]}",
 		      NULL, "{\"l\":[1]}"));
 	CHECK(UPDATES("SET c = if_not_exists(c, :z) + :one", "{\":z\":0,\":one\":1}", NULL,
@@ -731,10 +738,11 @@ static void test_expr_key__errors(void)
 	CHECK(key_of("PK:S", "begins_with(:a, PK)", KV, &kc,
 		     "Invalid condition in KeyConditionExpression: begins_with operator must have "
 		     "the key attribute as its first operand"));
-	CHECK(key_of("PK:S,SK:S", "PK = :p AND SK BETWEEN :z AND :a", KV, &kc,
-		     "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to "
-		     "be greater than or equal to lower bound; lower bound operand: AttributeValue: "
-		     "{S:d}, upper bound operand: AttributeValue: {S:b}"));
+	CHECK(
+	    key_of("PK:S,SK:S", "PK = :p AND SK BETWEEN :z AND :a", KV, &kc,
+		   "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to "
+		   "be greater than or equal to lower bound; lower bound operand: AttributeValue: "
+		   "{S:d}, upper bound operand: AttributeValue: {S:b}"));
 }
 
 static void test_expr_key__where_a_sort_key_falls(void)
@@ -773,7 +781,7 @@ static void test_expr_filter__refuses_key_attributes(void)
 			"{\":v\":1}") == 0);
 	CHECK_RC(lay_expr_filter_check(c.e, &s, &err), -EINVAL);
 	CHECK_STR(err.msg, "Filter Expression can only contain non-primary key attributes: "
-		  "Primary key attribute: SK");
+			   "Primary key attribute: SK");
 	ctx_free(&c);
 	CHECK(ctx_parse(&c, LAY_EXPR_FILTER, "x = :v", NULL, "{\":v\":1}") == 0);
 	CHECK_RC(lay_expr_filter_check(c.e, &s, &err), 0);
