@@ -187,7 +187,7 @@ static int contains(const lay_value *a, const lay_value *b)
 
 	if (!a || !b)
 		return 0;
-	if (a->type == LAY_S && b->type == LAY_S)
+	if ((a->type == LAY_S || a->type == LAY_B) && b->type == a->type)
 		return b->len == 0 || memmem(a->u.p, a->len, b->u.p, b->len) != NULL;
 	if ((a->type == LAY_SS && b->type == LAY_S) || (a->type == LAY_NS && b->type == LAY_N) ||
 	    (a->type == LAY_BS && b->type == LAY_B) || a->type == LAY_L) {

@@ -460,7 +460,11 @@ int lay_num_add(lay_buf *out, const char *a, size_t alen, const char *b, size_t 
 		*p++ = (char)('0' + r[i]);
 	if (lay_num_canon(out, text, (size_t)(p - text), &e) == 0)
 		return 0;
-	/* DynamoDB names no number when arithmetic goes out of range */
+	/* DynamoDB names no number when arithmetic goes out of range, and
+	 * calls a result too precise to store an overflow too */
+	if (strncmp(e.msg, "Attempting to store more than", 29) == 0)
+		return lay_err_set(err, -EINVAL, "Number overflow. Attempting to store a number "
+				   "with magnitude larger than supported range");
 	if ((cut = strstr(e.msg, ": ")) != NULL)
 		*cut = '\0';
 	return lay_err_set(err, e.code, "%s", e.msg);

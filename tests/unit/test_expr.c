@@ -255,6 +255,9 @@ static void test_expr_condition__functions(void)
 	CHECK(cond("contains(ns, :five)", VALS, ITEM) == 0);
 	CHECK(cond("contains(l, :two) and contains(l, :a)", VALS, ITEM) == 1);
 	CHECK(cond("contains(n, :two)", VALS, ITEM) == 0);
+	CHECK(cond("contains(b, :b2)", "{\":b2\":{\"B\":\"AgM=\"}}", ITEM) == 1);
+	CHECK(cond("contains(l, :m)", "{\":m\":{\"k\":\"v\"}}", ITEM) == 1);
+	CHECK(cond("contains(s, s2)", NULL, "{\"s\":\"hello\",\"s2\":\"ll\"}") == 1);
 	/* size: UTF-8 bytes of S, bytes of B, members of sets, L and M */
 	CHECK(cond("size(s) = :five", VALS, ITEM) == 1);
 	CHECK(cond("size(x) = :two", VALS, "{\"x\":\"\xc3\xa9\"}") == 1);
@@ -279,6 +282,9 @@ static void test_expr_condition__precedence_not_and_or(void)
 	/* keywords in any case; parentheses around an operand */
 	CHECK(cond("n Between :five aNd :twenty oR s = :a", VALS, ITEM) == 1);
 	CHECK(cond("(n) = :ten", VALS, ITEM) == 1);
+	CHECK(cond("n BETWEEN :five AND :twenty AND s = :a", VALS, ITEM) == 0);
+	CHECK(cond("(n BETWEEN :five AND :twenty) AND (s = :hello OR s = :a)", VALS, ITEM) == 1);
+	CHECK(cond("NOT NOT NOT NOT n = :ten", VALS, ITEM) == 1);
 	/* #names stand for any name, reserved ones too */
 	CHECK(cond("#s = :a OR #n = :ten", VALS, ITEM) == 1);
 }
@@ -545,7 +551,11 @@ static void test_expr_update__numbers_are_exact(void)
 			   "than supported range"));
 	CHECK(UPDATE_FAILS("SET x = x + :v", "{\":v\":1e-10}",
 			   "{\"x\":10000000000000000000000000000000000000}",
-			   "Attempting to store more than 38 significant digits in a Number"));
+			   "Number overflow. Attempting to store a number with magnitude larger "
+			   "than supported range"));
+	CHECK(UPDATES("SET b = :a + :b", "{\":a\":9e125,\":b\":9e124}", NULL, "{\"b\":9.9e125}"));
+	CHECK(UPDATES("SET b = :a - :b", "{\":a\":10000000000000000000000,\":b\":1}", NULL,
+		      "{\"b\":9999999999999999999999}"));
 	CHECK(UPDATE_FAILS("SET x = x + :v", "{\":v\":1}", "{\"x\":\"1\"}",
 			   "An operand in the update expression has an incorrect data type"));
 	CHECK(UPDATE_FAILS("SET x = y + :v", "{\":v\":1}", "{\"x\":1}",
