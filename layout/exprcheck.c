@@ -547,11 +547,17 @@ static int check_actions(struct xctx *p)
 	size_t k;
 	int rc;
 
-	for (k = 0; k < e->nact; k++) {
+	/* DynamoDB reads the actions from the last back to the first: all the
+	 * names of their values, then each one's values and operands */
+	for (k = e->nact; k-- > 0;)
+		if ((rc = paths_in(p, e->act[k].value, resolve_names)) < 0)
+			return rc;
+	for (k = e->nact; k-- > 0;) {
 		struct xaction *a = &e->act[k];
 		lay_type t;
 
-		if ((rc = walk(p, a->value, 0, check_operands)) < 0)
+		if ((rc = walk(p, a->value, 0, resolve_value)) < 0 ||
+		    (rc = walk(p, a->value, 0, check_operands)) < 0)
 			return rc;
 		if (a->clause != A_ADD && a->clause != A_DELETE)
 			continue;
@@ -701,7 +707,11 @@ int lay_xt_check(struct xctx *p)
 		return lay_xt_fail(
 		    p, "The \"%s\" section can only be used once in an update expression;",
 		    lay_xt_clause(p->dup_clause));
-	if ((rc = walk_paths(p, resolve_names)) < 0)
+	/* an update's own paths first: their overlaps come before its values */
+	for (k = 0; k < p->e->nact; k++)
+		if ((rc = resolve_names(p, &p->e->act[k].path)) < 0)
+			return rc;
+	if (!p->e->nact && (rc = walk_paths(p, resolve_names)) < 0)
 		return rc;
 	if (p->e->nact || p->e->npaths) {
 		n = p->e->nact ? p->e->nact : p->e->npaths;
@@ -714,9 +724,8 @@ int lay_xt_check(struct xctx *p)
 		if (rc < 0)
 			return rc;
 	}
-	if ((rc = walk_all(p, resolve_value)) < 0)
-		return rc;
-	if (p->e->root && (rc = walk(p, p->e->root, 1, check_operands)) < 0)
+	if (p->e->root && ((rc = walk(p, p->e->root, 1, resolve_value)) < 0 ||
+			   (rc = walk(p, p->e->root, 1, check_operands)) < 0))
 		return rc;
 	if ((rc = check_actions(p)) < 0)
 		return rc;

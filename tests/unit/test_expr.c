@@ -609,6 +609,11 @@ static void test_expr_update__add_and_delete_on_sets(void)
 	CHECK(fails(LAY_EXPR_UPDATE, "ADD a :v", "{\":v\":{\"m\":1}}",
 		    "Invalid UpdateExpression: Incorrect operand type for operator or function; "
 		    "operator: ADD, operand type: MAP, typeSet: ALLOWED_FOR_ADD_OPERAND"));
+	/* the last action is checked first */
+	CHECK(fails(LAY_EXPR_UPDATE, "set b = list_append(:a, a), c = if_not_exists(a) add a.b :a",
+		    "{\":a\":\"a\"}",
+		    "Invalid UpdateExpression: Incorrect operand type for operator or function; "
+		    "operator: ADD, operand type: STRING, typeSet: ALLOWED_FOR_ADD_OPERAND"));
 	CHECK(fails(LAY_EXPR_UPDATE, "DELETE a :v", "{\":v\":1}",
 		    "Invalid UpdateExpression: Incorrect operand type for operator or function; "
 		    "operator: DELETE, operand type: NUMBER, typeSet: ALLOWED_FOR_DELETE_OPERAND"));
