@@ -514,6 +514,24 @@ static int check_operands(struct xctx *p, struct xnode *n, int in_cond)
 	}
 }
 
+/* DynamoDB's walk of an expression: the operands of each operator first,
+ * in the order written, each name and value resolved as it comes, then the
+ * operator's own checks. */
+static int check_tree(struct xctx *p, struct xnode *n)
+{
+	size_t k;
+	int rc;
+
+	for (k = 0; k < n->narg; k++)
+		if ((rc = check_tree(p, n->arg[k])) < 0)
+			return rc;
+	if (n->kind == X_PATH)
+		return resolve_names(p, &n->path);
+	if (n->kind == X_VALUE)
+		return resolve_value(p, n, 0);
+	return check_operands(p, n, 0);
+}
+
 static const char *long_type(lay_type t)
 {
 	switch (t) {
@@ -556,8 +574,7 @@ static int check_actions(struct xctx *p)
 		struct xaction *a = &e->act[k];
 		lay_type t;
 
-		if ((rc = walk(p, a->value, 0, resolve_value)) < 0 ||
-		    (rc = walk(p, a->value, 0, check_operands)) < 0)
+		if (a->value && (rc = check_tree(p, a->value)) < 0)
 			return rc;
 		if (a->clause != A_ADD && a->clause != A_DELETE)
 			continue;
@@ -711,7 +728,7 @@ int lay_xt_check(struct xctx *p)
 	for (k = 0; k < p->e->nact; k++)
 		if ((rc = resolve_names(p, &p->e->act[k].path)) < 0)
 			return rc;
-	if (!p->e->nact && (rc = walk_paths(p, resolve_names)) < 0)
+	if (p->e->npaths && (rc = walk_paths(p, resolve_names)) < 0)
 		return rc;
 	if (p->e->nact || p->e->npaths) {
 		n = p->e->nact ? p->e->nact : p->e->npaths;
@@ -724,8 +741,7 @@ int lay_xt_check(struct xctx *p)
 		if (rc < 0)
 			return rc;
 	}
-	if (p->e->root && ((rc = walk(p, p->e->root, 1, resolve_value)) < 0 ||
-			   (rc = walk(p, p->e->root, 1, check_operands)) < 0))
+	if (p->e->root && (rc = check_tree(p, p->e->root)) < 0)
 		return rc;
 	if ((rc = check_actions(p)) < 0)
 		return rc;

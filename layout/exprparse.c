@@ -253,57 +253,80 @@ static int nest(struct ps *p)
 	return 0;
 }
 
-/* path := element { '.' element | '[' digits ']' } */
-static int parse_path(struct ps *p, struct xpath *out)
+/* One name of a path, at an identifier or a "#n". */
+static int path_name(struct ps *p, struct xpath *out)
 {
 	const struct tok *t = cur(p);
 	struct xel el;
-	int rc;
 
-	memset(out, 0, sizeof(*out));
 	if ((t->t != T_IDENT && t->t != T_NAME) || is_keyword(p))
 		return syntax(p);
+	memset(&el, 0, sizeof(el));
+	el.tok = p->i;
+	el.text = p->s + t->pos;
+	el.tlen = t->len;
+	el.idx = -1;
+	if (t->t == T_IDENT) {
+		if (!(el.name = lay_item_strdup(&p->c.e->arena, el.text, el.tlen)))
+			return lay_xt_nomem(&p->c);
+		el.len = el.tlen;
+	}
+	p->i++;
+	return push(p, &out->el, &out->n, &el, sizeof(el));
+}
+
+/* The rest of a path: { '.' name | '[' digits ']' } */
+static int path_rest(struct ps *p, struct xpath *out)
+{
+	const struct tok *t;
+	struct xel el;
+	size_t k;
+	int rc;
+
 	for (;;) {
+		if (is_punct(p, ".")) {
+			p->i++;
+			if ((rc = path_name(p, out)) < 0)
+				return rc;
+			continue;
+		}
+		if (!is_punct(p, "["))
+			return 0;
+		p->i++;
+		t = cur(p);
+		if (t->t != T_NUM)
+			return syntax(p);
 		memset(&el, 0, sizeof(el));
 		el.tok = p->i;
 		el.text = p->s + t->pos;
 		el.tlen = t->len;
-		el.idx = -1;
-		if (t->t == T_IDENT) {
-			if (!(el.name = lay_item_strdup(&p->c.e->arena, el.text, el.tlen)))
-				return lay_xt_nomem(&p->c);
-			el.len = el.tlen;
-		}
-		if ((rc = push(p, &out->el, &out->n, &el, sizeof(el))) < 0)
+		for (k = 0; k < t->len; k++)
+			el.idx = el.idx > (long)INT_MAX ? el.idx
+							: el.idx * 10 + (p->s[t->pos + k] - '0');
+		p->i++;
+		if ((rc = expect(p, "]")) < 0 ||
+		    (rc = push(p, &out->el, &out->n, &el, sizeof(el))) < 0)
 			return rc;
-		p->i++;
-		while (is_punct(p, "[")) {
-			size_t k;
-			long v = 0;
-
-			p->i++;
-			t = cur(p);
-			if (t->t != T_NUM)
-				return syntax(p);
-			memset(&el, 0, sizeof(el));
-			el.tok = p->i;
-			el.text = p->s + t->pos;
-			el.tlen = t->len;
-			for (k = 0; k < t->len; k++)
-				v = v > (long)INT_MAX ? v : v * 10 + (p->s[t->pos + k] - '0');
-			el.idx = v;
-			p->i++;
-			if ((rc = expect(p, "]")) < 0 ||
-			    (rc = push(p, &out->el, &out->n, &el, sizeof(el))) < 0)
-				return rc;
-		}
-		if (!is_punct(p, "."))
-			return 0;
-		p->i++;
-		t = cur(p);
-		if ((t->t != T_IDENT && t->t != T_NAME) || is_keyword(p))
-			return syntax(p);
 	}
+}
+
+/* path := name { '.' name | '[' digits ']' } */
+static int parse_path(struct ps *p, struct xpath *out)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = path_name(p, out)) < 0)
+		return rc;
+	return path_rest(p, out);
+}
+
+/* In a condition a path in parentheses may go on: "(a.b).c" */
+static int path_goes_on(struct ps *p, struct xnode *n)
+{
+	if (n->kind != X_PATH || (!is_punct(p, ".") && !is_punct(p, "[")))
+		return 0;
+	return path_rest(p, &n->path);
 }
 
 static int parse_operand(struct ps *p, struct xnode **out);
@@ -364,7 +387,7 @@ static int parse_operand(struct ps *p, struct xnode **out)
 			p->c.redundant = 1;
 		n->paren++;
 		*out = n;
-		return 0;
+		return path_goes_on(p, n);
 	}
 	if (t->t == T_VALUE) {
 		if (!(n = node_new(p, X_VALUE, p->i)))
@@ -474,6 +497,8 @@ static int parse_primary(struct ps *p, struct xnode **out)
 		if (n->paren)
 			p->c.redundant = 1;
 		n->paren++;
+		if ((rc = path_goes_on(p, n)) < 0)
+			return rc;
 	} else if ((rc = parse_operand(p, &n)) < 0) {
 		return rc;
 	}

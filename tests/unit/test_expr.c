@@ -442,6 +442,47 @@ static void test_expr_parse__functions_in_their_places(void)
 		    "operator or function: <, operand type: L"));
 }
 
+/* Cases DynamoDB answers so, as dynalite's tests of it record. */
+static void test_expr_parse__dynamodb_order_of_errors(void)
+{
+	CHECK(syntax_error(LAY_EXPR_FILTER, "attribute_exists(Pi#ctures.RearView)"));
+	CHECK(syntax_error(LAY_EXPR_FILTER, "(a)between(b.(c.d))and(c)"));
+	CHECK(syntax_error(LAY_EXPR_FILTER, "a > :things.stuff"));
+	CHECK(syntax_error(LAY_EXPR_FILTER, "(size(a))[0] > a"));
+	CHECK(syntax_error(LAY_EXPR_FILTER, "a in (b,c,)"));
+	CHECK(fails(LAY_EXPR_FILTER, "(a)between(((b.c)).d)and(c)", NULL,
+		    "Invalid FilterExpression: The expression has redundant parentheses;"));
+	CHECK(fails(LAY_EXPR_FILTER, "a > whatever((:things), ((a)))", NULL,
+		    "Invalid FilterExpression: The expression has redundant parentheses;"));
+	CHECK(fails(LAY_EXPR_FILTER, "a=a AND ((a=a AND a=a)) AND a=a", NULL,
+		    "Invalid FilterExpression: The expression has redundant parentheses;"));
+	CHECK(fails(LAY_EXPR_FILTER, "a=a and attribute_exists((views), (#a)) > b", NULL,
+		    "Invalid FilterExpression: The function is not allowed to be used this way in "
+		    "an expression; function: attribute_exists"));
+	CHECK(fails(LAY_EXPR_FILTER, "attribute_exists(views, #zz)", NULL,
+		    "Invalid FilterExpression: Attribute name is a reserved keyword; reserved "
+		    "keyword: views"));
+	CHECK(fails(LAY_EXPR_FILTER, "begins_with(:hello, #zz, #yy)", NULL,
+		    "Invalid FilterExpression: An expression attribute value used in expression is "
+		    "not defined; attribute value: :hello"));
+	CHECK(fails(LAY_EXPR_FILTER, "(a)between(b.c[45].#zz)and(:a)", NULL,
+		    "Invalid FilterExpression: An expression attribute name used in the document "
+		    "path is not defined; attribute name: #zz"));
+	CHECK(fails(LAY_EXPR_FILTER, "attribute_not_exists(size(:a))", "{\":a\":1}",
+		    "Invalid FilterExpression: Incorrect operand type for operator or function; "
+		    "operator or function: size, operand type: N"));
+	CHECK(fails(LAY_EXPR_FILTER, "attribute_not_exists(size(:a))", "{\":a\":\"x\"}",
+		    "Invalid FilterExpression: Operator or function requires a document path; "
+		    "operator or function: attribute_not_exists"));
+	CHECK(parses(LAY_EXPR_FILTER, "contains(ab.bc[1].a, ab.bc[1].#c)", NULL));
+	CHECK(fails(LAY_EXPR_FILTER, "begins_with(ab.bc[1].c, ab.bc[1].#c)", NULL,
+		    "Invalid FilterExpression: The first operand must be distinct from the "
+		    "remaining operands for this operator or function; operator: begins_with, "
+		    "first operand: [ab, bc, [1], c]"));
+	CHECK(cond("(m.y).z = :hello OR (m).x = :two", VALS, ITEM) == 0);
+	CHECK(cond("(m).x < :two", VALS, ITEM) == 1);
+}
+
 static void test_expr_parse__limits(void)
 {
 	char text[8192], vals[8192];
@@ -814,6 +855,7 @@ int main(void)
 	RUN(test_expr_parse__reserved_words_in_any_case);
 	RUN(test_expr_parse__substitutions_must_be_defined_and_used);
 	RUN(test_expr_parse__functions_in_their_places);
+	RUN(test_expr_parse__dynamodb_order_of_errors);
 	RUN(test_expr_parse__limits);
 	RUN(test_expr_update__set_on_nested_maps_and_lists);
 	RUN(test_expr_update__remove_shifts_list_elements);
