@@ -302,6 +302,8 @@ static void test_expr_parse__syntax_errors_quote_token_and_neighbours(void)
 	CHECK(fails(LAY_EXPR_UPDATE, "INVALID SYNTAX HERE", NULL,
 		    "Invalid UpdateExpression: Syntax error; token: \"INVALID\", near: "
 		    "\"INVALID SYNTAX\""));
+	CHECK(fails(LAY_EXPR_UPDATE, "SET a = :v,", "{\":v\":1}",
+		    "Invalid UpdateExpression: Syntax error; token: \"<EOF>\", near: \",\""));
 	CHECK(fails(LAY_EXPR_UPDATE, "SET", NULL,
 		    "Invalid UpdateExpression: Syntax error; token: \"<EOF>\", near: \"SET\""));
 	CHECK(fails(LAY_EXPR_FILTER, "(a)", NULL,
@@ -559,6 +561,20 @@ static void test_expr_update__set_on_nested_maps_and_lists(void)
 	CHECK(UPDATE_FAILS("SET a.b = :n", v, NULL,
 			   "The document path provided in the update expression is invalid for "
 			   "update"));
+}
+
+static void test_expr_update__a_failure_leaves_nothing(void)
+{
+	lay_item out = LAY_ITEM_INIT;
+	struct ctx c;
+
+	CHECK(ctx_parse(&c, LAY_EXPR_UPDATE, "SET a = :v, b.c = :v", NULL, "{\":v\":1}") == 0);
+	CHECK(load(&c.item, "{\"x\":1}") == 0);
+	CHECK_RC(lay_expr_update(c.e, &c.item, &out, &c.err), -EINVAL);
+	CHECK(out.n == 0 && out.a == NULL && out.arena == NULL);
+	/* and the item it read is as it was */
+	CHECK(c.item.n == 1 && strcmp(c.item.a[0].name, "x") == 0);
+	ctx_free(&c);
 }
 
 static void test_expr_update__remove_shifts_list_elements(void)
@@ -858,6 +874,7 @@ int main(void)
 	RUN(test_expr_parse__dynamodb_order_of_errors);
 	RUN(test_expr_parse__limits);
 	RUN(test_expr_update__set_on_nested_maps_and_lists);
+	RUN(test_expr_update__a_failure_leaves_nothing);
 	RUN(test_expr_update__remove_shifts_list_elements);
 	RUN(test_expr_update__numbers_are_exact);
 	RUN(test_expr_update__if_not_exists_and_list_append);
