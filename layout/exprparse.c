@@ -326,6 +326,7 @@ static int path_goes_on(struct ps *p, struct xnode *n)
 {
 	if (n->kind != X_PATH || (!is_punct(p, ".") && !is_punct(p, "[")))
 		return 0;
+	n->paren = 0; /* the parentheses are inside the longer path */
 	return path_rest(p, &n->path);
 }
 

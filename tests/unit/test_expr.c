@@ -483,6 +483,7 @@ static void test_expr_parse__dynamodb_order_of_errors(void)
 		    "first operand: [ab, bc, [1], c]"));
 	CHECK(cond("(m.y).z = :hello OR (m).x = :two", VALS, ITEM) == 0);
 	CHECK(cond("(m).x < :two", VALS, ITEM) == 1);
+	CHECK(cond("((m).x) < :two", VALS, ITEM) == 1);
 }
 
 static void test_expr_parse__limits(void)
