@@ -858,27 +858,3 @@ int lay_key_cond_where(const lay_key_cond *c, const lay_value *sk)
 	}
 	return 0;
 }
-
-int lay_expr_test(const lay_expr *e, const lay_item *item, lay_err *err)
-{
-	(void)e, (void)item;
-	return lay_err_set(err, -EOPNOTSUPP, "expressions are not served yet");
-}
-
-int lay_expr_update(const lay_expr *e, const lay_item *old, lay_item *out, lay_err *err)
-{
-	(void)e, (void)old, (void)out;
-	return lay_err_set(err, -EOPNOTSUPP, "expressions are not served yet");
-}
-
-int lay_expr_touches(const lay_expr *e, const char *name, size_t len)
-{
-	(void)e, (void)name, (void)len;
-	return 0;
-}
-
-int lay_expr_project(const lay_expr *e, const lay_item *it, lay_item *out, lay_err *err)
-{
-	(void)e, (void)it, (void)out;
-	return lay_err_set(err, -EOPNOTSUPP, "expressions are not served yet");
-}
