@@ -173,12 +173,12 @@ static const char serve_usage[] =
 	"                      cache, cache_mb, cache_ttl, test_clock (ddbfs --help)\n";
 
 /* a stopping serve lets requests that wait for capacity through */
-static volatile sig_atomic_t serve_stopping;
+static int serve_stopping;
 
 static int serve_stop_waiting(void *ctx)
 {
 	(void)ctx;
-	return serve_stopping;
+	return __atomic_load_n(&serve_stopping, __ATOMIC_RELAXED);
 }
 
 /* The flags and options into *listen, *public and c; 0, or the exit
@@ -290,7 +290,7 @@ int fs_serve_main(int argc, char **argv)
 	fprintf(stderr, "ddbfs: serving %s on http://%s\n", data_dir, fs_http_where(http));
 	while (sigwait(&stop, &sig) != 0)
 		;
-	serve_stopping = 1;
+	__atomic_store_n(&serve_stopping, 1, __ATOMIC_RELAXED);
 	fs_log("stopping the endpoint on http://%s (signal %d)", fs_http_where(http), sig);
 	fs_http_close(http);
 	http = NULL;
