@@ -43,9 +43,9 @@
 #define DDB "com.amazonaws.dynamodb.v20120810#"
 
 struct fs_http {
-	int fd;                  /* the listening socket; MHD's once started */
+	int fd; /* the listening socket; MHD's once started */
 	struct MHD_Daemon *mhd;
-	eng_db *db;              /* borrowed */
+	eng_db *db; /* borrowed */
 	int read_only;
 	char where[INET6_ADDRSTRLEN + 16];
 };
@@ -53,7 +53,7 @@ struct fs_http {
 /* One request, from its headers to its answer. */
 typedef struct http_req {
 	lay_buf body;
-	int too_big;  /* the body went past HTTP_MAX_BODY: it is dropped */
+	int too_big; /* the body went past HTTP_MAX_BODY: it is dropped */
 	int nomem;
 } http_req;
 
@@ -75,7 +75,8 @@ static int split_spec(const char *spec, char *host, size_t hsize, char *port, la
 		const char *close = strchr(spec, ']');
 
 		if (!close || (close[1] && close[1] != ':'))
-			return lay_err_set(err, -EINVAL, "http: bad address %s ([IPV6]:PORT)", spec);
+			return lay_err_set(err, -EINVAL, "http: bad address %s ([IPV6]:PORT)",
+					   spec);
 		p = close[1] ? close + 2 : NULL;
 		spec++;
 		hlen = (size_t)(close - spec);
@@ -111,7 +112,8 @@ static int is_loopback(const struct sockaddr *sa)
 	if (sa->sa_family == AF_INET6) {
 		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
 
-		return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+		return IN6_IS_ADDR_LOOPBACK(a) ||
+		       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
 	}
 	return 0;
 }
@@ -159,7 +161,8 @@ int fs_http_open(fs_http **out, const char *spec, int public, lay_err *err)
 		rc = lay_err_set(err, -EACCES,
 				 "http: %s is not a loopback address; the endpoint accepts any "
 				 "credentials, so serving it to the network must be asked for "
-				 "(-o http_public, or --public for ddbfs serve)", host);
+				 "(-o http_public, or --public for ddbfs serve)",
+				 host);
 		goto out_ai;
 	}
 	if (!(h = calloc(1, sizeof(*h)))) {
@@ -244,8 +247,8 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const
 	char crc[16], id[53];
 	enum MHD_Result r;
 
-	resp = MHD_create_response_from_buffer(len, body ? body : (char *)"",
-					       body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	resp = MHD_create_response_from_buffer(
+	    len, body ? body : (char *)"", body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	if (!resp) {
 		free(body);
 		return MHD_NO;
@@ -254,7 +257,8 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const
 	request_id(id);
 	if (MHD_add_response_header(resp, "x-amzn-RequestId", id) != MHD_YES ||
 	    MHD_add_response_header(resp, "x-amz-crc32", crc) != MHD_YES ||
-	    (type && MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type) != MHD_YES) ||
+	    (type &&
+	     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type) != MHD_YES) ||
 	    (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin") &&
 	     MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*") != MHD_YES)) {
 		MHD_destroy_response(resp);
@@ -274,8 +278,8 @@ static enum MHD_Result reply_error(struct MHD_Connection *conn, unsigned status,
 	char *p;
 
 	if (lay_buf_addf(&b, "{\"__type\":\"%s\"", type) < 0 ||
-	    (msg && (lay_buf_adds(&b, ",\"message\":") < 0 ||
-		     lay_json_quote(&b, msg, strlen(msg)) < 0)) ||
+	    (msg &&
+	     (lay_buf_adds(&b, ",\"message\":") < 0 || lay_json_quote(&b, msg, strlen(msg)) < 0)) ||
 	    lay_buf_addc(&b, '}') < 0) {
 		lay_buf_free(&b);
 		return MHD_NO;
@@ -298,10 +302,10 @@ static enum MHD_Result reply_not_found(struct MHD_Connection *conn)
 /* A browser's preflight (the JavaScript SDK in a page): allow it all. */
 static enum MHD_Result reply_preflight(struct MHD_Connection *conn)
 {
-	const char *hdrs = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-						       "Access-Control-Request-Headers");
-	const char *meth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-						       "Access-Control-Request-Method");
+	const char *hdrs =
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Access-Control-Request-Headers");
+	const char *meth =
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Access-Control-Request-Method");
 	struct MHD_Response *resp;
 	char id[53];
 	enum MHD_Result r;
@@ -392,8 +396,7 @@ static int auth_param(const char *params, const char *name, char *out, size_t si
  * 0 with the access key id in key (129 bytes); else -EACCES with the
  * error's __type in *type and its message in msg.
  */
-static int auth_check(struct MHD_Connection *conn, char key[129], const char **type,
-		      lay_buf *msg)
+static int auth_check(struct MHD_Connection *conn, char key[129], const char **type, lay_buf *msg)
 {
 	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
 	char cred[512], val[512], alg[64];
@@ -420,7 +423,7 @@ static int auth_check(struct MHD_Connection *conn, char key[129], const char **t
 	if (!MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Amz-Date") &&
 	    !MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Date")) {
 		lay_buf_adds(msg, "Authorization header requires existence of either a "
-			     "'X-Amz-Date' or a 'Date' header. ");
+				  "'X-Amz-Date' or a 'Date' header. ");
 		missing = 1;
 	}
 	if (missing) {
@@ -430,8 +433,10 @@ static int auth_check(struct MHD_Connection *conn, char key[129], const char **t
 	n = (size_t)(sp - auth);
 	snprintf(alg, sizeof(alg), "%.*s", (int)(n < sizeof(alg) ? n : sizeof(alg) - 1), auth);
 	if (strcmp(alg, "AWS4-HMAC-SHA256") != 0) {
-		lay_buf_addf(msg, "Unsupported AWS 'algorithm': '%s' (only AWS4-HMAC-SHA256 for "
-			     "now). ", alg);
+		lay_buf_addf(msg,
+			     "Unsupported AWS 'algorithm': '%s' (only AWS4-HMAC-SHA256 for "
+			     "now). ",
+			     alg);
 		return -EACCES;
 	}
 	/* trailing slashes are ignored */
@@ -440,8 +445,10 @@ static int auth_check(struct MHD_Connection *conn, char key[129], const char **t
 	for (parts = 1, s = cred; *s; s++)
 		parts += *s == '/';
 	if (parts != 5) {
-		lay_buf_addf(msg, "Credential must have exactly 5 slash-delimited elements, e.g. "
-			     "keyid/date/region/service/term, got '%s'", cred);
+		lay_buf_addf(msg,
+			     "Credential must have exactly 5 slash-delimited elements, e.g. "
+			     "keyid/date/region/service/term, got '%s'",
+			     cred);
 		return -EACCES;
 	}
 	n = strcspn(cred, "/");
@@ -491,11 +498,15 @@ static enum MHD_Result too_big(struct MHD_Connection *conn, unsigned long long l
 	char msg[128];
 
 	if (len)
-		snprintf(msg, sizeof(msg), "The request body of %llu bytes is over DynamoDB's "
-			 "limit of %zu bytes", len, HTTP_MAX_BODY);
+		snprintf(msg, sizeof(msg),
+			 "The request body of %llu bytes is over DynamoDB's "
+			 "limit of %zu bytes",
+			 len, HTTP_MAX_BODY);
 	else
-		snprintf(msg, sizeof(msg), "The request body is over DynamoDB's limit of %zu "
-			 "bytes", HTTP_MAX_BODY);
+		snprintf(msg, sizeof(msg),
+			 "The request body is over DynamoDB's limit of %zu "
+			 "bytes",
+			 HTTP_MAX_BODY);
 	return reply_error(conn, MHD_HTTP_CONTENT_TOO_LARGE, DDB "ValidationException", msg);
 }
 
@@ -577,14 +588,11 @@ int fs_http_start(fs_http *h, eng_db *db, int read_only, lay_err *err)
 	 * (the lowest latency measured), and a request waiting for capacity
 	 * holds up no one else */
 	h->mhd = MHD_start_daemon(
-	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL,
-	    0, NULL, NULL, answer, h,
-	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)h->fd,
-	    MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_IDLE_S,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_MAX_CONNS,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
-	    MHD_OPTION_END);
+	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, NULL,
+	    NULL, answer, h, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)h->fd,
+	    MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned int)HTTP_IDLE_S, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_MAX_CONNS,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY, MHD_OPTION_END);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!h->mhd)
 		return lay_err_set(err, -EIO, "http: cannot start serving on %s", h->where);

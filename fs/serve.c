@@ -156,21 +156,21 @@ int fs_db_open(eng_db **out, eng_clock **clock_out, const char *data_dir, const 
 /* ---- ddbfs serve ---- */
 
 static const char serve_usage[] =
-	"usage: ddbfs serve DATA_DIR --listen ADDR:PORT [--public] [--ro] [-o OPTION,...]\n"
-	"\n"
-	"Serves the database in DATA_DIR (created if missing) over HTTP in DynamoDB's\n"
-	"JSON protocol, without mounting it: the AWS CLI and the SDKs talk to it with\n"
-	"--endpoint-url http://ADDR:PORT. Stays in the foreground; SIGINT or SIGTERM\n"
-	"stops it, every acknowledged write synced. One process owns DATA_DIR: a mount\n"
-	"of it, or another serve, holds it.\n"
-	"\n"
-	"  --listen ADDR:PORT  where to listen: ADDR:PORT, [IPV6]:PORT, or PORT alone\n"
-	"                      on 127.0.0.1 (port 0: any free port, printed)\n"
-	"  --public            allow an address that is not loopback: requests are\n"
-	"                      accepted with any credentials\n"
-	"  --ro                read-only: requests that write fail\n"
-	"  -o OPTION,...       the mount's engine options: format, sync, throttle,\n"
-	"                      cache, cache_mb, cache_ttl, test_clock (ddbfs --help)\n";
+    "usage: ddbfs serve DATA_DIR --listen ADDR:PORT [--public] [--ro] [-o OPTION,...]\n"
+    "\n"
+    "Serves the database in DATA_DIR (created if missing) over HTTP in DynamoDB's\n"
+    "JSON protocol, without mounting it: the AWS CLI and the SDKs talk to it with\n"
+    "--endpoint-url http://ADDR:PORT. Stays in the foreground; SIGINT or SIGTERM\n"
+    "stops it, every acknowledged write synced. One process owns DATA_DIR: a mount\n"
+    "of it, or another serve, holds it.\n"
+    "\n"
+    "  --listen ADDR:PORT  where to listen: ADDR:PORT, [IPV6]:PORT, or PORT alone\n"
+    "                      on 127.0.0.1 (port 0: any free port, printed)\n"
+    "  --public            allow an address that is not loopback: requests are\n"
+    "                      accepted with any credentials\n"
+    "  --ro                read-only: requests that write fail\n"
+    "  -o OPTION,...       the mount's engine options: format, sync, throttle,\n"
+    "                      cache, cache_mb, cache_ttl, test_clock (ddbfs --help)\n";
 
 /* a stopping serve lets requests that wait for capacity through */
 static int serve_stopping;
@@ -203,7 +203,8 @@ static int serve_args(int argc, char **argv, const char **data_dir, const char *
 		} else if (strcmp(a, "--ro") == 0) {
 			c->ro = 1;
 		} else if (strncmp(a, "-o", 2) == 0) {
-			char *list = a[2] ? strdup(a + 2) : (i + 1 < argc ? strdup(argv[++i]) : NULL);
+			char *list =
+			    a[2] ? strdup(a + 2) : (i + 1 < argc ? strdup(argv[++i]) : NULL);
 			char *save = NULL, *tok;
 			int rc = 0;
 

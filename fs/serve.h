@@ -11,13 +11,17 @@
 typedef struct fs_db_conf {
 	lay_format format;
 	int sync_always;
-	int sync_ms;          /* 0: the engine's default */
+	/* 0: the engine's default */
+	int sync_ms;
 	int test_clock;
-	int ro;               /* read-only: no time-driven work either */
+	/* read-only: no time-driven work either */
+	int ro;
 	eng_throttle throttle;
 	int cache_off;
-	long cache_mb;        /* 0: FS_CACHE_MB */
-	long long cache_ttl;  /* seconds; 0: FS_CACHE_TTL */
+	/* 0: FS_CACHE_MB */
+	long cache_mb;
+	/* seconds; 0: FS_CACHE_TTL */
+	long long cache_ttl;
 } fs_db_conf;
 
 /* the item cache (SPEC §11): its bound in MB and its entries' life in
