@@ -98,7 +98,6 @@ static int mount_opt(mount_opts *o, const char *opt)
 	size_t klen = eq ? (size_t)(eq - opt) : strlen(opt);
 	const char *val = eq ? eq + 1 : NULL;
 	size_t i;
-
 	int rc;
 
 	if ((rc = fs_db_conf_opt(&o->db, opt)) != 0)
