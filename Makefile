@@ -1,6 +1,6 @@
 # ddbfs: a local DynamoDB you mount. Plain make (see README.md).
 CC ?= cc
-PKGS := fuse3 lmdb libcjson zlib libzstd libcrypto
+PKGS := fuse3 lmdb libcjson zlib libzstd libcrypto libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS ?= -O2 -g

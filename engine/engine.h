@@ -1049,6 +1049,8 @@ typedef struct eng_api_ctx {
 	uint32_t uid, gid;
 	eng_source source;        /* ENG_SRC_API */
 	int read_only;            /* the front is read-only: requests that write fail */
+	char access_key[129];     /* the SigV4 access key id of an HTTP request ("" for
+	                           * the other fronts): for access control later */
 } eng_api_ctx;
 
 /*

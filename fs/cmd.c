@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../layout/schema.h"
+#include "serve.h"
 #include "transfer.h"
 #include "trigger.h"
 
@@ -165,6 +166,7 @@ static const struct {
 	{ "export", fs_export_main },
 	{ "import", fs_import_main },
 	{ "api", fs_api_main },
+	{ "serve", fs_serve_main },
 };
 
 int fs_cmd_known(const char *name)

@@ -19,22 +19,14 @@
 #include "errlog.h"
 #include "expire.h"
 #include "hide.h"
+#include "http.h"
 #include "inode.h"
 #include "mountpoint.h"
 #include "notify.h"
 #include "ops.h"
 #include "rename.h"
 #include "scratch.h"
-
-/* how long a mount waits for an exiting daemon to let go of DATA_DIR */
-#define EXIT_WAIT_MS 5000
-/* the item cache (SPEC §11): its bound in MB and its entries' life in
- * seconds, by default (as DAX's) and at most (a century keeps the
- * nanoseconds far from overflow) */
-#define DEFAULT_CACHE_MB 64
-#define MAX_CACHE_MB 65536
-#define DEFAULT_CACHE_TTL 300
-#define MAX_CACHE_TTL (100LL * 366 * 86400)
+#include "serve.h"
 
 
 static const char usage[] =
@@ -61,6 +53,9 @@ static const char usage[] =
     "  cache_ttl=S        seconds an item stays cached, at least 1 (default 300)\n"
     "  test_clock         .ddbfs/clock accepts +SECONDS to move time forward\n"
     "  show_magic         list .ddbfs, .table.json and .stream in directories\n"
+    "  http=ADDR:PORT     serve DynamoDB's API over HTTP there too (PORT alone:\n"
+    "                     127.0.0.1:PORT); any credentials are accepted\n"
+    "  http_public        let http= name an address that is not loopback\n"
     "  ro, allow_other, allow_root, auto_unmount, ...\n"
     "                     FUSE's own mount options\n"
     "\n"
@@ -77,6 +72,8 @@ static const char usage[] =
     "                     make table NEW from files; --watch DIR MNT/T keeps importing\n"
     "  api MNT ACTION [< REQUEST.json]\n"
     "                     send one request of DynamoDB's API (MNT/.ddbfs/api)\n"
+    "  serve DATA_DIR --listen ADDR:PORT [--public] [--ro]\n"
+    "                     serve DynamoDB's API over HTTP without mounting\n"
     "\n"
     "Errors of failed operations: MOUNTPOINT/.ddbfs/errors and DATA_DIR/ddbfs.log.\n";
 
@@ -85,30 +82,12 @@ typedef struct mount_opts {
 	const char *mountpoint;
 	int foreground;
 	int debug;
-	lay_format format;
-	int sync_always;
-	int sync_ms;
-	int test_clock;
+	fs_db_conf db;     /* the engine's options; db.ro is -o ro */
 	int show_magic;
-	int ro;
-	eng_throttle throttle;
-	int cache_off;
-	long cache_mb;        /* 0: DEFAULT_CACHE_MB */
-	long long cache_ttl;  /* seconds; 0: DEFAULT_CACHE_TTL */
+	char *http;        /* -o http=ADDR:PORT (owned), or NULL */
+	int http_public;   /* -o http_public: a non-loopback ADDR is meant */
 	lay_buf fuse_opts; /* options passed on to libfuse */
 } mount_opts;
-
-/* A whole number in [min, max] into *out: 0, or -EINVAL. */
-static int parse_num(const char *val, long long min, long long max, long long *out)
-{
-	char *end;
-
-	if (!val || *val < '0' || *val > '9')
-		return -EINVAL;
-	errno = 0;
-	*out = strtoll(val, &end, 10);
-	return *end || errno || *out < min || *out > max ? -EINVAL : 0;
-}
 
 /* One -o option: ours are consumed, the rest go to libfuse, which refuses
  * what it does not know. */
@@ -119,65 +98,20 @@ static int mount_opt(mount_opts *o, const char *opt)
 	size_t klen = eq ? (size_t)(eq - opt) : strlen(opt);
 	const char *val = eq ? eq + 1 : NULL;
 	size_t i;
+	int rc;
 
-	if (klen == 6 && strncmp(opt, "format", 6) == 0) {
-		if (val && strcmp(val, "plain") == 0)
-			o->format = LAY_FMT_PLAIN;
-		else if (val && strcmp(val, "ddb") == 0)
-			o->format = LAY_FMT_DDB;
-		else
-			goto bad;
-		return 0;
-	}
-	if (klen == 4 && strncmp(opt, "sync", 4) == 0) {
-		char *end;
-		long ms;
-
-		if (val && strcmp(val, "always") == 0) {
-			o->sync_always = 1;
-			return 0;
-		}
+	if ((rc = fs_db_conf_opt(&o->db, opt)) != 0)
+		return rc < 0 ? rc : 0;
+	if (klen == 4 && strncmp(opt, "http", 4) == 0) {
 		if (!val || !*val)
 			goto bad;
-		ms = strtol(val, &end, 10);
-		if (*end || ms < 1 || ms > 3600000)
-			goto bad;
-		o->sync_ms = (int)ms;
+		free(o->http);
+		if (!(o->http = strdup(val))) /* val is in a list parse_args frees */
+			return -ENOMEM;
 		return 0;
 	}
-	if (klen == 8 && strncmp(opt, "throttle", 8) == 0) {
-		if (val && strcmp(val, "delay") == 0)
-			o->throttle = ENG_THROTTLE_DELAY;
-		else if (val && strcmp(val, "error") == 0)
-			o->throttle = ENG_THROTTLE_ERROR;
-		else
-			goto bad;
-		return 0;
-	}
-	if (klen == 5 && strncmp(opt, "cache", 5) == 0) {
-		if (val && strcmp(val, "on") == 0)
-			o->cache_off = 0;
-		else if (val && strcmp(val, "off") == 0)
-			o->cache_off = 1;
-		else
-			goto bad;
-		return 0;
-	}
-	if (klen == 8 && strncmp(opt, "cache_mb", 8) == 0) {
-		long long mb;
-
-		if (parse_num(val, 1, MAX_CACHE_MB, &mb) < 0)
-			goto bad;
-		o->cache_mb = (long)mb;
-		return 0;
-	}
-	if (klen == 9 && strncmp(opt, "cache_ttl", 9) == 0) {
-		if (parse_num(val, 1, MAX_CACHE_TTL, &o->cache_ttl) < 0)
-			goto bad;
-		return 0;
-	}
-	if (strcmp(opt, "test_clock") == 0) {
-		o->test_clock = 1;
+	if (strcmp(opt, "http_public") == 0) {
+		o->http_public = 1;
 		return 0;
 	}
 	if (strcmp(opt, "show_magic") == 0) {
@@ -191,7 +125,7 @@ static int mount_opt(mount_opts *o, const char *opt)
 		}
 	}
 	if (strcmp(opt, "ro") == 0)
-		o->ro = 1;
+		o->db.ro = 1;
 	if (strcmp(opt, "default_permissions") == 0)
 		return 0;
 	if (o->fuse_opts.len)
@@ -207,7 +141,7 @@ static int unknown_command(const char *name)
 {
 	fprintf(stderr,
 		"ddbfs: unknown command %s\n"
-		"(commands: create-table, restore, trigger, export, import, api; to mount: "
+		"(commands: create-table, restore, trigger, export, import, api, serve; to mount: "
 		"ddbfs DATA_DIR MOUNTPOINT; "
 		"see ddbfs --help)\n",
 		name);
@@ -305,36 +239,6 @@ out:
 	return rc;
 }
 
-/* Open DATA_DIR as fs.db. A daemon that was just unmounted may still be
- * closing it, holding its lock: wait for it, up to EXIT_WAIT_MS. A holder
- * that serves a mount is live, and the answer is EBUSY at once. */
-static int open_db(const char *data_dir, const eng_db_opts *dbo, lay_err *err)
-{
-	struct timespec t0, now, nap = { 0, 50 * 1000000 };
-	char *where = NULL;
-	int rc;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		rc = eng_db_open(&fs.db, data_dir, dbo, err);
-		if (rc != -EBUSY)
-			return rc;
-		if (fs_mnt_holder_live(data_dir, &where)) {
-			if (where && strlen(err->msg) + strlen(where) + 16 < sizeof(err->msg))
-				snprintf(err->msg + strlen(err->msg),
-					 sizeof(err->msg) - strlen(err->msg), ", mounted on %s",
-					 where);
-			free(where);
-			return rc;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 >=
-		    EXIT_WAIT_MS)
-			return rc;
-		nanosleep(&nap, NULL);
-	}
-}
-
 /* Requests waiting for capacity go on when the daemon is told to stop:
  * the loop joins every worker before it ends. */
 static int session_ending(void *ctx)
@@ -348,8 +252,8 @@ static int run_mount(mount_opts *o)
 	char data_dir[PATH_MAX], mnt[PATH_MAX], msg[LAY_ERR_MSG + 64];
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_loop_config *loop = NULL;
-	eng_db_opts dbo = { 0 };
 	eng_clock *clock = NULL;
+	fs_http *http = NULL;
 	lay_err err = { 0 };
 	int pipefd[2] = { -1, -1 }, rc = 1, e;
 
@@ -378,25 +282,33 @@ static int run_mount(mount_opts *o)
 		return 1;
 	}
 
+	/* the endpoint's port is taken now, to be served once mounted: a port
+	 * in use is said before anything is created */
+	if (o->http && fs_http_open(&http, o->http, o->http_public, &err) < 0) {
+		fprintf(stderr, "ddbfs: %s\n", err.msg);
+		return 1;
+	}
+
 	if (mkdir(o->data_dir, 0755) < 0 && errno != EEXIST) {
 		fprintf(stderr, "ddbfs: cannot create %s: %s\n", o->data_dir, strerror(errno));
-		return 1;
+		goto out_http;
 	}
 	if (!realpath(o->data_dir, data_dir)) {
 		fprintf(stderr, "ddbfs: %s: %s\n", o->data_dir, strerror(errno));
-		return 1;
+		goto out_http;
 	}
 	if (!o->foreground) {
 		pid_t pid;
 
 		if (pipe(pipefd) < 0 || (pid = fork()) < 0) {
 			perror("ddbfs");
-			return 1;
+			goto out_http;
 		}
 		if (pid > 0) {
 			ssize_t got;
 
 			close(pipefd[1]);
+			fs_http_close(http); /* the daemon's now */
 			got = read(pipefd[0], msg, sizeof(msg) - 1);
 			if (got <= 0) {
 				fprintf(stderr, "ddbfs: the daemon died while mounting\n");
@@ -413,31 +325,16 @@ static int run_mount(mount_opts *o)
 		setsid();
 	}
 
-	if (eng_clock_new(&clock, o->test_clock) < 0) {
-		report(pipefd[1], "out of memory");
-		return 1;
-	}
-	dbo.sync_always = o->sync_always;
-	dbo.sync_ms = o->sync_ms;
-	if (o->ro)
-		dbo.maint_ms = -1; /* read-only: no sweeping or trimming either */
-	dbo.clock = clock;
-	dbo.format = o->format; /* file sizes are of this format's text */
-	dbo.throttle = o->throttle;
-	dbo.stop_waiting = session_ending;
-	if (!o->cache_off)
-		dbo.cache_bytes = (size_t)(o->cache_mb ? o->cache_mb : DEFAULT_CACHE_MB) << 20;
-	dbo.cache_ttl_ns = (o->cache_ttl ? o->cache_ttl : DEFAULT_CACHE_TTL) * 1000000000LL;
-	fs.format = o->format;
+	fs.format = o->db.format;
 	fs.show_magic = o->show_magic;
-	fs.test_clock = o->test_clock;
-	fs.ro = o->ro;
+	fs.test_clock = o->db.test_clock;
+	fs.ro = o->db.ro;
 	fs.data_dir = data_dir;
 	fs.timeout = 60.0;
 	pthread_mutex_init(&fs.lock, NULL);
-	if (open_db(data_dir, &dbo, &err) < 0) {
+	if (fs_db_open(&fs.db, &clock, data_dir, &o->db, session_ending, &err) < 0) {
 		report(pipefd[1], err.msg);
-		goto out_clock;
+		goto out_http;
 	}
 	fs_errlog_open(data_dir);
 	if (fs_nodes_init() < 0) {
@@ -457,7 +354,7 @@ static int run_mount(mount_opts *o)
 		report(pipefd[1], err.msg);
 		goto out_db;
 	}
-	if (fs_hide_open(data_dir, o->ro) < 0) {
+	if (fs_hide_open(data_dir, o->db.ro) < 0) {
 		report(pipefd[1], "out of memory");
 		goto out_db;
 	}
@@ -487,7 +384,13 @@ static int run_mount(mount_opts *o)
 		goto out_unmount;
 	}
 	fs_expire_start();
+	if (http && fs_http_start(http, fs.db, o->db.ro, &err) < 0) {
+		report(pipefd[1], err.msg);
+		goto out_stop;
+	}
 	fs_log("mounted %s on %s (pid %d)", data_dir, o->mountpoint, (int)getpid());
+	if (http)
+		fs_log("serving DynamoDB's API on http://%s", fs_http_where(http));
 	if ((e = fs_mnt_record(data_dir, o->mountpoint)) < 0)
 		fs_log("cannot note the mount point in %s: %s", data_dir, strerror(-e));
 	report(pipefd[1], "");
@@ -511,9 +414,13 @@ static int run_mount(mount_opts *o)
 	rc = fuse_session_loop_mt(fs.se, loop);
 	/* an unmount ends the loop with 0, SIGTERM/SIGINT/SIGHUP with the signal */
 	rc = rc == 0 || rc == SIGTERM || rc == SIGINT || rc == SIGHUP ? 0 : 1;
+	/* no request of the endpoint's outlives the mount */
+	fs_http_close(http);
+	http = NULL;
 	/* a mount that starts now waits for the lock instead of failing */
 	fs_mnt_unrecord(data_dir);
 	fuse_loop_cfg_destroy(loop);
+out_stop:
 	fs_expire_stop();
 	fs_notify_stop();
 	fs_node_graves_free();
@@ -531,8 +438,9 @@ out_db:
 	fs_scratch_close();
 	eng_db_close(fs.db);
 	fs_errlog_close();
-out_clock:
 	eng_clock_free(clock);
+out_http:
+	fs_http_close(http);
 	fuse_opt_free_args(&args);
 	return rc;
 }
@@ -548,5 +456,6 @@ int main(int argc, char **argv)
 		return 2;
 	rc = run_mount(&o);
 	lay_buf_free(&o.fuse_opts);
+	free(o.http);
 	return rc;
 }

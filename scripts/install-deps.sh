@@ -6,7 +6,8 @@ set -eu
 PKGS="build-essential pkg-config libfuse3-dev fuse3 liblmdb-dev lmdb-utils libcjson-dev
 zlib1g-dev libzstd-dev libssl-dev zstd gzip
 bats bats-support bats-assert attr rsync jq inotify-tools vim-nox python3 perl
-tar findutils grep sed coreutils procps psmisc util-linux"
+tar findutils grep sed coreutils procps psmisc util-linux
+libmicrohttpd-dev curl awscli python3-boto3"
 
 missing=""
 for p in $PKGS; do
