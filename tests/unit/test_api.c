@@ -7,7 +7,7 @@
 #include "../../layout/buf.h"
 #include "dbtest.h"
 
-static eng_api_ctx ctx = { 0, 0, ENG_SRC_API, 0 };
+static eng_api_ctx ctx = { .source = ENG_SRC_API };
 
 /* Call action with body; the response in out (reset first); the status. */
 static int call(eng_db *db, const char *action, const char *body, lay_buf *out)
