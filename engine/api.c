@@ -331,7 +331,14 @@ fail:
 
 		if (c.type)
 			status = 400;
-		if (lay_buf_addf(out, "{\"__type\":\"" API_ERR_PREFIX "%s\",\"message\":", type) < 0 ||
+		/* the protocol's own errors are the service framework's, as DynamoDB
+		 * names them; the rest are DynamoDB's */
+		const char *ns = strcmp(type, "UnknownOperationException") == 0 ||
+						 strcmp(type, "SerializationException") == 0
+					 ? API_CORAL_PREFIX
+					 : API_ERR_PREFIX;
+
+		if (lay_buf_addf(out, "{\"__type\":\"%s%s\",\"message\":", ns, type) < 0 ||
 		    lay_json_quote(out, err.msg, strlen(err.msg)) < 0 ||
 		    (c.err_extra.len && lay_buf_add(out, c.err_extra.p, c.err_extra.len) < 0) ||
 		    lay_buf_addc(out, '}') < 0)

@@ -15,6 +15,7 @@
 #include "engine.h"
 
 #define API_ERR_PREFIX "com.amazonaws.dynamodb.v20120810#"
+#define API_CORAL_PREFIX "com.amazon.coral.service#"
 
 /* A request being served. */
 struct call {

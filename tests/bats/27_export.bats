@@ -306,9 +306,9 @@ for i in range(3000):
 	[ "$(echo "$output" | jq -r .ExportDescription.ItemCount)" = 6 ]
 	# DynamoDB's error shapes
 	run $T bash -c "exec 3<>'$MNT/.ddbfs/api'; echo '{\"Action\":\"NoSuchThing\"}' >&3; cat <&3"
-	[ "$(echo "$output" | jq -r .__type)" = "com.amazonaws.dynamodb.v20120810#UnknownOperationException" ]
+	[ "$(echo "$output" | jq -r .__type)" = "com.amazon.coral.service#UnknownOperationException" ]
 	run $T bash -c "exec 3<>'$MNT/.ddbfs/api'; echo '{\"Action\":' >&3; cat <&3"
-	[ "$(echo "$output" | jq -r .__type)" = "com.amazonaws.dynamodb.v20120810#SerializationException" ]
+	[ "$(echo "$output" | jq -r .__type)" = "com.amazon.coral.service#SerializationException" ]
 	run $T bash -c "exec 3<>'$MNT/.ddbfs/api'; echo '{\"Action\":\"DescribeExport\",\"ExportArn\":\"x/01234567890123-00000000\"}' >&3; cat <&3"
 	[ "$(echo "$output" | jq -r .__type)" = "com.amazonaws.dynamodb.v20120810#ExportNotFoundException" ]
 	run $T bash -c "exec 3<>'$MNT/.ddbfs/api'; echo '{\"Action\":\"ExportTableToPointInTime\",\"TableArn\":\"Tab\",\"S3Bucket\":\"relative/dir\"}' >&3; cat <&3"

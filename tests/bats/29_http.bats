@@ -331,17 +331,17 @@ ExportNotFoundException 400 52"
 	[ "$(echo "$BODY" | jq -r .__type)" = "com.amazon.coral.service#UnknownOperationException" ]
 	call DynamoDB_20120810.NoSuchAction '{}'
 	assert_output 400
-	[ "$(echo "$BODY" | jq -r .__type)" = "com.amazonaws.dynamodb.v20120810#UnknownOperationException" ]
+	[ "$(echo "$BODY" | jq -r .__type)" = "com.amazon.coral.service#UnknownOperationException" ]
 	# the target is checked before the credentials, as DynamoDB does
 	raw -X POST -H 'X-Amz-Target: Nope' -H 'Content-Type: application/x-amz-json-1.0' -d '{}'
 	[ "$(echo "$BODY" | jq -r .__type)" = "com.amazon.coral.service#UnknownOperationException" ]
 	# a body that is not JSON, or none
 	call DynamoDB_20120810.ListExports '{"Action":'
 	assert_output 400
-	[ "$(echo "$BODY" | jq -r .__type)" = "com.amazonaws.dynamodb.v20120810#SerializationException" ]
+	[ "$(echo "$BODY" | jq -r .__type)" = "com.amazon.coral.service#SerializationException" ]
 	call DynamoDB_20120810.ListExports ''
 	assert_output 400
-	[ "$(echo "$BODY" | jq -r .__type)" = "com.amazonaws.dynamodb.v20120810#SerializationException" ]
+	[ "$(echo "$BODY" | jq -r .__type)" = "com.amazon.coral.service#SerializationException" ]
 	# not a POST, or not JSON: DynamoDB's 404
 	raw -X GET
 	assert_output 404

@@ -214,7 +214,7 @@ static void test_api__bad_bodies_get_dynamodbs_errors(void)
 	CHECK(call(db, "PutItem", "{not json", &out) == 400);
 	CHECK(strstr(out.p, "#SerializationException") != NULL);
 	CHECK(call(db, "Frobnicate", "{}", &out) == 400);
-	CHECK_STR(out.p, "{\"__type\":\"com.amazonaws.dynamodb.v20120810#UnknownOperationException\","
+	CHECK_STR(out.p, "{\"__type\":\"com.amazon.coral.service#UnknownOperationException\","
 			 "\"message\":\"unknown operation Frobnicate\"}");
 	CHECK(call(db, "PutItem", "{\"TableName\":\"Tab\"}", &out) == 400);
 	CHECK(strstr(out.p, "Value null at 'item'") != NULL);
