@@ -243,6 +243,7 @@ int api_add_consumed(struct call *c, const char *table, double rcu, double wcu)
 static const struct api_action *const lists[] = {
 	api_job_actions,
 	api_table_actions,
+	api_backup_actions,
 };
 
 static const struct api_action *find_action(const char *name)
