@@ -55,15 +55,17 @@ static int find_backup(struct call *c, const char *arn, cJSON **list, cJSON **ou
 	id += strlen("/backup/");
 	if ((rc = summaries(c, table, list)) < 0)
 		return rc;
-	cJSON_ArrayForEach(s, *list)
-	{
+	cJSON_ArrayForEach(s, *list) {
 		const char *a = api_str(s, "BackupArn"), *n = api_str(s, "BackupName");
 
 		if ((a && strcmp(api_table_of(a), path) == 0) || (n && strcmp(n, id) == 0))
 			break;
 	}
-	if (!s || eng_backup_get(c->db, table, api_str(s, "BackupName"), info, c->err) < 0)
+	if (!s || eng_backup_get(c->db, table, api_str(s, "BackupName"), info, c->err) < 0) {
+		cJSON_Delete(*list);
+		*list = NULL;
 		return api_fail(c, "BackupNotFoundException", "Backup not found: %s", arn);
+	}
 	*out = cJSON_DetachItemViaPointer(*list, s);
 	return 0;
 }
@@ -172,8 +174,7 @@ static int create_backup(struct call *c)
 	}
 	if ((rc = summaries(c, name, &list)) < 0)
 		return rc;
-	cJSON_ArrayForEach(s, list)
-	{
+	cJSON_ArrayForEach(s, list) {
 		const char *n = api_str(s, "BackupName");
 
 		if (n && strcmp(n, info.name) == 0)

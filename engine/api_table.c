@@ -255,8 +255,7 @@ static int key_schema(struct api_checks *k, lay_schema *out)
 	if (nk <= 0)
 		ks = NULL;
 	i = 0;
-	cJSON_ArrayForEach(e, ks)
-	{
+	cJSON_ArrayForEach(e, ks) {
 		if (!cJSON_IsObject(e))
 			return api_fail(c, "SerializationException",
 					"%s must be a list of structures", "KeySchema");
@@ -279,8 +278,7 @@ static int key_schema(struct api_checks *k, lay_schema *out)
 	if (nd <= 0)
 		defs = NULL;
 	i = 0;
-	cJSON_ArrayForEach(e, defs)
-	{
+	cJSON_ArrayForEach(e, defs) {
 		if (i == nd)
 			break;
 		if (!cJSON_IsObject(e))
