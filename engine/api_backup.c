@@ -50,7 +50,7 @@ static int find_backup(struct call *c, const char *arn, cJSON **list, cJSON **ou
 
 	*list = *out = NULL;
 	if (!id || (size_t)(id - path) >= sizeof(table))
-		return api_fail(c, "BackupNotFoundException", "Backup not found: %s", arn);
+		return api_fail(c, "ValidationException", "%s", "Invalid Backup ARN");
 	snprintf(table, sizeof(table), "%.*s", (int)(id - path), path);
 	id += strlen("/backup/");
 	if ((rc = summaries(c, table, list)) < 0)
@@ -232,6 +232,17 @@ static int delete_backup(struct call *c)
 	}
 	if ((rc = api_checks_done(&k)) < 0 || (rc = find_backup(c, arn, &list, &s, &info)) < 0)
 		return rc;
+	if (info.type == ENG_BACKUP_SYSTEM) {
+		/* as DynamoDB: it expires by itself (the files may still rmdir it) */
+		char when[40];
+
+		lay_time_iso(when, sizeof(when), info.expires_ns);
+		rc = api_fail(c, "ValidationException",
+			      "Invalid Request: User is not allowed to delete the system backup with "
+			      "arn %s. It will automatically expire on %s",
+			      arn, when);
+		goto out;
+	}
 	/* described before it goes, answered after */
 	{
 		lay_buf *out = c->out;
@@ -246,6 +257,7 @@ static int delete_backup(struct call *c)
 			 : rc;
 	if (rc == 0 && lay_buf_add(c->out, saved.p, saved.len) < 0)
 		rc = api_nomem(c);
+out:
 	lay_buf_free(&saved);
 	cJSON_Delete(s);
 	cJSON_Delete(list);
@@ -277,6 +289,10 @@ static int list_backups(struct call *c)
 	    (rc = api_get_time(c, c->rq, "TimeRangeLowerBound", &lower)) < 0 ||
 	    (rc = api_get_time(c, c->rq, "TimeRangeUpperBound", &upper)) < 0)
 		return rc;
+	if (lower >= 0 && upper >= 0 && lower > upper)
+		return api_fail(c, "ValidationException", "%s",
+				API_INVALID "Time range lower bound must be less than or equal to "
+					    "upper bound");
 	if (limit < 0)
 		limit = 100;
 	if (!type)
@@ -350,8 +366,6 @@ static int answer_restore(struct call *c, const char *target, const char *mode,
 		if ((rc = eng_table_get(c->db, NULL, target, &ti, c->err)) < 0)
 			return rc;
 		s = ti.settings;
-		if (!mode && pt->given)
-			mode = "PROVISIONED";
 		if ((rc = api_billing(c, mode, pt, 0, &s)) < 0 ||
 		    (rc = eng_table_set_settings(c->db, &c->req, target, &s, c->err)) < 0)
 			return rc;
@@ -396,13 +410,25 @@ static int restore_args(struct api_checks *k, const char **target, const char **
 	return 0;
 }
 
-/* The overrides, checked before anything is restored. */
+/* The overrides, checked before anything is restored: a throughput goes
+ * with PROVISIONED and only with it. */
 static int check_overrides(struct call *c, const char *mode, const struct api_throughput *pt)
 {
 	lay_settings s = { 0 };
+	int prov = mode && strcmp(mode, "PROVISIONED") == 0;
 
+	if (mode && !prov && pt->given)
+		return api_fail(c, "ValidationException", "%s",
+				"Invalid Request: Cannot override ProvisionedThroughput if BillingMode "
+				"is overridden to PAY_PER_REQUEST");
+	if (prov && !pt->given)
+		return api_fail(c, "ValidationException", "%s",
+				"Invalid Request: Must override ProvisionedThroughput if BillingMode "
+				"is overridden to PROVISIONED");
 	if (!mode && pt->given)
-		mode = "PROVISIONED";
+		return api_fail(c, "ValidationException", "%s",
+				"Invalid Request: Cannot override ProvisionedThroughput unless "
+				"BillingMode is PROVISIONED");
 	return api_billing(c, mode, pt, 0, &s);
 }
 
@@ -479,18 +505,13 @@ static int restore_point(struct call *c)
 		return rc;
 	if (!source == !source_arn)
 		return api_fail(c, "ValidationException", "%s",
-				"One and only one of SourceTableArn or "
-				"SourceTableName must be specified");
+				"Must provide exactly one of: sourceTableArn, sourceTableName");
 	if (!source)
 		source = api_table_of(source_arn);
-	if (latest_time > 0 && at >= 0)
+	if ((latest_time > 0) == (at >= 0))
 		return api_fail(c, "ValidationException", "%s",
-				"Only one of RestoreDateTime or "
-				"UseLatestRestorableTime can be specified");
-	if (latest_time <= 0 && at < 0)
-		return api_fail(c, "ValidationException", "%s",
-				"RestoreDateTime must be specified "
-				"when UseLatestRestorableTime is not true");
+				"Invalid Request: Either one of RestoreDateTime or "
+				"UseLatestRestorableTime must be specified, but not both");
 	if ((rc = api_unsupported(c, (const char *const[]){ "GlobalSecondaryIndexOverride",
 							    "LocalSecondaryIndexOverride",
 							    NULL })) < 0)

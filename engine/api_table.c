@@ -126,7 +126,6 @@ static int answer_table(struct call *c, const char *member, const char *table, c
 static const char *const key_types[] = { "HASH", "RANGE", NULL };
 static const char *const attr_types[] = { "B", "N", "S", NULL };
 const char *const api_billing_modes[] = { "PROVISIONED", "PAY_PER_REQUEST", NULL };
-static const char *const classes[] = { "STANDARD", "STANDARD_INFREQUENT_ACCESS", NULL };
 static const char *const views[] = { "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY",
 				     NULL };
 
@@ -170,7 +169,7 @@ static int check_units(struct call *c, const struct api_throughput *t)
 
 /* StreamSpecification: *view is the view to set (LAY_VIEW_OFF: disable),
  * or -1 when absent. */
-static int get_stream(struct api_checks *k, const cJSON *o, int *view)
+static int get_stream(struct api_checks *k, const cJSON *o, int creating, int *view)
 {
 	const cJSON *ss = cJSON_GetObjectItemCaseSensitive(o, "StreamSpecification");
 	const char *type;
@@ -192,17 +191,37 @@ static int get_stream(struct api_checks *k, const cJSON *o, int *view)
 	if (k->n || on < 0)
 		return 0;
 	if (on && !type)
-		return api_fail(k->c, "ValidationException",
-				API_INVALID
-				"You must specify a StreamViewType when enabling a stream");
+		return api_fail(k->c, "ValidationException", "%s",
+				creating ? API_INVALID "Table is being created with a stream "
+						       "enabled, UpdateViewType is required"
+					 : API_INVALID "If stream is being enabled then "
+						       "UpdateViewType is required");
 	if (!on && type)
-		return api_fail(k->c, "ValidationException",
-				API_INVALID
-				"You cannot specify a StreamViewType when disabling a stream");
+		return api_fail(k->c, "ValidationException", "%s",
+				creating ? API_INVALID "Table is being created with a stream "
+						       "disabled, UpdateViewType should not be "
+						       "specified"
+					 : API_INVALID "If stream is being disabled, then "
+						       "UpdateViewType must not be specified");
 	*view = LAY_VIEW_OFF;
 	if (on && lay_settings_set(&s, "stream", type, NULL) == 0)
 		*view = (int)s.stream_view;
 	return 0;
+}
+
+/* TableClass: DynamoDB tells a bad one in its own words, once the
+ * members' constraints are told (k). */
+static int check_class(struct call *c, struct api_checks *k, const char *cls)
+{
+	int rc;
+
+	if (!cls || strcmp(cls, "STANDARD") == 0 || strcmp(cls, "STANDARD_INFREQUENT_ACCESS") == 0)
+		return 0;
+	if ((rc = api_checks_done(k)) < 0)
+		return rc;
+	return api_fail(c, "ValidationException", "%s",
+			"Invalid table-class parameter provided. Please try again with a valid "
+			"table-class value: [STANDARD, STANDARD_INFREQUENT_ACCESS].");
 }
 
 /* Requests for what ddbfs has not: secondary indexes, replicas,
@@ -302,9 +321,18 @@ static int key_schema(struct api_checks *k, lay_schema *out)
 	for (j = 0; j < nd; j++)
 		snprintf(dlist + strlen(dlist), sizeof(dlist) - strlen(dlist), "%s%s",
 			 j ? ", " : "", dnames[j]);
+	for (i = 0; i < nd; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(dnames[i], dnames[j]) == 0)
+				return api_fail(c, "ValidationException",
+						"Attribute Name is duplicated: %s", dnames[i]);
 	for (i = 0; i < nk; i++) {
 		for (j = 0; j < nd && strcmp(names[i], dnames[j]) != 0; j++)
 			;
+		if (j == nd && nk == 2)
+			return api_fail(c, "ValidationException", "%s",
+					"Invalid KeySchema: Some index key attribute have no "
+					"definition");
 		if (j == nd)
 			return api_fail(
 			    c, "ValidationException",
@@ -402,12 +430,13 @@ static int create_table(struct call *c)
 	    (rc = api_get_throughput(&k, c->rq, "ProvisionedThroughput", "provisionedThroughput",
 				     &pt)) < 0 ||
 	    (rc = api_get_str(&k, c->rq, "TableClass", "tableClass", 0, &cls)) < 0 ||
-	    (rc = get_stream(&k, c->rq, &view)) < 0 ||
+	    (rc = get_stream(&k, c->rq, 1, &view)) < 0 ||
 	    (rc = api_get_bool(&k, c->rq, "DeletionProtectionEnabled", "deletionProtectionEnabled",
 			       0, &protect)) < 0)
 		goto out;
 	api_check_enum(&k, mode, "billingMode", api_billing_modes);
-	api_check_enum(&k, cls, "tableClass", classes);
+	if ((rc = check_class(c, &k, cls)) < 0)
+		return rc;
 	if ((rc = api_checks_done(&k)) < 0)
 		return rc;
 	if ((rc = api_billing(c, mode, &pt, 1, &s)) < 0 ||
@@ -545,14 +574,15 @@ static int update_table(struct call *c)
 	    (rc = api_get_throughput(&k, c->rq, "ProvisionedThroughput", "provisionedThroughput",
 				     &pt)) < 0 ||
 	    (rc = api_get_str(&k, c->rq, "TableClass", "tableClass", 0, &cls)) < 0 ||
-	    (rc = get_stream(&k, c->rq, &view)) < 0 ||
+	    (rc = get_stream(&k, c->rq, 0, &view)) < 0 ||
 	    (rc = api_get_bool(&k, c->rq, "DeletionProtectionEnabled", "deletionProtectionEnabled",
 			       0, &protect)) < 0) {
 		lay_buf_free(&k.msg);
 		return rc;
 	}
 	api_check_enum(&k, mode, "billingMode", api_billing_modes);
-	api_check_enum(&k, cls, "tableClass", classes);
+	if ((rc = check_class(c, &k, cls)) < 0)
+		return rc;
 	if ((rc = api_checks_done(&k)) < 0)
 		return rc;
 	if ((rc = api_unsupported(
@@ -563,8 +593,14 @@ static int update_table(struct call *c)
 		return api_fail(
 		    c, "ValidationException", "%s",
 		    "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
-		    "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is "
+		    "GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, "
+		    "MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, "
+		    "DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is "
 		    "required");
+	if (cls && (mode || pt.given || view >= 0))
+		return api_fail(c, "ValidationException", "%s",
+				API_INVALID "TableClass modification must be the only operation in "
+					    "the request");
 	if ((rc = eng_table_get(c->db, NULL, name, &ti, c->err)) < 0)
 		return api_table_fail(c, rc, NULL, name);
 	s = ti.settings;
@@ -588,9 +624,7 @@ static int update_table(struct call *c)
 				name);
 	if (view == LAY_VIEW_OFF && s.stream_view == LAY_VIEW_OFF)
 		return api_fail(c, "ValidationException",
-				"Table has no enabled stream to disable: "
-				"TableName: %s",
-				name);
+				"Table has no stream to disable: TableName: %s", name);
 	if (view >= 0)
 		s.stream_view = (lay_view)view;
 	if (cls)
@@ -755,6 +789,10 @@ static int update_pitr(struct call *c)
 	}
 	if ((rc = api_checks_done(&k)) < 0)
 		return rc;
+	if (!on && days >= 0)
+		return api_fail(c, "ValidationException", "%s",
+				"Invalid Request: Cannot specify RecoveryPeriodInDays when disabling "
+				"point-in-time recovery.");
 	if (days > 0 && days != 35)
 		return api_fail(c, "ValidationException",
 				API_INVALID "ddbfs keeps 35 days of point-in-time recovery: "

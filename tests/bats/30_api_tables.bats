@@ -112,7 +112,9 @@ xattr() {
 	refused CreateTable '{"TableName":"Tbl","KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"other","AttributeType":"S"}],"BillingMode":"PAY_PER_REQUEST"}' ValidationException \
 		"One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [id], AttributeDefinitions: [other]"
 	refused CreateTable '{"TableName":"Tbl","KeySchema":[{"AttributeName":"a","KeyType":"HASH"},{"AttributeName":"b","KeyType":"RANGE"}],"AttributeDefinitions":[{"AttributeName":"a","AttributeType":"S"}],"BillingMode":"PAY_PER_REQUEST"}' ValidationException \
-		"One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [a, b], AttributeDefinitions: [a]"
+		"Invalid KeySchema: Some index key attribute have no definition"
+	refused CreateTable '{"TableName":"Tbl","KeySchema":[{"AttributeName":"a","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"a","AttributeType":"S"},{"AttributeName":"a","AttributeType":"N"}],"BillingMode":"PAY_PER_REQUEST"}' ValidationException \
+		"Attribute Name is duplicated: a"
 	refused CreateTable '{"TableName":"Tbl","KeySchema":[{"AttributeName":"a","KeyType":"HASH"},{"AttributeName":"a","KeyType":"RANGE"}],"AttributeDefinitions":[{"AttributeName":"a","AttributeType":"S"}],"BillingMode":"PAY_PER_REQUEST"}' ValidationException \
 		"Both the Hash Key and the Range Key element in the KeySchema have the same name"
 	refused CreateTable '{"TableName":"Tbl","KeySchema":[{"AttributeName":"a","KeyType":"RANGE"},{"AttributeName":"b","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"a","AttributeType":"S"},{"AttributeName":"b","AttributeType":"S"}],"BillingMode":"PAY_PER_REQUEST"}' ValidationException \
@@ -130,9 +132,11 @@ xattr() {
 	refused CreateTable "{\"TableName\":\"Tbl\",$HASH_ONLY,\"BillingMode\":\"FREE\"}" ValidationException \
 		"1 validation error detected: Value 'FREE' at 'billingMode' failed to satisfy constraint: Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]"
 	refused CreateTable "{\"TableName\":\"Tbl\",$HASH_ONLY,\"BillingMode\":\"PAY_PER_REQUEST\",\"TableClass\":\"COLD\"}" ValidationException \
-		"1 validation error detected: Value 'COLD' at 'tableClass' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, STANDARD_INFREQUENT_ACCESS]"
+		"Invalid table-class parameter provided. Please try again with a valid table-class value: [STANDARD, STANDARD_INFREQUENT_ACCESS]."
 	refused CreateTable "{\"TableName\":\"Tbl\",$HASH_ONLY,\"BillingMode\":\"PAY_PER_REQUEST\",\"StreamSpecification\":{\"StreamEnabled\":true}}" ValidationException \
-		"One or more parameter values were invalid: You must specify a StreamViewType when enabling a stream"
+		"One or more parameter values were invalid: Table is being created with a stream enabled, UpdateViewType is required"
+	refused CreateTable "{\"TableName\":\"Tbl\",$HASH_ONLY,\"BillingMode\":\"PAY_PER_REQUEST\",\"StreamSpecification\":{\"StreamEnabled\":false,\"StreamViewType\":\"KEYS_ONLY\"}}" ValidationException \
+		"One or more parameter values were invalid: Table is being created with a stream disabled, UpdateViewType should not be specified"
 	refused CreateTable "{\"TableName\":\"Tbl\",$COMPOSITE,\"BillingMode\":\"PAY_PER_REQUEST\",\"GlobalSecondaryIndexes\":[{\"IndexName\":\"byYear\",\"KeySchema\":[{\"AttributeName\":\"year\",\"KeyType\":\"HASH\"}],\"Projection\":{\"ProjectionType\":\"ALL\"}}]}" ValidationException \
 		"One or more parameter values were invalid: ddbfs does not support GlobalSecondaryIndexes: tables have their primary key only, one region and no deletion protection"
 	refused CreateTable "{\"TableName\":\"Tbl\",$HASH_ONLY,\"BillingMode\":\"PAY_PER_REQUEST\",\"DeletionProtectionEnabled\":true}" ValidationException \
@@ -239,6 +243,10 @@ xattr() {
 	assert_output "$(printf 'i1.json\ni3.json')"
 	# and restores
 	ARN=$($T "$DDBFS" api "$MNT" ListBackups <<<'{"BackupType":"ALL"}' | jq -r '.BackupSummaries[0].BackupArn')
+	t=$($T "$DDBFS" api "$MNT" ListBackups <<<'{"BackupType":"ALL"}' | jq .BackupSummaries[0].BackupExpiryDateTime)
+	expiry=$(date -u -d "@$t" +%Y-%m-%dT%H:%M:%S.%3NZ)
+	refused DeleteBackup "{\"BackupArn\":\"$ARN\"}" ValidationException \
+		"Invalid Request: User is not allowed to delete the system backup with arn $ARN. It will automatically expire on $expiry"
 	ok RestoreTableFromBackup "{\"BackupArn\":\"$ARN\",\"TargetTableName\":\"Shop\"}"
 	run $T cat "$MNT/Shop/i1.json" "$MNT/Shop/i3.json"
 	assert_output "$(printf '{"id":"i1","v":1}\n{"id":"i3","v":3}')"
@@ -291,7 +299,11 @@ xattr() {
 @test "UpdateTable refuses bad requests with DynamoDB's errors and changes nothing" {
 	ok CreateTable "{\"TableName\":\"Tbl\",$HASH_ONLY,\"ProvisionedThroughput\":{\"ReadCapacityUnits\":5,\"WriteCapacityUnits\":5}}"
 	refused UpdateTable '{"TableName":"Tbl"}' ValidationException \
-		"At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"
+		"At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required"
+	refused UpdateTable '{"TableName":"Tbl","TableClass":"STANDARD_INFREQUENT_ACCESS","BillingMode":"PAY_PER_REQUEST"}' ValidationException \
+		"One or more parameter values were invalid: TableClass modification must be the only operation in the request"
+	refused UpdateTable '{"TableName":"Tbl","StreamSpecification":{"StreamEnabled":true}}' ValidationException \
+		"One or more parameter values were invalid: If stream is being enabled then UpdateViewType is required"
 	refused UpdateTable '{"TableName":"Tbl","ProvisionedThroughput":{"ReadCapacityUnits":5,"WriteCapacityUnits":5}}' ValidationException \
 		"The provisioned throughput for the table will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the table: 5. Requested ReadCapacityUnits: 5. Current WriteCapacityUnits provisioned for the table: 5. Requested WriteCapacityUnits: 5. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits."
 	refused UpdateTable '{"TableName":"Tbl","ProvisionedThroughput":{"ReadCapacityUnits":50000,"WriteCapacityUnits":5}}' LimitExceededException \
@@ -299,7 +311,7 @@ xattr() {
 	refused UpdateTable '{"TableName":"Tbl","BillingMode":"PAY_PER_REQUEST","ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}}' ValidationException \
 		"One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"
 	refused UpdateTable '{"TableName":"Tbl","StreamSpecification":{"StreamEnabled":false}}' ValidationException \
-		"Table has no enabled stream to disable: TableName: Tbl"
+		"Table has no stream to disable: TableName: Tbl"
 	refused UpdateTable '{"TableName":"Tbl","StreamSpecification":{"StreamEnabled":true,"StreamViewType":"ALL"}}' ValidationException \
 		"1 validation error detected: Value 'ALL' at 'streamSpecification.streamViewType' failed to satisfy constraint: Member must satisfy enum value set: [NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY]"
 	refused UpdateTable '{"TableName":"Tbl","GlobalSecondaryIndexUpdates":[{"Delete":{"IndexName":"x"}}]}' ValidationException \
@@ -370,6 +382,8 @@ xattr() {
 	assert_output "[$t0,$((t0 + 100))]"
 	refused UpdateContinuousBackups '{"TableName":"Tbl","PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true,"RecoveryPeriodInDays":7}}' \
 		ValidationException "One or more parameter values were invalid: ddbfs keeps 35 days of point-in-time recovery: RecoveryPeriodInDays 7 is not supported"
+	refused UpdateContinuousBackups '{"TableName":"Tbl","PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":false,"RecoveryPeriodInDays":35}}' \
+		ValidationException "Invalid Request: Cannot specify RecoveryPeriodInDays when disabling point-in-time recovery."
 	refused UpdateContinuousBackups '{"TableName":"Tbl","PointInTimeRecoverySpecification":{}}' ValidationException \
 		"1 validation error detected: Value null at 'pointInTimeRecoverySpecification.pointInTimeRecoveryEnabled' failed to satisfy constraint: Member must not be null"
 	refused UpdateContinuousBackups '{"TableName":"Nope","PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}}' \
@@ -433,6 +447,10 @@ xattr() {
 		"1 validation error detected: Value 'x' at 'backupName' failed to satisfy constraint: Member must have length greater than or equal to 3"
 	refused DescribeBackup '{"BackupArn":"arn:aws:dynamodb:local:000000000000:table/Shop/backup/00000000000000-0000ffff"}' \
 		BackupNotFoundException "Backup not found: arn:aws:dynamodb:local:000000000000:table/Shop/backup/00000000000000-0000ffff"
+	refused ListBackups '{"TimeRangeLowerBound":20,"TimeRangeUpperBound":10}' ValidationException \
+		"One or more parameter values were invalid: Time range lower bound must be less than or equal to upper bound"
+	refused DescribeBackup '{"BackupArn":"arn:aws:dynamodb:local:000000000000:table/Shop"}' ValidationException \
+		"Invalid Backup ARN"
 	refused ListBackups '{"BackupType":"MINE"}' ValidationException \
 		"1 validation error detected: Value 'MINE' at 'backupType' failed to satisfy constraint: Member must satisfy enum value set: [USER, SYSTEM, AWS_BACKUP, ALL]"
 	# DeleteBackup answers DELETED, and .snapshots no longer has it
@@ -466,7 +484,11 @@ xattr() {
 	refused RestoreTableFromBackup '{"BackupArn":"arn:aws:dynamodb:local:000000000000:table/Shop/backup/nothing","TargetTableName":"Shop3"}' \
 		BackupNotFoundException "Backup not found: arn:aws:dynamodb:local:000000000000:table/Shop/backup/nothing"
 	refused RestoreTableFromBackup "{\"BackupArn\":\"$ARN\",\"TargetTableName\":\"Shop3\",\"BillingModeOverride\":\"PAY_PER_REQUEST\",\"ProvisionedThroughputOverride\":{\"ReadCapacityUnits\":2,\"WriteCapacityUnits\":3}}" \
-		ValidationException "One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"
+		ValidationException "Invalid Request: Cannot override ProvisionedThroughput if BillingMode is overridden to PAY_PER_REQUEST"
+	refused RestoreTableFromBackup "{\"BackupArn\":\"$ARN\",\"TargetTableName\":\"Shop3\",\"BillingModeOverride\":\"PROVISIONED\"}" \
+		ValidationException "Invalid Request: Must override ProvisionedThroughput if BillingMode is overridden to PROVISIONED"
+	refused RestoreTableFromBackup "{\"BackupArn\":\"$ARN\",\"TargetTableName\":\"Shop3\",\"ProvisionedThroughputOverride\":{\"ReadCapacityUnits\":2,\"WriteCapacityUnits\":3}}" \
+		ValidationException "Invalid Request: Cannot override ProvisionedThroughput unless BillingMode is PROVISIONED"
 	run $T ls "$MNT"
 	assert_output "$(printf 'Shop\nShop2')"
 }
@@ -498,9 +520,11 @@ xattr() {
 	refused RestoreTableToPointInTime '{"SourceTableName":"Then","TargetTableName":"Other","UseLatestRestorableTime":true}' \
 		PointInTimeRecoveryUnavailableException "Point in time recovery is not enabled for table 'Then'"
 	refused RestoreTableToPointInTime '{"TargetTableName":"Other","UseLatestRestorableTime":true}' ValidationException \
-		"One and only one of SourceTableArn or SourceTableName must be specified"
+		"Must provide exactly one of: sourceTableArn, sourceTableName"
 	refused RestoreTableToPointInTime '{"SourceTableName":"Shop","TargetTableName":"Other"}' ValidationException \
-		"RestoreDateTime must be specified when UseLatestRestorableTime is not true"
+		"Invalid Request: Either one of RestoreDateTime or UseLatestRestorableTime must be specified, but not both"
+	refused RestoreTableToPointInTime "{\"SourceTableName\":\"Shop\",\"TargetTableName\":\"Other\",\"UseLatestRestorableTime\":true,\"RestoreDateTime\":$t1}" ValidationException \
+		"Invalid Request: Either one of RestoreDateTime or UseLatestRestorableTime must be specified, but not both"
 	api RestoreTableToPointInTime "{\"SourceTableName\":\"Shop\",\"TargetTableName\":\"Other\",\"RestoreDateTime\":$((t1 - 1000))}"
 	assert_failure
 	assert_output --partial "ddbfs api: InvalidRestoreTimeException: Invalid RestoreDateTime: "
