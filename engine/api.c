@@ -259,6 +259,8 @@ static const struct api_action *const lists[] = {
 	api_job_actions,
 	api_item_actions,
 	api_stream_actions,
+	api_table_actions,
+	api_backup_actions,
 };
 
 static const struct api_action *find_action(const char *name)

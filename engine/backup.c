@@ -1091,6 +1091,7 @@ struct last_ctx {
 	uint32_t tid;
 	int64_t before; /* out: the time of the first of the last deletes */
 	uint64_t seq;   /* out: the last change's sequence number (0: none) */
+	uint64_t count; /* out: the items it holds */
 };
 
 /* The time of the first change of the run of REMOVEs that ends table
@@ -1101,8 +1102,12 @@ static int last_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	MDB_cursor *cur;
 	MDB_val key, v;
 	asof_record rec;
+	store_stats st;
 	int rc, prc = 0;
 
+	if ((rc = store_stats_get(txn, c->db, c->tid, &st, err)) < 0)
+		return rc;
+	c->count = st.count;
 	if ((rc = mdb_cursor_open(txn, c->db->log, &cur)) != 0)
 		return store_mdb(rc, "reading the change log", err);
 	c->seq = 0;
@@ -1126,7 +1131,7 @@ int store_backup_system(eng_db *db, const char *table, store_system *sys, lay_er
 {
 	struct begin_ctx b = { db, table, NULL, 0, ENG_BACKUP_SYSTEM, { 0 } };
 	int64_t now = eng_clock_now_ns(db->clock), earliest;
-	struct last_ctx l = { db, 0, now, 0 };
+	struct last_ctx l = { db, 0, now, 0, 0 };
 	struct done_ctx d = { db, { 0 }, { 0 } };
 	store_table t;
 	struct tm tm;
@@ -1160,7 +1165,10 @@ int store_backup_system(eng_db *db, const char *table, store_system *sys, lay_er
 	 * its earliest point holds the same (a minute on when the window is
 	 * 35 days long: it moves on while it is read; should it pass a point
 	 * at its edge meanwhile, the delete starts over) */
-	if (l.before - 1 >= earliest)
+	if (l.count) /* deleted with its items (DeleteTable): as it is now, with
+		      * every change the read saw (a later one starts it over) */
+		d.rec.created_ns = eng_clock_now_ns(db->clock);
+	else if (l.before - 1 >= earliest)
 		d.rec.created_ns = l.before - 1;
 	else if (earliest == now - ASOF_WINDOW_NS)
 		d.rec.created_ns = earliest + 60 * NS < now ? earliest + 60 * NS : now;

@@ -24,8 +24,9 @@ typedef struct store_system {
 	uint64_t seq;      /* its last change then (0: none) */
 } store_system;
 
-/* Before table (with PITR on, and empty) is deleted: keep it as a SYSTEM
- * backup of how it was before its last run of deletes. *sys gets the new
+/* Before table (with PITR on) is deleted: keep it as a SYSTEM backup of
+ * how it was before its last run of deletes (an empty table: rm -r), or
+ * as it is (a table deleted with its items, eng_table_drop). *sys gets the new
  * backup, to be made available by store_backup_keep in the delete's
  * transaction, or dropped by store_backup_drop if it fails.
  * store_backup_keep fails with -EAGAIN if table t has changed since the

@@ -329,6 +329,17 @@ int eng_table_create(eng_db *db, eng_req *req, const char *name, const lay_schem
 int eng_table_delete(eng_db *db, eng_req *req, const char *name, lay_err *err);
 
 /*
+ * DeleteTable: delete table name with all its items in one transaction,
+ * as DynamoDB does; its partitions, stream, change log, TTL index and
+ * capacity counters go with it, no change record is written (the stream
+ * ends with the table), and its backups are kept. With PITR on, a SYSTEM
+ * backup of the table as it was at the delete is kept for 35 days first
+ * (eng_backup_info). Subscribers are told the table's ENG_REMOVE, not
+ * each item's. -ENOENT, -EROFS (req is not the live view).
+ */
+int eng_table_drop(eng_db *db, eng_req *req, const char *name, lay_err *err);
+
+/*
  * Rename a table (a filesystem nicety DynamoDB lacks): its items, settings,
  * stream and change log go with it. An empty table at to is replaced, as
  * rename(2) replaces an empty directory, unless noreplace. -ENOENT, -EINVAL

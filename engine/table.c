@@ -155,6 +155,7 @@ struct del_ctx {
 	eng_db *db;
 	const char *name;
 	store_system system; /* the SYSTEM backup it leaves, made available with it */
+	int with_items;      /* its items go with it (DeleteTable), else it must be empty */
 };
 
 static int delete_txn(MDB_txn *txn, void *vctx, lay_err *err)
@@ -169,7 +170,7 @@ static int delete_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	if ((rc = store_table_get(txn, db, c->name, &t, err)) < 0 ||
 	    (rc = store_stats_get(txn, db, t.tid, &st, err)) < 0)
 		return rc;
-	if (st.count)
+	if (st.count && !c->with_items)
 		return lay_err_set(err, -ENOTEMPTY, "table %s holds %llu items", c->name,
 				   (unsigned long long)st.count);
 	/* with PITR on (since), there must be a SYSTEM backup: start over */
@@ -193,12 +194,13 @@ static int delete_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	return store_del_prefix(txn, db->log, k, 4, err);
 }
 
-/* Run fn, a write that deletes table name if it is empty (delete_txn):
- * with PITR on, as DynamoDB, the table is first kept as a SYSTEM backup
- * for 35 days, in *sys, which fn makes available or which is dropped if
- * fn fails. A table changed between the two is tried again. */
-static int delete_keeping(eng_db *db, eng_req *req, const char *name, store_system *sys,
-			  store_fn fn, void *ctx, lay_err *err)
+/* Run fn, a write that deletes table name if it is empty (delete_txn), or
+ * with its items (with_items): with PITR on, as DynamoDB, the table is
+ * first kept as a SYSTEM backup for 35 days, in *sys, which fn makes
+ * available or which is dropped if fn fails. A table changed between the
+ * two is tried again. */
+static int delete_keeping(eng_db *db, eng_req *req, const char *name, int with_items,
+			  store_system *sys, store_fn fn, void *ctx, lay_err *err)
 {
 	eng_table_info ti;
 	int rc, tries, found;
@@ -209,7 +211,8 @@ static int delete_keeping(eng_db *db, eng_req *req, const char *name, store_syst
 		memset(sys, 0, sizeof(*sys));
 		rc = eng_table_get(db, NULL, name, &ti, err);
 		found = rc == 0;
-		if (found && ti.settings.pitr && !ti.item_count)
+		/* (a table with items fails the delete, unless they go too) */
+		if (found && ti.settings.pitr && (!ti.item_count || with_items))
 			rc = store_backup_system(db, name, sys, err);
 		/* (a table gone meanwhile, or made anew: the write tells) */
 		if (rc == 0 || rc == -ENOENT) {
@@ -226,10 +229,12 @@ static int delete_keeping(eng_db *db, eng_req *req, const char *name, store_syst
 	}
 }
 
-int eng_table_delete(eng_db *db, eng_req *req, const char *name, lay_err *err)
+/* eng_table_delete and eng_table_drop. */
+static int table_delete(eng_db *db, eng_req *req, const char *name, int with_items,
+			lay_err *err)
 {
-	struct del_ctx c = { db, name, { 0 } };
-	int rc = delete_keeping(db, req, name, &c.system, delete_txn, &c, err);
+	struct del_ctx c = { db, name, { 0 }, with_items };
+	int rc = delete_keeping(db, req, name, with_items, &c.system, delete_txn, &c, err);
 
 	if (rc == 0) {
 		store_icache_drop_table(db->icache, name);
@@ -241,6 +246,16 @@ int eng_table_delete(eng_db *db, eng_req *req, const char *name, lay_err *err)
 					  "deleted with PITR on\"");
 	}
 	return rc;
+}
+
+int eng_table_delete(eng_db *db, eng_req *req, const char *name, lay_err *err)
+{
+	return table_delete(db, req, name, 0, err);
+}
+
+int eng_table_drop(eng_db *db, eng_req *req, const char *name, lay_err *err)
+{
+	return table_delete(db, req, name, 1, err);
 }
 
 struct get_ctx {
@@ -594,7 +609,7 @@ static int rename_txn(MDB_txn *txn, void *vctx, lay_err *err)
 			return lay_err_set(err, -ENOTEMPTY, "table %s holds %llu items", c->to,
 					   (unsigned long long)st.count);
 		{
-			struct del_ctx d = { db, c->to, c->system };
+			struct del_ctx d = { db, c->to, c->system, 0 };
 
 			if ((rc = delete_txn(txn, &d, err)) < 0)
 				return rc;
@@ -624,7 +639,7 @@ int eng_table_rename(eng_db *db, eng_req *req, const char *from, const char *to,
 		return 0;
 	/* an empty table replaced is deleted, as by rmdir */
 	rc = noreplace ? table_write(db, req, rename_txn, &c, 0, err)
-		       : delete_keeping(db, req, to, &c.system, rename_txn, &c, err);
+		       : delete_keeping(db, req, to, 0, &c.system, rename_txn, &c, err);
 	if (rc == 0) {
 		store_icache_drop_table(db->icache, from);
 		store_icache_drop_table(db->icache, to);
