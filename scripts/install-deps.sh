@@ -32,8 +32,9 @@ if ! command -v node >/dev/null 2>&1; then
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
-if [ ! -d "$tools/node_modules/ion-js" ] || [ ! -d "$tools/node_modules/@aws-sdk/client-dynamodb" ]; then
-	echo "install-deps: installing ion-js and @aws-sdk/client-dynamodb in tests/tools"
+if [ ! -d "$tools/node_modules/ion-js" ] || [ ! -d "$tools/node_modules/@aws-sdk/client-dynamodb" ] ||
+	[ ! -d "$tools/node_modules/@aws-sdk/client-dynamodb-streams" ]; then
+	echo "install-deps: installing ion-js and the AWS SDK for JavaScript in tests/tools"
 	(cd "$tools" && npm ci --silent --no-audit --no-fund)
 fi
 if [ ! -e /dev/fuse ]; then

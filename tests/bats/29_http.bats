@@ -9,11 +9,6 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
-AWS=/usr/bin/aws
-PY=/usr/bin/python3
-# a SigV4 Authorization header as the SDKs send it (its signature is not checked)
-SIGV4='AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261127/us-east-1/dynamodb/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7'
-
 setup() {
 	new_testroot
 	OUT=$TESTROOT/out
@@ -35,61 +30,9 @@ teardown() {
 	TESTROOT=
 }
 
-# free_port: a TCP port free on 127.0.0.1 now.
-free_port() {
-	$PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # mount_http [OPTIONS]: mounts $DATA on $MNT serving the endpoint on $PORT.
 mount_http() {
 	mount_ddbfs -o "http=127.0.0.1:$PORT${1:+,$1}"
-}
-
-# answers [PORT]: the endpoint on PORT (default $PORT) answers a request.
-answers() {
-	curl -s -m 2 -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:${1:-$PORT}/" \
-		-H 'X-Amz-Target: DynamoDB_20120810.ListExports' \
-		-H 'Content-Type: application/x-amz-json-1.0' -H 'X-Amz-Date: 20261127T000000Z' \
-		-H "Authorization: $SIGV4" -d '{}' | grep -qx 200
-}
-
-# start_serve [ARGS...]: ddbfs serve $DATA on $LISTEN (default
-# 127.0.0.1:$PORT) in the background
-# (SPID), its stderr in $TESTROOT/serve.err; waits up to 5 s for its
-# first answer.
-start_serve() {
-	"$DDBFS" serve "$DATA" --listen "${LISTEN:-127.0.0.1:$PORT}" "$@" 2>"$TESTROOT/serve.err" 3>&- &
-	SPID=$!
-	for _ in $(seq 1 500); do
-		answers && return 0
-		kill -0 "$SPID" 2>/dev/null || return 1
-		sleep 0.01
-	done
-	return 1
-}
-
-# stop_serve: SIGTERM to ddbfs serve, waited for (killed after 10 s); its
-# exit status in SERVE_RC.
-stop_serve() {
-	SERVE_RC=
-	[ -n "${SPID:-}" ] || return 0
-	kill "$SPID" 2>/dev/null || true
-	for _ in $(seq 1 100); do
-		kill -0 "$SPID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$SPID" 2>/dev/null || true
-	SERVE_RC=0
-	wait "$SPID" 2>/dev/null || SERVE_RC=$?
-	SPID=
-}
-
-# ddb ARGS...: the AWS CLI's dynamodb command on the endpoint.
-ddb() {
-	AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=y AWS_PAGER="" AWS_CONFIG_FILE=/dev/null \
-		AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true \
-		$T $AWS dynamodb "$@" --endpoint-url "http://127.0.0.1:$PORT" --region us-east-1 \
-		--output json
 }
 
 # raw ARGS...: curl POST / on the endpoint with ARGS; the status in
