@@ -242,6 +242,7 @@ int api_add_consumed(struct call *c, const char *table, double rcu, double wcu)
 /* Every action, by file. */
 static const struct api_action *const lists[] = {
 	api_job_actions,
+	api_query_actions,
 };
 
 static const struct api_action *find_action(const char *name)

@@ -39,6 +39,7 @@ struct api_action {
 
 /* The actions of each file, each list ended by { NULL, NULL }. */
 extern const struct api_action api_job_actions[];
+extern const struct api_action api_query_actions[];
 
 /* Fail c with DynamoDB's error type and a message (fmt has one %s, arg). */
 int api_invalid(struct call *c, const char *type, const char *fmt, const char *arg);
