@@ -56,8 +56,6 @@ struct page {
 	int stopped;             /* the page ended by Limit or its size */
 	lay_item last_store;     /* the key of the last item evaluated, when stopped */
 	lay_key last;
-	const lay_value *part;   /* the partition being read (tables with a sort key) */
-	int in_range;            /* Query: past the items before the key condition */
 };
 
 static void page_free(struct page *p)
@@ -688,7 +686,8 @@ out_free:
 /* One table of a BatchGetItem. */
 struct bget {
 	const cJSON *rq;         /* its KeysAndAttributes */
-	const char *name;
+	const char *name;        /* as the request names it (a name or an ARN) */
+	const char *table;       /* its name */
 	lay_schema s;
 	lay_item names, values;
 	lay_expr_env env;
@@ -851,7 +850,7 @@ static int bget_table(struct call *c, struct bget *t, uint64_t *bytes, size_t *t
 			return rc;
 		if (!full) {
 			c->req.throttled = 0;
-			rc = eng_item_get(c->db, &c->req, t->name, &k, &it, &m, c->err);
+			rc = eng_item_get(c->db, &c->req, t->table, &k, &it, &m, c->err);
 			if (rc == -EAGAIN && c->req.throttled) {
 				lay_err_clear(c->err);
 				(*throttled)++;
@@ -939,6 +938,7 @@ static int batch_get(struct call *c)
 	cJSON_ArrayForEach(m, ri) {
 		ts[n].rq = m;
 		ts[n].name = m->string;
+		ts[n].table = api_table_of(m->string);
 		if ((rc = bget_read(c, &ts[n++], &total)) < 0)
 			goto out_free;
 	}
@@ -980,7 +980,7 @@ static int batch_get(struct call *c)
 				continue;
 			if ((sum++ && lay_buf_addc(c->out, ',') < 0))
 				goto out_nomem;
-			if ((rc = api_add_capacity(c, api_table_of(ts[i].name), ts[i].units, 0)) < 0)
+			if ((rc = api_add_capacity(c, ts[i].table, ts[i].units, 0)) < 0)
 				goto out_free;
 		}
 		if (lay_buf_addc(c->out, ']') < 0)
