@@ -117,42 +117,70 @@ static int get_int(struct call *c, const char *name, long lo, long hi, long *out
 	return validation(c, "%s", msg);
 }
 
-/* The legacy parameters: refused, with DynamoDB's message when they are
- * mixed with expressions. */
-static int no_legacy(struct call *c, const char *const *legacy, const char *const *exprs)
+/* The expression parameters exprs of request o (ProjectionExpression
+ * last: it takes no values) and the legacy ones: a legacy one is refused,
+ * with DynamoDB's message when it is mixed with expressions; the
+ * substitutions must come with expressions that can use them, and not be
+ * empty. */
+static int expr_params(struct call *c, const cJSON *o, const char *const *legacy,
+		       const char *const *exprs)
 {
+	const cJSON *names = cJSON_GetObjectItemCaseSensitive(o, "ExpressionAttributeNames");
+	const cJSON *values = cJSON_GetObjectItemCaseSensitive(o, "ExpressionAttributeValues");
 	const char *const *l, *const *x;
 	lay_buf b = LAY_BUF_INIT;
-	int rc = 0, nl = 0, nx = 0;
+	int rc = 0, nl = 0, nx = 0, nv = 0;
 
 	for (l = legacy; *l; l++) {
-		if (!cJSON_GetObjectItemCaseSensitive(c->rq, *l))
+		if (!cJSON_GetObjectItemCaseSensitive(o, *l))
 			continue;
 		if (lay_buf_adds(&b, nl++ ? ", " : "Can not use both expression and non-expression "
 				 "parameters in the same request: Non-expression parameters: {") < 0 ||
 		    lay_buf_adds(&b, *l) < 0)
 			goto out_nomem;
 	}
-	if (!nl)
-		goto out_free;
 	for (x = exprs; *x; x++) {
-		if (!cJSON_GetObjectItemCaseSensitive(c->rq, *x))
+		if (!cJSON_GetObjectItemCaseSensitive(o, *x))
 			continue;
-		if (lay_buf_adds(&b, nx++ ? ", " : "} Expression parameters: {") < 0 ||
-		    lay_buf_adds(&b, *x) < 0)
+		nv += strcmp(*x, "ProjectionExpression") != 0;
+		if (nl && (lay_buf_adds(&b, nx ? ", " : "} Expression parameters: {") < 0 ||
+			   lay_buf_adds(&b, *x) < 0))
 			goto out_nomem;
+		nx++;
 	}
-	if (nx) {
+	if (nl && nx) {
 		if (lay_buf_addc(&b, '}') < 0)
 			goto out_nomem;
 		rc = validation(c, "%s", b.p);
-	} else {
-		for (l = legacy; !cJSON_GetObjectItemCaseSensitive(c->rq, *l); l++)
+		goto out_free;
+	}
+	if (nl) {
+		for (l = legacy; !cJSON_GetObjectItemCaseSensitive(o, *l); l++)
 			;
 		rc = validation(c, "%s is a legacy parameter this endpoint does not take: use "
 				"the expression parameters (KeyConditionExpression, FilterExpression, "
 				"ProjectionExpression)", *l);
+		goto out_free;
 	}
+	if (names && !nx) {
+		rc = validation(c, "%s", "ExpressionAttributeNames can only be specified when using "
+				"expressions");
+		goto out_free;
+	}
+	if (values && !nv && strcmp(exprs[0], "ProjectionExpression") != 0) {
+		lay_buf_reset(&b);
+		for (x = exprs; strcmp(*x, "ProjectionExpression") != 0; x++)
+			if (lay_buf_adds(&b, x == exprs ? "" : " and ") < 0 || lay_buf_adds(&b, *x) < 0 ||
+			    lay_buf_adds(&b, " is null") < 0)
+				goto out_nomem;
+		rc = validation(c, "ExpressionAttributeValues can only be specified when using "
+				"expressions: %s", b.p);
+		goto out_free;
+	}
+	if (cJSON_IsObject(names) && !names->child)
+		rc = validation(c, "%s", "ExpressionAttributeNames must not be empty");
+	else if (cJSON_IsObject(values) && !values->child)
+		rc = validation(c, "%s", "ExpressionAttributeValues must not be empty");
 	goto out_free;
 out_nomem:
 	rc = api_nomem(c);
@@ -563,7 +591,7 @@ static int query(struct call *c)
 
 	memset(&p, 0, sizeof(p));
 	p.c = c;
-	if ((rc = no_legacy(c, legacy, exprs)) < 0 || (rc = read_common(&p)) < 0 ||
+	if ((rc = expr_params(c, c->rq, legacy, exprs)) < 0 || (rc = read_common(&p)) < 0 ||
 	    (rc = get_bool(c, c->rq, "ScanIndexForward", 1, &p.forward)) < 0)
 		goto out_free;
 	if (!cJSON_GetObjectItemCaseSensitive(c->rq, "KeyConditionExpression")) {
@@ -659,7 +687,7 @@ static int scan(struct call *c)
 	memset(&p, 0, sizeof(p));
 	p.c = c;
 	p.forward = 1;
-	if ((rc = no_legacy(c, legacy, exprs)) < 0 || (rc = read_common(&p)) < 0 ||
+	if ((rc = expr_params(c, c->rq, legacy, exprs)) < 0 || (rc = read_common(&p)) < 0 ||
 	    (rc = read_segments(&p)) < 0 || (rc = read_exprs(&p)) < 0 ||
 	    (rc = api_schema(c, p.table, &p.s)) < 0)
 		goto out_free;
@@ -718,6 +746,8 @@ static void bget_free(struct bget *t)
  * read; *total counts the keys of all tables. */
 static int bget_read(struct call *c, struct bget *t, size_t *total)
 {
+	static const char *const legacy[] = { "AttributesToGet", NULL };
+	static const char *const exprs[] = { "ProjectionExpression", NULL };
 	const cJSON *keys = cJSON_GetObjectItemCaseSensitive(t->rq, "Keys"), *k;
 	char field[400];
 	size_t i, j;
@@ -736,9 +766,8 @@ static int bget_read(struct call *c, struct bget *t, size_t *total)
 		return validation(c, "1 validation error detected: Value '[]' at '%s' failed to "
 				  "satisfy constraint: Member must have length greater than or equal "
 				  "to 1", field);
-	if (cJSON_GetObjectItemCaseSensitive(t->rq, "AttributesToGet"))
-		return validation(c, "%s is a legacy parameter this endpoint does not take: use "
-				  "ProjectionExpression", "AttributesToGet");
+	if ((rc = expr_params(c, t->rq, legacy, exprs)) < 0)
+		return rc;
 	t->nkeys = (size_t)cJSON_GetArraySize(keys);
 	if (!(t->keys = calloc(t->nkeys, sizeof(*t->keys))))
 		return api_nomem(c);

@@ -280,6 +280,10 @@ big_table() {
 	assert_output "ddbfs api: ValidationException: Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {KeyConditions} Expression parameters: {KeyConditionExpression}"
 	run api Query '{"TableName":"Qry","KeyConditions":{"PK":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"p"}]}}}'
 	assert_output "ddbfs api: ValidationException: KeyConditions is a legacy parameter this endpoint does not take: use the expression parameters (KeyConditionExpression, FilterExpression, ProjectionExpression)"
+	run api Query '{"TableName":"Qry","KeyConditions":{},"ExpressionAttributeValues":{":p":{"S":"p"}}}'
+	assert_output "ddbfs api: ValidationException: KeyConditions is a legacy parameter this endpoint does not take: use the expression parameters (KeyConditionExpression, FilterExpression, ProjectionExpression)"
+	run api Query '{"TableName":"Qry","ExpressionAttributeValues":{":p":{"S":"p"}}}'
+	assert_output "ddbfs api: ValidationException: ExpressionAttributeValues can only be specified when using expressions: KeyConditionExpression is null and FilterExpression is null"
 	run q "" "" '"ScanIndexForward":"no"'
 	assert_output "ddbfs api: SerializationException: ScanIndexForward must be a boolean"
 	# the whole __type, as the request file gives it
@@ -437,7 +441,15 @@ print(json.dumps(keys, separators=(",", ":")), sum(map(len, parts)) == len(set()
 	run api Scan '{"TableName":"Qry","ConsistentRead":"yes"}'
 	assert_output "ddbfs api: SerializationException: ConsistentRead must be a boolean"
 	run api Scan '{"TableName":"Qry","ExpressionAttributeValues":{":v":{"S":"x"}}}'
-	assert_output "ddbfs api: ValidationException: Value provided in ExpressionAttributeValues unused in expressions: keys: {:v}"
+	assert_output "ddbfs api: ValidationException: ExpressionAttributeValues can only be specified when using expressions: FilterExpression is null"
+	run api Scan '{"TableName":"Qry","ExpressionAttributeValues":{":v":{"S":"x"}},"ProjectionExpression":"n"}'
+	assert_output "ddbfs api: ValidationException: ExpressionAttributeValues can only be specified when using expressions: FilterExpression is null"
+	run api Scan '{"TableName":"Qry","ExpressionAttributeNames":{"#n":"n"}}'
+	assert_output "ddbfs api: ValidationException: ExpressionAttributeNames can only be specified when using expressions"
+	run api Scan '{"TableName":"Qry","ExpressionAttributeNames":{},"FilterExpression":"n > :v","ExpressionAttributeValues":{":v":{"N":"1"}}}'
+	assert_output "ddbfs api: ValidationException: ExpressionAttributeNames must not be empty"
+	run api Scan '{"TableName":"Qry","ExpressionAttributeValues":{},"FilterExpression":"n > n"}'
+	assert_output "ddbfs api: ValidationException: ExpressionAttributeValues must not be empty"
 	run api_raw Scan '{"TableName":"Qry","Segment":1}'
 	assert_output '{"__type":"com.amazonaws.dynamodb.v20120810#ValidationException","message":"The TotalSegments parameter is required but was not present in the request when Segment parameter is present"}'
 	[ "$(state)" = "$before" ]
@@ -517,7 +529,11 @@ print(json.dumps(keys, separators=(",", ":")), sum(map(len, parts)) == len(set()
 	run api BatchGetItem '{"RequestItems":{"Qry":{}}}'
 	assert_output "ddbfs api: ValidationException: 1 validation error detected: Value null at 'requestItems.Qry.member.keys' failed to satisfy constraint: Member must not be null"
 	run api BatchGetItem '{"RequestItems":{"Qry":{"Keys":[{"PK":{"S":"p"},"SK":{"S":"a01"}}],"ExpressionAttributeNames":{"#n":"n"}}}}'
-	assert_output "ddbfs api: ValidationException: Value provided in ExpressionAttributeNames unused in expressions: keys: {#n}"
+	assert_output "ddbfs api: ValidationException: ExpressionAttributeNames can only be specified when using expressions"
+	run api BatchGetItem '{"RequestItems":{"Qry":{"Keys":[{"PK":{"S":"p"},"SK":{"S":"a01"}}],"ExpressionAttributeNames":{"#n":"n","#t":"t"},"ProjectionExpression":"#n"}}}'
+	assert_output "ddbfs api: ValidationException: Value provided in ExpressionAttributeNames unused in expressions: keys: {#t}"
+	run api BatchGetItem '{"RequestItems":{"Qry":{"Keys":[{"PK":{"S":"p"},"SK":{"S":"a01"}}],"AttributesToGet":["n"]}}}'
+	assert_output "ddbfs api: ValidationException: AttributesToGet is a legacy parameter this endpoint does not take: use the expression parameters (KeyConditionExpression, FilterExpression, ProjectionExpression)"
 	run api BatchGetItem '{"RequestItems":{"Qry":{"Keys":[{"PK":{"S":"p"},"SK":{"S":"a01"}}]}},"ReturnConsumedCapacity":"SOME"}'
 	assert_output "ddbfs api: ValidationException: 1 validation error detected: Value 'SOME' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]"
 	run api_raw BatchGetItem '{"RequestItems":{"Qry":{"Keys":[{"PK":{"S":"p"},"SK":{"S":"a01"}},{"PK":{"S":"p"},"SK":{"S":"a01"}}]}}}'
