@@ -247,8 +247,8 @@ static int read_select(struct page *p)
 }
 
 /* What Query and Scan read alike from the request, before the table is
- * looked at: Limit, Select, ConsistentRead, ReturnConsumedCapacity,
- * the substitutions and the filter and projection expressions. */
+ * looked at: TableName, Limit, Select, ConsistentRead,
+ * ReturnConsumedCapacity, IndexName and the substitutions. */
 static int read_common(struct page *p)
 {
 	struct call *c = p->c;
