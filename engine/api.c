@@ -261,6 +261,7 @@ static const struct api_action *const lists[] = {
 	api_stream_actions,
 	api_table_actions,
 	api_backup_actions,
+	api_query_actions,
 };
 
 static const struct api_action *find_action(const char *name)

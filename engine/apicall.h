@@ -45,6 +45,7 @@ extern const struct api_action api_item_actions[];
 extern const struct api_action api_stream_actions[];
 extern const struct api_action api_table_actions[];
 extern const struct api_action api_backup_actions[];
+extern const struct api_action api_query_actions[];
 
 /* Fail c with DynamoDB's error type and a message (fmt has one %s, arg). */
 int api_invalid(struct call *c, const char *type, const char *fmt, const char *arg);

@@ -668,18 +668,29 @@ typedef struct eng_entry {
 typedef int (*eng_list_cb)(void *ctx, const eng_entry *e);
 
 #define ENG_LIST_ITEMS 0x1u  /* decode each item for the callback */
+#define ENG_LIST_REVERSE 0x2u /* descending key order: after then resumes
+                               * strictly before that key value. Not in an
+                               * as-of view (-EOPNOTSUPP) */
+#define ENG_LIST_UNMETERED 0x4u /* with ENG_LIST_ITEMS: the caller meters the
+                                 * read itself (one request's page of several
+                                 * listings is one read, as Query and Scan
+                                 * round it): the listing admits and charges
+                                 * nothing, and req's units stay 0 */
 
 /*
- * List, in DynamoDB key order, in one read transaction: with pk == NULL the
- * top level of the table (partitions of a table with a sort key, items of
- * a table without), else the items of partition pk. after (may be NULL)
- * resumes strictly after that key value (the cursor of a paged listing;
- * it need not exist any more). Stops after max entries (0: no limit).
+ * List, in DynamoDB key order (descending with ENG_LIST_REVERSE), in one
+ * read transaction: with pk == NULL the top level of the table (partitions
+ * of a table with a sort key, items of a table without), else the items of
+ * partition pk. after (may be NULL) resumes strictly after that key value
+ * (before it, in reverse; the cursor of a paged listing: it need not exist
+ * any more). Stops after max entries (0: no limit).
  * A whole level (after NULL, max 0) of the live view without
- * ENG_LIST_ITEMS goes through the cache (§11, cache.c): the callback is
- * then called after the read transaction, with the same entries.
+ * ENG_LIST_ITEMS or ENG_LIST_REVERSE goes through the cache (§11,
+ * cache.c): the callback is then called after the read transaction, with
+ * the same entries.
  * Errors: -ENOENT (no table; or pk given for a table without sort key),
- * -EINVAL (a key of the wrong type), or the callback's.
+ * -EINVAL (a key of the wrong type), -EOPNOTSUPP (ENG_LIST_REVERSE as of a
+ * time), or the callback's.
  */
 int eng_list(eng_db *db, eng_req *req, const char *table, const lay_value *pk,
 	     const lay_value *after, size_t max, unsigned flags, eng_list_cb cb, void *ctx,

@@ -418,9 +418,12 @@ static int emit(struct list_ctx *c, const lrow *r, lay_err *err)
 	item_row ir;
 	int rc;
 
-	if (c->after_enc.p &&
-	    store_bytes_cmp(r->full, r->flen, c->after_enc.p, c->after_enc.len) <= 0)
-		return 0;
+	if (c->after_enc.p) {
+		int cmp = store_bytes_cmp(r->full, r->flen, c->after_enc.p, c->after_enc.len);
+
+		if ((c->flags & ENG_LIST_REVERSE) ? cmp >= 0 : cmp <= 0)
+			return 0;
+	}
 	if (c->as_of >= 0) {
 		/* what changed since, up to this row; then this row's key */
 		size_t end;
@@ -539,6 +542,90 @@ out_free:
 	return rc;
 }
 
+/* Whether row key k (of a cut key: plen + STORE_KEY_HASHED bytes) belongs
+ * to the run of cut keys that row key run starts. */
+static int same_run(const MDB_val *k, const MDB_val *run, size_t plen)
+{
+	return k->mv_size == run->mv_size &&
+	       memcmp(k->mv_data, run->mv_data, plen + STORE_KEY_CUT) == 0;
+}
+
+/*
+ * walk() backwards (ENG_LIST_REVERSE): from the last row under prefix, or
+ * the last before the cursor seek (prefix and the cursor's first
+ * STORE_KEY_CUT bytes), to the first. A run of cut keys is collected
+ * whole, sorted, and emitted from its end; so the walk starts past the run
+ * the cursor may fall in, and emit() skips what is not before the cursor.
+ */
+static int walk_back(struct list_ctx *c, MDB_cursor *cur, const unsigned char *prefix,
+		     size_t plen, const lay_buf *seek, MDB_val *k, MDB_val *v, lay_err *err)
+{
+	unsigned char next[12];
+	lrow *run = NULL, *grown, one;
+	size_t n, cap = 0, i;
+	int rc = 0, mrc, carry = 1;
+
+	if (seek->len > plen) {
+		*k = (MDB_val){ seek->len, seek->p };
+		mrc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
+		/* a key of exactly the cursor's cut bytes is before it; the
+		 * run of cut keys after it holds keys on both sides */
+		if (mrc == 0 && k->mv_size == seek->len && memcmp(k->mv_data, seek->p, seek->len) == 0)
+			mrc = mdb_cursor_get(cur, k, v, MDB_NEXT);
+		while (mrc == 0 && k->mv_size > seek->len && seek->len == plen + STORE_KEY_CUT &&
+		       memcmp(k->mv_data, seek->p, seek->len) == 0)
+			mrc = mdb_cursor_get(cur, k, v, MDB_NEXT);
+	} else {
+		/* the first row past the prefix: the prefix plus one */
+		memcpy(next, prefix, plen);
+		for (i = plen; i-- > 0 && carry;)
+			carry = ++next[i] == 0;
+		*k = (MDB_val){ plen, next };
+		mrc = carry ? MDB_NOTFOUND : mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
+	}
+	if (mrc == MDB_NOTFOUND)
+		mrc = mdb_cursor_get(cur, k, v, MDB_LAST);
+	else if (mrc == 0)
+		mrc = mdb_cursor_get(cur, k, v, MDB_PREV);
+	while (mrc == 0 && k->mv_size >= plen && memcmp(k->mv_data, prefix, plen) == 0) {
+		one.k = *k;
+		one.v = *v;
+		if (k->mv_size - plen <= STORE_KEY_CUT) {
+			if ((rc = lrow_full(&one, c, c->parts, plen, err)) < 0 || (rc = emit(c, &one, err)))
+				break;
+			mrc = mdb_cursor_get(cur, k, v, MDB_PREV);
+			continue;
+		}
+		n = 0;
+		do {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				if (!(grown = realloc(run, cap * sizeof(*run)))) {
+					rc = lay_err_set(err, -ENOMEM, "out of memory listing");
+					goto out_free;
+				}
+				run = grown;
+			}
+			run[n].k = *k;
+			run[n].v = *v;
+			if ((rc = lrow_full(&run[n], c, c->parts, plen, err)) < 0)
+				goto out_free;
+			n++;
+			mrc = mdb_cursor_get(cur, k, v, MDB_PREV);
+		} while (mrc == 0 && same_run(k, &one.k, plen));
+		qsort(run, n, sizeof(*run), lrow_cmp);
+		for (i = n; i-- > 0 && rc == 0;)
+			rc = emit(c, &run[i], err);
+		if (rc)
+			break;
+	}
+	if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
+		rc = store_mdb(mrc, "listing", err);
+out_free:
+	free(run);
+	return rc;
+}
+
 /* The listing's cursor, encoded as the keys it is compared with; -EINVAL
  * if it is not of the listed keys' type. */
 static int set_after(struct list_ctx *c, lay_err *err)
@@ -635,10 +722,14 @@ static int list_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		rc = store_mdb(mrc, "listing", err);
 		goto out_free;
 	}
-	k.mv_size = seek.len;
-	k.mv_data = seek.p;
-	mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	rc = walk(c, cur, prefix, plen, mrc, &k, &v, err);
+	if (c->flags & ENG_LIST_REVERSE) {
+		rc = walk_back(c, cur, prefix, plen, &seek, &k, &v, err);
+	} else {
+		k.mv_size = seek.len;
+		k.mv_data = seek.p;
+		mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		rc = walk(c, cur, prefix, plen, mrc, &k, &v, err);
+	}
 	mdb_cursor_close(cur);
 	if (rc == 0 && c->as_of >= 0)
 		rc = emit_changes_before(c, NULL, 0, err);
@@ -660,7 +751,7 @@ static int list_read(eng_db *db, eng_req *req, const char *table, const lay_valu
 		     void *ctx, lay_err *err)
 {
 	struct list_ctx c;
-	int rc;
+	int rc, metered;
 
 	memset(&c, 0, sizeof(c));
 	c.db = db;
@@ -674,12 +765,15 @@ static int list_read(eng_db *db, eng_req *req, const char *table, const lay_valu
 	c.flags = flags;
 	c.cb = cb;
 	c.cbctx = ctx;
-	if ((flags & ENG_LIST_ITEMS) && (rc = store_cap_admit(db, req, table, CAP_READ, err)) < 0)
+	if ((flags & ENG_LIST_REVERSE) && c.as_of >= 0)
+		return lay_err_set(err, -EOPNOTSUPP, "a listing as of a time goes in key order only");
+	metered = (flags & ENG_LIST_ITEMS) && !(flags & ENG_LIST_UNMETERED);
+	if (metered && (rc = store_cap_admit(db, req, table, CAP_READ, err)) < 0)
 		return rc;
 	rc = store_view_read_items(db, req, list_txn, &c, err);
 	/* a listing of items is one read of all of them, rounded once; the
 	 * past is free */
-	if (rc == 0 && (flags & ENG_LIST_ITEMS) && c.n_items && c.as_of < 0 && !c.backup)
+	if (rc == 0 && metered && c.n_items && c.as_of < 0 && !c.backup)
 		store_cap_charge(db, req, table, store_units_read(c.bytes), 0);
 	lay_buf_free(&c.after_enc);
 	return rc;
@@ -838,7 +932,7 @@ int eng_list(eng_db *db, eng_req *req, const char *table, const lay_value *pk,
 	int rc;
 
 	/* a whole level, live, keys and metadata only: through the cache */
-	if (db->icache && !(flags & ENG_LIST_ITEMS) && !after && !max &&
+	if (db->icache && !(flags & (ENG_LIST_ITEMS | ENG_LIST_REVERSE)) && !after && !max &&
 	    (!req || req->view == ENG_VIEW_LIVE) &&
 	    (rc = list_cached(db, req, table, pk, cb, ctx, err)) != 1)
 		return rc;
