@@ -114,7 +114,7 @@ url = sys.argv[1]
 kw = dict(endpoint_url=url, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y")
 c = boto3.client("dynamodb", **kw)
 r = boto3.resource("dynamodb", **kw)
-t = r.create_table(TableName="Py", KeySchema=[{"AttributeName": "user", "KeyType": "HASH"},
+t = r.create_table(TableName="PyTab", KeySchema=[{"AttributeName": "user", "KeyType": "HASH"},
                                                {"AttributeName": "ts", "KeyType": "RANGE"}],
                    AttributeDefinitions=[{"AttributeName": "user", "AttributeType": "S"},
                                          {"AttributeName": "ts", "AttributeType": "N"}],
@@ -123,15 +123,15 @@ t.wait_until_exists()
 with t.batch_writer() as b:
     for i in range(120):
         b.put_item(Item={"user": "u%d" % (i % 3), "ts": i, "body": "x" * 100, "n": decimal.Decimal("0.1")})
-print("count", c.describe_table(TableName="Py")["Table"]["ItemCount"])
-pages = c.get_paginator("query").paginate(TableName="Py", KeyConditionExpression="#u = :u",
+print("count", c.describe_table(TableName="PyTab")["Table"]["ItemCount"])
+pages = c.get_paginator("query").paginate(TableName="PyTab", KeyConditionExpression="#u = :u",
     ExpressionAttributeNames={"#u": "user"}, ExpressionAttributeValues={":u": {"S": "u1"}},
     PaginationConfig={"PageSize": 7})
 got = [int(i["ts"]["N"]) for p in pages for i in p["Items"]]
 print("query", len(got), got == sorted(got))
 items = t.query(KeyConditionExpression=Key("user").eq("u2") & Key("ts").between(10, 20))["Items"]
 print("between", [int(i["ts"]) for i in items])
-seg = [c.scan(TableName="Py", Segment=s, TotalSegments=4, Select="COUNT")["Count"] for s in range(4)]
+seg = [c.scan(TableName="PyTab", Segment=s, TotalSegments=4, Select="COUNT")["Count"] for s in range(4)]
 print("segments", sum(seg))
 t.update_item(Key={"user": "u0", "ts": 0}, UpdateExpression="SET n = n + :d",
               ExpressionAttributeValues={":d": decimal.Decimal("0.2")})
@@ -144,14 +144,14 @@ filtered = t.scan(FilterExpression=Attr("ts").gte(115) & Attr("body").begins_wit
 print("filtered", sorted(int(i["ts"]) for i in filtered))
 try:
     c.transact_write_items(TransactItems=[
-        {"Delete": {"TableName": "Py", "Key": {"user": {"S": "u0"}, "ts": {"N": "3"}}}},
-        {"Update": {"TableName": "Py", "Key": {"user": {"S": "u0"}, "ts": {"N": "6"}},
+        {"Delete": {"TableName": "PyTab", "Key": {"user": {"S": "u0"}, "ts": {"N": "3"}}}},
+        {"Update": {"TableName": "PyTab", "Key": {"user": {"S": "u0"}, "ts": {"N": "6"}},
                     "UpdateExpression": "SET n = :v", "ConditionExpression": "attribute_not_exists(ts)",
                     "ExpressionAttributeValues": {":v": {"N": "1"}}}}])
 except ClientError as e:
     print("canceled", [x["Code"] for x in e.response["CancellationReasons"]])
-print("kept", "Item" in c.get_item(TableName="Py", Key={"user": {"S": "u0"}, "ts": {"N": "3"}}))
-r2 = c.transact_get_items(TransactItems=[{"Get": {"TableName": "Py", "Key": {"user": {"S": "u0"}, "ts": {"N": "3"}}}}])
+print("kept", "Item" in c.get_item(TableName="PyTab", Key={"user": {"S": "u0"}, "ts": {"N": "3"}}))
+r2 = c.transact_get_items(TransactItems=[{"Get": {"TableName": "PyTab", "Key": {"user": {"S": "u0"}, "ts": {"N": "3"}}}}])
 print("tget", r2["Responses"][0]["Item"]["ts"]["N"])
 EOF
 	assert_success
