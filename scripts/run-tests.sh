@@ -79,7 +79,7 @@ fi
 # The suites where the daemon's threads meet: a data race is a failure even
 # when every test passes. Each report TSan writes counts as one failure.
 echo "== behaviour tests on the ThreadSanitizer daemon"
-tsan_suites="03_editors 08_concurrency 12_streams 15_robustness 23_snapshots 25_cache 26_capacity 27_export"
+tsan_suites="03_editors 08_concurrency 12_streams 15_robustness 23_snapshots 25_cache 26_capacity 27_export 29_http 33_api_items"
 mkdir -p "$log/tsan"
 TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp log_path=$log/tsan/report" \
 	DDBFS=$PWD/build-tsan/ddbfs timeout 1800 $aslr \
