@@ -8,6 +8,7 @@
 #include <cJSON.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +17,16 @@
 #include "apicall.h"
 #include "catalog.h"
 
-int api_invalid(struct call *c, const char *type, const char *fmt, const char *arg)
+int api_invalid(struct call *c, const char *type, const char *fmt, ...)
 {
+	va_list ap;
+
 	c->type = type;
-	return lay_err_set(c->err, -EINVAL, fmt, arg);
+	va_start(ap, fmt);
+	vsnprintf(c->err->msg, sizeof(c->err->msg), fmt, ap);
+	va_end(ap);
+	c->err->code = -EINVAL;
+	return -EINVAL;
 }
 
 const char *api_str(const cJSON *o, const char *name)
@@ -135,8 +142,19 @@ int api_key(struct call *c, const cJSON *o, const char *name, const lay_schema *
 		return api_invalid(c, "ValidationException",
 				   "1 validation error detected: Value null at '%s' failed to "
 				   "satisfy constraint: Member must not be null", name);
+	for (int i = 0; i < (s->sk[0] ? 2 : 1); i++) {
+		const char *name = i ? s->sk : s->pk;
+		const lay_attr *a = lay_item_find(store, name, strlen(name));
+
+		if (a && a->v.len == 0 && (a->v.type == LAY_S || a->v.type == LAY_B))
+			return api_invalid(c, "ValidationException",
+					   "One or more parameter values are not valid. The "
+					   "AttributeValue for a key attribute cannot contain an empty %s "
+					   "value. Key: %s",
+					   a->v.type == LAY_S ? "string" : "binary", name);
+	}
 	if (store->n != (s->sk[0] ? 2u : 1u) || lay_item_key(out, store, s, &e) < 0)
-		return api_invalid(c, "ValidationException", "%s",
+		return api_invalid(c, "ValidationException",
 				   "The provided key element does not match the schema");
 	return 0;
 }
@@ -238,17 +256,32 @@ int api_add_capacity(struct call *c, const char *table, double rcu, double wcu)
 	return 0;
 }
 
+/* ReturnConsumedCapacity, checked before any action reads or writes. */
+static int consumed_check(struct call *c)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(c->rq, "ReturnConsumedCapacity");
+
+	if (!v)
+		return 0;
+	if (!cJSON_IsString(v))
+		return api_invalid(c, "SerializationException", "%s must be a string",
+				   "ReturnConsumedCapacity");
+	if (strcmp(v->valuestring, "TOTAL") != 0 && strcmp(v->valuestring, "INDEXES") != 0 &&
+	    strcmp(v->valuestring, "NONE") != 0)
+		return api_invalid(c, "ValidationException",
+				   "1 validation error detected: Value '%s' at "
+				   "'returnConsumedCapacity' failed to satisfy constraint: Member "
+				   "must satisfy enum value set: [INDEXES, TOTAL, NONE]",
+				   v->valuestring);
+	return 0;
+}
+
 int api_add_consumed(struct call *c, const char *table, double rcu, double wcu)
 {
 	const char *r = api_str(c->rq, "ReturnConsumedCapacity");
 
 	if (!r || strcmp(r, "NONE") == 0)
 		return 0;
-	if (strcmp(r, "TOTAL") != 0 && strcmp(r, "INDEXES") != 0)
-		return api_invalid(c, "ValidationException",
-				   "1 validation error detected: Value '%s' at "
-				   "'returnConsumedCapacity' failed to satisfy constraint: Member "
-				   "must satisfy enum value set: [INDEXES, TOTAL, NONE]", r);
 	if (lay_buf_adds(c->out, ",\"ConsumedCapacity\":") < 0)
 		return api_nomem(c);
 	return api_add_capacity(c, table, rcu, wcu);
@@ -325,10 +358,12 @@ int eng_api_call(eng_db *db, const eng_api_ctx *ctx, const char *action, const c
 		lay_err_set(&err, -EINVAL, "unknown operation %s", action);
 		goto fail;
 	}
-	if ((rc = a->fn(&c)) == 0)
+	if ((rc = consumed_check(&c)) == 0 && (rc = a->fn(&c)) == 0)
 		goto out;
 fail:
 	out->len = at;
+	if (out->p)
+		out->p[at] = '\0';
 	{
 		const char *type = c.type ? c.type : error_type(rc, &status);
 

@@ -155,7 +155,7 @@ static int return_values(struct call *c, struct wr *w, const char *action)
 					   "UPDATED_NEW]", w->ret);
 		if (i >= allowed)
 			return api_invalid(c, "ValidationException",
-					   "ReturnValues can only be ALL_OLD or NONE%s", "");
+					   "ReturnValues can only be ALL_OLD or NONE");
 	}
 	if (f) {
 		if (strcmp(f, "ALL_OLD") != 0 && strcmp(f, "NONE") != 0)
@@ -182,6 +182,29 @@ static int legacy(struct call *c, const cJSON *o)
 					   "%s is a legacy parameter ddbfs does not take; use "
 					   "expressions (ConditionExpression, UpdateExpression, "
 					   "ProjectionExpression)", old[i]);
+	return 0;
+}
+
+/* The members a write of action may not have: a batch's requests take
+ * no expressions and no ReturnValues, a transaction's actions no
+ * ReturnValues. */
+static int members_allowed(struct call *c, const cJSON *o, const char *action)
+{
+	static const char *const exprs[] = { "ConditionExpression", "ExpressionAttributeNames",
+					     "ExpressionAttributeValues", "ReturnValues",
+					     "ReturnValuesOnConditionCheckFailure" };
+	size_t i, from, to;
+
+	if (strcmp(action, "BatchWriteItem") == 0)
+		from = 0, to = 5;
+	else if (strcmp(action, "TransactWriteItems") == 0)
+		from = 3, to = 4;
+	else
+		return 0;
+	for (i = from; i < to; i++)
+		if (cJSON_GetObjectItemCaseSensitive(o, exprs[i]))
+			return api_invalid(c, "ValidationException", "%s takes no %s", action,
+					   exprs[i]);
 	return 0;
 }
 
@@ -213,10 +236,16 @@ static int wr_parse(struct call *c, struct wr *w, enum op op, const cJSON *o, co
 		}
 		if ((rc = item_key(c, w)) < 0)
 			goto out;
+		/* the item's size before anything is written (a batch's too) */
+		if (lay_item_size(&w->item) > LAY_MAX_ITEM_SIZE) {
+			rc = api_invalid(c, "ValidationException",
+					 "Item size has exceeded the maximum allowed size");
+			goto out;
+		}
 	} else if ((rc = api_key(c, o, "Key", &w->schema, &w->item, &w->key)) < 0) {
 		goto out;
 	}
-	if ((rc = return_values(c, w, action)) < 0 ||
+	if ((rc = members_allowed(c, o, action)) < 0 || (rc = return_values(c, w, action)) < 0 ||
 	    (rc = api_env(c, &w->names, &w->values, &w->env)) < 0 ||
 	    (rc = api_expr(c, &w->env, "ConditionExpression", LAY_EXPR_CONDITION, &w->cond)) < 0)
 		goto out;
@@ -285,6 +314,8 @@ static int add_returned(struct call *c, const struct wr *w, const eng_write *ew)
 		return add_attrs(c, "Attributes", &ew->old);
 	if (strcmp(w->ret, "ALL_NEW") == 0)
 		return add_attrs(c, "Attributes", &ew->put);
+	if (!w->update)
+		return 0; /* UPDATED_*: nothing was updated */
 	if ((rc = lay_expr_project(w->update, strcmp(w->ret, "UPDATED_OLD") == 0 ? &ew->old
 										: &ew->put,
 				   &part, c->err)) == 0)
@@ -312,7 +343,8 @@ static int write_one(struct call *c, enum op op, const char *action)
 	ew.key = w.key;
 	ew.decide = decide;
 	ew.ctx = &w;
-	if ((rc = eng_items_write(c->db, &c->req, &ew, 1, 0, c->err)) < 0) {
+	if ((rc = eng_items_write(c->db, &c->req, &ew, 1, op == OP_DELETE ? ENG_WRITE_DELETES : 0,
+				  c->err)) < 0) {
 		write_failed(c, rc);
 		if (rc == -ECANCELED && w.ret_on_fail && ew.old.n &&
 		    (lay_buf_adds(&c->err_extra, ",\"Item\":") < 0 ||
@@ -445,7 +477,7 @@ static int txn_kind(struct call *c, const cJSON *el, enum op *op, const cJSON **
 	}
 	if (found != 1)
 		return api_invalid(c, "ValidationException", "TransactItems can only contain one "
-				   "of Check, Put, Update or Delete%s", "");
+				   "of Check, Put, Update or Delete");
 	return 0;
 }
 
@@ -484,9 +516,38 @@ static int txn_canceled(struct call *c, const struct wr *w, const eng_write *ew,
 	}
 	if (lay_buf_addc(x, ']') < 0)
 		return api_nomem(c);
-	if (m < sizeof(msg))
-		snprintf(msg + m, sizeof(msg) - m, "]");
-	c->type = "TransactionCanceledException";
+	if (m + 2 > sizeof(msg))
+		m = sizeof(msg) - 2;
+	snprintf(msg + m, sizeof(msg) - m, "]");
+	return api_invalid(c, "TransactionCanceledException", "%s", msg);
+}
+
+/* The TransactionCanceledException of a transaction of n actions that
+ * found no capacity: every reason ThrottlingError, as DynamoDB says. */
+static int txn_throttled(struct call *c, size_t n)
+{
+	lay_buf *x = &c->err_extra;
+	char msg[LAY_ERR_MSG];
+	size_t i, m;
+
+	m = (size_t)snprintf(msg, sizeof(msg), "Transaction cancelled, please refer cancellation "
+			     "reasons for specific reasons [");
+	if (lay_buf_adds(x, ",\"CancellationReasons\":[") < 0)
+		return api_nomem(c);
+	for (i = 0; i < n; i++) {
+		if (m < sizeof(msg))
+			m += (size_t)snprintf(msg + m, sizeof(msg) - m, "%sThrottlingError",
+					      i ? ", " : "");
+		if (lay_buf_addf(x, "%s{\"Code\":\"ThrottlingError\",\"Message\":\"Throughput "
+				 "exceeds the current capacity for one or more tables\"}",
+				 i ? "," : "") < 0)
+			return api_nomem(c);
+	}
+	if (lay_buf_addc(x, ']') < 0)
+		return api_nomem(c);
+	if (m + 2 > sizeof(msg))
+		m = sizeof(msg) - 2;
+	snprintf(msg + m, sizeof(msg) - m, "]");
 	return api_invalid(c, "TransactionCanceledException", "%s", msg);
 }
 
@@ -563,7 +624,8 @@ static int transact_write(struct call *c)
 		return api_invalid(c, "ValidationException",
 				   "1 validation error detected: Value '%s' at "
 				   "'clientRequestToken' failed to satisfy constraint: Member must "
-				   "have length less than or equal to 36", token);
+				   "have length %s", token, token[0] ? "less than or equal to 36"
+								     : "greater than or equal to 1");
 	if (!(w = calloc(n, sizeof(*w))) || !(ew = calloc(n, sizeof(*ew))) ||
 	    !(tables = calloc(n, sizeof(*tables))) || !(wcu = calloc(n, sizeof(*wcu)))) {
 		rc = api_nomem(c);
@@ -597,11 +659,18 @@ static int transact_write(struct call *c)
 	}
 	if (bytes > TXN_MAX_BYTES) {
 		rc = api_invalid(c, "ValidationException", "Transaction request size exceeds the "
-				 "maximum of 4 MB%s", "");
+				 "maximum of 4 MB");
 		goto out;
 	}
 	if (token) {
-		if (!(params = cJSON_PrintUnformatted(items))) {
+		/* the parameters that shape what it does and answers */
+		const char *rcc = api_str(c->rq, "ReturnConsumedCapacity");
+		char *text = cJSON_PrintUnformatted(items);
+
+		if (text && asprintf(&params, "%s\n%s", rcc ? rcc : "NONE", text) < 0)
+			params = NULL;
+		free(text);
+		if (!params) {
 			rc = api_nomem(c);
 			goto out;
 		}
@@ -618,12 +687,17 @@ static int transact_write(struct call *c)
 		}
 		held = 1;
 	}
-	if ((rc = eng_items_write(c->db, &c->req, ew, n, ENG_WRITE_TXN, c->err)) < 0) {
+	for (j = 0; j < n && (w[j].op == OP_DELETE || w[j].op == OP_CHECK); j++)
+		;
+	if ((rc = eng_items_write(c->db, &c->req, ew, n,
+				  ENG_WRITE_TXN | (j == n ? ENG_WRITE_DELETES : 0), c->err)) < 0) {
 		for (j = 0; j < n && ew[j].rc != -ECANCELED && ew[j].rc != -EINVAL &&
 			    ew[j].rc != -EFBIG; j++)
 			;
 		if (j < n && (rc == -ECANCELED || rc == -EINVAL || rc == -EFBIG))
 			rc = txn_canceled(c, w, ew, n);
+		else if (rc == -EAGAIN && c->req.throttled)
+			rc = txn_throttled(c, n);
 		else
 			write_failed(c, rc);
 		goto out;
@@ -715,7 +789,7 @@ static int transact_get(struct call *c)
 
 		if (!cJSON_IsObject(o) || cJSON_GetArraySize(el) != 1) {
 			rc = api_invalid(c, "ValidationException", "TransactItems of "
-					 "TransactGetItems can only contain Get%s", "");
+					 "TransactGetItems can only contain Get");
 			goto out;
 		}
 		if ((rc = rd_parse(c, &r[i], o, &er[i].key)) < 0) {
@@ -723,6 +797,15 @@ static int transact_get(struct call *c)
 			goto out;
 		}
 		er[i].table = tables[i] = r[i].table;
+		for (j = 0; j < i; j++)
+			if (strcmp(r[j].table, r[i].table) == 0 &&
+			    lay_value_equal(&er[j].key.pk, &er[i].key.pk) &&
+			    (!r[i].schema.sk[0] || lay_value_equal(&er[j].key.sk, &er[i].key.sk))) {
+				i++;
+				rc = api_invalid(c, "ValidationException", "Transaction request "
+						 "cannot include multiple operations on one item");
+				goto out;
+			}
 		i++;
 	}
 	if ((rc = eng_items_read(c->db, &c->req, er, n, ENG_WRITE_TXN, c->err)) < 0) {
@@ -775,9 +858,8 @@ static int batch_parse(struct call *c, struct wr *w, const cJSON *el, const char
 	const cJSON *del = cJSON_GetObjectItemCaseSensitive(el, "DeleteRequest");
 
 	if (!!put == !!del || !cJSON_IsObject(put ? put : del))
-		return api_invalid(c, "ValidationException", "Supplied AttributeValue has more "
-				   "than one datatypes set, must contain exactly one of the "
-				   "supported datatypes%s", "");
+		return api_invalid(c, "ValidationException", "A WriteRequest of table %s must "
+				   "hold exactly one of PutRequest and DeleteRequest", table);
 	return wr_parse(c, w, put ? OP_PUT : OP_DELETE, put ? put : del, "BatchWriteItem", table);
 }
 
@@ -793,6 +875,7 @@ static int batch_write(struct call *c)
 	size_t n = 0, i, j, at;
 	int rc = 0, any;
 
+	memset(w, 0, sizeof(w));
 	c->req.source = c->ctx ? c->ctx->source : ENG_SRC_API;
 	if ((rc = api_writable(c, "BatchWriteItem")) < 0)
 		return rc;
@@ -806,13 +889,13 @@ static int batch_write(struct call *c)
 					 "1 validation error detected: Value at 'requestItems' failed "
 					 "to satisfy constraint: Map value must satisfy constraint: "
 					 "[Member must have length less than or equal to 25, Member "
-					 "must have length greater than or equal to 1]%s", "");
+					 "must have length greater than or equal to 1]");
 			goto out;
 		}
 		cJSON_ArrayForEach(el, t) {
 			if (n == BATCH_MAX_WRITES) {
 				rc = api_invalid(c, "ValidationException", "Too many items requested "
-						 "for the BatchWriteItem call%s", "");
+						 "for the BatchWriteItem call");
 				goto out;
 			}
 			if ((rc = batch_parse(c, &w[n], el, t->string)) < 0) {
@@ -827,7 +910,7 @@ static int batch_write(struct call *c)
 				if (same_target(&w[j], &w[n])) {
 					n++;
 					rc = api_invalid(c, "ValidationException", "Provided list of "
-							 "item keys contains duplicates%s", "");
+							 "item keys contains duplicates");
 					goto out;
 				}
 			n++;
@@ -840,7 +923,8 @@ static int batch_write(struct call *c)
 		ew.decide = decide;
 		ew.ctx = &w[i];
 		c->req.throttled = 0;
-		rc = eng_items_write(c->db, &c->req, &ew, 1, 0, c->err);
+		rc = eng_items_write(c->db, &c->req, &ew, 1,
+				     w[i].op == OP_DELETE ? ENG_WRITE_DELETES : 0, c->err);
 		wcu[i] = ew.wcu;
 		lay_item_free(&ew.old);
 		lay_item_free(&ew.put);

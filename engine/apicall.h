@@ -47,8 +47,9 @@ extern const struct api_action api_table_actions[];
 extern const struct api_action api_backup_actions[];
 extern const struct api_action api_query_actions[];
 
-/* Fail c with DynamoDB's error type and a message (fmt has one %s, arg). */
-int api_invalid(struct call *c, const char *type, const char *fmt, const char *arg);
+/* Fail c with DynamoDB's error type and a message (-EINVAL). */
+int api_invalid(struct call *c, const char *type, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* The string member name of o, or NULL. */
 const char *api_str(const cJSON *o, const char *name);

@@ -597,8 +597,9 @@ typedef enum eng_decision {
 } eng_decision;
 
 /*
- * Decide a write from the item found, inside the write transaction: old
- * is the stored item (NULL: none, or one expired by TTL). Build the item
+ * Decide a write from the item found, inside the write transaction (held
+ * open: decide must not call the engine): old is the stored item (NULL:
+ * none, or one expired by TTL). Build the item
  * to put in *put (LAY_ITEM_INIT; its key must be the write's key) and
  * return ENG_DO_PUT, or return ENG_DO_DELETE or ENG_DO_NOTHING; return
  * < 0 with err set to fail the write, and with it the whole call
@@ -621,16 +622,23 @@ typedef struct eng_write {
 	double wcu;             /* its units (twice DynamoDB's for a transaction) */
 } eng_write;
 
-#define ENG_WRITE_TXN 0x1u  /* a transaction: twice the units (DynamoDB's TransactWriteItems) */
+/* Flags of eng_items_write and eng_items_read */
+#define ENG_WRITE_TXN 0x1u      /* a transaction: twice the units (DynamoDB's
+                                 * TransactWriteItems, TransactGetItems) */
+#define ENG_WRITE_DELETES 0x2u  /* every write deletes or checks: it may use the
+                                 * room kept for deletes when the disk is full */
 
 /*
- * Run the n writes w (their out fields zeroed first) in one write
+ * Run the n writes w (their out fields reset first) in one write
  * transaction: all commit, or, when one fails, none. Admits and charges
- * each table's units; tells subscribers after the commit. Returns 0, the
- * failed write's rc (the first; others that failed have theirs), or a
- * failure of the whole (-ENOSPC, -EIO, -EAGAIN throttled). Each write's
- * key is checked against its table (-EINVAL, -ENOENT no table). Free each
- * w[i].old and .put with lay_item_free.
+ * each table's units (a write cancelled by its decision costs as one
+ * done; a failure of the whole costs nothing); tells subscribers after
+ * the commit, in the order of the writes. Every write is decided, so each
+ * failed decision has its rc (-ECANCELED: a condition). Returns 0; a
+ * failure of the whole (-ENOSPC, -EIO, -EAGAIN throttled, -ENOENT no
+ * table, -EINVAL a key or an item refused, -EFBIG), the write that met it
+ * holding it in rc, the writes after it undecided; or else the rc of the
+ * first failed decision. Free each w[i].old and .put with lay_item_free.
  */
 int eng_items_write(eng_db *db, eng_req *req, eng_write *w, size_t n, unsigned flags,
 		    lay_err *err);

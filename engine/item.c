@@ -5,7 +5,6 @@
 #include "engine.h"
 
 #include <errno.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -940,13 +939,10 @@ struct items_ctx {
 	eng_source source;
 	eng_write *w;
 	size_t n;
-	unsigned flags;
-	struct put_ctx *puts;   /* per write: the put it makes */
-	store_evq dels;         /* the deletes it made */
-	eng_meta *del_meta;     /* per write: a deleted item's metadata */
+	struct put_ctx *puts;   /* per write: the put it makes, its events */
 };
 
-/* 1 if it's key is key. */
+/* 1 if the key of it is key. */
 static int key_is(const lay_item *it, const lay_schema *s, const lay_key *key)
 {
 	lay_key k;
@@ -1009,11 +1005,10 @@ static int one_write(MDB_txn *txn, struct items_ctx *c, size_t i, lay_err *err)
 	}
 	if (d == ENG_DO_DELETE) {
 		lay_item_free(&w->put);
-		c->del_meta[i] = tg->r.meta;
 		w->ev = ENG_REMOVE;
 		if ((rc = remove_found(txn, db, &p->t, tg, c->source, now, err)) < 0)
 			return rc;
-		return note(&c->dels, &w->key, ENG_REMOVE, c->source, err);
+		return note(&p->evq, &w->key, ENG_REMOVE, c->source, err);
 	}
 	if (!key_is(&w->put, &p->t.schema, &w->key))
 		return lay_err_set(err, -EINVAL, "the item to put does not hold the key it was "
@@ -1047,8 +1042,8 @@ static void items_reset(struct items_ctx *c)
 		target_free(&p->tg);
 		memset(&p->tg, 0, sizeof(p->tg));
 		p->ev = ENG_UNCHANGED;
+		store_evq_reset(&p->evq);
 	}
-	store_evq_reset(&c->dels);
 }
 
 static int items_txn(MDB_txn *txn, void *vctx, lay_err *err)
@@ -1093,44 +1088,43 @@ int eng_items_write(eng_db *db, eng_req *req, eng_write *w, size_t n, unsigned f
 	c.source = store_req_source(req);
 	c.w = w;
 	c.n = n;
-	c.flags = flags;
 	for (i = 0; i < n; i++) {
-		memset(&w[i].rc, 0, sizeof(*w) - offsetof(eng_write, rc));
+		w[i].rc = 0;
+		lay_err_clear(&w[i].err);
+		w[i].ev = ENG_UNCHANGED;
+		w[i].old = (lay_item)LAY_ITEM_INIT;
+		w[i].put = (lay_item)LAY_ITEM_INIT;
+		w[i].wcu = 0;
 		for (j = 0; j < i && strcmp(w[j].table, w[i].table) != 0; j++)
 			;
 		if (j == i && (rc = store_cap_admit(db, req, w[i].table, CAP_WRITE, err)) < 0)
 			return rc;
 	}
-	if (!(c.puts = calloc(n ? n : 1, sizeof(*c.puts))) ||
-	    !(c.del_meta = calloc(n ? n : 1, sizeof(*c.del_meta)))) {
-		free(c.puts);
+	if (!(c.puts = calloc(n ? n : 1, sizeof(*c.puts))))
 		return lay_err_set(err, -ENOMEM, "out of memory");
-	}
 	for (i = 0; i < n; i++) {
 		c.puts[i].db = db;
 		c.puts[i].source = c.source;
 	}
-	rc = store_write_frees(db, items_txn, &c, err);
+	/* deletes and checks alone may use the room kept for deletes */
+	rc = flags & ENG_WRITE_DELETES ? store_write_frees(db, items_txn, &c, err)
+				       : store_write(db, items_txn, &c, err);
 	for (i = 0; i < n; i++) {
 		struct put_ctx *p = &c.puts[i];
 
 		w[i].wcu *= k;
-		/* a failed condition costs as a write would (DynamoDB) */
-		if (rc == 0 || w[i].rc == -ECANCELED)
+		/* done, or cancelled by a condition: it costs as a write would
+		 * (DynamoDB); a failure of the whole costs nothing */
+		if (rc == 0 || rc == -ECANCELED)
 			store_cap_charge(db, req, w[i].table, 0, w[i].wcu);
-		if (rc == 0 && (w[i].ev == ENG_INSERT || w[i].ev == ENG_MODIFY))
+		/* after the commit, in the order of the writes */
+		if (rc == 0)
 			store_evq_emit(db, w[i].table, &p->evq);
 		target_free(&p->tg);
 		lay_buf_free(&p->e.enc);
 		store_evq_free(&p->evq);
 	}
-	if (rc == 0)
-		for (i = 0; i < n; i++)
-			if (w[i].ev == ENG_REMOVE)
-				store_emit(db, w[i].table, &w[i].key, ENG_REMOVE, c.source);
-	store_evq_free(&c.dels);
 	free(c.puts);
-	free(c.del_meta);
 	return rc;
 }
 

@@ -73,7 +73,7 @@ struct eng_db {
 	pthread_cond_t maint_cv;
 	/* the ClientRequestTokens of transactions (token.c) */
 	pthread_mutex_t tokens_mu;
-	struct store_token *tokens;
+	struct store_tokens *tokens;
 	/* told of every committed change (events.c) */
 	pthread_mutex_t subs_mu;
 	_Atomic size_t nsubs;

@@ -230,3 +230,43 @@ setup() {
 	assert_failure
 	assert_output --partial 'usage: ddbfs api [MNT] ACTION'
 }
+
+@test "what review found: refusals before anything is written" {
+	api PutItem <<<'{"TableName":"Orders","Item":{"PK":{"S":"p"},"SK":{"S":"x"},"a":{"N":"1"}}}'
+	# UPDATED_* without an UpdateExpression: nothing updated, nothing returned
+	run api UpdateItem <<<'{"TableName":"Orders","Key":{"PK":{"S":"p"},"SK":{"S":"x"}},"ReturnValues":"UPDATED_NEW"}'
+	assert_success
+	assert_output '{}'
+	# a bad ReturnConsumedCapacity writes nothing
+	run api PutItem <<<'{"TableName":"Orders","Item":{"PK":{"S":"q"},"SK":{"S":"x"}},"ReturnConsumedCapacity":"BOGUS"}'
+	assert_failure
+	assert_output --partial "Value 'BOGUS' at 'returnConsumedCapacity'"
+	[ ! -e "$MNT/Orders/q" ]
+	# a batch with a malformed request, a too-large item or a condition: nothing written
+	run api BatchWriteItem <<<'{"RequestItems":{"Orders":[{"PutRequest":{"Item":{"PK":{"S":"b"},"SK":{"S":"1"}}}},{}]}}'
+	assert_failure
+	assert_output --partial 'ValidationException: A WriteRequest of table Orders must hold exactly one of PutRequest and DeleteRequest'
+	big=$(head -c 410000 /dev/zero | tr '\0' a)
+	printf '{"RequestItems":{"Orders":[{"PutRequest":{"Item":{"PK":{"S":"b"},"SK":{"S":"1"}}}},{"PutRequest":{"Item":{"PK":{"S":"b"},"SK":{"S":"2"},"a":{"S":"%s"}}}}]}}' "$big" >"$TESTROOT/big.json"
+	run api BatchWriteItem <"$TESTROOT/big.json"
+	assert_failure
+	assert_output --partial 'ValidationException: Item size has exceeded the maximum allowed size'
+	run api BatchWriteItem <<<'{"RequestItems":{"Orders":[{"PutRequest":{"Item":{"PK":{"S":"b"},"SK":{"S":"1"}},"ConditionExpression":"attribute_not_exists(PK)"}}]}}'
+	assert_failure
+	assert_output --partial 'ValidationException: BatchWriteItem takes no ConditionExpression'
+	[ ! -e "$MNT/Orders/b" ]
+	# one item twice in TransactGetItems; an empty key value
+	run api TransactGetItems <<<'{"TransactItems":[{"Get":{"TableName":"Orders","Key":{"PK":{"S":"p"},"SK":{"S":"x"}}}},{"Get":{"TableName":"Orders","Key":{"PK":{"S":"p"},"SK":{"S":"x"}}}}]}'
+	assert_failure
+	assert_output --partial 'Transaction request cannot include multiple operations on one item'
+	run api GetItem <<<'{"TableName":"Orders","Key":{"PK":{"S":""},"SK":{"S":"x"}}}'
+	assert_failure
+	assert_output --partial 'The AttributeValue for a key attribute cannot contain an empty string value. Key: PK'
+	# a token's parameters include ReturnConsumedCapacity
+	t='{"TransactItems":[{"Put":{"TableName":"Orders","Item":{"PK":{"S":"t"},"SK":{"S":"1"}}}}],"ClientRequestToken":"same"'
+	run api TransactWriteItems <<<"$t,\"ReturnConsumedCapacity\":\"TOTAL\"}"
+	assert_success
+	run api TransactWriteItems <<<"$t}"
+	assert_failure
+	assert_output --partial 'IdempotentParameterMismatchException'
+}

@@ -230,6 +230,46 @@ static void test_api__bad_bodies_get_dynamodbs_errors(void)
 	dbt_rmdir(dir);
 }
 
+/* A full map: API puts stop where file puts stop, short of the room kept
+ * for deletes, and a transaction of deletes then still goes through. */
+static void test_api__puts_leave_the_room_kept_for_deletes(void)
+{
+	char *dir = dbt_tmpdir();
+	eng_db_opts o = { 0 };
+	lay_err err = { 0, "" };
+	lay_buf body = LAY_BUF_INIT, out = LAY_BUF_INIT, pad = LAY_BUF_INIT;
+	eng_db *db;
+	int i, st = 200;
+
+	o.maint_ms = -1;
+	o.map_max = 8u << 20;
+	db = dbt_open(dir, &o);
+	CHECK_RC(eng_table_create(db, NULL, "Tab", NULL, NULL, &err), 0);
+	for (i = 0; i < 20000; i++)
+		lay_buf_addc(&pad, 'x');
+	for (i = 0; i < 1000 && st == 200; i++) {
+		lay_buf_reset(&body);
+		lay_buf_addf(&body, "{\"TableName\":\"Tab\",\"Item\":{\"PK\":{\"S\":\"k%d\"},"
+			     "\"SK\":{\"S\":\"-\"},\"pad\":{\"S\":\"%s\"}}}", i, pad.p);
+		st = call(db, "PutItem", body.p, &out);
+	}
+	CHECK(st == 500);
+	CHECK(strstr(out.p, "even for a delete") == NULL);
+	lay_buf_reset(&body);
+	lay_buf_adds(&body, "{\"TransactItems\":[");
+	for (int k = 0; k < 100; k++)
+		lay_buf_addf(&body, "%s{\"Delete\":{\"TableName\":\"Tab\",\"Key\":{\"PK\":{\"S\":"
+			     "\"k%d\"},\"SK\":{\"S\":\"-\"}}}}", k ? "," : "", k);
+	lay_buf_adds(&body, "]}");
+	CHECK(call(db, "TransactWriteItems", body.p, &out) == 200);
+
+	lay_buf_free(&body);
+	lay_buf_free(&out);
+	lay_buf_free(&pad);
+	eng_db_close(db);
+	dbt_rmdir(dir);
+}
+
 int main(void)
 {
 	RUN(test_api__transactions_take_100_actions_and_4_mb);
@@ -237,5 +277,6 @@ int main(void)
 	RUN(test_api__a_token_answers_for_10_minutes);
 	RUN(test_api__updates_from_threads_are_never_lost);
 	RUN(test_api__bad_bodies_get_dynamodbs_errors);
+	RUN(test_api__puts_leave_the_room_kept_for_deletes);
 	return check_done();
 }
