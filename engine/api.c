@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "../layout/json.h"
+#include "api_check.h"
 #include "apicall.h"
 #include "catalog.h"
 
@@ -87,10 +88,14 @@ int api_nomem(struct call *c)
 
 int api_schema(struct call *c, const char *table, lay_schema *out)
 {
+	struct api_checks k = API_CHECKS_INIT(c);
 	store_table t;
 	lay_err e = { 0 };
 	int rc;
 
+	api_check_name(&k, api_table_of(table), "tableName");
+	if ((rc = api_checks_done(&k)) < 0)
+		return rc;
 	if ((rc = store_table_peek(c->db, api_table_of(table), 0, &t, NULL, &e)) < 0) {
 		if (rc != -ENOENT) {
 			*c->err = e;
@@ -287,6 +292,24 @@ int api_add_consumed(struct call *c, const char *table, double rcu, double wcu)
 	return api_add_capacity(c, table, rcu, wcu);
 }
 
+/* 1 if a JSON string of the len bytes at p escapes U+0000 (\u0000). */
+static int has_nul(const char *p, size_t len)
+{
+	const char *end = p + len;
+	int in = 0;
+
+	for (; p < end; p++) {
+		if (*p == '"')
+			in = !in;
+		else if (in && *p == '\\' && p + 1 < end) {
+			if (p[1] == 'u' && end - p >= 6 && memcmp(p + 2, "0000", 4) == 0)
+				return 1;
+			p++; /* the escaped character: \\ or \" is not an end */
+		}
+	}
+	return 0;
+}
+
 /* Every action, by file. */
 static const struct api_action *const lists[] = {
 	api_job_actions,
@@ -344,7 +367,16 @@ int eng_api_call(eng_db *db, const eng_api_ctx *ctx, const char *action, const c
 
 	if (!rq || !cJSON_IsObject(rq)) {
 		c.type = "SerializationException";
-		lay_err_set(&err, -EINVAL, "the request is not a JSON object");
+		lay_err_set(&err, -EINVAL, rq ? "the request is not a JSON object"
+					      : "the request is not valid JSON (UTF-8 text, escapes "
+						"of whole characters)");
+		goto fail;
+	}
+	if (has_nul(body, len)) {
+		/* cJSON's strings end at one: refused, never cut short */
+		c.type = "ValidationException";
+		lay_err_set(&err, -EINVAL, "One or more parameter values were invalid: a string "
+			    "holds U+0000 (\\u0000), which no string in ddbfs may hold");
 		goto fail;
 	}
 	c.rq = rq;

@@ -776,21 +776,23 @@ int fs_api_main(int argc, char **argv)
 		fprintf(stderr, "ddbfs api: the request on stdin is not a JSON object\n");
 		goto out;
 	}
-	/* the action named on the command line wins over one in the body */
-	cJSON_DeleteItemFromObjectCaseSensitive(in, "Action");
+	/* the body goes as it came (cJSON's strings would end at a U+0000),
+	 * after the action named on the command line, which wins over one in
+	 * the body: a member read is the first of its name */
 	{
-		char *text = cJSON_PrintUnformatted(in);
+		const char *open = body.len ? memchr(body.p, '{', body.len) : NULL;
+		size_t rest = open ? body.len - (size_t)(open - body.p) - 1 : 0;
+		const char *p = open ? open + 1 : NULL;
 
-		if (!text || lay_buf_adds(&rq, "{\"Action\":") ||
+		while (rest && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+			p++, rest--;
+		if (lay_buf_adds(&rq, "{\"Action\":") ||
 		    lay_json_quote(&rq, argv[argc - 1], strlen(argv[argc - 1])) ||
-		    (strcmp(text, "{}") != 0 && (lay_buf_addc(&rq, ',') ||
-						 lay_buf_add(&rq, text + 1, strlen(text) - 2))) ||
-		    lay_buf_addc(&rq, '}')) {
-			free(text);
+		    (rest && *p != '}' && lay_buf_addc(&rq, ',')) ||
+		    (rest ? lay_buf_add(&rq, p, rest) : lay_buf_addc(&rq, '}'))) {
 			fprintf(stderr, "ddbfs api: out of memory\n");
 			goto out;
 		}
-		free(text);
 	}
 	rc = fs_client_call("api", root, rq.p, &a);
 	if (rc == 0)

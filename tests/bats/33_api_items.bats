@@ -270,3 +270,22 @@ setup() {
 	assert_failure
 	assert_output --partial 'IdempotentParameterMismatchException'
 }
+
+@test "a string holding U+0000 is refused whole, never cut short; table names are checked first" {
+	api PutItem <<<'{"TableName":"Orders","Item":{"PK":{"S":"alice"},"SK":{"S":"1"},"balance":{"N":"100"}}}'
+	run api PutItem <<<'{"TableName":"Orders","Item":{"PK":{"S":"alice\u0000evil"},"SK":{"S":"1"},"note":{"S":"x"}}}'
+	assert_failure
+	assert_output 'ddbfs api: ValidationException: One or more parameter values were invalid: a string holds U+0000 (\u0000), which no string in ddbfs may hold'
+	run api DeleteItem <<<'{"TableName":"Orders","Key":{"PK":{"S":"alice\u0000x"},"SK":{"S":"1"}}}'
+	assert_failure
+	run $T cat "$MNT/Orders/alice/1.json"
+	assert_output '{"PK":"alice","SK":"1","balance":100}'
+	# an escaped backslash before u0000 is text, not U+0000
+	run api PutItem <<<'{"TableName":"Orders","Item":{"PK":{"S":"bob"},"SK":{"S":"1"},"t":{"S":"\\u0000"}}}'
+	assert_success
+	run $T cat "$MNT/Orders/bob/1.json"
+	assert_output '{"PK":"bob","SK":"1","t":"\\u0000"}'
+	run api GetItem <<<'{"TableName":"x","Key":{"PK":{"S":"a"},"SK":{"S":"1"}}}'
+	assert_failure
+	assert_output "ddbfs api: ValidationException: 1 validation error detected: Value 'x' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3"
+}
