@@ -229,7 +229,11 @@ int eng_db_open(eng_db **out, const char *dir, const eng_db_opts *opts, lay_err 
 		return lay_err_set(err, -ENAMETOOLONG,
 				   "DATA_DIR path is %zu bytes; the limit is %d", strlen(dir),
 				   PATH_MAX_DIR);
-	if (!(db = calloc(1, sizeof(*db))) || !(db->dir = strdup(dir))) {
+	if (!(db = calloc(1, sizeof(*db))) || !(db->dir = strdup(dir)) ||
+	    (opts && opts->guard_dir && !(db->guard_dir = realpath(opts->guard_dir, NULL)) &&
+	     errno == ENOMEM)) {
+		if (db)
+			free(db->dir);
 		free(db);
 		return lay_err_set(err, -ENOMEM, "out of memory opening %s", dir);
 	}
@@ -334,6 +338,7 @@ void eng_db_close(eng_db *db)
 	pthread_mutex_destroy(&db->maint_mu);
 	pthread_mutex_destroy(&db->subs_mu);
 	store_tokens_free(db);
+	free(db->guard_dir);
 	pthread_mutex_destroy(&db->tokens_mu);
 	pthread_mutex_destroy(&db->rtxn_mu);
 	pthread_cond_destroy(&db->sync_cv);

@@ -207,6 +207,9 @@ typedef struct eng_db_opts {
 	 * (a daemon shutting down); NULL: never */
 	int (*stop_waiting)(void *ctx);
 	void *stop_ctx;
+	const char *guard_dir; /* a directory exports never write inside (the
+	                        * mount showing this db, whose files are items);
+	                        * NULL: none. Copied. */
 	unsigned max_waiting; /* requests that may wait for capacity at once (each
 	                       * holds a thread of the front's); a throttled
 	                       * request past them fails as with

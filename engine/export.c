@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -578,6 +579,18 @@ static int check_times(eng_db *db, const eng_export_opts *o, const eng_table_inf
 	return 0;
 }
 
+/* 1 if dir is db's guarded directory or inside it. */
+static int in_guard(eng_db *db, const char *dir)
+{
+	char real[PATH_MAX];
+	size_t n;
+
+	if (!db->guard_dir || !realpath(dir, real))
+		return 0;
+	n = strlen(db->guard_dir);
+	return strncmp(real, db->guard_dir, n) == 0 && (real[n] == '/' || real[n] == '\0');
+}
+
 static int check(eng_db *db, const eng_export_opts *o, eng_table_info *info, int64_t now,
 		 int64_t *when, lay_err *err)
 {
@@ -594,6 +607,9 @@ static int check(eng_db *db, const eng_export_opts *o, eng_table_info *info, int
 				   o->prefix);
 	if (stat(o->dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return lay_err_set(err, -ENOENT, "%s is not a directory", o->dir);
+	if (in_guard(db, o->dir))
+		return lay_err_set(err, -EINVAL, "%s is in the mount of this database, where files "
+				   "are items: export to a directory outside it", o->dir);
 	if (access(o->dir, W_OK) < 0)
 		return lay_err_set(err, -EACCES, "cannot write in %s", o->dir);
 	return 0;

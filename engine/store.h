@@ -71,6 +71,7 @@ struct eng_db {
 	int maint_stop;
 	pthread_mutex_t maint_mu;
 	pthread_cond_t maint_cv;
+	char *guard_dir; /* eng_db_opts.guard_dir, resolved, or NULL */
 	/* the ClientRequestTokens of transactions (token.c) */
 	pthread_mutex_t tokens_mu;
 	struct store_tokens *tokens;

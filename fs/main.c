@@ -332,6 +332,7 @@ static int run_mount(mount_opts *o)
 	fs.data_dir = data_dir;
 	fs.timeout = 60.0;
 	pthread_mutex_init(&fs.lock, NULL);
+	o->db.mountpoint = o->mountpoint;
 	if (fs_db_open(&fs.db, &clock, data_dir, &o->db, session_ending, &err) < 0) {
 		report(pipefd[1], err.msg);
 		goto out_http;

@@ -121,6 +121,7 @@ int fs_db_open(eng_db **out, eng_clock **clock_out, const char *data_dir, const 
 	if (c->ro)
 		dbo.maint_ms = -1; /* read-only: no sweeping or trimming either */
 	dbo.clock = *clock_out;
+	dbo.guard_dir = c->mountpoint;
 	dbo.format = c->format; /* file sizes are of this format's text */
 	dbo.throttle = c->throttle;
 	dbo.stop_waiting = stop_waiting;

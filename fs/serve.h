@@ -22,6 +22,8 @@ typedef struct fs_db_conf {
 	long cache_mb;
 	/* seconds; 0: FS_CACHE_TTL */
 	long long cache_ttl;
+	/* the mount showing the db (exports never write inside it), or NULL */
+	const char *mountpoint;
 } fs_db_conf;
 
 /* the item cache (SPEC §11): its bound in MB and its entries' life in

@@ -102,6 +102,11 @@ fill() {
 	run $T "$DDBFS" export "$MNT/Nope" "$OUT"
 	assert_failure
 	[ -z "$(ls -A "$OUT")" ]
+	# through the API too: never into the mount itself, where files are items
+	run $T "$DDBFS" api "$MNT" ExportTableToPointInTime <<<"{\"TableArn\":\"Tab\",\"S3Bucket\":\"$MNT/Tab\"}"
+	assert_failure
+	assert_output --partial "ValidationException: $MNT/Tab is in the mount of this database, where files are items"
+	[ ! -e "$MNT/Tab/AWSDynamoDB" ]
 }
 
 @test "an export at a time holds the items as they were then, and costs no capacity" {
