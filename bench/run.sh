@@ -285,10 +285,15 @@ free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# start_serve DATA PORT: ddbfs serve in the background (SERVE_PID).
+# start_serve DATA PORT [wait]: ddbfs serve in the background (SERVE_PID);
+# with wait, until it answers.
 start_serve() {
 	"$ROOT/$BUILD/ddbfs" serve "$1" --listen "127.0.0.1:$2" 2>>"$WORK/serve.log" &
 	SERVE_PID=$!
+	if [ -n "${3:-}" ]; then
+		T 30 "$B/dynaclient" --port "$2" --n 1 --first-since "$(date +%s%N)" \
+			--out /dev/null >/dev/null || warn "ddbfs serve did not answer"
+	fi
 }
 
 stop_serve() {
@@ -321,7 +326,7 @@ run_endpoint() {
 	rm -rf "$data"
 	mkdir -p "$data"
 	port=$(free_port)
-	start_serve "$data" "$port"
+	start_serve "$data" "$port" wait
 	say "ddbfs serve: PutItem, GetItem, UpdateItem, Query, sequential and 8 in flight"
 	T 600 "$B/dynaclient" --port "$port" --n 2000 --system ddbfs_api --label "$FIRST" \
 		--out "$RES" || warn "the endpoint client failed; its figures are incomplete"
@@ -450,7 +455,7 @@ run_scale() {
 		unmount_all
 		say "scale: GetItem through ddbfs serve among $n items"
 		port=$(free_port)
-		start_serve "$data" "$port"
+		start_serve "$data" "$port" wait
 		T 600 "$B/dynaclient" --port "$port" --n 5000 --gets-among "$n" --system ddbfs_api \
 			--label "$n" --out "$RES" || warn "the endpoint at $n failed"
 		stop_serve
