@@ -14,9 +14,7 @@
 #include <string.h>
 
 #include "../layout/json.h"
-#include "api_check.h"
 #include "apicall.h"
-#include "catalog.h"
 
 int api_invalid(struct call *c, const char *type, const char *fmt, ...)
 {
@@ -84,28 +82,6 @@ int api_writable(struct call *c, const char *action)
 int api_nomem(struct call *c)
 {
 	return lay_err_set(c->err, -ENOMEM, "out of memory");
-}
-
-int api_schema(struct call *c, const char *table, lay_schema *out)
-{
-	struct api_checks k = API_CHECKS_INIT(c);
-	store_table t;
-	lay_err e = { 0 };
-	int rc;
-
-	api_check_name(&k, api_table_of(table), "tableName");
-	if ((rc = api_checks_done(&k)) < 0)
-		return rc;
-	if ((rc = store_table_peek(c->db, api_table_of(table), 0, &t, NULL, &e)) < 0) {
-		if (rc != -ENOENT) {
-			*c->err = e;
-			return rc;
-		}
-		c->type = "ResourceNotFoundException";
-		return lay_err_set(c->err, -ENOENT, "Requested resource not found");
-	}
-	*out = t.schema;
-	return 0;
 }
 
 int api_item(struct call *c, const cJSON *o, const char *name, lay_item *out, int *present)

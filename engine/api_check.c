@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog.h"
+
 /* Fail c with error type and a formatted message. */
 int api_fail(struct call *c, const char *type, const char *fmt, ...)
 {
@@ -185,5 +187,27 @@ int api_get_list(struct api_checks *k, const cJSON *o, const char *name, const c
 		return api_fail(k->c, "SerializationException", "%s must be a list", name);
 	*out = v;
 	*n = cJSON_GetArraySize(v);
+	return 0;
+}
+
+int api_schema(struct call *c, const char *table, lay_schema *out)
+{
+	struct api_checks k = API_CHECKS_INIT(c);
+	store_table t;
+	lay_err e = { 0 };
+	int rc;
+
+	api_check_name(&k, api_table_of(table), "tableName");
+	if ((rc = api_checks_done(&k)) < 0)
+		return rc;
+	if ((rc = store_table_peek(c->db, api_table_of(table), 0, &t, NULL, &e)) < 0) {
+		if (rc != -ENOENT) {
+			*c->err = e;
+			return rc;
+		}
+		c->type = "ResourceNotFoundException";
+		return lay_err_set(c->err, -ENOENT, "Requested resource not found");
+	}
+	*out = t.schema;
 	return 0;
 }

@@ -40,30 +40,7 @@ static const char *const kind_names[] = {
 	"KeyConditionExpression",
 };
 
-static const char *const clause_names[] = { "SET", "REMOVE", "ADD", "DELETE" };
 
-const char *lay_xt_clause(int c)
-{
-	return clause_names[c];
-}
-
-/* ---- Messages ---- */
-
-int lay_xt_fail(const struct xctx *c, const char *fmt, ...)
-{
-	char msg[LAY_ERR_MSG];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return lay_err_set(c->err, -EINVAL, "Invalid %s: %s", c->what, msg);
-}
-
-int lay_xt_nomem(const struct xctx *c)
-{
-	return lay_err_set(c->err, -ENOMEM, "out of memory parsing an expression");
-}
 
 /* Syntax error at token k: DynamoDB quotes the token and the text from
  * the token before it to the end of the token after it. */
@@ -415,21 +392,6 @@ static int is_condition(const struct xnode *n)
 
 static int parse_or(struct ps *p, struct xnode **out);
 
-static const struct {
-	const char *s;
-	enum xcmp op;
-} comparators[] = { { "=", C_EQ },  { "<>", C_NE }, { "<", C_LT },
-		    { "<=", C_LE }, { ">", C_GT },  { ">=", C_GE } };
-
-const char *lay_xt_cmp(int op)
-{
-	size_t k;
-
-	for (k = 0; k < sizeof(comparators) / sizeof(comparators[0]); k++)
-		if ((int)comparators[k].op == op)
-			return comparators[k].s;
-	return "?";
-}
 
 /* After operand left: a comparator, BETWEEN or IN makes a condition of it. */
 static int parse_comparison(struct ps *p, struct xnode *left, struct xnode **out)
@@ -438,11 +400,11 @@ static int parse_comparison(struct ps *p, struct xnode *left, struct xnode **out
 	size_t k, tok = p->i;
 	int rc;
 
-	for (k = 0; k < sizeof(comparators) / sizeof(comparators[0]); k++)
-		if (is_punct(p, comparators[k].s)) {
+	for (k = 0; k < LAY_XT_NCMPS; k++)
+		if (is_punct(p, lay_xt_cmps[k].s)) {
 			if (!(n = node_new(p, X_CMP, tok)))
 				return lay_xt_nomem(&p->c);
-			n->op = comparators[k].op;
+			n->op = lay_xt_cmps[k].op;
 			break;
 		}
 	if (!n && is_word(p, "BETWEEN") && !(n = node_new(p, X_BETWEEN, tok)))
@@ -645,7 +607,7 @@ static int clause_at(struct ps *p)
 	int c;
 
 	for (c = A_SET; c <= A_DELETE; c++)
-		if (is_word(p, clause_names[c]))
+		if (is_word(p, lay_xt_clause(c)))
 			return c;
 	return -1;
 }

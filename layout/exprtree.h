@@ -117,6 +117,15 @@ int lay_xt_check(struct xctx *c);
 enum xfunc lay_xt_func(const char *name, size_t len);
 
 const char *lay_xt_clause(int clause); /* "SET", ... */
+
+/* The comparators and their text (a token is whole: "<" never matches
+ * "<="). */
+struct lay_xt_cmp_name {
+	const char *s;
+	enum xcmp op;
+};
+#define LAY_XT_NCMPS 6
+extern const struct lay_xt_cmp_name lay_xt_cmps[LAY_XT_NCMPS];
 const char *lay_xt_cmp(int op);	       /* "=", "<>", ... */
 
 #endif
