@@ -100,6 +100,13 @@ int lay_expr_touches(const lay_expr *e, const char *name, size_t len);
  */
 int lay_expr_project(const lay_expr *e, const lay_item *it, lay_item *out, lay_err *err);
 
+/*
+ * For a Query's FilterExpression: -EINVAL with DynamoDB's "Filter
+ * Expression can only contain non-primary key attributes: Primary key
+ * attribute: PK" when a path of e starts at a key attribute of s; else 0.
+ */
+int lay_expr_filter_check(const lay_expr *e, const lay_schema *s, lay_err *err);
+
 /* A key condition's operator on the sort key. */
 typedef enum lay_key_op {
 	LAY_KEY_ALL = 0, /* the whole partition */

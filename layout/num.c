@@ -378,3 +378,94 @@ int lay_num_keydec(lay_buf *out, size_t *used, const void *p, size_t len)
 	*used = end;
 	return 0;
 }
+
+/*
+ * Arithmetic on canonical texts: each magnitude is laid out as fixed-point
+ * digits, NUM_INT before the point and NUM_FRAC after it, which holds every
+ * number in range and a carry; the result goes through lay_num_canon,
+ * which checks its digits and range.
+ */
+#define NUM_INT 128
+#define NUM_FRAC 132
+#define NUM_W (NUM_INT + NUM_FRAC)
+
+/* Lay out canonical text s as digits (0..9 values) in d; 1 if negative. */
+static int fixed_parse(unsigned char d[NUM_W], const char *s, size_t len)
+{
+	size_t i = 0, n, k;
+	int neg = 0;
+	const char *dot;
+
+	memset(d, 0, NUM_W);
+	if (len && s[0] == '-') {
+		neg = 1;
+		i = 1;
+	}
+	dot = memchr(s + i, '.', len - i);
+	n = dot ? (size_t)(dot - (s + i)) : len - i;
+	for (k = 0; k < n && k < NUM_INT; k++)
+		d[NUM_INT - n + k] = (unsigned char)(s[i + k] - '0');
+	if (dot)
+		for (k = 0; dot + 1 + k < s + len && k < NUM_FRAC; k++)
+			d[NUM_INT + k] = (unsigned char)(dot[1 + k] - '0');
+	return neg;
+}
+
+static int fixed_cmp(const unsigned char *a, const unsigned char *b)
+{
+	return memcmp(a, b, NUM_W);
+}
+
+int lay_num_add(lay_buf *out, const char *a, size_t alen, const char *b, size_t blen, int sub,
+		lay_err *err)
+{
+	unsigned char x[NUM_W], y[NUM_W], r[NUM_W];
+	char text[NUM_W + 4], *p = text;
+	int xn, yn, rn, carry = 0, i, first;
+	lay_err e = { 0, "" };
+	char *cut;
+
+	xn = fixed_parse(x, a, alen);
+	yn = fixed_parse(y, b, blen) ^ (sub != 0);
+	if (xn == yn) {
+		for (i = NUM_W - 1; i >= 0; i--) {
+			int s = x[i] + y[i] + carry;
+			r[i] = (unsigned char)(s % 10);
+			carry = s / 10;
+		}
+		rn = xn;
+	} else {
+		const unsigned char *big = x, *small = y;
+
+		rn = xn;
+		if (fixed_cmp(x, y) < 0) {
+			big = y;
+			small = x;
+			rn = yn;
+		}
+		for (i = NUM_W - 1; i >= 0; i--) {
+			int s = big[i] - small[i] - carry;
+			carry = s < 0;
+			r[i] = (unsigned char)(s < 0 ? s + 10 : s);
+		}
+	}
+	if (rn)
+		*p++ = '-';
+	for (first = 0; first < NUM_INT - 1 && r[first] == 0; first++)
+		;
+	for (i = first; i < NUM_INT; i++)
+		*p++ = (char)('0' + r[i]);
+	*p++ = '.';
+	for (i = NUM_INT; i < NUM_W; i++)
+		*p++ = (char)('0' + r[i]);
+	if (lay_num_canon(out, text, (size_t)(p - text), &e) == 0)
+		return 0;
+	/* DynamoDB names no number when arithmetic goes out of range, and
+	 * calls a result too precise to store an overflow too */
+	if (strncmp(e.msg, "Attempting to store more than", 29) == 0)
+		return lay_err_set(err, -EINVAL, "Number overflow. Attempting to store a number "
+				   "with magnitude larger than supported range");
+	if ((cut = strstr(e.msg, ": ")) != NULL)
+		*cut = '\0';
+	return lay_err_set(err, e.code, "%s", e.msg);
+}

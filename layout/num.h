@@ -39,4 +39,16 @@ int lay_num_keyenc(lay_buf *out, const char *canon, size_t len);
  * to out; *used gets the bytes consumed. 0, -EINVAL (corrupt) or -ENOMEM. */
 int lay_num_keydec(lay_buf *out, size_t *used, const void *p, size_t len);
 
+/*
+ * Exact arithmetic for update expressions: append the canonical text of
+ * a + b (sub != 0: a - b), a and b canonical numbers, never rounded.
+ * -EINVAL with DynamoDB's message when the result leaves the range or needs
+ * more than 38 significant digits (both "Number overflow. Attempting to
+ * store a number with magnitude larger than supported range", as DynamoDB
+ * says) or is too small ("Number underflow. ..."); out is unchanged then.
+ * -ENOMEM.
+ */
+int lay_num_add(lay_buf *out, const char *a, size_t alen, const char *b, size_t blen, int sub,
+		lay_err *err);
+
 #endif
