@@ -603,7 +603,8 @@ static int query(struct call *c)
 	    (rc = read_exprs(&p)) < 0 || (rc = api_schema(c, p.table, &p.s)) < 0)
 		goto out_free;
 	p.table = api_table_of(p.table);
-	if ((rc = lay_expr_key(p.keycond, &p.s, &p.kc, c->err)) < 0) {
+	if ((rc = lay_expr_key(p.keycond, &p.s, &p.kc, c->err)) < 0 ||
+	    (rc = lay_expr_filter_check(p.filter, &p.s, c->err)) < 0) {
 		c->type = "ValidationException";
 		goto out_free;
 	}
