@@ -560,7 +560,9 @@ static int query_one(struct page *p)
 	memset(&k, 0, sizeof(k));
 	k.pk = *p->kc.pk;
 	c->req.source = c->ctx ? c->ctx->source : ENG_SRC_API;
+	c->req.eventual = !p->consistent; /* the table is charged what we report */
 	rc = eng_item_get(c->db, &c->req, p->table, &k, &it, &m, c->err);
+	c->req.eventual = 0;
 	if (rc == -EAGAIN && c->req.throttled) {
 		c->type = "ProvisionedThroughputExceededException";
 		lay_err_set(c->err, rc, "%s", throughput_msg);
@@ -880,13 +882,15 @@ static int bget_table(struct call *c, struct bget *t, uint64_t *bytes, size_t *t
 			return rc;
 		if (!full) {
 			c->req.throttled = 0;
+			c->req.eventual = !t->consistent; /* charged as reported */
 			rc = eng_item_get(c->db, &c->req, t->table, &k, &it, &m, c->err);
+			c->req.eventual = 0;
 			if (rc == -EAGAIN && c->req.throttled) {
 				lay_err_clear(c->err);
 				(*throttled)++;
 			} else {
 				t->read_any = 1;
-				t->units += c->req.rcu * (t->consistent ? 1 : 0.5);
+				t->units += c->req.rcu; /* halved when eventually consistent */
 			}
 			if (rc == 0 && *bytes + m.size > BATCH_GET_MAX_BYTES) {
 				/* this one and the rest: later */
