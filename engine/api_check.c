@@ -211,3 +211,15 @@ int api_schema(struct call *c, const char *table, lay_schema *out)
 	*out = t.schema;
 	return 0;
 }
+
+int api_table_only(struct call *c, const char **name)
+{
+	struct api_checks k = API_CHECKS_INIT(c);
+	int rc;
+
+	if ((rc = api_get_table(&k, "TableName", "tableName", name)) < 0) {
+		lay_buf_free(&k.msg);
+		return rc;
+	}
+	return api_checks_done(&k);
+}

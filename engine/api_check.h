@@ -69,4 +69,8 @@ void api_check_name(struct api_checks *k, const char *s, const char *path);
  * name, checked with api_check_name. */
 int api_get_table(struct api_checks *k, const char *name, const char *path, const char **out);
 
+/* A request whose one member that matters is TableName: the name,
+ * checked, into *name. */
+int api_table_only(struct call *c, const char **name);
+
 #endif

@@ -503,15 +503,10 @@ static int delete_table(struct call *c)
 
 static int describe_table(struct call *c)
 {
-	struct api_checks k = API_CHECKS_INIT(c);
 	const char *name;
 	int rc;
 
-	if ((rc = api_get_table(&k, "TableName", "tableName", &name)) < 0) {
-		lay_buf_free(&k.msg);
-		return rc;
-	}
-	if ((rc = api_checks_done(&k)) < 0)
+	if ((rc = api_table_only(c, &name)) < 0)
 		return rc;
 	return answer_table(c, "Table", name, "ACTIVE");
 }
@@ -641,16 +636,11 @@ static int update_table(struct call *c)
 
 static int describe_ttl(struct call *c)
 {
-	struct api_checks k = API_CHECKS_INIT(c);
 	const char *name;
 	cJSON *d;
 	int rc;
 
-	if ((rc = api_get_table(&k, "TableName", "tableName", &name)) < 0) {
-		lay_buf_free(&k.msg);
-		return rc;
-	}
-	if ((rc = api_checks_done(&k)) < 0)
+	if ((rc = api_table_only(c, &name)) < 0)
 		return rc;
 	if ((rc = api_describe(c, NULL, name, &d)) < 0)
 		return api_table_fail(c, rc, NULL, name);
@@ -746,15 +736,10 @@ static int answer_pitr(struct call *c, const char *name)
 
 static int describe_pitr(struct call *c)
 {
-	struct api_checks k = API_CHECKS_INIT(c);
 	const char *name;
 	int rc;
 
-	if ((rc = api_get_table(&k, "TableName", "tableName", &name)) < 0) {
-		lay_buf_free(&k.msg);
-		return rc;
-	}
-	if ((rc = api_checks_done(&k)) < 0)
+	if ((rc = api_table_only(c, &name)) < 0)
 		return rc;
 	return answer_pitr(c, name);
 }
