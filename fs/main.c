@@ -70,7 +70,7 @@ static const char usage[] =
     "                     write DynamoDB's S3 export layout of T into DIR\n"
     "  import SRC MNT NEW --format csv|ddb|ion --pk ATTR:TYPE [--sk ATTR:TYPE]\n"
     "                     make table NEW from files; --watch DIR MNT/T keeps importing\n"
-    "  api MNT ACTION [< REQUEST.json]\n"
+    "  api [MNT] ACTION [< REQUEST.json]\n"
     "                     send one request of DynamoDB's API (MNT/.ddbfs/api)\n"
     "  serve DATA_DIR --listen ADDR:PORT [--public] [--ro]\n"
     "                     serve DynamoDB's API over HTTP without mounting\n"
