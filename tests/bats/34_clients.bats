@@ -176,3 +176,34 @@ EOF
 	refute_output --partial FAIL
 	assert_output --partial 'ok GetRecords: 31 inserts, a modify, a remove'
 }
+
+@test "the AWS CLI: TTL, point-in-time recovery, backups and restores, UpdateTable" {
+	start_serve
+	ddb create-table --table-name Keep --attribute-definitions AttributeName=id,AttributeType=S \
+		--key-schema AttributeName=id,KeyType=HASH --billing-mode PAY_PER_REQUEST >/dev/null
+	ddb put-item --table-name Keep --item '{"id":{"S":"a"},"v":{"N":"1"}}'
+	run ddb update-time-to-live --table-name Keep --time-to-live-specification Enabled=true,AttributeName=exp
+	assert_equal "$(q .TimeToLiveSpecification)" '{"Enabled":true,"AttributeName":"exp"}'
+	run ddb describe-time-to-live --table-name Keep
+	assert_equal "$(q .TimeToLiveDescription)" '{"TimeToLiveStatus":"ENABLED","AttributeName":"exp"}'
+	run ddb update-continuous-backups --table-name Keep \
+		--point-in-time-recovery-specification PointInTimeRecoveryEnabled=true
+	assert_equal "$(q .ContinuousBackupsDescription.PointInTimeRecoveryDescription.PointInTimeRecoveryStatus)" '"ENABLED"'
+	run ddb create-backup --table-name Keep --backup-name before
+	assert_success
+	arn=$(jq -r .BackupDetails.BackupArn <<<"$output")
+	ddb put-item --table-name Keep --item '{"id":{"S":"b"}}'
+	run ddb list-backups --table-name Keep
+	assert_equal "$(q '[.BackupSummaries[].BackupName]')" '["before"]'
+	run ddb restore-table-from-backup --target-table-name KeepOld --backup-arn "$arn"
+	assert_success
+	run ddb scan --table-name KeepOld
+	assert_equal "$(q '[.Items[].id.S]')" '["a"]'
+	run ddb update-table --table-name Keep --billing-mode PROVISIONED \
+		--provisioned-throughput ReadCapacityUnits=7,WriteCapacityUnits=3
+	assert_equal "$(q '.TableDescription.ProvisionedThroughput | [.ReadCapacityUnits, .WriteCapacityUnits]')" '[7,3]'
+	run ddb delete-backup --backup-arn "$arn"
+	assert_success
+	run ddb list-backups --table-name Keep
+	assert_equal "$(q '.BackupSummaries | length')" 0
+}
