@@ -490,14 +490,25 @@ static int lrow_cmp(const void *x, const void *y)
 	return store_bytes_cmp(a->full, a->flen, b->full, b->flen);
 }
 
+/* Whether row key k (of a cut key: plen + STORE_KEY_HASHED bytes) belongs
+ * to the run of cut keys that row key run starts. */
+static int same_run(const MDB_val *k, const MDB_val *run, size_t plen)
+{
+	return k->mv_size == run->mv_size &&
+	       memcmp(k->mv_data, run->mv_data, plen + STORE_KEY_CUT) == 0;
+}
+
 /*
- * Walk the rows under prefix from the cursor's position. A cut key starts a
- * run of rows sharing its STORE_KEY_CUT-byte prefix, ordered by hash: the
- * run is collected and sorted by full encoding before it is emitted.
+ * Walk the rows under prefix from the cursor's position (mrc, k, v: the
+ * row it is on), forward or, with back, backward. A cut key starts a run
+ * of rows sharing its STORE_KEY_CUT-byte prefix, ordered by hash: the run
+ * is collected and sorted by full encoding before it is emitted, in the
+ * walk's direction.
  */
 static int walk(struct list_ctx *c, MDB_cursor *cur, const unsigned char *prefix, size_t plen,
-		int mrc, MDB_val *k, MDB_val *v, lay_err *err)
+		int mrc, MDB_val *k, MDB_val *v, int back, lay_err *err)
 {
+	MDB_cursor_op step = back ? MDB_PREV : MDB_NEXT;
 	lrow *run = NULL, *grown, one;
 	size_t n, cap = 0, i;
 	int rc = 0;
@@ -508,7 +519,7 @@ static int walk(struct list_ctx *c, MDB_cursor *cur, const unsigned char *prefix
 		if (k->mv_size - plen <= STORE_KEY_CUT) {
 			if ((rc = lrow_full(&one, c, c->parts, plen, err)) < 0 || (rc = emit(c, &one, err)))
 				break;
-			mrc = mdb_cursor_get(cur, k, v, MDB_NEXT);
+			mrc = mdb_cursor_get(cur, k, v, step);
 			continue;
 		}
 		n = 0;
@@ -526,12 +537,12 @@ static int walk(struct list_ctx *c, MDB_cursor *cur, const unsigned char *prefix
 			if ((rc = lrow_full(&run[n], c, c->parts, plen, err)) < 0)
 				goto out_free;
 			n++;
-			mrc = mdb_cursor_get(cur, k, v, MDB_NEXT);
-		} while (mrc == 0 && k->mv_size == one.k.mv_size &&
-			 memcmp(k->mv_data, one.k.mv_data, plen + STORE_KEY_CUT) == 0);
+			mrc = mdb_cursor_get(cur, k, v, step);
+		} while (mrc == 0 && same_run(k, &one.k, plen));
+		/* the run in key order, emitted in the walk's */
 		qsort(run, n, sizeof(*run), lrow_cmp);
 		for (i = 0; i < n && rc == 0; i++)
-			rc = emit(c, &run[i], err);
+			rc = emit(c, &run[back ? n - 1 - i : i], err);
 		if (rc)
 			break;
 	}
@@ -540,14 +551,6 @@ static int walk(struct list_ctx *c, MDB_cursor *cur, const unsigned char *prefix
 out_free:
 	free(run);
 	return rc;
-}
-
-/* Whether row key k (of a cut key: plen + STORE_KEY_HASHED bytes) belongs
- * to the run of cut keys that row key run starts. */
-static int same_run(const MDB_val *k, const MDB_val *run, size_t plen)
-{
-	return k->mv_size == run->mv_size &&
-	       memcmp(k->mv_data, run->mv_data, plen + STORE_KEY_CUT) == 0;
 }
 
 /*
@@ -561,9 +564,8 @@ static int walk_back(struct list_ctx *c, MDB_cursor *cur, const unsigned char *p
 		     size_t plen, const lay_buf *seek, MDB_val *k, MDB_val *v, lay_err *err)
 {
 	unsigned char next[12];
-	lrow *run = NULL, *grown, one;
-	size_t n, cap = 0, i;
-	int rc = 0, mrc, carry = 1;
+	size_t i;
+	int mrc, carry = 1;
 
 	if (seek->len > plen) {
 		*k = (MDB_val){ seek->len, seek->p };
@@ -587,43 +589,7 @@ static int walk_back(struct list_ctx *c, MDB_cursor *cur, const unsigned char *p
 		mrc = mdb_cursor_get(cur, k, v, MDB_LAST);
 	else if (mrc == 0)
 		mrc = mdb_cursor_get(cur, k, v, MDB_PREV);
-	while (mrc == 0 && k->mv_size >= plen && memcmp(k->mv_data, prefix, plen) == 0) {
-		one.k = *k;
-		one.v = *v;
-		if (k->mv_size - plen <= STORE_KEY_CUT) {
-			if ((rc = lrow_full(&one, c, c->parts, plen, err)) < 0 || (rc = emit(c, &one, err)))
-				break;
-			mrc = mdb_cursor_get(cur, k, v, MDB_PREV);
-			continue;
-		}
-		n = 0;
-		do {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 16;
-				if (!(grown = realloc(run, cap * sizeof(*run)))) {
-					rc = lay_err_set(err, -ENOMEM, "out of memory listing");
-					goto out_free;
-				}
-				run = grown;
-			}
-			run[n].k = *k;
-			run[n].v = *v;
-			if ((rc = lrow_full(&run[n], c, c->parts, plen, err)) < 0)
-				goto out_free;
-			n++;
-			mrc = mdb_cursor_get(cur, k, v, MDB_PREV);
-		} while (mrc == 0 && same_run(k, &one.k, plen));
-		qsort(run, n, sizeof(*run), lrow_cmp);
-		for (i = n; i-- > 0 && rc == 0;)
-			rc = emit(c, &run[i], err);
-		if (rc)
-			break;
-	}
-	if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
-		rc = store_mdb(mrc, "listing", err);
-out_free:
-	free(run);
-	return rc;
+	return walk(c, cur, prefix, plen, mrc, k, v, 1, err);
 }
 
 /* The listing's cursor, encoded as the keys it is compared with; -EINVAL
@@ -728,7 +694,7 @@ static int list_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		k.mv_size = seek.len;
 		k.mv_data = seek.p;
 		mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-		rc = walk(c, cur, prefix, plen, mrc, &k, &v, err);
+		rc = walk(c, cur, prefix, plen, mrc, &k, &v, 0, err);
 	}
 	mdb_cursor_close(cur);
 	if (rc == 0 && c->as_of >= 0)
