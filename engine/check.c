@@ -71,6 +71,8 @@ const char *check_owner_name(const struct owner *o, char *out, size_t size)
 {
 	if (o->kind == OWNER_TABLE)
 		snprintf(out, size, "table %s", o->t.name);
+	else if (o->kind == OWNER_BROKEN)
+		snprintf(out, size, "%s (its record is corrupt)", o->t.name);
 	else if (o->bk.type == STORE_BK_RESTORE)
 		snprintf(out, size, "the restore into table %s (number %u)", o->bk.table, o->tid);
 	else
@@ -127,10 +129,23 @@ struct owner *check_row_owner(struct chk *c, const char *dbi, const MDB_val *k)
 
 void check_use_oid(struct chk *c, uint64_t id, const char *user)
 {
+	uint64_t *grown;
+
 	if (id > c->max_oid) {
 		c->max_oid = id;
 		snprintf(c->oid_user, sizeof(c->oid_user), "%.150s", user);
 	}
+	if (c->ids_lost)
+		return;
+	if (c->nids == c->idcap) {
+		c->idcap = c->idcap ? c->idcap * 2 : 1024;
+		if (!(grown = realloc(c->ids, c->idcap * sizeof(*grown)))) {
+			c->ids_lost = 1;
+			return;
+		}
+		c->ids = grown;
+	}
+	c->ids[c->nids++] = id;
 }
 
 /* 1 if s is a key schema a table can have (table.c's schema_check). */
@@ -172,7 +187,8 @@ static int each_row(struct chk *c, MDB_dbi dbi, row_fn fn, lay_err *err)
 /* Look key up in dbi: 1 found (*v set), 0 not, or < 0. */
 int check_unfinished(const struct owner *o)
 {
-	return o->kind == OWNER_BACKUP && o->bk.status != STORE_BK_AVAILABLE;
+	return o->kind == OWNER_BROKEN ||
+	       (o->kind == OWNER_BACKUP && o->bk.status != STORE_BK_AVAILABLE);
 }
 
 int check_lookup(struct chk *c, MDB_dbi dbi, const void *key, size_t len, MDB_val *v,
@@ -215,6 +231,21 @@ static struct owner *owner_add(struct chk *c, lay_err *err)
 	return grown;
 }
 
+/* A record that does not decode, of table number tid: its rows are
+ * counted under it, not told one by one. */
+static int broken(struct chk *c, uint32_t tid, const char *kind, const char *name,
+		  lay_err *err)
+{
+	struct owner *o = owner_add(c, err);
+
+	if (!o)
+		return -ENOMEM;
+	o->tid = tid;
+	o->kind = OWNER_BROKEN;
+	snprintf(o->t.name, sizeof(o->t.name), "%s %.200s", kind, name);
+	return 0;
+}
+
 static int table_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err *err)
 {
 	char name[256], h[64];
@@ -233,7 +264,11 @@ static int table_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err 
 		check_problem(c, "table %s: its name is not a table's: %s", name, why.msg);
 	if (store_table_decode(&t, name, v, &why) < 0) {
 		check_problem(c, "%s", why.msg);
-		return 0;
+		/* (catalog.c: a version byte, then the table's number) */
+		if (v->mv_size < 5 || ((const unsigned char *)v->mv_data)[0] != 1)
+			return 0;
+		return broken(c, store_rd32((const unsigned char *)v->mv_data + 1), "table", name,
+			      err);
 	}
 	if (!schema_ok(&t.schema))
 		check_problem(c, "table %s: its key schema is not valid", name);
@@ -261,7 +296,10 @@ static int backup_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err
 	if (store_bk_decode(k, v, &r, &why) < 0) {
 		check_problem(c, "backups: row %s: %s", check_hex(h, sizeof(h), k->mv_data, k->mv_size),
 			why.msg);
-		return 0;
+		if (k->mv_size != 4)
+			return 0;
+		snprintf(h, sizeof(h), "%u", store_rd32(k->mv_data));
+		return broken(c, store_rd32(k->mv_data), "backup number", h, err);
 	}
 	if (!(o = owner_add(c, err)))
 		return -ENOMEM;
@@ -394,7 +432,7 @@ static void owners_final(struct chk *c)
 				(unsigned long long)o->stream_next);
 		/* a backup or restore being made gets its statistics when it is
 		 * whole; the next open removes what a crash left of one */
-		if (o->kind == OWNER_BACKUP && o->bk.status != STORE_BK_AVAILABLE)
+		if (check_unfinished(o))
 			continue;
 		if (!o->has_stats)
 			check_problem(c, "%s has no statistics row", who);
@@ -404,6 +442,27 @@ static void owners_final(struct chk *c)
 				(unsigned long long)o->stats.size, (unsigned long long)o->items,
 				(unsigned long long)o->size);
 	}
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Ids are inode numbers: no two items, partitions or tables share one. */
+static void ids_final(struct chk *c)
+{
+	size_t i;
+
+	if (c->ids_lost || c->nids < 2)
+		return;
+	qsort(c->ids, c->nids, sizeof(*c->ids), id_cmp);
+	for (i = 1; i < c->nids; i++)
+		if (c->ids[i] == c->ids[i - 1] && (i < 2 || c->ids[i] != c->ids[i - 2]))
+			check_problem(c, "id %llu is given to more than one item, partition or table",
+				      (unsigned long long)c->ids[i]);
 }
 
 static void counters_final(struct chk *c)
@@ -444,6 +503,7 @@ static int check_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		    (rc = each_row(c, c->db->logkeys, check_logkey_row, err)) == 0 &&
 		    (rc = each_row(c, c->db->stream, check_stream_row, err)) == 0) {
 			owners_final(c);
+			ids_final(c);
 			counters_final(c);
 		}
 	}
@@ -472,6 +532,7 @@ int eng_db_check(eng_db *db, eng_check_fn fn, void *ctx, eng_check_stats *out, l
 	if (out)
 		*out = c.st;
 	free(c.own);
+	free(c.ids);
 	lay_buf_free(&c.a);
 	lay_buf_free(&c.b);
 	lay_buf_free(&c.c);

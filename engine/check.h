@@ -23,14 +23,16 @@
 #define IDX_KEY_LEN 28   /* logkeys: [tid][hash][time][seq] */
 #define STREAM_KEY_LEN 12 /* [tid][offset] */
 
-enum { OWNER_TABLE = 1, OWNER_BACKUP };
+/* OWNER_BROKEN: a record that does not decode, whose number was read */
+enum { OWNER_TABLE = 1, OWNER_BACKUP, OWNER_BROKEN };
 
 /* What a table number belongs to: a table, or a backup's (or a restore's)
  * record, with what the scan found under it. */
 struct owner {
 	uint32_t tid;
 	int kind;
-	store_table t;        /* a backup's as store_bk_table reads it */
+	store_table t;        /* a backup's as store_bk_table reads it; a
+	                       * broken record's name only */
 	store_bk bk;          /* OWNER_BACKUP */
 	int has_stats;
 	store_stats stats;
@@ -66,6 +68,9 @@ struct chk {
 	int logkeys_empty;    /* an open indexes the log (asof_backfill) */
 	struct orphans orph;
 	lay_buf a, b, c;      /* scratch encodings */
+	uint64_t *ids;        /* every id in use, to find one used twice */
+	size_t nids, idcap;
+	int ids_lost;         /* out of memory for them: not compared */
 };
 
 /* Tell one problem (the first ENG_CHECK_MAX_TOLD), count every one. */
@@ -89,11 +94,13 @@ const char *check_key_name(const struct owner *o, const lay_key *k, char *out, s
  * counted as a row of no table's, named dbi). */
 struct owner *check_row_owner(struct chk *c, const char *dbi, const MDB_val *k);
 
-/* id is in use by user (for the message should next_oid be behind it). */
+/* id (an item's, a partition's or a table's: inode numbers, unique) is in
+ * use by user, for the message should next_oid be behind it. */
 void check_use_oid(struct chk *c, uint64_t id, const char *user);
 
-/* 1 if o is a copy being made (a backup or a restore), whose rows are
- * whole only once it is done: its rows are counted, not compared. */
+/* 1 if o's rows are counted, not compared: a copy being made (a backup or
+ * a restore), whose rows are whole only once it is done, or a record that
+ * does not decode (its problem is told once). */
 int check_unfinished(const struct owner *o);
 
 /* Look key up in dbi: 1 found (*v set), 0 not, or < 0. */

@@ -388,6 +388,8 @@ int check_ttl_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err *er
 	if (!(o = check_row_owner(c, "ttl", k)))
 		return 0;
 	c->st.ttl_rows++;
+	if (check_unfinished(o))
+		return 0;
 	check_owner_name(o, who, sizeof(who));
 	exp = (int64_t)store_rd64(kp + 4);
 	memcpy(ik, kp, 4);

@@ -73,6 +73,8 @@ int check_log_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err *er
 	if (!(o = check_row_owner(c, "log", k)))
 		return 0;
 	c->st.log_rows++;
+	if (check_unfinished(o))
+		return 0;
 	check_owner_name(o, who, sizeof(who));
 	seq = store_rd64(kp + 4);
 	if (seq > c->max_seq)
@@ -123,7 +125,7 @@ int check_logkey_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err 
 			check_hex(h, sizeof(h), k->mv_data, k->mv_size));
 		return 0;
 	}
-	if (!(o = check_row_owner(c, "logkeys", k)))
+	if (!(o = check_row_owner(c, "logkeys", k)) || check_unfinished(o))
 		return 0;
 	check_owner_name(o, who, sizeof(who));
 	seq = store_rd64(kp + 20);
@@ -161,6 +163,8 @@ int check_stream_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err 
 	if (!(o = check_row_owner(c, "stream", k)))
 		return 0;
 	c->st.stream_rows++;
+	if (check_unfinished(o))
+		return 0;
 	check_owner_name(o, who, sizeof(who));
 	off = store_rd64((const unsigned char *)k->mv_data + 4);
 	if (o->kind != OWNER_TABLE)

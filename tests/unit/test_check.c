@@ -378,8 +378,8 @@ static void test_check__a_dir_in_use_is_refused_naming_the_pid_unless_forced(voi
 typedef void (*damage_fn)(eng_db *db, MDB_txn *txn);
 
 /* Damage a copy of the healthy database with fn, check it, and want a
- * problem told that holds want. */
-static void damaged(damage_fn fn, const char *want)
+ * problem told that holds want; returns how many were found. */
+static uint64_t damaged(damage_fn fn, const char *want)
 {
 	char *dir = copy_healthy();
 	eng_db_opts o = { 0 };
@@ -405,6 +405,7 @@ static void damaged(damage_fn fn, const char *want)
 		check_failed_now = 1;
 	}
 	dbt_rmdir(dir);
+	return st.problems;
 }
 
 /* The first row of dbi whose key starts with prefix and passes ok (may be
@@ -466,9 +467,10 @@ static void break_table_record(eng_db *db, MDB_txn *txn)
 	put_raw(txn, db->tables, &k, &v);
 }
 
-static void test_check__a_corrupt_table_record_is_told(void)
+static void test_check__a_corrupt_table_record_is_told_once(void)
 {
-	damaged(break_table_record, "table Orders: the record is corrupt");
+	/* its rows are not told one by one */
+	CHECK(damaged(break_table_record, "table Orders: the record is corrupt\n") == 1);
 }
 
 static void break_item_row(eng_db *db, MDB_txn *txn)
@@ -719,11 +721,29 @@ static void break_backup(eng_db *db, MDB_txn *txn)
 	put_raw(txn, db->backups, &k, &v);
 }
 
-static void test_check__a_corrupt_backup_record_is_told(void)
+static void test_check__a_corrupt_backup_record_is_told_once(void)
 {
-	/* and its rows, no longer owned, with it */
-	damaged(break_backup, "backups: row");
-	damaged(break_backup, "which is no table's nor backup's");
+	CHECK(damaged(break_backup, "backups: row 00000004: backup 4's record is corrupt\n") == 1);
+}
+
+/* Two items with one id (an inode number). */
+static void same_id(eng_db *db, MDB_txn *txn)
+{
+	unsigned char pre[4], id[8];
+	MDB_val k, v;
+
+	tid_key(pre, people_tid);
+	first_row(txn, db->items, pre, 4, NULL, &k, &v);
+	memcpy(id, (unsigned char *)v.mv_data + 4, 8); /* row.c's HEAD_ID */
+	tid_key(pre, orders_tid);
+	first_row(txn, db->items, pre, 4, NULL, &k, &v);
+	memcpy((unsigned char *)v.mv_data + 4, id, 8);
+	put_raw(txn, db->items, &k, &v);
+}
+
+static void test_check__an_id_given_twice_is_told(void)
+{
+	damaged(same_id, "is given to more than one item, partition or table");
 }
 
 static void orphan_item(eng_db *db, MDB_txn *txn)
@@ -864,7 +884,7 @@ int main(void)
 	RUN(test_check__a_read_only_open_writes_nothing);
 	RUN(test_check__a_missing_or_foreign_dir_is_refused_and_not_made);
 	RUN(test_check__a_dir_in_use_is_refused_naming_the_pid_unless_forced);
-	RUN(test_check__a_corrupt_table_record_is_told);
+	RUN(test_check__a_corrupt_table_record_is_told_once);
 	RUN(test_check__a_corrupt_item_row_is_told);
 	RUN(test_check__an_item_that_does_not_decode_is_told);
 	RUN(test_check__a_wrong_item_count_is_told);
@@ -878,7 +898,8 @@ int main(void)
 	RUN(test_check__a_gap_in_a_stream_is_told);
 	RUN(test_check__a_stream_end_past_its_last_record_is_told);
 	RUN(test_check__counters_behind_the_ids_in_use_are_told);
-	RUN(test_check__a_corrupt_backup_record_is_told);
+	RUN(test_check__a_corrupt_backup_record_is_told_once);
+	RUN(test_check__an_id_given_twice_is_told);
 	RUN(test_check__rows_of_no_table_are_told);
 	RUN(test_check__an_item_under_another_key_is_told);
 	RUN(test_check__a_wrong_item_size_is_told);
