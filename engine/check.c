@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../layout/schema.h"
+#include "../layout/settings.h"
 #include "row.h"
 
 void check_problem(struct chk *c, const char *fmt, ...)
@@ -272,6 +273,10 @@ static int table_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err 
 	}
 	if (!schema_ok(&t.schema))
 		check_problem(c, "table %s: its key schema is not valid", name);
+	if (lay_settings_check(&t.settings, &why) < 0)
+		check_problem(c, "table %s: its settings are not valid: %s", name, why.msg);
+	if (t.mode & ~07777u)
+		check_problem(c, "table %s: its mode %o is not a permission", name, t.mode);
 	if (!(o = owner_add(c, err)))
 		return -ENOMEM;
 	o->tid = t.tid;

@@ -121,6 +121,8 @@ int check_part_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err *e
 		check_problem(c, "%s is stored under another key", what);
 	if (!p.dm.id)
 		check_problem(c, "%s has id 0", what);
+	if (p.dm.mode & ~07777u)
+		check_problem(c, "%s: its mode %o is not a permission", what, p.dm.mode);
 	check_use_oid(c, p.dm.id, what);
 	if ((rc = part_has_items(c, o->tid, p.dm.id, err)) < 0)
 		goto out_free;
@@ -223,6 +225,8 @@ static void item_meta(struct chk *c, const item_row *r, const lay_item *it, cons
 			lay_json_len(it, (lay_format)r->len_fmt));
 	if (!r->meta.id)
 		check_problem(c, "%s has id 0", what);
+	if (r->meta.mode & ~07777u)
+		check_problem(c, "%s: its mode %o is not a permission", what, r->meta.mode);
 	check_use_oid(c, r->meta.id, what);
 }
 

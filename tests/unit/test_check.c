@@ -846,6 +846,22 @@ static void test_check__a_backup_a_crash_left_half_made_is_no_problem(void)
 	dbt_rmdir(dir);
 }
 
+static void file_type_mode(eng_db *db, MDB_txn *txn)
+{
+	unsigned char pre[4];
+	MDB_val k, v;
+
+	tid_key(pre, people_tid);
+	first_row(txn, db->items, pre, 4, NULL, &k, &v);
+	store_be32((unsigned char *)v.mv_data + 12, 0100644); /* row.c's HEAD_MODE */
+	put_raw(txn, db->items, &k, &v);
+}
+
+static void test_check__a_mode_that_is_not_a_permission_is_told(void)
+{
+	damaged(file_type_mode, "its mode 100644 is not a permission");
+}
+
 static void test_check__problems_past_the_bound_are_counted(void)
 {
 	char *dir = copy_healthy();
@@ -903,6 +919,7 @@ int main(void)
 	RUN(test_check__rows_of_no_table_are_told);
 	RUN(test_check__an_item_under_another_key_is_told);
 	RUN(test_check__a_wrong_item_size_is_told);
+	RUN(test_check__a_mode_that_is_not_a_permission_is_told);
 	RUN(test_check__a_backup_a_crash_left_half_made_is_no_problem);
 	RUN(test_check__problems_past_the_bound_are_counted);
 	dbt_rmdir(healthy);
