@@ -342,6 +342,29 @@ static void test_check__a_missing_or_foreign_dir_is_refused_and_not_made(void)
 	dbt_rmdir(dir);
 }
 
+static void test_check__a_database_without_every_table_of_ours_is_refused(void)
+{
+	char *dir = dbt_tmpdir();
+	lay_err err = { 0, "" };
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	int rc;
+
+	/* an LMDB database of another program, or of a much older ddbfs */
+	mdb_env_create(&env);
+	mdb_env_set_maxdbs(env, 4);
+	mdb_env_open(env, dir, 0, 0644);
+	mdb_txn_begin(env, NULL, 0, &txn);
+	mdb_dbi_open(txn, "meta", MDB_CREATE, &dbi);
+	mdb_txn_commit(txn);
+	mdb_env_close(env);
+	CHECK(open_ro(dir, 0, &rc, &err) == NULL);
+	CHECK_RC(rc, -ENOENT);
+	CHECK(strstr(err.msg, "has no \"tables\"") != NULL);
+	dbt_rmdir(dir);
+}
+
 static void test_check__a_dir_in_use_is_refused_naming_the_pid_unless_forced(void)
 {
 	char *dir = copy_healthy(), pid[32];
@@ -899,6 +922,7 @@ int main(void)
 	RUN(test_check__a_healthy_database_has_no_problem);
 	RUN(test_check__a_read_only_open_writes_nothing);
 	RUN(test_check__a_missing_or_foreign_dir_is_refused_and_not_made);
+	RUN(test_check__a_database_without_every_table_of_ours_is_refused);
 	RUN(test_check__a_dir_in_use_is_refused_naming_the_pid_unless_forced);
 	RUN(test_check__a_corrupt_table_record_is_told_once);
 	RUN(test_check__a_corrupt_item_row_is_told);
