@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../layout/schema.h"
+#include "../layout/settings.h"
 #include "row.h"
 
 void check_problem(struct chk *c, const char *fmt, ...)
@@ -71,6 +72,8 @@ const char *check_owner_name(const struct owner *o, char *out, size_t size)
 {
 	if (o->kind == OWNER_TABLE)
 		snprintf(out, size, "table %s", o->t.name);
+	else if (o->kind == OWNER_BROKEN)
+		snprintf(out, size, "%s (its record is corrupt)", o->t.name);
 	else if (o->bk.type == STORE_BK_RESTORE)
 		snprintf(out, size, "the restore into table %s (number %u)", o->bk.table, o->tid);
 	else
@@ -98,9 +101,10 @@ const char *check_key_name(const struct owner *o, const lay_key *k, char *out, s
 static void orphans_flush(struct chk *c)
 {
 	if (c->orph.n)
-		check_problem(c, "%s: %llu row%s under table number %u, which is no table's nor backup's",
-			c->orph.dbi, (unsigned long long)c->orph.n, c->orph.n == 1 ? "" : "s",
-			c->orph.tid);
+		check_problem(
+		    c, "%s: %llu row%s under table number %u, which is no table's nor backup's",
+		    c->orph.dbi, (unsigned long long)c->orph.n, c->orph.n == 1 ? "" : "s",
+		    c->orph.tid);
 	c->orph.n = 0;
 }
 
@@ -127,10 +131,23 @@ struct owner *check_row_owner(struct chk *c, const char *dbi, const MDB_val *k)
 
 void check_use_oid(struct chk *c, uint64_t id, const char *user)
 {
+	uint64_t *grown;
+
 	if (id > c->max_oid) {
 		c->max_oid = id;
 		snprintf(c->oid_user, sizeof(c->oid_user), "%.150s", user);
 	}
+	if (c->ids_lost)
+		return;
+	if (c->nids == c->idcap) {
+		c->idcap = c->idcap ? c->idcap * 2 : 1024;
+		if (!(grown = realloc(c->ids, c->idcap * sizeof(*grown)))) {
+			c->ids_lost = 1;
+			return;
+		}
+		c->ids = grown;
+	}
+	c->ids[c->nids++] = id;
 }
 
 /* 1 if s is a key schema a table can have (table.c's schema_check). */
@@ -172,11 +189,11 @@ static int each_row(struct chk *c, MDB_dbi dbi, row_fn fn, lay_err *err)
 /* Look key up in dbi: 1 found (*v set), 0 not, or < 0. */
 int check_unfinished(const struct owner *o)
 {
-	return o->kind == OWNER_BACKUP && o->bk.status != STORE_BK_AVAILABLE;
+	return o->kind == OWNER_BROKEN ||
+	       (o->kind == OWNER_BACKUP && o->bk.status != STORE_BK_AVAILABLE);
 }
 
-int check_lookup(struct chk *c, MDB_dbi dbi, const void *key, size_t len, MDB_val *v,
-		  lay_err *err)
+int check_lookup(struct chk *c, MDB_dbi dbi, const void *key, size_t len, MDB_val *v, lay_err *err)
 {
 	int rc = store_get(c->txn, dbi, key, len, v, err);
 
@@ -215,6 +232,20 @@ static struct owner *owner_add(struct chk *c, lay_err *err)
 	return grown;
 }
 
+/* A record that does not decode, of table number tid: its rows are
+ * counted under it, not told one by one. */
+static int broken(struct chk *c, uint32_t tid, const char *kind, const char *name, lay_err *err)
+{
+	struct owner *o = owner_add(c, err);
+
+	if (!o)
+		return -ENOMEM;
+	o->tid = tid;
+	o->kind = OWNER_BROKEN;
+	snprintf(o->t.name, sizeof(o->t.name), "%s %.200s", kind, name);
+	return 0;
+}
+
 static int table_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err *err)
 {
 	char name[256], h[64];
@@ -224,7 +255,7 @@ static int table_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err 
 
 	if (k->mv_size == 0 || k->mv_size > 255) {
 		check_problem(c, "tables: a record's name is %zu bytes (%s)", k->mv_size,
-			check_hex(h, sizeof(h), k->mv_data, k->mv_size));
+			      check_hex(h, sizeof(h), k->mv_data, k->mv_size));
 		return 0;
 	}
 	memcpy(name, k->mv_data, k->mv_size);
@@ -233,10 +264,18 @@ static int table_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err 
 		check_problem(c, "table %s: its name is not a table's: %s", name, why.msg);
 	if (store_table_decode(&t, name, v, &why) < 0) {
 		check_problem(c, "%s", why.msg);
-		return 0;
+		/* (catalog.c: a version byte, then the table's number) */
+		if (v->mv_size < 5 || ((const unsigned char *)v->mv_data)[0] != 1)
+			return 0;
+		return broken(c, store_rd32((const unsigned char *)v->mv_data + 1), "table", name,
+			      err);
 	}
 	if (!schema_ok(&t.schema))
 		check_problem(c, "table %s: its key schema is not valid", name);
+	if (lay_settings_check(&t.settings, &why) < 0)
+		check_problem(c, "table %s: its settings are not valid: %s", name, why.msg);
+	if (t.mode & ~07777u)
+		check_problem(c, "table %s: its mode %o is not a permission", name, t.mode);
 	if (!(o = owner_add(c, err)))
 		return -ENOMEM;
 	o->tid = t.tid;
@@ -259,9 +298,12 @@ static int backup_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err
 
 	c->st.backups++;
 	if (store_bk_decode(k, v, &r, &why) < 0) {
-		check_problem(c, "backups: row %s: %s", check_hex(h, sizeof(h), k->mv_data, k->mv_size),
-			why.msg);
-		return 0;
+		check_problem(c, "backups: row %s: %s",
+			      check_hex(h, sizeof(h), k->mv_data, k->mv_size), why.msg);
+		if (k->mv_size != 4)
+			return 0;
+		snprintf(h, sizeof(h), "%u", store_rd32(k->mv_data));
+		return broken(c, store_rd32(k->mv_data), "backup number", h, err);
 	}
 	if (!(o = owner_add(c, err)))
 		return -ENOMEM;
@@ -304,8 +346,8 @@ static void owners_settle(struct chk *c)
 	for (i = 1; i < c->nown; i++)
 		if (c->own[i].tid == c->own[i - 1].tid)
 			check_problem(c, "table number %u belongs to both %s and %s", c->own[i].tid,
-				check_owner_name(&c->own[i - 1], a, sizeof(a)),
-				check_owner_name(&c->own[i], b, sizeof(b)));
+				      check_owner_name(&c->own[i - 1], a, sizeof(a)),
+				      check_owner_name(&c->own[i], b, sizeof(b)));
 	for (i = 0; i < c->nown; i++) {
 		const store_bk *x = &c->own[i].bk;
 
@@ -316,8 +358,9 @@ static void owners_settle(struct chk *c)
 
 			if (c->own[j].kind == OWNER_BACKUP && y->type != STORE_BK_RESTORE &&
 			    strcmp(x->table, y->table) == 0 && strcmp(x->name, y->name) == 0)
-				check_problem(c, "table %s has two backups named %s (numbers %u and %u)",
-					x->table, x->name, x->id, y->id);
+				check_problem(
+				    c, "table %s has two backups named %s (numbers %u and %u)",
+				    x->table, x->name, x->id, y->id);
 		}
 	}
 }
@@ -333,7 +376,8 @@ static int meta_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err *
 	snprintf(name, sizeof(name), "%.*s", (int)(k->mv_size < 60 ? k->mv_size : 60),
 		 (const char *)k->mv_data);
 	if (v->mv_size != 8) {
-		check_problem(c, "meta: counter %s is corrupt (%zu bytes, not 8)", name, v->mv_size);
+		check_problem(c, "meta: counter %s is corrupt (%zu bytes, not 8)", name,
+			      v->mv_size);
 		return 0;
 	}
 	n = store_rd64(v->mv_data);
@@ -361,14 +405,14 @@ static int stats_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err 
 	(void)err;
 	if (k->mv_size != 4) {
 		check_problem(c, "tstats: a row's key is %zu bytes (%s), not 4", k->mv_size,
-			check_hex(h, sizeof(h), k->mv_data, k->mv_size));
+			      check_hex(h, sizeof(h), k->mv_data, k->mv_size));
 		return 0;
 	}
 	if (!(o = check_row_owner(c, "tstats", k)))
 		return 0;
 	if (v->mv_size != 32) {
 		check_problem(c, "%s: its statistics are corrupt (%zu bytes, not 32)",
-			check_owner_name(o, who, sizeof(who)), v->mv_size);
+			      check_owner_name(o, who, sizeof(who)), v->mv_size);
 		return 0;
 	}
 	o->has_stats = 1;
@@ -389,34 +433,61 @@ static void owners_final(struct chk *c)
 
 		check_owner_name(o, who, sizeof(who));
 		if (o->has_stream && (!o->has_end || o->stream_end != o->stream_next))
-			check_problem(c, "%s: its stream ends at %llu, its last record at %llu", who,
-				(unsigned long long)o->stream_end,
-				(unsigned long long)o->stream_next);
+			check_problem(c, "%s: its stream ends at %llu, its last record at %llu",
+				      who, (unsigned long long)o->stream_end,
+				      (unsigned long long)o->stream_next);
 		/* a backup or restore being made gets its statistics when it is
 		 * whole; the next open removes what a crash left of one */
-		if (o->kind == OWNER_BACKUP && o->bk.status != STORE_BK_AVAILABLE)
+		if (check_unfinished(o))
 			continue;
 		if (!o->has_stats)
 			check_problem(c, "%s has no statistics row", who);
 		else if (o->stats.count != o->items || o->stats.size != o->size)
-			check_problem(c, "%s: its statistics say %llu items of %llu bytes, it holds %llu "
-				"of %llu bytes", who, (unsigned long long)o->stats.count,
-				(unsigned long long)o->stats.size, (unsigned long long)o->items,
-				(unsigned long long)o->size);
+			check_problem(
+			    c,
+			    "%s: its statistics say %llu items of %llu bytes, it holds %llu "
+			    "of %llu bytes",
+			    who, (unsigned long long)o->stats.count,
+			    (unsigned long long)o->stats.size, (unsigned long long)o->items,
+			    (unsigned long long)o->size);
 	}
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Ids are inode numbers: no two items, partitions or tables share one. */
+static void ids_final(struct chk *c)
+{
+	size_t i;
+
+	if (c->ids_lost || c->nids < 2)
+		return;
+	qsort(c->ids, c->nids, sizeof(*c->ids), id_cmp);
+	for (i = 1; i < c->nids; i++)
+		if (c->ids[i] == c->ids[i - 1] && (i < 2 || c->ids[i] != c->ids[i - 2]))
+			check_problem(c,
+				      "id %llu is given to more than one item, partition or table",
+				      (unsigned long long)c->ids[i]);
 }
 
 static void counters_final(struct chk *c)
 {
 	if (c->max_oid > c->oid)
 		check_problem(c, "meta: counter %s is %llu, but id %llu is in use (%s)", STORE_OID,
-			(unsigned long long)c->oid, (unsigned long long)c->max_oid, c->oid_user);
+			      (unsigned long long)c->oid, (unsigned long long)c->max_oid,
+			      c->oid_user);
 	if (c->max_tid > c->tid)
-		check_problem(c, "meta: counter %s is %llu, but table number %llu is in use", STORE_TID,
-			(unsigned long long)c->tid, (unsigned long long)c->max_tid);
+		check_problem(c, "meta: counter %s is %llu, but table number %llu is in use",
+			      STORE_TID, (unsigned long long)c->tid,
+			      (unsigned long long)c->max_tid);
 	if (c->max_seq > c->seq)
 		check_problem(c, "meta: counter %s is %llu, but change %llu is recorded", STORE_SEQ,
-			(unsigned long long)c->seq, (unsigned long long)c->max_seq);
+			      (unsigned long long)c->seq, (unsigned long long)c->max_seq);
 }
 
 static int check_txn(MDB_txn *txn, void *vctx, lay_err *err)
@@ -444,6 +515,7 @@ static int check_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		    (rc = each_row(c, c->db->logkeys, check_logkey_row, err)) == 0 &&
 		    (rc = each_row(c, c->db->stream, check_stream_row, err)) == 0) {
 			owners_final(c);
+			ids_final(c);
 			counters_final(c);
 		}
 	}
@@ -472,6 +544,7 @@ int eng_db_check(eng_db *db, eng_check_fn fn, void *ctx, eng_check_stats *out, l
 	if (out)
 		*out = c.st;
 	free(c.own);
+	free(c.ids);
 	lay_buf_free(&c.a);
 	lay_buf_free(&c.b);
 	lay_buf_free(&c.c);

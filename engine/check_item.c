@@ -86,7 +86,7 @@ int check_part_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err *e
 
 	if (k->mv_size < 5) {
 		check_problem(c, "parts: a row's key is %zu bytes (%s)", k->mv_size,
-			check_hex(h, sizeof(h), k->mv_data, k->mv_size));
+			      check_hex(h, sizeof(h), k->mv_data, k->mv_size));
 		return 0;
 	}
 	if (!(o = check_row_owner(c, "parts", k)))
@@ -106,7 +106,7 @@ int check_part_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err *e
 	}
 	if (decode_key(&arena, &val, o->t.schema.pk_type, p.enc, p.enc_len) < 0) {
 		check_problem(c, "%s: partition row %s holds no %s key value", who, h,
-			o->t.schema.pk);
+			      o->t.schema.pk);
 		goto out_free;
 	}
 	store_value_desc(pk, sizeof(pk), &val);
@@ -121,6 +121,8 @@ int check_part_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err *e
 		check_problem(c, "%s is stored under another key", what);
 	if (!p.dm.id)
 		check_problem(c, "%s has id 0", what);
+	if (p.dm.mode & ~07777u)
+		check_problem(c, "%s: its mode %o is not a permission", what, p.dm.mode);
 	check_use_oid(c, p.dm.id, what);
 	if ((rc = part_has_items(c, o->tid, p.dm.id, err)) < 0)
 		goto out_free;
@@ -149,8 +151,9 @@ static int item_place(struct chk *c, const struct owner *o, const MDB_val *k, co
 
 	if (!o->t.schema.sk_type) {
 		if (pid)
-			check_problem(c, "%s is filed under partition id %llu in a table without sort key",
-				what, (unsigned long long)pid);
+			check_problem(
+			    c, "%s is filed under partition id %llu in a table without sort key",
+			    what, (unsigned long long)pid);
 	} else if (check_make_key(&c->b, k->mv_data, 4, pkenc) < 0) {
 		return check_nomem(err);
 	} else if ((rc = check_lookup(c, c->db->parts, c->b.p, c->b.len, &v, err)) < 0) {
@@ -160,8 +163,8 @@ static int item_place(struct chk *c, const struct owner *o, const MDB_val *k, co
 	} else if (row_part_parse(&p, v.mv_data, v.mv_size, NULL) < 0) {
 		/* the partition's own problem */
 	} else if (p.dm.id != pid || store_bytes_cmp(p.enc, p.enc_len, pkenc->p, pkenc->len)) {
-		check_problem(c, "%s is filed under partition id %llu, its partition's id is %llu", what,
-			(unsigned long long)pid, (unsigned long long)p.dm.id);
+		check_problem(c, "%s is filed under partition id %llu, its partition's id is %llu",
+			      what, (unsigned long long)pid, (unsigned long long)p.dm.id);
 	}
 	if (check_make_key(&c->b, k->mv_data, 12, ienc) < 0)
 		return check_nomem(err);
@@ -190,12 +193,12 @@ static int item_expiry(struct chk *c, const struct owner *o, const MDB_val *k, c
 	}
 	if (!o->t.settings.ttl_attr[0]) {
 		check_problem(c, "%s expires at %lld, but its table has no TTL attribute", what,
-			(long long)exp);
+			      (long long)exp);
 		return 0;
 	}
 	if (lay_ttl_expiry(it, o->t.settings.ttl_attr, exp * CHECK_NS) != exp)
 		check_problem(c, "%s expires at %lld, which is not its attribute %s", what,
-			(long long)exp, o->t.settings.ttl_attr);
+			      (long long)exp, o->t.settings.ttl_attr);
 	if (exp < c->now / CHECK_NS - FIVE_YEARS_S || k->mv_size - 4 > STORE_KEY_MAX)
 		return 0;
 	memcpy(ik, k->mv_data, 4);
@@ -204,7 +207,8 @@ static int item_expiry(struct chk *c, const struct owner *o, const MDB_val *k, c
 	if ((rc = check_lookup(c, c->db->ttl, ik, k->mv_size + 8, &v, err)) < 0)
 		return rc;
 	if (!rc)
-		check_problem(c, "%s expires at %lld but has no expiry index row", what, (long long)exp);
+		check_problem(c, "%s expires at %lld but has no expiry index row", what,
+			      (long long)exp);
 	return 0;
 }
 
@@ -215,14 +219,18 @@ static void item_meta(struct chk *c, const item_row *r, const lay_item *it, cons
 	size_t size = lay_item_size(it);
 
 	if (r->meta.size != size)
-		check_problem(c, "%s: its row says %u bytes, the item is %zu", what, r->meta.size, size);
+		check_problem(c, "%s: its row says %u bytes, the item is %zu", what, r->meta.size,
+			      size);
 	if (r->len_fmt >= 0 && r->len_fmt != LAY_FMT_PLAIN && r->len_fmt != LAY_FMT_DDB)
-		check_problem(c, "%s: its row caches a length for unknown format %d", what, r->len_fmt);
+		check_problem(c, "%s: its row caches a length for unknown format %d", what,
+			      r->len_fmt);
 	else if (r->len_fmt >= 0 && lay_json_len(it, (lay_format)r->len_fmt) != r->len_raw)
-		check_problem(c, "%s: its row says its text is %u bytes, it is %zu", what, r->len_raw,
-			lay_json_len(it, (lay_format)r->len_fmt));
+		check_problem(c, "%s: its row says its text is %u bytes, it is %zu", what,
+			      r->len_raw, lay_json_len(it, (lay_format)r->len_fmt));
 	if (!r->meta.id)
 		check_problem(c, "%s has id 0", what);
+	if (r->meta.mode & ~07777u)
+		check_problem(c, "%s: its mode %o is not a permission", what, r->meta.mode);
 	check_use_oid(c, r->meta.id, what);
 }
 
@@ -240,7 +248,7 @@ int check_item_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err *e
 
 	if (k->mv_size < 13) {
 		check_problem(c, "items: a row's key is %zu bytes (%s)", k->mv_size,
-			check_hex(h, sizeof(h), k->mv_data, k->mv_size));
+			      check_hex(h, sizeof(h), k->mv_data, k->mv_size));
 		return 0;
 	}
 	if (!(o = check_row_owner(c, "items", k)))
@@ -264,8 +272,10 @@ int check_item_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err *e
 		check_problem(c, "%s: item row %s: %s", who, h, why.msg);
 		goto out_free;
 	}
-	snprintf(what, sizeof(what), "%.500s: item %s", who, check_key_name(o, &key, kd, sizeof(kd)));
-	if (lay_keyenc(&pkenc, &key.pk) < 0 || (o->t.schema.sk_type && lay_keyenc(&skenc, &key.sk) < 0)) {
+	snprintf(what, sizeof(what), "%.500s: item %s", who,
+		 check_key_name(o, &key, kd, sizeof(kd)));
+	if (lay_keyenc(&pkenc, &key.pk) < 0 ||
+	    (o->t.schema.sk_type && lay_keyenc(&skenc, &key.sk) < 0)) {
 		rc = check_nomem(err);
 		goto out_free;
 	}
@@ -278,9 +288,9 @@ int check_item_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err *e
 	rc = 0;
 	if (named != !!(r.flags & ROW_NAMED))
 		check_problem(c, "%s: its row says its name is %s", what, named ? "short" : "long");
-	else if (named && (rc = name_expected(c, o->tid, store_rd64((unsigned char *)k->mv_data + 4),
-					      o->t.schema.sk_type ? &key.sk : &key.pk, ienc, what,
-					      err)) < 0)
+	else if (named &&
+		 (rc = name_expected(c, o->tid, store_rd64((unsigned char *)k->mv_data + 4),
+				     o->t.schema.sk_type ? &key.sk : &key.pk, ienc, what, err)) < 0)
 		goto out_free;
 	rc = item_expiry(c, o, k, &r, &it, what, err);
 out_free:
@@ -306,7 +316,7 @@ int check_name_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err *e
 
 	if (k->mv_size < 21) {
 		check_problem(c, "names: a row's key is %zu bytes (%s)", k->mv_size,
-			check_hex(h, sizeof(h), k->mv_data, k->mv_size));
+			      check_hex(h, sizeof(h), k->mv_data, k->mv_size));
 		return 0;
 	}
 	if (!(o = check_row_owner(c, "names", k)))
@@ -346,13 +356,14 @@ int check_name_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err *e
 		goto out_free;
 	if (!rc) {
 		check_problem(c, "%s: the names row of %s names no %s", who, vd,
-			is_part ? "partition" : "item");
+			      is_part ? "partition" : "item");
 	} else if (is_part) {
 		part_row p;
 
 		if (row_part_parse(&p, row.mv_data, row.mv_size, NULL) == 0 &&
 		    !(p.flags & ROW_NAMED))
-			check_problem(c, "%s: partition %s has a names row but a short name", who, vd);
+			check_problem(c, "%s: partition %s has a names row but a short name", who,
+				      vd);
 	} else {
 		item_row r;
 
@@ -382,12 +393,14 @@ int check_ttl_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err *er
 	(void)v;
 	if (k->mv_size < 4 + 8 + 8 + 1 || k->mv_size - 8 > sizeof(ik)) {
 		check_problem(c, "ttl: a row's key is %zu bytes (%s)", k->mv_size,
-			check_hex(h, sizeof(h), k->mv_data, k->mv_size));
+			      check_hex(h, sizeof(h), k->mv_data, k->mv_size));
 		return 0;
 	}
 	if (!(o = check_row_owner(c, "ttl", k)))
 		return 0;
 	c->st.ttl_rows++;
+	if (check_unfinished(o))
+		return 0;
 	check_owner_name(o, who, sizeof(who));
 	exp = (int64_t)store_rd64(kp + 4);
 	memcpy(ik, kp, 4);
@@ -396,11 +409,13 @@ int check_ttl_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err *er
 	if ((rc = check_lookup(c, c->db->items, ik, k->mv_size - 8, &row, err)) < 0)
 		return rc;
 	if (!rc)
-		check_problem(c, "%s: expiry index row (at %lld) of item row %s, which does not exist",
-			who, (long long)exp, h);
+		check_problem(c,
+			      "%s: expiry index row (at %lld) of item row %s, which does not exist",
+			      who, (long long)exp, h);
 	else if (row_item_parse(&r, row.mv_data, row.mv_size, c->db->format, NULL) == 0 &&
 		 r.meta.expires != exp)
-		check_problem(c, "%s: expiry index row says item row %s expires at %lld, the item says %lld",
-			who, h, (long long)exp, (long long)r.meta.expires);
+		check_problem(
+		    c, "%s: expiry index row says item row %s expires at %lld, the item says %lld",
+		    who, h, (long long)exp, (long long)r.meta.expires);
 	return 0;
 }

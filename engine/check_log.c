@@ -67,19 +67,21 @@ int check_log_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err *er
 
 	if (k->mv_size != LOG_KEY_LEN) {
 		check_problem(c, "log: a row's key is %zu bytes (%s), not 12", k->mv_size,
-			check_hex(h, sizeof(h), k->mv_data, k->mv_size));
+			      check_hex(h, sizeof(h), k->mv_data, k->mv_size));
 		return 0;
 	}
 	if (!(o = check_row_owner(c, "log", k)))
 		return 0;
 	c->st.log_rows++;
+	if (check_unfinished(o))
+		return 0;
 	check_owner_name(o, who, sizeof(who));
 	seq = store_rd64(kp + 4);
 	if (seq > c->max_seq)
 		c->max_seq = seq;
 	if (o->kind != OWNER_TABLE)
 		check_problem(c, "%s: change record %llu, but a backup keeps no change log", who,
-			(unsigned long long)seq);
+			      (unsigned long long)seq);
 	if (!seq)
 		check_problem(c, "%s: change record number 0", who);
 	if (asof_record_parse(v->mv_data, v->mv_size, &rec, NULL) < 0) {
@@ -88,10 +90,12 @@ int check_log_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err *er
 	}
 	if (log_key(&rec) < 0)
 		check_problem(c, "%s: change record %llu: its key is corrupt", who,
-			(unsigned long long)seq);
+			      (unsigned long long)seq);
 	if (!log_images(&rec))
-		check_problem(c, "%s: change record %llu: its images are corrupt or do not fit its "
-			"event %u", who, (unsigned long long)seq, rec.event);
+		check_problem(c,
+			      "%s: change record %llu: its images are corrupt or do not fit its "
+			      "event %u",
+			      who, (unsigned long long)seq, rec.event);
 	if (c->logkeys_empty)
 		return 0;
 	store_be32(ik, o->tid);
@@ -102,7 +106,7 @@ int check_log_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err *er
 		return rc;
 	if (!rc)
 		check_problem(c, "%s: change record %llu is missing from the log's index", who,
-			(unsigned long long)seq);
+			      (unsigned long long)seq);
 	return 0;
 }
 
@@ -120,10 +124,10 @@ int check_logkey_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err 
 	(void)v;
 	if (k->mv_size != IDX_KEY_LEN) {
 		check_problem(c, "logkeys: a row's key is %zu bytes (%s), not 28", k->mv_size,
-			check_hex(h, sizeof(h), k->mv_data, k->mv_size));
+			      check_hex(h, sizeof(h), k->mv_data, k->mv_size));
 		return 0;
 	}
-	if (!(o = check_row_owner(c, "logkeys", k)))
+	if (!(o = check_row_owner(c, "logkeys", k)) || check_unfinished(o))
 		return 0;
 	check_owner_name(o, who, sizeof(who));
 	seq = store_rd64(kp + 20);
@@ -132,13 +136,16 @@ int check_logkey_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err 
 	if ((rc = check_lookup(c, c->db->log, lk, sizeof(lk), &got, err)) < 0)
 		return rc;
 	if (!rc)
-		check_problem(c, "%s: the log's index names change record %llu, which the log lacks",
-			who, (unsigned long long)seq);
+		check_problem(c,
+			      "%s: the log's index names change record %llu, which the log lacks",
+			      who, (unsigned long long)seq);
 	else if (asof_record_parse(got.mv_data, got.mv_size, &rec, NULL) == 0 &&
 		 (store_rd64(kp + 4) != asof_key_hash(rec.key, rec.key_len) ||
 		  (int64_t)store_rd64(kp + 12) != rec.time_ns))
-		check_problem(c, "%s: the log's index entry of change record %llu is not its key's or "
-			"time's", who, (unsigned long long)seq);
+		check_problem(c,
+			      "%s: the log's index entry of change record %llu is not its key's or "
+			      "time's",
+			      who, (unsigned long long)seq);
 	return 0;
 }
 
@@ -155,21 +162,23 @@ int check_stream_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err 
 	(void)err;
 	if (k->mv_size != STREAM_KEY_LEN) {
 		check_problem(c, "stream: a row's key is %zu bytes (%s), not 12", k->mv_size,
-			check_hex(h, sizeof(h), k->mv_data, k->mv_size));
+			      check_hex(h, sizeof(h), k->mv_data, k->mv_size));
 		return 0;
 	}
 	if (!(o = check_row_owner(c, "stream", k)))
 		return 0;
 	c->st.stream_rows++;
+	if (check_unfinished(o))
+		return 0;
 	check_owner_name(o, who, sizeof(who));
 	off = store_rd64((const unsigned char *)k->mv_data + 4);
 	if (o->kind != OWNER_TABLE)
 		check_problem(c, "%s: stream record at %llu, but a backup has no stream", who,
-			(unsigned long long)off);
+			      (unsigned long long)off);
 	if (v->mv_size < 9 || text[v->mv_size - 9] != '\n' ||
 	    lay_stream_seq(text, v->mv_size - 8, &seq) < 0) {
 		check_problem(c, "%s: stream record at offset %llu is corrupt", who,
-			(unsigned long long)off);
+			      (unsigned long long)off);
 		o->has_stream = 0;
 		return 0;
 	}
@@ -178,11 +187,12 @@ int check_stream_row(struct chk *c, const MDB_val *k, const MDB_val *v, lay_err 
 		c->max_seq = seq;
 	if (o->has_stream && off != o->stream_next)
 		check_problem(c, "%s: stream record at offset %llu should be at %llu", who,
-			(unsigned long long)off, (unsigned long long)o->stream_next);
+			      (unsigned long long)off, (unsigned long long)o->stream_next);
 	if (o->has_stream && seq <= o->stream_seq)
-		check_problem(c, "%s: stream record at offset %llu has sequence number %llu, after %llu",
-			who, (unsigned long long)off, (unsigned long long)seq,
-			(unsigned long long)o->stream_seq);
+		check_problem(
+		    c, "%s: stream record at offset %llu has sequence number %llu, after %llu", who,
+		    (unsigned long long)off, (unsigned long long)seq,
+		    (unsigned long long)o->stream_seq);
 	o->has_stream = 1;
 	o->stream_next = off + len;
 	o->stream_seq = seq;

@@ -109,27 +109,42 @@ static void *sync_main(void *arg)
 	return NULL;
 }
 
-static int open_dbis(eng_db *db, lay_err *err)
+/* Open the named databases in txn, created if missing (create), or -ENOENT
+ * naming the first one missing. */
+static int dbis_open(MDB_txn *txn, eng_db *db, int create, lay_err *err)
 {
 	static const char *names[] = { "meta", "tables", "tstats", "parts", "items",
 				       "names", "log", "stream", "ttl", "logkeys", "backups" };
 	MDB_dbi *dbis[] = { &db->meta, &db->tables, &db->tstats, &db->parts, &db->items,
 			    &db->names, &db->log, &db->stream, &db->ttl, &db->logkeys,
 			    &db->backups };
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		rc = mdb_dbi_open(txn, names[i], create ? MDB_CREATE : 0, dbis[i]);
+		if (rc == MDB_NOTFOUND)
+			return lay_err_set(err, -ENOENT,
+					   "the database in %s has no \"%s\": it was made by an "
+					   "older ddbfs; mount it once to bring it up to date",
+					   db->dir, names[i]);
+		if (rc)
+			return store_mdb(rc, "opening the database", err);
+	}
+	return 0;
+}
+
+static int open_dbis(eng_db *db, lay_err *err)
+{
 	MDB_txn *txn;
 	uint64_t gen;
-	size_t i;
 	int rc;
 
 	if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0)
 		return store_mdb(rc, "opening the database", err);
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if ((rc = mdb_dbi_open(txn, names[i], MDB_CREATE, dbis[i])) != 0) {
-			mdb_txn_abort(txn);
-			return store_mdb(rc, "opening the database", err);
-		}
-	}
-	rc = store_counter_get(txn, db, STORE_GEN, &gen, err);
+	rc = dbis_open(txn, db, 1, err);
+	if (rc == 0)
+		rc = store_counter_get(txn, db, STORE_GEN, &gen, err);
 	if (rc == 0)
 		rc = asof_backfill(txn, db, err);
 	if (rc == 0)
@@ -266,28 +281,14 @@ static int lock_dir_shared(eng_db *db, int force, int *busy, lay_err *err)
 /* Read-only: the named databases, none created. */
 static int open_dbis_ro(eng_db *db, lay_err *err)
 {
-	static const char *names[] = { "meta", "tables", "tstats", "parts", "items",
-				       "names", "log", "stream", "ttl", "logkeys", "backups" };
-	MDB_dbi *dbis[] = { &db->meta, &db->tables, &db->tstats, &db->parts, &db->items,
-			    &db->names, &db->log, &db->stream, &db->ttl, &db->logkeys,
-			    &db->backups };
 	MDB_txn *txn;
-	size_t i;
 	int rc;
 
 	if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
 		return store_mdb(rc, "opening the database", err);
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if ((rc = mdb_dbi_open(txn, names[i], 0, dbis[i])) != 0) {
-			mdb_txn_abort(txn);
-			if (rc == MDB_NOTFOUND)
-				return lay_err_set(err, -ENOENT,
-						   "the database in %s has no \"%s\": it was made "
-						   "by an older ddbfs; mount it once to bring it up "
-						   "to date",
-						   db->dir, names[i]);
-			return store_mdb(rc, "opening the database", err);
-		}
+	if ((rc = dbis_open(txn, db, 0, err)) < 0) {
+		mdb_txn_abort(txn);
+		return rc;
 	}
 	db->cache_gen = UINT64_MAX;
 	/* a read-only transaction's commit keeps the handles it opened */

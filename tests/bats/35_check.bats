@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # SPEC §17, `ddbfs check DATA_DIR`: the verifier. A database a real mount
-# wrote through files and .ddbfs/api checks healthy; a mounted DATA_DIR is
-# refused naming the daemon's pid unless --force; a kill -9'd daemon's
+# wrote through files and .ddbfs/api checks healthy; a DATA_DIR a mount or
+# a serve holds is refused naming its pid unless --force; a kill -9'd daemon's
 # DATA_DIR checks healthy without being reopened; damage made with
 # lmdb-utils is found; a check changes no byte and no time of DATA_DIR;
 # bad usage says so and makes nothing.
@@ -44,6 +44,13 @@ workload() {
 	$T "$DDBFS" api "$MNT" CreateBackup >/dev/null <<<'{"TableName":"Flat2","BackupName":"flatbk"}'
 }
 
+# http ACTION BODY: one request to ddbfs serve on $PORT, which must answer 200.
+http() {
+	curl -s -m 10 -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$PORT/" \
+		-H "X-Amz-Target: DynamoDB_20120810.$1" -H 'Content-Type: application/x-amz-json-1.0' \
+		-H 'X-Amz-Date: 20261127T000000Z' -H "Authorization: $SIGV4" -d "$2" | grep -qx 200
+}
+
 # The names, sizes, times and contents of DATA_DIR's files.
 dir_state() {
 	(cd "$DATA" && find . -type f -printf '%p %s %T@ %C@\n' | sort && find . -type f -exec sha256sum {} + | sort)
@@ -82,6 +89,20 @@ dir_state() {
 	echo '{"a":2}' >"$MNT/Orders/p/y.json"
 	run $T cat "$MNT/Orders/p/y.json"
 	assert_output '{"PK":"p","SK":"y","a":2}'
+}
+
+@test "a DATA_DIR ddbfs serve holds is refused naming its pid; --force checks it" {
+	unmount_ddbfs
+	PORT=$(free_port)
+	start_serve
+	http CreateTable '{"TableName":"Users","AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST"}'
+	http PutItem '{"TableName":"Users","Item":{"id":{"S":"u1"}}}'
+	run $T "$DDBFS" check "$DATA"
+	assert_equal "$status" 2
+	assert_output --partial "is in use by pid $SPID: unmount it first"
+	run $T "$DDBFS" check --force "$DATA"
+	assert_success
+	assert_output --partial ": 1 tables, 0 backups, 1 items"
 }
 
 @test "the DATA_DIR of a daemon killed with kill -9 checks healthy before any reopen" {

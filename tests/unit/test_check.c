@@ -342,6 +342,29 @@ static void test_check__a_missing_or_foreign_dir_is_refused_and_not_made(void)
 	dbt_rmdir(dir);
 }
 
+static void test_check__a_database_without_every_table_of_ours_is_refused(void)
+{
+	char *dir = dbt_tmpdir();
+	lay_err err = { 0, "" };
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	int rc;
+
+	/* an LMDB database of another program, or of a much older ddbfs */
+	mdb_env_create(&env);
+	mdb_env_set_maxdbs(env, 4);
+	mdb_env_open(env, dir, 0, 0644);
+	mdb_txn_begin(env, NULL, 0, &txn);
+	mdb_dbi_open(txn, "meta", MDB_CREATE, &dbi);
+	mdb_txn_commit(txn);
+	mdb_env_close(env);
+	CHECK(open_ro(dir, 0, &rc, &err) == NULL);
+	CHECK_RC(rc, -ENOENT);
+	CHECK(strstr(err.msg, "has no \"tables\"") != NULL);
+	dbt_rmdir(dir);
+}
+
 static void test_check__a_dir_in_use_is_refused_naming_the_pid_unless_forced(void)
 {
 	char *dir = copy_healthy(), pid[32];
@@ -378,8 +401,8 @@ static void test_check__a_dir_in_use_is_refused_naming_the_pid_unless_forced(voi
 typedef void (*damage_fn)(eng_db *db, MDB_txn *txn);
 
 /* Damage a copy of the healthy database with fn, check it, and want a
- * problem told that holds want. */
-static void damaged(damage_fn fn, const char *want)
+ * problem told that holds want; returns how many were found. */
+static uint64_t damaged(damage_fn fn, const char *want)
 {
 	char *dir = copy_healthy();
 	eng_db_opts o = { 0 };
@@ -405,6 +428,7 @@ static void damaged(damage_fn fn, const char *want)
 		check_failed_now = 1;
 	}
 	dbt_rmdir(dir);
+	return st.problems;
 }
 
 /* The first row of dbi whose key starts with prefix and passes ok (may be
@@ -466,9 +490,10 @@ static void break_table_record(eng_db *db, MDB_txn *txn)
 	put_raw(txn, db->tables, &k, &v);
 }
 
-static void test_check__a_corrupt_table_record_is_told(void)
+static void test_check__a_corrupt_table_record_is_told_once(void)
 {
-	damaged(break_table_record, "table Orders: the record is corrupt");
+	/* its rows are not told one by one */
+	CHECK(damaged(break_table_record, "table Orders: the record is corrupt\n") == 1);
 }
 
 static void break_item_row(eng_db *db, MDB_txn *txn)
@@ -719,11 +744,29 @@ static void break_backup(eng_db *db, MDB_txn *txn)
 	put_raw(txn, db->backups, &k, &v);
 }
 
-static void test_check__a_corrupt_backup_record_is_told(void)
+static void test_check__a_corrupt_backup_record_is_told_once(void)
 {
-	/* and its rows, no longer owned, with it */
-	damaged(break_backup, "backups: row");
-	damaged(break_backup, "which is no table's nor backup's");
+	CHECK(damaged(break_backup, "backups: row 00000004: backup 4's record is corrupt\n") == 1);
+}
+
+/* Two items with one id (an inode number). */
+static void same_id(eng_db *db, MDB_txn *txn)
+{
+	unsigned char pre[4], id[8];
+	MDB_val k, v;
+
+	tid_key(pre, people_tid);
+	first_row(txn, db->items, pre, 4, NULL, &k, &v);
+	memcpy(id, (unsigned char *)v.mv_data + 4, 8); /* row.c's HEAD_ID */
+	tid_key(pre, orders_tid);
+	first_row(txn, db->items, pre, 4, NULL, &k, &v);
+	memcpy((unsigned char *)v.mv_data + 4, id, 8);
+	put_raw(txn, db->items, &k, &v);
+}
+
+static void test_check__an_id_given_twice_is_told(void)
+{
+	damaged(same_id, "is given to more than one item, partition or table");
 }
 
 static void orphan_item(eng_db *db, MDB_txn *txn)
@@ -826,6 +869,22 @@ static void test_check__a_backup_a_crash_left_half_made_is_no_problem(void)
 	dbt_rmdir(dir);
 }
 
+static void file_type_mode(eng_db *db, MDB_txn *txn)
+{
+	unsigned char pre[4];
+	MDB_val k, v;
+
+	tid_key(pre, people_tid);
+	first_row(txn, db->items, pre, 4, NULL, &k, &v);
+	store_be32((unsigned char *)v.mv_data + 12, 0100644); /* row.c's HEAD_MODE */
+	put_raw(txn, db->items, &k, &v);
+}
+
+static void test_check__a_mode_that_is_not_a_permission_is_told(void)
+{
+	damaged(file_type_mode, "its mode 100644 is not a permission");
+}
+
 static void test_check__problems_past_the_bound_are_counted(void)
 {
 	char *dir = copy_healthy();
@@ -863,8 +922,9 @@ int main(void)
 	RUN(test_check__a_healthy_database_has_no_problem);
 	RUN(test_check__a_read_only_open_writes_nothing);
 	RUN(test_check__a_missing_or_foreign_dir_is_refused_and_not_made);
+	RUN(test_check__a_database_without_every_table_of_ours_is_refused);
 	RUN(test_check__a_dir_in_use_is_refused_naming_the_pid_unless_forced);
-	RUN(test_check__a_corrupt_table_record_is_told);
+	RUN(test_check__a_corrupt_table_record_is_told_once);
 	RUN(test_check__a_corrupt_item_row_is_told);
 	RUN(test_check__an_item_that_does_not_decode_is_told);
 	RUN(test_check__a_wrong_item_count_is_told);
@@ -878,10 +938,12 @@ int main(void)
 	RUN(test_check__a_gap_in_a_stream_is_told);
 	RUN(test_check__a_stream_end_past_its_last_record_is_told);
 	RUN(test_check__counters_behind_the_ids_in_use_are_told);
-	RUN(test_check__a_corrupt_backup_record_is_told);
+	RUN(test_check__a_corrupt_backup_record_is_told_once);
+	RUN(test_check__an_id_given_twice_is_told);
 	RUN(test_check__rows_of_no_table_are_told);
 	RUN(test_check__an_item_under_another_key_is_told);
 	RUN(test_check__a_wrong_item_size_is_told);
+	RUN(test_check__a_mode_that_is_not_a_permission_is_told);
 	RUN(test_check__a_backup_a_crash_left_half_made_is_no_problem);
 	RUN(test_check__problems_past_the_bound_are_counted);
 	dbt_rmdir(healthy);
