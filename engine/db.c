@@ -271,6 +271,13 @@ static int lock_dir_shared(eng_db *db, int force, int *busy, lay_err *err)
 	}
 	lock_holder(fd, pidtext, sizeof(pidtext));
 	close(fd);
+	/* LMDB's locks are the process's: a second environment of the same
+	 * files in one process would drop the first one's when it closed */
+	if (strtol(pidtext, NULL, 10) == (long)getpid())
+		return lay_err_set(err, -EBUSY,
+				   "DATA_DIR %s is open in this process: check the database "
+				   "it opened (eng_db_check) instead",
+				   db->dir);
 	if (!force)
 		return lay_err_set(err, -EBUSY, "DATA_DIR %s is in use by pid %s", db->dir,
 				   pidtext);

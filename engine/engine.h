@@ -235,8 +235,9 @@ typedef struct eng_db_opts {
  * from a crash by itself (stale LMDB readers are cleared).
  * With opts->read_only it writes nothing: it takes a shared lock on
  * dir/ddbfs.lock (a crashed process's lock is gone with it), fails with
- * -EBUSY naming the holder's pid unless opts->force, and with -ENOENT when
- * dir or its database is missing.
+ * -EBUSY naming the holder's pid unless opts->force (and always when the
+ * holder is this process: LMDB's locks are per process, so check the db it
+ * opened instead), and with -ENOENT when dir or its database is missing.
  * opts may be NULL. Free with eng_db_close. Errors: -EBUSY, -ENOENT,
  * -ENOMEM, -EIO, other errnos from the filesystem, each with a message.
  */

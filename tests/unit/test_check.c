@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../engine/engine.h"
@@ -365,19 +366,49 @@ static void test_check__a_database_without_every_table_of_ours_is_refused(void)
 	dbt_rmdir(dir);
 }
 
+/* A child holding dir open, as a daemon does, until told through *tell
+ * (closed); its pid. */
+static pid_t holder(const char *dir, int *tell)
+{
+	int ready[2], go[2];
+	char c;
+	pid_t pid;
+
+	if (pipe(ready) < 0 || pipe(go) < 0)
+		exit(2);
+	if ((pid = fork()) == 0) {
+		eng_db_opts o = { 0 };
+		eng_db *db;
+
+		close(ready[0]);
+		close(go[1]);
+		o.maint_ms = -1;
+		db = dbt_open(dir, &o);
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) < 0)
+			_exit(1);
+		eng_db_close(db);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(go[0]);
+	if (read(ready[0], &c, 1) != 1)
+		exit(2);
+	close(ready[0]);
+	*tell = go[1];
+	return pid;
+}
+
 static void test_check__a_dir_in_use_is_refused_naming_the_pid_unless_forced(void)
 {
 	char *dir = copy_healthy(), pid[32];
-	eng_db_opts o = { 0 };
 	lay_err err = { 0, "" };
 	eng_check_stats st;
 	struct told t;
-	eng_db *rw, *ro;
-	int rc;
+	eng_db *ro;
+	int rc, tell, status;
+	pid_t child = holder(dir, &tell);
 
-	o.maint_ms = -1;
-	rw = dbt_open(dir, &o);
-	snprintf(pid, sizeof(pid), "pid %ld", (long)getpid());
+	snprintf(pid, sizeof(pid), "pid %ld", (long)child);
 	CHECK(open_ro(dir, 0, &rc, &err) == NULL);
 	CHECK_RC(rc, -EBUSY);
 	CHECK(strstr(err.msg, pid) != NULL);
@@ -387,11 +418,34 @@ static void test_check__a_dir_in_use_is_refused_naming_the_pid_unless_forced(voi
 	CHECK_RC(eng_db_check(ro, on_problem, &t, &st, &err), 0);
 	CHECK(st.problems == 0 && st.tables == 4);
 	eng_db_close(ro);
-	eng_db_close(rw);
-	/* a closed (or dead) holder's lock is gone with it */
+	close(tell);
+	waitpid(child, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* a holder gone (closed, or killed) holds nothing */
 	ro = open_ro(dir, 0, &rc, &err);
 	CHECK_RC(rc, 0);
 	eng_db_close(ro);
+	dbt_rmdir(dir);
+}
+
+static void test_check__a_dir_this_process_holds_is_refused_even_forced(void)
+{
+	char *dir = copy_healthy();
+	eng_db_opts o = { 0 };
+	lay_err err = { 0, "" };
+	eng_check_stats st;
+	eng_db *rw;
+	int rc;
+
+	o.maint_ms = -1;
+	rw = dbt_open(dir, &o);
+	CHECK(open_ro(dir, 1, &rc, &err) == NULL);
+	CHECK_RC(rc, -EBUSY);
+	CHECK(strstr(err.msg, "open in this process") != NULL);
+	/* the db it opened is the one to check */
+	CHECK_RC(eng_db_check(rw, NULL, NULL, &st, &err), 0);
+	CHECK(st.problems == 0 && st.tables == 4);
+	eng_db_close(rw);
 	dbt_rmdir(dir);
 }
 
@@ -924,6 +978,7 @@ int main(void)
 	RUN(test_check__a_missing_or_foreign_dir_is_refused_and_not_made);
 	RUN(test_check__a_database_without_every_table_of_ours_is_refused);
 	RUN(test_check__a_dir_in_use_is_refused_naming_the_pid_unless_forced);
+	RUN(test_check__a_dir_this_process_holds_is_refused_even_forced);
 	RUN(test_check__a_corrupt_table_record_is_told_once);
 	RUN(test_check__a_corrupt_item_row_is_told);
 	RUN(test_check__an_item_that_does_not_decode_is_told);
