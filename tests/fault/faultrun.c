@@ -29,6 +29,8 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <cJSON.h>
+
 #include "../../layout/buf.h"
 #include <sys/stat.h>
 
@@ -243,15 +245,39 @@ static int st_transact(struct run *r)
 		   "\"SK\":{\"S\":\"1\"}},\"ConditionExpression\":\"attribute_exists(v)\"}}]}");
 }
 
+/* BatchWriteItem, sending what it leaves unprocessed again, as the SDKs
+ * do, until it leaves nothing. */
 static int st_batch(struct run *r)
 {
-	return api(r, "BatchWriteItem",
-		   "{\"RequestItems\":{\"Tab\":["
-		   "{\"PutRequest\":{\"Item\":{\"PK\":{\"S\":\"f\"},\"SK\":{\"S\":\"1\"},"
-		   "\"b\":{\"B\":\"AAEC\"}}}},"
-		   "{\"PutRequest\":{\"Item\":{\"PK\":{\"S\":\"f\"},\"SK\":{\"S\":\"2\"},"
-		   "\"n\":{\"NULL\":true}}}},"
-		   "{\"DeleteRequest\":{\"Key\":{\"PK\":{\"S\":\"e\"},\"SK\":{\"S\":\"1\"}}}}]}}");
+	char *body = strdup("{\"RequestItems\":{\"Tab\":["
+			    "{\"PutRequest\":{\"Item\":{\"PK\":{\"S\":\"f\"},\"SK\":{\"S\":\"1\"},"
+			    "\"b\":{\"B\":\"AAEC\"}}}},"
+			    "{\"PutRequest\":{\"Item\":{\"PK\":{\"S\":\"f\"},\"SK\":{\"S\":\"2\"},"
+			    "\"n\":{\"NULL\":true}}}},"
+			    "{\"DeleteRequest\":{\"Key\":{\"PK\":{\"S\":\"e\"},\"SK\":{\"S\":\"1\"}}}}]}}");
+	cJSON *resp, *un;
+	int rc, tries;
+
+	for (tries = 0; tries < 5; tries++) {
+		if ((rc = api(r, "BatchWriteItem", body)) < 0)
+			break;
+		free(body);
+		body = NULL;
+		resp = cJSON_Parse(r->resp.p);
+		un = cJSON_GetObjectItemCaseSensitive(resp, "UnprocessedItems");
+		if (un && un->child) {
+			cJSON_DetachItemViaPointer(resp, un);
+			cJSON_Delete(resp);
+			resp = cJSON_CreateObject();
+			cJSON_AddItemToObject(resp, "RequestItems", un);
+			body = cJSON_PrintUnformatted(resp);
+		}
+		cJSON_Delete(resp);
+		if (!body)
+			break;
+	}
+	free(body);
+	return rc;
 }
 
 static int st_api_create(struct run *r)
