@@ -1063,10 +1063,13 @@ typedef struct eng_import_result {
  * (NULL: ENG_SRC_IMPORT, which costs no capacity). A bad record, a bad
  * line or the rest of a corrupt file is skipped, counted in errors and
  * logged with its file and line in DATA_DIR/imports/<id>.log; the journal
- * gets one Import line. An import that made its table but imported no
- * item deletes the table again and fails. prog (may be NULL) follows it.
+ * gets one Import line. A source that cannot be read (-EIO) or a lack of
+ * memory ends the import: they are no fault of the data. An import that
+ * made its table and fails, or imports no item, deletes the table again
+ * with what it imported: all or nothing. prog (may be NULL) follows it.
  * Errors: -ENOENT (no source or table), -EEXIST, -EINVAL (nothing
- * importable; a manifest whose checksum does not match), -ENOSPC, -EIO.
+ * importable; a manifest whose checksum does not match), -ENOSPC, -EIO,
+ * -ENOMEM.
  */
 int eng_import(eng_db *db, eng_req *req, const eng_import_opts *o, eng_import_result *out,
 	       eng_progress *prog, lay_err *err);
