@@ -834,7 +834,7 @@ int eng_import(eng_db *db, eng_req *req, const eng_import_opts *o, eng_import_re
 		out->table_created = 1;
 	}
 	if ((rc = eng_table_get(db, NULL, o->table, &info, err)) < 0)
-		goto out;
+		goto out_drop;
 	im.ks = info.schema;
 	for (i = 0; i < im.nfiles; i++)
 		if (stat(im.files[i].path, &st) == 0)
@@ -861,6 +861,7 @@ int eng_import(eng_db *db, eng_req *req, const eng_import_opts *o, eng_import_re
 				 out->errors, out->errors == 1 ? "" : "s", out->log);
 	else if (rc == 0 && out->imported_items == 0 && out->table_created)
 		rc = lay_err_set(err, -EINVAL, "%s holds no item to import", o->src);
+out_drop:
 	/* all or nothing: a failed import leaves no table it made */
 	if (rc < 0 && out->table_created) {
 		lay_err e = { 0 };

@@ -51,7 +51,7 @@ int eng_db_maintain(eng_db *db, size_t limit, size_t *swept, lay_err *err)
 	int count, i, rc = 0;
 
 	if ((count = eng_table_list(db, &names)) < 0)
-		return lay_err_set(err, count, "out of memory listing tables");
+		return lay_err_set(err, count, "cannot list the tables: %s", strerror(-count));
 	for (i = 0; i < count && rc == 0; i++) {
 		if (eng_table_get(db, NULL, names[i], &ti, NULL) < 0)
 			continue; /* deleted meanwhile */
