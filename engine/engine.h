@@ -546,7 +546,7 @@ int eng_item_put(eng_db *db, eng_req *req, const char *table, const lay_item *it
  * (0, or what eng_item_put would have failed it with); such an item is
  * left out and the others are written. Returns 0, or a failure of the
  * whole (-ENOENT no table, -ENOSPC, -EAGAIN the table changed meanwhile,
- * -EIO): then nothing was written.
+ * -EIO, -ENOMEM): then nothing was written.
  */
 int eng_item_put_many(eng_db *db, eng_req *req, const char *table, const lay_item *items,
 		      size_t n, int *rcs, lay_err *errs, lay_err *err);

@@ -17,6 +17,7 @@
  * PREFIX.found; TMPDIR is where the runs' DATA_DIRs go (/dev/shm).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
@@ -379,19 +380,19 @@ static int st_ttl(struct run *r)
 
 static int stream_rec(void *ctx, const eng_stream_rec *rec)
 {
-	lay_buf *b = ctx;
+	struct run *r = ctx;
 
-	return lay_buf_addf(b, "%llu %lld ", (unsigned long long)rec->off,
-			    (long long)rec->time_ns) < 0 ||
-			       lay_buf_add(b, rec->text, rec->len) < 0
-		       ? -ENOMEM
-		       : 0;
+	if (lay_buf_addf(&r->text, "%llu %lld ", (unsigned long long)rec->off,
+			 (long long)rec->time_ns) < 0 ||
+	    lay_buf_add(&r->text, rec->text, rec->len) < 0)
+		return lay_err_set(&r->err, -ENOMEM, "out of memory keeping a stream record");
+	return 0;
 }
 
 static int st_stream_scan(struct run *r)
 {
 	uint64_t end = 0, first = 0;
-	int rc = ARMED(eng_stream_scan(r->db, "Tab", 0, stream_rec, &r->text, &end, &first, &r->err));
+	int rc = ARMED(eng_stream_scan(r->db, "Tab", 0, stream_rec, r, &end, &first, &r->err));
 
 	if (rc == 0)
 		lay_buf_addf(&r->text, "end %llu first %llu\n", (unsigned long long)end,
@@ -796,9 +797,8 @@ static int check_state(struct outcome *o, const char *when, const char *dump, in
 		snprintf(what, sizeof(what), "%s: every step succeeded, but the state is not "
 			 "the one after the last", when);
 	else
-		snprintf(what, sizeof(what), "%s: %s failed, and the state is neither the one "
-			 "before it nor the one after it (compared with after)", when,
-			 steps[k].name);
+		snprintf(what, sizeof(what), "%s: the state is neither the one before %s nor "
+			 "the one after it (compared with after)", when, steps[k].name);
 	say_diff(o, what, after, dump);
 	return 1;
 }
@@ -841,7 +841,7 @@ static void workload(struct outcome *o)
 			met = 1;
 			fault_arm(0);
 			if (dump_db(r.db, &dump, &err) < 0 ||
-			    check_state(o, "after the step", dump.p, k) != 0 ||
+			    check_state(o, "it met the fault and succeeded", dump.p, k) != 0 ||
 			    strcmp(dump.p, states[k + 1]) != 0) {
 				o->failed = 1;
 				o->step = k;
@@ -880,7 +880,7 @@ static void workload(struct outcome *o)
 		snprintf(o->why, sizeof(o->why), "the state cannot be read: %s", err.msg);
 		goto out;
 	}
-	if ((o->failed = check_state(o, "open", dump.p, k)))
+	if ((o->failed = check_state(o, "it failed", dump.p, k)))
 		goto out;
 	eng_db_close(r.db);
 	r.db = open_db(&r);
@@ -908,6 +908,42 @@ struct tally {
 	uint64_t succeeded;      /* runs where the step met the fault and succeeded */
 };
 
+/* The file a child's stderr goes to, emptied before each child. */
+static int report_fd = -1;
+
+static void report_open(void)
+{
+	char *dir = temp_dir(), path[600];
+
+	snprintf(path, sizeof(path), "%s/report", dir);
+	if ((report_fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600)) < 0) {
+		perror(path);
+		exit(2);
+	}
+	unlink(path);
+	rmdir(dir);
+	free(dir);
+}
+
+/* A failed child's report, condensed: its summary and the first frames in
+ * our code, each on a line of its own. */
+static void show_report(void)
+{
+	char line[1024];
+	FILE *f;
+	int frames = 0;
+
+	lseek(report_fd, 0, SEEK_SET);
+	if (!(f = fdopen(dup(report_fd), "r")))
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, "SUMMARY:") || strstr(line, "runtime error") ||
+		    ((strstr(line, " engine/") || strstr(line, " layout/")) && frames++ < 6))
+			printf("    %s", line + strspn(line, " "));
+	}
+	fclose(f);
+}
+
 /* Run class c with its nth call failing in a child; 1 when the fault was
  * met (the loop goes on), 0 when the workload never met it. */
 static int one_case(fault_class c, uint64_t n, struct outcome *o, struct tally *t)
@@ -918,11 +954,17 @@ static int one_case(fault_class c, uint64_t n, struct outcome *o, struct tally *
 
 	memset(o, 0, sizeof(*o));
 	fflush(NULL);
+	if (ftruncate(report_fd, 0) < 0)
+		exit(2);
+	lseek(report_fd, 0, SEEK_SET);
 	if ((pid = fork()) < 0) {
 		perror("fork");
 		exit(2);
 	}
 	if (pid == 0) {
+		/* the sanitizers' reports go to a file the loop condenses */
+		if (dup2(report_fd, 2) < 0)
+			exit(2);
 		alarm(CHILD_SECONDS);
 		fault_set(c, n);
 		workload(o);
@@ -942,6 +984,7 @@ static int one_case(fault_class c, uint64_t n, struct outcome *o, struct tally *
 		else
 			printf("FAIL %s:%llu: exit status %d (a leak or a sanitizer's report)\n",
 			       cname, (unsigned long long)n, WEXITSTATUS(status));
+		show_report();
 		return 1;
 	}
 	if (!o->fired && !o->failed)
@@ -1033,6 +1076,7 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	fault_hook_cjson();
+	report_open();
 	/* 2027-01-15: every run writes the same times */
 	fault_fix_time(1800000000LL * 1000000000);
 	workload(NULL);

@@ -19,6 +19,7 @@
 
 #include <cJSON.h>
 #include <lmdb.h>
+#include <sanitizer/common_interface_defs.h>
 #include <openssl/evp.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -79,6 +80,10 @@ static int hit(fault_class c)
 	if (!armed || c != cls || atomic_fetch_add(&calls, 1) + 1 != nth)
 		return 0;
 	fired = 1;
+	/* FAULT_STACK=1: where the failing call was made (the build is a
+	 * sanitizers' one: their runtime prints it) */
+	if (getenv("FAULT_STACK"))
+		__sanitizer_print_stack_trace();
 	return 1;
 }
 
