@@ -908,8 +908,10 @@ struct tally {
 	uint64_t succeeded;      /* runs where the step met the fault and succeeded */
 };
 
-/* The file a child's stderr goes to, emptied before each child. */
+/* The file a child's stderr goes to, emptied before each child; single:
+ * the case of one class and N, whose child keeps its stderr. */
 static int report_fd = -1;
+static int single;
 
 static void report_open(void)
 {
@@ -962,8 +964,9 @@ static int one_case(fault_class c, uint64_t n, struct outcome *o, struct tally *
 		exit(2);
 	}
 	if (pid == 0) {
-		/* the sanitizers' reports go to a file the loop condenses */
-		if (dup2(report_fd, 2) < 0)
+		/* the sanitizers' reports go to a file the loop condenses (a
+		 * single case shows them whole) */
+		if (!single && dup2(report_fd, 2) < 0)
 			exit(2);
 		alarm(CHILD_SECONDS);
 		fault_set(c, n);
@@ -1036,7 +1039,9 @@ static void run_class(fault_class c, uint64_t only, struct tally *t)
 	time_t t0 = time(NULL);
 
 	if (only) {
+		single = 1;
 		one_case(c, only, o, t);
+		single = 0;
 		printf("%s:%llu: %s at %s: %s %s\n", fault_class_name(c),
 		       (unsigned long long)only, o->fired ? "met" : "not met",
 		       o->step < (int)NSTEPS ? steps[o->step].name : "no step (all succeeded)",
