@@ -74,9 +74,9 @@ test: deps
 unit: $(UNIT_BIN)
 	./scripts/run-unit.sh $(BUILD)
 
+ASAN_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 asan:
-	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g" \
-		SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" all
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g" SANITIZE="$(ASAN_SAN)" all
 
 # The daemon and the unit tests under ThreadSanitizer; scripts/run-tests.sh
 # runs the multi-threaded bats suites on this daemon (tests/tsan.supp).
@@ -145,15 +145,22 @@ FAULT_WRAP := malloc calloc realloc strdup strndup \
 	clock_gettime
 comma := ,
 FAULT_LDFLAGS := $(addprefix -Wl$(comma)--wrap=,$(FAULT_WRAP))
-FAULT_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 $(BUILD)/fault/faultrun: $(BUILD)/tests/fault/faultrun.o $(BUILD)/tests/fault/inject.o \
 		$(BUILD)/libengine.a $(BUILD)/liblayout.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(FAULT_LDFLAGS) $(LDLIBS)
 
-# Every class, every N, on the sanitizers' build (a leak fails a run).
-.PHONY: faults
+# Every class, every N, on a sanitizers' build (a leak fails a run).
+.PHONY: faults fault-quick
 faults:
-	$(MAKE) BUILD=build-fault CFLAGS="-O1 -g" SANITIZE="$(FAULT_SAN)" build-fault/fault/faultrun
+	$(MAKE) BUILD=build-fault CFLAGS="-O1 -g" SANITIZE="$(ASAN_SAN)" build-fault/fault/faultrun
 	ASAN_OPTIONS=detect_leaks=1 ./build-fault/fault/faultrun
+
+# make test's share: every class, N = 1..50 and then a stride that keeps a
+# class to about FAULT_RUNS runs, linked with the sanitizers' build that
+# make test builds anyway (make asan).
+FAULT_RUNS ?= 150
+fault-quick:
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g" SANITIZE="$(ASAN_SAN)" build-asan/fault/faultrun
+	ASAN_OPTIONS=detect_leaks=1 FAULT_RUNS=$(FAULT_RUNS) ./build-asan/fault/faultrun

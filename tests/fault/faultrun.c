@@ -803,6 +803,30 @@ static int check_state(struct outcome *o, const char *when, const char *dump, in
 	return 1;
 }
 
+/* The verifier's first problem into o->why. */
+static void first_problem(void *ctx, const char *problem)
+{
+	struct outcome *o = ctx;
+
+	if (!o->why[0])
+		snprintf(o->why, sizeof(o->why), "the verifier: %s", problem);
+}
+
+/* The verifier (eng_db_check) on the reopened db: 0 when it finds nothing,
+ * else 1 with o->why naming the first problem. */
+static int verify(struct run *r, struct outcome *o)
+{
+	eng_check_stats st;
+	lay_err err = { 0, "" };
+
+	o->why[0] = '\0';
+	if (eng_db_check(r->db, first_problem, o, &st, &err) < 0) {
+		snprintf(o->why, sizeof(o->why), "the verifier cannot read the db: %s", err.msg);
+		return 1;
+	}
+	return st.problems != 0;
+}
+
 /* Run the workload, with the armed fault when o is not NULL (states
  * recorded when it is). */
 static void workload(struct outcome *o)
@@ -889,7 +913,9 @@ static void workload(struct outcome *o)
 		snprintf(o->why, sizeof(o->why), "reopened, the state cannot be read: %s", err.msg);
 		goto out;
 	}
-	o->failed = check_state(o, "reopened", dump.p, k);
+	if ((o->failed = check_state(o, "reopened", dump.p, k)))
+		goto out;
+	o->failed = verify(&r, o);
 out:
 	lay_buf_free(&dump);
 	run_end(&r);
