@@ -130,7 +130,8 @@ bench-scale: deps
 	BUILD=$(BUILD) ./bench/run.sh scale
 
 # The fault build (tests/fault/, README): the engine's calls of malloc and
-# friends, LMDB, file I/O, zlib, zstd and OpenSSL's digests go through
+# friends, LMDB, file I/O, zlib, zstd, OpenSSL's digests and the HTTP
+# endpoint's answers go through
 # tests/fault/inject.c's wrappers (the linker's --wrap), which fail the Nth
 # call of a class (and clock_gettime a fixed time); faultrun runs its workload for N = 1, 2, 3, ... per class.
 FAULT_WRAP := malloc calloc realloc strdup strndup \
@@ -142,12 +143,13 @@ FAULT_WRAP := malloc calloc realloc strdup strndup \
 	deflateInit2_ deflate deflateSetHeader inflateInit2_ inflate inflateReset \
 	ZSTD_createDStream ZSTD_DCtx_setParameter ZSTD_decompressStream \
 	EVP_MD_CTX_new EVP_DigestInit_ex EVP_DigestUpdate EVP_DigestFinal_ex EVP_Digest \
+	MHD_create_response_from_buffer MHD_add_response_header MHD_queue_response \
 	clock_gettime
 comma := ,
 FAULT_LDFLAGS := $(addprefix -Wl$(comma)--wrap=,$(FAULT_WRAP))
 
 $(BUILD)/fault/faultrun: $(BUILD)/tests/fault/faultrun.o $(BUILD)/tests/fault/inject.o \
-		$(BUILD)/libengine.a $(BUILD)/liblayout.a
+		$(BUILD)/libfs.a $(BUILD)/libengine.a $(BUILD)/liblayout.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(FAULT_LDFLAGS) $(LDLIBS)
 

@@ -35,7 +35,11 @@
 #include "../../layout/buf.h"
 #include <sys/stat.h>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include "../../engine/engine.h"
+#include "../../fs/http.h"
 #include "inject.h"
 
 #define MAX_STEPS 40
@@ -51,6 +55,7 @@ struct run {
 	char data[600], src[600], out[600];
 	eng_db *db;
 	eng_clock *clk;
+	fs_http *http;   /* the HTTP endpoint on db, on a port of 127.0.0.1 */
 	lay_buf text;    /* what a reading step read, compared with the clean run's */
 	lay_err err;
 	int status;      /* an API step's HTTP status */
@@ -454,6 +459,62 @@ out:
 	return rc;
 }
 
+/* POST body as action to the endpoint and read its answer to the end
+ * (send and recv: the file calls are the io class's). 0 for a 200; a
+ * DynamoDB error's body as the message; -ECONNRESET when the endpoint
+ * closed the connection without an answer (what an HTTP client sees). */
+static int http_call(struct run *r, const char *action, const char *body)
+{
+	const char *where = fs_http_where(r->http), *colon = strrchr(where, ':');
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	char head[512], buf[4096];
+	lay_buf ans = LAY_BUF_INIT;
+	ssize_t n;
+	int fd, rc;
+
+	sa.sin_port = htons((uint16_t)atoi(colon + 1));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	snprintf(head, sizeof(head),
+		 "POST / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n"
+		 "Content-Type: application/x-amz-json-1.0\r\n"
+		 "X-Amz-Target: DynamoDB_20120810.%s\r\nX-Amz-Date: 20270115T000000Z\r\n"
+		 "Authorization: AWS4-HMAC-SHA256 Credential=k/20270115/local/dynamodb/aws4_request, "
+		 "SignedHeaders=host, Signature=00\r\nContent-Length: %zu\r\n\r\n",
+		 where, action, strlen(body));
+	/* armed from before the endpoint can see the request to its answer's end */
+	fault_arm(1);
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    send(fd, head, strlen(head), MSG_NOSIGNAL) < 0 ||
+	    send(fd, body, strlen(body), MSG_NOSIGNAL) < 0) {
+		rc = lay_err_set(&r->err, -errno, "cannot send to %s: %s", where, strerror(errno));
+		fault_arm(0);
+		goto out;
+	}
+	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0)
+		lay_buf_add(&ans, buf, (size_t)n);
+	fault_arm(0);
+	if (!ans.len)
+		rc = lay_err_set(&r->err, -ECONNRESET, "%s closed the connection without an answer",
+				 where);
+	else if (strncmp(ans.p, "HTTP/1.1 200", 12) != 0)
+		rc = lay_err_set(&r->err, -EIO, "%s answered %.300s", where, ans.p);
+	else
+		rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	lay_buf_free(&ans);
+	return rc;
+}
+
+static int st_http_put(struct run *r)
+{
+	return http_call(r, "PutItem",
+			 "{\"TableName\":\"Tab\",\"Item\":{\"PK\":{\"S\":\"h\"},"
+			 "\"SK\":{\"S\":\"1\"},\"via\":{\"S\":\"http\"}}}");
+}
+
 static const struct step steps[] = {
 	{ "create table", st_create, 0 },
 	{ "table settings", st_settings, 0 },
@@ -466,6 +527,7 @@ static const struct step steps[] = {
 	{ "UpdateItem with a condition", st_update, 1 },
 	{ "TransactWriteItems", st_transact, 1 },
 	{ "BatchWriteItem", st_batch, 1 },
+	{ "PutItem over HTTP", st_http_put, 0 },
 	{ "CreateTable", st_api_create, 1 },
 	{ "backup", st_backup, 0 },
 	{ "restore from backup", st_restore, 0 },
@@ -689,6 +751,18 @@ static eng_db *open_db(struct run *r)
 	return db;
 }
 
+/* The endpoint on r->db, on a port the kernel picks. */
+static void http_start(struct run *r)
+{
+	lay_err err = { 0, "" };
+
+	if (fs_http_open(&r->http, "127.0.0.1:0", 0, &err) < 0 ||
+	    fs_http_start(r->http, r->db, 0, &err) < 0) {
+		fprintf(stderr, "the HTTP endpoint: %s\n", err.msg);
+		exit(2);
+	}
+}
+
 static void run_start(struct run *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -707,10 +781,12 @@ static void run_start(struct run *r)
 		exit(2);
 	}
 	r->db = open_db(r);
+	http_start(r);
 }
 
 static void run_end(struct run *r)
 {
+	fs_http_close(r->http);
 	eng_db_close(r->db);
 	eng_clock_free(r->clk);
 	lay_buf_free(&r->text);
@@ -906,6 +982,8 @@ static void workload(struct outcome *o)
 	}
 	if ((o->failed = check_state(o, "it failed", dump.p, k)))
 		goto out;
+	fs_http_close(r.http);
+	r.http = NULL;
 	eng_db_close(r.db);
 	r.db = open_db(&r);
 	if (dump_db(r.db, &dump, &err) < 0) {
@@ -1092,7 +1170,8 @@ static void run_class(fault_class c, uint64_t only, struct tally *t)
 	       (unsigned long long)t->failed, (long long)(time(NULL) - t0));
 	for (int e = 1; e < 160; e++)
 		if (t->by_errno[e])
-			printf(" %s %llu", lay_errno_name(e), (unsigned long long)t->by_errno[e]);
+			printf(" %s %llu", e == ECONNRESET ? "ECONNRESET" : lay_errno_name(e),
+			       (unsigned long long)t->by_errno[e]);
 	printf(" ok %llu\n", (unsigned long long)t->succeeded);
 out:
 	munmap(o, sizeof(*o));

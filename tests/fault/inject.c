@@ -19,6 +19,7 @@
 
 #include <cJSON.h>
 #include <lmdb.h>
+#include <microhttpd.h>
 #include <sanitizer/common_interface_defs.h>
 #include <openssl/evp.h>
 #include <zlib.h>
@@ -35,7 +36,7 @@ static _Atomic int armed, fired;
 static const char *const names[FAULT_NCLASSES] = {
 	[FAULT_ALLOC] = "alloc", [FAULT_LMDB] = "lmdb", [FAULT_MAPFULL] = "mapfull",
 	[FAULT_CORRUPT] = "corrupt", [FAULT_IO] = "io", [FAULT_EIO] = "eio",
-	[FAULT_ZIP] = "zip",
+	[FAULT_ZIP] = "zip", [FAULT_HTTP] = "http",
 };
 
 const char *fault_class_name(fault_class c)
@@ -534,6 +535,33 @@ int __wrap_EVP_Digest(const void *p, size_t n, unsigned char *md, unsigned *size
 		      const EVP_MD *t, ENGINE *e)
 {
 	return hit(FAULT_ZIP) ? 0 : __real_EVP_Digest(p, n, md, size, t, e);
+}
+
+/* ---- The HTTP endpoint's answers ---- */
+
+struct MHD_Response *__real_MHD_create_response_from_buffer(size_t size, void *buffer,
+							    enum MHD_ResponseMemoryMode mode);
+enum MHD_Result __real_MHD_add_response_header(struct MHD_Response *r, const char *header,
+					       const char *content);
+enum MHD_Result __real_MHD_queue_response(struct MHD_Connection *c, unsigned int status,
+					  struct MHD_Response *r);
+
+struct MHD_Response *__wrap_MHD_create_response_from_buffer(size_t size, void *buffer,
+							    enum MHD_ResponseMemoryMode mode)
+{
+	return hit(FAULT_HTTP) ? NULL : __real_MHD_create_response_from_buffer(size, buffer, mode);
+}
+
+enum MHD_Result __wrap_MHD_add_response_header(struct MHD_Response *r, const char *header,
+					       const char *content)
+{
+	return hit(FAULT_HTTP) ? MHD_NO : __real_MHD_add_response_header(r, header, content);
+}
+
+enum MHD_Result __wrap_MHD_queue_response(struct MHD_Connection *c, unsigned int status,
+					  struct MHD_Response *r)
+{
+	return hit(FAULT_HTTP) ? MHD_NO : __real_MHD_queue_response(c, status, r);
 }
 
 /* ---- The time ---- */

@@ -16,6 +16,7 @@ typedef enum fault_class {
 	FAULT_IO,      /* write, pwrite, fsync, ..., posix_fallocate: ENOSPC */
 	FAULT_EIO,     /* the same calls, and read: EIO */
 	FAULT_ZIP,     /* zlib, zstd and OpenSSL's digests, as zio.c calls them */
+	FAULT_HTTP,    /* the HTTP endpoint's answers (libmicrohttpd, fs/http.c) */
 	FAULT_NCLASSES
 } fault_class;
 
