@@ -148,7 +148,8 @@ FAULT_WRAP := malloc calloc realloc strdup strndup \
 comma := ,
 FAULT_LDFLAGS := $(addprefix -Wl$(comma)--wrap=,$(FAULT_WRAP))
 
-$(BUILD)/fault/faultrun: $(BUILD)/tests/fault/faultrun.o $(BUILD)/tests/fault/inject.o \
+$(BUILD)/fault/faultrun: $(BUILD)/tests/fault/faultrun.o $(BUILD)/tests/fault/workload.o \
+		$(BUILD)/tests/fault/inject.o \
 		$(BUILD)/libfs.a $(BUILD)/libengine.a $(BUILD)/liblayout.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(FAULT_LDFLAGS) $(LDLIBS)
