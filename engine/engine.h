@@ -1110,7 +1110,8 @@ typedef struct eng_import_result {
  * gets one Import line. A source that cannot be read (-EIO) or a lack of
  * memory ends the import: they are no fault of the data. An import that
  * made its table and fails, or imports no item, deletes the table again
- * with what it imported: all or nothing. prog (may be NULL) follows it.
+ * with what it imported: all or nothing; one stopped by prog->cancel
+ * (-ECANCELED) keeps what it imported. prog (may be NULL) follows it.
  * Errors: -ENOENT (no source or table), -EEXIST, -EINVAL (nothing
  * importable; a manifest whose checksum does not match), -ENOSPC, -EIO,
  * -ENOMEM.

@@ -862,8 +862,9 @@ int eng_import(eng_db *db, eng_req *req, const eng_import_opts *o, eng_import_re
 	else if (rc == 0 && out->imported_items == 0 && out->table_created)
 		rc = lay_err_set(err, -EINVAL, "%s holds no item to import", o->src);
 out_drop:
-	/* all or nothing: a failed import leaves no table it made */
-	if (rc < 0 && out->table_created) {
+	/* all or nothing: a failed import leaves no table it made; one stopped
+	 * on purpose keeps what it imported, and says how much */
+	if (rc < 0 && out->table_created && (rc != -ECANCELED || out->imported_items == 0)) {
 		lay_err e = { 0 };
 
 		if (eng_table_drop(db, &im.rq, o->table, &e) == 0)
