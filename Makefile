@@ -74,9 +74,9 @@ test: deps
 unit: $(UNIT_BIN)
 	./scripts/run-unit.sh $(BUILD)
 
+ASAN_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 asan:
-	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g" \
-		SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" all
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g" SANITIZE="$(ASAN_SAN)" all
 
 # The daemon and the unit tests under ThreadSanitizer; scripts/run-tests.sh
 # runs the multi-threaded bats suites on this daemon (tests/tsan.supp).
@@ -96,7 +96,7 @@ check-layers:
 	@echo "layers ok"
 
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-fault
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
@@ -128,3 +128,42 @@ bench-quick: deps
 	BUILD=$(BUILD) ./bench/run.sh quick
 bench-scale: deps
 	BUILD=$(BUILD) ./bench/run.sh scale
+
+# The fault build (tests/fault/, README): the engine's calls of malloc and
+# friends, LMDB, file I/O, zlib, zstd, OpenSSL's digests and the HTTP
+# endpoint's answers go through
+# tests/fault/inject.c's wrappers (the linker's --wrap), which fail the Nth
+# call of a class (and clock_gettime a fixed time); faultrun runs its workload for N = 1, 2, 3, ... per class.
+FAULT_WRAP := malloc calloc realloc strdup strndup \
+	mdb_txn_begin mdb_txn_commit mdb_txn_renew mdb_get mdb_put mdb_del \
+	mdb_cursor_open mdb_cursor_get mdb_cursor_put mdb_cursor_del mdb_stat \
+	mdb_env_set_mapsize mdb_env_sync mdb_env_info mdb_env_stat mdb_env_get_fd mdb_dbi_open \
+	write pwrite read pread fsync fdatasync msync ftruncate rename posix_fallocate open \
+	mkdir fopen fwrite fputs fclose \
+	deflateInit2_ deflate deflateSetHeader inflateInit2_ inflate inflateReset \
+	ZSTD_createDStream ZSTD_DCtx_setParameter ZSTD_decompressStream \
+	EVP_MD_CTX_new EVP_DigestInit_ex EVP_DigestUpdate EVP_DigestFinal_ex EVP_Digest \
+	MHD_create_response_from_buffer MHD_add_response_header MHD_queue_response \
+	clock_gettime
+comma := ,
+FAULT_LDFLAGS := $(addprefix -Wl$(comma)--wrap=,$(FAULT_WRAP))
+
+$(BUILD)/fault/faultrun: $(BUILD)/tests/fault/faultrun.o $(BUILD)/tests/fault/workload.o \
+		$(BUILD)/tests/fault/inject.o \
+		$(BUILD)/libfs.a $(BUILD)/libengine.a $(BUILD)/liblayout.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(FAULT_LDFLAGS) $(LDLIBS)
+
+# Every class, every N, on a sanitizers' build (a leak fails a run).
+.PHONY: faults fault-quick
+faults:
+	$(MAKE) BUILD=build-fault CFLAGS="-O1 -g" SANITIZE="$(ASAN_SAN)" build-fault/fault/faultrun
+	ASAN_OPTIONS=detect_leaks=1 ./build-fault/fault/faultrun
+
+# make test's share: every class, N = 1..50 and then a stride that keeps a
+# class to about FAULT_RUNS runs, linked with the sanitizers' build that
+# make test builds anyway (make asan).
+FAULT_RUNS ?= 150
+fault-quick:
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g" SANITIZE="$(ASAN_SAN)" build-asan/fault/faultrun
+	ASAN_OPTIONS=detect_leaks=1 FAULT_RUNS=$(FAULT_RUNS) ./build-asan/fault/faultrun

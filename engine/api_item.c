@@ -863,6 +863,22 @@ static int batch_parse(struct call *c, struct wr *w, const cJSON *el, const char
 	return wr_parse(c, w, put ? OP_PUT : OP_DELETE, put ? put : del, "BatchWriteItem", table);
 }
 
+/* Whether one of the first n writes was done (not left undone). */
+static int batch_wrote(const int *undone, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!undone[i])
+			return 1;
+	return 0;
+}
+
+/* A failure of the service, not of the request: the write may succeed
+ * when sent again. */
+static int internal_failure(int rc)
+{
+	return rc == -EIO || rc == -ENOSPC || rc == -ENOMEM || rc == -EAGAIN;
+}
+
 static int batch_write(struct call *c)
 {
 	const cJSON *ri = cJSON_GetObjectItemCaseSensitive(c->rq, "RequestItems"), *t, *el;
@@ -933,6 +949,15 @@ static int batch_write(struct call *c)
 			undone[i] = 1;
 			lay_err_clear(c->err);
 			rc = 0;
+		} else if (rc < 0 && batch_wrote(undone, i) && internal_failure(rc)) {
+			/* earlier writes committed: an error would say none did, so
+			 * this one and the rest are left unprocessed, as DynamoDB
+			 * leaves writes an internal failure stopped */
+			for (j = i; j < n; j++)
+				undone[j] = 1;
+			lay_err_clear(c->err);
+			rc = 0;
+			break;
 		} else if (rc < 0) {
 			write_failed(c, rc);
 			goto out;

@@ -114,8 +114,10 @@ static int stream_get(struct call *c, const char *table, struct stream *s)
 		return rc;
 	if (!s->enabled && (!s->last_seq || s->view == LAY_VIEW_OFF))
 		return 0;
-	if (lay_stream_arn(&arn, REGION, table, s->ti.settings.stream_created_ns) < 0)
+	if (lay_stream_arn(&arn, REGION, table, s->ti.settings.stream_created_ns) < 0) {
+		lay_buf_free(&arn); /* what it wrote before memory ran out */
 		return api_nomem(c);
+	}
 	snprintf(s->arn, sizeof(s->arn), "%s", arn.p); /* table names are at most 255 bytes */
 	lay_buf_free(&arn);
 	lay_stream_label(s->label, s->ti.settings.stream_created_ns);

@@ -41,7 +41,7 @@ int eng_cost_describe(eng_db *db, lay_buf *out, lay_err *err)
 	int n, i, shown = 0, rc = 0;
 
 	if ((n = eng_table_list(db, &names)) < 0)
-		return lay_err_set(err, n, "out of memory listing tables");
+		return lay_err_set(err, n, "cannot list the tables: %s", strerror(-n));
 	rc = lay_buf_adds(out, "{\"Currency\":\"USD\",\"Region\":\"us-east-1\",\"Tables\":{");
 	for (i = 0; i < n && rc == 0; i++) {
 		eng_table_info ti;

@@ -591,7 +591,7 @@ int eng_item_put(eng_db *db, eng_req *req, const char *table, const lay_item *it
  * (0, or what eng_item_put would have failed it with); such an item is
  * left out and the others are written. Returns 0, or a failure of the
  * whole (-ENOENT no table, -ENOSPC, -EAGAIN the table changed meanwhile,
- * -EIO): then nothing was written.
+ * -EIO, -ENOMEM): then nothing was written.
  */
 int eng_item_put_many(eng_db *db, eng_req *req, const char *table, const lay_item *items,
 		      size_t n, int *rcs, lay_err *errs, lay_err *err);
@@ -1108,10 +1108,14 @@ typedef struct eng_import_result {
  * (NULL: ENG_SRC_IMPORT, which costs no capacity). A bad record, a bad
  * line or the rest of a corrupt file is skipped, counted in errors and
  * logged with its file and line in DATA_DIR/imports/<id>.log; the journal
- * gets one Import line. An import that made its table but imported no
- * item deletes the table again and fails. prog (may be NULL) follows it.
+ * gets one Import line. A source that cannot be read (-EIO) or a lack of
+ * memory ends the import: they are no fault of the data. An import that
+ * made its table and fails, or imports no item, deletes the table again
+ * with what it imported: all or nothing; one stopped by prog->cancel
+ * (-ECANCELED) keeps what it imported. prog (may be NULL) follows it.
  * Errors: -ENOENT (no source or table), -EEXIST, -EINVAL (nothing
- * importable; a manifest whose checksum does not match), -ENOSPC, -EIO.
+ * importable; a manifest whose checksum does not match), -ENOSPC, -EIO,
+ * -ENOMEM.
  */
 int eng_import(eng_db *db, eng_req *req, const eng_import_opts *o, eng_import_result *out,
 	       eng_progress *prog, lay_err *err);

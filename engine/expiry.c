@@ -123,6 +123,11 @@ static int sweep_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		nfound++;
 	}
 	mdb_cursor_close(cur);
+	if (mrc != 0 && mrc != MDB_NOTFOUND) {
+		/* not the end of the index: a sweep that saw only part of it */
+		free(found);
+		return store_mdb(mrc, "reading the TTL index", err);
+	}
 	c->more = nfound == c->limit;
 	rc = 0;
 	for (i = 0; i < nfound && rc >= 0; i++) {

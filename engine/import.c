@@ -607,8 +607,19 @@ static void batch_free(struct batch *b)
 	free(b->errs);
 }
 
-/* Import one file. Only a failure of the database ends the import: the
- * file's own faults are logged and counted. */
+/* A failure of the machine (a read error, no memory), not of the file's
+ * data: it ends the import, which may succeed whole when run again, where
+ * a fault of the data would only be logged and counted. */
+static int not_the_data(struct import *im, int rc, const lay_err *e)
+{
+	if (rc != -EIO && rc != -ENOMEM)
+		return 0;
+	*im->err = *e;
+	return 1;
+}
+
+/* Import one file. Only a failure of the database or of the machine ends
+ * the import: the file's own faults are logged and counted. */
 static int import_file(struct import *im, const struct src_file *f)
 {
 	eng_zin *z = NULL;
@@ -625,11 +636,15 @@ static int import_file(struct import *im, const struct src_file *f)
 		    (memcmp(md5, f->md5, 16) != 0 &&
 		     lay_err_set(&e, -EINVAL, "the file does not match the MD5 checksum "
 				 "manifest-files.json gives it") < 0)) {
+			if (not_the_data(im, rc, &e))
+				return rc;
 			bad(im, f->path, 0, e.msg);
 			return 0;
 		}
 	}
 	if ((rc = eng_zin_open(&z, f->path, IMPORT_MAX_LINE, &e)) < 0) {
+		if (not_the_data(im, rc, &e))
+			return rc;
 		bad(im, f->path, 0, e.msg);
 		return 0;
 	}
@@ -669,6 +684,8 @@ static int import_file(struct import *im, const struct src_file *f)
 			continue;
 		}
 		if (rc < 0) {
+			if (not_the_data(im, rc, &e))
+				goto out;
 			if (im->acc.len)
 				im->res->processed_items++;
 			bad(im, f->path, im->acc.len ? im->acc_line : lno, e.msg);
@@ -719,6 +736,9 @@ static int import_file(struct import *im, const struct src_file *f)
 		if (rc == 0) {
 			if ((rc = put(im, &it, f->path, lno)) < 0)
 				goto out;
+		} else if (not_the_data(im, rc, &e)) {
+			lay_item_free(&it);
+			goto out;
 		} else {
 			lay_item_free(&it);
 			bad(im, f->path, lno, e.msg);
@@ -814,7 +834,7 @@ int eng_import(eng_db *db, eng_req *req, const eng_import_opts *o, eng_import_re
 		out->table_created = 1;
 	}
 	if ((rc = eng_table_get(db, NULL, o->table, &info, err)) < 0)
-		goto out;
+		goto out_drop;
 	im.ks = info.schema;
 	for (i = 0; i < im.nfiles; i++)
 		if (stat(im.files[i].path, &st) == 0)
@@ -841,10 +861,13 @@ int eng_import(eng_db *db, eng_req *req, const eng_import_opts *o, eng_import_re
 				 out->errors, out->errors == 1 ? "" : "s", out->log);
 	else if (rc == 0 && out->imported_items == 0 && out->table_created)
 		rc = lay_err_set(err, -EINVAL, "%s holds no item to import", o->src);
-	if (rc < 0 && out->table_created && out->imported_items == 0) {
+out_drop:
+	/* all or nothing: a failed import leaves no table it made; one stopped
+	 * on purpose keeps what it imported, and says how much */
+	if (rc < 0 && out->table_created && (rc != -ECANCELED || out->imported_items == 0)) {
 		lay_err e = { 0 };
 
-		if (eng_table_delete(db, &im.rq, o->table, &e) == 0)
+		if (eng_table_drop(db, &im.rq, o->table, &e) == 0)
 			out->table_created = 0;
 	}
 	out->end_ns = eng_clock_now_ns(db->clock);

@@ -468,9 +468,14 @@ int eng_item_put_many(eng_db *db, eng_req *req, const char *table, const lay_ite
 		c->item = &items[i];
 		if ((rcs[i] = put_prepare(c, &errs[i])) < 0)
 			left--;
+		if (rcs[i] == -ENOMEM && rc == 0) {
+			/* no fault of the item's: the whole fails, nothing written */
+			*err = errs[i];
+			rc = -ENOMEM;
+		}
 	}
 	/* an item the transaction refuses is left out and the rest tried again */
-	while (left) {
+	while (left && rc == 0) {
 		m.failed = n;
 		rc = store_write(db, many_txn, &m, err);
 		if (rc == 0 || m.failed == n)

@@ -51,10 +51,15 @@ int eng_db_maintain(eng_db *db, size_t limit, size_t *swept, lay_err *err)
 	int count, i, rc = 0;
 
 	if ((count = eng_table_list(db, &names)) < 0)
-		return lay_err_set(err, count, "out of memory listing tables");
+		return lay_err_set(err, count, "cannot list the tables: %s", strerror(-count));
 	for (i = 0; i < count && rc == 0; i++) {
-		if (eng_table_get(db, NULL, names[i], &ti, NULL) < 0)
+		if ((rc = eng_table_get(db, NULL, names[i], &ti, err)) == -ENOENT) {
+			rc = 0;
 			continue; /* deleted meanwhile */
+		}
+		if (rc < 0)
+			break; /* not a table gone: a sweep that skipped it would say
+				* it was done */
 		if (ti.settings.ttl_attr[0]) {
 			rc =
 			    store_ttl_sweep(db, names[i], limit ? limit : SWEEP_PER_ROUND, &n, err);

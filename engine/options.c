@@ -58,7 +58,9 @@ int eng_table_describe(eng_db *db, eng_req *req, const char *table, lay_buf *out
 	if (ti.settings.pitr &&
 	    (rc = eng_table_pitr_window(db, table, &d.pitr_from_ns, &d.pitr_to_ns, err)) < 0)
 		return rc;
-	return lay_describe_table(out, &d);
+	if (lay_describe_table(out, &d) < 0)
+		return lay_err_set(err, -ENOMEM, "out of memory describing table %s", table);
+	return 0;
 }
 
 static int is_read_only(const char *name)

@@ -13,6 +13,13 @@
 #include "../layout/stream.h"
 #include "change.h"
 
+/* A cursor move that failed (not one that found nothing): the read fails
+ * with it rather than take the stream for shorter than it is. */
+static int seek_failed(int mrc)
+{
+	return mrc != 0 && mrc != MDB_NOTFOUND;
+}
+
 static void end_name(char *out, size_t size, uint32_t tid)
 {
 	snprintf(out, size, "stream_end:%u", tid);
@@ -160,12 +167,17 @@ static int read_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	store_be32(k, t.tid);
 	store_be64(k + 4, pos);
 	mrc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+	if (seek_failed(mrc))
+		goto out_close;
 	if (mrc == 0 && key.mv_size == 12 && memcmp(key.mv_data, k, 4) == 0 &&
 	    store_rd64((unsigned char *)key.mv_data + 4) > pos) {
 		MDB_val pk, pv;
+		int prc = mdb_cursor_get(cur, &pk, &pv, MDB_PREV);
 
-		if (mdb_cursor_get(cur, &pk, &pv, MDB_PREV) == 0 && pk.mv_size == 12 &&
-		    memcmp(pk.mv_data, k, 4) == 0) {
+		if (seek_failed(mrc = prc))
+			goto out_close;
+		if (prc == 0 && pk.mv_size == 12 && memcmp(pk.mv_data, k, 4) == 0) {
+			mrc = 0;
 			key = pk;
 			val = pv;
 		} else {
@@ -215,7 +227,10 @@ static int read_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		pos += take;
 		c->len -= take;
 	}
+out_close:
 	mdb_cursor_close(cur);
+	if (seek_failed(mrc) && rc == 0)
+		return store_mdb(mrc, "reading a stream", err);
 	if (rc == -ENOMEM)
 		return lay_err_set(err, rc, "out of memory reading a stream");
 	if (rc == 0 && c->len && pos < c->size) {
@@ -269,18 +284,26 @@ static int scan_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	store_be32(k, t.tid);
 	memset(k + 4, 0, 8);
 	mrc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+	if (seek_failed(mrc))
+		goto out_close;
 	c->first = mrc == 0 && ours(&key, k) ? store_rd64((unsigned char *)key.mv_data + 4) : c->end;
 	/* the record holding off: the last one starting at or before it */
 	store_be64(k + 4, c->off);
 	key.mv_size = sizeof(k);
 	key.mv_data = k;
 	mrc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+	if (seek_failed(mrc))
+		goto out_close;
 	if (mrc == 0 && ours(&key, k) && store_rd64((unsigned char *)key.mv_data + 4) == c->off) {
 		/* a record starts at off */
 	} else {
 		MDB_val pk, pv;
 		int prc = mdb_cursor_get(cur, &pk, &pv, mrc == MDB_NOTFOUND ? MDB_LAST : MDB_PREV);
 
+		if (seek_failed(prc)) {
+			mrc = prc;
+			goto out_close;
+		}
 		if (prc == 0 && ours(&pk, k) && pv.mv_size >= 8 &&
 		    store_rd64((unsigned char *)pk.mv_data + 4) + (pv.mv_size - 8) > c->off) {
 			key = pk;
@@ -310,6 +333,7 @@ static int scan_txn(MDB_txn *txn, void *vctx, lay_err *err)
 		if ((rc = c->cb(c->ctx, &r)) != 0)
 			break;
 	}
+out_close:
 	mdb_cursor_close(cur);
 	if (mrc != 0 && mrc != MDB_NOTFOUND)
 		return store_mdb(mrc, "reading a stream", err);

@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 #include <zlib.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include "../layout/b64.h"
 #include "../layout/buf.h"
@@ -209,6 +210,9 @@ static ssize_t zstd_fill(eng_zin *r)
 			r->in_member = 1;
 		zrc = ZSTD_decompressStream(r->zd, &out, &in);
 		r->in_pos = in.pos;
+		if (ZSTD_isError(zrc) && ZSTD_getErrorCode(zrc) == ZSTD_error_memory_allocation)
+			return lay_err_set(&r->fail, -ENOMEM, "out of memory in zstd reading %s",
+					   r->path); /* not the data's fault */
 		if (ZSTD_isError(zrc))
 			return lay_err_set(&r->fail, -EINVAL, "zstd: %s in %s",
 					   ZSTD_getErrorName(zrc), r->path);

@@ -778,13 +778,12 @@ int lay_json_parse(lay_item *out, const char *text, size_t len, lay_format fmt, 
 		goto out_free_scan;
 	root = cJSON_ParseWithLengthOpts(sc.san.p, sc.san.len, &end, 0);
 	if (!root) {
+		/* text the scanner finds valid (nested far less deeply than
+		 * cJSON's limit) that cJSON could not parse: it ran out of memory */
 		rc = why_invalid(text, len, fmt, err);
-		if (rc == 0) {
-			i = end && end >= sc.san.p && end <= sc.san.p + len
-				    ? (size_t)(end - sc.san.p)
-				    : len;
-			rc = at_error(err, text, i, "invalid JSON");
-		}
+		if (rc == 0)
+			rc = lay_err_set(err, -ENOMEM, "out of memory parsing an item of %zu bytes",
+					 len);
 		goto out_free_scan;
 	}
 	/* only whitespace may follow the object (require_null_terminated, by hand

@@ -60,6 +60,10 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	./scripts/run-unit.sh build-asan | tee "$log/asan"
 count "$log/asan"
 
+echo "== fault injection (make fault-quick: every class, N strided; make faults runs every N)"
+timeout 300 make -s fault-quick 2>&1 | tee "$log/fault"
+count "$log/fault"
+
 echo "== unit tests (thread sanitizer)"
 aslr=
 # TSan's memory layout may not fit a kernel's largest mmap randomization

@@ -270,6 +270,65 @@ static void test_api__puts_leave_the_room_kept_for_deletes(void)
 	dbt_rmdir(dir);
 }
 
+/* The disk fills in the middle of a BatchWriteItem: the writes done stay
+ * done and the rest come back in UnprocessedItems (not an error that
+ * would say none was done); a batch that can write nothing fails whole. */
+static void test_api__a_batch_cut_short_by_a_full_disk_returns_the_rest_unprocessed(void)
+{
+	char *dir = dbt_tmpdir();
+	eng_db_opts o = { 0 };
+	lay_err err = { 0, "" };
+	lay_buf body = LAY_BUF_INIT, out = LAY_BUF_INIT, pad = LAY_BUF_INIT;
+	eng_db *db;
+	int b, i, st = 200, partial = 0, unprocessed, found;
+
+	o.maint_ms = -1;
+	o.map_max = 8u << 20;
+	db = dbt_open(dir, &o);
+	CHECK_RC(eng_table_create(db, NULL, "Tab", NULL, NULL, &err), 0);
+	for (i = 0; i < 100000; i++)
+		lay_buf_addc(&pad, 'x');
+	for (b = 0; b < 20 && st == 200; b++) {
+		lay_buf_reset(&body);
+		lay_buf_adds(&body, "{\"RequestItems\":{\"Tab\":[");
+		for (i = 0; i < 25; i++)
+			lay_buf_addf(&body, "%s{\"PutRequest\":{\"Item\":{\"PK\":{\"S\":\"k%d\"},"
+				     "\"SK\":{\"S\":\"-\"},\"pad\":{\"S\":\"%s\"}}}}", i ? "," : "",
+				     b * 25 + i, pad.p);
+		lay_buf_adds(&body, "]}}");
+		st = call(db, "BatchWriteItem", body.p, &out);
+		unprocessed = 0;
+		for (const char *p = out.p; (p = strstr(p, "PutRequest")); p++)
+			unprocessed++;
+		found = 0;
+		for (i = 0; i < 25; i++) {
+			char k[16];
+			lay_key key;
+
+			snprintf(k, sizeof(k), "k%d", b * 25 + i);
+			key = dbt_key(dbt_s(k), dbt_s("-"));
+			found += eng_item_get(db, NULL, "Tab", &key, NULL, NULL, &err) == 0;
+		}
+		if (st == 200) {
+			/* what came back is exactly what was not written */
+			CHECK(found + unprocessed == 25);
+			partial += unprocessed > 0 && found > 0;
+		} else {
+			CHECK(st == 500);
+			CHECK(found == 0);
+			CHECK(strstr(out.p, "no space left") != NULL);
+		}
+	}
+	CHECK(st == 500);
+	CHECK(partial == 1);
+
+	lay_buf_free(&body);
+	lay_buf_free(&out);
+	lay_buf_free(&pad);
+	eng_db_close(db);
+	dbt_rmdir(dir);
+}
+
 int main(void)
 {
 	RUN(test_api__transactions_take_100_actions_and_4_mb);
@@ -278,5 +337,6 @@ int main(void)
 	RUN(test_api__updates_from_threads_are_never_lost);
 	RUN(test_api__bad_bodies_get_dynamodbs_errors);
 	RUN(test_api__puts_leave_the_room_kept_for_deletes);
+	RUN(test_api__a_batch_cut_short_by_a_full_disk_returns_the_rest_unprocessed);
 	return check_done();
 }

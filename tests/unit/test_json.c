@@ -3,7 +3,10 @@
  * nodes, DynamoDB's limits and strictness, and every rejection's errno and
  * message. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <cJSON.h>
 
 #include "../../layout/item.h"
 #include "../../layout/json.h"
@@ -788,8 +791,33 @@ static void test_json_parse__strings_with_escapes_round_trip(void)
 	CHECK(canonical("{\"k\\n\\\"\":{\"S\":\"\\\\\\u0002\"}}", DDB));
 }
 
+static void *no_memory(size_t n)
+{
+	(void)n;
+	return NULL;
+}
+
+/* cJSON out of memory under valid text: ENOMEM, not "invalid JSON" (an
+ * import would count the record as bad and go on without it). */
+static void test_json_parse__valid_text_without_memory_is_enomem(void)
+{
+	cJSON_Hooks hooks = { no_memory, free };
+	lay_item it = LAY_ITEM_INIT;
+	lay_err err = { 0, "" };
+	const char *text = "{\"a\":1,\"b\":[\"x\"]}";
+
+	cJSON_InitHooks(&hooks);
+	CHECK_RC(lay_json_parse(&it, text, strlen(text), LAY_FMT_PLAIN, &err), -ENOMEM);
+	cJSON_InitHooks(NULL);
+	CHECK(strstr(err.msg, "out of memory") != NULL);
+	lay_item_free(&it);
+	CHECK_RC(lay_json_parse(&it, text, strlen(text), LAY_FMT_PLAIN, &err), 0);
+	lay_item_free(&it);
+}
+
 int main(void)
 {
+	RUN(test_json_parse__valid_text_without_memory_is_enomem);
 	RUN(test_json_parse__all_ten_types_round_trip_in_plain);
 	RUN(test_json_len__equals_the_rendered_length_without_rendering);
 	RUN(test_json_parse__all_ten_types_round_trip_in_ddb);
