@@ -145,7 +145,8 @@ static int item_to_scratch(fuse_req_t req, fs_node *dir, const char *name, fs_no
 			   lay_err *err)
 {
 	lay_item item = LAY_ITEM_INIT;
-	lay_buf text = LAY_BUF_INIT, ddb = LAY_BUF_INIT;
+	lay_buf text = LAY_BUF_INIT, ddb = LAY_BUF_INIT, path = LAY_BUF_INIT;
+	void *expect = NULL;
 	eng_meta meta;
 	fs_node *old;
 	lay_key from;
@@ -160,6 +161,11 @@ static int item_to_scratch(fuse_req_t req, fs_node *dir, const char *name, fs_no
 	rc = eng_item_get(fs.db, NULL, dir->table, &from, &item, &meta, err);
 	if (rc == 0 && (rc = lay_json_render(&text, &item, fs.format)) == 0)
 		rc = lay_json_render(&ddb, &item, LAY_FMT_DDB);
+	if (rc == 0)
+		rc = fs_scratch_path(&path, ndir, newname);
+	/* journalled before the file is in place: all or nothing after a crash */
+	if (rc == 0 && !(expect = fs_hide_expect(dir->table, &from, &ddb, &path)))
+		rc = -ENOMEM;
 	if (rc == 0)
 		rc = fs_scratch_put(ndir, newname, text.p, text.len, &meta, noreplace);
 	if (rc < 0)
@@ -193,9 +199,11 @@ static int item_to_scratch(fuse_req_t req, fs_node *dir, const char *name, fs_no
 		fs_part_keep(req, dir);
 	}
 out:
+	fs_hide_expect_end(expect);
 	lay_item_free(&item);
 	lay_buf_free(&text);
 	lay_buf_free(&ddb);
+	lay_buf_free(&path);
 	return rc;
 }
 
