@@ -54,6 +54,7 @@ class Worker:
         self.pos = 0
         self.pid = os.fork()
         if self.pid == 0:
+            os.setpgrp()  # its commands end with it
             random.seed(os.getpid())
             out = open(self.path, "w", buffering=1 << 16)
             flushed = [time.monotonic()]
@@ -361,17 +362,30 @@ def main():
     finally:
         for w in workers:
             try:
-                os.kill(w.pid, signal.SIGTERM)
+                os.killpg(w.pid, signal.SIGKILL)
                 os.waitpid(w.pid, 0)
             except OSError:
                 pass
-        subprocess.run(["fusermount3", "-u", mnt], timeout=30)
-        for _ in range(200):
-            if not os.path.exists("/proc/%d" % pid):
-                break
-            time.sleep(0.05)
-        shutil.rmtree(root, ignore_errors=True)
+        unmount(mnt, pid)
+        if not os.path.ismount(mnt):
+            shutil.rmtree(root, ignore_errors=True)
     sys.exit(0 if ok else 1)
+
+
+def unmount(mnt, pid):
+    """fusermount3 -u, again while a killed worker's last request ends;
+    then waits for the daemon to exit."""
+    for _ in range(50):
+        if subprocess.run(["fusermount3", "-u", mnt], timeout=30,
+                          stderr=subprocess.DEVNULL).returncode == 0:
+            break
+        time.sleep(0.2)
+    else:
+        subprocess.run(["fusermount3", "-uz", mnt], timeout=30)
+    for _ in range(200):
+        if not os.path.exists("/proc/%d" % pid):
+            break
+        time.sleep(0.05)
 
 
 def soak(pid, data, workers):
