@@ -82,9 +82,10 @@ static void hider_free(hider *h)
 	lay_item_free(&h->keys);
 }
 
-/* One journal line, with its newline, to out. */
+/* One journal line, with its newline, to out. A commit line is a
+ * rename(scratch, item) under way: hash is the row's before it (0: none). */
 static void journal_line(lay_buf *out, const char *table, const char *key_ddb, const char *path,
-			 uint64_t hash)
+			 uint64_t hash, int commit)
 {
 	cJSON *line = cJSON_CreateObject();
 	char htext[17], *s;
@@ -94,6 +95,8 @@ static void journal_line(lay_buf *out, const char *table, const char *key_ddb, c
 	cJSON_AddItemToObject(line, "key", cJSON_CreateRaw(key_ddb));
 	cJSON_AddStringToObject(line, "path", path);
 	cJSON_AddStringToObject(line, "hash", htext);
+	if (commit)
+		cJSON_AddTrueToObject(line, "commit");
 	if ((s = cJSON_PrintUnformatted(line))) {
 		lay_buf_adds(out, s);
 		lay_buf_addc(out, '\n');
@@ -116,7 +119,7 @@ static void journal_write(void)
 	pthread_mutex_lock(&fs.lock);
 	for (i = 0; i < nhiders; i++)
 		if (fs_scratch_path_locked(&path, hiders[i].s, NULL) == 0)
-			journal_line(&text, hiders[i].table, hiders[i].key_ddb, path.p, hiders[i].hash);
+			journal_line(&text, hiders[i].table, hiders[i].key_ddb, path.p, hiders[i].hash, 0);
 	for (e = expects; e; e = e->next)
 		lay_buf_adds(&text, e->line);
 	pthread_mutex_unlock(&fs.lock);
@@ -172,8 +175,9 @@ out:
 	return rc;
 }
 
-void *fs_hide_expect(const char *table, const lay_key *key, const lay_buf *ddb,
-		     const lay_buf *path)
+/* Journal one expected line (expect and expect_commit); its token. */
+static void *expect_line(const char *table, const lay_key *key, const char *path, uint64_t hash,
+			 int commit)
 {
 	lay_buf ktext = LAY_BUF_INIT, line = LAY_BUF_INIT;
 	lay_err err = { 0 };
@@ -181,7 +185,7 @@ void *fs_hide_expect(const char *table, const lay_key *key, const lay_buf *ddb,
 
 	if (eng_key_render(fs.db, NULL, table, key, &ktext, &err) < 0)
 		goto out;
-	journal_line(&line, table, ktext.p, path->p, lay_fnv1a(LAY_FNV_INIT, ddb->p, ddb->len));
+	journal_line(&line, table, ktext.p, path, hash, commit);
 	if (!line.len || !(e = calloc(1, sizeof(*e))))
 		goto out;
 	e->line = lay_buf_detach(&line, NULL);
@@ -194,6 +198,34 @@ out:
 	lay_buf_free(&ktext);
 	lay_buf_free(&line);
 	return e;
+}
+
+void *fs_hide_expect(const char *table, const lay_key *key, const lay_buf *ddb,
+		     const lay_buf *path)
+{
+	return expect_line(table, key, path->p, lay_fnv1a(LAY_FNV_INIT, ddb->p, ddb->len), 0);
+}
+
+/* The hash of the row of key in its DynamoDB JSON; 0 if there is none. */
+static uint64_t row_hash(const char *table, const lay_key *key)
+{
+	lay_item row = LAY_ITEM_INIT;
+	lay_buf text = LAY_BUF_INIT;
+	lay_err err = { 0 };
+	uint64_t hash = 0;
+
+	if (eng_item_get(fs.db, NULL, table, key, &row, NULL, &err) == 0 &&
+	    lay_json_render(&text, &row, LAY_FMT_DDB) == 0)
+		hash = lay_fnv1a(LAY_FNV_INIT, text.p, text.len);
+	lay_item_free(&row);
+	lay_buf_free(&text);
+	return hash;
+}
+
+void *fs_hide_expect_commit(const char *table, const lay_key *key, const lay_buf *ddb,
+			    const lay_buf *path)
+{
+	return expect_line(table, key, path->p, lay_fnv1a(LAY_FNV_INIT, ddb->p, ddb->len), 1);
 }
 
 void fs_hide_expect_end(void *token)
@@ -309,6 +341,20 @@ static void release_all(void)
 	}
 }
 
+/* A rename(scratch, item) a crash cut short: if the row is what the
+ * commit wrote, the scratch file goes too; otherwise (the commit did not
+ * happen, or another commit came after) it stays. */
+static void recover_commit(const char *table, const lay_key *key, const char *path,
+			   const char *hash)
+{
+	char now[17];
+
+	snprintf(now, sizeof(now), "%016llx", (unsigned long long)row_hash(table, key));
+	if (strcmp(now, hash) == 0 && unlinkat(fs_scratch_root(), path, 0) < 0 && errno != ENOENT)
+		fs_log("cannot remove %s, renamed to an item of %s: %s", path, table,
+		       strerror(errno));
+}
+
 /* One journal line left by a crash: delete the row if its text is safe in
  * the scratch file and nobody committed it since. */
 static void recover_one(const char *line)
@@ -330,6 +376,10 @@ static void recover_one(const char *line)
 		goto bad;
 	if (eng_key_parse(fs.db, NULL, table->valuestring, ktext, strlen(ktext), &kitem, &k, &err) < 0)
 		goto bad;
+	if (cJSON_IsTrue(cJSON_GetObjectItem(j, "commit"))) {
+		recover_commit(table->valuestring, &k, path->valuestring, hash->valuestring);
+		goto out;
+	}
 	if (eng_item_get(fs.db, NULL, table->valuestring, &k, &row, NULL, &err) < 0)
 		goto out; /* deleted already */
 	if (fstatat(fs_scratch_root(), path->valuestring, &st, AT_SYMLINK_NOFOLLOW) < 0) {

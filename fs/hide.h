@@ -25,6 +25,12 @@ int fs_hide(fs_node *s, const char *table, const lay_key *key, const lay_buf *dd
  * then the rename must not go on. */
 void *fs_hide_expect(const char *table, const lay_key *key, const lay_buf *ddb,
 		     const lay_buf *path);
+/* Before rename(scratch, item) commits the scratch file at path as key's
+ * row, ddb in DynamoDB JSON: journal it, so that a crash after the commit
+ * removes the scratch file (the row is ddb), and one before keeps it. A
+ * token for fs_hide_expect_end, or NULL (-ENOMEM). */
+void *fs_hide_expect_commit(const char *table, const lay_key *key, const lay_buf *ddb,
+			    const lay_buf *path);
 /* The rename went through (fs_hide took over) or failed: the line goes. */
 void fs_hide_expect_end(void *token);
 int fs_is_hidden(const char *table, const lay_key *key);

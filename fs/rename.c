@@ -381,20 +381,27 @@ void fs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_
 
 	if (st.kind == FS_SCRATCH && dt.kind == FS_ITEM) {
 		lay_buf path = LAY_BUF_INIT;
+		void *expect = NULL;
 
-		if (!n) {
-			rc = -ENOENT;
+		if (!n || (rc = fs_scratch_path(&path, dir, name)) < 0) {
+			rc = n ? rc : -ENOENT;
+			lay_buf_free(&path);
 			goto out;
 		}
-		rc = fs_file_put_scratch(n, ndir, newname, &dt, noreplace, &err);
-		if (rc < 0)
+		/* journalled first: after a crash, the file and the commit go
+		 * together */
+		rc = fs_file_put_scratch(n, ndir, newname, &dt, noreplace, &expect, &err);
+		if (rc < 0) {
+			fs_hide_expect_end(expect);
+			lay_buf_free(&path);
 			goto out;
+		}
 		fs_part_exists(req, ndir);
 		/* the item holds the content now; the file goes */
-		if (fs_scratch_path(&path, dir, name) == 0 &&
-		    unlinkat(fs_scratch_root(), path.p, 0) < 0)
+		if (unlinkat(fs_scratch_root(), path.p, 0) < 0)
 			fs_log("rename: cannot remove scratch file %s: %s", path.p,
 			       strerror(errno));
+		fs_hide_expect_end(expect);
 		lay_buf_free(&path);
 		fs_hide_drop(n);
 		pthread_mutex_lock(&fs.lock);

@@ -84,16 +84,17 @@ crash_daemon() {
 	timeout 10 fusermount3 -uz "$MNT" 2>/dev/null || true
 }
 
-@test "kill -9 during an editor's backup rename leaves the item under one name, never both" {
+@test "kill -9 during editors' renames (vim's backup, a temp file renamed over) leaves each content under one name" {
 	new_table Edit "id:S"
 	echo '{"v":0}' >"$MNT/Edit/x.json"
 	for round in $(seq 1 12); do
 		# vim's save: x.json -> x.json~ (the scratch copy), a new x.json,
-		# x.json~ removed; each x.json one version newer
+		# x.json~ removed; then a save through .x.tmp renamed over x.json;
+		# each one version newer
 		timeout 20 python3 -c '
 import json, os, sys
 d = sys.argv[1]
-x, bak = d + "/x.json", d + "/x.json~"
+x, bak, tmp = d + "/x.json", d + "/x.json~", d + "/.x.tmp"
 try:
     v = json.load(open(x))["v"]
     open(sys.argv[2], "w").close()
@@ -103,6 +104,10 @@ try:
         with open(x, "w") as f:
             f.write(json.dumps({"v": v}))
         os.unlink(bak)
+        v += 1
+        with open(tmp, "w") as f:
+            f.write(json.dumps({"v": v}))
+        os.rename(tmp, x)
 except OSError as e:
     print(e, file=sys.stderr)
 ' "$MNT/Edit" "$TESTROOT/started" 2>"$TESTROOT/writer.err" &
@@ -112,15 +117,19 @@ except OSError as e:
 		crash_daemon
 		wait
 		mount_ddbfs
-		# both names may be there only between the new x.json and the
-		# unlink: then x.json is the newer one. The same version under
-		# both names is a rename that was half done.
+		# x.json and x.json~ both there only between the new x.json and
+		# the unlink: then x.json is the newer; x.json and .x.tmp only
+		# before the rename: then .x.tmp is. The same version under two
+		# names is a rename half done.
 		x=$($T cat "$MNT/Edit/x.json" 2>/dev/null | jq .v) || x=
 		b=$($T cat "$MNT/Edit/x.json~" 2>/dev/null | jq .v) || b=
-		echo "round $round: x.json $x, x.json~ $b; the writer: $(cat "$TESTROOT/writer.err")"
+		t=$($T cat "$MNT/Edit/.x.tmp" 2>/dev/null | jq .v) || t=
+		echo "round $round: x.json $x, x.json~ $b, .x.tmp $t; the writer: $(cat "$TESTROOT/writer.err")"
 		[ -n "$x" ] || [ -n "$b" ]
 		[ -z "$x" ] || [ -z "$b" ] || [ "$x" -gt "$b" ]
+		[ -z "$x" ] || [ -z "$t" ] || [ "$t" -gt "$x" ]
 		# the next round starts from the item alone
 		if [ -z "$x" ]; then $T mv "$MNT/Edit/x.json~" "$MNT/Edit/x.json"; else $T rm -f "$MNT/Edit/x.json~"; fi
+		$T rm -f "$MNT/Edit/.x.tmp"
 	done
 }
