@@ -108,6 +108,7 @@ static int rows_clear(eng_db *db, uint32_t id, lay_err *err)
  * transaction. */
 struct copy {
 	eng_db *db;
+	MDB_txn *txn;        /* the read */
 	const char *table;   /* what is copied: table in backup view backup */
 	uint32_t backup;
 	uint32_t dst;
@@ -328,11 +329,47 @@ static int copy_part(struct copy *c, const MDB_val *k, const MDB_val *v, lay_err
 		       c->row.len, err);
 }
 
+/* 1 if the names row k, v names what the copy takes: a partition (pid 0
+ * in a table with a sort key) that holds a copied item, or an item not
+ * past its TTL at the instant read; 0 if not (its names row would name
+ * nothing in the copy), or < 0. */
+static int name_copied(struct copy *c, const MDB_val *k, const MDB_val *v, lay_err *err)
+{
+	int part = c->src.schema.sk_type && !store_rd64((const unsigned char *)k->mv_data + 4);
+	lay_buf key = LAY_BUF_INIT;
+	MDB_val row;
+	part_row p;
+	item_row r;
+	long i;
+	int rc;
+
+	if (lay_buf_add(&key, k->mv_data, part ? 4 : 12) < 0 ||
+	    store_keypart(&key, v->mv_data, v->mv_size) < 0)
+		rc = lay_err_set(err, -ENOMEM, "out of memory copying names");
+	else
+		rc = store_get(c->txn, part ? c->db->parts : c->db->items, key.p, key.len, &row, err);
+	lay_buf_free(&key);
+	if (rc == -ENOENT) {
+		lay_err_clear(err);
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	if (part) {
+		if ((rc = row_part_parse(&p, row.mv_data, row.mv_size, err)) < 0)
+			return rc;
+		return (i = pid_index(c, p.dm.id)) >= 0 && c->used[i];
+	}
+	if ((rc = row_item_parse(&r, row.mv_data, row.mv_size, c->db->format, err)) < 0)
+		return rc;
+	return !lay_ttl_expired(r.meta.expires, c->at);
+}
+
 static int copy_name(struct copy *c, const MDB_val *k, const MDB_val *v, lay_err *err)
 {
 	unsigned char *tail;
 	uint64_t pid;
-	long i;
+	long i = -1;
 	int rc;
 
 	if (k->mv_size < 12)
@@ -340,6 +377,8 @@ static int copy_name(struct copy *c, const MDB_val *k, const MDB_val *v, lay_err
 	pid = store_rd64((const unsigned char *)k->mv_data + 4);
 	if (pid && ((i = pid_index(c, pid)) < 0 || !c->used[i]))
 		return 0;
+	if ((rc = name_copied(c, k, v, err)) <= 0)
+		return rc; /* the copy left its partition or item out: expired */
 	if (!(tail = malloc(k->mv_size - 4)))
 		return lay_err_set(err, -ENOMEM, "out of memory copying names");
 	memcpy(tail, (const unsigned char *)k->mv_data + 4, k->mv_size - 4);
@@ -374,6 +413,7 @@ static int copy_txn(MDB_txn *txn, void *vctx, lay_err *err)
 	store_stats src;
 	int rc;
 
+	c->txn = txn;
 	c->at = eng_clock_now_ns(c->db->clock);
 	c->mark = mono_ns();
 	if ((rc = store_view_table(txn, c->db, c->backup, c->table, &c->src, err)) < 0 ||

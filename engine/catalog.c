@@ -119,7 +119,7 @@ static int table_encode(lay_buf *b, const store_table *t)
 	return bad ? -ENOMEM : 0;
 }
 
-static int table_decode(store_table *t, const char *name, const MDB_val *v, lay_err *err)
+int store_table_decode(store_table *t, const char *name, const MDB_val *v, lay_err *err)
 {
 	store_rd r = { v->mv_data, v->mv_size, 0 };
 	lay_settings *s = &t->settings;
@@ -188,7 +188,7 @@ int store_table_get(MDB_txn *txn, eng_db *db, const char *name, store_table *out
 		return lay_err_set(err, -ENOENT, "no table named %s", name);
 	if (rc < 0)
 		return rc;
-	if ((rc = table_decode(out, name, &v, err)) < 0)
+	if ((rc = store_table_decode(out, name, &v, err)) < 0)
 		return rc;
 	cache_add(db, gen, out);
 	return 0;
@@ -361,7 +361,7 @@ int store_bk_put(MDB_txn *txn, eng_db *db, const store_bk *r, lay_err *err)
 	return rc;
 }
 
-static int rec_decode(const MDB_val *k, const MDB_val *v, store_bk *r, lay_err *err)
+int store_bk_decode(const MDB_val *k, const MDB_val *v, store_bk *r, lay_err *err)
 {
 	store_rd rd = { v->mv_data, v->mv_size, 0 };
 
@@ -398,7 +398,7 @@ int store_bk_get(MDB_txn *txn, eng_db *db, uint32_t id, store_bk *r, lay_err *er
 	store_be32(k, id);
 	if ((rc = store_get(txn, db->backups, k, 4, &v, err)) < 0)
 		return rc;
-	return rec_decode(&key, &v, r, err);
+	return store_bk_decode(&key, &v, r, err);
 }
 
 /* Call fn(ctx, r) for every record, in number order; fn returns 0 to go
@@ -415,7 +415,7 @@ int store_bk_each(MDB_txn *txn, eng_db *db, store_bk_fn fn, void *ctx, lay_err *
 		return store_mdb(rc, "reading backups", err);
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if ((frc = rec_decode(&k, &v, &r, err)) < 0 || (frc = fn(ctx, &r)) != 0)
+		if ((frc = store_bk_decode(&k, &v, &r, err)) < 0 || (frc = fn(ctx, &r)) != 0)
 			break;
 	}
 	mdb_cursor_close(cur);

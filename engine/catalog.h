@@ -47,6 +47,10 @@ int store_table_peek(eng_db *db, const char *name, int fresh, store_table *out, 
 /* 1 if a and b are the same table with the same key schema. */
 int store_table_same(const store_table *a, const store_table *b);
 
+/* Decode the record v of the table named name (NUL-terminated) into t:
+ * 0, or -EIO naming the table. */
+int store_table_decode(store_table *t, const char *name, const MDB_val *v, lay_err *err);
+
 /* Write t's record, or delete the record named name; either writes a fresh
  * generation, so every cached copy made before stops being used. */
 int store_table_put(MDB_txn *txn, eng_db *db, const store_table *t, lay_err *err);
@@ -81,6 +85,9 @@ typedef struct store_bk {
 	uint32_t mode, uid, gid;
 	int64_t table_created_ns; /* when the table backed up was made */
 } store_bk;
+
+/* Decode the record k, v of "backups" into r: 0, or -EIO. */
+int store_bk_decode(const MDB_val *k, const MDB_val *v, store_bk *r, lay_err *err);
 
 /* Write r; read record id (-ENOENT). */
 int store_bk_put(MDB_txn *txn, eng_db *db, const store_bk *r, lay_err *err);

@@ -1,7 +1,8 @@
 /* A database (SPEC §1, §17): DATA_DIR with its lock file naming the owning
  * pid, the LMDB environment and its named databases, and the group-commit
- * thread that makes commits durable within sync_ms. The storage design is
- * described at the top of store.c. */
+ * thread that makes commits durable within sync_ms; or, read-only (ddbfs
+ * check), the same database opened without writing a byte. The storage
+ * design is described at the top of store.c. */
 #include "engine.h"
 
 #include <errno.h>
@@ -33,11 +34,21 @@
 /* leaves room in a 4096-byte path for "/ddbfs.lock" */
 #define PATH_MAX_DIR 4000
 
+/* The pid the lock file open at fd names, for messages. */
+static void lock_holder(int fd, char *out, size_t size)
+{
+	ssize_t n = pread(fd, out, size - 1, 0);
+
+	out[n > 0 ? n : 0] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	if (!out[0])
+		snprintf(out, size, "(unknown)");
+}
+
 /* Take dir/ddbfs.lock for the life of the db and write our pid into it. */
 static int lock_dir(eng_db *db, lay_err *err)
 {
 	char path[4096], pidtext[32];
-	ssize_t n;
 	int fd, len;
 
 	snprintf(path, sizeof(path), "%s/ddbfs.lock", db->dir);
@@ -51,12 +62,10 @@ static int lock_dir(eng_db *db, lay_err *err)
 			close(fd);
 			return lay_err_set(err, -e, "cannot lock %s: %s", path, strerror(e));
 		}
-		n = pread(fd, pidtext, sizeof(pidtext) - 1, 0);
+		lock_holder(fd, pidtext, sizeof(pidtext));
 		close(fd);
-		pidtext[n > 0 ? n : 0] = '\0';
-		pidtext[strcspn(pidtext, "\n")] = '\0';
 		return lay_err_set(err, -EBUSY, "DATA_DIR %s is in use by pid %s", db->dir,
-				   pidtext[0] ? pidtext : "(unknown)");
+				   pidtext);
 	}
 	len = snprintf(pidtext, sizeof(pidtext), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, pidtext, (size_t)len, 0) != len) {
@@ -100,27 +109,42 @@ static void *sync_main(void *arg)
 	return NULL;
 }
 
-static int open_dbis(eng_db *db, lay_err *err)
+/* Open the named databases in txn, created if missing (create), or -ENOENT
+ * naming the first one missing. */
+static int dbis_open(MDB_txn *txn, eng_db *db, int create, lay_err *err)
 {
 	static const char *names[] = { "meta", "tables", "tstats", "parts", "items",
 				       "names", "log", "stream", "ttl", "logkeys", "backups" };
 	MDB_dbi *dbis[] = { &db->meta, &db->tables, &db->tstats, &db->parts, &db->items,
 			    &db->names, &db->log, &db->stream, &db->ttl, &db->logkeys,
 			    &db->backups };
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		rc = mdb_dbi_open(txn, names[i], create ? MDB_CREATE : 0, dbis[i]);
+		if (rc == MDB_NOTFOUND)
+			return lay_err_set(err, -ENOENT,
+					   "the database in %s has no \"%s\": it was made by an "
+					   "older ddbfs; mount it once to bring it up to date",
+					   db->dir, names[i]);
+		if (rc)
+			return store_mdb(rc, "opening the database", err);
+	}
+	return 0;
+}
+
+static int open_dbis(eng_db *db, lay_err *err)
+{
 	MDB_txn *txn;
 	uint64_t gen;
-	size_t i;
 	int rc;
 
 	if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0)
 		return store_mdb(rc, "opening the database", err);
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if ((rc = mdb_dbi_open(txn, names[i], MDB_CREATE, dbis[i])) != 0) {
-			mdb_txn_abort(txn);
-			return store_mdb(rc, "opening the database", err);
-		}
-	}
-	rc = store_counter_get(txn, db, STORE_GEN, &gen, err);
+	rc = dbis_open(txn, db, 1, err);
+	if (rc == 0)
+		rc = store_counter_get(txn, db, STORE_GEN, &gen, err);
 	if (rc == 0)
 		rc = asof_backfill(txn, db, err);
 	if (rc == 0)
@@ -216,6 +240,125 @@ static int open_env(eng_db *db, size_t map_size, lay_err *err)
 	return open_dbis(db, err);
 }
 
+/*
+ * Read-only: a shared lock on dir/ddbfs.lock, held for the life of the db
+ * so that no daemon starts writing meanwhile; the file is opened, never
+ * created or written. The exclusive lock of a mount or a serve makes it
+ * -EBUSY naming their pid, unless force: then *busy is set and no lock is
+ * held. flock's locks go with their process: a crashed daemon's is gone.
+ */
+static int lock_dir_shared(eng_db *db, int force, int *busy, lay_err *err)
+{
+	char path[4096], pidtext[32];
+	int fd;
+
+	*busy = 0;
+	snprintf(path, sizeof(path), "%s/ddbfs.lock", db->dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return 0; /* never opened by a daemon: nothing to share */
+	if (fd < 0)
+		return lay_err_set(err, -errno, "cannot open %s: %s", path, strerror(errno));
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+		db->lock_fd = fd;
+		return 0;
+	}
+	if (errno != EWOULDBLOCK) {
+		int e = errno;
+
+		close(fd);
+		return lay_err_set(err, -e, "cannot lock %s: %s", path, strerror(e));
+	}
+	lock_holder(fd, pidtext, sizeof(pidtext));
+	close(fd);
+	if (!force)
+		return lay_err_set(err, -EBUSY, "DATA_DIR %s is in use by pid %s", db->dir,
+				   pidtext);
+	*busy = 1;
+	return 0;
+}
+
+/* Read-only: the named databases, none created. */
+static int open_dbis_ro(eng_db *db, lay_err *err)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return store_mdb(rc, "opening the database", err);
+	if ((rc = dbis_open(txn, db, 0, err)) < 0) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	db->cache_gen = UINT64_MAX;
+	/* a read-only transaction's commit keeps the handles it opened */
+	return store_mdb(mdb_txn_commit(txn), "opening the database", err);
+}
+
+/*
+ * Open dir's database without writing anything there: dir and data.mdb
+ * must exist; LMDB's lock file is left alone (MDB_NOLOCK) unless another
+ * process holds dir (force), whose writes a reader must then be known to.
+ */
+static int open_read_only(eng_db *db, int force, lay_err *err)
+{
+	char path[4096];
+	struct stat st;
+	MDB_envinfo info;
+	int rc, busy;
+
+	if (stat(db->dir, &st) < 0)
+		return lay_err_set(err, -errno, "DATA_DIR %s: %s", db->dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return lay_err_set(err, -ENOTDIR, "DATA_DIR %s is not a directory", db->dir);
+	snprintf(path, sizeof(path), "%s/data.mdb", db->dir);
+	if (stat(path, &st) < 0)
+		return lay_err_set(err, -ENOENT, "%s is not a ddbfs DATA_DIR: it holds no data.mdb",
+				   db->dir);
+	if ((rc = lock_dir_shared(db, force, &busy, err)) < 0)
+		return rc;
+	if ((rc = mdb_env_create(&db->env)) != 0)
+		return store_mdb(rc, "creating the LMDB environment", err);
+	if ((rc = mdb_env_set_maxdbs(db->env, 16)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(db->env, MAX_READERS)) != 0)
+		return store_mdb(rc, "configuring the LMDB environment", err);
+	rc = mdb_env_open(db->env, db->dir, MDB_RDONLY | MDB_NOTLS | (busy ? 0 : MDB_NOLOCK), 0644);
+	if (rc) {
+		int code = store_mdb(rc, "opening LMDB", err);
+
+		return lay_err_set(err, code, "cannot open the database in %s: %s", db->dir,
+				   mdb_strerror(rc));
+	}
+	if ((rc = mdb_env_info(db->env, &info)) != 0)
+		return store_mdb(rc, "measuring the database", err);
+	atomic_store(&db->map_size, info.me_mapsize);
+	return open_dbis_ro(db, err);
+}
+
+/* Open dir for reading and writing: created if missing, locked, recovered,
+ * its map sized; the group-commit and maintenance threads started. */
+static int open_read_write(eng_db *db, const eng_db_opts *opts, size_t map_size, lay_err *err)
+{
+	int rc;
+
+	if (mkdir(db->dir, 0755) < 0 && errno != EEXIST)
+		return lay_err_set(err, -errno, "cannot create DATA_DIR %s: %s", db->dir,
+				   strerror(errno));
+	if ((rc = lock_dir(db, err)) < 0 || (rc = open_env(db, map_size, err)) < 0)
+		return rc;
+	if (opts && opts->cache_bytes &&
+	    store_icache_new(&db->icache, opts->cache_bytes,
+			     opts->cache_ttl_ns > 0 ? opts->cache_ttl_ns : DEFAULT_CACHE_TTL_NS) < 0)
+		return lay_err_set(err, -ENOMEM, "out of memory opening %s", db->dir);
+	if (!db->sync_always) {
+		if ((rc = pthread_create(&db->sync_thread, NULL, sync_main, db)) != 0)
+			return lay_err_set(err, -rc, "cannot start the sync thread: %s",
+					   strerror(rc));
+		db->sync_started = 1;
+	}
+	return store_maint_start(db, err);
+}
+
 int eng_db_open(eng_db **out, const char *dir, const eng_db_opts *opts, lay_err *err)
 {
 	size_t map_size = opts && opts->map_size ? opts->map_size : MIN_MAP_SIZE;
@@ -238,6 +381,7 @@ int eng_db_open(eng_db **out, const char *dir, const eng_db_opts *opts, lay_err 
 		return lay_err_set(err, -ENOMEM, "out of memory opening %s", dir);
 	}
 	db->lock_fd = -1;
+	db->read_only = opts ? opts->read_only : 0;
 	db->map_max = opts ? opts->map_max : 0;
 	db->sync_always = opts ? opts->sync_always : 0;
 	db->format = opts ? opts->format : LAY_FMT_PLAIN;
@@ -278,28 +422,9 @@ int eng_db_open(eng_db **out, const char *dir, const eng_db_opts *opts, lay_err 
 		rc = lay_err_set(err, -ENOMEM, "out of memory opening %s", dir);
 		goto out_close;
 	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		rc = lay_err_set(err, -errno, "cannot create DATA_DIR %s: %s", dir,
-				 strerror(errno));
-		goto out_close;
-	}
-	if ((rc = lock_dir(db, err)) < 0 || (rc = open_env(db, map_size, err)) < 0)
-		goto out_close;
-	if (opts && opts->cache_bytes &&
-	    store_icache_new(&db->icache, opts->cache_bytes,
-			     opts->cache_ttl_ns > 0 ? opts->cache_ttl_ns : DEFAULT_CACHE_TTL_NS) < 0) {
-		rc = lay_err_set(err, -ENOMEM, "out of memory opening %s", dir);
-		goto out_close;
-	}
-	if (!db->sync_always) {
-		if ((rc = pthread_create(&db->sync_thread, NULL, sync_main, db)) != 0) {
-			rc = lay_err_set(err, -rc, "cannot start the sync thread: %s",
-					 strerror(rc));
-			goto out_close;
-		}
-		db->sync_started = 1;
-	}
-	if ((rc = store_maint_start(db, err)) < 0)
+	rc = db->read_only ? open_read_only(db, opts->force, err)
+			   : open_read_write(db, opts, map_size, err);
+	if (rc < 0)
 		goto out_close;
 	*out = db;
 	return 0;
@@ -324,7 +449,8 @@ void eng_db_close(eng_db *db)
 	}
 	if (db->env) {
 		store_rtxn_close_all(db);
-		mdb_env_sync(db->env, 1);
+		if (!db->read_only)
+			mdb_env_sync(db->env, 1);
 		mdb_env_close(db->env);
 	}
 	if (db->lock_fd >= 0)
@@ -354,6 +480,8 @@ int eng_db_sync(eng_db *db)
 	uint64_t c = atomic_load(&db->commits);
 	int rc;
 
+	if (db->read_only)
+		return 0; /* nothing was written */
 	rc = store_sync(db);
 	if (rc)
 		return rc > 0 ? -rc : -EIO;

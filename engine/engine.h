@@ -218,6 +218,14 @@ typedef struct eng_db_opts {
 	                       * cache below); 0: no cache */
 	int64_t cache_ttl_ns; /* how long, on the db's clock, an entry lives;
 	                       * 0 means 300 s */
+	int read_only;        /* open to read only (ddbfs check): nothing in dir is
+	                       * written -- no lock file, no recovery, no map growth,
+	                       * no threads -- dir must exist and hold a database,
+	                       * and every write fails with -EROFS */
+	int force;            /* with read_only: open even while another process
+	                       * (a mount, a serve) holds dir; the read then takes
+	                       * a reader slot in LMDB's lock.mdb for a consistent
+	                       * view of a database being written */
 } eng_db_opts;
 
 /*
@@ -225,8 +233,12 @@ typedef struct eng_db_opts {
  * on dir/ddbfs.lock holding our pid: a second open of the same dir, by any
  * process, fails with -EBUSY and "DATA_DIR is in use by pid N". Recovers
  * from a crash by itself (stale LMDB readers are cleared).
- * opts may be NULL. Free with eng_db_close. Errors: -EBUSY, -ENOMEM, -EIO,
- * other errnos from the filesystem, each with a message.
+ * With opts->read_only it writes nothing: it takes a shared lock on
+ * dir/ddbfs.lock (a crashed process's lock is gone with it), fails with
+ * -EBUSY naming the holder's pid unless opts->force, and with -ENOENT when
+ * dir or its database is missing.
+ * opts may be NULL. Free with eng_db_close. Errors: -EBUSY, -ENOENT,
+ * -ENOMEM, -EIO, other errnos from the filesystem, each with a message.
  */
 int eng_db_open(eng_db **out, const char *dir, const eng_db_opts *opts, lay_err *err);
 
@@ -241,6 +253,38 @@ eng_clock *eng_db_clock(eng_db *db);
 
 /* The data directory's path (borrowed). */
 const char *eng_db_dir(const eng_db *db);
+
+/* ---- Checking a database (check.c) ---- */
+
+/* What eng_db_check read, and how many problems it found. */
+typedef struct eng_check_stats {
+	uint64_t tables, parts, items, names, log_rows, stream_rows, ttl_rows, backups;
+	uint64_t problems;
+} eng_check_stats;
+
+/* Told each problem as one line naming the table and key where it can
+ * (problem is borrowed for the call). */
+typedef void (*eng_check_fn)(void *ctx, const char *problem);
+
+/* At most this many problems are told to fn; the rest are counted, and
+ * one last line says how many were not told. */
+#define ENG_CHECK_MAX_TOLD 200
+
+/*
+ * Check, in one read transaction, everything the database keeps twice
+ * (SPEC §17): every table and backup record decodes; every item row
+ * decodes, and its key is its table's key schema's and its row's key;
+ * partitions, long-name rows and the expiry index agree with the items;
+ * each table's count and size are a full scan's; the change log, its
+ * index and the streams decode, in order, within the sequence counter;
+ * the counters are ahead of every id in use. Tells fn (may be NULL) each
+ * problem; *out (may be NULL) gets what was read (partitions, items and
+ * names of backups too) and the number of problems. Open the db with
+ * read_only for a check that writes nothing. Returns 0 when the check ran
+ * (whatever it found), or a negative errno with a message when it could
+ * not read the database.
+ */
+int eng_db_check(eng_db *db, eng_check_fn fn, void *ctx, eng_check_stats *out, lay_err *err);
 
 /* ---- The item cache (cache.c) ---- */
 

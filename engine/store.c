@@ -353,6 +353,8 @@ static int run(eng_db *db, store_fn fn, void *ctx, int mode, lay_err *err)
 	MDB_txn *txn;
 	int rc, cached = 0;
 
+	if (write && db->read_only)
+		return lay_err_set(err, -EROFS, "DATA_DIR %s is open read-only", db->dir);
 	for (;;) {
 		lock_enter(db);
 		seen = atomic_load(&db->map_size);

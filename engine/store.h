@@ -39,6 +39,7 @@ struct eng_db {
 	lay_format format; /* eng_meta.len's format */
 	char *dir;
 	int lock_fd;
+	int read_only; /* eng_db_opts.read_only: every write fails with -EROFS */
 	MDB_env *env;
 	MDB_dbi meta, tables, tstats, parts, items, names, log, stream, ttl, logkeys, backups;
 	/* held for reading by every transaction, for writing to resize the map */

@@ -1,5 +1,6 @@
 /* The ddbfs subcommands (SPEC §2, §8, §12): create-table, restore and
- * trigger. They act through the mount itself, like any other client. */
+ * trigger. They act through the mount itself, like any other client; the
+ * others are dispatched to their own modules (serve, check, ...). */
 #include "cmd.h"
 
 #define FUSE_SUPER_MAGIC 0x65735546
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "../layout/schema.h"
+#include "check.h"
 #include "serve.h"
 #include "transfer.h"
 #include "trigger.h"
@@ -167,6 +169,7 @@ static const struct {
 	{ "import", fs_import_main },
 	{ "api", fs_api_main },
 	{ "serve", fs_serve_main },
+	{ "check", fs_check_main },
 };
 
 int fs_cmd_known(const char *name)

@@ -74,6 +74,9 @@ static const char usage[] =
     "                     send one request of DynamoDB's API (MNT/.ddbfs/api)\n"
     "  serve DATA_DIR --listen ADDR:PORT [--public] [--ro]\n"
     "                     serve DynamoDB's API over HTTP without mounting\n"
+    "  check DATA_DIR [--force] [--quiet]\n"
+    "                     check the database without writing to it: exit 0\n"
+    "                     healthy, 1 problems found, 2 could not check\n"
     "\n"
     "Errors of failed operations: MOUNTPOINT/.ddbfs/errors and DATA_DIR/ddbfs.log.\n";
 
