@@ -19,7 +19,7 @@ ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/%.o)
 FS_OBJ := $(FS_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test unit check-layers deps run bench clean asan tsan
+.PHONY: all test unit check-layers deps run bench clean asan tsan stress soak
 all: $(BUILD)/ddbfs $(UNIT_BIN) $(BUILD)/tools/fsx
 
 $(BUILD)/%.o: %.c
@@ -70,6 +70,19 @@ run: deps
 # tests against real mounts; ends with one line "N passed, N failed".
 test: deps
 	./scripts/run-tests.sh
+
+# kill -9 of the daemon under a mixed load, STRESS_N times; every
+# acknowledged change must survive (tests/stress/crash.py)
+STRESS_N ?= 1000
+stress: $(BUILD)/ddbfs
+	DDBFS=$(CURDIR)/$(BUILD)/ddbfs ./tests/stress/crash.sh $(STRESS_N)
+
+# a mixed workload on one mount for SOAK_S seconds, its RSS, open files,
+# map size and latencies every SOAK_TICK seconds; fails if they climb
+SOAK_S ?= 600
+SOAK_TICK ?= 60
+soak: $(BUILD)/ddbfs
+	DDBFS=$(CURDIR)/$(BUILD)/ddbfs SOAK_S=$(SOAK_S) SOAK_TICK=$(SOAK_TICK) ./tests/stress/soak.sh
 
 unit: $(UNIT_BIN)
 	./scripts/run-unit.sh $(BUILD)

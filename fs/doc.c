@@ -65,8 +65,24 @@ void fs_place_free(fs_place *pl)
 	free(pl->pk_name);
 }
 
+/* Journal the commit of s's content as item (key) before it happens. */
+static int expect_commit(fs_node *s, const char *table, const lay_item *item, const lay_key *key,
+			 void **expect)
+{
+	lay_buf ddb = LAY_BUF_INIT, path = LAY_BUF_INIT;
+	int rc = fs_scratch_path(&path, s, NULL);
+
+	if (rc == 0)
+		rc = lay_json_render(&ddb, item, LAY_FMT_DDB);
+	if (rc == 0 && !(*expect = fs_hide_expect_commit(table, key, &ddb, &path)))
+		rc = -ENOMEM;
+	lay_buf_free(&ddb);
+	lay_buf_free(&path);
+	return rc;
+}
+
 int fs_file_put_scratch(fs_node *s, fs_node *dir, const char *name, fs_target *t, int noreplace,
-			lay_err *err)
+			void **expect, lay_err *err)
 {
 	lay_item item = LAY_ITEM_INIT;
 	fs_place pl = { .store = LAY_ITEM_INIT };
@@ -91,6 +107,8 @@ int fs_file_put_scratch(fs_node *s, fs_node *dir, const char *name, fs_target *t
 	    (rc = eng_doc_parse(fs.db, NULL, dir->table, text.p, text.len, fs.format, &pl.p, &item, &key,
 				err)) < 0 ||
 	    (rc = fs_place_learn(&pl, NULL, &key)) < 0)
+		goto out;
+	if (expect && (rc = expect_commit(s, dir->table, &item, &key, expect)) < 0)
 		goto out;
 	/* a name renamed away is free, though its row waits (SPEC §6) */
 	hidden = fs_is_hidden(dir->table, &key);

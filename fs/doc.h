@@ -36,8 +36,10 @@ void fs_place_free(fs_place *pl);
 
 /* rename(scratch, dir/name): put the scratch's content with its metadata as
  * the item t names (t->key is updated to the key committed: a long name's
- * comes from the content). -EINVAL (content), -EEXIST (noreplace). */
+ * comes from the content). With expect, the commit is journalled first
+ * (fs_hide_expect_commit) and *expect is its token, for the caller to end
+ * once the scratch file is gone. -EINVAL (content), -EEXIST (noreplace). */
 int fs_file_put_scratch(fs_node *scratch, fs_node *dir, const char *name, fs_target *t,
-			int noreplace, lay_err *err);
+			int noreplace, void **expect, lay_err *err);
 
 #endif

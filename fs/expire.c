@@ -95,7 +95,9 @@ void fs_expire_stop(void)
 }
 
 /* The test clock jumped: whatever the kernel caches of items and their
- * directories may have expired. */
+ * directories may have expired. Returns once the kernel was told (or a
+ * second passed), so that a listing right after `echo +N > .ddbfs/clock`
+ * cannot come from the kernel's cache of before the jump. */
 void fs_expire_clock_jumped(void)
 {
 	size_t i;
@@ -112,4 +114,5 @@ void fs_expire_clock_jumped(void)
 		}
 	}
 	pthread_mutex_unlock(&fs.lock);
+	fs_notify_wait(1000);
 }

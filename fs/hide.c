@@ -31,11 +31,19 @@ typedef struct hider {
 	uint64_t hash;   /* of the row's DynamoDB JSON at the rename */
 } hider;
 
-/* Taken before fs.lock (the lock order is in fs.h). hiders is guarded by
- * fs.lock. */
+/* A deferred delete journalled before its scratch file is in place
+ * (fs_hide_expect): its journal line, ready. */
+typedef struct expected {
+	struct expected *next;
+	char *line; /* owned, with its newline */
+} expected;
+
+/* Taken before fs.lock (the lock order is in fs.h). hiders and expects are
+ * guarded by fs.lock. */
 static pthread_mutex_t journal_lock = PTHREAD_MUTEX_INITIALIZER;
 static hider *hiders;
 static size_t nhiders, cap_hiders;
+static expected *expects;
 static char *journal, *journal_tmp;
 
 static int key_equal(const lay_key *a, const lay_key *b)
@@ -74,10 +82,34 @@ static void hider_free(hider *h)
 	lay_item_free(&h->keys);
 }
 
-/* Rewrite the journal from the list. */
+/* One journal line, with its newline, to out. A commit line is a
+ * rename(scratch, item) under way: hash is the row's before it (0: none). */
+static void journal_line(lay_buf *out, const char *table, const char *key_ddb, const char *path,
+			 uint64_t hash, int commit)
+{
+	cJSON *line = cJSON_CreateObject();
+	char htext[17], *s;
+
+	snprintf(htext, sizeof(htext), "%016llx", (unsigned long long)hash);
+	cJSON_AddStringToObject(line, "table", table);
+	cJSON_AddItemToObject(line, "key", cJSON_CreateRaw(key_ddb));
+	cJSON_AddStringToObject(line, "path", path);
+	cJSON_AddStringToObject(line, "hash", htext);
+	if (commit)
+		cJSON_AddTrueToObject(line, "commit");
+	if ((s = cJSON_PrintUnformatted(line))) {
+		lay_buf_adds(out, s);
+		lay_buf_addc(out, '\n');
+		free(s);
+	}
+	cJSON_Delete(line);
+}
+
+/* Rewrite the journal from the lists. */
 static void journal_write(void)
 {
 	lay_buf text = LAY_BUF_INIT, path = LAY_BUF_INIT;
+	expected *e;
 	size_t i;
 	int fd;
 
@@ -85,26 +117,11 @@ static void journal_write(void)
 		return;
 	pthread_mutex_lock(&journal_lock);
 	pthread_mutex_lock(&fs.lock);
-	for (i = 0; i < nhiders; i++) {
-		cJSON *line = cJSON_CreateObject();
-		char hash[17], *s;
-
-		if (fs_scratch_path_locked(&path, hiders[i].s, NULL) < 0) {
-			cJSON_Delete(line);
-			continue;
-		}
-		snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)hiders[i].hash);
-		cJSON_AddStringToObject(line, "table", hiders[i].table);
-		cJSON_AddItemToObject(line, "key", cJSON_CreateRaw(hiders[i].key_ddb));
-		cJSON_AddStringToObject(line, "path", path.p);
-		cJSON_AddStringToObject(line, "hash", hash);
-		if ((s = cJSON_PrintUnformatted(line))) {
-			lay_buf_adds(&text, s);
-			lay_buf_addc(&text, '\n');
-			free(s);
-		}
-		cJSON_Delete(line);
-	}
+	for (i = 0; i < nhiders; i++)
+		if (fs_scratch_path_locked(&path, hiders[i].s, NULL) == 0)
+			journal_line(&text, hiders[i].table, hiders[i].key_ddb, path.p, hiders[i].hash, 0);
+	for (e = expects; e; e = e->next)
+		lay_buf_adds(&text, e->line);
 	pthread_mutex_unlock(&fs.lock);
 	fd = open(journal_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || write(fd, text.p ? text.p : "", text.len) != (ssize_t)text.len ||
@@ -156,6 +173,76 @@ out:
 	hider_free(&h);
 	lay_buf_free(&ktext);
 	return rc;
+}
+
+/* Journal one expected line (expect and expect_commit); its token. */
+static void *expect_line(const char *table, const lay_key *key, const char *path, uint64_t hash,
+			 int commit)
+{
+	lay_buf ktext = LAY_BUF_INIT, line = LAY_BUF_INIT;
+	lay_err err = { 0 };
+	expected *e = NULL;
+
+	if (eng_key_render(fs.db, NULL, table, key, &ktext, &err) < 0)
+		goto out;
+	journal_line(&line, table, ktext.p, path, hash, commit);
+	if (!line.len || !(e = calloc(1, sizeof(*e))))
+		goto out;
+	e->line = lay_buf_detach(&line, NULL);
+	pthread_mutex_lock(&fs.lock);
+	e->next = expects;
+	expects = e;
+	pthread_mutex_unlock(&fs.lock);
+	journal_write();
+out:
+	lay_buf_free(&ktext);
+	lay_buf_free(&line);
+	return e;
+}
+
+void *fs_hide_expect(const char *table, const lay_key *key, const lay_buf *ddb,
+		     const lay_buf *path)
+{
+	return expect_line(table, key, path->p, lay_fnv1a(LAY_FNV_INIT, ddb->p, ddb->len), 0);
+}
+
+/* The hash of the row of key in its DynamoDB JSON; 0 if there is none. */
+static uint64_t row_hash(const char *table, const lay_key *key)
+{
+	lay_item row = LAY_ITEM_INIT;
+	lay_buf text = LAY_BUF_INIT;
+	lay_err err = { 0 };
+	uint64_t hash = 0;
+
+	if (eng_item_get(fs.db, NULL, table, key, &row, NULL, &err) == 0 &&
+	    lay_json_render(&text, &row, LAY_FMT_DDB) == 0)
+		hash = lay_fnv1a(LAY_FNV_INIT, text.p, text.len);
+	lay_item_free(&row);
+	lay_buf_free(&text);
+	return hash;
+}
+
+void *fs_hide_expect_commit(const char *table, const lay_key *key, const lay_buf *ddb,
+			    const lay_buf *path)
+{
+	return expect_line(table, key, path->p, lay_fnv1a(LAY_FNV_INIT, ddb->p, ddb->len), 1);
+}
+
+void fs_hide_expect_end(void *token)
+{
+	expected **p;
+
+	if (!token)
+		return;
+	pthread_mutex_lock(&fs.lock);
+	for (p = &expects; *p && *p != token; p = &(*p)->next)
+		;
+	if (*p)
+		*p = (*p)->next;
+	pthread_mutex_unlock(&fs.lock);
+	journal_write();
+	free(((expected *)token)->line);
+	free(token);
 }
 
 int fs_is_hidden(const char *table, const lay_key *key)
@@ -254,6 +341,20 @@ static void release_all(void)
 	}
 }
 
+/* A rename(scratch, item) a crash cut short: if the row is what the
+ * commit wrote, the scratch file goes too; otherwise (the commit did not
+ * happen, or another commit came after) it stays. */
+static void recover_commit(const char *table, const lay_key *key, const char *path,
+			   const char *hash)
+{
+	char now[17];
+
+	snprintf(now, sizeof(now), "%016llx", (unsigned long long)row_hash(table, key));
+	if (strcmp(now, hash) == 0 && unlinkat(fs_scratch_root(), path, 0) < 0 && errno != ENOENT)
+		fs_log("cannot remove %s, renamed to an item of %s: %s", path, table,
+		       strerror(errno));
+}
+
 /* One journal line left by a crash: delete the row if its text is safe in
  * the scratch file and nobody committed it since. */
 static void recover_one(const char *line)
@@ -275,6 +376,10 @@ static void recover_one(const char *line)
 		goto bad;
 	if (eng_key_parse(fs.db, NULL, table->valuestring, ktext, strlen(ktext), &kitem, &k, &err) < 0)
 		goto bad;
+	if (cJSON_IsTrue(cJSON_GetObjectItem(j, "commit"))) {
+		recover_commit(table->valuestring, &k, path->valuestring, hash->valuestring);
+		goto out;
+	}
 	if (eng_item_get(fs.db, NULL, table->valuestring, &k, &row, NULL, &err) < 0)
 		goto out; /* deleted already */
 	if (fstatat(fs_scratch_root(), path->valuestring, &st, AT_SYMLINK_NOFOLLOW) < 0) {

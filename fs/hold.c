@@ -65,7 +65,7 @@ void fs_hold_release(fuse_req_t req, fs_node *table)
 		if (rc == 0 && !s)
 			rc = -ENOMEM;
 		if (rc == 0)
-			rc = fs_file_put_scratch(s, table, name, &t, 0, &err);
+			rc = fs_file_put_scratch(s, table, name, &t, 0, NULL, &err);
 		if (rc == 0 && fs_scratch_path(&path, table, name) == 0)
 			unlinkat(fs_scratch_root(), path.p, 0);
 		if (s) {

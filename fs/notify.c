@@ -5,7 +5,9 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct note {
 	struct note *next;
@@ -16,6 +18,9 @@ typedef struct note {
 /* taken last but for log_lock (the lock order is in fs.h) */
 static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t q_cond = PTHREAD_COND_INITIALIZER;
+/* notes queued and notes sent so far, for fs_notify_wait */
+static pthread_cond_t sent_cond = PTHREAD_COND_INITIALIZER;
+static uint64_t q_queued, q_sent;
 static note *q_head, **q_tail = &q_head;
 static int q_stop;
 static pthread_t q_thread;
@@ -35,6 +40,7 @@ static void push(fuse_ino_t ino, const char *name)
 	pthread_mutex_lock(&q_lock);
 	*q_tail = n;
 	q_tail = &n->next;
+	q_queued++;
 	pthread_cond_signal(&q_cond);
 	pthread_mutex_unlock(&q_lock);
 }
@@ -73,9 +79,32 @@ static void *run(void *arg)
 		free(n->name);
 		free(n);
 		pthread_mutex_lock(&q_lock);
+		q_sent++;
+		pthread_cond_broadcast(&sent_cond);
 	}
 	pthread_mutex_unlock(&q_lock);
 	return NULL;
+}
+
+int fs_notify_wait(int timeout_ms)
+{
+	struct timespec until;
+	uint64_t target;
+	int rc = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&q_lock);
+	target = q_queued;
+	while (q_started && !q_stop && q_sent < target && rc == 0)
+		rc = pthread_cond_timedwait(&sent_cond, &q_lock, &until);
+	pthread_mutex_unlock(&q_lock);
+	return rc == ETIMEDOUT ? -ETIMEDOUT : 0;
 }
 
 int fs_notify_start(void)

@@ -145,7 +145,8 @@ static int item_to_scratch(fuse_req_t req, fs_node *dir, const char *name, fs_no
 			   lay_err *err)
 {
 	lay_item item = LAY_ITEM_INIT;
-	lay_buf text = LAY_BUF_INIT, ddb = LAY_BUF_INIT;
+	lay_buf text = LAY_BUF_INIT, ddb = LAY_BUF_INIT, path = LAY_BUF_INIT;
+	void *expect = NULL;
 	eng_meta meta;
 	fs_node *old;
 	lay_key from;
@@ -160,6 +161,11 @@ static int item_to_scratch(fuse_req_t req, fs_node *dir, const char *name, fs_no
 	rc = eng_item_get(fs.db, NULL, dir->table, &from, &item, &meta, err);
 	if (rc == 0 && (rc = lay_json_render(&text, &item, fs.format)) == 0)
 		rc = lay_json_render(&ddb, &item, LAY_FMT_DDB);
+	if (rc == 0)
+		rc = fs_scratch_path(&path, ndir, newname);
+	/* journalled before the file is in place: all or nothing after a crash */
+	if (rc == 0 && !(expect = fs_hide_expect(dir->table, &from, &ddb, &path)))
+		rc = -ENOMEM;
 	if (rc == 0)
 		rc = fs_scratch_put(ndir, newname, text.p, text.len, &meta, noreplace);
 	if (rc < 0)
@@ -193,9 +199,11 @@ static int item_to_scratch(fuse_req_t req, fs_node *dir, const char *name, fs_no
 		fs_part_keep(req, dir);
 	}
 out:
+	fs_hide_expect_end(expect);
 	lay_item_free(&item);
 	lay_buf_free(&text);
 	lay_buf_free(&ddb);
+	lay_buf_free(&path);
 	return rc;
 }
 
@@ -373,20 +381,27 @@ void fs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_
 
 	if (st.kind == FS_SCRATCH && dt.kind == FS_ITEM) {
 		lay_buf path = LAY_BUF_INIT;
+		void *expect = NULL;
 
-		if (!n) {
-			rc = -ENOENT;
+		if (!n || (rc = fs_scratch_path(&path, dir, name)) < 0) {
+			rc = n ? rc : -ENOENT;
+			lay_buf_free(&path);
 			goto out;
 		}
-		rc = fs_file_put_scratch(n, ndir, newname, &dt, noreplace, &err);
-		if (rc < 0)
+		/* journalled first: after a crash, the file and the commit go
+		 * together */
+		rc = fs_file_put_scratch(n, ndir, newname, &dt, noreplace, &expect, &err);
+		if (rc < 0) {
+			fs_hide_expect_end(expect);
+			lay_buf_free(&path);
 			goto out;
+		}
 		fs_part_exists(req, ndir);
 		/* the item holds the content now; the file goes */
-		if (fs_scratch_path(&path, dir, name) == 0 &&
-		    unlinkat(fs_scratch_root(), path.p, 0) < 0)
+		if (unlinkat(fs_scratch_root(), path.p, 0) < 0)
 			fs_log("rename: cannot remove scratch file %s: %s", path.p,
 			       strerror(errno));
+		fs_hide_expect_end(expect);
 		lay_buf_free(&path);
 		fs_hide_drop(n);
 		pthread_mutex_lock(&fs.lock);

@@ -80,6 +80,12 @@ if ls tests/bats/*.bats >/dev/null 2>&1; then
 	count_tap "$log/bats" bats
 fi
 
+# kill -9 of the daemon under a mixed load through every front, 50 times
+# (`make stress` runs 1000): every acknowledged change survives
+echo "== crash stress"
+DDBFS=$PWD/build/ddbfs timeout 300 ./tests/stress/crash.sh 50 | tee "$log/stress"
+count "$log/stress"
+
 # The suites where the daemon's threads meet: a data race is a failure even
 # when every test passes. Each report TSan writes counts as one failure.
 echo "== behaviour tests on the ThreadSanitizer daemon"

@@ -99,3 +99,42 @@ PY
 	run $T jq .ItemCount "$MNT/Cfg/.table.json"
 	assert_output 0
 }
+
+@test "an editor's temp file is created again at once while another process lists the directory" {
+	# A listing with attributes (readdirplus) that read the temp file's
+	# name just before it was renamed over the item gave the kernel an
+	# entry for it, and the next open(O_CREAT) of that name failed with
+	# ENOENT. Two processes: one saves as editors do, one runs `ls -l`.
+	run timeout 60 python3 - "$MNT/Cfg" <<'PY'
+import os, sys, time
+d = sys.argv[1]
+for i in range(300):  # a listing long enough to meet a save
+    with open(d + "/x%d.json" % i, "w") as f:
+        f.write('{"pad":"%s"}' % ("p" * 2000))
+pid = os.fork()
+if pid == 0:
+    end = time.time() + 6
+    while time.time() < end:
+        for n in os.listdir(d):
+            try:
+                os.lstat(os.path.join(d, n))
+            except FileNotFoundError:
+                pass
+    os._exit(0)
+fails, saves, end = {}, 0, time.time() + 6
+while time.time() < end:
+    tmp, path = d + "/.e.tmp", d + "/e%d.json" % (saves % 10)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.write(fd, b'{"n":%d}' % saves)
+        os.close(fd)
+        os.rename(tmp, path)
+        saves += 1
+    except OSError as e:
+        fails[e.strerror] = fails.get(e.strerror, 0) + 1
+os.waitpid(pid, 0)
+print("saves %s, failures %s" % ("many" if saves > 100 else saves, fails))
+PY
+	assert_success
+	assert_output "saves many, failures {}"
+}

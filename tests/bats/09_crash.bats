@@ -63,3 +63,73 @@ for i in range(100000):
 	run $T cat "$MNT/Keep/a.json"
 	assert_output '{"id":"a","v":1}'
 }
+
+# crash_daemon: kill -9 of the daemon and a lazy unmount. A killed daemon
+# whose notifying thread the kernel holds (waiting for a directory lock
+# that a client holds while it waits for the dead daemon) never closes
+# /dev/fuse: its connection is aborted as the kernel would at that close.
+crash_daemon() {
+	local pid conn i
+	pid=$(daemon_pid)
+	conn=$(($(stat -c '%d' "$MNT") & 0xff))
+	kill -9 "$pid"
+	for i in $(seq 1 100); do
+		[ -d "/proc/$pid/task" ] && grep -qv '^[0-9]* ([^)]*) [ZX]' /proc/"$pid"/task/*/stat 2>/dev/null || break
+		sleep 0.01
+	done
+	if [ "$i" = 100 ]; then
+		[ -n "$(ls /sys/fs/fuse/connections)" ] || mount -t fusectl fusectl /sys/fs/fuse/connections
+		echo 1 >"/sys/fs/fuse/connections/$conn/abort" || true
+	fi
+	timeout 10 fusermount3 -uz "$MNT" 2>/dev/null || true
+}
+
+@test "kill -9 during editors' renames (vim's backup, a temp file renamed over) leaves each content under one name" {
+	new_table Edit "id:S"
+	echo '{"v":0}' >"$MNT/Edit/x.json"
+	for round in $(seq 1 12); do
+		# vim's save: x.json -> x.json~ (the scratch copy), a new x.json,
+		# x.json~ removed; then a save through .x.tmp renamed over x.json;
+		# each one version newer
+		timeout 20 python3 -c '
+import json, os, sys
+d = sys.argv[1]
+x, bak, tmp = d + "/x.json", d + "/x.json~", d + "/.x.tmp"
+try:
+    v = json.load(open(x))["v"]
+    open(sys.argv[2], "w").close()
+    while True:
+        os.rename(x, bak)
+        v += 1
+        with open(x, "w") as f:
+            f.write(json.dumps({"v": v}))
+        os.unlink(bak)
+        v += 1
+        with open(tmp, "w") as f:
+            f.write(json.dumps({"v": v}))
+        os.rename(tmp, x)
+except OSError as e:
+    print(e, file=sys.stderr)
+' "$MNT/Edit" "$TESTROOT/started" 2>"$TESTROOT/writer.err" &
+		for _ in $(seq 1 500); do [ -e "$TESTROOT/started" ] && break; sleep 0.01; done
+		rm -f "$TESTROOT/started"
+		sleep "0.$((RANDOM % 4 + 1))"
+		crash_daemon
+		wait
+		mount_ddbfs
+		# x.json and x.json~ both there only between the new x.json and
+		# the unlink: then x.json is the newer; x.json and .x.tmp only
+		# before the rename: then .x.tmp is. The same version under two
+		# names is a rename half done.
+		x=$($T cat "$MNT/Edit/x.json" 2>/dev/null | jq .v) || x=
+		b=$($T cat "$MNT/Edit/x.json~" 2>/dev/null | jq .v) || b=
+		t=$($T cat "$MNT/Edit/.x.tmp" 2>/dev/null | jq .v) || t=
+		echo "round $round: x.json $x, x.json~ $b, .x.tmp $t; the writer: $(cat "$TESTROOT/writer.err")"
+		[ -n "$x" ] || [ -n "$b" ]
+		[ -z "$x" ] || [ -z "$b" ] || [ "$x" -gt "$b" ]
+		[ -z "$x" ] || [ -z "$t" ] || [ "$t" -gt "$x" ]
+		# the next round starts from the item alone
+		if [ -z "$x" ]; then $T mv "$MNT/Edit/x.json~" "$MNT/Edit/x.json"; else $T rm -f "$MNT/Edit/x.json~"; fi
+		$T rm -f "$MNT/Edit/.x.tmp"
+	done
+}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Small and full disks (SPEC §1, issue 8 point 6): DATA_DIR lives on a 20 MB
+# Small and full disks (SPEC §1, issue 8 point 6, issue 14 point 5): DATA_DIR lives on a 20 MB
 # tmpfs made for each test. It mounts there; puts fill it to ENOSPC with a
 # message naming DATA_DIR; nothing acknowledged is lost; deletes always
 # work, after which puts work again; a full DATA_DIR mounts again.
@@ -144,4 +144,46 @@ all_back() {
 		$T cp "$TESTROOT/src/i$i.json" "$MNT/Tab/p/i$i.json"
 	done
 	all_back 0 $((N / 2 + 1))
+}
+
+# disk: python3 tests/bats/diskfull.py STEP ... on this mount; its output in
+# $output, asserted by the caller.
+disk() {
+	run timeout 60 python3 "$BATS_TEST_DIRNAME/diskfull.py" "$MNT" "$PORT" "$TESTROOT" "$@"
+	echo "$output"
+}
+
+@test "a disk filled under load through files and HTTP: clear refusals, reads go on, nothing acknowledged lost, space returns without a remount" {
+	PORT=$(free_port)
+	mount_ddbfs -o "http=127.0.0.1:$PORT"
+	new_table Tab
+	$T mkdir "$MNT/Tab/f1" "$MNT/Tab/f2"
+	$T "$DDBFS" create-table "$MNT" Web --pk id:S
+	# two file writers and two HTTP writers until each was refused 5
+	# times: ENOSPC for files, DynamoDB's InternalServerError naming the
+	# full disk over HTTP; a reader of files and GetItem meanwhile
+	disk fill
+	assert_success
+	assert_output --regexp '^fill: [0-9]+ acknowledged, 20 refused, [0-9]+ reads$'
+	acked=$(echo "$output" | sed -n 's/^fill: \([0-9]*\) acknowledged.*/\1/p')
+	reads=$(echo "$output" | sed -n 's/.*refused, \([0-9]*\) reads$/\1/p')
+	[ "$acked" -gt 300 ] # most of the 20 MB holds items
+	[ "$reads" -gt 0 ]
+	disk verify
+	assert_output "verify: $acked acknowledged, 0 bad"
+	# deletes work on the full disk, through both fronts, and make room
+	disk delete
+	assert_output "delete: $(((acked + 1) / 2)) deleted"
+	disk write 20 again
+	assert_output "write: 0 refused"
+	disk verify
+	assert_output --regexp '^verify: [0-9]+ acknowledged, 0 bad$'
+	# a larger disk: the map grows again, still without a remount
+	timeout 20 mount -o remount,size=60m "$DISK"
+	disk write 300 grown
+	assert_output "write: 0 refused"
+	# and all of it survives a remount
+	remount
+	disk verify
+	assert_output --regexp '^verify: [0-9]+ acknowledged, 0 bad$'
 }
