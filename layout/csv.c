@@ -73,8 +73,8 @@ static int split(lay_csv_row *out, const char *text, size_t len, char delim, lay
 			if (i < len && text[i] != delim)
 				return lay_err_set(err, -EINVAL,
 						   "CSV field %zu: text after the closing quote "
-						   "(\"%.20s\")",
-						   field, text + i);
+						   "(\"%.*s\")",
+						   field, (int)(len - i < 20 ? len - i : 20), text + i);
 		} else {
 			for (j = i; j < len && text[j] != delim; j++)
 				if (text[j] == '"')

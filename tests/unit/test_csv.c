@@ -276,6 +276,21 @@ static void test_csv_item__long_keys_and_big_items_are_refused(void)
 	lay_csv_row_free(&r);
 }
 
+/* The message shows the text after a closing quote from the record only:
+ * the record is len bytes, not a C string (found by fuzzing). */
+static void test_csv_split__text_after_a_closing_quote_is_shown_from_the_record(void)
+{
+	lay_csv_row r = LAY_CSV_ROW_INIT;
+	lay_err err = { 0, "" };
+	char *text = malloc(5);
+
+	memcpy(text, "\"q\"xy", 5);
+	CHECK_RC(lay_csv_split(&r, text, 5, ',', &err), -EINVAL);
+	CHECK(strstr(err.msg, "(\"xy\")") != NULL);
+	free(text);
+	lay_csv_row_free(&r);
+}
+
 int main(void)
 {
 	RUN(test_csv_split__plain_fields_and_empty_ones);
@@ -284,6 +299,7 @@ int main(void)
 	RUN(test_csv_split__a_quoted_field_over_lines_asks_for_more);
 	RUN(test_csv_split__bad_quotes_are_rejected_with_a_message);
 	RUN(test_csv_split__a_row_is_reused_across_records);
+	RUN(test_csv_split__text_after_a_closing_quote_is_shown_from_the_record);
 	RUN(test_csv_item__string_keys_first_and_other_columns_as_strings);
 	RUN(test_csv_item__number_and_binary_keys_are_typed_by_the_schema);
 	RUN(test_csv_item__empty_fields_are_left_out_and_short_rows_are_padded);
