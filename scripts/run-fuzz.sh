@@ -30,14 +30,20 @@ run_one() {
 
 # report NAME: one line of figures from its log; 1 when it found something
 report() {
-	local t=$1 log=$out/$t.log rc execs rate cov ft found
+	local t=$1 log=$out/$t.log rc execs rate cov secs found
 	rc=$(cat "$out/$t.rc")
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
 	cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -n 1)
+	# the time it ran: libFuzzer's own figure, or (stopped by a finding)
+	# its executions over their rate
+	secs=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -n 1)
+	if [ -z "$secs" ] && [ -n "$execs" ] && [ "${rate:-0}" -gt 0 ]; then
+		secs=$((execs / rate))
+	fi
 	found=$(find "build-fuzz/findings/$t" -type f -newer "$out/$t.start" | wc -l)
 	printf '%-24s %10s execs %7s exec/s  %-22s %ss  findings: %s\n' "$t" "${execs:-?}" \
-		"${rate:-?}" "${cov:-cov: ? ft: ?}" "$FUZZ_S" "$found"
+		"${rate:-?}" "${cov:-cov: ? ft: ?}" "${secs:-?}" "$found"
 	if [ "$rc" -ne 0 ] || [ "$found" -ne 0 ]; then
 		grep -E '^(==[0-9]+==ERROR|SUMMARY|.*FUZZ_CHECK|.*runtime error|artifact_prefix|Test unit written)' \
 			"$log" | head -n 8 | sed 's/^/    /'

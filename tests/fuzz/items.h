@@ -9,10 +9,13 @@
 #include "../../layout/json.h"
 #include "fuzz.h"
 
-/* Render it in fmt, parse the text back: the same item. */
+/* Render it in fmt, parse the text back: the same item in DynamoDB JSON.
+ * Plain JSON reads a map of one member B, SS, NS or BS of that shape as
+ * that type (SPEC §5, documented): there the text read back renders as
+ * the same text. */
 static inline void fuzz_json_round_trip(const lay_item *it, lay_format fmt)
 {
-	lay_buf text = LAY_BUF_INIT;
+	lay_buf text = LAY_BUF_INIT, again = LAY_BUF_INIT;
 	lay_item back = LAY_ITEM_INIT;
 	lay_err err = { 0, "" };
 	int rc;
@@ -24,8 +27,14 @@ static inline void fuzz_json_round_trip(const lay_item *it, lay_format fmt)
 		fprintf(stderr, "rendered %.*s does not parse back: %s\n", (int)text.len, text.p,
 			err.msg);
 	FUZZ_CHECK(rc == 0);
-	FUZZ_CHECK(lay_item_equal(it, &back));
+	if (fmt == LAY_FMT_DDB) {
+		FUZZ_CHECK(lay_item_equal(it, &back));
+	} else {
+		FUZZ_CHECK(lay_json_render(&again, &back, fmt) == 0);
+		FUZZ_CHECK(again.len == text.len && memcmp(again.p, text.p, text.len) == 0);
+	}
 	lay_item_free(&back);
+	lay_buf_free(&again);
 	lay_buf_free(&text);
 }
 
