@@ -9,10 +9,37 @@
 #include "../../layout/json.h"
 #include "fuzz.h"
 
-/* Render it in fmt, parse the text back: the same item in DynamoDB JSON.
- * Plain JSON reads a map of one member B, SS, NS or BS of that shape as
- * that type (SPEC §5, documented): there the text read back renders as
- * the same text. */
+/* Whether v is or holds a map of one member named B, SS, NS or BS: plain
+ * JSON reads such a map as that type, or refuses it as a bad one (an empty
+ * or repeating set), SPEC §5's documented ambiguity. */
+static inline int fuzz_has_wrapper_map(const lay_value *v)
+{
+	static const char *const wrappers[] = { "B", "SS", "NS", "BS" };
+	size_t i;
+
+	for (i = 0; v->type == LAY_M && v->len == 1 && i < 4; i++)
+		if (v->u.a[0].name_len == strlen(wrappers[i]) &&
+		    memcmp(v->u.a[0].name, wrappers[i], v->u.a[0].name_len) == 0)
+			return 1;
+	for (i = 0; i < v->len && (v->type == LAY_M || v->type == LAY_L); i++)
+		if (fuzz_has_wrapper_map(v->type == LAY_M ? &v->u.a[i].v : &v->u.v[i]))
+			return 1;
+	return 0;
+}
+
+static inline int fuzz_item_has_wrapper_map(const lay_item *it)
+{
+	size_t i;
+
+	for (i = 0; i < it->n; i++)
+		if (fuzz_has_wrapper_map(&it->a[i].v))
+			return 1;
+	return 0;
+}
+
+/* Render it in fmt, parse the text back: the same item. In plain JSON an
+ * item holding a map that looks like a wrapper (see above) may read back
+ * otherwise: then only a text that reads back must render as itself. */
 static inline void fuzz_json_round_trip(const lay_item *it, lay_format fmt)
 {
 	lay_buf text = LAY_BUF_INIT, again = LAY_BUF_INIT;
@@ -23,16 +50,19 @@ static inline void fuzz_json_round_trip(const lay_item *it, lay_format fmt)
 	FUZZ_CHECK(lay_json_render(&text, it, fmt) == 0);
 	FUZZ_CHECK(lay_json_len(it, fmt) == text.len);
 	rc = lay_json_parse(&back, text.p, text.len, fmt, &err);
+	if (rc < 0 && fmt == LAY_FMT_PLAIN && fuzz_item_has_wrapper_map(it))
+		goto out;
 	if (rc < 0)
 		fprintf(stderr, "rendered %.*s does not parse back: %s\n", (int)text.len, text.p,
 			err.msg);
 	FUZZ_CHECK(rc == 0);
-	if (fmt == LAY_FMT_DDB) {
+	if (fmt == LAY_FMT_DDB || !fuzz_item_has_wrapper_map(it)) {
 		FUZZ_CHECK(lay_item_equal(it, &back));
 	} else {
 		FUZZ_CHECK(lay_json_render(&again, &back, fmt) == 0);
 		FUZZ_CHECK(again.len == text.len && memcmp(again.p, text.p, text.len) == 0);
 	}
+out:
 	lay_item_free(&back);
 	lay_buf_free(&again);
 	lay_buf_free(&text);
