@@ -98,13 +98,14 @@ check-layers:
 clean:
 	rm -rf build build-asan build-tsan build-fuzz
 
-# Fuzzing (tests/fuzz/README.md). `make fuzz` builds each target of
+# Fuzzing (README.md, "Fuzzing"). `make fuzz` builds each target of
 # tests/fuzz/fuzz_*.c with libFuzzer and the sanitizers (clang, build-fuzz/)
-# and runs it FUZZ_S seconds from its seed corpus; findings land in
-# build-fuzz/findings/. `make fuzz-replay` runs the seeds and the kept
-# findings (tests/fuzz/regress/) through each target built by gcc with the
-# sanitizers (build-asan/), as make test does.
+# and runs it FUZZ_S seconds from its seed corpus, FUZZ_JOBS targets at once;
+# findings land in build-fuzz/findings/. `make fuzz-replay` runs the seeds
+# and the kept findings (tests/fuzz/regress/) through each target built by
+# gcc with the sanitizers (build-asan/), as make test does.
 FUZZ_S ?= 60
+FUZZ_JOBS ?= 1
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 FUZZ_LIBS = $(BUILD)/libfs.a $(BUILD)/libengine.a $(BUILD)/liblayout.a
@@ -116,7 +117,7 @@ fuzz-build: fuzz-deps
 		SANITIZE="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" \
 		$(FUZZ_TARGETS:%=build-fuzz/fuzz/%)
 fuzz: fuzz-build
-	FUZZ_S=$(FUZZ_S) ./scripts/run-fuzz.sh $(FUZZ_TARGETS)
+	FUZZ_S=$(FUZZ_S) FUZZ_JOBS=$(FUZZ_JOBS) ./scripts/run-fuzz.sh $(FUZZ_TARGETS)
 build-fuzz/fuzz/%: tests/fuzz/%.c tests/fuzz/*.h build-fuzz/libfs.a build-fuzz/libengine.a \
 		build-fuzz/liblayout.a
 	@mkdir -p $(dir $@)
