@@ -12,7 +12,8 @@ shift
 passed=0
 failed=0
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+tmp=$(mktemp -d) # the databases of fuzz_api and fuzz_http, even after a crash
+trap 'rm -rf "$log" "$tmp"' EXIT
 for t in "$@"; do
 	files=()
 	for d in "tests/fuzz/corpus/$t" "tests/fuzz/regress/$t"; do
@@ -23,7 +24,7 @@ for t in "$@"; do
 		failed=$((failed + 1))
 		continue
 	fi
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	TMPDIR=$tmp ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		timeout 300 "$build/fuzz/$t" "${files[@]}" >"$log" 2>&1
 	rc=$?
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)

@@ -20,12 +20,16 @@ mkdir -p "$out"
 run_one() {
 	local t=$1 dict=()
 	mkdir -p "build-fuzz/corpus/$t" "build-fuzz/findings/$t" "tests/fuzz/corpus/$t"
+	# the databases of fuzz_api and fuzz_http: a crash leaves its own behind
+	rm -rf "build-fuzz/tmp/$t"
+	mkdir -p "build-fuzz/tmp/$t"
 	[ -f "tests/fuzz/$t.dict" ] && dict=("-dict=tests/fuzz/$t.dict")
-	ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		"build-fuzz/fuzz/$t" -max_total_time="$FUZZ_S" -timeout=1 -rss_limit_mb=2048 \
+	TMPDIR=$PWD/build-fuzz/tmp/$t ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
+		UBSAN_OPTIONS=print_stacktrace=1 "build-fuzz/fuzz/$t" -max_total_time="$FUZZ_S" -timeout=1 -rss_limit_mb=2048 \
 		-detect_leaks=1 -print_final_stats=1 -artifact_prefix="build-fuzz/findings/$t/" \
 		"${dict[@]}" "build-fuzz/corpus/$t" "tests/fuzz/corpus/$t" >"$out/$t.log" 2>&1
 	echo $? >"$out/$t.rc"
+	rm -rf "build-fuzz/tmp/$t"
 }
 
 # report NAME: one line of figures from its log; 1 when it found something
