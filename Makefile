@@ -109,7 +109,40 @@ check-layers:
 	@echo "layers ok"
 
 clean:
-	rm -rf build build-asan build-tsan build-fault
+	rm -rf build build-asan build-tsan build-fault build-fuzz
+
+# Fuzzing (README.md, "Fuzzing"). `make fuzz` builds each target of
+# tests/fuzz/fuzz_*.c with libFuzzer and the sanitizers (clang, build-fuzz/)
+# and runs it FUZZ_S seconds from its seed corpus, FUZZ_JOBS targets at once;
+# findings land in build-fuzz/findings/. `make fuzz-replay` runs the seeds
+# and the kept findings (tests/fuzz/regress/) through each target built by
+# gcc with the sanitizers (build-asan/), as make test does.
+FUZZ_S ?= 60
+FUZZ_JOBS ?= 1
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_LIBS = $(BUILD)/libfs.a $(BUILD)/libengine.a $(BUILD)/liblayout.a
+.PHONY: fuzz fuzz-build fuzz-replay fuzz-replay-build fuzz-deps
+fuzz-deps:
+	./scripts/install-deps.sh --fuzz
+fuzz-build: fuzz-deps
+	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="-O1 -g" \
+		SANITIZE="-fsanitize=fuzzer-no-link $(ASAN_SAN)" \
+		$(FUZZ_TARGETS:%=build-fuzz/fuzz/%)
+fuzz: fuzz-build
+	FUZZ_S=$(FUZZ_S) FUZZ_JOBS=$(FUZZ_JOBS) ./scripts/run-fuzz.sh $(FUZZ_TARGETS)
+build-fuzz/fuzz/%: tests/fuzz/%.c tests/fuzz/*.h build-fuzz/libfs.a build-fuzz/libengine.a \
+		build-fuzz/liblayout.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIBS) $(LDLIBS)
+fuzz-replay-build:
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g" SANITIZE="$(ASAN_SAN)" \
+		$(FUZZ_TARGETS:%=build-asan/fuzz/%)
+fuzz-replay: fuzz-replay-build
+	./scripts/run-fuzz-replay.sh build-asan $(FUZZ_TARGETS)
+build-asan/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c tests/fuzz/*.h build-asan/libfs.a \
+		build-asan/libengine.a build-asan/liblayout.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< tests/fuzz/replay.c $(FUZZ_LIBS) $(LDLIBS)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

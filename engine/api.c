@@ -55,8 +55,9 @@ int api_get_time(struct call *c, const cJSON *o, const char *name, int64_t *out)
 
 	if (!v)
 		return 0;
+	/* the clock counts nanoseconds in an int64_t: up to the year 2262 */
 	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0 ||
-	    v->valuedouble > 1e11)
+	    v->valuedouble > 9e9)
 		return api_invalid(c, "SerializationException",
 				   "%s must be a time in epoch seconds", name);
 	*out = (int64_t)llround(v->valuedouble * 1e3) * 1000000;

@@ -269,34 +269,61 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const
 	return r;
 }
 
-/* An error answer {"__type":type[,"message":msg]}, status 400 or as given. */
-static enum MHD_Result reply_error(struct MHD_Connection *conn, unsigned status, const char *type,
-				   const char *msg)
+/* An error answer {"__type":type[,"message":msg]} with status. 0 or -ENOMEM. */
+static int answer_error(fs_http_answer *out, unsigned status, const char *type, const char *msg)
 {
 	lay_buf b = LAY_BUF_INIT;
-	size_t len;
-	char *p;
 
 	if (lay_buf_addf(&b, "{\"__type\":\"%s\"", type) < 0 ||
 	    (msg &&
 	     (lay_buf_adds(&b, ",\"message\":") < 0 || lay_json_quote(&b, msg, strlen(msg)) < 0)) ||
 	    lay_buf_addc(&b, '}') < 0) {
 		lay_buf_free(&b);
-		return MHD_NO;
+		return -ENOMEM;
 	}
-	p = lay_buf_detach(&b, &len);
-	return reply(conn, status, AMZ_JSON, p, len);
+	out->status = status;
+	out->type = AMZ_JSON;
+	out->body = lay_buf_detach(&b, &out->len);
+	return 0;
 }
 
-/* What DynamoDB answers a request that is not POST of JSON. */
-static enum MHD_Result reply_not_found(struct MHD_Connection *conn)
+/* What DynamoDB answers a request that is not POST of JSON. 0 or -ENOMEM. */
+static int answer_not_found(fs_http_answer *out)
 {
 	static const char body[] = "<UnknownOperationException/>\n";
-	char *p = strdup(body);
 
-	if (!p)
+	if (!(out->body = strdup(body)))
+		return -ENOMEM;
+	out->status = MHD_HTTP_NOT_FOUND;
+	out->type = NULL;
+	out->len = sizeof(body) - 1;
+	return 0;
+}
+
+/* Queue an answer; its body is taken. */
+static enum MHD_Result reply_answer(struct MHD_Connection *conn, fs_http_answer *a)
+{
+	return reply(conn, a->status, a->type, a->body, a->len);
+}
+
+/* An error answer queued at once. */
+static enum MHD_Result reply_error(struct MHD_Connection *conn, unsigned status, const char *type,
+				   const char *msg)
+{
+	fs_http_answer a;
+
+	if (answer_error(&a, status, type, msg) < 0)
 		return MHD_NO;
-	return reply(conn, MHD_HTTP_NOT_FOUND, NULL, p, sizeof(body) - 1);
+	return reply_answer(conn, &a);
+}
+
+static enum MHD_Result reply_not_found(struct MHD_Connection *conn)
+{
+	fs_http_answer a;
+
+	if (answer_not_found(&a) < 0)
+		return MHD_NO;
+	return reply_answer(conn, &a);
 }
 
 /* A browser's preflight (the JavaScript SDK in a page): allow it all. */
@@ -396,9 +423,10 @@ static int auth_param(const char *params, const char *name, char *out, size_t si
  * 0 with the access key id in key (129 bytes); else -EACCES with the
  * error's __type in *type and its message in msg.
  */
-static int auth_check(struct MHD_Connection *conn, char key[129], const char **type, lay_buf *msg)
+static int auth_check(fs_http_header_fn hdr, void *ctx, char key[129], const char **type,
+		      lay_buf *msg)
 {
-	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+	const char *auth = hdr(ctx, "Authorization");
 	char cred[512], val[512], alg[64];
 	const char *sp, *s;
 	static const char *const params[] = { "Credential", "Signature", "SignedHeaders" };
@@ -420,8 +448,7 @@ static int auth_check(struct MHD_Connection *conn, char key[129], const char **t
 				     params[i]);
 			missing = 1;
 		}
-	if (!MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Amz-Date") &&
-	    !MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Date")) {
+	if (!hdr(ctx, "X-Amz-Date") && !hdr(ctx, "Date")) {
 		lay_buf_adds(msg, "Authorization header requires existence of either a "
 				  "'X-Amz-Date' or a 'Date' header. ");
 		missing = 1;
@@ -462,35 +489,48 @@ static int auth_check(struct MHD_Connection *conn, char key[129], const char **t
 	return 0;
 }
 
+int fs_http_serve(fs_http_answer *out, eng_db *db, int read_only, fs_http_header_fn hdr,
+		  void *ctx, const char *body, size_t len)
+{
+	const char *type = json_type(hdr(ctx, "Content-Type")), *action, *etype = NULL;
+	eng_api_ctx api = { .uid = 0, .gid = 0, .source = ENG_SRC_API, .read_only = read_only };
+	lay_buf b = LAY_BUF_INIT;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (len && !type)
+		return answer_not_found(out);
+	if (!(action = target_action(hdr(ctx, "X-Amz-Target"))))
+		return answer_error(out, MHD_HTTP_BAD_REQUEST, CORAL "UnknownOperationException",
+				    NULL);
+	if (auth_check(hdr, ctx, api.access_key, &etype, &b) < 0) {
+		rc = answer_error(out, MHD_HTTP_BAD_REQUEST, etype, b.p ? b.p : "");
+		lay_buf_free(&b);
+		return rc;
+	}
+	out->status = (unsigned)eng_api_call(db, &api, action, body ? body : "", len, &b);
+	out->type = type ? type : AMZ_JSON;
+	out->body = lay_buf_detach(&b, &out->len);
+	if (!out->body)
+		out->len = 0;
+	return 0;
+}
+
+static const char *mhd_header(void *conn, const char *name)
+{
+	return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+}
+
 /* A whole request is in: answer it. */
 static enum MHD_Result serve(fs_http *h, struct MHD_Connection *conn, http_req *r)
 {
-	const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
-	const char *target = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Amz-Target");
-	const char *type = json_type(ct), *action, *etype = NULL;
-	eng_api_ctx ctx = { .uid = 0, .gid = 0, .source = ENG_SRC_API, .read_only = h->read_only };
-	lay_buf out = LAY_BUF_INIT;
-	enum MHD_Result res;
-	size_t len;
-	int status;
-	char *p;
+	fs_http_answer a;
 
-	if (r->nomem)
+	if (r->nomem || fs_http_serve(&a, h->db, h->read_only, mhd_header, conn, r->body.p,
+				      r->body.len) < 0)
 		return reply_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, DDB "InternalServerError",
 				   "out of memory");
-	if (r->body.len && !type)
-		return reply_not_found(conn);
-	if (!(action = target_action(target)))
-		return reply_error(conn, MHD_HTTP_BAD_REQUEST, CORAL "UnknownOperationException",
-				   NULL);
-	if (auth_check(conn, ctx.access_key, &etype, &out) < 0) {
-		res = reply_error(conn, MHD_HTTP_BAD_REQUEST, etype, out.p ? out.p : "");
-		lay_buf_free(&out);
-		return res;
-	}
-	status = eng_api_call(h->db, &ctx, action, r->body.p ? r->body.p : "", r->body.len, &out);
-	p = lay_buf_detach(&out, &len);
-	return reply(conn, (unsigned)status, type ? type : AMZ_JSON, p, p ? len : 0);
+	return reply_answer(conn, &a);
 }
 
 static enum MHD_Result too_big(struct MHD_Connection *conn, unsigned long long len)

@@ -37,6 +37,29 @@ const char *fs_http_where(const fs_http *h);
  */
 int fs_http_start(fs_http *h, eng_db *db, int read_only, lay_err *err);
 
+/* A request's header by name (case-insensitive), NULL when absent; ctx
+ * is the caller's. */
+typedef const char *(*fs_http_header_fn)(void *ctx, const char *name);
+
+/* An answer to a request. */
+typedef struct fs_http_answer {
+	unsigned status;
+	const char *type; /* its Content-Type (static), NULL for none */
+	char *body;       /* malloc'ed, the caller's to free; NULL when empty */
+	size_t len;
+} fs_http_answer;
+
+/*
+ * Answer a whole POST request, as the endpoint does once its body (len
+ * bytes) is in: DynamoDB's checks of the content type, the X-Amz-Target
+ * and the shape of the SigV4 Authorization header (headers read through
+ * hdr), each failing with DynamoDB's answer; then eng_api_call on db with
+ * read_only. Sockets play no part: this is what the fuzz target drives.
+ * Returns 0 with *out filled, or -ENOMEM.
+ */
+int fs_http_serve(fs_http_answer *out, eng_db *db, int read_only, fs_http_header_fn hdr,
+		  void *ctx, const char *body, size_t len);
+
 /* Stop serving: requests being answered finish first; the listening
  * socket is closed. Accepts NULL. */
 void fs_http_close(fs_http *h);

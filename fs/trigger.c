@@ -363,10 +363,28 @@ static int ckpt_lock(trigger *t, lay_err *err)
 	return 0;
 }
 
+int fs_trigger_ckpt_parse(long long *out, const char *text, size_t len)
+{
+	long long v = 0;
+	size_t i;
+
+	if (len && text[len - 1] == '\n')
+		len--;
+	if (!len)
+		return -EINVAL;
+	for (i = 0; i < len; i++) {
+		if (text[i] < '0' || text[i] > '9' || v > (LLONG_MAX - (text[i] - '0')) / 10)
+			return -EINVAL;
+		v = v * 10 + (text[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
 /* Reads the checkpoint into *out; -1 when there is none yet. */
 static int ckpt_load(off_t *out, const char *path, lay_err *err)
 {
-	char text[64], *end;
+	char text[64];
 	long long v;
 	ssize_t n;
 	int fd;
@@ -388,9 +406,7 @@ static int ckpt_load(off_t *out, const char *path, lay_err *err)
 	}
 	close(fd);
 	text[n] = '\0';
-	errno = 0;
-	v = strtoll(text, &end, 10);
-	if (text[0] < '0' || text[0] > '9' || errno || (*end && strcmp(end, "\n") != 0)) {
+	if (fs_trigger_ckpt_parse(&v, text, (size_t)n) < 0) {
 		text[strcspn(text, "\n")] = '\0';
 		return lay_err_set(err, -EINVAL,
 				   "checkpoint %s holds \"%.40s\", not a byte offset: "

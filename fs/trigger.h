@@ -3,6 +3,8 @@
 #ifndef FS_TRIGGER_H
 #define FS_TRIGGER_H
 
+#include <stddef.h>
+
 /*
  * `ddbfs trigger [OPTIONS] MNT/T -- COMMAND [ARGS...]`; argv[0] is "trigger".
  * Runs until a stop signal or until the stream goes away. Returns the
@@ -11,5 +13,13 @@
  * a stream, COMMAND not found, checkpoint unusable).
  */
 int fs_trigger_main(int argc, char **argv);
+
+/*
+ * The byte offset a checkpoint file's text (len bytes, as read) holds:
+ * decimal digits, then at most a '\n', as the trigger writes it. Into
+ * *out; returns 0, or -EINVAL for anything else (a sign, spaces, a NUL,
+ * an offset past LLONG_MAX, an empty file).
+ */
+int fs_trigger_ckpt_parse(long long *out, const char *text, size_t len);
 
 #endif

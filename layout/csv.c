@@ -73,8 +73,8 @@ static int split(lay_csv_row *out, const char *text, size_t len, char delim, lay
 			if (i < len && text[i] != delim)
 				return lay_err_set(err, -EINVAL,
 						   "CSV field %zu: text after the closing quote "
-						   "(\"%.20s\")",
-						   field, text + i);
+						   "(\"%.*s\")",
+						   field, (int)(len - i < 20 ? len - i : 20), text + i);
 		} else {
 			for (j = i; j < len && text[j] != delim; j++)
 				if (text[j] == '"')
@@ -151,6 +151,9 @@ int lay_csv_header_check(const lay_csv_row *header, const lay_schema *ks, lay_er
 		if (!lay_utf8_valid(a, header->len[i]))
 			return lay_err_set(err, -EINVAL,
 					   "CSV header column %zu's name is not valid UTF-8", i + 1);
+		if (memchr(a, '\0', header->len[i]))
+			return lay_err_set(err, -EINVAL, "CSV header column %zu's name holds "
+					   "U+0000, which no name in ddbfs may hold", i + 1);
 		for (j = 0; j < i; j++) {
 			b = lay_csv_field(header, j);
 			if (header->len[j] == header->len[i] && a[0] == b[0] &&
@@ -206,6 +209,11 @@ static int key_value(lay_item *it, lay_attr *a, const char *name, lay_type t, in
 		if (!lay_utf8_valid(text, len)) {
 			rc = lay_err_set(err, -EINVAL, "CSV column %s, %s, is not valid UTF-8",
 					 name, what);
+			goto out_free;
+		}
+		if (memchr(text, '\0', len)) {
+			rc = lay_err_set(err, -EINVAL, "CSV column %s, %s, holds U+0000, which "
+					 "no string in ddbfs may hold", name, what);
 			goto out_free;
 		}
 		break;
@@ -265,6 +273,11 @@ int lay_csv_item(lay_item *out, const lay_csv_row *header, const lay_csv_row *ro
 		if (!lay_utf8_valid(lay_csv_field(row, i), row->len[i])) {
 			rc = lay_err_set(err, -EINVAL, "CSV column %.255s is not valid UTF-8",
 					 lay_csv_field(header, i));
+			goto out_free;
+		}
+		if (memchr(lay_csv_field(row, i), '\0', row->len[i])) {
+			rc = lay_err_set(err, -EINVAL, "CSV column %.255s holds U+0000, which no "
+					 "string in ddbfs may hold", lay_csv_field(header, i));
 			goto out_free;
 		}
 		a[n].name_len = header->len[i];

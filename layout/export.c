@@ -227,6 +227,11 @@ int lay_export_file_parse(lay_export_file *out, const char *text, size_t len, la
 		goto out;
 	}
 	strcpy(out->key, key->valuestring);
+	if (cJSON_IsNumber(n) && n->valuedouble >= 18446744073709551616.0) {
+		rc = lay_err_set(err, -EINVAL, "%s: manifest-files.json gives an itemCount "
+				 "past 2^64", out->key);
+		goto out;
+	}
 	if (cJSON_IsNumber(n) && n->valuedouble >= 0)
 		out->item_count = (uint64_t)n->valuedouble;
 	if (cJSON_IsString(md5) &&

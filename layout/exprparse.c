@@ -111,7 +111,7 @@ static int lex(struct ps *p)
 			t->t = s[i] == '#' ? T_NAME : T_VALUE;
 			for (i++; i < len && (is_alpha(s[i]) || is_digit(s[i])); i++)
 				;
-		} else if (strchr("()[],.=+-", s[i])) {
+		} else if (s[i] && strchr("()[],.=+-", s[i])) {
 			t->t = T_PUNCT;
 			i++;
 		} else if (s[i] == '<' || s[i] == '>') {

@@ -692,12 +692,14 @@ static int skip_value(struct parse *p)
 			/* a number, a timestamp, a symbol, an operator, ':' */
 			for (start = p->x.pos; !at_end(p); p->x.pos++) {
 				c = peek(p, 0);
-				if (is_ws(c) || strchr("{}[](),\"'", c) ||
+				if (c == 0 || is_ws(c) || strchr("{}[](),\"'", c) ||
 				    (c == '/' && (peek(p, 1) == '/' || peek(p, 1) == '*')))
 					break;
 			}
 			if (at_end(p))
 				return more(p);
+			if (p->x.pos == start) /* a NUL byte: no token starts there */
+				return fail(p, -EINVAL, "unexpected byte 0x%02x", c);
 			annotation = p->x.pos - start >= 2 && p->x.s[p->x.pos - 1] == ':' &&
 				     p->x.s[p->x.pos - 2] == ':';
 		}

@@ -426,7 +426,7 @@ static int add_digits(lay_ion_lex *p, const char *s, size_t from, size_t to)
 
 static int is_stop(int c)
 {
-	return c == -1 || lay_ion_is_ws(c) || strchr("{}[](),\"'/", c) != NULL;
+	return c == -1 || lay_ion_is_ws(c) || (c > 0 && strchr("{}[](),\"'/", c) != NULL);
 }
 
 /*
@@ -459,7 +459,7 @@ int lay_ion_number(lay_ion_lex *p)
 			return lay_ion_nomem(p);
 		i = 1;
 	}
-	if (i + 1 < n && s[i] == '0' && strchr("xXbB", s[i + 1])) {
+	if (i + 1 < n && s[i] == '0' && s[i + 1] && strchr("xXbB", s[i + 1])) {
 		unsigned base = (s[i + 1] | 0x20) == 'x' ? 16 : 2;
 
 		if ((j = digit_run(s, i + 2, n, base)) != n)
@@ -484,7 +484,7 @@ int lay_ion_number(lay_ion_lex *p)
 				i = j;
 			}
 		}
-		if (i < n && strchr("dDeE", s[i])) {
+		if (i < n && s[i] && strchr("dDeE", s[i])) {
 			if (lay_buf_addc(&p->tmp, 'e') < 0)
 				return lay_ion_nomem(p);
 			i++;

@@ -304,6 +304,7 @@ int lay_name_to_key(lay_name_key *out, lay_item *it, const char *name, size_t le
 	lay_buf text = LAY_BUF_INIT, key = LAY_BUF_INIT;
 	size_t vlen = len;
 	lay_name_key k;
+	char copy[LAY_NAME_MAX + 1]; /* name NUL-terminated: messages show it */
 	int rc;
 
 	memset(&k, 0, sizeof(k));
@@ -313,6 +314,9 @@ int lay_name_to_key(lay_name_key *out, lay_item *it, const char *name, size_t le
 	if (len > LAY_NAME_MAX)
 		return lay_err_set(err, -EINVAL, "name of %zu bytes; the limit is %d", len,
 				   LAY_NAME_MAX);
+	memcpy(copy, name, len);
+	copy[len] = '\0';
+	name = copy;
 	if (item) {
 		if (len < SUFFIX_LEN || memcmp(name + len - SUFFIX_LEN, SUFFIX, SUFFIX_LEN) != 0)
 			return lay_err_set(err, -EINVAL, "item name \"%.*s\" does not end in .json",

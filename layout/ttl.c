@@ -33,5 +33,6 @@ int64_t lay_ttl_expiry(const lay_item *it, const char *attr, int64_t now_ns)
 
 int lay_ttl_expired(int64_t exp, int64_t now_ns)
 {
-	return exp != 0 && exp * NS <= now_ns && exp >= now_ns / NS - FIVE_YEARS_S;
+	/* exp <= now in whole seconds: exp * NS would overflow past year 2262 */
+	return exp != 0 && exp <= now_ns / NS && exp >= now_ns / NS - FIVE_YEARS_S;
 }

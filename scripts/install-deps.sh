@@ -1,7 +1,27 @@
 #!/bin/sh
 # Installs everything ddbfs needs to build, test and benchmark on Debian 12.
 # Idempotent: a machine that has it all is left alone (no network touched).
+# With --fuzz: only what `make fuzz` needs besides the build's own packages,
+# clang and its libFuzzer runtime.
 set -eu
+
+if [ "${1:-}" = "--fuzz" ]; then
+	missing=""
+	for p in build-essential pkg-config libfuse3-dev liblmdb-dev libcjson-dev zlib1g-dev \
+		libzstd-dev libssl-dev libmicrohttpd-dev clang libclang-rt-14-dev; do
+		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
+			missing="$missing $p"
+		fi
+	done
+	if [ -n "$missing" ]; then
+		echo "install-deps: installing:$missing"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq
+		# shellcheck disable=SC2086
+		apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	fi
+	exit 0
+fi
 
 PKGS="build-essential pkg-config libfuse3-dev fuse3 liblmdb-dev lmdb-utils libcjson-dev
 zlib1g-dev libzstd-dev libssl-dev zstd gzip

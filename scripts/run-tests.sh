@@ -1,6 +1,7 @@
 #!/bin/bash
 # Every test of the project: unit tests in the normal and the sanitizer
-# builds, the bats behaviour tests against real mounts, then the
+# builds, the fuzz targets' seeds and kept findings under the sanitizers,
+# the bats behaviour tests against real mounts, then the
 # multi-threaded bats suites again on a ThreadSanitizer daemon. Ends with one
 # line "N passed, N failed" summing every suite; exits non-zero on failure.
 set -u
@@ -42,6 +43,7 @@ trap 'rm -rf "$log"' EXIT
 
 echo "== build"
 if ! make -j2 all >"$log/build" 2>&1 || ! make -j2 asan >>"$log/build" 2>&1 ||
+	! make -j2 fuzz-replay-build >>"$log/build" 2>&1 ||
 	! make -j2 tsan >>"$log/build" 2>&1; then
 	tail -n 40 "$log/build"
 	echo "0 passed, 1 failed"
@@ -63,6 +65,12 @@ count "$log/asan"
 echo "== fault injection (make fault-quick: every class, N strided; make faults runs every N)"
 timeout 300 make -s fault-quick 2>&1 | tee "$log/fault"
 count "$log/fault"
+
+# every seed and every finding kept, through each fuzz target (tests/fuzz)
+echo "== fuzz inputs (address + undefined sanitizers)"
+./scripts/run-fuzz-replay.sh build-asan $(cd tests/fuzz && ls fuzz_*.c | sed 's/\.c$//') |
+	tee "$log/fuzz"
+count "$log/fuzz"
 
 echo "== unit tests (thread sanitizer)"
 aslr=

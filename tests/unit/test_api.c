@@ -223,6 +223,11 @@ static void test_api__bad_bodies_get_dynamodbs_errors(void)
 	CHECK(strstr(out.p, "cannot contain an empty S value. Key: SK") != NULL);
 	CHECK(call(db, "GetItem", "{\"TableName\":5}", &out) == 400);
 	CHECK(strstr(out.p, "#SerializationException") != NULL);
+	/* a time past the year 2262 has no nanoseconds in an int64_t (found by
+	 * fuzzing: it overflowed) */
+	CHECK(call(db, "ListBackups", "{\"TimeRangeUpperBound\":16666666660}", &out) == 400);
+	CHECK(strstr(out.p, "TimeRangeUpperBound must be a time in epoch seconds") != NULL);
+	CHECK(call(db, "ListBackups", "{\"TimeRangeUpperBound\":8000000000}", &out) == 200);
 
 	lay_buf_free(&out);
 	eng_db_close(db);

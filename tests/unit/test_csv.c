@@ -172,8 +172,8 @@ static int builds(const char *ks_text, const char *header, const char *row, cons
 }
 
 /* Building fails with want and a message containing msg; out stays empty. */
-static int refuses(const char *ks_text, const char *header, const char *row, int want,
-		   const char *msg)
+static int refuses_n(const char *ks_text, const char *header, size_t hlen, const char *row,
+		     size_t rlen, int want, const char *msg)
 {
 	lay_csv_row h = LAY_CSV_ROW_INIT, r = LAY_CSV_ROW_INIT;
 	lay_item got = LAY_ITEM_INIT;
@@ -182,8 +182,8 @@ static int refuses(const char *ks_text, const char *header, const char *row, int
 	int rc, ok;
 
 	lay_schema_parse(&ks, ks_text, strlen(ks_text), NULL);
-	lay_csv_split(&h, header, strlen(header), ',', NULL);
-	lay_csv_split(&r, row, strlen(row), ',', NULL);
+	lay_csv_split(&h, header, hlen, ',', NULL);
+	lay_csv_split(&r, row, rlen, ',', NULL);
 	rc = lay_csv_item(&got, &h, &r, &ks, &err);
 	ok = rc == want && strstr(err.msg, msg) && got.n == 0 && got.arena == NULL;
 	if (!ok)
@@ -193,6 +193,12 @@ static int refuses(const char *ks_text, const char *header, const char *row, int
 	lay_csv_row_free(&h);
 	lay_csv_row_free(&r);
 	return ok;
+}
+
+static int refuses(const char *ks_text, const char *header, const char *row, int want,
+		   const char *msg)
+{
+	return refuses_n(ks_text, header, strlen(header), row, strlen(row), want, msg);
 }
 
 static void test_csv_item__string_keys_first_and_other_columns_as_strings(void)
@@ -242,6 +248,17 @@ static void test_csv_item__key_problems_are_refused_with_a_message(void)
 	CHECK(refuses("PK:S", "PK,a", "1,\xc3", -EINVAL, "CSV column a is not valid UTF-8"));
 }
 
+/* No string or name in ddbfs holds U+0000: a CSV file's NUL bytes are
+ * refused, in keys, other columns and the header (found by fuzzing). */
+static void test_csv_item__nul_bytes_are_refused_with_a_message(void)
+{
+	CHECK(refuses_n("PK:S", "PK,a", 4, "x\0y,1", 5, -EINVAL,
+			"CSV column PK, the partition key, holds U+0000"));
+	CHECK(refuses_n("PK:S", "PK,a", 4, "x,1\0", 5, -EINVAL, "CSV column a holds U+0000"));
+	CHECK(refuses_n("PK:S", "PK,a\0", 5, "x,1", 3, -EINVAL,
+			"CSV header column 2's name holds U+0000"));
+}
+
 static void test_csv_item__long_keys_and_big_items_are_refused(void)
 {
 	lay_csv_row h = LAY_CSV_ROW_INIT, r = LAY_CSV_ROW_INIT;
@@ -276,6 +293,21 @@ static void test_csv_item__long_keys_and_big_items_are_refused(void)
 	lay_csv_row_free(&r);
 }
 
+/* The message shows the text after a closing quote from the record only:
+ * the record is len bytes, not a C string (found by fuzzing). */
+static void test_csv_split__text_after_a_closing_quote_is_shown_from_the_record(void)
+{
+	lay_csv_row r = LAY_CSV_ROW_INIT;
+	lay_err err = { 0, "" };
+	char *text = malloc(5);
+
+	memcpy(text, "\"q\"xy", 5);
+	CHECK_RC(lay_csv_split(&r, text, 5, ',', &err), -EINVAL);
+	CHECK(strstr(err.msg, "(\"xy\")") != NULL);
+	free(text);
+	lay_csv_row_free(&r);
+}
+
 int main(void)
 {
 	RUN(test_csv_split__plain_fields_and_empty_ones);
@@ -284,10 +316,12 @@ int main(void)
 	RUN(test_csv_split__a_quoted_field_over_lines_asks_for_more);
 	RUN(test_csv_split__bad_quotes_are_rejected_with_a_message);
 	RUN(test_csv_split__a_row_is_reused_across_records);
+	RUN(test_csv_split__text_after_a_closing_quote_is_shown_from_the_record);
 	RUN(test_csv_item__string_keys_first_and_other_columns_as_strings);
 	RUN(test_csv_item__number_and_binary_keys_are_typed_by_the_schema);
 	RUN(test_csv_item__empty_fields_are_left_out_and_short_rows_are_padded);
 	RUN(test_csv_item__key_problems_are_refused_with_a_message);
+	RUN(test_csv_item__nul_bytes_are_refused_with_a_message);
 	RUN(test_csv_item__long_keys_and_big_items_are_refused);
 	return check_done();
 }

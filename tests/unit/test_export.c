@@ -99,6 +99,11 @@ static void test_file_line__round_trip_and_etag_forms(void)
 	CHECK_RC(lay_export_file_parse(&g, "{\"itemCount\":1}", 15, &err), -EINVAL);
 	CHECK_RC(lay_export_file_parse(&g, "{\"dataFileS3Key\":\"k\"}", 21, &err), -EINVAL);
 	CHECK_RC(lay_export_file_parse(&g, "nope", 4, &err), -EINVAL);
+	/* no count past 2^64 (found by fuzzing: the conversion was undefined) */
+	CHECK_RC(lay_export_file_parse(&g, "{\"itemCount\":1e30,\"dataFileS3Key\":\"k\","
+				       "\"etag\":\"00112233445566778899aabbccddeeff\"}", 80, &err),
+		 -EINVAL);
+	CHECK(strstr(err.msg, "itemCount past 2^64") != NULL);
 	lay_buf_free(&b);
 }
 

@@ -510,6 +510,15 @@ static void test_ion_parse__items_over_400_kb_are_too_big(void)
 	lay_buf_free(&t);
 }
 
+/* A NUL byte where a skipped field's token would start is refused; it
+ * once stopped the skipping loop from moving on (found by fuzzing). */
+static void test_ion_parse__a_nul_byte_in_a_skipped_field_is_refused(void)
+{
+	static const char text[] = "{meta:{a:\0}, Item:{PK:\"a\"}}";
+
+	CHECK(fails_n(text, sizeof(text) - 1, -EINVAL, "unexpected byte 0x00"));
+}
+
 int main(void)
 {
 	RUN(test_ion_render__every_type_as_an_export_writes_it);
@@ -536,5 +545,6 @@ int main(void)
 	RUN(test_ion_parse__names_and_sets_are_checked_as_dynamodb_checks_them);
 	RUN(test_ion_parse__messages_name_the_path_line_and_column);
 	RUN(test_ion_parse__items_over_400_kb_are_too_big);
+	RUN(test_ion_parse__a_nul_byte_in_a_skipped_field_is_refused);
 	return check_done();
 }

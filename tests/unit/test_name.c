@@ -663,9 +663,27 @@ static void test_name_is_item__json_names_not_starting_with_dot(void)
 	CHECK(lay_name_is_item("x.json.AbC123", 13) == 0);
 }
 
+/* A refused name is shown from its len bytes only: the name is not a C
+ * string (found by fuzzing). */
+static void test_name_to_key__a_refused_name_is_shown_from_its_bytes(void)
+{
+	lay_item it = LAY_ITEM_INIT;
+	lay_name_key k;
+	lay_err err = { 0, "" };
+	char *name = malloc(3);
+
+	memcpy(name, "a\xff" "b", 3);
+	CHECK_RC(lay_name_to_key(&k, &it, name, 3, LAY_S, 0, &err), -EINVAL);
+	CHECK(strstr(err.msg, "not valid UTF-8") != NULL);
+	CHECK(strstr(err.msg, "\"a\xff" "b\"") != NULL);
+	free(name);
+	lay_item_free(&it);
+}
+
 int main(void)
 {
 	RUN(test_name_from_key__string_is_its_text);
+	RUN(test_name_to_key__a_refused_name_is_shown_from_its_bytes);
 	RUN(test_name_from_key__appends_after_existing_contents);
 	RUN(test_name_from_key__escapes_percent_slash_control_bytes_and_del);
 	RUN(test_name_from_key__leading_dot_is_percent_encoded);

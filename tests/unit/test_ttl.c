@@ -4,6 +4,8 @@
 #include <errno.h>
 
 #include "../../engine/engine.h"
+#include "../../layout/json.h"
+#include "../../layout/ttl.h"
 #include "dbtest.h"
 
 static char *dir;
@@ -185,11 +187,31 @@ static void test_ttl__sweep_deletes_only_the_expired_among_many(void)
 	teardown();
 }
 
+/* A TTL in the far future (up to the year 30 million) is a time that has
+ * not come: no overflow of its nanoseconds (found by fuzzing). */
+static void test_ttl__far_future_values_have_not_expired(void)
+{
+	static const char text[] = "{\"PK\":\"a\",\"SK\":\"b\",\"ttl\":999999999999999}";
+	int64_t now = 1700000000LL * 1000000000LL, exp;
+	lay_item it = LAY_ITEM_INIT;
+	lay_err err = { 0, "" };
+
+	CHECK_RC(lay_json_parse(&it, text, sizeof(text) - 1, LAY_FMT_PLAIN, &err), 0);
+	exp = lay_ttl_expiry(&it, "ttl", now);
+	CHECK(exp == 999999999999999LL);
+	CHECK(!lay_ttl_expired(exp, now));
+	CHECK(!lay_ttl_expired(10000000000LL, now));
+	CHECK(lay_ttl_expired(1700000000LL, now));
+	CHECK(!lay_ttl_expired(1700000001LL, now));
+	lay_item_free(&it);
+}
+
 int main(void)
 {
 	RUN(test_ttl__expired_item_vanishes_at_once_and_sweeps_as_the_service);
 	RUN(test_ttl__strings_missing_and_ancient_values_never_expire);
 	RUN(test_ttl__changing_the_attribute_reindexes_existing_items);
 	RUN(test_ttl__sweep_deletes_only_the_expired_among_many);
+	RUN(test_ttl__far_future_values_have_not_expired);
 	return check_done();
 }
