@@ -1,14 +1,14 @@
 #!/bin/sh
 # Installs everything ddbfs needs to build, test and benchmark on Debian 12.
 # Idempotent: a machine that has it all is left alone (no network touched).
-# With --fuzz: only what `make fuzz` needs besides the build's own packages,
+# With --fuzz: only what `make fuzz` needs: the build's own packages,
 # clang and its libFuzzer runtime.
 set -eu
 
-if [ "${1:-}" = "--fuzz" ]; then
+# install_missing PKG...: apt-get installs those of PKG not installed yet.
+install_missing() {
 	missing=""
-	for p in build-essential pkg-config libfuse3-dev liblmdb-dev libcjson-dev zlib1g-dev \
-		libzstd-dev libssl-dev libmicrohttpd-dev clang libclang-rt-14-dev; do
+	for p in "$@"; do
 		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
 			missing="$missing $p"
 		fi
@@ -20,28 +20,21 @@ if [ "${1:-}" = "--fuzz" ]; then
 		# shellcheck disable=SC2086
 		apt-get install -y -qq --no-install-recommends $missing >/dev/null
 	fi
+}
+
+BUILD_PKGS="build-essential pkg-config libfuse3-dev liblmdb-dev libcjson-dev zlib1g-dev
+libzstd-dev libssl-dev libmicrohttpd-dev"
+
+if [ "${1:-}" = "--fuzz" ]; then
+	# shellcheck disable=SC2086
+	install_missing $BUILD_PKGS clang libclang-rt-14-dev
 	exit 0
 fi
 
-PKGS="build-essential pkg-config libfuse3-dev fuse3 liblmdb-dev lmdb-utils libcjson-dev
-zlib1g-dev libzstd-dev libssl-dev zstd gzip
-bats bats-support bats-assert attr rsync jq inotify-tools vim-nox python3 perl
-tar findutils grep sed coreutils procps psmisc util-linux
-libmicrohttpd-dev curl awscli python3-boto3"
-
-missing=""
-for p in $PKGS; do
-	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
-		missing="$missing $p"
-	fi
-done
-if [ -n "$missing" ]; then
-	echo "install-deps: installing:$missing"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $missing >/dev/null
-fi
+# shellcheck disable=SC2086
+install_missing $BUILD_PKGS fuse3 lmdb-utils zstd gzip \
+	bats bats-support bats-assert attr rsync jq inotify-tools vim-nox python3 perl \
+	tar findutils grep sed coreutils procps psmisc util-linux curl awscli python3-boto3
 # ion-js, the independent Ion reader the export tests compare with, and
 # the JavaScript SDK the endpoint's tests drive (tests/tools/package.json
 # pins them; package-lock.json fixes the tree).
