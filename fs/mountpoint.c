@@ -266,7 +266,7 @@ int fs_mnt_record(const char *data_dir, const char *mnt)
 	    (rc = note_path(tmp, sizeof(tmp), data_dir, ".tmp")) < 0)
 		return rc;
 	/* our mount is the top one there: mounts never stack (fs_mnt_prepare) */
-	if ((rc = top_mount(mnt, &top)) <= 0 || strcmp(top.fstype, "fuse.ddbfs") != 0)
+	if ((rc = top_mount(mnt, &top)) <= 0 || !is_fuse(top.fstype))
 		return rc < 0 ? rc : -ENOENT;
 	/* a reader sees the old note or the new one, never half of it */
 	if (!(f = fopen(tmp, "we")))
