@@ -45,6 +45,26 @@ static void lock_holder(int fd, char *out, size_t size)
 		snprintf(out, size, "(unknown)");
 }
 
+int eng_db_lock_holder(long *out, const char *dir)
+{
+	char path[4096], pidtext[32];
+	int fd;
+
+	*out = 0;
+	if ((size_t)snprintf(path, sizeof(path), "%s/ddbfs.lock", dir) >= sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	/* a shared lock is refused only while a daemon holds it exclusively */
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
+		lock_holder(fd, pidtext, sizeof(pidtext));
+		*out = strtol(pidtext, NULL, 10);
+	}
+	close(fd);
+	return 0;
+}
+
 /* Take dir/ddbfs.lock for the life of the db and write our pid into it. */
 static int lock_dir(eng_db *db, lay_err *err)
 {

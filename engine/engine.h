@@ -243,6 +243,14 @@ typedef struct eng_db_opts {
  */
 int eng_db_open(eng_db **out, const char *dir, const eng_db_opts *opts, lay_err *err);
 
+/*
+ * Who holds dir's lock: *out is the pid its lock file names while a mount
+ * or a serve holds it (taken exclusively), 0 while nobody does. For a
+ * front that finds dir in use and must judge the holder. Returns 0, or a
+ * negative errno when the lock file cannot be read.
+ */
+int eng_db_lock_holder(long *out, const char *dir);
+
 /* Sync everything committed, release the lock, free. Accepts NULL. */
 void eng_db_close(eng_db *db);
 

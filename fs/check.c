@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../engine/engine.h"
+#include "held.h"
 #include "mountpoint.h"
 
 enum { CHECK_HEALTHY = 0, CHECK_PROBLEMS = 1, CHECK_FAILED = 2 };
@@ -97,6 +98,10 @@ static int open_dir(eng_db **db, const char *dir, int force)
 
 	o.read_only = 1;
 	o.maint_ms = -1;
+	if (fs_held_free("ddbfs check", dir, &err) < 0) {
+		fprintf(stderr, "ddbfs check: %s\n", err.msg);
+		return CHECK_FAILED;
+	}
 	rc = eng_db_open(db, dir, &o, &err);
 	if (rc == -EBUSY) {
 		fs_mnt_holder_live(dir, &where);

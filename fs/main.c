@@ -18,6 +18,7 @@
 #include "cmd.h"
 #include "errlog.h"
 #include "expire.h"
+#include "held.h"
 #include "hide.h"
 #include "http.h"
 #include "inode.h"
@@ -279,6 +280,12 @@ static int run_mount(mount_opts *o)
 	}
 	fuse_session_destroy(fs.se);
 	fs.se = NULL;
+	/* a killed daemon of DATA_DIR's that the kernel holds keeps its mount
+	 * from answering (maybe on this mount point) and DATA_DIR locked */
+	if (realpath(o->data_dir, data_dir) && fs_held_free("ddbfs", data_dir, &err) < 0) {
+		fprintf(stderr, "ddbfs: %s\n", err.msg);
+		return 1;
+	}
 	/* a dead mount there goes, a live one stays and we do not stack */
 	if (fs_mnt_prepare(o->mountpoint, &err) < 0) {
 		fprintf(stderr, "ddbfs: %s\n", err.msg);

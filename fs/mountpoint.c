@@ -25,6 +25,7 @@
 
 typedef struct mnt_entry {
 	int id, parent;
+	unsigned major, minor; /* the device of the mount's superblock */
 	char fstype[64];
 } mnt_entry;
 
@@ -75,6 +76,8 @@ static int scan(const char *path, mnt_entry *out, int max)
 			continue;
 		out[n].id = atoi(field[0]);
 		out[n].parent = atoi(field[1]);
+		if (sscanf(field[2], "%u:%u", &out[n].major, &out[n].minor) != 2)
+			out[n].major = out[n].minor = 0;
 		snprintf(out[n].fstype, sizeof(out[n].fstype), "%s", fstype);
 		n++;
 	}
@@ -255,16 +258,20 @@ static int note_path(char *out, size_t size, const char *data_dir, const char *s
 int fs_mnt_record(const char *data_dir, const char *mnt)
 {
 	char path[PATH_MAX + 32], tmp[PATH_MAX + 32];
+	mnt_entry top = { 0 };
 	FILE *f;
 	int rc;
 
 	if ((rc = note_path(path, sizeof(path), data_dir, "")) < 0 ||
 	    (rc = note_path(tmp, sizeof(tmp), data_dir, ".tmp")) < 0)
 		return rc;
+	/* our mount is the top one there: mounts never stack (fs_mnt_prepare) */
+	if ((rc = top_mount(mnt, &top)) <= 0 || !is_fuse(top.fstype))
+		return rc < 0 ? rc : -ENOENT;
 	/* a reader sees the old note or the new one, never half of it */
 	if (!(f = fopen(tmp, "we")))
 		return -errno;
-	fprintf(f, "%s\n", mnt);
+	fprintf(f, "%ld %u:%u %s\n", (long)getpid(), top.major, top.minor, mnt);
 	if (fclose(f) != 0 || rename(tmp, path) < 0) {
 		rc = -errno;
 		unlink(tmp);
@@ -281,25 +288,45 @@ void fs_mnt_unrecord(const char *data_dir)
 		unlink(path);
 }
 
-int fs_mnt_holder_live(const char *data_dir, char **mnt_out)
+int fs_mnt_note_read(fs_mnt_note *out, const char *data_dir)
 {
-	char path[PATH_MAX + 32], mnt[PATH_MAX + 2];
-	mnt_entry e[MAX_STACK * 2];
+	char path[PATH_MAX + 32], text[PATH_MAX + 64];
+	unsigned major, minor;
 	FILE *f;
 	size_t len;
+	int at = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (note_path(path, sizeof(path), data_dir, "") < 0)
+		return -ENAMETOOLONG;
+	if (!(f = fopen(path, "re")))
+		return -errno;
+	len = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	if (len == 0 || text[len - 1] != '\n')
+		return -ENOENT; /* being replaced, or never finished */
+	text[len - 1] = '\0';
+	if (sscanf(text, "%ld %u:%u %n", &out->pid, &major, &minor, &at) != 3 || at < 0 ||
+	    text[at] != '/' || strlen(text + at) >= sizeof(out->mnt))
+		return -ENOENT;
+	/* the name fusectl gives the connection: the kernel's dev_t */
+	out->conn = (unsigned long)major << 20 | minor;
+	strcpy(out->mnt, text + at);
+	return 0;
+}
+
+int fs_mnt_holder_live(const char *data_dir, char **mnt_out)
+{
+	mnt_entry e[MAX_STACK * 2];
+	fs_mnt_note note;
 	int i, n;
 
-	if (note_path(path, sizeof(path), data_dir, "") < 0 || !(f = fopen(path, "re")))
+	if (fs_mnt_note_read(&note, data_dir) < 0)
 		return 0;
-	len = fread(mnt, 1, sizeof(mnt) - 1, f);
-	fclose(f);
-	if (len == 0 || mnt[len - 1] != '\n')
-		return 0;
-	mnt[len - 1] = '\0';
-	n = scan(mnt, e, MAX_STACK * 2);
+	n = scan(note.mnt, e, MAX_STACK * 2);
 	for (i = 0; i < n; i++) {
 		if (strcmp(e[i].fstype, "fuse.ddbfs") == 0) {
-			*mnt_out = strdup(mnt);
+			*mnt_out = strdup(note.mnt);
 			return 1;
 		}
 	}

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "errlog.h"
+#include "held.h"
 #include "http.h"
 #include "mountpoint.h"
 
@@ -279,7 +280,8 @@ int fs_serve_main(int argc, char **argv)
 	/* also when started in the background of a shell, which ignores SIGINT */
 	signal(SIGINT, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
-	if (fs_db_open(&db, &clock, data_dir, &conf, serve_stop_waiting, &err) < 0) {
+	if (fs_held_free("ddbfs serve", data_dir, &err) < 0 ||
+	    fs_db_open(&db, &clock, data_dir, &conf, serve_stop_waiting, &err) < 0) {
 		fprintf(stderr, "ddbfs serve: %s\n", err.msg);
 		goto out_http;
 	}

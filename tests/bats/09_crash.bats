@@ -3,6 +3,28 @@
 
 load helpers
 
+teardown() {
+	abort_held
+	stop_serve
+	unmount_ddbfs || true
+	[ -n "${TESTROOT:-}" ] && rm -rf "$TESTROOT"
+	TESTROOT=
+}
+
+# abort_held: a test that failed while a killed daemon was held (HELD)
+# must not leave it so, its mount hanging whatever enters it: its
+# connection is aborted by hand, as README says.
+abort_held() {
+	local fd conn
+	running "${HELD:-0}" || return 0
+	[ -n "$(ls /sys/fs/fuse/connections)" ] || mount -t fusectl fusectl /sys/fs/fuse/connections
+	for fd in /proc/"$HELD"/task/*/fdinfo/*; do
+		conn=$(awk '$1 == "fuse_connection:" { print $2 }' "$fd" 2>/dev/null) || continue
+		[ -n "$conn" ] && echo 1 >"/sys/fs/fuse/connections/$conn/abort"
+	done
+	HELD=
+}
+
 @test "kill -9 during a write loop loses no acknowledged item" {
 	new_table Crash "id:S"
 	# acknowledged means close() returned 0 (the shell ignores close errors
@@ -65,23 +87,110 @@ for i in range(100000):
 }
 
 # crash_daemon: kill -9 of the daemon and a lazy unmount. A killed daemon
-# whose notifying thread the kernel holds (waiting for a directory lock
-# that a client holds while it waits for the dead daemon) never closes
-# /dev/fuse: its connection is aborted as the kernel would at that close.
+# that the kernel holds (see hold_killed_daemon) is freed by ddbfs check,
+# which also checks what the crash left.
 crash_daemon() {
-	local pid conn i
+	local pid i
 	pid=$(daemon_pid)
-	conn=$(($(stat -c '%d' "$MNT") & 0xff))
 	kill -9 "$pid"
 	for i in $(seq 1 100); do
-		[ -d "/proc/$pid/task" ] && grep -qv '^[0-9]* ([^)]*) [ZX]' /proc/"$pid"/task/*/stat 2>/dev/null || break
+		running "$pid" || break
 		sleep 0.01
 	done
-	if [ "$i" = 100 ]; then
-		[ -n "$(ls /sys/fs/fuse/connections)" ] || mount -t fusectl fusectl /sys/fs/fuse/connections
-		echo 1 >"/sys/fs/fuse/connections/$conn/abort" || true
-	fi
+	$T "$DDBFS" check --quiet "$DATA"
 	timeout 10 fusermount3 -uz "$MNT" 2>/dev/null || true
+}
+
+# running PID: some thread of PID is not a zombie.
+running() {
+	[ -d "/proc/$1/task" ] && grep -qv '^[0-9]* ([^)]*) [ZX]' /proc/"$1"/task/*/stat 2>/dev/null
+}
+
+# wait_for CONDITION...: up to 10 s for CONDITION (a command) to hold.
+wait_for() {
+	local i
+	for i in $(seq 1 1000); do
+		"$@" && return 0
+		sleep 0.01
+	done
+	echo "never: $*" >&2
+	return 1
+}
+
+# in_wchan PID FUNCTION: a thread of PID sleeps in the kernel in FUNCTION.
+in_wchan() {
+	grep -qx "$2" /proc/"$1"/task/*/wchan 2>/dev/null
+}
+
+# hold_killed_daemon: kill -9 of the daemon while the kernel holds it, as
+# `make stress` meets it now and then. A client's unlink holds the table's
+# directory lock while the daemon makes it wait for write capacity (a
+# PROVISIONED table in debt, on a test clock that does not refill it); a
+# jump of the clock makes the daemon tell the kernel to forget the
+# table's entries, and the kernel's invalidation waits for that lock. So
+# after kill -9 that thread never ends, nor does the client's unlink.
+# Sets HELD (the daemon's pid) and CLIENT (the unlink's).
+hold_killed_daemon() {
+	unmount_ddbfs
+	mount_ddbfs -o test_clock
+	[ -d "$MNT/Held" ] || new_table Held "id:S"
+	$T setfattr -n user.ddb.billing_mode -v PROVISIONED "$MNT/Held"
+	$T setfattr -n user.ddb.wcu -v 1 "$MNT/Held"
+	echo '{"a":1}' >"$MNT/Held/a.json"
+	# 390 write units: the bucket's 300 seconds of burst and more
+	$T python3 -c 'import sys; open(sys.argv[1], "w").write("{\"pad\":\"%s\"}" % ("x" * 390000))' \
+		"$MNT/Held/big.json"
+	rm -f "$MNT/Held/a.json" 2>/dev/null 3>&- &
+	CLIENT=$!
+	HELD=$(daemon_pid)
+	wait_for in_wchan "$CLIENT" request_wait_answer
+	(echo +1 >"$MNT/.ddbfs/clock") 2>/dev/null 3>&- &
+	wait_for in_wchan "$HELD" fuse_reverse_inval_entry
+	kill -9 "$HELD"
+	sleep 0.3
+	running "$HELD" || { echo "the killed daemon was not held" >&2; return 1; }
+}
+
+@test "mounting frees a killed daemon the kernel holds, and the client waiting on it" {
+	hold_killed_daemon
+	# the client waits in the kernel still: its unlink never committed
+	run running "$CLIENT"
+	assert_success
+	run $T "$DDBFS" "$DATA" "$MNT" -o test_clock
+	assert_success
+	assert_output --partial "freed a killed ddbfs (pid $HELD) the kernel held: aborted its FUSE connection"
+	run running "$HELD"
+	assert_failure
+	wait_for bash -c "! kill -0 $CLIENT 2>/dev/null"
+	run $T cat "$MNT/Held/a.json"
+	assert_output '{"id":"a","a":1}'
+	[ "$(daemon_pid)" != "$HELD" ]
+}
+
+@test "ddbfs check and ddbfs serve free a killed daemon the kernel holds, and leave a stopped one alone" {
+	hold_killed_daemon
+	run $T "$DDBFS" check "$DATA"
+	assert_success
+	assert_output --partial "freed a killed ddbfs (pid $HELD) the kernel held"
+	assert_output --partial "healthy"
+	run running "$HELD"
+	assert_failure
+	timeout 10 fusermount3 -uz "$MNT" 2>/dev/null || true
+	hold_killed_daemon
+	PORT=$(free_port)
+	start_serve
+	grep -q "freed a killed ddbfs (pid $HELD) the kernel held" "$TESTROOT/serve.err"
+	stop_serve
+	timeout 10 fusermount3 -uz "$MNT" 2>/dev/null || true
+	# a daemon that is stopped, not killed, is nobody's to free
+	mount_ddbfs
+	pid=$(daemon_pid)
+	kill -STOP "$pid"
+	run timeout 20 "$DDBFS" check "$DATA"
+	kill -CONT "$pid"
+	assert_failure 2
+	assert_output --partial "in use by pid $pid"
+	refute_output --partial "freed"
 }
 
 @test "kill -9 during editors' renames (vim's backup, a temp file renamed over) leaves each content under one name" {
