@@ -216,7 +216,8 @@ cJSON *fs_client_follow(const char *cmd, const char *root, const char *describe,
 			return NULL;
 		}
 		if (strcmp(st->valuestring, "IN_PROGRESS") != 0) {
-			if (shown) {
+			/* a job that ended during a slow poll still shows its last line */
+			if (shown || (tty && now_s() - t0 > 1.0)) {
 				show(d, t0);
 				fputc('\n', stderr);
 			}

@@ -123,7 +123,9 @@ dump() {
 	mount_ddbfs -o auto_unmount
 	[ "$(mounts_at "$MNT")" -eq 1 ]
 	kill -9 "$(daemon_pid)"
-	for i in $(seq 1 50); do
+	# fusermount3's watcher unmounts once the daemon's fd is closed: 10 s
+	# for a loaded machine
+	for i in $(seq 1 100); do
 		[ "$(mounts_at "$MNT")" -eq 0 ] && break
 		sleep 0.1
 	done

@@ -101,7 +101,7 @@ PY
 }
 
 @test "kill -9 during a backup of 100k items: after a remount it is whole or absent" {
-	run $T timeout 300 python3 - "$MNT/Shop" <<'PY'
+	run timeout 300 python3 - "$MNT/Shop" <<'PY'
 import os, sys
 d = sys.argv[1]
 for i in range(100000):
