@@ -346,7 +346,7 @@ def main():
     subprocess.run([DDBFS, data, mnt, "-o", "http=127.0.0.1:%d,test_clock" % port], check=True, timeout=20)
     with open(os.path.join(data, "ddbfs.lock")) as f:
         pid = int("".join(c for c in f.read() if c.isdigit()))
-    workers, ok = [], True
+    workers, ok = [], False
     try:
         for t, pk in (("Files", "id:S"), ("Txn", "id:S"), ("Ttl", "id:S")):
             subprocess.run([DDBFS, "create-table", mnt, t, "--pk", pk], check=True, timeout=20)
@@ -367,7 +367,10 @@ def main():
             except OSError:
                 pass
         unmount(mnt, pid)
-        if not os.path.ismount(mnt):
+        if not ok:
+            # what failed is in the daemon's log: keep it and the data
+            print("soak: kept %s (the daemon's log: data/ddbfs.log)" % root, flush=True)
+        elif not os.path.ismount(mnt):
             shutil.rmtree(root, ignore_errors=True)
     sys.exit(0 if ok else 1)
 
