@@ -25,7 +25,8 @@ const fs_kind_ops *fs_kind_ops_of(fs_kind kind)
 
 int fs_kind_getattr(fs_node *n, struct stat *st, lay_err *err)
 {
-	const fs_kind_ops *ops = fs_kind_ops_of(n->kind);
+	/* a rename may turn a scratch node into an item meanwhile (become_item) */
+	const fs_kind_ops *ops = fs_kind_ops_of(__atomic_load_n(&n->kind, __ATOMIC_ACQUIRE));
 
 	if (!ops || !ops->getattr)
 		return lay_err_set(err, -EIO, "unknown node kind");

@@ -128,7 +128,7 @@ void fs_writer_view(struct stat *st, fs_node *n, struct fuse_file_info *fi)
 {
 	fs_fh *fh = fi ? (fs_fh *)(uintptr_t)fi->fh : NULL;
 
-	if (!fh || n->kind != FS_ITEM || !fh->writable)
+	if (!fh || __atomic_load_n(&n->kind, __ATOMIC_ACQUIRE) != FS_ITEM || !fh->writable)
 		return;
 	pthread_mutex_lock(&fh->lock);
 	st->st_size = fh->buf.len;
@@ -159,5 +159,6 @@ void fs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	fs_writer_view(&st, n, fi);
-	fuse_reply_attr(req, &st, n->kind == FS_MAGIC_FILE ? 0 : fs.timeout);
+	fuse_reply_attr(req, &st,
+			__atomic_load_n(&n->kind, __ATOMIC_ACQUIRE) == FS_MAGIC_FILE ? 0 : fs.timeout);
 }

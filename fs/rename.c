@@ -83,9 +83,13 @@ static int become_item(fs_node *n, fs_node *dir, const char *name, const fs_targ
 		return rc;
 	free(n->table);
 	n->table = strdup(dir->table);
-	n->kind = FS_ITEM;
 	n->has_sk = t->ti.schema.sk[0] != 0;
-	return fs_node_set_key(n, n->has_sk ? &t->pk : NULL, &t->key);
+	if ((rc = fs_node_set_key(n, n->has_sk ? &t->pk : NULL, &t->key)) < 0)
+		return rc;
+	/* last, for a getattr that reads the kind without fs.lock: once it
+	 * sees an item, the item's table and key are in place */
+	__atomic_store_n(&n->kind, FS_ITEM, __ATOMIC_RELEASE);
+	return 0;
 }
 
 /* Table names retired by renames: requests may still hold them. Freed at

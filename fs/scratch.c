@@ -156,10 +156,10 @@ int fs_scratch_attr(fs_node *n, struct stat *st)
 			st->st_ino = fs_ino_scratch(st->st_ino);
 		return rc;
 	}
-	if (!n->parent)
-		return -ENOENT;
-	rc = fs_scratch_lstat(n, NULL, st);
-	return rc;
+	pthread_mutex_lock(&fs.lock); /* a rename may move it meanwhile */
+	rc = n->parent ? 0 : -ENOENT;
+	pthread_mutex_unlock(&fs.lock);
+	return rc < 0 ? rc : fs_scratch_lstat(n, NULL, st);
 }
 
 int fs_scratch_list(const fs_node *dir, fs_scratch_entry_fn fn, void *arg)
