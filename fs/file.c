@@ -375,11 +375,11 @@ static void open_node(fuse_req_t req, fs_node *n, struct fuse_file_info *fi, int
 	default:
 		rc = -EISDIR;
 	}
-	if (rc == -ENOENT && (n->kind == FS_SCRATCH || n->kind == FS_ITEM) && !created) {
-		/* a name the kernel caches for a file gone since: a listing
-		 * read it just before it was renamed or removed. The open may
-		 * be an open(O_CREAT), which must not fail with ENOENT: ESTALE
-		 * makes the kernel look the name up again */
+	if (rc == -ENOENT && n->kind == FS_SCRATCH && !created) {
+		/* a name the kernel caches for a scratch file gone since: a
+		 * listing read it just before it was renamed or removed. The
+		 * open may be an open(O_CREAT), which must not fail with
+		 * ENOENT: ESTALE makes the kernel look the name up again */
 		fh_free(fh);
 		fuse_reply_err(req, ESTALE);
 		return;

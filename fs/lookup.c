@@ -144,17 +144,6 @@ void fs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	int rc;
 
 	if ((rc = fs_kind_getattr(n, &st, &err)) < 0) {
-		if (rc == -ENOENT && !fi) {
-			/* asked through a name the kernel caches for an object
-			 * gone since (a listing handed the name over just before
-			 * it went; the kernel checks permissions with this getattr
-			 * when it holds the attributes stale). ENOENT would fail
-			 * an open(O_CREAT) of the name; ESTALE makes the kernel
-			 * look the name up again, so that open creates the file
-			 * and stat finds nothing */
-			fuse_reply_err(req, ESTALE);
-			return;
-		}
 		fs_fail(req, "getattr", n, NULL, rc, &err);
 		return;
 	}

@@ -176,36 +176,3 @@ PY
 	run $T cat "$MNT/Users/u.json"
 	assert_output '{"id":"u"}'
 }
-
-@test "open(O_CREAT) makes an item whose name a listing handed over just after its delete" {
-	# The listing was taken before the rm: reading on gave the kernel
-	# the deleted item's name, and an open(O_CREAT) without O_TRUNC of
-	# it failed with ENOENT instead of making the item.
-	new_table Users "id:S"
-	run timeout 60 python3 - "$MNT/Users" <<'PY'
-import os, sys
-d = sys.argv[1]
-for i in range(300):  # a listing of many replies
-    with open(d + "/x%d.json" % i, "w") as f:
-        f.write('{"n":%d}' % i)
-fails = {}
-for i in range(20):
-    path = d + "/x%d.json" % (299 - i)  # late in the listing
-    with os.scandir(d) as it:
-        next(it)  # the listing is taken now
-        os.unlink(path)
-        for e in it:  # and read on past the deleted name
-            pass
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
-        os.write(fd, b'{"n":"again"}')
-        os.close(fd)
-    except OSError as e:
-        fails[e.strerror] = fails.get(e.strerror, 0) + 1
-print("failures %s" % fails)
-PY
-	assert_success
-	assert_output "failures {}"
-	run $T cat "$MNT/Users/x299.json"
-	assert_output '{"id":"x299","n":"again"}'
-}
