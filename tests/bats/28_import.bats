@@ -488,11 +488,13 @@ for i in range(400000):
 	$T "$DDBFS" import "$SRC/many.json" "$MNT" Pone --format ddb --pk id:S >"$TESTROOT/out1" 2>"$TESTROOT/err1"
 	[ ! -s "$TESTROOT/err1" ]
 	[ "$(jq -r .ImportedItemCount "$TESTROOT/out1")" = 400000 ]
-	# on a terminal
-	run $T script -qec "'$DDBFS' import '$SRC/many.json' '$MNT' Ptwo --format ddb --pk id:S >'$TESTROOT/out2'" /dev/null
+	# on a terminal, an import that takes more than the second before
+	# progress shows (400,000 items take less): 2,000,000 items
+	for j in 1 2 3 4 5; do sed "s/\"k/\"k$j-/" "$SRC/many.json"; done >"$SRC/more.json"
+	run $T script -qec "'$DDBFS' import '$SRC/more.json' '$MNT' Ptwo --format ddb --pk id:S >'$TESTROOT/out2'" /dev/null
 	assert_success
 	assert_output --regexp '[0-9]+ items, [0-9.]+ MB'
-	[ "$(jq -r .ImportedItemCount "$TESTROOT/out2")" = 400000 ]
+	[ "$(jq -r .ImportedItemCount "$TESTROOT/out2")" = 2000000 ]
 	run $T script -qec "'$DDBFS' import '$SRC/many.json' '$MNT' Pthree --format ddb --pk id:S --quiet >'$TESTROOT/out3'" /dev/null
 	assert_success
 	assert_output ''
