@@ -32,6 +32,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from apifile import api_file  # noqa: E402
+
 TABLES = {"Files": "id:S", "Http": "id:S", "Txn": "id:S", "Ttl": "id:S"}
 SLOTS = 24            # keys per file or HTTP writer: bounds the data
 TXN_KEEP = 5          # groups a transaction writer keeps
@@ -377,26 +380,8 @@ def txn_writer(ctx, log, state, name):
         if random.random() < 0.5:
             fn = lambda: run_ok([ctx.ddbfs, "api", ctx.mnt, "TransactWriteItems"], body.encode())
         else:
-            fn = lambda: api_file(ctx, dict(json.loads(body), Action="TransactWriteItems"))
+            fn = lambda: api_file(ctx.mnt, dict(json.loads(body), Action="TransactWriteItems"))
         step(log, state, post, fn)
-
-
-def api_file(ctx, req):
-    fd = os.open(ctx.p(".ddbfs/api"), os.O_RDWR)
-    try:
-        os.write(fd, json.dumps(req).encode())
-        out = b""
-        while True:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            out += chunk
-    finally:
-        os.close(fd)
-    ans = json.loads(out or b"null")
-    if not isinstance(ans, dict) or "__type" in ans:
-        raise OSError("request file: %r" % out[:300])
-    return ans
 
 
 def ttl_writer(ctx, log, state, name):

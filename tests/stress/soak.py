@@ -28,6 +28,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from apifile import api_file  # noqa: E402
+
 SOAK_S = int(os.environ.get("SOAK_S", "600"))
 TICK = int(os.environ.get("SOAK_TICK", "60"))
 DDBFS = os.path.abspath(os.environ.get("DDBFS", os.path.join(os.path.dirname(__file__), "../../build/ddbfs")))
@@ -209,24 +212,6 @@ def api_load(mnt, port, rec):
             timed(rec, "api_file_txn", lambda: api_file(mnt, dict(json.loads(body), Action="TransactWriteItems")))
         timed(rec, "api_file_get", lambda: api_file(mnt, {"Action": "GetItem", "TableName": "Txn",
                                                           "Key": {"id": {"S": "g%d-0" % g}}}))
-
-
-def api_file(mnt, req):
-    fd = os.open(os.path.join(mnt, ".ddbfs/api"), os.O_RDWR)
-    try:
-        os.write(fd, json.dumps(req).encode())
-        out = b""
-        while True:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            out += chunk
-    finally:
-        os.close(fd)
-    ans = json.loads(out)
-    if "__type" in ans:
-        raise RuntimeError(out[:200])
-    return ans
 
 
 def stream_load(mnt, port, rec):

@@ -1,0 +1,25 @@
+"""One request through a mount's request file, MNT/.ddbfs/api (README:
+DynamoDB's API): write the request, read the answer. Shared by the crash
+stress and the soak."""
+import json
+import os
+
+
+def api_file(mnt, req):
+    """The answer to req (a dict with its Action) as a dict; OSError when
+    the request file answers an error or nothing that is an answer."""
+    fd = os.open(os.path.join(mnt, ".ddbfs/api"), os.O_RDWR)
+    try:
+        os.write(fd, json.dumps(req).encode())
+        out = b""
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        os.close(fd)
+    ans = json.loads(out or b"null")
+    if not isinstance(ans, dict) or "__type" in ans:
+        raise OSError("request file: %r" % out[:300])
+    return ans
