@@ -1,6 +1,18 @@
 /* Directory listings (SPEC §3): a snapshot taken at offset 0 (so offsets
  * stay valid while entries are deleted during the walk, and rewinddir sees
- * new names), in DynamoDB key order, memory objects after the engine's. */
+ * new names), in DynamoDB key order, memory objects after the engine's.
+ *
+ * A reply with attributes (readdirplus) gives the kernel a name to keep.
+ * Once anything changed since the snapshot (fs_names_changed), a name in
+ * it may have gone or moved, or its attributes grown old: the kernel would
+ * keep a name that is not there (open(O_CREAT) of it then fails with
+ * ENOENT) or, for a renamed file, a second name of it. From then on an
+ * entry carries attributes only for a node the kernel already holds under
+ * that name, freshly read; the others are plain names, looked up when
+ * used. Renames and deletes the kernel makes hold the directory's lock,
+ * so they fall before a listing's snapshot or after its reply; other
+ * fronts' changes count once made, and their notes to the kernel
+ * (notify.c) wait for the reply they race. */
 #include "dir.h"
 
 #include <errno.h>
@@ -21,6 +33,7 @@ static int fill(fs_dirh *d, fs_node *dir, lay_err *err)
 	int rc = 0;
 
 	fs_dirh_clear(d);
+	d->gen = fs_names_gen();
 	/* files closed with nothing written are committed before a listing */
 	for (;;) {
 		pthread_mutex_lock(&fs.lock);
@@ -112,7 +125,7 @@ static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 	lay_err err = { 0 };
 	char *buf, *p;
 	size_t rem = size, i;
-	int rc = 0;
+	int rc = 0, changed;
 
 	if (!(buf = malloc(size))) {
 		fuse_reply_err(req, ENOMEM);
@@ -134,6 +147,7 @@ static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 			return;
 		}
 	}
+	changed = plus && fs_names_gen() != d->gen;
 	p = buf;
 	for (i = (size_t)off; i < d->n; i++) {
 		fs_dent *e = &d->v[i];
@@ -157,10 +171,13 @@ static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 				if (need > rem)
 					break;
 				pthread_mutex_lock(&fs.lock);
-				if (e->node && e->node->parent == ino)
+				if (e->node && e->node->parent == ino &&
+				    (!changed || strcmp(e->node->name, name) == 0))
 					n = e->node;
 				else if (e->kind == FS_MAGIC_DIR)
 					n = fs.ddbfs_dir;
+				else if (!e->node && changed)
+					n = fs_node_find(ino, name);
 				else if (!e->node)
 					n = fs_node_get(dir, name, e->kind, e->magic,
 							dir->kind == FS_PART ? &dir->pk : &e->key,
@@ -173,10 +190,18 @@ static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 					ep.ino = fs_ino_of(n);
 					ep.attr_timeout = e->kind == FS_MAGIC_FILE ? 0 : e->timeout;
 					ep.entry_timeout = e->timeout;
-					if (n->mem || n->kind == FS_SCRATCH) {
+					if (changed || n->mem || n->kind == FS_SCRATCH) {
 						pthread_mutex_unlock(&fs.lock);
-						fs_kind_getattr(n, &ep.attr, NULL);
+						rc = fs_kind_getattr(n, &ep.attr, NULL);
 						pthread_mutex_lock(&fs.lock);
+						if (rc < 0) { /* gone since: a plain name */
+							n->nlookup--;
+							fs_node_maybe_free(n);
+							n = NULL;
+							memset(&ep, 0, sizeof(ep));
+							ep.attr = e->st;
+							rc = 0;
+						}
 					}
 				}
 				pthread_mutex_unlock(&fs.lock);

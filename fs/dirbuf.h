@@ -24,6 +24,7 @@ typedef struct fs_dirh {
 	lay_item store;
 	int filled;
 	size_t sort_from; /* where the keyed entries start, if sorted */
+	uint64_t gen;     /* fs_names_gen() before the entries were taken */
 } fs_dirh;
 
 /* Forget every entry (at offset 0, and before the handle goes). */

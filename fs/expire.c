@@ -10,6 +10,7 @@
 #include "../layout/name.h"
 #include "hot.h"
 #include "inode.h"
+#include "node.h"
 #include "notify.h"
 
 double fs_expire_timeout(const eng_meta *m)
@@ -36,6 +37,7 @@ static void hook(void *ctx, const eng_item_event *ev)
 	fuse_ino_t tino = 0, pino = 0, iino = 0;
 
 	(void)ctx;
+	fs_names_changed(); /* whoever made it: before its answer */
 	if (ev->source == ENG_SRC_FILE)
 		return; /* what fs did itself, it knows */
 	if (!key) { /* a table made or deleted by an import or a request */
@@ -103,6 +105,7 @@ void fs_expire_clock_jumped(void)
 	size_t i;
 	fs_node *n;
 
+	fs_names_changed();
 	pthread_mutex_lock(&fs.lock);
 	for (i = 0; i < fs.map_size; i++) {
 		for (n = fs.map[i]; n; n = n->hnext) {

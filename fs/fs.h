@@ -225,6 +225,7 @@ typedef struct fs_state {
 	size_t map_size, map_count;
 	uint64_t next_ino;      /* memory objects numbered so far (fs_ino_new) */
 	double timeout;         /* entry and attr timeouts */
+	uint64_t names_gen;     /* changes of names and items so far (fs_names_changed) */
 } fs_state;
 
 extern fs_state fs;

@@ -144,10 +144,22 @@ int fs_table_learn_sk(fs_node *dir, lay_err *err)
 
 /* A name in dir was made, removed or renamed: its mtime and ctime are now
  * (a scratch directory's are the real directory's own). */
+void fs_names_changed(void)
+{
+	__atomic_add_fetch(&fs.names_gen, 1, __ATOMIC_ACQ_REL);
+}
+
+uint64_t fs_names_gen(void)
+{
+	return __atomic_load_n(&fs.names_gen, __ATOMIC_ACQUIRE);
+}
+
 void fs_dir_changed(fs_node *dir)
 {
 	int64_t now = eng_clock_now_ns(eng_db_clock(fs.db));
 	eng_dirmeta dm = { .mtime_ns = now, .ctime_ns = now };
+
+	fs_names_changed();
 
 	switch (dir->kind) {
 	case FS_TABLE:

@@ -38,6 +38,13 @@ void fs_part_keep(fuse_req_t req, fs_node *dir);
 /* A name in dir was made, removed or renamed: dir's times are now. Takes
  * fs.lock. */
 void fs_dir_changed(fs_node *dir);
+/* A name or an item may have changed, by any front: a listing's snapshot
+ * taken before now no longer vouches for the names and attributes it
+ * holds (dir.c). Called once the change is made, before its answer; no
+ * lock needed. */
+void fs_names_changed(void);
+/* How many such changes so far: equal counts, nothing changed between. */
+uint64_t fs_names_gen(void);
 
 /* Append "/" and the path of n, then child (may be NULL), to out. Takes
  * fs.lock. */

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "node.h"
+
 typedef struct note {
 	struct note *next;
 	fuse_ino_t ino; /* inode to invalidate, or parent of name */
@@ -30,6 +32,7 @@ static void push(fuse_ino_t ino, const char *name)
 {
 	note *n = calloc(1, sizeof(*n));
 
+	fs_names_changed(); /* what the kernel is told to forget changed */
 	if (!n)
 		return; /* entries expire by their timeout anyway */
 	n->ino = ino;

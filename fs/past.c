@@ -35,8 +35,13 @@ static int refused(fuse_req_t req, const char *op, fuse_ino_t ino, const char *n
 void fs_past_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		     struct fuse_file_info *fi)
 {
-	if (!refused(req, "setattr", ino, NULL))
-		fs_op_setattr(req, ino, attr, to_set, fi);
+	if (refused(req, "setattr", ino, NULL))
+		return;
+	/* a mode, owner or time is not an item's change (no engine event):
+	 * listings learn it here, on both sides of the change */
+	fs_names_changed();
+	fs_op_setattr(req, ino, attr, to_set, fi);
+	fs_names_changed();
 }
 
 void fs_past_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
@@ -55,21 +60,27 @@ void fs_past_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 	if (dir && fs_backup_dir(dir))
 		fs_backup_rmdir(req, dir, name);
-	else if (!refused(req, "rmdir", parent, name))
+	else if (!refused(req, "rmdir", parent, name)) {
+		fs_names_changed(); /* also done once the name went (dir.c says why) */
 		fs_op_rmdir(req, parent, name);
+	}
 }
 
 void fs_past_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	if (!refused(req, "unlink", parent, name))
-		fs_op_unlink(req, parent, name);
+	if (refused(req, "unlink", parent, name))
+		return;
+	fs_names_changed(); /* also done once the name went (dir.c says why) */
+	fs_op_unlink(req, parent, name);
 }
 
 void fs_past_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
 		    const char *newname, unsigned flags)
 {
-	if (!refused(req, "rename", parent, name) && !refused(req, "rename", newparent, newname))
-		fs_op_rename(req, parent, name, newparent, newname, flags);
+	if (refused(req, "rename", parent, name) || refused(req, "rename", newparent, newname))
+		return;
+	fs_names_changed(); /* also done once the name moved (dir.c says why) */
+	fs_op_rename(req, parent, name, newparent, newname, flags);
 }
 
 void fs_past_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)

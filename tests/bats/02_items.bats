@@ -176,3 +176,71 @@ PY
 	run $T cat "$MNT/Users/u.json"
 	assert_output '{"id":"u"}'
 }
+
+@test "open(O_CREAT) makes an item whose name a listing handed over just after its delete" {
+	# The listing was taken before the rm: reading on gave the kernel
+	# the deleted item's name, and an open(O_CREAT) without O_TRUNC of
+	# it failed with ENOENT instead of making the item.
+	new_table Users "id:S"
+	run timeout 60 python3 - "$MNT/Users" <<'PY'
+import os, sys
+d = sys.argv[1]
+for i in range(300):  # a listing of many replies
+    with open(d + "/x%d.json" % i, "w") as f:
+        f.write('{"n":%d}' % i)
+fails = {}
+for i in range(20):
+    path = d + "/x%d.json" % (299 - i)  # late in the listing
+    with os.scandir(d) as it:
+        next(it)  # the listing is taken now
+        os.unlink(path)
+        for e in it:  # and read on past the deleted name
+            pass
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+        os.write(fd, b'{"n":"again"}')
+        os.close(fd)
+    except OSError as e:
+        fails[e.strerror] = fails.get(e.strerror, 0) + 1
+print("failures %s" % fails)
+PY
+	assert_success
+	assert_output "failures {}"
+	run $T cat "$MNT/Users/x299.json"
+	assert_output '{"id":"x299","n":"again"}'
+}
+
+@test "an item renamed during a listing keeps one name: writing its old name makes a new item" {
+	# The listing was taken before the rename: reading on gave the kernel
+	# the old name with the renamed item's node, a second name of it, and
+	# a write to the old name went to the renamed item.
+	new_table Users "id:S"
+	run timeout 60 python3 - "$MNT/Users" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+for i in range(300):  # a listing of many replies
+    with open(d + "/x%d.json" % i, "w") as f:
+        f.write('{"n":%d}' % i)
+bad = []
+for i in range(20):
+    old, new = d + "/x%d.json" % (299 - i), d + "/y%d.json" % i
+    with os.scandir(d) as it:
+        next(it)  # the listing is taken now
+        os.rename(old, new)
+        for e in it:  # and read on past the old name
+            pass
+    with open(old, "w") as f:  # a new item under the old name
+        f.write('{"n":"new"}')
+    with open(new) as f:
+        got = json.load(f)
+    if got != {"id": "y%d" % i, "n": 299 - i}:
+        bad.append(got)
+    if os.stat(old).st_ino == os.stat(new).st_ino:
+        bad.append("one node")
+print("bad %s" % bad)
+PY
+	assert_success
+	assert_output "bad []"
+	run $T cat "$MNT/Users/x299.json"
+	assert_output '{"id":"x299","n":"new"}'
+}

@@ -138,3 +138,54 @@ PY
 	assert_success
 	assert_output "saves many, failures {}"
 }
+
+@test "an editor's temp file is created again at once while the kernel drops other files" {
+	# A listing handed the kernel the temp file's name after the save had
+	# renamed it. The kernel drops the items of another table it holds
+	# when the clock jumps; a drop while a listing's reply is on its way
+	# leaves the attributes in that reply unsure, so the kernel asked for
+	# them at the next open(O_CREAT) of the name, and the daemon's ENOENT
+	# failed it for as long as the kernel kept the name (a minute).
+	unmount_ddbfs
+	mount_ddbfs -o test_clock
+	new_table Other "id:S"
+	run timeout 60 python3 - "$MNT/Cfg" "$MNT/Other" "$MNT/.ddbfs/clock" <<'PY'
+import os, sys, time
+d, other, clock = sys.argv[1:]
+for t in (d, other):
+    for i in range(300):  # a listing of many replies
+        with open(t + "/x%d.json" % i, "w") as f:
+            f.write('{"n":%d}' % i)
+pid = os.fork()
+if pid == 0:
+    end = time.time() + 3
+    while time.time() < end:
+        os.listdir(other)  # the kernel holds Other's items
+        with open(clock, "w") as f:  # and drops them
+            f.write("+60\n")
+    os._exit(0)
+tmp, fails, saves, end = d + "/.e.tmp", {}, 0, time.time() + 3
+while time.time() < end:
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.write(fd, b'{"n":%d}' % saves)
+        os.close(fd)
+        with os.scandir(d) as it:
+            next(it)  # the listing is taken now
+            os.rename(tmp, d + "/e.json")
+            for e in it:  # and read on past the temp file's name
+                pass
+        if saves % 2:  # stat of that name says it is not there
+            try:
+                os.lstat(tmp)
+            except FileNotFoundError:
+                pass
+        saves += 1
+    except OSError as e:
+        fails[e.strerror] = fails.get(e.strerror, 0) + 1
+os.waitpid(pid, 0)
+print("saves %s, failures %s" % ("many" if saves > 100 else saves, fails))
+PY
+	assert_success
+	assert_output "saves many, failures {}"
+}
