@@ -244,3 +244,33 @@ PY
 	run $T cat "$MNT/Users/x299.json"
 	assert_output '{"id":"x299","n":"new"}'
 }
+
+@test "an item written during a listing reads whole afterwards" {
+	# The listing was taken before the write: reading on must not give
+	# the kernel the item's size of before, which would cut its reads.
+	new_table Users "id:S"
+	run timeout 60 python3 - "$MNT/Users" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+for i in range(300):  # a listing of many replies
+    with open(d + "/x%d.json" % i, "w") as f:
+        f.write('{"n":%d}' % i)
+bad = []
+for i in range(20):
+    path = d + "/x%d.json" % (299 - i)  # late in the listing
+    want = {"id": "x%d" % (299 - i), "long": "y" * (100 + i)}
+    with os.scandir(d) as it:
+        next(it)  # the listing is taken now
+        with open(path, "w") as f:
+            f.write(json.dumps({"long": want["long"]}))
+        for e in it:  # and read on past the item's name
+            pass
+    with open(path) as f:
+        text = f.read()
+    if json.loads(text) != want or os.stat(path).st_size != len(text):
+        bad.append(text)
+print("bad %s" % bad)
+PY
+	assert_success
+	assert_output "bad []"
+}
