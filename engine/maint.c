@@ -1,10 +1,12 @@
 /* Time-driven work (SPEC §8, §9, §16): a thread that every maint_ms
  * sweeps expired items (expiry.c) and trims streams
  * (24 hours) and change logs (35 days with PITR on, else at once), all by
- * the db's one clock. */
+ * the db's one clock; and, every TRIM_S seconds of real time, gives the
+ * memory the process freed back to the system. */
 #include "engine.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,10 @@
 #define LOG_KEEP_NS (35ll * 24 * 3600 * NS)
 /* items deleted per table per round, so one table cannot starve the rest */
 #define SWEEP_PER_ROUND 10000
+/* Each of a daemon's many threads allocates from an arena of its own, and
+ * an arena keeps the pages of what was freed in it: under a steady load
+ * the resident memory would creep up for hours with nothing in use. */
+#define TRIM_S 10
 
 /* Auto-scaling: make the changes capacity's target tracking decided on. */
 static int autoscale(eng_db *db, int64_t now, lay_err *err)
@@ -94,6 +100,7 @@ static void *maint_main(void *arg)
 	eng_db *db = arg;
 	struct timespec until;
 	lay_err err = { 0 };
+	time_t trimmed = 0;
 
 	pthread_mutex_lock(&db->maint_mu);
 	while (!db->maint_stop) {
@@ -110,6 +117,10 @@ static void *maint_main(void *arg)
 		pthread_mutex_unlock(&db->maint_mu);
 		/* a failure now is retried next round */
 		eng_db_maintain(db, 0, NULL, &err);
+		if (until.tv_sec - trimmed >= TRIM_S) {
+			malloc_trim(0);
+			trimmed = until.tv_sec;
+		}
 		pthread_mutex_lock(&db->maint_mu);
 	}
 	pthread_mutex_unlock(&db->maint_mu);
