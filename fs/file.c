@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "attr.h"
@@ -116,6 +117,20 @@ static void drop_pending(fs_node *n)
 	pthread_mutex_unlock(&fs.lock);
 }
 
+/* Signalled under fs.lock when an idle handle (a flush with nothing
+ * written) writes, commits or goes: a reader of its item waits for that
+ * (settle_wait). */
+static pthread_cond_t idle_cv = PTHREAD_COND_INITIALIZER;
+/* how long a reader waits for it: a release comes within a millisecond */
+#define SETTLE_WAIT_MS 100
+
+static void idle_ended(void)
+{
+	pthread_mutex_lock(&fs.lock);
+	pthread_cond_broadcast(&idle_cv);
+	pthread_mutex_unlock(&fs.lock);
+}
+
 /* The file's content becomes one PutItem (SPEC §5). Needs fh->lock. */
 static int commit(fs_fh *fh, lay_err *err)
 {
@@ -136,6 +151,7 @@ static int commit(fs_fh *fh, lay_err *err)
 	pthread_mutex_lock(&fs.lock);
 	if (n->dirty == fh)
 		n->dirty = NULL;
+	pthread_cond_broadcast(&idle_cv);
 	pending = n->mem;
 	if (pending) {
 		/* a created file carries its creator and mode */
@@ -740,7 +756,7 @@ void fs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, o
 	fs_node *n = fs_node_of(ino);
 	lay_err err = { 0 };
 	size_t old_len;
-	int rc, again = 0;
+	int rc, again = 0, was_idle = 0;
 
 	if (n->kind == FS_MAGIC_FILE && n->magic == FS_M_API) {
 		if ((rc = fs_api_write(fh, buf, size)) < 0)
@@ -769,6 +785,7 @@ void fs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, o
 	} else {
 		pthread_mutex_lock(&fh->lock);
 		again = fh->werr && fh->fail_logged;
+		was_idle = fh->idle;
 		old_len = fh->buf.len;
 		rc = buf_write(&fh->buf, buf, size, off, fh->append, MAX_ITEM_FILE);
 		if (rc == 0)
@@ -788,6 +805,8 @@ void fs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, o
 			fh->fail_logged = 0; /* new content: its failure is news */
 		}
 		pthread_mutex_unlock(&fh->lock);
+		if (was_idle)
+			idle_ended();
 	}
 	if (rc < 0 && again) {
 		fuse_reply_err(req, -rc); /* the refusal is in the log already */
@@ -827,9 +846,27 @@ void fs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 void fs_file_settle(fuse_req_t req, fs_node *n)
 {
+	struct timespec until;
 	fs_fh *fh;
 
 	pthread_mutex_lock(&fs.lock);
+	if (n->kind == FS_ITEM && !n->mem && n->dirty && n->dirty->idle) {
+		/* An item emptied by `>` whose writer has not written yet (the
+		 * shell closed a duplicate) or has closed (its release is on
+		 * its way): wait for either, never commit the empty file for
+		 * the writer. Readers read the last commit meanwhile. */
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += SETTLE_WAIT_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (n->dirty && n->dirty->idle &&
+		       pthread_cond_timedwait(&idle_cv, &fs.lock, &until) == 0)
+			;
+		pthread_mutex_unlock(&fs.lock);
+		return;
+	}
 	fh = n->kind == FS_ITEM ? n->dirty : NULL;
 	if (fh && !fh->idle)
 		fh = NULL;
@@ -879,6 +916,7 @@ void fs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	pthread_mutex_lock(&fs.lock);
 	if (n->dirty == fh)
 		n->dirty = NULL;
+	pthread_cond_broadcast(&idle_cv);
 	n->open--;
 	if (fh->writable)
 		n->wopen--;
@@ -896,7 +934,7 @@ int fs_file_truncate(fuse_req_t req, fs_node *n, fs_fh *fh, off_t size, lay_err 
 {
 	fs_fh tmp, *dirty;
 	size_t old_len;
-	int rc = 0;
+	int rc = 0, was_idle;
 
 	if (size < 0)
 		return -EINVAL;
@@ -913,6 +951,7 @@ int fs_file_truncate(fuse_req_t req, fs_node *n, fs_fh *fh, off_t size, lay_err 
 			free(fh->werr_msg);
 			fh->werr_msg = NULL;
 		}
+		was_idle = fh->idle;
 		if (rc == 0) {
 			fh->fail_logged = 0;
 			fs_early_truncate(fh, old_len, (size_t)size);
@@ -921,6 +960,8 @@ int fs_file_truncate(fuse_req_t req, fs_node *n, fs_fh *fh, off_t size, lay_err 
 			fh->idle = 0;
 		}
 		pthread_mutex_unlock(&fh->lock);
+		if (was_idle && rc == 0)
+			idle_ended();
 		return rc;
 	}
 	/* truncate(2) by path: an edit of the committed text, committed now */

@@ -19,8 +19,10 @@ void fs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 /* truncate(2)/ftruncate(2) of an item or scratch file. */
 int fs_file_truncate(fuse_req_t req, fs_node *n, fs_fh *fh, off_t size, lay_err *err);
 
-/* Someone else looks at n: a file closed with nothing written (touch,
- * `: > f`) is committed now rather than at its release. */
+/* Someone else looks at n: a created file closed with nothing written
+ * (touch, `: > f`) is committed now rather than at its release; an item
+ * emptied by a handle that has written nothing yet is waited for (up to
+ * SETTLE_WAIT_MS) until it writes or goes, and never committed here. */
 void fs_file_settle(fuse_req_t req, fs_node *n);
 
 /* Remember metadata set while fh holds uncommitted content. Needs fs.lock. */

@@ -274,3 +274,34 @@ PY
 	assert_success
 	assert_output "bad []"
 }
+
+@test "a reader beside echo > x.json never makes the emptied item a change; each overwrite is one stream record" {
+	# The shell's > opens, duplicates and closes the file before echo
+	# writes: a reader opening the item in between committed the empty
+	# file as a change of its own (the key alone), read by others and
+	# recorded in the stream. A reader may see the file empty meanwhile,
+	# as on any filesystem, but never the key alone.
+	new_table Eds "id:S"
+	$T setfattr -n user.ddb.stream -v NEW_AND_OLD_IMAGES "$MNT/Eds"
+	echo '{"v":"e0","keep":1}' >"$MNT/Eds/x.json"
+	touch "$TESTROOT/go"
+	timeout 120 bash -c 'while [ -e "$2" ]; do read -r line <"$1"; echo "r$line"; done' _ \
+		"$MNT/Eds/x.json" "$TESTROOT/go" >"$TESTROOT/reads" &
+	reader=$!
+	run timeout 120 bash -c 'for n in $(seq 1 500); do
+		echo "{\"v\":\"e$n\",\"keep\":1}" >"$1" || exit 1; done' _ "$MNT/Eds/x.json"
+	rm "$TESTROOT/go"
+	wait $reader
+	assert_success
+	run grep -c '"keep":1' "$TESTROOT/reads"
+	[ "$output" -gt 50 ] # the reader read all along
+	run grep -v -e '"keep":1' -e '^r$' "$TESTROOT/reads"
+	assert_output ""
+	run $T jq -c '[.v, .keep]' "$MNT/Eds/x.json"
+	assert_output '["e500",1]'
+	# one record for the first put and one per overwrite, each whole
+	run $T jq -c 'select(.dynamodb.NewImage.keep == null)' "$MNT/Eds/.stream"
+	assert_output ""
+	run $T jq -s length "$MNT/Eds/.stream"
+	assert_output 501
+}
