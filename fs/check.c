@@ -12,6 +12,7 @@
 #include "../engine/engine.h"
 #include "held.h"
 #include "mountpoint.h"
+#include "serve.h"
 
 enum { CHECK_HEALTHY = 0, CHECK_PROBLEMS = 1, CHECK_FAILED = 2 };
 
@@ -87,13 +88,13 @@ static void summary(const char *dir, const eng_check_stats *s)
 		printf("healthy\n");
 }
 
-/* Open dir read-only; a DATA_DIR in use is said, and opened only with
- * force. Returns 0 or CHECK_FAILED (said on stderr). */
-static int open_dir(eng_db **db, const char *dir, int force)
+/* Open dir read-only; a DATA_DIR in use is said (but to a quiet force),
+ * and opened only with force. Returns 0 or CHECK_FAILED (said on
+ * stderr). */
+static int open_dir(eng_db **db, const char *dir, int force, int quiet)
 {
 	eng_db_opts o = { 0 };
 	lay_err err = { 0, "" };
-	char *where = NULL;
 	int rc;
 
 	o.read_only = 1;
@@ -102,18 +103,20 @@ static int open_dir(eng_db **db, const char *dir, int force)
 		fprintf(stderr, "ddbfs check: %s\n", err.msg);
 		return CHECK_FAILED;
 	}
-	rc = eng_db_open(db, dir, &o, &err);
+	/* a daemon unmounted just now may still be closing it (with --force,
+	 * no need to wait) */
+	rc = force ? eng_db_open(db, dir, &o, &err) : fs_db_open_waiting(db, dir, &o, &err);
 	if (rc == -EBUSY) {
-		fs_mnt_holder_live(dir, &where);
-		fprintf(stderr, "ddbfs check: %s%s%s", err.msg, where ? ", mounted on " : "",
-			where ? where : "");
-		free(where);
+		/* err names the holder's pid, and its mount point if it has one */
+		if (!force || !quiet)
+			fprintf(stderr, "ddbfs check: %s", err.msg);
 		if (!force) {
 			fprintf(stderr, ": unmount it first (fusermount3 -u MOUNTPOINT, or stop "
 					"ddbfs serve), or check it in use with --force\n");
 			return CHECK_FAILED;
 		}
-		fprintf(stderr, "; checking it in use (--force)\n");
+		if (!quiet)
+			fprintf(stderr, "; checking it in use (--force)\n");
 		o.force = 1;
 		lay_err_clear(&err);
 		rc = eng_db_open(db, dir, &o, &err);
@@ -157,7 +160,7 @@ int fs_check_main(int argc, char **argv)
 		fputs(check_usage, stderr);
 		return CHECK_FAILED;
 	}
-	if ((rc = open_dir(&db, dir, force)) != 0)
+	if ((rc = open_dir(&db, dir, force, r.quiet)) != 0)
 		return rc;
 	rc = eng_db_check(db, tell, &r, &st, &err);
 	eng_db_close(db);

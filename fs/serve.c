@@ -106,12 +106,38 @@ bad:
 	return -EINVAL;
 }
 
+int fs_db_open_waiting(eng_db **out, const char *data_dir, const eng_db_opts *o, lay_err *err)
+{
+	struct timespec t0, now, nap = { 0, 50 * 1000000 };
+	char *where = NULL;
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		rc = eng_db_open(out, data_dir, o, err);
+		if (rc != -EBUSY)
+			break;
+		if (fs_mnt_holder_live(data_dir, &where)) {
+			if (where && strlen(err->msg) + strlen(where) + 16 < sizeof(err->msg))
+				snprintf(err->msg + strlen(err->msg),
+					 sizeof(err->msg) - strlen(err->msg), ", mounted on %s",
+					 where);
+			free(where);
+			break;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 >=
+		    EXIT_WAIT_MS)
+			break;
+		nanosleep(&nap, NULL);
+	}
+	return rc;
+}
+
 int fs_db_open(eng_db **out, eng_clock **clock_out, const char *data_dir, const fs_db_conf *c,
 	       int (*stop_waiting)(void *ctx), lay_err *err)
 {
-	struct timespec t0, now, nap = { 0, 50 * 1000000 };
 	eng_db_opts dbo = { 0 };
-	char *where = NULL;
 	int rc;
 
 	*out = NULL;
@@ -129,25 +155,7 @@ int fs_db_open(eng_db **out, eng_clock **clock_out, const char *data_dir, const 
 	if (!c->cache_off)
 		dbo.cache_bytes = (size_t)(c->cache_mb ? c->cache_mb : FS_CACHE_MB) << 20;
 	dbo.cache_ttl_ns = (c->cache_ttl ? c->cache_ttl : FS_CACHE_TTL) * 1000000000LL;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		rc = eng_db_open(out, data_dir, &dbo, err);
-		if (rc != -EBUSY)
-			break;
-		if (fs_mnt_holder_live(data_dir, &where)) {
-			if (where && strlen(err->msg) + strlen(where) + 16 < sizeof(err->msg))
-				snprintf(err->msg + strlen(err->msg),
-					 sizeof(err->msg) - strlen(err->msg), ", mounted on %s",
-					 where);
-			free(where);
-			break;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 >=
-		    EXIT_WAIT_MS)
-			break;
-		nanosleep(&nap, NULL);
-	}
+	rc = fs_db_open_waiting(out, data_dir, &dbo, err);
 	if (rc < 0) {
 		eng_clock_free(*clock_out);
 		*clock_out = NULL;

@@ -52,6 +52,12 @@ int fs_db_conf_opt(fs_db_conf *c, const char *opt);
 int fs_db_open(eng_db **out, eng_clock **clock_out, const char *data_dir, const fs_db_conf *c,
 	       int (*stop_waiting)(void *ctx), lay_err *err);
 
+/* eng_db_open with o, waiting as fs_db_open does for a daemon that was
+ * just unmounted to let go of data_dir (-EBUSY at once, naming the mount
+ * point, for one that serves a mount; after a few seconds for any other
+ * holder). */
+int fs_db_open_waiting(eng_db **out, const char *data_dir, const eng_db_opts *o, lay_err *err);
+
 /* ddbfs serve DATA_DIR --listen ADDR:PORT: the command; argv[0] is its
  * name. Returns the exit status. */
 int fs_serve_main(int argc, char **argv);

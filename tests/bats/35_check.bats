@@ -85,10 +85,29 @@ dir_state() {
 	assert_output --partial "checking it in use (--force)"
 	assert_output --partial ": 1 tables, 0 backups, 1 items, 1 partitions"
 	assert_output --partial "healthy"
+	# --quiet says nothing of a healthy database, in use or not
+	run $T "$DDBFS" check --force --quiet "$DATA"
+	assert_success
+	assert_output ""
 	# the mount carries on
 	echo '{"a":2}' >"$MNT/Orders/p/y.json"
 	run $T cat "$MNT/Orders/p/y.json"
 	assert_output '{"PK":"p","SK":"y","a":2}'
+}
+
+@test "a check right after fusermount3 -u waits for the daemon to let go" {
+	# fusermount3 returns before the daemon has closed the database: the
+	# check README shows after an unmount was refused as in use
+	new_table Orders
+	$T mkdir "$MNT/Orders/p"
+	for i in 1 2 3 4 5; do
+		echo "{\"a\":$i}" >"$MNT/Orders/p/x$i.json"
+		$T fusermount3 -u "$MNT"
+		run $T "$DDBFS" check "$DATA"
+		assert_success
+		assert_output --partial ": 1 tables, 0 backups, $i items, 1 partitions"
+		mount_ddbfs
+	done
 }
 
 @test "a DATA_DIR ddbfs serve holds is refused naming its pid; --force checks it" {
