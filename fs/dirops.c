@@ -115,6 +115,8 @@ void fs_op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mod
 			pthread_mutex_unlock(&fs.lock);
 			if (rc == 0)
 				rc = fs_kind_getattr(n, &st, &err);
+			if (rc == 0)
+				fs_dir_changed(dir); /* a new name in the table */
 		}
 	} else if (rc == 0 && t.kind == FS_SCRATCH) {
 		/* where no partition can be: an ordinary directory */

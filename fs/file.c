@@ -138,12 +138,13 @@ static int commit(fs_fh *fh, lay_err *err)
 	fs_place pl = { .store = LAY_ITEM_INIT };
 	lay_item item = LAY_ITEM_INIT;
 	eng_meta meta = fh->meta, stored;
+	eng_dirmeta table_before;
 	struct stat st;
 	unsigned which = fh->meta_set;
 	lay_key key;
 	eng_event ev;
 	eng_req rq;
-	int rc, pending, taken;
+	int rc, pending, taken, part_new;
 
 	fh->dirty = 0;
 	fh->written = 0;
@@ -189,6 +190,10 @@ static int commit(fs_fh *fh, lay_err *err)
 	}
 	if (rc < 0 || (rc = fs_place_learn(&pl, n, &key)) < 0)
 		goto out;
+	pthread_mutex_lock(&fs.lock);
+	dir = n->mem && n->parent ? fs_node_of(n->parent) : NULL;
+	pthread_mutex_unlock(&fs.lock);
+	part_new = fs_part_table_times(dir, &table_before);
 	/* a user's write: metered (SPEC §10); throttled, the writer is told
 	 * (and may try again: fsync, close), release does not try behind it */
 	rc = eng_item_put(fs.db, fs_req(NULL, &rq), n->table, &item, &meta, which, &ev, &stored,
@@ -202,7 +207,7 @@ static int commit(fs_fh *fh, lay_err *err)
 		pthread_mutex_lock(&fs.lock);
 		dir = n->parent ? fs_node_of(n->parent) : NULL;
 		pthread_mutex_unlock(&fs.lock);
-		fs_part_exists(NULL, dir);
+		fs_part_exists(NULL, dir, part_new ? &table_before : NULL);
 		pthread_mutex_lock(&fs.lock);
 		fs_node_mem_unlink(n);
 		pthread_mutex_unlock(&fs.lock);

@@ -184,7 +184,27 @@ void fs_dir_changed(fs_node *dir)
  * outlives its files (rm -r, find -delete and mv rmdir it afterwards): it
  * becomes a memory partition, like one made by mkdir.
  */
-void fs_part_exists(fuse_req_t req, fs_node *dir)
+int fs_part_table_times(fs_node *dir, eng_dirmeta *out)
+{
+	eng_table_info ti;
+	char *table = NULL;
+
+	if (!dir || !dir->mem)
+		return 0; /* the common case: no lock for it */
+	pthread_mutex_lock(&fs.lock);
+	if (dir->kind == FS_PART && dir->mem && dir->table)
+		table = strdup(dir->table);
+	pthread_mutex_unlock(&fs.lock);
+	if (!table || eng_table_get(fs.db, NULL, table, &ti, NULL) < 0) {
+		free(table);
+		return 0;
+	}
+	free(table);
+	*out = ti.dir;
+	return 1;
+}
+
+void fs_part_exists(fuse_req_t req, fs_node *dir, const eng_dirmeta *table_before)
 {
 	eng_dirmeta dm = { 0 };
 	lay_value pk = { 0 };
@@ -208,6 +228,11 @@ void fs_part_exists(fuse_req_t req, fs_node *dir)
 	 * chown said of it stays */
 	eng_part_set_meta(fs.db, FS_REQ(req), dir->table, &pk, &dm,
 			  ENG_META_MODE | ENG_META_UID | ENG_META_GID, NULL);
+	/* and the table's times stay what the kernel was told (rsync -a set
+	 * them, and would find them changed on its next run) */
+	if (table_before)
+		eng_table_set_dirmeta(fs.db, NULL, dir->table, table_before,
+				      ENG_META_MTIME | ENG_META_CTIME, NULL);
 	pthread_mutex_lock(&fs.lock);
 	if (dir->mem)
 		fs_node_mem_unlink(dir);

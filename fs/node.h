@@ -25,11 +25,18 @@ fs_node *fs_node_lookup(fs_node *dir, const char *name, const fs_target *t);
 fs_node *fs_part_from_scratch(fs_node *dir, const char *name, const fs_target *t,
 			      const struct stat *st);
 
+/* Before an item is put into dir: when dir is a partition made by mkdir
+ * (a memory object), its table's times into *out, and 1; else 0. The put
+ * makes the partition in the engine, which counts as a change of the
+ * table; the kernel saw that change at mkdir. Takes fs.lock. */
+int fs_part_table_times(fs_node *dir, eng_dirmeta *out);
 /* A partition made by mkdir (a memory object) was just created in the
  * engine by the first item put into it: it keeps the mode and owner it was
- * given (chmod, chown before the item came), then stops being a memory
- * object. Nothing for any other dir. Takes fs.lock. */
-void fs_part_exists(fuse_req_t req, fs_node *dir);
+ * given (chmod, chown before the item came), and its table the times it
+ * had before (table_before, from fs_part_table_times; may be NULL), then
+ * it stops being a memory object. Nothing for any other dir. Takes
+ * fs.lock. */
+void fs_part_exists(fuse_req_t req, fs_node *dir, const eng_dirmeta *table_before);
 
 /* A partition whose last item went stays a directory: a memory partition,
  * as if made by mkdir. Takes fs.lock. */

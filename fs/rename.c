@@ -258,9 +258,10 @@ void fs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_
 	fs_node *dir = fs_node_of(parent), *ndir = fs_node_of(newparent), *n, *old;
 	lay_err err = { 0 };
 	fs_target st = { 0 }, dt = { 0 };
+	eng_dirmeta table_before;
 	struct stat sst;
 	lay_key from, to;
-	int rc, noreplace = !!(flags & RENAME_NOREPLACE);
+	int rc, part_new, noreplace = !!(flags & RENAME_NOREPLACE);
 
 	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) {
 		fs_fail(req, "rename", dir, name, -EINVAL,
@@ -357,13 +358,14 @@ void fs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_
 		pthread_mutex_unlock(&fs.lock);
 		if (old)
 			fs_hot_mark(old);
+		part_new = fs_part_table_times(ndir, &table_before);
 		if (rc == 0)
 			rc = eng_item_rename(fs.db, FS_REQ(req), dir->table, &from, &to,
 					     noreplace && !fs_is_hidden(dir->table, &to), &err);
 		if (rc < 0)
 			goto out;
 		fs_unhide_key(dir->table, &to);
-		fs_part_exists(req, ndir);
+		fs_part_exists(req, ndir, part_new ? &table_before : NULL);
 		if (dir != ndir)
 			fs_part_keep(req, dir);
 		pthread_mutex_lock(&fs.lock);
@@ -394,13 +396,14 @@ void fs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_
 		}
 		/* journalled first: after a crash, the file and the commit go
 		 * together */
+		part_new = fs_part_table_times(ndir, &table_before);
 		rc = fs_file_put_scratch(n, ndir, newname, &dt, noreplace, &expect, &err);
 		if (rc < 0) {
 			fs_hide_expect_end(expect);
 			lay_buf_free(&path);
 			goto out;
 		}
-		fs_part_exists(req, ndir);
+		fs_part_exists(req, ndir, part_new ? &table_before : NULL);
 		/* the item holds the content now; the file goes */
 		if (unlinkat(fs_scratch_root(), path.p, 0) < 0)
 			fs_log("rename: cannot remove scratch file %s: %s", path.p,

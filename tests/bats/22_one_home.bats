@@ -115,6 +115,33 @@ size_matches() {
 	assert_output '{"PK":"s","SK":"z","c":3}'
 }
 
+@test "mkdir of a partition changes its table's times; its first item, by any path, does not" {
+	# rsync -a set the table's times, then put the first items into the
+	# partitions it had made: their rows changed the table's times behind
+	# the kernel's back, and rsync's next run found the table changed
+	mount_ddbfs
+	new_table Orders
+	for p in q r s; do
+		$T touch -d '2021-05-06 07:08:09' "$MNT/Orders"
+		$T mkdir "$MNT/Orders/$p"
+		run $T stat -c %Y "$MNT/Orders"
+		[ "$output" -gt 1700000000 ]
+	done
+	$T touch -d '2021-05-06 07:08:09' "$MNT/Orders"
+	echo '{"a":1}' >"$MNT/Orders/q/x.json"
+	echo '{"b":2}' >"$MNT/Orders/q/.y.tmp"
+	$T mv "$MNT/Orders/q/.y.tmp" "$MNT/Orders/r/y.json"
+	echo '{"c":3}' >"$MNT/Orders/s/.z.tmp"
+	$T mv "$MNT/Orders/s/.z.tmp" "$MNT/Orders/s/z.json"
+	# from the engine, not the kernel's cache: after a remount
+	unmount_ddbfs
+	mount_ddbfs
+	run $T stat -c %Y "$MNT/Orders"
+	assert_output "$(date -d '2021-05-06 07:08:09' +%s)"
+	run $T cat "$MNT/Orders/r/y.json"
+	assert_output '{"PK":"r","SK":"y","b":2}'
+}
+
 @test "in a partition with a long name, an item's short name gives its sort key; the content gives the partition key" {
 	mount_ddbfs
 	new_table Orders
