@@ -145,8 +145,9 @@ static int dbis_open(MDB_txn *txn, eng_db *db, int create, lay_err *err)
 		rc = mdb_dbi_open(txn, names[i], create ? MDB_CREATE : 0, dbis[i]);
 		if (rc == MDB_NOTFOUND)
 			return lay_err_set(err, -ENOENT,
-					   "the database in %s has no \"%s\": it was made by an "
-					   "older ddbfs; mount it once to bring it up to date",
+					   "the database in %s has no \"%s\": an older ddbfs made "
+					   "it (a mount brings it up to date), or it is damaged "
+					   "(restore a backup)",
 					   db->dir, names[i]);
 		if (rc)
 			return store_mdb(rc, "opening the database", err);
@@ -322,6 +323,17 @@ static int open_dbis_ro(eng_db *db, lay_err *err)
 	return store_mdb(mdb_txn_commit(txn), "opening the database", err);
 }
 
+/* A data.mdb of no bytes is no database: a first mount cut off before its
+ * first commit, or a file emptied by accident. Starting afresh over it
+ * could hide a loss, so it is refused. */
+static int empty_data(eng_db *db, lay_err *err)
+{
+	return lay_err_set(err, -EINVAL,
+			   "%s/data.mdb is empty (0 bytes): not a database; remove it to start "
+			   "an empty one, or restore the file from a copy",
+			   db->dir);
+}
+
 /*
  * Open dir's database without writing anything there: dir and data.mdb
  * must exist; LMDB's lock file is left alone (MDB_NOLOCK) unless another
@@ -342,6 +354,8 @@ static int open_read_only(eng_db *db, int force, lay_err *err)
 	if (stat(path, &st) < 0)
 		return lay_err_set(err, -ENOENT, "%s is not a ddbfs DATA_DIR: it holds no data.mdb",
 				   db->dir);
+	if (st.st_size == 0)
+		return empty_data(db, err);
 	if ((rc = lock_dir_shared(db, force, &busy, err)) < 0)
 		return rc;
 	if ((rc = mdb_env_create(&db->env)) != 0)
@@ -366,12 +380,19 @@ static int open_read_only(eng_db *db, int force, lay_err *err)
  * its map sized; the group-commit and maintenance threads started. */
 static int open_read_write(eng_db *db, const eng_db_opts *opts, size_t map_size, lay_err *err)
 {
+	char path[4096];
+	struct stat st;
 	int rc;
 
 	if (mkdir(db->dir, 0755) < 0 && errno != EEXIST)
 		return lay_err_set(err, -errno, "cannot create DATA_DIR %s: %s", db->dir,
 				   strerror(errno));
-	if ((rc = lock_dir(db, err)) < 0 || (rc = open_env(db, map_size, err)) < 0)
+	if ((rc = lock_dir(db, err)) < 0)
+		return rc;
+	snprintf(path, sizeof(path), "%s/data.mdb", db->dir);
+	if (stat(path, &st) == 0 && st.st_size == 0)
+		return empty_data(db, err);
+	if ((rc = open_env(db, map_size, err)) < 0)
 		return rc;
 	if (opts && opts->cache_bytes &&
 	    store_icache_new(&db->icache, opts->cache_bytes,

@@ -205,6 +205,18 @@ PY
 	assert_equal "$status" 2
 	assert_output --partial "is not a ddbfs DATA_DIR"
 	[ -z "$(ls -A "$TESTROOT/empty")" ]
+	# a data.mdb of no bytes is no database: check and mount both say so,
+	# and the mount starts no empty database over it
+	mkdir "$TESTROOT/zero" "$TESTROOT/zmnt"
+	: >"$TESTROOT/zero/data.mdb"
+	run $T "$DDBFS" check "$TESTROOT/zero"
+	assert_equal "$status" 2
+	assert_output --partial "data.mdb is empty (0 bytes): not a database"
+	run $T "$DDBFS" "$TESTROOT/zero" "$TESTROOT/zmnt"
+	assert_failure
+	assert_output --partial "data.mdb is empty (0 bytes): not a database"
+	[ ! -s "$TESTROOT/zero/data.mdb" ]
+	! mountpoint -q "$TESTROOT/zmnt"
 	run $T "$DDBFS" check --help
 	assert_success
 	assert_output --partial "0 healthy, 1 problems found, 2 could not check"
