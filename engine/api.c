@@ -16,6 +16,9 @@
 #include "../layout/json.h"
 #include "apicall.h"
 
+/* DynamoDB's opening of a ValidationException about a value */
+#define INVALID "One or more parameter values were invalid: "
+
 int api_invalid(struct call *c, const char *type, const char *fmt, ...)
 {
 	va_list ap;
@@ -107,7 +110,9 @@ int api_item(struct call *c, const cJSON *o, const char *name, lay_item *out, in
 
 		snprintf(msg, sizeof(msg), "%s", c->err->msg);
 		c->type = "ValidationException";
-		lay_err_set(c->err, -EINVAL, "One or more parameter values were invalid: %s", msg);
+		/* the parser may have said it already (an empty set) */
+		if (!strstr(msg, INVALID))
+			lay_err_set(c->err, -EINVAL, INVALID "%s", msg);
 	}
 	return rc;
 }

@@ -119,6 +119,11 @@ setup() {
 	run api UpdateItem <<<'{"TableName":"Orders","Key":{"PK":{"S":"p"},"SK":{"S":"x"}},"UpdateExpression":"SET a = :v","ExpressionAttributeValues":{":v":{"N":"1"}},"ReturnValues":"EVERYTHING"}'
 	assert_failure
 	assert_output --partial "ValidationException: 1 validation error detected: Value 'EVERYTHING' at 'returnValues' failed to satisfy constraint"
+	# an empty set, said once
+	run api PutItem <<<'{"TableName":"Orders","Item":{"PK":{"S":"p"},"SK":{"S":"x"},"a":{"SS":[]}}}'
+	assert_failure
+	assert_output --partial 'One or more parameter values were invalid: An string set  may not be empty'
+	refute_output --partial 'invalid: One or more'
 	run get p x
 	assert_output "$before"
 }

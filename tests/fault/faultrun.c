@@ -442,6 +442,7 @@ int main(int argc, char **argv)
 		const char *arg = argc > 1 ? argv[i] : fault_class_name((fault_class)i);
 		char name[32];
 		const char *colon = strchr(arg, ':');
+		unsigned long long n = 0;
 		fault_class c;
 
 		snprintf(name, sizeof(name), "%.*s", colon ? (int)(colon - arg) : (int)strlen(arg),
@@ -450,7 +451,17 @@ int main(int argc, char **argv)
 			fprintf(stderr, "no fault class %s\n", name);
 			return 2;
 		}
-		run_class(c, colon ? strtoull(colon + 1, NULL, 10) : 0, &t);
+		if (colon) {
+			char *end;
+
+			errno = 0;
+			n = strtoull(colon + 1, &end, 10);
+			if (!colon[1] || *end || errno || n == 0 || colon[1] == '-') {
+				fprintf(stderr, "%s: N must be a number from 1 (CLASS:N)\n", arg);
+				return 2;
+			}
+		}
+		run_class(c, colon ? n : 0, &t);
 		all.passed += t.passed;
 		all.failed += t.failed;
 	}
