@@ -108,10 +108,16 @@ int api_item(struct call *c, const cJSON *o, const char *name, lay_item *out, in
 	if (rc == -EINVAL) {
 		char msg[LAY_ERR_MSG];
 
+		const char *said;
+
 		snprintf(msg, sizeof(msg), "%s", c->err->msg);
 		c->type = "ValidationException";
-		/* the parser may have said it already (an empty set) */
-		if (!strstr(msg, INVALID))
+		/* DynamoDB's opening first, once: the parser may have said it
+		 * after the attribute's name (an empty set, duplicates) */
+		if ((said = strstr(msg, INVALID)))
+			lay_err_set(c->err, -EINVAL, INVALID "%.*s%s", (int)(said - msg), msg,
+				    said + strlen(INVALID));
+		else
 			lay_err_set(c->err, -EINVAL, INVALID "%s", msg);
 	}
 	return rc;

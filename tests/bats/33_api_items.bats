@@ -122,7 +122,7 @@ setup() {
 	# an empty set, said once
 	run api PutItem <<<'{"TableName":"Orders","Item":{"PK":{"S":"p"},"SK":{"S":"x"},"a":{"SS":[]}}}'
 	assert_failure
-	assert_output --partial 'One or more parameter values were invalid: An string set  may not be empty'
+	assert_output --partial 'ValidationException: One or more parameter values were invalid: attribute "a": An string set  may not be empty'
 	refute_output --partial 'invalid: One or more'
 	run get p x
 	assert_output "$before"
