@@ -119,7 +119,7 @@ static void drop_pending(fs_node *n)
 
 /* Signalled under fs.lock when an idle handle (a flush with nothing
  * written) writes, commits or goes: a reader of its item waits for that
- * (settle_wait). */
+ * (fs_file_settle). */
 static pthread_cond_t idle_cv = PTHREAD_COND_INITIALIZER;
 /* how long a reader waits for it: a release comes within a millisecond */
 #define SETTLE_WAIT_MS 100
