@@ -142,8 +142,6 @@ int fs_table_learn_sk(fs_node *dir, lay_err *err)
 	return 0;
 }
 
-/* A name in dir was made, removed or renamed: its mtime and ctime are now
- * (a scratch directory's are the real directory's own). */
 void fs_names_changed(void)
 {
 	__atomic_add_fetch(&fs.names_gen, 1, __ATOMIC_ACQ_REL);
@@ -154,6 +152,8 @@ uint64_t fs_names_gen(void)
 	return __atomic_load_n(&fs.names_gen, __ATOMIC_ACQUIRE);
 }
 
+/* A name in dir was made, removed or renamed: its mtime and ctime are now
+ * (a scratch directory's are the real directory's own). */
 void fs_dir_changed(fs_node *dir)
 {
 	int64_t now = eng_clock_now_ns(eng_db_clock(fs.db));
@@ -179,11 +179,6 @@ void fs_dir_changed(fs_node *dir)
 	}
 }
 
-/*
- * A partition whose last item went stays a directory, as a Unix directory
- * outlives its files (rm -r, find -delete and mv rmdir it afterwards): it
- * becomes a memory partition, like one made by mkdir.
- */
 int fs_part_table_times(fs_node *dir, eng_dirmeta *out)
 {
 	eng_table_info ti;
@@ -204,6 +199,11 @@ int fs_part_table_times(fs_node *dir, eng_dirmeta *out)
 	return 1;
 }
 
+/*
+ * A partition whose last item went stays a directory, as a Unix directory
+ * outlives its files (rm -r, find -delete and mv rmdir it afterwards): it
+ * becomes a memory partition, like one made by mkdir.
+ */
 void fs_part_exists(fuse_req_t req, fs_node *dir, const eng_dirmeta *table_before)
 {
 	eng_dirmeta dm = { 0 };
