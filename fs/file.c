@@ -190,10 +190,14 @@ static int commit(fs_fh *fh, lay_err *err)
 	}
 	if (rc < 0 || (rc = fs_place_learn(&pl, n, &key)) < 0)
 		goto out;
-	pthread_mutex_lock(&fs.lock);
-	dir = n->mem && n->parent ? fs_node_of(n->parent) : NULL;
-	pthread_mutex_unlock(&fs.lock);
-	part_new = fs_part_table_times(dir, &table_before);
+	part_new = 0;
+	if (pending) {
+		/* created here: its put may make a partition made by mkdir */
+		pthread_mutex_lock(&fs.lock);
+		dir = n->parent ? fs_node_of(n->parent) : NULL;
+		pthread_mutex_unlock(&fs.lock);
+		part_new = fs_part_table_times(dir, &table_before);
+	}
 	/* a user's write: metered (SPEC §10); throttled, the writer is told
 	 * (and may try again: fsync, close), release does not try behind it */
 	rc = eng_item_put(fs.db, fs_req(NULL, &rq), n->table, &item, &meta, which, &ev, &stored,

@@ -33,7 +33,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from apifile import api_file  # noqa: E402
+from shared import api_file, du  # noqa: E402
 
 TABLES = {"Files": "id:S", "Http": "id:S", "Txn": "id:S", "Ttl": "id:S"}
 SLOTS = 24            # keys per file or HTTP writer: bounds the data
@@ -690,17 +690,6 @@ def wait_writers(pids):
 def count_acks(ctx, name):
     with open(os.path.join(ctx.logs, name + ".log")) as f:
         return sum(1 for line in f if line.startswith("A "))
-
-
-def du(path):
-    total = 0
-    for d, _, files in os.walk(path):
-        for f in files:
-            try:
-                total += os.lstat(os.path.join(d, f)).st_blocks * 512
-            except OSError:
-                pass
-    return total
 
 
 def main():

@@ -29,7 +29,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from apifile import api_file  # noqa: E402
+from shared import api_file, du  # noqa: E402
 
 SOAK_S = int(os.environ.get("SOAK_S", "600"))
 TICK = int(os.environ.get("SOAK_TICK", "60"))
@@ -275,17 +275,6 @@ def proc_status(pid):
             if k in ("VmRSS", "RssAnon"):
                 out[k] = int(v.split()[0]) * 1024
     return out
-
-
-def du(path):
-    total = 0
-    for d, _, files in os.walk(path):
-        for f in files:
-            try:
-                total += os.lstat(os.path.join(d, f)).st_blocks * 512
-            except OSError:
-                pass
-    return total
 
 
 def sample(pid, data):

@@ -1,6 +1,6 @@
-"""One request through a mount's request file, MNT/.ddbfs/api (README:
-DynamoDB's API): write the request, read the answer. Shared by the crash
-stress and the soak."""
+"""What the crash stress and the soak share: one request through a
+mount's request file, MNT/.ddbfs/api (README: DynamoDB's API), and a
+directory's size on disk."""
 import json
 import os
 
@@ -23,3 +23,15 @@ def api_file(mnt, req):
     if not isinstance(ans, dict) or "__type" in ans:
         raise OSError("request file: %r" % out[:300])
     return ans
+
+
+def du(path):
+    """The bytes path's files take on disk."""
+    total = 0
+    for d, _, files in os.walk(path):
+        for f in files:
+            try:
+                total += os.lstat(os.path.join(d, f)).st_blocks * 512
+            except OSError:
+                pass
+    return total
